@@ -1,0 +1,181 @@
+/**
+ * Istio networking objects as plain JSON, typed only as far as switchyard reads them.
+ * Every interface keeps an index signature: fields switchyard does not know (newer Istio
+ * releases, vendor extensions) must survive every change untouched.
+ */
+
+/** Kubernetes object metadata, the fields switchyard uses. */
+export interface ObjectMeta {
+  /** Object name. */
+  name: string;
+  /** Namespace; undefined only in objects not yet placed. */
+  namespace?: string;
+  /** Opaque version; changes on every write. */
+  resourceVersion?: string;
+  /** Increments on every spec change. */
+  generation?: number;
+  /** Server-assigned identity. */
+  uid?: string;
+  /** Labels. */
+  labels?: Record<string, string>;
+  /** Annotations (switchyard keeps its release record in one). */
+  annotations?: Record<string, string>;
+  /** Creation time (RFC 3339). */
+  creationTimestamp?: string;
+  [field: string]: unknown;
+}
+
+/** Port selector of a destination. */
+export interface PortSelector {
+  /** Port number on the destination service. */
+  number?: number;
+  [field: string]: unknown;
+}
+
+/** Where a route sends traffic. */
+export interface Destination {
+  /** Service host: short name, `name.namespace`, or FQDN. */
+  host: string;
+  /** DestinationRule subset; undefined means all endpoints. */
+  subset?: string;
+  /** Destination port; undefined when the service has one port. */
+  port?: PortSelector;
+  [field: string]: unknown;
+}
+
+/** One weighted destination of an HTTP route. */
+export interface HttpRouteDestination {
+  /** Destination. */
+  destination: Destination;
+  /** Relative weight; undefined counts as 100 when alone, 0 otherwise (Istio semantics). */
+  weight?: number;
+  [field: string]: unknown;
+}
+
+/** A string match; exactly one field is set. */
+export interface StringMatch {
+  /** Exact value. */
+  exact?: string;
+  /** Prefix. */
+  prefix?: string;
+  /** RE2 regular expression. */
+  regex?: string;
+  [field: string]: unknown;
+}
+
+/** One `match[]` entry; its conditions are AND-ed, entries are OR-ed. */
+export interface HttpMatchRequest {
+  /** Name of the match; Envoy route name becomes `<route>.<match>`. */
+  name?: string;
+  /** Header conditions. */
+  headers?: Record<string, StringMatch>;
+  /** URI condition. */
+  uri?: StringMatch;
+  /** Port condition. */
+  port?: number;
+  [field: string]: unknown;
+}
+
+/** Percentage, `value` in 0..100. */
+export interface Percent {
+  /** Percentage. */
+  value: number;
+  [field: string]: unknown;
+}
+
+/** One `http[]` route of a VirtualService. */
+export interface HttpRoute {
+  /** Route name; required for switchyard to tell several candidate routes apart. */
+  name?: string;
+  /** Conditions; undefined matches everything. */
+  match?: HttpMatchRequest[];
+  /** Weighted destinations. */
+  route?: HttpRouteDestination[];
+  /** Delegate to another VirtualService (switchyard refuses to manage these). */
+  delegate?: { name?: string; namespace?: string; [field: string]: unknown };
+  /** Redirect instead of route. */
+  redirect?: Record<string, unknown>;
+  /** Shadow traffic destination. */
+  mirror?: Destination;
+  /** Share of traffic mirrored. */
+  mirrorPercentage?: Percent;
+  /** Timeout, e.g. `10s`. */
+  timeout?: string;
+  /** Retry policy. */
+  retries?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** VirtualService `spec`. */
+export interface VirtualServiceSpec {
+  /** Hosts this VirtualService applies to. */
+  hosts?: string[];
+  /** Gateways; undefined means `mesh` only. */
+  gateways?: string[];
+  /** HTTP routes, evaluated in order, first match wins. */
+  http?: HttpRoute[];
+  /** TLS routes (switchyard does not manage these). */
+  tls?: unknown[];
+  /** TCP routes (switchyard does not manage these). */
+  tcp?: unknown[];
+  /** Namespaces it is visible in. */
+  exportTo?: string[];
+  [field: string]: unknown;
+}
+
+/** A `networking.istio.io` VirtualService. */
+export interface VirtualService {
+  /** `networking.istio.io/v1` or `networking.istio.io/v1beta1`. */
+  apiVersion: string;
+  /** `VirtualService`. */
+  kind: string;
+  /** Metadata. */
+  metadata: ObjectMeta;
+  /** Spec. */
+  spec: VirtualServiceSpec;
+  [field: string]: unknown;
+}
+
+/** A DestinationRule subset. */
+export interface Subset {
+  /** Subset name, referenced by `destination.subset`. */
+  name: string;
+  /** Pod labels that select the subset's endpoints. */
+  labels?: Record<string, string>;
+  /** Subset-level traffic policy. */
+  trafficPolicy?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** DestinationRule `spec`. */
+export interface DestinationRuleSpec {
+  /** Service host. */
+  host: string;
+  /** Traffic policy for every subset. */
+  trafficPolicy?: Record<string, unknown>;
+  /** Subsets. */
+  subsets?: Subset[];
+  /** Namespaces it is visible in. */
+  exportTo?: string[];
+  [field: string]: unknown;
+}
+
+/** A `networking.istio.io` DestinationRule. */
+export interface DestinationRule {
+  /** `networking.istio.io/v1` or `networking.istio.io/v1beta1`. */
+  apiVersion: string;
+  /** `DestinationRule`. */
+  kind: string;
+  /** Metadata. */
+  metadata: ObjectMeta;
+  /** Spec. */
+  spec: DestinationRuleSpec;
+  [field: string]: unknown;
+}
+
+/** One RFC 6902 JSON Patch operation. */
+export type JsonPatchOperation =
+  | { op: 'add'; path: string; value: unknown }
+  | { op: 'replace'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'test'; path: string; value: unknown };

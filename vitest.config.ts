@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string): string =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests run against the TypeScript sources of the workspace packages, so a change is
+// tested without a rebuild. CLI tests spawn the built binary instead (see test/README.md).
+const alias = {
+  '@switchyard/core': src('core'),
+  '@switchyard/sim': src('sim'),
+  '@switchyard/cli': src('cli'),
+  '@switchyard/test-utils': src('test-utils'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // Slow suites: a simulator, often a real Prometheus, and real time.
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          // Two cores: more workers only make timing-sensitive suites flaky.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
