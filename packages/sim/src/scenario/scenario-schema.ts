@@ -49,6 +49,8 @@ export const behaviourSchema = z
     errorStatus: z.number().int().min(400).max(599).default(500),
     /** Response latency. */
     latency: latencySchema.default({ medianMs: 20, p99Ms: 80 }),
+    /** False: pods running this image never pass their readiness probe (a rollout that never completes). */
+    ready: z.boolean().default(true),
   })
   .strict();
 
