@@ -42,9 +42,13 @@ function ensureDependencies() {
   const stamp = installStamp();
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return;
   log('installing dependencies with pnpm (npx -y pnpm@10 install --frozen-lockfile)');
-  const status = run('npx', ['-y', 'pnpm@10', 'install', '--frozen-lockfile', '--reporter=append-only'], {
-    stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-  });
+  const status = run(
+    'npx',
+    ['-y', 'pnpm@10', 'install', '--frozen-lockfile', '--reporter=append-only'],
+    {
+      stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
+    },
+  );
   if (status !== 0) fail('dependency installation failed (see the pnpm output above)');
   writeFileSync(stampFile, stamp);
 }
@@ -96,9 +100,11 @@ function ensurePrometheus() {
   if (run('apt-get', args, { env, stdio }) !== 0) {
     log('apt-get install failed; refreshing package lists and trying again');
     run('apt-get', ['update'], { env, stdio });
-    if (run('apt-get', args, { env, stdio }) !== 0) fail('could not install the Debian package prometheus');
+    if (run('apt-get', args, { env, stdio }) !== 0)
+      fail('could not install the Debian package prometheus');
   }
-  if (!findOnPath('prometheus')) fail('the prometheus package installed but no prometheus binary was found');
+  if (!findOnPath('prometheus'))
+    fail('the prometheus package installed but no prometheus binary was found');
 }
 
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);

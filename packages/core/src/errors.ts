@@ -70,7 +70,9 @@ export abstract class SwitchyardError extends Error {
 }
 
 function formatIssues(issues: readonly ValidationIssue[]): string {
-  return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('\n');
+  return issues
+    .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+    .join('\n');
 }
 
 /** The release spec (file, flags or API options) is invalid. Nothing was changed. */
@@ -231,7 +233,12 @@ export class KubeApiError extends SwitchyardError {
 
   constructor(
     message: string,
-    fields: { statusCode?: number | undefined; reason: string; verb: string; object?: ObjectRef | undefined },
+    fields: {
+      statusCode?: number | undefined;
+      reason: string;
+      verb: string;
+      object?: ObjectRef | undefined;
+    },
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -242,7 +249,12 @@ export class KubeApiError extends SwitchyardError {
   }
 
   override details(): Record<string, unknown> {
-    return { statusCode: this.statusCode, reason: this.reason, verb: this.verb, object: this.object };
+    return {
+      statusCode: this.statusCode,
+      reason: this.reason,
+      verb: this.verb,
+      object: this.object,
+    };
   }
 }
 
@@ -365,7 +377,12 @@ export class SyncTimeoutError extends SwitchyardError {
   /** Timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
 
-  constructor(fields: { unsynced: readonly UnsyncedProxy[]; synced: number; total: number; timeoutMs: number }) {
+  constructor(fields: {
+    unsynced: readonly UnsyncedProxy[];
+    synced: number;
+    total: number;
+    timeoutMs: number;
+  }) {
     const list = fields.unsynced
       .map(
         (p) =>
@@ -384,7 +401,12 @@ export class SyncTimeoutError extends SwitchyardError {
   }
 
   override details(): Record<string, unknown> {
-    return { unsynced: this.unsynced, synced: this.synced, total: this.total, timeoutMs: this.timeoutMs };
+    return {
+      unsynced: this.unsynced,
+      synced: this.synced,
+      total: this.total,
+      timeoutMs: this.timeoutMs,
+    };
   }
 }
 
@@ -399,7 +421,9 @@ export class DataplaneMismatchError extends SwitchyardError {
   readonly actual: unknown;
 
   constructor(proxy: string, expected: unknown, actual: unknown, message: string) {
-    super(`proxy ${proxy}: ${message}\n  expected: ${JSON.stringify(expected)}\n  actual:   ${JSON.stringify(actual)}`);
+    super(
+      `proxy ${proxy}: ${message}\n  expected: ${JSON.stringify(expected)}\n  actual:   ${JSON.stringify(actual)}`,
+    );
     this.proxy = proxy;
     this.expected = expected;
     this.actual = actual;
@@ -422,7 +446,11 @@ export class PrometheusError extends SwitchyardError {
 
   constructor(
     message: string,
-    fields: { statusCode?: number | undefined; errorType?: string | undefined; query?: string | undefined },
+    fields: {
+      statusCode?: number | undefined;
+      errorType?: string | undefined;
+      query?: string | undefined;
+    },
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -520,7 +548,9 @@ export class ChecksFailedError extends SwitchyardError {
     super(
       message ??
         `checks failed: ${evidence
-          .map((e) => `${e.name}=${e.value ?? 'n/a'} (${e.outcome}${e.reason ? `: ${e.reason}` : ''})`)
+          .map(
+            (e) => `${e.name}=${e.value ?? 'n/a'} (${e.outcome}${e.reason ? `: ${e.reason}` : ''})`,
+          )
           .join(', ')}`,
     );
     this.evidence = evidence;
@@ -552,7 +582,12 @@ export class ReleaseRolledBackError extends SwitchyardError {
   /** Operation summary with the timeline (the engine's `OperationSummary`). */
   readonly summary: unknown;
 
-  constructor(reason: RollbackReason, message: string, summary: unknown, options?: { cause?: unknown }) {
+  constructor(
+    reason: RollbackReason,
+    message: string,
+    summary: unknown,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.reason = reason;
     this.summary = summary;
@@ -574,7 +609,12 @@ export class RollbackUnverifiedError extends SwitchyardError {
   /** Operation summary with the timeline. */
   readonly summary: unknown;
 
-  constructor(message: string, routeState: string, summary: unknown, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    routeState: string,
+    summary: unknown,
+    options?: { cause?: unknown },
+  ) {
     super(`${message}\nroute state: ${routeState}`, options);
     this.routeState = routeState;
     this.summary = summary;
@@ -598,6 +638,7 @@ export function describeRef(ref: ObjectRef): string {
 /** True when `error` is a switchyard error (by duck type, so it works across package copies). */
 export function isSwitchyardError(error: unknown): error is SwitchyardError {
   if (error instanceof SwitchyardError) return true;
-  const code: unknown = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  const code: unknown =
+    error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
   return typeof code === 'string' && code.startsWith('SWITCHYARD_');
 }

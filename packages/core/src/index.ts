@@ -52,3 +52,30 @@ export type {
   VirtualService,
   VirtualServiceSpec,
 } from './istio/types.js';
+export { systemClock } from './release/clock.js';
+export type { Clock } from './release/clock.js';
+export { defaultHolderIdentity } from './release/holder-identity.js';
+export { LeaseLock, leaseExpiry, leaseName, microTime } from './release/lease-lock.js';
+export type { LeaseApi, LeaseLockOptions, LeaseObject, LockHandle } from './release/lease-lock.js';
+export {
+  decodeRecord,
+  encodeRecord,
+  HISTORY_LIMIT,
+  initialRecord,
+  otherSlot,
+  RECORD_SIZE_LIMIT,
+  STATE_ANNOTATION,
+  STATE_RECORD_VERSION,
+  withHistory,
+} from './release/state-record.js';
+export type {
+  CheckSummary,
+  HistoryEntry,
+  OperationRecord,
+  ReleasePhase,
+  ReleaseRecord,
+  ReleaseStep,
+  Slot,
+  SlotWeights,
+  StepStage,
+} from './release/state-record.js';

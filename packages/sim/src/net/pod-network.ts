@@ -17,7 +17,11 @@ export interface PodAddress {
 }
 
 /** Handles one HTTP request to a pod port. */
-export type PodRequestHandler = (pod: PodAddress, request: IncomingMessage, response: ServerResponse) => void;
+export type PodRequestHandler = (
+  pod: PodAddress,
+  request: IncomingMessage,
+  response: ServerResponse,
+) => void;
 
 /** Decides whether a pod listens on a registered port (istiod pods on 15014, proxies on 15000). */
 export type PodPortPredicate = (pod: PodAddress) => boolean;
@@ -31,8 +35,7 @@ const podOfSocket = new WeakMap<object, PodAddress>();
 
 /** Creates two connected duplex streams: what one writes, the other reads. */
 export function createDuplexPair(): [Duplex, Duplex] {
-  let left!: Duplex;
-  let right!: Duplex;
+  const pair: { left?: Duplex; right?: Duplex } = {};
   const make = (peer: () => Duplex): Duplex =>
     new Duplex({
       read() {
@@ -52,8 +55,10 @@ export function createDuplexPair(): [Duplex, Duplex] {
         callback(error);
       },
     });
-  left = make(() => right);
-  right = make(() => left);
+  const left = make(() => pair.right as Duplex);
+  const right = make(() => pair.left as Duplex);
+  pair.left = left;
+  pair.right = right;
   return [left, right];
 }
 

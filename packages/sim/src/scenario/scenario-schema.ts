@@ -81,7 +81,9 @@ export const clientSchema = z
 export const apiFaultSchema = z
   .object({
     /** Verbs affected: get, list, watch, create, update, patch, delete. Empty means all. */
-    verbs: z.array(z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'])).default([]),
+    verbs: z
+      .array(z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']))
+      .default([]),
     /** Plural resource names affected (`virtualservices`); empty means all. */
     resources: z.array(z.string()).default([]),
     /** Share of matching requests that fail, 0..1. */
@@ -114,7 +116,10 @@ export const scenarioSchema = z
         version: z.string().default('1.26.2'),
         /** An ingress gateway Deployment `istio-ingressgateway` in istio-system. */
         ingressGateway: z
-          .object({ enabled: z.boolean().default(true), replicas: z.number().int().min(0).default(1) })
+          .object({
+            enabled: z.boolean().default(true),
+            replicas: z.number().int().min(0).default(1),
+          })
           .strict()
           .default({ enabled: true, replicas: 1 }),
       })

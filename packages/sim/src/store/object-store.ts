@@ -76,7 +76,8 @@ export interface StoreEvent {
 }
 
 /** Status reasons the store raises; the API layer turns them into `kind: Status` bodies. */
-export type StoreErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'BadRequest' | 'Expired';
+export type StoreErrorReason =
+  'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'BadRequest' | 'Expired';
 
 /** A store failure, shaped so the API layer can build a real Kubernetes Status from it. */
 export class StoreError extends Error {
@@ -92,7 +93,12 @@ export class StoreError extends Error {
     causes?: { reason?: string; message: string; field?: string }[];
   };
 
-  constructor(reason: StoreErrorReason, statusCode: number, message: string, details: StoreError['statusDetails'] = {}) {
+  constructor(
+    reason: StoreErrorReason,
+    statusCode: number,
+    message: string,
+    details: StoreError['statusDetails'] = {},
+  ) {
     super(message);
     this.name = 'StoreError';
     this.reason = reason;
@@ -200,7 +206,11 @@ export class ObjectStore {
    * The stored object itself, without copying: for in-process readers on hot paths.
    * Never mutate it; writes go through `update`.
    */
-  peek(resource: ResourceType, namespace: string | undefined, name: string): Readonly<KubeObject> | undefined {
+  peek(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+  ): Readonly<KubeObject> | undefined {
     return this.#bucket(resource).get(objectKey(resource, namespace, name));
   }
 
@@ -224,7 +234,8 @@ export class ObjectStore {
   ): Readonly<KubeObject>[] {
     const out: KubeObject[] = [];
     for (const object of this.#bucket(resource).values()) {
-      if (namespace !== undefined && resource.namespaced && object.metadata.namespace !== namespace) continue;
+      if (namespace !== undefined && resource.namespaced && object.metadata.namespace !== namespace)
+        continue;
       if (filter && !filter(object)) continue;
       out.push(object);
     }
@@ -236,7 +247,12 @@ export class ObjectStore {
   }
 
   /** Creates an object; assigns uid, resourceVersion, generation and creationTimestamp. */
-  create(resource: ResourceType, namespace: string | undefined, input: KubeObjectInput, options: WriteOptions = {}): KubeObject {
+  create(
+    resource: ResourceType,
+    namespace: string | undefined,
+    input: KubeObjectInput,
+    options: WriteOptions = {},
+  ): KubeObject {
     const metadata = { ...(input.metadata ?? {}) };
     let name = metadata.name;
     if (!name && metadata.generateName) name = `${metadata.generateName}${randomSuffix()}`;
@@ -245,7 +261,8 @@ export class ObjectStore {
     }
     const ns = resource.namespaced ? (namespace ?? metadata.namespace) : undefined;
     if (resource.namespaced) {
-      if (!ns) throw new StoreError('BadRequest', 400, 'the namespace of the object must be provided');
+      if (!ns)
+        throw new StoreError('BadRequest', 400, 'the namespace of the object must be provided');
       if (metadata.namespace && metadata.namespace !== ns) {
         throw new StoreError(
           'BadRequest',
@@ -256,16 +273,24 @@ export class ObjectStore {
     }
     this.#validateName(resource, name);
     if (resource.namespaced && ns && !this.#namespaceExists(ns)) {
-      throw new StoreError('NotFound', 404, `namespaces "${ns}" not found`, { name: ns, kind: 'namespaces' });
+      throw new StoreError('NotFound', 404, `namespaces "${ns}" not found`, {
+        name: ns,
+        kind: 'namespaces',
+      });
     }
     const bucket = this.#bucket(resource);
     const key = objectKey(resource, ns, name);
     if (bucket.has(key)) {
-      throw new StoreError('AlreadyExists', 409, `${qualifiedResource(resource)} "${name}" already exists`, {
-        name,
-        group: resource.group,
-        kind: resource.plural,
-      });
+      throw new StoreError(
+        'AlreadyExists',
+        409,
+        `${qualifiedResource(resource)} "${name}" already exists`,
+        {
+          name,
+          group: resource.group,
+          kind: resource.plural,
+        },
+      );
     }
     const rv = options.dryRun ? this.#resourceVersion : this.#resourceVersion + 1;
     const object: KubeObject = {
@@ -294,15 +319,23 @@ export class ObjectStore {
    * Replaces an object (PUT semantics). Keeps server-owned metadata, applies the
    * generation and status rules, and checks `expectedResourceVersion`.
    */
-  update(resource: ResourceType, namespace: string | undefined, input: KubeObjectInput, options: UpdateOptions = {}): KubeObject {
+  update(
+    resource: ResourceType,
+    namespace: string | undefined,
+    input: KubeObjectInput,
+    options: UpdateOptions = {},
+  ): KubeObject {
     const name = input.metadata?.name;
     if (!name) throw this.#invalid(resource, '', 'metadata.name', 'name is required');
-    const ns = resource.namespaced ? namespace ?? input.metadata?.namespace : undefined;
+    const ns = resource.namespaced ? (namespace ?? input.metadata?.namespace) : undefined;
     const bucket = this.#bucket(resource);
     const key = objectKey(resource, ns, name);
     const current = bucket.get(key);
     if (!current) throw this.notFound(resource, name);
-    if (options.expectedResourceVersion !== undefined && options.expectedResourceVersion !== current.metadata.resourceVersion) {
+    if (
+      options.expectedResourceVersion !== undefined &&
+      options.expectedResourceVersion !== current.metadata.resourceVersion
+    ) {
       throw this.conflict(resource, name);
     }
     if (input.metadata?.uid !== undefined && input.metadata.uid !== current.metadata.uid) {
@@ -325,9 +358,13 @@ export class ObjectStore {
           uid: current.metadata.uid,
           resourceVersion: current.metadata.resourceVersion,
           creationTimestamp: current.metadata.creationTimestamp,
-          ...(current.metadata.generation !== undefined ? { generation: current.metadata.generation } : {}),
-          ...(current.metadata.deletionTimestamp ? { deletionTimestamp: current.metadata.deletionTimestamp } : {}),
-        } as StoredMeta,
+          ...(current.metadata.generation !== undefined
+            ? { generation: current.metadata.generation }
+            : {}),
+          ...(current.metadata.deletionTimestamp
+            ? { deletionTimestamp: current.metadata.deletionTimestamp }
+            : {}),
+        },
       };
       if (input.apiVersion) next.apiVersion = input.apiVersion;
       // Types with a status subresource keep their status on main-resource writes.
@@ -335,7 +372,10 @@ export class ObjectStore {
         if (current.status === undefined) delete next.status;
         else next.status = structuredClone(current.status);
       }
-      if (resource.hasGeneration && !isDeepStrictEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next))) {
+      if (
+        resource.hasGeneration &&
+        !isDeepStrictEqual(withoutMetaAndStatus(current), withoutMetaAndStatus(next))
+      ) {
         next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       }
     }
@@ -348,12 +388,23 @@ export class ObjectStore {
     if (options.dryRun) return next;
     this.#resourceVersion = rv;
     bucket.set(key, next);
-    this.#emit({ type: 'MODIFIED', resource, object: next, oldObject: current, resourceVersion: rv });
+    this.#emit({
+      type: 'MODIFIED',
+      resource,
+      object: next,
+      oldObject: current,
+      resourceVersion: rv,
+    });
     return structuredClone(next);
   }
 
   /** Deletes an object; returns it as it was (with the deletion's resourceVersion). */
-  delete(resource: ResourceType, namespace: string | undefined, name: string, options: DeleteOptions = {}): KubeObject {
+  delete(
+    resource: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): KubeObject {
     const bucket = this.#bucket(resource);
     const key = objectKey(resource, namespace, name);
     const current = bucket.get(key);
@@ -367,7 +418,10 @@ export class ObjectStore {
         { name, group: resource.group, kind: resource.plural },
       );
     }
-    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.metadata.resourceVersion) {
+    if (
+      pre?.resourceVersion !== undefined &&
+      pre.resourceVersion !== current.metadata.resourceVersion
+    ) {
       throw new StoreError(
         'Conflict',
         409,
@@ -378,8 +432,17 @@ export class ObjectStore {
     if (options.dryRun) return structuredClone(current);
     const rv = ++this.#resourceVersion;
     bucket.delete(key);
-    const deleted: KubeObject = { ...current, metadata: { ...current.metadata, resourceVersion: String(rv) } };
-    this.#emit({ type: 'DELETED', resource, object: deleted, oldObject: current, resourceVersion: rv });
+    const deleted: KubeObject = {
+      ...current,
+      metadata: { ...current.metadata, resourceVersion: String(rv) },
+    };
+    this.#emit({
+      type: 'DELETED',
+      resource,
+      object: deleted,
+      oldObject: current,
+      resourceVersion: rv,
+    });
     return structuredClone(deleted);
   }
 
@@ -403,12 +466,19 @@ export class ObjectStore {
   }
 
   #invalid(resource: ResourceType, name: string, field: string, message: string): StoreError {
-    return new StoreError('Invalid', 422, `${resource.kind} "${name}" is invalid: ${field}: Invalid value: "${name}": ${message}`, {
-      name,
-      group: resource.group,
-      kind: resource.kind,
-      causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${message}`, field }],
-    });
+    return new StoreError(
+      'Invalid',
+      422,
+      `${resource.kind} "${name}" is invalid: ${field}: Invalid value: "${name}": ${message}`,
+      {
+        name,
+        group: resource.group,
+        kind: resource.kind,
+        causes: [
+          { reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${message}`, field },
+        ],
+      },
+    );
   }
 
   #validateName(resource: ResourceType, name: string): void {
@@ -439,7 +509,8 @@ export class ObjectStore {
 
   #emit(event: StoreEvent): void {
     this.#history.push(event);
-    if (this.#history.length > HISTORY_LIMIT) this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
+    if (this.#history.length > HISTORY_LIMIT)
+      this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -35,14 +35,28 @@ export interface ResourceType {
   crd?: Record<string, unknown>;
 }
 
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const ALL_VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
 
 function builtin(
   group: string,
   version: string,
   kind: string,
   plural: string,
-  options: Partial<Pick<ResourceType, 'namespaced' | 'shortNames' | 'categories' | 'subresources' | 'hasGeneration'>> = {},
+  options: Partial<
+    Pick<
+      ResourceType,
+      'namespaced' | 'shortNames' | 'categories' | 'subresources' | 'hasGeneration'
+    >
+  > = {},
 ): ResourceType {
   return {
     group,
@@ -64,13 +78,21 @@ function builtin(
 /** The built-in Kubernetes types the simulator serves. */
 export function builtinResourceTypes(): ResourceType[] {
   return [
-    builtin('', 'v1', 'Namespace', 'namespaces', { namespaced: false, shortNames: ['ns'], subresources: ['status'] }),
+    builtin('', 'v1', 'Namespace', 'namespaces', {
+      namespaced: false,
+      shortNames: ['ns'],
+      subresources: ['status'],
+    }),
     builtin('', 'v1', 'Pod', 'pods', {
       shortNames: ['po'],
       categories: ['all'],
       subresources: ['status', 'portforward', 'proxy'],
     }),
-    builtin('', 'v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+    builtin('', 'v1', 'Service', 'services', {
+      shortNames: ['svc'],
+      categories: ['all'],
+      subresources: ['status'],
+    }),
     builtin('', 'v1', 'Endpoints', 'endpoints', { shortNames: ['ep'] }),
     builtin('', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
     builtin('', 'v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
@@ -103,7 +125,12 @@ interface CrdShape {
       shortNames?: string[];
       categories?: string[];
     };
-    versions?: { name?: string; served?: boolean; storage?: boolean; subresources?: Record<string, unknown> }[];
+    versions?: {
+      name?: string;
+      served?: boolean;
+      storage?: boolean;
+      subresources?: Record<string, unknown>;
+    }[];
   };
 }
 
@@ -112,13 +139,16 @@ export function resourceTypeFromCrd(crd: Record<string, unknown>): ResourceType 
   const spec = (crd as CrdShape).spec;
   const names = spec?.names;
   if (!spec?.group || !names?.kind || !names.plural) {
-    throw new Error('CustomResourceDefinition is missing spec.group, spec.names.kind or spec.names.plural');
+    throw new Error(
+      'CustomResourceDefinition is missing spec.group, spec.names.kind or spec.names.plural',
+    );
   }
   const served = (spec.versions ?? []).filter((v) => v.served && v.name);
   // Storage version first: it is the preferred version in discovery.
   served.sort((a, b) => Number(Boolean(b.storage)) - Number(Boolean(a.storage)));
   const subresources = new Set<string>();
-  for (const v of served) for (const key of Object.keys(v.subresources ?? {})) subresources.add(key);
+  for (const v of served)
+    for (const key of Object.keys(v.subresources ?? {})) subresources.add(key);
   return {
     group: spec.group,
     versions: served.map((v) => v.name as string),
