@@ -79,3 +79,18 @@ export type {
   SlotWeights,
   StepStage,
 } from './release/state-record.js';
+export type {
+  CheckContext,
+  CheckDefinition,
+  CheckResult,
+  CheckType,
+  DataplaneExpectation,
+  DataplaneProxyCheck,
+  DataplaneVerifier,
+  MetricsProvider,
+  SyncGate,
+  SyncProgress,
+  SyncReport,
+  SyncSnapshot,
+  SyncWaitOptions,
+} from './release/ports.js';
