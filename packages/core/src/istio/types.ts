@@ -83,6 +83,15 @@ export interface Percent {
   [field: string]: unknown;
 }
 
+/** One entry of an http route's `mirrors[]`. */
+export interface HttpMirrorPolicy {
+  /** Where copies go. */
+  destination: Destination;
+  /** Share of traffic copied; undefined means 100%. */
+  percentage?: Percent;
+  [field: string]: unknown;
+}
+
 /** One `http[]` route of a VirtualService. */
 export interface HttpRoute {
   /** Route name; required for switchyard to tell several candidate routes apart. */
@@ -99,6 +108,8 @@ export interface HttpRoute {
   mirror?: Destination;
   /** Share of traffic mirrored. */
   mirrorPercentage?: Percent;
+  /** Several shadow destinations (Istio 1.19+); Istio rejects `mirror` next to a non-empty list. */
+  mirrors?: HttpMirrorPolicy[];
   /** Timeout, e.g. `10s`. */
   timeout?: string;
   /** Retry policy. */
