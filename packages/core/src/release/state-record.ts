@@ -5,6 +5,10 @@
  * where possible, so routes and record cannot disagree.
  */
 import { StateRecordError, type CheckEvidence, type ObjectRef } from '../errors.js';
+import type { Slot } from '../istio/route-target.js';
+import type { SlotWeights } from '../istio/slot-weights.js';
+
+export type { Slot, SlotWeights };
 
 /** Annotation key holding the record. */
 export const STATE_ANNOTATION = 'switchyard.dev/release';
@@ -20,9 +24,6 @@ export const HISTORY_LIMIT = 10;
  * an object together; the record stays far below so users' own annotations keep room.
  */
 export const RECORD_SIZE_LIMIT = 32 * 1024;
-
-/** A slot: one of the two Deployments (and DestinationRule subsets) of a service. */
-export type Slot = 'blue' | 'green';
 
 /** Lifecycle phase of the service's release. */
 export type ReleasePhase =
@@ -44,9 +45,6 @@ export type ReleaseStep =
 
 /** Where inside its current step an operation was when the record was written. */
 export type StepStage = 'pending' | 'applying' | 'syncing' | 'baking' | 'done';
-
-/** Slot weights, summing to 100. */
-export type SlotWeights = Record<Slot, number>;
 
 /** One summarised check evaluation kept in the record. */
 export interface CheckSummary extends CheckEvidence {
