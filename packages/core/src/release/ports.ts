@@ -4,27 +4,28 @@
  * fake clock, and end-to-end tests with the simulator. `gates/` and `kube/` implement them.
  */
 import type { CheckEvidence, UnsyncedProxy } from '../errors.js';
+import type { CheckType } from '../spec/check-types.js';
 
-/** Built-in check types, plus `custom` PromQL. */
-export type CheckType = 'success-rate' | 'latency-p99' | 'success-rate-vs-stable' | 'custom';
+export type { CheckType };
 
-/** One metric check to evaluate against the candidate. */
+/**
+ * One metric check to evaluate against the candidate: a PromQL template and its bounds.
+ * Built-in checks arrive in the same shape (the spec resolves them to templates), so every
+ * check is evaluated the same way. `ResolvedCheck` from the spec satisfies it.
+ */
 export interface CheckDefinition {
-  /** Unique name, shown in events and summaries (defaults to the type for built-ins). */
-  name: string;
-  /** Check type. */
-  type: CheckType;
-  /** Pass only when the value is >= min (undefined: no lower bound). */
-  min?: number | undefined;
-  /** Pass only when the value is <= max (undefined: no upper bound). */
-  max?: number | undefined;
-  /**
-   * `success-rate-vs-stable`: how many percentage points the candidate's error rate may
-   * exceed the stable slot's before failing.
-   */
-  maxDegradation?: number | undefined;
-  /** `custom`: PromQL template using `{{service}}`, `{{namespace}}`, `{{workload}}`, `{{stableWorkload}}`, `{{slot}}`, `{{window}}`. */
-  query?: string | undefined;
+  /** Unique name, shown in events and summaries. */
+  readonly name: string;
+  /** `success-rate`, `latency-p99`, `success-rate-vs-stable` or `custom`. */
+  readonly type: CheckType;
+  /** PromQL template using `{{service}}`, `{{namespace}}`, `{{workload}}`, `{{stableWorkload}}`, `{{slot}}`, `{{window}}`. */
+  readonly query: string;
+  /** Pass only when the value is >= min; undefined: no lower bound. */
+  readonly min: number | undefined;
+  /** Pass only when the value is <= max; undefined: no upper bound. */
+  readonly max: number | undefined;
+  /** Unit for display (`%`, `ms`, `pp`, `''`). */
+  readonly unit: string;
 }
 
 /** What the checks are about. All names are validated Kubernetes names. */
