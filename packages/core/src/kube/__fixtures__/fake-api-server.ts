@@ -1,0 +1,682 @@
+/**
+ * A small stand-in for the Kubernetes API server for unit tests of `kube/`: real Status
+ * bodies, resourceVersion conflicts, JSON Patch `test` failures as the API server reports
+ * them, group discovery for `networking.istio.io`, bearer-token auth, scripted faults
+ * (429 with Retry-After, 5xx, dropped connections before or after a write is applied), and
+ * port-forward over WebSocket (`v4.channel.k8s.io`) to local TCP ports. Plain HTTP on
+ * 127.0.0.1 (the kubeconfig sets insecure-skip-tls-verify, as client-node requires for HTTP).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+
+/** A request the fake received. */
+export interface RecordedRequest {
+  /** HTTP method. */
+  method: string;
+  /** Path without query. */
+  path: string;
+  /** Query parameters. */
+  query: Record<string, string>;
+  /** Request headers. */
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON body, when any. */
+  body: unknown;
+}
+
+/** A scripted answer. */
+export type FaultAction =
+  | { kind: 'respond'; status: number; body?: unknown; headers?: Record<string, string> }
+  /** Drop the connection without handling the request. */
+  | { kind: 'reset-before' }
+  /** Handle the request (a write is applied), then drop the connection instead of answering. */
+  | { kind: 'reset-after' };
+
+/** A fault applied to matching requests, `times` times (default once). */
+export interface Fault {
+  /** Which requests it applies to. */
+  match: (request: RecordedRequest) => boolean;
+  /** What to do. */
+  action: FaultAction;
+  /** How many matching requests it affects. */
+  times?: number;
+}
+
+/** Where a pod's forwarded port connects to. */
+export interface FakePod {
+  /** Local TCP port the pod "listens" on for each forwarded pod port. */
+  ports: Record<number, number>;
+}
+
+type Json = Record<string, unknown>;
+
+/** The fake API server. */
+export class FakeApiServer {
+  /** Bearer token it accepts. */
+  readonly token: string;
+  /** Requests received, in order. */
+  readonly requests: RecordedRequest[] = [];
+  /** Scripted faults, consumed in order. */
+  readonly faults: Fault[] = [];
+  /** Served versions of networking.istio.io (`[]` = group not served). */
+  istioVersions: string[] = ['v1', 'v1beta1', 'v1alpha3'];
+  /** Pods accepting port-forwards, by `namespace/name`. */
+  readonly pods = new Map<string, FakePod>();
+  /** WebSocket connections currently open. */
+  openWebSockets = 0;
+  /** WebSocket connections accepted in total. */
+  acceptedWebSockets = 0;
+  readonly #objects = new Map<string, Json>();
+  readonly #server: Server;
+  readonly #sockets = new Set<Duplex>();
+  #resourceVersion = 100;
+  #port = 0;
+
+  private constructor(token: string) {
+    this.token = token;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.on('connection', (socket) => this.#track(socket));
+    this.#server.on('upgrade', (req, socket: Duplex) => this.#upgrade(req, socket));
+  }
+
+  /** Starts a fake on 127.0.0.1 with a random port. */
+  static async start(token = 'fake-token-0123456789'): Promise<FakeApiServer> {
+    const fake = new FakeApiServer(token);
+    await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
+    const address = fake.#server.address();
+    fake.#port = typeof address === 'object' && address ? address.port : 0;
+    return fake;
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** Writes a kubeconfig for this server to a temp file and returns its path. */
+  writeKubeconfig(options: { token?: string; namespace?: string } = {}): string {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-fake-api-'));
+    const path = join(dir, 'config');
+    writeFileSync(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: fake',
+        'clusters:',
+        '- name: fake',
+        '  cluster:',
+        `    server: ${this.url}`,
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        '- name: fake-user',
+        '  user:',
+        `    token: ${options.token ?? this.token}`,
+        'contexts:',
+        '- name: fake',
+        '  context:',
+        '    cluster: fake',
+        '    user: fake-user',
+        `    namespace: ${options.namespace ?? 'default'}`,
+        '',
+      ].join('\n'),
+    );
+    return path;
+  }
+
+  /** Stores `object` as if created (assigning uid, resourceVersion, generation). */
+  seed<T extends Json>(object: T): T {
+    const meta = object.metadata as Json;
+    const key = this.#keyOf(
+      String(object.apiVersion),
+      String(object.kind),
+      String(meta.namespace),
+      String(meta.name),
+    );
+    const stored = structuredClone(object) as Json;
+    const storedMeta = stored.metadata as Json;
+    storedMeta.uid = `uid-${String(meta.name)}`;
+    storedMeta.resourceVersion = this.#nextVersion();
+    storedMeta.generation = 1;
+    this.#objects.set(key, stored);
+    return structuredClone(stored) as T;
+  }
+
+  /** The stored object, as last written. */
+  stored(apiVersion: string, kind: string, namespace: string, name: string): Json | undefined {
+    const object = this.#objects.get(this.#keyOf(apiVersion, kind, namespace, name));
+    return object ? structuredClone(object) : undefined;
+  }
+
+  /** Changes a stored object out of band (another writer), bumping its resourceVersion. */
+  edit(
+    apiVersion: string,
+    kind: string,
+    namespace: string,
+    name: string,
+    change: (object: Json) => void,
+  ): void {
+    const key = this.#keyOf(apiVersion, kind, namespace, name);
+    const object = this.#objects.get(key);
+    if (!object) throw new Error(`no ${key}`);
+    change(object);
+    (object.metadata as Json).resourceVersion = this.#nextVersion();
+  }
+
+  /** Requests that are not discovery. */
+  resourceRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path !== '/apis/networking.istio.io');
+  }
+
+  /** Stops the server and every connection. */
+  async close(): Promise<void> {
+    for (const socket of this.#sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #track(socket: Duplex): void {
+    this.#sockets.add(socket);
+    socket.on('close', () => this.#sockets.delete(socket));
+  }
+
+  #nextVersion(): string {
+    this.#resourceVersion += 1;
+    return String(this.#resourceVersion);
+  }
+
+  #keyOf(apiVersion: string, kind: string, namespace: string, name: string): string {
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    return `${group}|${kind.toLowerCase()}s|${namespace}|${name}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+    };
+    this.requests.push(recorded);
+    const fault = this.#takeFault(recorded);
+    if (fault?.kind === 'reset-before') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'respond') {
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      res.end(
+        typeof fault.body === 'string'
+          ? fault.body
+          : JSON.stringify(fault.body ?? status(fault.status, 'InternalError', 'injected')),
+      );
+      return;
+    }
+    const [code, body] = this.#route(recorded);
+    if (fault?.kind === 'reset-after') {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(code, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  #takeFault(request: RecordedRequest): FaultAction | undefined {
+    const index = this.faults.findIndex((f) => f.match(request));
+    if (index < 0) return undefined;
+    const fault = this.faults[index] as Fault;
+    const remaining = (fault.times ?? 1) - 1;
+    if (remaining <= 0) this.faults.splice(index, 1);
+    else fault.times = remaining;
+    return fault.action;
+  }
+
+  #route(request: RecordedRequest): [number, unknown] {
+    if (request.headers.authorization !== `Bearer ${this.token}`) {
+      return [401, status(401, 'Unauthorized', 'Unauthorized')];
+    }
+    if (request.path === '/apis/networking.istio.io') {
+      if (this.istioVersions.length === 0)
+        return [404, status(404, 'NotFound', 'the server could not find the requested resource')];
+      return [
+        200,
+        {
+          kind: 'APIGroup',
+          apiVersion: 'v1',
+          name: 'networking.istio.io',
+          versions: this.istioVersions.map((version) => ({
+            groupVersion: `networking.istio.io/${version}`,
+            version,
+          })),
+          preferredVersion: {
+            groupVersion: `networking.istio.io/${this.istioVersions[0]}`,
+            version: this.istioVersions[0],
+          },
+        },
+      ];
+    }
+    const match =
+      /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/namespaces\/([^/]+)\/([^/]+)(?:\/([^/]+))?(?:\/(status))?$/.exec(
+        request.path,
+      );
+    if (!match)
+      return [404, status(404, 'NotFound', 'the server could not find the requested resource')];
+    const [
+      ,
+      coreVersion,
+      group = '',
+      groupVersion,
+      namespace = '',
+      plural = '',
+      name,
+      subresource,
+    ] = match;
+    const version = coreVersion ?? groupVersion ?? '';
+    if (group === 'networking.istio.io' && !this.istioVersions.includes(version)) {
+      return [404, status(404, 'NotFound', 'the server could not find the requested resource')];
+    }
+    const apiVersion = group ? `${group}/${version}` : version;
+    const kind = KIND_BY_PLURAL[plural] ?? plural;
+    const key = `${group}|${plural}|${namespace}|${name ?? ''}`;
+    const resource = group ? `${plural}.${group}` : plural;
+    const notFound = (): [number, unknown] => [
+      404,
+      status(404, 'NotFound', `${resource} "${name}" not found`, { name, group, kind: plural }),
+    ];
+    const view = (object: Json): Json => ({ ...structuredClone(object), apiVersion, kind });
+    const dryRun = request.query.dryRun === 'All';
+
+    if (request.method === 'GET' && !name) {
+      const selector = request.query.labelSelector;
+      const items = [...this.#objects.entries()]
+        .filter(([k]) => k.startsWith(`${group}|${plural}|${namespace}|`))
+        .map(([, object]) => object)
+        .filter((object) => matchesSelector(object, selector));
+      return [
+        200,
+        {
+          kind: `${kind}List`,
+          apiVersion,
+          metadata: { resourceVersion: String(this.#resourceVersion) },
+          items: items.map((o) => structuredClone(o)),
+        },
+      ];
+    }
+    if (request.method === 'GET') {
+      const object = this.#objects.get(key);
+      return object ? [200, view(object)] : notFound();
+    }
+    if (request.method === 'POST') {
+      const body = request.body as Json;
+      const meta = body.metadata as Json;
+      const createKey = `${group}|${plural}|${namespace}|${String(meta.name)}`;
+      if (this.#objects.has(createKey)) {
+        return [
+          409,
+          status(409, 'AlreadyExists', `${resource} "${String(meta.name)}" already exists`, {
+            name: meta.name,
+            group,
+            kind: plural,
+          }),
+        ];
+      }
+      const stored = structuredClone(body);
+      Object.assign(stored.metadata as Json, {
+        uid: `uid-${String(meta.name)}`,
+        resourceVersion: this.#nextVersion(),
+        generation: 1,
+        namespace,
+      });
+      if (!dryRun) this.#objects.set(createKey, stored);
+      return [201, view(stored)];
+    }
+    const current = this.#objects.get(key);
+    if (!current) return notFound();
+    let next: Json;
+    if (request.method === 'PUT') {
+      next = structuredClone(request.body as Json);
+      const sent = (next.metadata as Json).resourceVersion;
+      if (sent !== undefined && sent !== (current.metadata as Json).resourceVersion)
+        return conflict(resource, name ?? '');
+    } else if (request.method === 'PATCH') {
+      const type = request.headers['content-type'];
+      if (type === 'application/json-patch+json') {
+        try {
+          next = applyJsonPatch(current, request.body as Op[]);
+        } catch (error) {
+          return [
+            422,
+            {
+              ...status(
+                422,
+                'Invalid',
+                'the server rejected our request due to an error in our request',
+              ),
+              details: {
+                causes: [{ reason: 'UnexpectedServerResponse', message: (error as Error).message }],
+              },
+            },
+          ];
+        }
+      } else if (
+        type === 'application/merge-patch+json' ||
+        type === 'application/strategic-merge-patch+json'
+      ) {
+        const patch = request.body as Json;
+        const sent = (patch.metadata as Json | undefined)?.resourceVersion;
+        if (sent !== undefined && sent !== (current.metadata as Json).resourceVersion)
+          return conflict(resource, name ?? '');
+        next = mergePatch(current, patch) as Json;
+      } else {
+        return [
+          415,
+          status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`),
+        ];
+      }
+    } else {
+      return [
+        405,
+        status(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        ),
+      ];
+    }
+    const weight = ((next.spec as Json | undefined)?.weight as number | undefined) ?? 0;
+    if (weight < 0) {
+      return [
+        422,
+        {
+          ...status(
+            422,
+            'Invalid',
+            `${kind}.${group} "${name}" is invalid: spec.weight: Invalid value: ${weight}: must be >= 0`,
+          ),
+          details: {
+            name,
+            group,
+            kind,
+            causes: [
+              {
+                reason: 'FieldValueInvalid',
+                message: `Invalid value: ${weight}: must be >= 0`,
+                field: 'spec.weight',
+              },
+            ],
+          },
+        },
+      ];
+    }
+    const meta = next.metadata as Json;
+    const currentMeta = current.metadata as Json;
+    Object.assign(meta, {
+      uid: currentMeta.uid,
+      resourceVersion: this.#nextVersion(),
+      generation: currentMeta.generation,
+    });
+    if (subresource !== 'status' && JSON.stringify(next.spec) !== JSON.stringify(current.spec))
+      meta.generation = Number(currentMeta.generation) + 1;
+    if (!dryRun) this.#objects.set(key, next);
+    return [200, view(next)];
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex): void {
+    this.#track(socket);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    this.requests.push({
+      method: 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body: undefined,
+    });
+    const reject = (code: number, text: string): void => {
+      socket.end(
+        `HTTP/1.1 ${code} ${text}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(status(code, text, text))}`,
+      );
+    };
+    if (req.headers.authorization !== `Bearer ${this.token}`) return reject(401, 'Unauthorized');
+    const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
+    const pod = match ? this.pods.get(`${match[1]}/${match[2]}`) : undefined;
+    if (!pod) return reject(404, 'NotFound');
+    const port = Number(url.searchParams.get('ports'));
+    const key = req.headers['sec-websocket-key'];
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim());
+    const protocol = offered.includes('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : offered[0];
+    const accept = createHash('sha1')
+      .update(`${String(key)}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+    );
+    this.openWebSockets += 1;
+    this.acceptedWebSockets += 1;
+    let closed = false;
+    const onClosed = (): void => {
+      if (closed) return;
+      closed = true;
+      this.openWebSockets -= 1;
+    };
+    socket.on('close', onClosed);
+    socket.on('error', () => undefined);
+    const portHeader = Buffer.alloc(2);
+    portHeader.writeUInt16LE(port);
+    sendFrame(socket, 0x2, Buffer.concat([Buffer.from([0]), portHeader]));
+    sendFrame(socket, 0x2, Buffer.concat([Buffer.from([1]), portHeader]));
+    const targetPort = pod.ports[port];
+    const upstream: Socket = connect(targetPort ?? 1, '127.0.0.1');
+    let upstreamOpen = false;
+    upstream.on('connect', () => (upstreamOpen = true));
+    upstream.on('data', (data: Buffer) =>
+      sendFrame(socket, 0x2, Buffer.concat([Buffer.from([0]), data])),
+    );
+    upstream.on('error', (error) => {
+      if (!upstreamOpen) {
+        const text = `an error occurred forwarding ${port} -> ${port}: error forwarding port ${port} to pod: dial tcp4 127.0.0.1:${port}: connect: connection refused (${(error as NodeJS.ErrnoException).code})`;
+        sendFrame(socket, 0x2, Buffer.concat([Buffer.from([1]), Buffer.from(text)]));
+      }
+      sendFrame(socket, 0x8, Buffer.alloc(0));
+      socket.end();
+    });
+    upstream.on('end', () => {
+      sendFrame(socket, 0x8, Buffer.alloc(0));
+      socket.end();
+    });
+    let pending = Buffer.alloc(0);
+    socket.on('data', (data: Buffer) => {
+      pending = Buffer.concat([pending, data]);
+      for (;;) {
+        const frame = readFrame(pending);
+        if (!frame) break;
+        pending = pending.subarray(frame.length);
+        if (frame.opcode === 0x8) {
+          sendFrame(socket, 0x8, Buffer.alloc(0));
+          socket.end();
+          upstream.end();
+          return;
+        }
+        if (frame.opcode === 0x9) sendFrame(socket, 0xa, frame.payload);
+        if (
+          (frame.opcode === 0x2 || frame.opcode === 0x0) &&
+          frame.payload.length > 0 &&
+          frame.payload[0] === 0
+        ) {
+          upstream.write(frame.payload.subarray(1));
+        }
+      }
+    });
+    socket.on('close', () => upstream.destroy());
+  }
+}
+
+const KIND_BY_PLURAL: Record<string, string> = {
+  virtualservices: 'VirtualService',
+  destinationrules: 'DestinationRule',
+  deployments: 'Deployment',
+  pods: 'Pod',
+  services: 'Service',
+  leases: 'Lease',
+  events: 'Event',
+};
+
+/** A Kubernetes Status body. */
+export function status(code: number, reason: string, message: string, details?: Json): Json {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
+}
+
+function conflict(resource: string, name: string): [number, unknown] {
+  return [
+    409,
+    status(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, kind: resource.split('.')[0] },
+    ),
+  ];
+}
+
+function matchesSelector(object: Json, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const labels = ((object.metadata as Json).labels ?? {}) as Record<string, string>;
+  return selector.split(',').every((term) => {
+    const [key, value] = term.split('=');
+    return labels[key?.trim() ?? ''] === value?.trim();
+  });
+}
+
+interface Op {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+function applyJsonPatch(document: Json, ops: readonly Op[]): Json {
+  const result = structuredClone(document);
+  for (const op of ops) {
+    const segments = op.path
+      .slice(1)
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = segments.pop() as string;
+    let parent: unknown = result;
+    for (const segment of segments) {
+      const next: unknown = Array.isArray(parent)
+        ? parent[Number(segment)]
+        : (parent as Json | undefined)?.[segment];
+      if (next === undefined)
+        throw new Error(`${op.op} operation does not apply: doc is missing path: ${op.path}`);
+      parent = next;
+    }
+    const container = parent as Json | unknown[];
+    const exists = Array.isArray(container)
+      ? Number(last) < container.length
+      : Object.hasOwn(container, last);
+    const existing: unknown = Array.isArray(container) ? container[Number(last)] : container[last];
+    switch (op.op) {
+      case 'test':
+        if (!exists || JSON.stringify(existing) !== JSON.stringify(op.value))
+          throw new Error(`testing value ${op.path} failed: test failed`);
+        break;
+      case 'add':
+        if (Array.isArray(container))
+          container.splice(last === '-' ? container.length : Number(last), 0, op.value);
+        else container[last] = op.value;
+        break;
+      case 'replace':
+        if (!exists)
+          throw new Error(`replace operation does not apply: doc is missing key: ${op.path}`);
+        if (Array.isArray(container)) container[Number(last)] = op.value;
+        else container[last] = op.value;
+        break;
+      case 'remove':
+        if (!exists)
+          throw new Error(`remove operation does not apply: doc is missing path: ${op.path}`);
+        if (Array.isArray(container)) container.splice(Number(last), 1);
+        else delete container[last];
+        break;
+      default:
+        throw new Error(`unsupported op ${op.op}`);
+    }
+  }
+  return result;
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const result: Json =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Json) }
+      : {};
+  for (const [key, value] of Object.entries(patch as Json)) {
+    if (value === null) delete result[key];
+    else result[key] = mergePatch(result[key], value);
+  }
+  return result;
+}
+
+function sendFrame(socket: Duplex, opcode: number, payload: Buffer): void {
+  if (socket.destroyed || socket.writableEnded) return;
+  let header: Buffer;
+  if (payload.length < 126) {
+    header = Buffer.from([0x80 | opcode, payload.length]);
+  } else if (payload.length < 65536) {
+    header = Buffer.alloc(4);
+    header[0] = 0x80 | opcode;
+    header[1] = 126;
+    header.writeUInt16BE(payload.length, 2);
+  } else {
+    header = Buffer.alloc(10);
+    header[0] = 0x80 | opcode;
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(payload.length), 2);
+  }
+  socket.write(Buffer.concat([header, payload]));
+}
+
+function readFrame(
+  buffer: Buffer,
+): { opcode: number; payload: Buffer; length: number } | undefined {
+  if (buffer.length < 2) return undefined;
+  const opcode = (buffer[0] as number) & 0x0f;
+  const masked = ((buffer[1] as number) & 0x80) !== 0;
+  let length = (buffer[1] as number) & 0x7f;
+  let offset = 2;
+  if (length === 126) {
+    if (buffer.length < 4) return undefined;
+    length = buffer.readUInt16BE(2);
+    offset = 4;
+  } else if (length === 127) {
+    if (buffer.length < 10) return undefined;
+    length = Number(buffer.readBigUInt64BE(2));
+    offset = 10;
+  }
+  const maskOffset = offset;
+  if (masked) offset += 4;
+  if (buffer.length < offset + length) return undefined;
+  const payload = Buffer.from(buffer.subarray(offset, offset + length));
+  if (masked)
+    for (let i = 0; i < payload.length; i++)
+      payload[i] = (payload[i] as number) ^ (buffer[maskOffset + (i % 4)] as number);
+  return { opcode, payload, length: offset + length };
+}
