@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../errors.js';
+import {
+  checkTemplateProblems,
+  checkTemplateVariables,
+  renderCheckQuery,
+  type CheckQueryVariables,
+} from './check-query.js';
+import { BUILTIN_CHECK_TYPES, CANDIDATE_REQUEST_COUNT_QUERY } from './check-types.js';
+
+const variables: CheckQueryVariables = {
+  service: 'reviews',
+  namespace: 'bookinfo',
+  workload: 'reviews-green',
+  stableWorkload: 'reviews-blue',
+  slot: 'green',
+  window: '1m30s',
+};
+
+describe('renderCheckQuery', () => {
+  it('substitutes every variable, with or without spaces inside the braces', () => {
+    expect(
+      renderCheckQuery(
+        '{{service}}|{{ namespace }}|{{workload}}|{{stableWorkload}}|{{slot}}|{{window}}|{{workload}}',
+        variables,
+      ),
+    ).toBe('reviews|bookinfo|reviews-green|reviews-blue|green|1m30s|reviews-green');
+  });
+
+  it('renders the window in canonical form, from a string or milliseconds', () => {
+    expect(renderCheckQuery('[{{window}}]', { ...variables, window: '90s' })).toBe('[1m30s]');
+    expect(renderCheckQuery('[{{window}}]', { ...variables, window: 120_000 })).toBe('[2m]');
+  });
+
+  it('renders the built-in queries to PromQL without placeholders', () => {
+    const rendered = renderCheckQuery(BUILTIN_CHECK_TYPES[0]?.query ?? '', variables);
+    expect(rendered).toBe(
+      'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green",response_code!~"5.*"}[1m30s]))' +
+        ' / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[1m30s])) * 100',
+    );
+    for (const query of [
+      ...BUILTIN_CHECK_TYPES.map((d) => d.query),
+      CANDIDATE_REQUEST_COUNT_QUERY,
+    ]) {
+      expect(checkTemplateProblems(query)).toEqual([]);
+      expect(renderCheckQuery(query, variables)).not.toMatch(/[{][{]|[}][}]/);
+    }
+    expect(checkTemplateVariables(BUILTIN_CHECK_TYPES[2]?.query ?? '')).toEqual([
+      'namespace',
+      'stableWorkload',
+      'window',
+      'workload',
+    ]);
+  });
+
+  it('throws a SpecError naming an unknown variable and the path', () => {
+    let error: unknown;
+    try {
+      renderCheckQuery('sum(x{p="{{pod}}",w="{{workoad}}"})', variables, {
+        path: 'checks.items[3].query',
+      });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    expect((error as SpecError).issues).toEqual([
+      {
+        path: 'checks.items[3].query',
+        message:
+          'unknown template variable "{{pod}}"; known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{window}}',
+      },
+      {
+        path: 'checks.items[3].query',
+        message:
+          'unknown template variable "{{workoad}}" (did you mean "{{workload}}"?); known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{window}}',
+      },
+    ]);
+  });
+
+  it('refuses values that could break out of a label matcher', () => {
+    expect(() =>
+      renderCheckQuery('x{w="{{workload}}"}', { ...variables, workload: 'a"} or vector(1) #' }),
+    ).toThrow(
+      'variable {{workload}}: "a\\"} or vector(1) #" is not a valid Kubernetes object name',
+    );
+    expect(() => renderCheckQuery('[{{window}}]', { ...variables, window: '0s' })).toThrow(
+      'variable {{window}}: must be longer than 0s',
+    );
+  });
+
+  it('validates only the variables the template uses', () => {
+    expect(renderCheckQuery('x{w="{{workload}}"}', { ...variables, stableWorkload: '' })).toBe(
+      'x{w="reviews-green"}',
+    );
+  });
+
+  it('reports unbalanced braces', () => {
+    expect(checkTemplateProblems('x{w="{{workload}"}')).toEqual([
+      'unbalanced "{{" or "}}": write variables as {{name}}',
+    ]);
+  });
+});

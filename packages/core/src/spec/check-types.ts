@@ -1,0 +1,105 @@
+/**
+ * The built-in metric checks: Istio standard metrics (docs/reference/istio.md §3) measured
+ * on the destination side for the candidate's Deployment over the check window. Their
+ * queries are templates rendered with `renderCheckQuery`, exactly like custom checks, so
+ * the gate evaluates every check the same way.
+ *
+ * Every query returns no data when the workload received no requests in the window; the
+ * gate must treat that as inconclusive, never as a pass.
+ */
+
+/** Type of a built-in check. */
+export type BuiltinCheckType = 'success-rate' | 'latency-p99' | 'success-rate-vs-stable';
+
+/** Type of any check: a built-in, or `custom` (a query of your own). */
+export type CheckType = BuiltinCheckType | 'custom';
+
+/** Which threshold a built-in check takes, and what it is called in the spec. */
+export type ThresholdField = 'min' | 'max' | 'maxDegradation';
+
+/** A built-in check type and its default threshold. */
+export interface BuiltinCheckDefinition {
+  /** Type name, as written in `checks.items[].type`. */
+  readonly type: BuiltinCheckType;
+  /** What it measures, for help texts. */
+  readonly description: string;
+  /** Spec field holding the threshold. `maxDegradation` resolves to the check's `max`. */
+  readonly thresholdField: ThresholdField;
+  /** Whether the measured value must be at least (`min`) or at most (`max`) the threshold. */
+  readonly bound: 'min' | 'max';
+  /** Threshold used when the spec gives none. */
+  readonly defaultThreshold: number;
+  /** Lowest threshold accepted. */
+  readonly thresholdMin: number;
+  /** Highest threshold accepted; undefined when unbounded. */
+  readonly thresholdMax: number | undefined;
+  /** Unit of the measured value: `%`, `ms`, or `pp` (percentage points). */
+  readonly unit: string;
+  /** PromQL template (variables in `{{ }}`, see `CHECK_TEMPLATE_VARIABLES`). */
+  readonly query: string;
+}
+
+const selector = (workload: string): string =>
+  `reporter="destination",destination_workload_namespace="{{namespace}}",destination_workload="${workload}"`;
+
+const successRate = (workload: string): string =>
+  `sum(rate(istio_requests_total{${selector(workload)},response_code!~"5.*"}[{{window}}]))` +
+  ` / sum(rate(istio_requests_total{${selector(workload)}}[{{window}}])) * 100`;
+
+/**
+ * Requests the candidate received in the window. The gate compares it with
+ * `checks.minRequests`: fewer requests make every evaluation inconclusive.
+ */
+export const CANDIDATE_REQUEST_COUNT_QUERY = `sum(increase(istio_requests_total{${selector('{{workload}}')}}[{{window}}]))`;
+
+/** The built-in checks, in the order they are documented. */
+export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.freeze([
+  Object.freeze({
+    type: 'success-rate',
+    description: 'Percent of the candidate’s requests not answered with a 5xx.',
+    thresholdField: 'min',
+    bound: 'min',
+    defaultThreshold: 99,
+    thresholdMin: 0,
+    thresholdMax: 100,
+    unit: '%',
+    query: successRate('{{workload}}'),
+  }),
+  Object.freeze({
+    type: 'latency-p99',
+    description: '99th percentile of the candidate’s request duration, in milliseconds.',
+    thresholdField: 'max',
+    bound: 'max',
+    defaultThreshold: 500,
+    thresholdMin: 0,
+    thresholdMax: undefined,
+    unit: 'ms',
+    query:
+      'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket' +
+      `{${selector('{{workload}}')}}[{{window}}])) by (le))`,
+  }),
+  Object.freeze({
+    type: 'success-rate-vs-stable',
+    description:
+      'Percentage points by which the candidate’s error rate exceeds the stable slot’s ' +
+      '(stable success rate minus candidate success rate).',
+    thresholdField: 'maxDegradation',
+    bound: 'max',
+    defaultThreshold: 1,
+    thresholdMin: 0,
+    thresholdMax: 100,
+    unit: 'pp',
+    query: `(${successRate('{{stableWorkload}}')}) - (${successRate('{{workload}}')})`,
+  }),
+] as const);
+
+/** The checks a spec gets when it lists none: success rate and p99 latency with their defaults. */
+export const DEFAULT_CHECK_TYPES: readonly BuiltinCheckType[] = Object.freeze([
+  'success-rate',
+  'latency-p99',
+]);
+
+/** The definition of a built-in check type, or undefined for anything else. */
+export function builtinCheckType(type: unknown): BuiltinCheckDefinition | undefined {
+  return BUILTIN_CHECK_TYPES.find((definition) => definition.type === type);
+}
