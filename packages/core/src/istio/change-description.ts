@@ -45,7 +45,7 @@ function describeRouteChange(before: unknown, after: unknown): string[] {
       const was = weightsBefore.get(subset);
       const now = weightsAfter.get(subset);
       if (was === now) return [];
-      if (was === undefined) return [`${subset} new at ${String(now)}`];
+      if (was === undefined) return [`${subset} added at ${String(now)}`];
       if (now === undefined) return [`${subset} removed (was ${was})`];
       return [`${subset} ${was}→${now}`];
     },
