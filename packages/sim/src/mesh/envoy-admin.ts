@@ -1,0 +1,309 @@
+/**
+ * Envoy's admin interface (port 15000, reached by port-forward) over a simulated proxy's
+ * *applied* config: `/config_dump` and `/ready`, in Envoy's shapes
+ * (`source/server/admin/config_dump_handler.cc`, `envoy/admin/v3/config_dump*.proto`):
+ *
+ * - `/config_dump`: `{"configs": [...]}` with BootstrapConfigDump, ClustersConfigDump,
+ *   (EndpointsConfigDump with `?include_eds`), RoutesConfigDump, in Envoy's tracker order.
+ * - `/config_dump?resource=<repeated field>`: every element of that field across the
+ *   dumps, each packed as Any (`@type` `...RoutesConfigDump.DynamicRouteConfig`, ...);
+ *   a non-repeated field is 400, an unknown one 404 `<name> not found in config dump`.
+ * - `?name_regex=`: keeps resources whose name fully matches.
+ * - JSON as Envoy prints protos: snake_case, default values and empty lists omitted (an
+ *   empty dump is `{}`), pretty-printed.
+ * - `/ready`: `LIVE` once initial config is applied, else 503 `INITIALIZING`.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SimClusterConfig } from './cluster-config.js';
+import { CLUSTER_DOMAIN } from './istio-host.js';
+import type { SimulatedProxy } from './simulated-proxy.js';
+import { CLUSTER_ID } from './syncz.js';
+import { protoTimestamp } from './xds-time.js';
+
+type Json = Record<string, unknown>;
+
+const ADMIN = 'type.googleapis.com/envoy.admin.v3.';
+
+interface DumpField {
+  /** Field name in the dump message. */
+  name: string;
+  /** `@type` of an element when the field is repeated; undefined for singular fields. */
+  elementType: string | undefined;
+}
+
+interface TopLevelDump {
+  message: Json;
+  fields: DumpField[];
+}
+
+const HELP = [
+  'admin commands are:',
+  '  /: Admin home page',
+  '  /config_dump: dump current Envoy configs (experimental)',
+  '      resource: The resource to dump',
+  '      mask: The mask to apply. When both resource and mask are specified, the mask is applied to every element in the desired repeated field so that only a subset of fields are returned. The mask is parsed as a ProtobufWkt::FieldMask',
+  '      name_regex: Dump only the currently loaded configurations whose names match the specified regex. Can be used with both resource and mask query parameters.',
+  '      include_eds: Dump currently loaded configuration including EDS. See the response definition for more information',
+  '  /ready: print server state, return 200 if LIVE, otherwise return 503',
+  '',
+].join('\n');
+
+function nodeJson(proxy: SimulatedProxy, istioVersion: string): Json {
+  return {
+    id: `${proxy.proxyType}~${proxy.podIP}~${proxy.id}~${proxy.namespace}.svc.${CLUSTER_DOMAIN}`,
+    cluster: `${proxy.workload}.${proxy.namespace}`,
+    metadata: {
+      CLUSTER_ID,
+      ISTIO_VERSION: istioVersion,
+      LABELS: { ...proxy.labels },
+      NAME: proxy.pod,
+      NAMESPACE: proxy.namespace,
+      WORKLOAD_NAME: proxy.workload,
+    },
+    user_agent_name: 'envoy',
+  };
+}
+
+function clusterJson(cluster: { name: string; lbPolicy?: string | undefined }, type = 'EDS'): Json {
+  const out: Json = {
+    '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+    name: cluster.name,
+    type,
+  };
+  if (type === 'EDS') {
+    out.eds_cluster_config = {
+      eds_config: { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' },
+      service_name: cluster.name,
+    };
+  }
+  out.connect_timeout = '10s';
+  if (cluster.lbPolicy !== undefined) out.lb_policy = cluster.lbPolicy;
+  return out;
+}
+
+function loadAssignmentJson(cluster: SimClusterConfig): Json {
+  const out: Json = {
+    '@type': 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+    cluster_name: cluster.name,
+  };
+  if (cluster.endpoints.length > 0) {
+    out.endpoints = [
+      {
+        locality: {},
+        lb_endpoints: cluster.endpoints.map((endpoint) => ({
+          endpoint: {
+            address: { socket_address: { address: endpoint.ip, port_value: endpoint.port } },
+            health_check_config: {},
+          },
+          health_status: 'HEALTHY',
+          load_balancing_weight: 1,
+        })),
+      },
+    ];
+  }
+  out.policy = { overprovisioning_factor: 140 };
+  return out;
+}
+
+function sortedClusters(proxy: SimulatedProxy): SimClusterConfig[] {
+  const clusters = proxy.applied
+    ? [...(proxy.applied.clusters.values() as Iterable<SimClusterConfig>)]
+    : [];
+  return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function topLevelDumps(
+  proxy: SimulatedProxy,
+  istioVersion: string,
+  includeEds: boolean,
+  keep: (name: string) => boolean,
+): TopLevelDump[] {
+  const dumps: TopLevelDump[] = [];
+  dumps.push({
+    message: {
+      '@type': `${ADMIN}BootstrapConfigDump`,
+      bootstrap: { node: nodeJson(proxy, istioVersion) },
+      last_updated: protoTimestamp(proxy.startedAt),
+    },
+    fields: [
+      { name: 'bootstrap', elementType: undefined },
+      { name: 'last_updated', elementType: undefined },
+    ],
+  });
+
+  const clustersDump: Json = { '@type': `${ADMIN}ClustersConfigDump` };
+  const cdsVersion = proxy.appliedVersionByType.cds;
+  const cdsAt = proxy.appliedAtByType.cds;
+  if (proxy.applied && cdsVersion !== undefined && cdsAt !== undefined) {
+    clustersDump.version_info = cdsVersion;
+    const dynamic: Json[] = [];
+    const builtIn = [
+      clusterJson({ name: 'BlackHoleCluster' }, 'STATIC'),
+      clusterJson({ name: 'PassthroughCluster', lbPolicy: 'CLUSTER_PROVIDED' }, 'ORIGINAL_DST'),
+    ];
+    for (const cluster of [...builtIn, ...sortedClusters(proxy).map((c) => clusterJson(c))]) {
+      if (!keep(cluster.name as string)) continue;
+      dynamic.push({ version_info: cdsVersion, cluster, last_updated: protoTimestamp(cdsAt) });
+    }
+    if (dynamic.length > 0) clustersDump.dynamic_active_clusters = dynamic;
+  }
+  dumps.push({
+    message: clustersDump,
+    fields: [
+      { name: 'version_info', elementType: undefined },
+      { name: 'static_clusters', elementType: `${ADMIN}ClustersConfigDump.StaticCluster` },
+      { name: 'dynamic_active_clusters', elementType: `${ADMIN}ClustersConfigDump.DynamicCluster` },
+      {
+        name: 'dynamic_warming_clusters',
+        elementType: `${ADMIN}ClustersConfigDump.DynamicCluster`,
+      },
+    ],
+  });
+
+  if (includeEds) {
+    const endpointsDump: Json = { '@type': `${ADMIN}EndpointsConfigDump` };
+    const dynamic = sortedClusters(proxy)
+      .filter((c) => keep(c.name))
+      .map((c) => ({ endpoint_config: loadAssignmentJson(c) }));
+    if (dynamic.length > 0) endpointsDump.dynamic_endpoint_configs = dynamic;
+    dumps.push({
+      message: endpointsDump,
+      fields: [
+        {
+          name: 'static_endpoint_configs',
+          elementType: `${ADMIN}EndpointsConfigDump.StaticEndpointConfig`,
+        },
+        {
+          name: 'dynamic_endpoint_configs',
+          elementType: `${ADMIN}EndpointsConfigDump.DynamicEndpointConfig`,
+        },
+      ],
+    });
+  }
+
+  const routesDump: Json = { '@type': `${ADMIN}RoutesConfigDump` };
+  const rdsVersion = proxy.appliedVersionByType.rds;
+  const rdsAt = proxy.appliedAtByType.rds;
+  if (proxy.applied && rdsVersion !== undefined && rdsAt !== undefined) {
+    const dynamic = proxy.applied.routes
+      .filter((r) => keep(r.name))
+      .map((route) => ({
+        version_info: rdsVersion,
+        route_config: route,
+        last_updated: protoTimestamp(rdsAt),
+      }));
+    if (dynamic.length > 0) routesDump.dynamic_route_configs = dynamic;
+  }
+  dumps.push({
+    message: routesDump,
+    fields: [
+      { name: 'static_route_configs', elementType: `${ADMIN}RoutesConfigDump.StaticRouteConfig` },
+      { name: 'dynamic_route_configs', elementType: `${ADMIN}RoutesConfigDump.DynamicRouteConfig` },
+    ],
+  });
+  return dumps;
+}
+
+/** Result of a config_dump request. */
+export interface AdminResult {
+  /** HTTP status. */
+  status: number;
+  /** Content type. */
+  contentType: string;
+  /** Body. */
+  body: string;
+}
+
+/** Renders `/config_dump` for the query parameters of the request. */
+export function renderConfigDump(
+  proxy: SimulatedProxy,
+  istioVersion: string,
+  query: URLSearchParams,
+): AdminResult {
+  let keep: (name: string) => boolean = () => true;
+  const nameRegex = query.get('name_regex');
+  if (nameRegex !== null && nameRegex !== '') {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(`^(?:${nameRegex})$`);
+    } catch {
+      return {
+        status: 400,
+        contentType: 'text/plain',
+        body: `Error while parsing name_regex from ${nameRegex}`,
+      };
+    }
+    keep = (name) => regex.test(name);
+  }
+  const dumps = topLevelDumps(proxy, istioVersion, query.has('include_eds'), keep);
+  const resource = query.get('resource');
+  let dump: Json;
+  if (resource !== null && resource !== '') {
+    const configs: Json[] = [];
+    let found = false;
+    for (const top of dumps) {
+      const field = top.fields.find((f) => f.name === resource);
+      if (!field) continue;
+      if (field.elementType === undefined) {
+        return {
+          status: 400,
+          contentType: 'text/plain',
+          body: `${resource} is not a repeated field. Use ?mask=${resource} to get only this field`,
+        };
+      }
+      found = true;
+      for (const element of (top.message[resource] as Json[] | undefined) ?? []) {
+        configs.push({ '@type': field.elementType, ...element });
+      }
+      break;
+    }
+    if (!found)
+      return {
+        status: 404,
+        contentType: 'text/plain',
+        body: `${resource} not found in config dump`,
+      };
+    dump = configs.length > 0 ? { configs } : {};
+  } else {
+    dump = { configs: dumps.map((d) => d.message) };
+  }
+  return { status: 200, contentType: 'application/json', body: JSON.stringify(dump, null, 1) };
+}
+
+/** Serves one admin request for a proxy. */
+export function handleEnvoyAdmin(
+  proxy: SimulatedProxy,
+  istioVersion: string,
+  request: IncomingMessage,
+  response: ServerResponse,
+): void {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1:15000');
+  const send = (result: AdminResult): void => {
+    response.writeHead(result.status, {
+      'content-type': result.contentType,
+      'cache-control': 'no-cache, max-age=0',
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(result.body);
+  };
+  switch (url.pathname) {
+    case '/config_dump':
+      send(renderConfigDump(proxy, istioVersion, url.searchParams));
+      return;
+    case '/ready': {
+      const live = proxy.applied !== undefined;
+      send({
+        status: live ? 200 : 503,
+        contentType: 'text/plain; charset=UTF-8',
+        body: live ? 'LIVE\n' : 'INITIALIZING\n',
+      });
+      return;
+    }
+    default:
+      send({
+        status: 404,
+        contentType: 'text/plain; charset=UTF-8',
+        body: `invalid path. ${HELP}`,
+      });
+  }
+}

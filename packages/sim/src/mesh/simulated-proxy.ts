@@ -1,0 +1,165 @@
+/**
+ * One simulated Envoy proxy and its xDS connection state: what istiod sent (nonces per
+ * type, as syncz shows them), the pushes received but not yet applied (applied in order,
+ * each after its own delay), and the snapshot it runs on, which the traffic generator
+ * routes through.
+ */
+import type { ProxyApplySettings } from './apply-delay.js';
+import type { ProxyConfigSnapshot, ProxyType, ProxyView } from './mesh-types.js';
+import type { XdsType } from './xds-type.js';
+
+/** Sync state of one xDS type on the current connection. */
+export interface XdsStatus {
+  /** Nonce of the last response sent; `''` when never sent. */
+  sent: string;
+  /** Nonce the proxy last acked; `''` when never acked. */
+  acked: string;
+  /** When the last response was sent. */
+  sentAt: Date | undefined;
+  /** Whether the proxy subscribed to the type (RDS only once listeners name routes). */
+  watched: boolean;
+}
+
+/** A push received and not yet applied. */
+export interface PendingPush {
+  /** The config it carries. */
+  readonly snapshot: ProxyConfigSnapshot;
+  /** Nonce per xDS type the push carried. */
+  readonly nonces: Readonly<Partial<Record<XdsType, string>>>;
+  /** When the proxy applies it (epoch ms); undefined while the proxy is stuck. */
+  applyAt: number | undefined;
+}
+
+/** Identity of a proxy's pod. */
+export interface ProxyIdentity {
+  /** Pod name. */
+  pod: string;
+  /** Pod namespace. */
+  namespace: string;
+  /** Workload (Deployment) name. */
+  workload: string;
+  /** Sidecar or gateway. */
+  proxyType: ProxyType;
+  /** Pod labels. */
+  labels: Readonly<Record<string, string>>;
+  /** Pod IP. */
+  podIP: string;
+}
+
+function emptyStatus(): XdsStatus {
+  return { sent: '', acked: '', sentAt: undefined, watched: false };
+}
+
+/** A simulated proxy. */
+export class SimulatedProxy implements ProxyView {
+  /** `<pod>.<namespace>`. */
+  readonly id: string;
+  /** Pod name. */
+  readonly pod: string;
+  /** Pod namespace. */
+  readonly namespace: string;
+  /** Workload (Deployment) name. */
+  readonly workload: string;
+  /** Sidecar or gateway. */
+  readonly proxyType: ProxyType;
+  /** When Envoy started (the proxy appeared). */
+  readonly startedAt = new Date();
+  /** Pod labels (replaced when the pod's labels change). */
+  labels: Readonly<Record<string, string>>;
+  /** Pod IP. */
+  podIP: string;
+  /** istiod pod of the current connection; `''` while disconnected. */
+  istiod = '';
+  /** Applied config, undefined before the first apply. */
+  applied: ProxyConfigSnapshot | undefined;
+  /** When `applied` was applied. */
+  appliedAt: Date | undefined;
+  /** When each type was last applied (config_dump `last_updated`). */
+  readonly appliedAtByType: Partial<Record<XdsType, Date>> = {};
+  /** Version of each type last applied (config_dump `version_info`). */
+  readonly appliedVersionByType: Partial<Record<XdsType, string>> = {};
+  /** Per-type sync state of the current connection. */
+  xds: Record<XdsType, XdsStatus> = {
+    cds: emptyStatus(),
+    lds: emptyStatus(),
+    rds: emptyStatus(),
+    eds: emptyStatus(),
+  };
+  /** Pushes received and not applied yet, oldest first. */
+  pending: PendingPush[] = [];
+  /** Stuck / delay settings from the overrides. */
+  settings: ProxyApplySettings = { stuck: false, applyDelay: undefined };
+
+  constructor(identity: ProxyIdentity) {
+    this.pod = identity.pod;
+    this.namespace = identity.namespace;
+    this.id = `${identity.pod}.${identity.namespace}`;
+    this.workload = identity.workload;
+    this.proxyType = identity.proxyType;
+    this.labels = identity.labels;
+    this.podIP = identity.podIP;
+  }
+
+  /**
+   * A new xDS stream to `istiod` (`''` to disconnect): sync state starts empty and
+   * in-flight pushes of the old stream are dropped. The applied config stays, as Envoy
+   * keeps serving with what it has.
+   */
+  resetConnection(istiod: string): void {
+    this.istiod = istiod;
+    this.xds = { cds: emptyStatus(), lds: emptyStatus(), rds: emptyStatus(), eds: emptyStatus() };
+    this.pending = [];
+  }
+
+  /** Records a push istiod sent now. */
+  receive(
+    snapshot: ProxyConfigSnapshot,
+    nonces: Partial<Record<XdsType, string>>,
+    now: Date,
+  ): PendingPush {
+    for (const [type, nonce] of Object.entries(nonces) as [XdsType, string][]) {
+      const status = this.xds[type];
+      status.sent = nonce;
+      status.sentAt = now;
+      status.watched = true;
+    }
+    const push: PendingPush = { snapshot, nonces, applyAt: undefined };
+    this.pending.push(push);
+    return push;
+  }
+
+  /** The latest scheduled apply time among pending pushes (pushes apply in order). */
+  lastScheduledApply(): number {
+    let latest = 0;
+    for (const push of this.pending)
+      if (push.applyAt !== undefined && push.applyAt > latest) latest = push.applyAt;
+    return latest;
+  }
+
+  /**
+   * Folds every pending push into one carrying the newest snapshot and the newest nonce
+   * per type: what a proxy that was stuck ends up applying.
+   */
+  collapsePending(): PendingPush | undefined {
+    if (this.pending.length === 0) return undefined;
+    const nonces: Partial<Record<XdsType, string>> = {};
+    for (const push of this.pending) Object.assign(nonces, push.nonces);
+    const last = this.pending[this.pending.length - 1] as PendingPush;
+    const merged: PendingPush = { snapshot: last.snapshot, nonces, applyAt: undefined };
+    this.pending = [merged];
+    return merged;
+  }
+
+  /** Applies the oldest pending push: the snapshot takes effect and its nonces are acked. */
+  applyHead(now: Date): void {
+    const push = this.pending.shift();
+    if (!push) return;
+    this.applied = push.snapshot;
+    this.appliedAt = now;
+    for (const [type, nonce] of Object.entries(push.nonces) as [XdsType, string][]) {
+      this.xds[type].acked = nonce;
+      this.appliedAtByType[type] = now;
+      this.appliedVersionByType[type] = push.snapshot.version;
+    }
+  }
+}
