@@ -1,0 +1,1025 @@
+/**
+ * Istio's `ValidateVirtualService` (pkg/config/validation/validation.go and virtualservice.go),
+ * as istiod's validating webhook runs it: hosts, gateways, HTTP/TLS/TCP routes, destinations and
+ * weights (relative since Istio 1.15: negative weights and an all-zero multi-destination route are
+ * errors, sums other than 100 are fine), matches and regular expressions (checked with Go's
+ * regexp syntax), timeouts, retries, fault injection, mirroring, CORS, redirects and rewrites,
+ * plus the unreachable-rule analysis that only warns.
+ */
+import { goFixed, goQuote, goStringSlice } from './go-format.js';
+import {
+  isAuthorityHeader,
+  isJwtClaimRoute,
+  validateCorsHeaderName,
+  validateDuration,
+  validateExportTo,
+  validateGatewayNames,
+  validateHeaderOperations,
+  validateHttpStatus,
+  validateIpSubnet,
+  validateMatchHeaderName,
+  validatePercentage,
+  validateSubsetName,
+} from './istio-common-validation.js';
+import {
+  appendErrors,
+  appendValidation,
+  istioError,
+  multiAppend,
+  NO_VALIDATION,
+  wrapError,
+  wrapWarning,
+  type IstioValidation,
+  type MaybeError,
+} from './istio-errors.js';
+import {
+  asMessage,
+  duration,
+  isSet,
+  list,
+  map,
+  message,
+  num,
+  str,
+  strings,
+  type JsonObject,
+} from './istio-json.js';
+import {
+  hostsMatch,
+  isDns1123Label,
+  isValidIpAddress,
+  validateLabels,
+  validatePort,
+  validateWildcardDomain,
+  validateWildcardDomainForGateway,
+} from './istio-names.js';
+import { goRegexpError } from './re2-syntax.js';
+
+const KB = 1024;
+const MB = 1024 * KB;
+const ROUTE_SEMANTICS_ANNOTATION = 'internal.istio.io/route-semantics';
+
+const SUPPORTED_RETRY_ON = new Set([
+  '5xx',
+  'gateway-error',
+  'reset',
+  'reset-before-request',
+  'connect-failure',
+  'retriable-4xx',
+  'refused-stream',
+  'retriable-status-codes',
+  'retriable-headers',
+  'envoy-ratelimited',
+  'http3-post-connect-failure',
+  'cancelled',
+  'deadline-exceeded',
+  'internal',
+  'resource-exhausted',
+  'unavailable',
+]);
+
+// Status codes Go's http.StatusText knows.
+const HTTP_STATUS_CODES = new Set([
+  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
+  305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415,
+  416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
+  506, 507, 508, 510, 511,
+]);
+
+const GRPC_STATUSES = new Set([
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+]);
+
+const CORS_METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  '*',
+]);
+
+/** The match type a `StringMatch` has set (a protobuf oneof). */
+function matchType(sm: JsonObject | undefined): 'exact' | 'prefix' | 'regex' | undefined {
+  if (!sm) return undefined;
+  if (isSet(sm, 'exact')) return 'exact';
+  if (isSet(sm, 'prefix')) return 'prefix';
+  if (isSet(sm, 'regex')) return 'regex';
+  return undefined;
+}
+
+function validateStringRegexp(re: string, where: string): MaybeError {
+  // Envoy limits RE2 program size; Istio approximates it by length.
+  if (Buffer.byteLength(re) > 1024)
+    return istioError(`${goQuote(where)}: regex is too large, max length allowed is 1024`);
+  const error = goRegexpError(re);
+  if (!error) return undefined;
+  return istioError(
+    `${goQuote(where)}: ${error}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`,
+  );
+}
+
+function validateStringMatchRegexp(sm: JsonObject | undefined, where: string): MaybeError {
+  if (matchType(sm) !== 'regex') return undefined;
+  const re = str(sm, 'regex');
+  if (re === '') return istioError(`${goQuote(where)}: regex string match should not be empty`);
+  return validateStringRegexp(re, where);
+}
+
+function validateStringMatch(sm: JsonObject | undefined, where: string): MaybeError {
+  switch (matchType(sm)) {
+    case 'prefix':
+      return str(sm, 'prefix') === ''
+        ? istioError(`${goQuote(where)}: prefix string match should not be empty`)
+        : undefined;
+    case 'regex':
+      return validateStringMatchRegexp(sm, where);
+    default:
+      return undefined;
+  }
+}
+
+function validatePortSelector(port: JsonObject | undefined): MaybeError {
+  return port ? validatePort(num(port, 'number')) : undefined;
+}
+
+/** `validateDestination`. */
+function validateDestination(destination: JsonObject | undefined): MaybeError {
+  if (!destination) return undefined;
+  let errs: MaybeError;
+  const host = str(destination, 'host');
+  if (host === '*') errs = appendErrors(errs, istioError(`invalid destination host ${host}`));
+  else errs = appendErrors(errs, validateWildcardDomain(host));
+  const subset = str(destination, 'subset');
+  if (subset !== '') errs = appendErrors(errs, validateSubsetName(subset));
+  if (isSet(destination, 'port'))
+    errs = appendErrors(errs, validatePortSelector(message(destination, 'port')));
+  return errs;
+}
+
+function validateWeight(weight: number): MaybeError {
+  return weight < 0 ? istioError(`weight ${weight} < 0`) : undefined;
+}
+
+function validateHttpRouteDestinations(routes: unknown[], gatewaySemantics: boolean): MaybeError {
+  let errs: MaybeError;
+  let total = 0;
+  for (const entry of routes) {
+    const route = asMessage(entry);
+    if (!route) {
+      errs = multiAppend(errs, istioError('weight may not be nil'));
+      continue;
+    }
+    if (!isSet(route, 'destination'))
+      errs = multiAppend(errs, istioError('destination is required'));
+    errs = appendErrors(errs, validateHeaderOperations(message(route, 'headers')));
+    if (!gatewaySemantics)
+      errs = appendErrors(errs, validateDestination(message(route, 'destination')));
+    const weight = num(route, 'weight');
+    errs = appendErrors(errs, validateWeight(weight));
+    total += weight;
+  }
+  if (routes.length > 1 && total === 0)
+    errs = appendErrors(errs, istioError('total destination weight = 0'));
+  return errs;
+}
+
+function validateRouteDestinations(routes: unknown[], gatewaySemantics: boolean): MaybeError {
+  let errs: MaybeError;
+  let total = 0;
+  for (const entry of routes) {
+    const route = asMessage(entry);
+    if (!route) {
+      errs = multiAppend(errs, istioError('weight may not be nil'));
+      continue;
+    }
+    if (!isSet(route, 'destination'))
+      errs = multiAppend(errs, istioError('destination is required'));
+    if (!gatewaySemantics)
+      errs = appendErrors(errs, validateDestination(message(route, 'destination')));
+    const weight = num(route, 'weight');
+    errs = appendErrors(errs, validateWeight(weight));
+    total += weight;
+  }
+  if (routes.length > 1 && total === 0)
+    errs = appendErrors(errs, istioError('total destination weight = 0'));
+  return errs;
+}
+
+function validateHttpRouteConflict(
+  http: JsonObject,
+  rootRoute: boolean,
+  delegate: boolean,
+): MaybeError {
+  let errs: MaybeError;
+  const name = str(http, 'name');
+  const routes = list(http, 'route');
+  if (rootRoute) {
+    if (isSet(http, 'redirect'))
+      errs = appendErrors(errs, istioError(`root HTTP route ${name} must not specify redirect`));
+    if (isSet(http, 'route'))
+      errs = appendErrors(errs, istioError(`root HTTP route ${name} must not specify route`));
+    return errs;
+  }
+  if (delegate && isSet(http, 'delegate'))
+    errs = appendErrors(errs, istioError('delegate HTTP route cannot contain delegate'));
+  if (isSet(http, 'redirect')) {
+    if (routes.length > 0)
+      errs = appendErrors(errs, istioError('HTTP route cannot contain both route and redirect'));
+    if (isSet(http, 'fault'))
+      errs = appendErrors(errs, istioError('HTTP route cannot contain both fault and redirect'));
+    if (isSet(http, 'rewrite'))
+      errs = appendErrors(
+        errs,
+        istioError('HTTP route rule cannot contain both rewrite and redirect'),
+      );
+    if (isSet(http, 'directResponse'))
+      errs = appendErrors(
+        errs,
+        istioError('HTTP route rule cannot contain both direct_response and redirect'),
+      );
+  } else if (isSet(http, 'directResponse')) {
+    if (routes.length > 0)
+      errs = appendErrors(
+        errs,
+        istioError('HTTP route cannot contain both route and direct_response'),
+      );
+    if (isSet(http, 'fault'))
+      errs = appendErrors(
+        errs,
+        istioError('HTTP route cannot contain both fault and direct_response'),
+      );
+    if (isSet(http, 'rewrite'))
+      errs = appendErrors(
+        errs,
+        istioError('HTTP route rule cannot contain both rewrite and direct_response'),
+      );
+  } else if (routes.length === 0) {
+    errs = appendErrors(errs, istioError('HTTP route, redirect or direct_response is required'));
+  }
+  if (isSet(http, 'mirror') && list(http, 'mirrors').length > 0) {
+    errs = appendErrors(errs, istioError('HTTP route cannot contain both mirror and mirrors'));
+  }
+  return errs;
+}
+
+function validateHttpRouteMatchRequest(http: JsonObject): MaybeError {
+  let errs: MaybeError;
+  const matches = list(http, 'match').map(asMessage);
+  for (const match of matches) {
+    if (!match) continue;
+    for (const [name, header] of Object.entries(map(match, 'headers'))) {
+      if (header === null)
+        errs = appendErrors(errs, istioError(`header match ${name} cannot be null`));
+      errs = appendErrors(
+        errs,
+        validateMatchHeaderName(name),
+        validateStringMatch(asMessage(header), 'headers'),
+      );
+    }
+    for (const [name, header] of Object.entries(map(match, 'withoutHeaders'))) {
+      errs = appendErrors(errs, validateMatchHeaderName(name));
+      const sm = asMessage(header);
+      // `*` is not RE2 here: Istio turns it into a presence match.
+      if (sm && str(sm, 'regex') !== '*')
+        errs = appendErrors(errs, validateStringMatch(sm, 'withoutHeaders'));
+    }
+    errs = appendErrors(errs, validateStringMatchRegexp(message(match, 'uri'), 'uri'));
+    errs = appendErrors(errs, validateStringMatch(message(match, 'scheme'), 'scheme'));
+    errs = appendErrors(errs, validateStringMatch(message(match, 'method'), 'method'));
+    errs = appendErrors(errs, validateStringMatch(message(match, 'authority'), 'authority'));
+    for (const value of Object.values(map(match, 'queryParams')))
+      errs = appendErrors(errs, validateStringMatch(asMessage(value), 'queryParams'));
+  }
+  for (const match of matches) {
+    if (!match) continue;
+    const port = num(match, 'port');
+    if (port !== 0) errs = appendErrors(errs, validatePort(port));
+    errs = appendErrors(errs, validateLabels(message(match, 'sourceLabels')));
+    errs = appendErrors(errs, validateGatewayNames(strings(match, 'gateways'), false));
+    const sourceNamespace = str(match, 'sourceNamespace');
+    if (sourceNamespace !== '' && !isDns1123Label(sourceNamespace)) {
+      errs = appendErrors(errs, istioError(`sourceNamespace match ${sourceNamespace} is invalid`));
+    }
+  }
+  return errs;
+}
+
+function validateCorsPolicy(policy: JsonObject | undefined): MaybeError {
+  if (!policy) return undefined;
+  let errs: MaybeError;
+  for (const entry of list(policy, 'allowOrigins')) {
+    const origin = asMessage(entry);
+    const type = matchType(origin);
+    const value = type ? str(origin, type) : '';
+    if (value === '')
+      errs = appendErrors(
+        errs,
+        istioError(`'${value}' is not a valid match type for CORS allow origins`),
+      );
+    else errs = appendErrors(errs, validateStringMatchRegexp(origin, 'corsPolicy.allowOrigins'));
+  }
+  for (const method of strings(policy, 'allowMethods')) {
+    if (!CORS_METHODS.has(method))
+      errs = appendErrors(errs, istioError(`${goQuote(method)} is not a supported HTTP method`));
+  }
+  for (const name of strings(policy, 'allowHeaders'))
+    errs = appendErrors(errs, validateCorsHeaderName(name));
+  for (const name of strings(policy, 'exposeHeaders'))
+    errs = appendErrors(errs, validateCorsHeaderName(name));
+  const maxAge = duration(policy, 'maxAge');
+  if (maxAge !== undefined) {
+    errs = appendErrors(errs, validateDuration(maxAge));
+    if (maxAge % 1_000_000_000n > 0n)
+      errs = multiAppend(
+        errs,
+        istioError('max_age duration is accurate only to seconds precision'),
+      );
+  }
+  return errs;
+}
+
+function validateFaultInjection(fault: JsonObject | undefined): MaybeError {
+  if (!fault) return undefined;
+  let errs: MaybeError;
+  const abort = message(fault, 'abort');
+  const delay = message(fault, 'delay');
+  if (!abort && !delay)
+    errs = multiAppend(errs, istioError('HTTP fault injection must have an abort and/or a delay'));
+  if (abort) {
+    errs = appendErrors(errs, validatePercentage(message(abort, 'percentage')));
+    if (isSet(abort, 'grpcStatus')) {
+      const status = str(abort, 'grpcStatus');
+      if (!GRPC_STATUSES.has(status)) {
+        errs = appendErrors(
+          errs,
+          istioError(
+            `gRPC status ${goQuote(status)} is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'`,
+          ),
+        );
+      }
+    } else if (isSet(abort, 'http2Error')) {
+      errs = appendErrors(errs, istioError('HTTP/2 abort fault injection not supported yet'));
+    } else if (isSet(abort, 'httpStatus')) {
+      errs = appendErrors(errs, validateHttpStatus(num(abort, 'httpStatus')));
+    }
+    // An abort without an error type only warns, and that warning is dropped by appendErrors.
+  }
+  if (delay) {
+    errs = appendErrors(errs, validatePercentage(message(delay, 'percentage')));
+    const fixed = duration(delay, 'fixedDelay');
+    const exponential = duration(delay, 'exponentialDelay');
+    if (fixed !== undefined) errs = appendErrors(errs, validateDuration(fixed));
+    else if (exponential !== undefined) {
+      errs = appendErrors(errs, validateDuration(exponential));
+      errs = multiAppend(errs, istioError('exponentialDelay not supported yet'));
+    }
+  }
+  return errs;
+}
+
+function validateRedirect(redirect: JsonObject | undefined): MaybeError {
+  if (!redirect) return undefined;
+  const port = num(redirect, 'port');
+  const portSet = isSet(redirect, 'port') || isSet(redirect, 'derivePort');
+  if (
+    str(redirect, 'uri') === '' &&
+    str(redirect, 'authority') === '' &&
+    !portSet &&
+    str(redirect, 'scheme') === ''
+  ) {
+    return istioError('redirect must specify URI, authority, scheme, or port');
+  }
+  const code = num(redirect, 'redirectCode');
+  if (code !== 0 && (code < 300 || code > 399))
+    return istioError(`${code} is not a valid redirect code, must be 3xx`);
+  const scheme = str(redirect, 'scheme');
+  if (scheme !== '' && scheme !== 'http' && scheme !== 'https')
+    return istioError('invalid redirect scheme, must be "http" or "https"');
+  if (port > 0) return validatePort(port);
+  return undefined;
+}
+
+function validateDirectResponse(response: JsonObject | undefined): IstioValidation {
+  if (!response) return NO_VALIDATION;
+  let v = NO_VALIDATION;
+  const body = message(response, 'body');
+  if (body) {
+    const size = isSet(body, 'string')
+      ? Buffer.byteLength(str(body, 'string'))
+      : isSet(body, 'bytes')
+        ? Buffer.from(str(body, 'bytes'), 'base64').length
+        : 0;
+    if (size > MB)
+      v = appendValidation(
+        v,
+        wrapError(
+          istioError(
+            'large direct_responses may impact control plane performance, must be less than 1MB',
+          ),
+        ),
+      );
+    else if (size > 100 * KB)
+      v = appendValidation(
+        v,
+        wrapWarning(istioError('large direct_responses may impact control plane performance')),
+      );
+  }
+  return appendValidation(v, wrapError(validateHttpStatus(num(response, 'status'))));
+}
+
+function validateRetry(retries: JsonObject | undefined): MaybeError {
+  if (!retries) return undefined;
+  let errs: MaybeError;
+  const attempts = num(retries, 'attempts');
+  if (attempts < 0) errs = multiAppend(errs, istioError('attempts cannot be negative'));
+  const perTryTimeout = duration(retries, 'perTryTimeout');
+  const retryOn = str(retries, 'retryOn');
+  if (
+    attempts === 0 &&
+    (perTryTimeout !== undefined || retryOn !== '' || isSet(retries, 'retryRemoteLocalities'))
+  ) {
+    errs = appendErrors(
+      errs,
+      istioError('http retry policy configured when attempts are set to 0 (disabled)'),
+    );
+  }
+  if (perTryTimeout !== undefined) errs = appendErrors(errs, validateDuration(perTryTimeout));
+  if (retryOn !== '') {
+    for (const policy of retryOn.split(',')) {
+      const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0;
+      if (!HTTP_STATUS_CODES.has(code) && !SUPPORTED_RETRY_ON.has(policy)) {
+        errs = appendErrors(errs, istioError(`${goQuote(policy)} is not a valid retryOn policy`));
+      }
+    }
+  }
+  const backoff = duration(retries, 'backoff');
+  if (backoff !== undefined) errs = appendErrors(errs, validateDuration(backoff));
+  return errs;
+}
+
+function validateRewrite(rewrite: JsonObject | undefined): MaybeError {
+  if (!rewrite) return undefined;
+  const uri = str(rewrite, 'uri');
+  const regexRewrite = message(rewrite, 'uriRegexRewrite');
+  if (uri !== '' && regexRewrite)
+    return istioError('rewrite may only contain one of URI or UriRegexRewrite');
+  if (uri === '' && !regexRewrite && str(rewrite, 'authority') === '') {
+    return istioError(
+      'rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified',
+    );
+  }
+  if (regexRewrite) {
+    let inner: MaybeError;
+    if (str(regexRewrite, 'match') === '' || str(regexRewrite, 'rewrite') === '') {
+      inner = istioError('UriRegexRewrite requires both Rewrite and Match fields to be specified');
+    } else {
+      inner = validateStringRegexp(str(regexRewrite, 'match'), 'HTTPRewrite.UriRegexRewrite.Match');
+    }
+    // errors.Join: the messages on separate lines.
+    if (inner) return istioError(`UriRegexRewrite has errors\n${inner.messages.join('\n')}`);
+  }
+  return undefined;
+}
+
+function validateAuthorityRewrite(
+  rewrite: JsonObject | undefined,
+  headers: JsonObject | undefined,
+): MaybeError {
+  let current = str(rewrite, 'authority');
+  const request = message(headers, 'request');
+  for (const key of ['set', 'add']) {
+    for (const [name, value] of Object.entries(map(request, key))) {
+      if (!isAuthorityHeader(name)) continue;
+      const text = typeof value === 'string' ? value : '';
+      if (current !== '')
+        return istioError(
+          `authority header cannot be set multiple times: have ${goQuote(current)}, attempting to set ${goQuote(text)}`,
+        );
+      current = text;
+    }
+  }
+  return undefined;
+}
+
+function validateMirrors(mirrors: unknown[]): IstioValidation {
+  let v = NO_VALIDATION;
+  for (const entry of mirrors) {
+    const mirror = asMessage(entry);
+    if (!mirror) {
+      v = appendValidation(v, istioError('mirror cannot be null'));
+      continue;
+    }
+    const destination = message(mirror, 'destination');
+    if (!destination) {
+      v = appendValidation(v, istioError('destination is required for mirrors'));
+      continue;
+    }
+    v = appendValidation(v, validateDestination(destination));
+    const percentage = message(mirror, 'percentage');
+    if (percentage) {
+      const value = num(percentage, 'value');
+      if (value > 100)
+        v = appendValidation(
+          v,
+          istioError(`mirror percentage must have a max value of 100 (it has ${goFixed(value)})`),
+        );
+      if (value < 0)
+        v = appendValidation(
+          v,
+          istioError(`mirror percentage must have a min value of 0 (it has ${goFixed(value)})`),
+        );
+    }
+  }
+  return v;
+}
+
+function validateHttpRoute(
+  http: JsonObject,
+  delegate: boolean,
+  gatewaySemantics: boolean,
+): IstioValidation {
+  const rootRoute = !delegate && isSet(http, 'delegate');
+  let v = wrapError(validateHttpRouteConflict(http, rootRoute, delegate));
+  v = appendValidation(v, validateHttpRouteMatchRequest(http));
+  v = appendValidation(v, validateHeaderOperations(message(http, 'headers')));
+  v = appendValidation(v, validateCorsPolicy(message(http, 'corsPolicy')));
+  v = appendValidation(v, validateFaultInjection(message(http, 'fault')));
+  const mirrorPercent = http.mirrorPercent;
+  if (mirrorPercent !== undefined && mirrorPercent !== null) {
+    const value = typeof mirrorPercent === 'number' ? mirrorPercent : 0;
+    if (value > 100)
+      v = appendValidation(
+        v,
+        istioError(`mirror_percent must have a max value of 100 (it has ${value})`),
+      );
+    v = appendValidation(
+      v,
+      wrapWarning(
+        istioError('using deprecated setting "mirrorPercent", use "mirrorPercentage" instead'),
+      ),
+    );
+  }
+  const mirrorPercentage = message(http, 'mirrorPercentage');
+  if (mirrorPercentage) {
+    const value = num(mirrorPercentage, 'value');
+    if (value > 100)
+      v = appendValidation(
+        v,
+        istioError(`mirror_percentage must have a max value of 100 (it has ${goFixed(value)})`),
+      );
+    if (value < 0)
+      v = appendValidation(
+        v,
+        istioError(`mirror_percentage must have a min value of 0 (it has ${goFixed(value)})`),
+      );
+  }
+  v = appendValidation(v, validateDestination(message(http, 'mirror')));
+  v = appendValidation(v, validateMirrors(list(http, 'mirrors')));
+  v = appendValidation(v, validateRedirect(message(http, 'redirect')));
+  v = appendValidation(v, validateDirectResponse(message(http, 'directResponse')));
+  v = appendValidation(v, validateRetry(message(http, 'retries')));
+  v = appendValidation(v, validateRewrite(message(http, 'rewrite')));
+  v = appendValidation(
+    v,
+    validateAuthorityRewrite(message(http, 'rewrite'), message(http, 'headers')),
+  );
+  v = appendValidation(v, validateHttpRouteDestinations(list(http, 'route'), gatewaySemantics));
+  const timeout = duration(http, 'timeout');
+  if (timeout !== undefined) v = appendValidation(v, validateDuration(timeout));
+  return v;
+}
+
+// host.Name.SubsetOf.
+function hostSubsetOf(a: string, b: string): boolean {
+  if (a.startsWith('*')) return b.startsWith('*') && a.slice(1).endsWith(b.slice(1));
+  if (b.startsWith('*')) return a.endsWith(b.slice(1));
+  return a === b;
+}
+
+function validateSniHost(
+  sniHost: string,
+  hosts: readonly string[],
+  gateway: boolean,
+): IstioValidation {
+  const err = gateway
+    ? validateWildcardDomainForGateway(true, sniHost)
+    : validateWildcardDomain(sniHost);
+  if (err) {
+    if (isValidIpAddress(sniHost)) {
+      return wrapWarning(
+        istioError(
+          `using an IP address (${goQuote(sniHost)}) goes against SNI spec and most clients do not support this`,
+        ),
+      );
+    }
+    return wrapError(err);
+  }
+  if (hosts.some((host) => hostSubsetOf(sniHost, host))) return NO_VALIDATION;
+  return wrapError(
+    istioError(
+      `SNI host ${goQuote(sniHost)} is not a compatible subset of any of the virtual service hosts: [${hosts.join(', ')}]`,
+    ),
+  );
+}
+
+function validateTlsRoute(
+  tls: JsonObject | undefined,
+  hosts: readonly string[],
+  gateway: boolean,
+  gatewaySemantics: boolean,
+): IstioValidation {
+  if (!tls) return NO_VALIDATION;
+  let v = NO_VALIDATION;
+  const matches = list(tls, 'match');
+  if (matches.length === 0)
+    v = appendValidation(v, istioError('TLS route must have at least one match condition'));
+  for (const entry of matches) {
+    const match = asMessage(entry);
+    if (!match) {
+      v = appendValidation(v, istioError('TLS match may not be null'));
+      continue;
+    }
+    const sniHosts = strings(match, 'sniHosts');
+    if (sniHosts.length === 0)
+      v = appendValidation(v, istioError('TLS match must have at least one SNI host'));
+    for (const sniHost of sniHosts)
+      v = appendValidation(v, validateSniHost(sniHost, hosts, gateway));
+    for (const subnet of strings(match, 'destinationSubnets'))
+      v = appendValidation(v, validateIpSubnet(subnet));
+    const port = num(match, 'port');
+    if (port !== 0) v = appendValidation(v, validatePort(port));
+    v = appendValidation(v, validateLabels(message(match, 'sourceLabels')));
+    v = appendValidation(v, validateGatewayNames(strings(match, 'gateways'), false));
+  }
+  if (list(tls, 'route').length === 0) v = appendValidation(v, istioError('TLS route is required'));
+  return appendValidation(v, validateRouteDestinations(list(tls, 'route'), gatewaySemantics));
+}
+
+function validateTcpRoute(tcp: JsonObject | undefined, gatewaySemantics: boolean): MaybeError {
+  if (!tcp) return undefined;
+  let errs: MaybeError;
+  for (const entry of list(tcp, 'match')) {
+    const match = asMessage(entry);
+    if (!match) {
+      errs = multiAppend(errs, istioError('tcp match may not be nil'));
+      continue;
+    }
+    for (const subnet of strings(match, 'destinationSubnets'))
+      errs = appendErrors(errs, validateIpSubnet(subnet));
+    const port = num(match, 'port');
+    if (port !== 0) errs = appendErrors(errs, validatePort(port));
+    errs = appendErrors(
+      errs,
+      validateLabels(message(match, 'sourceLabels')),
+      validateGatewayNames(strings(match, 'gateways'), false),
+    );
+  }
+  if (list(tcp, 'route').length === 0)
+    errs = appendErrors(errs, istioError('TCP route is required'));
+  return appendErrors(errs, validateRouteDestinations(list(tcp, 'route'), gatewaySemantics));
+}
+
+// Proto JSON of a match without its name and without zero values, for duplicate detection.
+function matchKey(match: JsonObject | undefined): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (typeof value !== 'object' || value === null) return value;
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = canonical((value as JsonObject)[key]);
+      if (v === undefined || v === null || v === false || v === 0 || v === '') continue;
+      if (typeof v === 'object' && Object.keys(v).length === 0) continue;
+      out[key] = v;
+    }
+    return out;
+  };
+  const { name: _name, ...rest } = match ?? {};
+  return JSON.stringify(canonical(rest));
+}
+
+function routeName(route: JsonObject, index: number): string {
+  const name = str(route, 'name');
+  return name !== '' ? goQuote(name) : `#${index}`;
+}
+
+function requestName(match: JsonObject | undefined, index: number): string {
+  const name = str(match, 'name');
+  return name !== '' ? goQuote(name) : `#${index}`;
+}
+
+interface PrefixMatch {
+  route: string;
+  match: string;
+  prefix: string;
+  port: number;
+  method: string;
+  authority: string;
+  headers: Map<string, string>;
+  queryParams: Map<string, string>;
+  withoutHeaders: Map<string, string>;
+}
+
+function exactOrPrefix(sm: JsonObject | undefined): string {
+  if (str(sm, 'exact') !== '') return `exact:${str(sm, 'exact')}`;
+  if (str(sm, 'prefix') !== '') return `prefix:${str(sm, 'prefix')}`;
+  return '';
+}
+
+function stringMatchMap(parent: JsonObject, key: string): Map<string, string> {
+  return new Map(
+    Object.entries(map(parent, key)).map(([k, v]) => [k, exactOrPrefix(asMessage(v))]),
+  );
+}
+
+function prefixMatch(
+  route: JsonObject,
+  match: JsonObject | undefined,
+  rulen: number,
+  matchn: number,
+): PrefixMatch | undefined {
+  const prefix = str(message(match, 'uri'), 'prefix');
+  if (!match || prefix === '') return undefined;
+  return {
+    route: routeName(route, rulen),
+    match: requestName(match, matchn),
+    prefix,
+    port: num(match, 'port'),
+    method: exactOrPrefix(message(match, 'method')) || 'exact:GET',
+    authority: exactOrPrefix(message(match, 'authority')),
+    headers: stringMatchMap(match, 'headers'),
+    queryParams: stringMatchMap(match, 'queryParams'),
+    withoutHeaders: stringMatchMap(match, 'withoutHeaders'),
+  };
+}
+
+function covered(a: PrefixMatch, b: PrefixMatch): boolean {
+  if (!b.prefix.startsWith(a.prefix)) return false;
+  if (a.port !== b.port) return false;
+  if (a.method !== b.method && !a.method.startsWith(b.method)) return false;
+  if (a.authority !== b.authority && !a.authority.startsWith(b.authority)) return false;
+  for (const key of ['headers', 'queryParams', 'withoutHeaders'] as const) {
+    if (a[key].size !== b[key].size) return false;
+    for (const [name, value] of a[key]) {
+      const other = b[key].get(name);
+      if (other === undefined || (value !== other && !value.startsWith(other))) return false;
+    }
+  }
+  return true;
+}
+
+/** `analyzeUnreachableHTTPRules`: warnings for rules and matches that can never be used. */
+function analyzeUnreachableHttpRules(routes: unknown[]): MaybeError {
+  let warnings: MaybeError;
+  const unused = (rule: string, reason: string): void => {
+    warnings = appendErrors(
+      warnings,
+      istioError(`virtualService rule ${rule} not used (${reason})`),
+    );
+  };
+  const ineffective = (rule: string, match: string, dup: string): void => {
+    warnings = appendErrors(
+      warnings,
+      istioError(
+        `virtualService rule ${rule} match ${match} is not used (duplicate/overlapping match in rule ${dup})`,
+      ),
+    );
+  };
+  const encountered = new Map<string, number>();
+  let emptyMatchAt = -1;
+  const prefixMatches: PrefixMatch[] = [];
+  routes.forEach((entry, rulen) => {
+    const route = asMessage(entry);
+    if (!route) return;
+    const matches = list(route, 'match');
+    if (matches.length === 0) {
+      if (emptyMatchAt >= 0)
+        unused(routeName(route, rulen), 'only the last rule can have no matches');
+      emptyMatchAt = rulen;
+      return;
+    }
+    let duplicates = 0;
+    matches.forEach((m, matchn) => {
+      const match = asMessage(m);
+      if (emptyMatchAt >= 0) {
+        unused(routeName(route, rulen), 'route without matches defined before');
+        return;
+      }
+      const key = matchKey(match);
+      const dup = encountered.get(key);
+      if (dup !== undefined) {
+        ineffective(
+          routeName(route, rulen),
+          requestName(match, matchn),
+          routeName(asMessage(routes[dup]) ?? {}, dup),
+        );
+        duplicates++;
+        return;
+      }
+      encountered.set(key, rulen);
+      const pm = prefixMatch(route, match, rulen, matchn);
+      if (pm) prefixMatches.push(pm);
+    });
+    if (duplicates === matches.length)
+      unused(routeName(route, rulen), 'all matches used by prior rules');
+  });
+  for (let i = 0; i < prefixMatches.length; i++) {
+    for (let j = i + 1; j < prefixMatches.length; j++) {
+      const a = prefixMatches[i] as PrefixMatch;
+      const b = prefixMatches[j] as PrefixMatch;
+      if (a.prefix === b.prefix) continue;
+      if (covered(a, b))
+        ineffective(
+          b.route,
+          `${b.match} of prefix ${b.prefix}`,
+          `${a.match} of prefix ${a.prefix} on ${a.route}`,
+        );
+    }
+  }
+  return warnings;
+}
+
+function analyzeUnreachableL4Rules(routes: unknown[]): MaybeError {
+  let warnings: MaybeError;
+  const encountered = new Map<string, number>();
+  let emptyMatchAt = -1;
+  routes.forEach((entry, rulen) => {
+    const route = asMessage(entry);
+    if (!route) return;
+    const matches = list(route, 'match');
+    if (matches.length === 0) {
+      if (emptyMatchAt >= 0)
+        warnings = appendErrors(
+          warnings,
+          istioError(
+            `virtualService rule #${rulen} not used (only the last rule can have no matches)`,
+          ),
+        );
+      emptyMatchAt = rulen;
+      return;
+    }
+    let duplicates = 0;
+    matches.forEach((m, matchn) => {
+      if (emptyMatchAt >= 0) {
+        warnings = appendErrors(
+          warnings,
+          istioError(
+            `virtualService rule #${rulen} not used (route without matches defined before)`,
+          ),
+        );
+        return;
+      }
+      const key = JSON.stringify(m);
+      const dup = encountered.get(key);
+      if (dup !== undefined) {
+        warnings = appendErrors(
+          warnings,
+          istioError(
+            `virtualService rule #${rulen} match #${matchn} is not used (duplicate/overlapping match in rule #${dup})`,
+          ),
+        );
+        duplicates++;
+      } else {
+        encountered.set(key, rulen);
+      }
+    });
+    if (duplicates === matches.length) {
+      warnings = appendErrors(
+        warnings,
+        istioError(`virtualService rule #${rulen} not used (all matches used by prior rules)`),
+      );
+    }
+  });
+  return warnings;
+}
+
+/** Validates a VirtualService's `spec`; `metadata` supplies namespace and annotations. */
+export function validateVirtualService(spec: JsonObject, metadata: JsonObject): IstioValidation {
+  let v = NO_VALIDATION;
+  const hosts = strings(spec, 'hosts');
+  const gateways = strings(spec, 'gateways');
+  const http = list(spec, 'http');
+  const tls = list(spec, 'tls');
+  const tcp = list(spec, 'tcp');
+  if (hosts.length === 0) {
+    // No hosts: a delegate VirtualService.
+    if (gateways.length !== 0)
+      v = appendValidation(
+        v,
+        istioError('delegate virtual service must have no gateways specified'),
+      );
+    if (tls.length !== 0)
+      v = appendValidation(
+        v,
+        istioError('delegate virtual service must have no tls route specified'),
+      );
+    if (tcp.length !== 0)
+      v = appendValidation(
+        v,
+        istioError('delegate virtual service must have no tcp route specified'),
+      );
+  }
+  const annotations = (metadata.annotations ?? {}) as Record<string, unknown>;
+  const gatewaySemantics = annotations[ROUTE_SEMANTICS_ANNOTATION] === 'gateway';
+  // A VirtualService without gateways applies to the mesh; with gateways, to them unless `mesh` is listed.
+  const appliesToGateway = gateways.length > 0 && !gateways.includes('mesh');
+  const appliesToMesh = !appliesToGateway;
+  if (gateways.length > 0)
+    v = appendValidation(v, validateGatewayNames(gateways, gatewaySemantics));
+  if (!appliesToGateway) {
+    for (const route of http.map(asMessage)) {
+      for (const match of list(route, 'match').map(asMessage)) {
+        for (const key of [
+          ...Object.keys(map(match, 'headers')),
+          ...Object.keys(map(match, 'withoutHeaders')),
+        ]) {
+          if (isJwtClaimRoute(key)) {
+            v = appendValidation(
+              v,
+              istioError(
+                `JWT claim based routing (key: ${key}) is only supported for gateway, found no gateways: ${goStringSlice(gateways)}`,
+              ),
+            );
+          }
+        }
+      }
+    }
+  }
+  const sni = tls.some((route) =>
+    list(asMessage(route), 'match').some((m) => strings(asMessage(m), 'sniHosts').length > 0),
+  );
+  let allHostsValid = true;
+  for (const host of hosts) {
+    const err = appliesToGateway
+      ? validateWildcardDomainForGateway(sni, host)
+      : validateWildcardDomain(host);
+    if (err) {
+      if (!isValidIpAddress(host)) {
+        v = appendValidation(v, err);
+        allHostsValid = false;
+      }
+    } else if (appliesToMesh && host === '*') {
+      v = appendValidation(
+        v,
+        istioError('wildcard host * is not allowed for virtual services bound to the mesh gateway'),
+      );
+      allHostsValid = false;
+    }
+  }
+  if (allHostsValid) {
+    for (let i = 0; i < hosts.length; i++) {
+      for (let j = i + 1; j < hosts.length; j++) {
+        const a = hosts[i] as string;
+        const b = hosts[j] as string;
+        if (hostsMatch(a, b))
+          v = appendValidation(v, istioError(`duplicate hosts in virtual service: ${a} & ${b}`));
+      }
+    }
+  }
+  if (http.length === 0 && tcp.length === 0 && tls.length === 0) {
+    v = appendValidation(v, istioError('http, tcp or tls must be provided in virtual service'));
+  }
+  for (const entry of http) {
+    const route = asMessage(entry);
+    if (!route) {
+      v = appendValidation(v, istioError('http route may not be null'));
+      continue;
+    }
+    v = appendValidation(v, validateHttpRoute(route, hosts.length === 0, gatewaySemantics));
+  }
+  for (const entry of tls)
+    v = appendValidation(
+      v,
+      validateTlsRoute(asMessage(entry), hosts, appliesToGateway, gatewaySemantics),
+    );
+  for (const entry of tcp)
+    v = appendValidation(v, validateTcpRoute(asMessage(entry), gatewaySemantics));
+  v = appendValidation(
+    v,
+    validateExportTo(str(metadata, 'namespace'), strings(spec, 'exportTo'), false),
+  );
+  v = appendValidation(v, wrapWarning(analyzeUnreachableHttpRules(http)));
+  v = appendValidation(v, wrapWarning(analyzeUnreachableL4Rules(tcp)));
+  v = appendValidation(v, wrapWarning(analyzeUnreachableL4Rules(tls)));
+  return v;
+}

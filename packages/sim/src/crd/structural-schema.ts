@@ -1,0 +1,312 @@
+/**
+ * Compiles a CRD version's `openAPIV3Schema` once, at load, into a tree the validator, the pruner
+ * and the CEL rule runner walk per request. Keywords the real API server would act on but this
+ * simulator does not implement (defaulting, list-type invariants, embedded resources,
+ * transition rules) make compilation throw, so a CRD that starts using them is noticed.
+ */
+import { compileCel, type CelProgram } from './cel-program.js';
+import type { CelSchemaShape } from './cel-values.js';
+
+/** One `x-kubernetes-validations` entry, compiled. */
+export interface CompiledRule {
+  /** The rule's CEL source. */
+  readonly rule: string;
+  /** The rule's `message`, or undefined (then `failed rule: <rule>` is reported). */
+  readonly message: string | undefined;
+  /** `reason`: the field error type reported on failure (FieldValueInvalid when unset). */
+  readonly reason:
+    | 'FieldValueInvalid'
+    | 'FieldValueForbidden'
+    | 'FieldValueRequired'
+    | 'FieldValueDuplicate'
+    | undefined;
+  /** `fieldPath`, as path segments appended to the node's path, or undefined. */
+  readonly fieldPath: readonly string[] | undefined;
+  /** The compiled expression. */
+  readonly program: CelProgram;
+}
+
+/** A compiled schema node. */
+export interface SchemaNode extends CelSchemaShape {
+  /** OpenAPI types: `[]` when untyped, `['integer', 'string']` for `x-kubernetes-int-or-string`. */
+  readonly types: readonly string[];
+  /** `format`, after dropping formats the API server ignores (as `StripUnsupportedFormatsPostProcess`). */
+  readonly format: string;
+  /** `nullable`. */
+  readonly nullable: boolean;
+  /** `enum` values, or undefined. */
+  readonly enum: readonly unknown[] | undefined;
+  /** `minimum`. */
+  readonly minimum: number | undefined;
+  /** `maximum`. */
+  readonly maximum: number | undefined;
+  /** `exclusiveMinimum`. */
+  readonly exclusiveMinimum: boolean;
+  /** `exclusiveMaximum`. */
+  readonly exclusiveMaximum: boolean;
+  /** `multipleOf`. */
+  readonly multipleOf: number | undefined;
+  /** `minLength` (characters). */
+  readonly minLength: number | undefined;
+  /** `maxLength` (characters). */
+  readonly maxLength: number | undefined;
+  /** `pattern` source and its JavaScript approximation of the Go regular expression. */
+  readonly pattern: { readonly source: string; readonly regexp: RegExp } | undefined;
+  /** `minItems`. */
+  readonly minItems: number | undefined;
+  /** `maxItems`. */
+  readonly maxItems: number | undefined;
+  /** `uniqueItems`. */
+  readonly uniqueItems: boolean;
+  /** `minProperties`. */
+  readonly minProperties: number | undefined;
+  /** `maxProperties`. */
+  readonly maxProperties: number | undefined;
+  /** `required`, in declaration order. */
+  readonly required: readonly string[];
+  /** `properties`, in declaration order; undefined when absent. */
+  readonly properties: ReadonlyMap<string, SchemaNode> | undefined;
+  /** `additionalProperties`: a schema, `false`, or undefined (allowed, unvalidated). */
+  readonly additionalProperties: SchemaNode | false | undefined;
+  /** `items`. */
+  readonly items: SchemaNode | undefined;
+  /** `allOf`. */
+  readonly allOf: readonly SchemaNode[];
+  /** `anyOf`. */
+  readonly anyOf: readonly SchemaNode[];
+  /** `oneOf`. */
+  readonly oneOf: readonly SchemaNode[];
+  /** `not`. */
+  readonly not: SchemaNode | undefined;
+  /** `x-kubernetes-preserve-unknown-fields: true`. */
+  readonly preserveUnknownFields: boolean;
+  /** `x-kubernetes-validations`, compiled. */
+  readonly rules: readonly CompiledRule[];
+}
+
+/** A schema keyword this simulator does not implement. */
+export class UnsupportedSchemaError extends Error {
+  override readonly name = 'UnsupportedSchemaError';
+}
+
+const IGNORED = new Set([
+  'description',
+  'title',
+  'example',
+  'externalDocs',
+  'x-kubernetes-map-type',
+]);
+const HANDLED = new Set([
+  'type',
+  'format',
+  'nullable',
+  'enum',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'required',
+  'properties',
+  'additionalProperties',
+  'items',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+]);
+
+// Formats the API server validates (apiextensions formats.go, normalized without dashes), per type.
+const STRING_FORMATS = new Set([
+  'bsonobjectid',
+  'uri',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'cidr',
+  'mac',
+  'uuid',
+  'uuid3',
+  'uuid4',
+  'uuid5',
+  'isbn',
+  'isbn10',
+  'isbn13',
+  'creditcard',
+  'ssn',
+  'hexcolor',
+  'rgbcolor',
+  'byte',
+  'password',
+  'date',
+  'duration',
+  'datetime',
+  'quantity',
+]);
+
+const REASONS = new Set([
+  'FieldValueInvalid',
+  'FieldValueForbidden',
+  'FieldValueRequired',
+  'FieldValueDuplicate',
+]);
+
+type Raw = Record<string, unknown>;
+
+function asRecord(value: unknown, where: string): Raw {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UnsupportedSchemaError(`${where}: expected a schema object`);
+  }
+  return value as Raw;
+}
+
+function num(raw: Raw, key: string): number | undefined {
+  const value = raw[key];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function strippedFormat(type: string | undefined, format: unknown): string {
+  if (typeof format !== 'string' || format === '') return '';
+  switch (type) {
+    case undefined:
+    case 'string':
+      return STRING_FORMATS.has(format.replaceAll('-', '')) ? format : '';
+    case 'integer':
+      return format === 'int32' || format === 'int64' ? format : '';
+    case 'number':
+      return format === 'float' || format === 'double' ? format : '';
+    default:
+      return '';
+  }
+}
+
+function parseFieldPath(fieldPath: string, where: string): string[] {
+  // Only dotted field names (`.spec.foo`) are supported; bracket notation is not.
+  if (!/^(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(fieldPath)) {
+    throw new UnsupportedSchemaError(`${where}: unsupported fieldPath ${fieldPath}`);
+  }
+  return fieldPath.slice(1).split('.');
+}
+
+function compileRules(value: unknown, where: string): CompiledRule[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value))
+    throw new UnsupportedSchemaError(`${where}: x-kubernetes-validations must be a list`);
+  return value.map((entry, i) => {
+    const raw = asRecord(entry, `${where}.x-kubernetes-validations[${i}]`);
+    if (typeof raw.rule !== 'string')
+      throw new UnsupportedSchemaError(`${where}: rule must be a string`);
+    if (raw.messageExpression !== undefined) {
+      throw new UnsupportedSchemaError(
+        `${where}: messageExpression is not supported (rule: ${raw.rule})`,
+      );
+    }
+    if (raw.optionalOldSelf !== undefined) {
+      throw new UnsupportedSchemaError(
+        `${where}: optionalOldSelf is not supported (rule: ${raw.rule})`,
+      );
+    }
+    const reason = raw.reason;
+    if (reason !== undefined && (typeof reason !== 'string' || !REASONS.has(reason))) {
+      throw new UnsupportedSchemaError(`${where}: unknown reason ${JSON.stringify(reason)}`);
+    }
+    return {
+      rule: raw.rule,
+      message:
+        typeof raw.message === 'string' && raw.message.trim() !== '' ? raw.message : undefined,
+      reason: reason as CompiledRule['reason'],
+      fieldPath:
+        typeof raw.fieldPath === 'string' && raw.fieldPath !== ''
+          ? parseFieldPath(raw.fieldPath, where)
+          : undefined,
+      program: compileCel(raw.rule),
+    };
+  });
+}
+
+/** Compiles one schema node (recursively); `where` names it in errors. */
+export function compileSchema(value: unknown, where = 'openAPIV3Schema'): SchemaNode {
+  const raw = asRecord(value, where);
+  for (const key of Object.keys(raw)) {
+    if (!HANDLED.has(key) && !IGNORED.has(key)) {
+      throw new UnsupportedSchemaError(
+        `${where}: schema keyword ${key} is not supported by the simulator`,
+      );
+    }
+  }
+  const listType = raw['x-kubernetes-list-type'];
+  if (listType !== undefined && listType !== 'atomic') {
+    throw new UnsupportedSchemaError(
+      `${where}: x-kubernetes-list-type ${JSON.stringify(listType)} is not supported`,
+    );
+  }
+  const intOrString = raw['x-kubernetes-int-or-string'] === true;
+  const type = typeof raw.type === 'string' && raw.type !== '' ? raw.type : undefined;
+  const types = intOrString ? ['integer', 'string'] : type ? [type] : [];
+  const list = (key: string): SchemaNode[] => {
+    const items = raw[key];
+    if (items === undefined) return [];
+    if (!Array.isArray(items)) throw new UnsupportedSchemaError(`${where}.${key}: expected a list`);
+    return items.map((item, i) => compileSchema(item, `${where}.${key}[${i}]`));
+  };
+  let properties: Map<string, SchemaNode> | undefined;
+  if (raw.properties !== undefined) {
+    properties = new Map();
+    for (const [name, child] of Object.entries(asRecord(raw.properties, `${where}.properties`))) {
+      properties.set(name, compileSchema(child, `${where}.properties.${name}`));
+    }
+  }
+  let additionalProperties: SchemaNode | false | undefined;
+  if (raw.additionalProperties === false) additionalProperties = false;
+  else if (raw.additionalProperties !== undefined && raw.additionalProperties !== true) {
+    additionalProperties = compileSchema(raw.additionalProperties, `${where}.additionalProperties`);
+  }
+  const pattern =
+    typeof raw.pattern === 'string'
+      ? { source: raw.pattern, regexp: new RegExp(raw.pattern, 'u') }
+      : undefined;
+  return {
+    types,
+    format: intOrString ? '' : strippedFormat(type, raw.format),
+    nullable: raw.nullable === true,
+    enum: Array.isArray(raw.enum) ? raw.enum : undefined,
+    minimum: num(raw, 'minimum'),
+    maximum: num(raw, 'maximum'),
+    exclusiveMinimum: raw.exclusiveMinimum === true,
+    exclusiveMaximum: raw.exclusiveMaximum === true,
+    multipleOf: num(raw, 'multipleOf'),
+    minLength: num(raw, 'minLength'),
+    maxLength: num(raw, 'maxLength'),
+    pattern,
+    minItems: num(raw, 'minItems'),
+    maxItems: num(raw, 'maxItems'),
+    uniqueItems: raw.uniqueItems === true,
+    minProperties: num(raw, 'minProperties'),
+    maxProperties: num(raw, 'maxProperties'),
+    required: Array.isArray(raw.required)
+      ? raw.required.filter((r): r is string => typeof r === 'string')
+      : [],
+    properties,
+    additionalProperties,
+    items: raw.items === undefined ? undefined : compileSchema(raw.items, `${where}.items`),
+    allOf: list('allOf'),
+    anyOf: list('anyOf'),
+    oneOf: list('oneOf'),
+    not: raw.not === undefined ? undefined : compileSchema(raw.not, `${where}.not`),
+    preserveUnknownFields: raw['x-kubernetes-preserve-unknown-fields'] === true,
+    rules: compileRules(raw['x-kubernetes-validations'], where),
+  };
+}
