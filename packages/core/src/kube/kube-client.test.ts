@@ -8,14 +8,16 @@ import { FakeApiServer, status } from './__fixtures__/fake-api-server.js';
 import { KubeClient } from './kube-client.js';
 import type { Deployment, Lease } from './kube-types.js';
 import { loadKubeconfig } from './kubeconfig.js';
-import type { RetryOptions } from './retry.js';
+import type { RetryEvent, RetryOptions } from './retry.js';
 
 let fake: FakeApiServer;
 let sleeps: number[];
+let retries: RetryEvent[];
 
 beforeEach(async () => {
   fake = await FakeApiServer.start();
   sleeps = [];
+  retries = [];
 });
 afterEach(async () => {
   await fake.close();
@@ -31,6 +33,7 @@ function client(retry: RetryOptions = {}): KubeClient {
         sleeps.push(ms);
         return Promise.resolve();
       },
+      onRetry: (event) => retries.push(event),
       ...retry,
     },
   });
@@ -229,6 +232,14 @@ describe('retries against a failing API', () => {
     expect(vs?.metadata.name).toBe('reviews');
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThanOrEqual(2000);
+    expect(retries).toEqual([
+      {
+        call: 'get VirtualService bookinfo/reviews',
+        attempt: 1,
+        delayMs: sleeps[0],
+        failure: '429',
+      },
+    ]);
   });
 
   test('a storm of 429 and 500 on a patch converges with the change applied once', async () => {

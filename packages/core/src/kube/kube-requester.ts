@@ -52,7 +52,13 @@ export class KubeRequester {
     try {
       return (await runWithRetries(
         ({ timeoutMs }) => this.#transport.send({ ...request, timeoutMs, signal: settings.signal }),
-        { retry: this.#retry, retrySafe: settings.retrySafe, signal: settings.signal, state },
+        {
+          retry: this.#retry,
+          retrySafe: settings.retrySafe,
+          signal: settings.signal,
+          state,
+          description: `${call.verb} ${call.target}`,
+        },
       )) as T;
     } catch (error) {
       throw toKubeError(error, call, { secrets: this.#secrets(), state, signal: settings.signal });

@@ -16,6 +16,7 @@ import {
   ServerConfiguration,
   type KubeConfig,
 } from '@kubernetes/client-node';
+import { KubeconfigError } from '../errors.js';
 import { RequestAbortedError, RequestTimeoutError } from './kube-failure.js';
 
 /** An API request. */
@@ -50,7 +51,8 @@ export class ClientNodeTransport implements KubeTransport {
 
   constructor(kubeConfig: KubeConfig) {
     const cluster = kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    if (!cluster)
+      throw new KubeconfigError('the kubeconfig has no current context or its cluster is missing');
     this.#kubeConfig = kubeConfig;
     this.#server = new ServerConfiguration<Record<string, string>>(cluster.server, {});
   }

@@ -111,7 +111,7 @@ describe('openPortForward', () => {
     );
     expect(error).toBeInstanceOf(PortForwardError);
     expect((error as PortForwardError).message).toBe(
-      'port-forward to Pod istio-system/istiod-gone:15014: pod not found (the API server answered 404)',
+      'port-forward to Pod istio-system/istiod-gone:15014: pod not found or not running (the API server answered 404)',
     );
     expect((error as PortForwardError).toJSON()).toMatchObject({
       code: 'SWITCHYARD_PORT_FORWARD',

@@ -440,7 +440,7 @@ function describeConnectFailure(error: unknown, namespace: string): string {
   const status = /Unexpected server response: (\d{3})/.exec(message)?.[1];
   switch (status) {
     case '404':
-      return 'pod not found (the API server answered 404)';
+      return 'pod not found or not running (the API server answered 404)';
     case '403':
       return `forbidden (403): port-forward needs RBAC "create pods/portforward" in namespace ${namespace}`;
     case '401':

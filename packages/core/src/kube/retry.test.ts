@@ -263,7 +263,11 @@ describe('runWithRetries', () => {
 
   test('the caller aborting stops the wait between attempts', async () => {
     const controller = new AbortController();
-    const retry = resolveRetryOptions({ initialDelayMs: 60_000, maxDelayMs: 60_000 });
+    const retry = resolveRetryOptions({
+      initialDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      maxRetryTimeMs: 600_000,
+    });
     const op = scripted(
       [httpError(503, 'ServiceUnavailable'), httpError(503, 'ServiceUnavailable')],
       () => {
@@ -272,7 +276,7 @@ describe('runWithRetries', () => {
     );
     await expect(
       runWithRetries(op.run, { retry, retrySafe: true, signal: controller.signal }),
-    ).rejects.toThrow();
+    ).rejects.toBeInstanceOf(RequestAbortedError);
     expect(op.calls).toBe(1);
   });
 });

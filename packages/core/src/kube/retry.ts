@@ -46,6 +46,8 @@ export interface RetryOptions {
 
 /** One retry about to happen. */
 export interface RetryEvent {
+  /** The call being retried, e.g. `patch VirtualService bookinfo/reviews`. */
+  call: string;
   /** Attempt that failed (1-based). */
   attempt: number;
   /** Wait before the next attempt, in milliseconds. */
@@ -177,6 +179,8 @@ export async function runWithRetries<T>(
   options: {
     retry: ResolvedRetryOptions;
     retrySafe: boolean;
+    /** Names the call in retry events. */
+    description?: string | undefined;
     signal?: AbortSignal | undefined;
     state?: RetryState | undefined;
   },
@@ -221,7 +225,12 @@ export async function runWithRetries<T>(
             state.stoppedBy = 'budget';
             throw error;
           }
-          retry.onRetry?.({ attempt: attemptNumber, delayMs, failure: verdict.label });
+          retry.onRetry?.({
+            call: options.description ?? 'request',
+            attempt: attemptNumber,
+            delayMs,
+            failure: verdict.label,
+          });
           await retry.sleep(delayMs, signal);
         },
       },
