@@ -13,6 +13,10 @@
  * route, is managed; the user's match routes are never touched. Several default routes, or
  * several match routes and no default one, are ambiguous: refused.
  *
+ * Delegation: without `routeNames`, a VirtualService with any `delegate` route is refused,
+ * since delegated traffic may reach the service through routes we cannot see; with
+ * `routeNames`, only a named route that delegates is refused.
+ *
  * A managed route must send only to the service and only to the two slot subsets; anything
  * else (another host, a subset outside the slots, no subset at all, the same subset twice)
  * is refused, because changing weights there would silently move or drop traffic the user

@@ -206,6 +206,39 @@ describe('planRouteChanges', () => {
     ).toHaveLength(2);
   });
 
+  it('describes each kind of change in one line', () => {
+    const vs = virtualServiceFixture('virtual-service-reviews-jason-v2-v3.yaml');
+    const target: RouteTarget = { ...slots, subsets: ['v3', 'v2'] };
+    const staged = setMirror(
+      setPrereleaseRoute(vs, target, { slot: 'green', headers: header }),
+      target,
+      {
+        slot: 'green',
+        percentage: 10,
+      },
+    );
+    const [forward] = planRouteChanges({ virtualServices: [{ before: vs, after: staged }] });
+    expect(forward?.description).toBe(
+      'VirtualService bookinfo/reviews: add route "switchyard-reviews-prerelease" at position 1; route http[2]: mirror to v2 at 10%',
+    );
+    const [back] = planRouteChanges({ virtualServices: [{ before: staged, after: vs }] });
+    expect(back?.description).toBe(
+      'VirtualService bookinfo/reviews: remove route "switchyard-reviews-prerelease"; route http[1]: mirror removed (was v2 at 10%)',
+    );
+
+    const dr = destinationRuleFixture('destination-rule-reviews.yaml');
+    const tuned = structuredClone(dr);
+    tuned.spec.trafficPolicy = { loadBalancer: { simple: 'LEAST_REQUEST' } };
+    tuned.spec.subsets = tuned.spec.subsets?.map((subset) =>
+      subset.name === 'v2' ? { ...subset, labels: { version: 'v2', zone: 'a' } } : subset,
+    );
+    tuned.metadata.annotations = { note: 'tuned' };
+    const [change] = planRouteChanges({ destinationRules: [{ before: dr, after: tuned }] });
+    expect(change?.description).toBe(
+      'DestinationRule bookinfo/reviews: subset "v2": labels changed; spec.trafficPolicy changed; metadata.annotations changed',
+    );
+  });
+
   it('rejects a pair that names two different objects', () => {
     const vs = virtualServiceFixture('virtual-service-reviews-90-10.yaml');
     const renamed = { ...structuredClone(vs), metadata: { ...vs.metadata, name: 'other' } };
@@ -249,7 +282,10 @@ describe('planned patches under concurrent edits', () => {
     });
     const reordered = structuredClone(change.before);
     reordered.spec.http?.reverse();
-    expect(applyJsonPatch(reordered, change.patch).ok).toBe(false);
+    expect(applyJsonPatch(reordered, change.patch)).toMatchObject({
+      ok: false,
+      reason: 'test-failed',
+    });
   });
 
   it('fails when someone set the same weight field to something else', () => {
@@ -257,7 +293,10 @@ describe('planned patches under concurrent edits', () => {
     const edited = structuredClone(change.before);
     const entry = edited.spec.http?.[1]?.route?.[0];
     if (entry) entry.weight = 50;
-    expect(applyJsonPatch(edited, change.patch).ok).toBe(false);
+    expect(applyJsonPatch(edited, change.patch)).toMatchObject({
+      ok: false,
+      reason: 'test-failed',
+    });
   });
 
   it('keeps an unrelated edit elsewhere and lands on the same route', () => {
@@ -286,7 +325,10 @@ describe('planned patches under concurrent edits', () => {
     const edited = structuredClone(vs);
     const jason = edited.spec.http?.[0]?.route?.[0];
     if (jason) jason.destination.subset = 'v1';
-    expect(applyJsonPatch(edited, (change as PlannedChange).patch).ok).toBe(false);
+    expect(applyJsonPatch(edited, (change as PlannedChange).patch)).toMatchObject({
+      ok: false,
+      reason: 'test-failed',
+    });
   });
 
   it('fails rather than overwrite a mirror someone set a moment ago', () => {
@@ -299,7 +341,10 @@ describe('planned patches under concurrent edits', () => {
     });
     const edited = structuredClone(vs);
     Object.assign(edited.spec.http?.[0] ?? {}, { mirror: { host: 'audit-log' } });
-    expect(applyJsonPatch(edited, (change as PlannedChange).patch).ok).toBe(false);
+    expect(applyJsonPatch(edited, (change as PlannedChange).patch)).toMatchObject({
+      ok: false,
+      reason: 'test-failed',
+    });
   });
 
   it('keeps a subset someone appended concurrently, and fails if the subset we remove changed', () => {
