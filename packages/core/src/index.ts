@@ -92,5 +92,6 @@ export type {
   SyncProgress,
   SyncReport,
   SyncSnapshot,
+  SyncStatusSummary,
   SyncWaitOptions,
 } from './release/ports.js';

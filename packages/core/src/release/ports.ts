@@ -122,6 +122,27 @@ export interface SyncGate {
    * and acked that push; throws SyncTimeoutError naming every proxy not synced.
    */
   waitForSync(snapshot: SyncSnapshot, options: SyncWaitOptions): Promise<SyncReport>;
+  /**
+   * A snapshot for a change accepted at `changeAcceptedAt` (ms since epoch) by an earlier
+   * run that crashed before its sync gate finished: no new push will come, so a proxy
+   * counts as synced when its route config is acked (sent == acked) and was pushed at or
+   * after that time. No I/O.
+   */
+  since(changeAcceptedAt: number): SyncSnapshot;
+  /** How many proxies in scope are SYNCED right now, and which are not (for `status`). */
+  currentStatus(signal?: AbortSignal): Promise<SyncStatusSummary>;
+}
+
+/** Sync state of the proxies in scope right now, as `istioctl proxy-status` would judge it. */
+export interface SyncStatusSummary {
+  /** Proxies whose route config is SYNCED. */
+  synced: number;
+  /** Proxies in scope. */
+  total: number;
+  /** Proxies not SYNCED (NOT SENT, STALE, ERROR). */
+  notSynced: readonly UnsyncedProxy[];
+  /** istiod replicas answering. */
+  istiodReplicas: number;
 }
 
 /** What Envoy should have for the service after a change. */
