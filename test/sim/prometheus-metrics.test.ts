@@ -15,6 +15,7 @@ import type { Behaviour } from '../../packages/sim/src/scenario/scenario-schema.
 import type { KubeObject } from '../../packages/sim/src/store/object-store.js';
 import {
   addPod,
+  addService,
   cluster,
   clusterName,
   createTestStore,
@@ -81,6 +82,7 @@ beforeAll(async () => {
     }),
   );
   for (const pod of [...clients, ...blue, ...green]) mesh.addProxy(pod);
+  addService(store, 'bookinfo', 'reviews');
   mesh.applyAll(weights(100, 0));
 
   generator = new TrafficGenerator({

@@ -8,7 +8,7 @@
  *   endpoint metadata of the upstream host (workload, namespace, canonical service and
  *   revision, cluster, but no app or version), else `unknown` (`latest` for the canonical
  *   revision). `destination_service` comes from the cluster's service, else from the Host
- *   header (NR, NC). `destination_service_namespace` is the peer's namespace, so it is
+ *   header (NR, NC, and `PassthroughCluster`, whose service name reads `PassthroughCluster`). `destination_service_namespace` is the peer's namespace, so it is
  *   `unknown` when no host was reached. Principals are known only over mTLS.
  *   `connection_security_policy` is always `unknown`.
  * - `reporter="destination"` (server sidecar): `destination_*` from its own workload,
@@ -115,6 +115,15 @@ export type ServiceIdentity =
       /** No cluster: Istio falls back to the Host header for both service labels. */
       kind: 'authority';
       /** Host header value, `reviews:9080`. */
+      authority: string;
+    }
+  | {
+      /**
+       * Forwarded through `PassthroughCluster`: the service is the Host header, its name
+       * `PassthroughCluster`.
+       */
+      kind: 'passthrough';
+      /** Host header value. */
       authority: string;
     };
 
@@ -233,6 +242,8 @@ export function destinationReporterLabels(report: DestinationReport): IstioReque
 
 function serviceLabels(service: ServiceIdentity): { host: string; name: string } {
   if (service.kind === 'authority') return { host: service.authority, name: service.authority };
+  if (service.kind === 'passthrough')
+    return { host: service.authority, name: 'PassthroughCluster' };
   // Istio's cluster metadata names the service; it is the first label of the FQDN.
   const dot = service.host.indexOf('.');
   return { host: service.host, name: dot < 0 ? service.host : service.host.slice(0, dot) };

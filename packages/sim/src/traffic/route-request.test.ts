@@ -40,7 +40,11 @@ function request(overrides: Partial<HttpRequest> = {}): HttpRequest {
 
 function chosenCluster(snap: ProxyConfigSnapshot, req: HttpRequest, seed = 1): string {
   const decision = routeRequest(snap, req, seededRandom(seed));
-  if (decision.kind !== 'upstream') throw new Error(`expected upstream, got ${decision.reason}`);
+  if (decision.kind !== 'upstream') {
+    throw new Error(
+      `expected upstream, got ${decision.kind === 'local-reply' ? decision.reason : decision.kind}`,
+    );
+  }
   return decision.cluster.name;
 }
 
@@ -261,6 +265,33 @@ describe('routeRequest', () => {
     if (decision.kind !== 'upstream') return;
     expect(decision.retryPolicy?.numRetries).toBe(4);
     expect([...(decision.retryPolicy?.retryOn ?? [])]).toEqual(['5xx']);
+  });
+
+  it('hands Istio allow_any traffic to the original destination', () => {
+    const snap = snapshot(
+      'v',
+      [
+        routeConfig(9080, [
+          serviceVirtualHost('reviews', 'bookinfo', 9080, [prereleaseRoute]),
+          {
+            name: 'allow_any',
+            domains: ['*'],
+            routes: [
+              {
+                name: 'allow_any',
+                match: { prefix: '/' },
+                route: { cluster: 'PassthroughCluster', timeout: '0s' },
+              },
+            ],
+          },
+        ]),
+      ],
+      [],
+    );
+    expect(routeRequest(snap, request({ host: 'details' }), seededRandom(1))).toEqual({
+      kind: 'passthrough',
+      routeName: 'allow_any',
+    });
   });
 
   it('answers direct responses itself', () => {

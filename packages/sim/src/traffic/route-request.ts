@@ -18,6 +18,8 @@
  *   absent headers, `present_match` and `invert_match`.
  * - No route configuration, virtual host or route: 404 with response flag `NR`; a route
  *   naming a cluster the snapshot lacks: 503 `NC`.
+ * - `PassthroughCluster` (Istio's `allow_any` virtual host, domain `*`) is not a cluster
+ *   with endpoints: it forwards to the original destination, see `PassthroughRoute`.
  * - `weighted_clusters`: weights are relative; a cluster is picked with probability
  *   weight / total. Mirrors fire with their `runtime_fraction` (100% when unset).
  */
@@ -85,8 +87,22 @@ export interface UpstreamRoute {
   mirrors: readonly ClusterConfig[];
 }
 
+/**
+ * The request matched Istio's `allow_any` catch-all: Envoy forwards it to the original
+ * destination address through the `PassthroughCluster` (ORIGINAL_DST), bypassing every
+ * VirtualService.
+ */
+export interface PassthroughRoute {
+  kind: 'passthrough';
+  /** Name of the matched route (`allow_any` as Istio builds it). */
+  routeName: string | undefined;
+}
+
 /** Outcome of routing one request. */
-export type RouteDecision = LocalReply | UpstreamRoute;
+export type RouteDecision = LocalReply | UpstreamRoute | PassthroughRoute;
+
+/** Istio's ORIGINAL_DST cluster: forwards to wherever the application connected. */
+export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 
 /** Options of `routeRequest`. */
 export interface RouteRequestOptions {
@@ -120,6 +136,7 @@ export function routeRequest(
   if (!action) return noRoute('no-route', route.name);
 
   const clusterName = pickCluster(route, random);
+  if (clusterName === PASSTHROUGH_CLUSTER) return { kind: 'passthrough', routeName: route.name };
   const cluster = clusterName === undefined ? undefined : snapshot.clusters.get(clusterName);
   if (!cluster) {
     return {

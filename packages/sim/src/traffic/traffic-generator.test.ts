@@ -6,6 +6,7 @@ import type { Behaviour, ClientSpec } from '../scenario/scenario-schema.js';
 import type { KubeObject, ObjectStore } from '../store/object-store.js';
 import {
   addPod,
+  addService,
   cluster,
   clusterName,
   createTestStore,
@@ -14,6 +15,7 @@ import {
   podsType,
   routeConfig,
   serviceVirtualHost,
+  setEndpoints,
   setPodReady,
   snapshot,
   weightedRoute,
@@ -118,6 +120,7 @@ function createWorld(seed = 1): World {
     }),
   );
   for (const pod of [...clients, ...blue, ...green]) mesh.addProxy(pod);
+  addService(store, 'bookinfo', 'reviews');
   const generator = new TrafficGenerator({
     store,
     mesh,
@@ -344,6 +347,7 @@ describe('TrafficGenerator', () => {
   });
 
   it('records 404 NR when no virtual host matches', () => {
+    addService(world.store, 'bookinfo', 'ratings');
     world.generator.setClients([{ ...client, target: { ...client.target, host: 'ratings' } }]);
     world.mesh.applyAll(split(world, 100, 0));
     run(world, 1);
@@ -352,6 +356,71 @@ describe('TrafficGenerator', () => {
       response_flags: 'NR',
       destination_service: 'ratings:9080',
     });
+  });
+
+  it('sends nothing anywhere when the host does not resolve', () => {
+    world.generator.setClients([{ ...client, target: { ...client.target, host: 'nosuch' } }]);
+    world.mesh.applyAll(split(world, 100, 0));
+    run(world, 1);
+    expect(world.generator.stats()[0]).toMatchObject({ sent: 200, byCode: { '0': 200 } });
+    expect(world.metrics.seriesCount).toBe(0);
+  });
+
+  it('forwards allow_any traffic through PassthroughCluster to a Service endpoint', () => {
+    const details = addPod(world.store, {
+      namespace: 'bookinfo',
+      deployment: 'details',
+      suffix: 'd1',
+      ip: '10.4.0.1',
+      image: 'details:1.0',
+      labels: { app: 'details', version: 'v1' },
+    });
+    world.mesh.addProxy(details);
+    addService(world.store, 'bookinfo', 'details');
+    const withAllowAny = (): ProxyConfigSnapshot => {
+      const base = split(world, 100, 0);
+      const config = base.routes[0]!;
+      const allowAny = {
+        name: 'allow_any',
+        domains: ['*'],
+        routes: [
+          {
+            name: 'allow_any',
+            match: { prefix: '/' },
+            route: { cluster: 'PassthroughCluster', timeout: '0s' },
+          },
+        ],
+      };
+      return {
+        ...base,
+        routes: [{ ...config, virtual_hosts: [...config.virtual_hosts, allowAny] }],
+      };
+    };
+    world.mesh.applyAll(withAllowAny());
+    world.generator.setClients([{ ...client, target: { ...client.target, host: 'details' } }]);
+
+    // No ready endpoints yet: kube-proxy refuses, Envoy answers 503 UF without retrying.
+    run(world, 1);
+    expect(world.generator.stats()[0]!.byResponseFlags).toEqual({ UF: 200 });
+
+    setEndpoints(world.store, 'bookinfo', 'details', [details]);
+    run(world, 1);
+    expect(world.generator.stats()[0]!.byDestination.details).toBe(200);
+    const [source] = matching(world.metrics, { reporter: 'source', response_code: '200' });
+    expect(source!.labels).toMatchObject({
+      destination_service: 'details:9080',
+      destination_service_name: 'PassthroughCluster',
+      destination_workload: 'details',
+      source_principal: 'unknown',
+    });
+    const [destination] = matching(world.metrics, { reporter: 'destination' });
+    expect(destination!.labels).toMatchObject({
+      destination_workload: 'details',
+      destination_service: 'details.bookinfo.svc.cluster.local',
+      source_workload: 'productpage',
+      connection_security_policy: 'none',
+    });
+    expect(destination!.requests).toBe(200);
   });
 
   it('refuses connections while the client sidecar has no config, recording no metrics', () => {

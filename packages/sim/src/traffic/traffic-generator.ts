@@ -33,6 +33,7 @@ import type { KubeObject, ObjectStore } from '../store/object-store.js';
 import type { ResourceRegistry, ResourceType } from '../store/resource-types.js';
 import { LatencyDistribution } from './latency-distribution.js';
 import { hostHeader, routeRequest, type HttpRequest } from './route-request.js';
+import { resolveServiceHost, type ResolvedHost } from './service-dns.js';
 import type { RandomSource } from './seeded-random.js';
 import { forwardRequest, type AttemptResult } from './upstream-request.js';
 
@@ -119,6 +120,8 @@ const LAST_KNOWN_LIMIT = 10_000;
 export class TrafficGenerator {
   readonly #store: ObjectStore;
   readonly #pods: ResourceType;
+  readonly #services: ResourceType | undefined;
+  readonly #endpoints: ResourceType | undefined;
   readonly #mesh: MeshView;
   readonly #metrics: IstioMetrics;
   readonly #behaviourOf: (image: string) => Behaviour;
@@ -143,6 +146,8 @@ export class TrafficGenerator {
     const pods = registry.byPlural('', 'pods');
     if (!pods) throw new Error('the resource registry has no pods type');
     this.#pods = pods;
+    this.#services = registry.byPlural('', 'services');
+    this.#endpoints = registry.byPlural('', 'endpoints');
     this.#mesh = options.mesh;
     this.#metrics = options.metrics;
     this.#behaviourOf = options.behaviourOf;
@@ -277,11 +282,30 @@ export class TrafficGenerator {
       path: client.spec.target.path,
       headers: client.headers,
     };
+    // The application resolves the host before its sidecar sees anything.
+    const resolved = this.#resolve(request.host, client.spec.namespace);
     for (let i = 0; i < count; i++) {
       const sender = senders[client.nextPod++ % senders.length] as SenderPod;
-      this.#send(client, sender, request, start + (i + 0.5) * spacing);
+      const arrival = start + (i + 0.5) * spacing;
+      if (resolved) this.#send(client, sender, request, resolved, arrival);
+      else this.#failBeforeProxy(client, arrival);
     }
     client.nextPod %= senders.length;
+  }
+
+  #resolve(host: string, clientNamespace: string): ResolvedHost | undefined {
+    const services = this.#services;
+    // Without Services in the registry there is no DNS to fail.
+    if (!services) return { kind: 'address' };
+    return resolveServiceHost(host, clientNamespace, (namespace, name) =>
+      this.#store.peek(services, namespace, name),
+    );
+  }
+
+  /** No HTTP exchange at all (name not resolved, or connection refused): status 0. */
+  #failBeforeProxy(client: ClientState, arrival: number): void {
+    client.stats.sent += 1;
+    this.#schedule(arrival + CONNECT_FAILURE_MS, () => complete(client, 0, '-', 'unknown'));
   }
 
   /** Running, ready pods of the client's Deployment that have a sidecar. */
@@ -299,15 +323,21 @@ export class TrafficGenerator {
     return out;
   }
 
-  #send(client: ClientState, sender: SenderPod, request: HttpRequest, arrival: number): void {
-    client.stats.sent += 1;
+  #send(
+    client: ClientState,
+    sender: SenderPod,
+    request: HttpRequest,
+    resolved: ResolvedHost,
+    arrival: number,
+  ): void {
     const snapshot = sender.proxy.applied;
     if (!snapshot) {
       // Before its first config the sidecar has no listeners: iptables still redirects the
       // app's connection to port 15001, where nothing listens. No proxy records anything.
-      this.#schedule(arrival + CONNECT_FAILURE_MS, () => complete(client, 0, '-', 'unknown'));
+      this.#failBeforeProxy(client, arrival);
       return;
     }
+    client.stats.sent += 1;
     const random = this.#random;
     const decision = routeRequest(snapshot, request, random, {
       routeConfigName:
@@ -328,6 +358,11 @@ export class TrafficGenerator {
         this.#metrics.recordRequest(labels, 0);
         complete(client, decision.status, decision.responseFlags, 'unknown');
       });
+      return;
+    }
+
+    if (decision.kind === 'passthrough') {
+      this.#passthrough(client, source, request, resolved, arrival);
       return;
     }
 
@@ -396,6 +431,86 @@ export class TrafficGenerator {
   }
 
   /**
+   * `PassthroughCluster`: the connection goes to the address the application dialled, the
+   * Service's ClusterIP, where kube-proxy picks a ready endpoint at random. No retry policy
+   * (Istio's `allow_any` route has none), no mTLS (Envoy does not originate TLS to an
+   * original destination), but the HTTP metadata exchange still identifies both peers.
+   */
+  #passthrough(
+    client: ClientState,
+    source: WorkloadMetadata,
+    request: HttpRequest,
+    resolved: ResolvedHost,
+    arrival: number,
+  ): void {
+    const service: ServiceIdentity = { kind: 'passthrough', authority: hostHeader(request) };
+    const target = resolved.kind === 'service' ? resolved : undefined;
+    const endpoint = target ? this.#kubeProxyEndpoint(target.namespace, target.name) : undefined;
+    // No ready endpoint: kube-proxy rejects the connection.
+    const { attempt, served } = endpoint ? this.#serve(endpoint) : REFUSED;
+    if (attempt.kind === 'connect-failure' || !served) {
+      const labels = sourceReporterLabels({
+        source,
+        service,
+        peer: undefined,
+        mutualTls: false,
+        responseCode: 503,
+        responseFlags: 'UF',
+      });
+      this.#schedule(arrival + attempt.durationMs, () => {
+        this.#metrics.recordRequest(labels, attempt.durationMs);
+        complete(client, 503, 'UF', 'unknown');
+      });
+      return;
+    }
+    if (served.proxy && target) {
+      const labels = destinationReporterLabels({
+        destination: served.metadata,
+        source,
+        serviceHost: target.fqdn,
+        mutualTls: false,
+        responseCode: attempt.status,
+        responseFlags: '-',
+      });
+      this.#schedule(arrival + attempt.durationMs, () =>
+        this.#metrics.recordRequest(labels, attempt.durationMs),
+      );
+    }
+    const labels = sourceReporterLabels({
+      source,
+      service,
+      peer: served.proxy ? { kind: 'peer', metadata: served.metadata } : undefined,
+      mutualTls: false,
+      responseCode: attempt.status,
+      responseFlags: '-',
+    });
+    this.#schedule(arrival + attempt.durationMs, () => {
+      this.#metrics.recordRequest(labels, attempt.durationMs);
+      complete(client, attempt.status, '-', served.metadata.workload);
+    });
+  }
+
+  /** A random ready address of a Service's Endpoints, as kube-proxy would pick it. */
+  #kubeProxyEndpoint(namespace: string, name: string): ClusterEndpoint | undefined {
+    if (!this.#endpoints) return undefined;
+    const object = this.#store.peek(this.#endpoints, namespace, name);
+    const subsets = (object as EndpointsShape | undefined)?.subsets ?? [];
+    const ready: ClusterEndpoint[] = [];
+    for (const subset of subsets) {
+      for (const address of subset.addresses ?? []) {
+        if (address.targetRef?.kind !== 'Pod' || !address.targetRef.name) continue;
+        ready.push({
+          namespace: address.targetRef.namespace ?? namespace,
+          pod: address.targetRef.name,
+          ip: address.ip,
+        });
+      }
+    }
+    if (ready.length === 0) return undefined;
+    return ready[Math.floor(this.#random() * ready.length)];
+  }
+
+  /**
    * A shadow request: fire and forget, without retries. Only the receiving sidecar records
    * it; the client's sidecar sends it from the router, outside its stats filter.
    */
@@ -419,17 +534,13 @@ export class TrafficGenerator {
   }
 
   /** One attempt on an endpoint, judged by the pod as it is now. */
-  #serve(endpoint: ClusterEndpoint): { attempt: AttemptResult; served?: Served } {
+  #serve(endpoint: ClusterEndpoint): ServeResult {
     const pod = this.#store.peek(this.#pods, endpoint.namespace, endpoint.pod);
     // EDS may be stale: the pod may be gone, replaced (new IP) or no longer ready.
-    if (!pod || podIp(pod) !== endpoint.ip || !isRunningAndReady(pod)) {
-      return { attempt: { kind: 'connect-failure', durationMs: CONNECT_FAILURE_MS } };
-    }
+    if (!pod || podIp(pod) !== endpoint.ip || !isRunningAndReady(pod)) return REFUSED;
     const proxy = this.#mesh.proxyOfPod(endpoint.namespace, endpoint.pod);
-    if (proxy && !proxy.applied) {
-      // The server sidecar has no inbound listener yet: the redirected connection is refused.
-      return { attempt: { kind: 'connect-failure', durationMs: CONNECT_FAILURE_MS } };
-    }
+    // The server sidecar has no inbound listener yet: the redirected connection is refused.
+    if (proxy && !proxy.applied) return REFUSED;
     const behaviour = this.#behaviourOf(appImage(pod));
     const random = this.#random;
     const status = random() < behaviour.errorRate ? behaviour.errorStatus : 200;
@@ -507,6 +618,16 @@ interface Served {
   metadata: WorkloadMetadata;
 }
 
+interface ServeResult {
+  attempt: AttemptResult;
+  /** The pod that answered; undefined when the connection failed. */
+  served?: Served;
+}
+
+const REFUSED: ServeResult = Object.freeze({
+  attempt: Object.freeze({ kind: 'connect-failure', durationMs: CONNECT_FAILURE_MS }),
+});
+
 function complete(client: ClientState, status: number, flags: string, destination: string): void {
   const stats = client.stats;
   stats.completed += 1;
@@ -524,6 +645,12 @@ function lowerCaseHeaders(headers: Readonly<Record<string, string>>): Record<str
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;
   return out;
+}
+
+interface EndpointsShape {
+  subsets?: {
+    addresses?: { ip: string; targetRef?: { kind?: string; namespace?: string; name?: string } }[];
+  }[];
 }
 
 interface PodStatusShape {

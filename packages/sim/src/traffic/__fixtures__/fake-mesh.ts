@@ -82,6 +82,44 @@ export function addPod(store: ObjectStore, pod: TestPod): KubeObject {
   });
 }
 
+/** Creates a ClusterIP Service (what cluster DNS resolves). */
+export function addService(
+  store: ObjectStore,
+  namespace: string,
+  name: string,
+  port = 9080,
+): KubeObject {
+  const type = store.registry.byPlural('', 'services') as ResourceType;
+  return store.create(type, namespace, {
+    metadata: { name, namespace },
+    spec: { ports: [{ name: 'http', port, targetPort: port }], selector: { app: name } },
+  });
+}
+
+/** Writes a Service's Endpoints with the given pods as ready addresses. */
+export function setEndpoints(
+  store: ObjectStore,
+  namespace: string,
+  name: string,
+  pods: readonly KubeObject[],
+): void {
+  const type = store.registry.byPlural('', 'endpoints') as ResourceType;
+  const object = {
+    metadata: { name, namespace },
+    subsets: [
+      {
+        addresses: pods.map((pod) => ({
+          ip: (pod.status as { podIP: string }).podIP,
+          targetRef: { kind: 'Pod', namespace, name: pod.metadata.name },
+        })),
+        ports: [{ name: 'http', port: 9080 }],
+      },
+    ],
+  };
+  if (store.peek(type, namespace, name)) store.update(type, namespace, object);
+  else store.create(type, namespace, object);
+}
+
 /** Sets a pod's Ready condition through the status subresource. */
 export function setPodReady(
   store: ObjectStore,
