@@ -52,7 +52,7 @@ export interface ManagedRouteSet {
   /** Subset per slot. */
   subsets: SlotSubsets;
   /** The managed routes, in `spec.http` order; never empty. */
-  routes: ManagedRoute[];
+  routes: [ManagedRoute, ...ManagedRoute[]];
 }
 
 function hasMatch(route: HttpRoute): boolean {
@@ -281,5 +281,10 @@ export function findManagedRoutes(
     validateManagedRoute(context, route, index);
     return { index, label: routeLabel(route, index), route };
   });
-  return { host: context.host, subsets: context.subsets, routes };
+  // Both selections return at least one index or throw.
+  return {
+    host: context.host,
+    subsets: context.subsets,
+    routes: routes as [ManagedRoute, ...ManagedRoute[]],
+  };
 }

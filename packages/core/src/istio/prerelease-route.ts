@@ -12,7 +12,7 @@
  * Setting it again replaces it where it is (idempotent; new headers replace the old ones);
  * removing it restores the VirtualService exactly.
  */
-import { RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
+import { describeRef, RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
 import { isJsonObject } from './json-value.js';
 import { findManagedRoutes, type ManagedRouteSet } from './managed-routes.js';
 import { isOwnPrereleaseRoute } from './own-prerelease-route.js';
@@ -117,11 +117,7 @@ function prereleaseMatches(
   // A later managed route's conditions are left out: capturing its requests here would
   // also capture requests an unmanaged route in between is meant to serve.
   const managedIndices = new Set(set.routes.map((managed) => managed.index));
-  for (
-    let index = (set.routes[0] as { index: number }).index;
-    managedIndices.has(index);
-    index += 1
-  ) {
+  for (let index = set.routes[0].index; managedIndices.has(index); index += 1) {
     const route = http[index] as HttpRoute;
     if (!Array.isArray(route.match) || route.match.length === 0) {
       matches.push({ headers: structuredClone({ ...headers }) });
@@ -132,7 +128,7 @@ function prereleaseMatches(
       const clash = Object.keys(headers).find((name) => Object.hasOwn(existing, name));
       if (clash !== undefined) {
         throw new UsageError(
-          `${context.ref.kind} ${context.ref.namespace ?? ''}/${context.ref.name}: ${routeLabel(route, index)} already matches header "${clash}"; choose another pre-release header`,
+          `${describeRef(context.ref)}: ${routeLabel(route, index)} already matches header "${clash}"; choose another pre-release header`,
         );
       }
       matches.push({
@@ -168,7 +164,7 @@ export function setPrereleaseRoute(
   const set = findManagedRoutes(result, target);
   const context = routeContextOf(result, target);
   const http = result.spec.http ?? [];
-  const first = (set.routes[0] as { route: HttpRoute }).route;
+  const first = set.routes[0].route;
   const entries = first.route ?? [];
   const template =
     entries.find((entry) => entry.destination.subset === set.subsets[options.slot])?.destination ??
@@ -192,7 +188,7 @@ export function setPrereleaseRoute(
   if (existing !== undefined) {
     http[existing.index] = route;
   } else {
-    http.splice((set.routes[0] as { index: number }).index, 0, route);
+    http.splice(set.routes[0].index, 0, route);
   }
   result.spec.http = http;
   return result;

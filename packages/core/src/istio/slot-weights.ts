@@ -108,7 +108,7 @@ export function readSlotWeights(virtualService: VirtualService, target: RouteTar
     managed,
     weights: routeWeights(virtualService, set, managed),
   }));
-  const first = perRoute[0] as (typeof perRoute)[number];
+  const [first] = perRoute as [(typeof perRoute)[number]];
   if (perRoute.some((entry) => entry.weights.blue !== first.weights.blue)) {
     throw new RouteRefusedError(
       'invalid-weights',
