@@ -30,24 +30,23 @@ export function durationProblem(value: unknown): string | undefined {
     return `must be a duration with a unit, like "${value}s" or "${value}ms" (a bare number has no unit)`;
   }
   if (typeof value !== 'string') return `must be a duration like ${EXAMPLES}`;
-  const text = value.trim();
-  if (text === '') return `must be a duration like ${EXAMPLES}, got an empty string`;
-  if (DURATION_RE.test(text)) {
-    return Number.isSafeInteger(sumTokens(text))
+  if (value === '') return `must be a duration like ${EXAMPLES}, got an empty string`;
+  if (DURATION_RE.test(value)) {
+    return Number.isSafeInteger(sumTokens(value))
       ? undefined
       : `"${value}" is too large for a duration`;
   }
-  const decimal = DECIMAL_RE.exec(text);
+  const decimal = DECIMAL_RE.exec(value);
   if (decimal?.[1] && decimal[2]) {
     const ms = Number(decimal[1]) * UNIT_MS[decimal[2] as Unit];
     const hint = Number.isInteger(ms) ? `, like "${formatDuration(ms)}"` : '';
     return `"${value}" is not a duration: use whole numbers${hint}`;
   }
-  if (/^(?:\d+(?:ms|h|m|s))+$/.test(text)) {
+  if (/^(?:\d+(?:ms|h|m|s))+$/.test(value)) {
     return `"${value}" is not a duration: give units from largest to smallest, each once (h, m, s, ms), like "1m30s"`;
   }
-  if (/^\d+$/.test(text)) {
-    return `"${value}" has no unit: write "${text}s" or "${text}ms"`;
+  if (/^\d+$/.test(value)) {
+    return `"${value}" has no unit: write "${value}s" or "${value}ms"`;
   }
   return `"${value}" is not a duration: use whole numbers with h, m, s or ms, like ${EXAMPLES}`;
 }
@@ -63,7 +62,7 @@ function sumTokens(text: string): number {
 
 /** Milliseconds of a valid duration, or undefined when `value` is not one. */
 export function tryParseDuration(value: unknown): number | undefined {
-  return durationProblem(value) === undefined ? sumTokens((value as string).trim()) : undefined;
+  return durationProblem(value) === undefined ? sumTokens(value as string) : undefined;
 }
 
 /**
@@ -74,7 +73,7 @@ export function tryParseDuration(value: unknown): number | undefined {
 export function parseDuration(text: string): number {
   const problem = durationProblem(text);
   if (problem !== undefined) throw new SpecError([{ path: '', message: problem }]);
-  return sumTokens(text.trim());
+  return sumTokens(text);
 }
 
 /**

@@ -25,7 +25,7 @@ describe('documented example specs', () => {
       { bakeMs: 300_000 },
     ]);
     expect(resolved.deploy.preRelease).toEqual({
-      headers: [{ name: 'x-release', match: 'exact', value: 'candidate' }],
+      headers: { 'x-release': { exact: 'candidate' } },
     });
     expect(resolved.checks.items.map((check) => check.name)).toEqual([
       'success-rate',

@@ -339,6 +339,12 @@ describe('parseReleaseSpec', () => {
         'only used with sync.istiod.url; a port-forward authenticates with your kube credentials',
     },
     {
+      name: 'a route listed twice',
+      text: file('target:\n  routes: [primary, api, primary]\n'),
+      path: 'target.routes[2]',
+      message: '"primary" is listed twice',
+    },
+    {
       name: 'slots sharing a Deployment',
       text: file('target:\n  slots:\n    green: { deployment: reviews-blue }\n'),
       path: 'target.slots.green.deployment',

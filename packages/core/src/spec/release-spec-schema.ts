@@ -37,14 +37,12 @@ const unlessMissing =
   (issue: { input?: unknown }): string | undefined =>
     issue.input === undefined || issue.input === null ? undefined : problem(issue.input);
 
-/** A duration string; `0s` only where `allowZero`. */
-function duration(description: string, options: { allowZero?: boolean } = {}) {
+/** A duration string. None in the spec may be zero: a zero timeout or bake is always a mistake. */
+function duration(description: string) {
   return z
     .string({ error: unlessMissing(durationProblem) })
     .regex(new RegExp(DURATION_PATTERN), { error: unlessMissing(durationProblem) })
-    .refine((text) => options.allowZero === true || tryParseDuration(text) !== 0, {
-      error: 'must be longer than 0s',
-    })
+    .refine((text) => tryParseDuration(text) !== 0, { error: 'must be longer than 0s' })
     .meta({ description });
 }
 
@@ -94,7 +92,7 @@ const secretEnv = (description: string) =>
 const HEADER_NAME_PATTERN = "^[a-z0-9!#$%&'*+.^_`|~-]+$";
 
 /** Why `value` is not a valid lowercase HTTP header name, or undefined when it is. */
-export function headerNameProblem(value: unknown): string | undefined {
+function headerNameProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be an HTTP header name';
   if (new RegExp(HEADER_NAME_PATTERN).test(value)) return undefined;
   const lower = value.toLowerCase();

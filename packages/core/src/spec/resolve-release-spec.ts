@@ -5,7 +5,9 @@
  * no part of the engine can change the plan another part relies on.
  */
 import { SpecError, type ValidationIssue } from '../errors.js';
-import type { ReleaseStep, Slot } from '../release/state-record.js';
+import type { Slot } from '../istio/route-target.js';
+import type { StringMatch } from '../istio/types.js';
+import type { ReleaseStep } from '../release/state-record.js';
 import { builtinCheckType, DEFAULT_CHECK_TYPES } from './check-types.js';
 import { parseDuration } from './duration.js';
 import { DNS_LABEL, nameProblem } from './kubernetes-names.js';
@@ -25,7 +27,6 @@ import type {
   PrometheusAuth,
   PrometheusEndpoint,
   ResolvedCheck,
-  ResolvedHeaderMatch,
   ResolvedPrometheus,
   ResolvedReleaseSpec,
   ResolvedSlot,
@@ -55,11 +56,14 @@ function slot(service: string, name: Slot, spec: SlotSpec | undefined): Resolved
   };
 }
 
-function headerMatch(header: HeaderMatchSpec): ResolvedHeaderMatch {
-  if (header.exact !== undefined) return { name: header.name, match: 'exact', value: header.exact };
-  if (header.prefix !== undefined)
-    return { name: header.name, match: 'prefix', value: header.prefix };
-  return { name: header.name, match: 'regex', value: header.regex };
+function headerMatches(headers: readonly HeaderMatchSpec[]): Record<string, StringMatch> {
+  const matches: Record<string, StringMatch> = {};
+  for (const header of headers) {
+    if (header.exact !== undefined) matches[header.name] = { exact: header.exact };
+    else if (header.prefix !== undefined) matches[header.name] = { prefix: header.prefix };
+    else matches[header.name] = { regex: header.regex };
+  }
+  return matches;
 }
 
 function step(spec: StepSpec): ReleaseStep {
@@ -169,7 +173,7 @@ function build(spec: ReleaseSpec & { namespace: string }): ResolvedReleaseSpec {
     },
     deploy: {
       preRelease: deploy?.preRelease
-        ? { headers: deploy.preRelease.headers.map(headerMatch) }
+        ? { headers: headerMatches(deploy.preRelease.headers) }
         : undefined,
       rolloutTimeoutMs: parseDuration(deploy?.rolloutTimeout ?? SPEC_DEFAULTS.rolloutTimeout),
     },

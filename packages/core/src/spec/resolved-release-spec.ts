@@ -3,7 +3,9 @@
  * duration in milliseconds, the step list expanded from its preset, deeply frozen. This
  * is what the engine, gates and CLI read; they never look at the raw spec.
  */
-import type { ReleaseStep, Slot } from '../release/state-record.js';
+import type { Slot } from '../istio/route-target.js';
+import type { StringMatch } from '../istio/types.js';
+import type { ReleaseStep } from '../release/state-record.js';
 import type { CheckType } from './check-types.js';
 import type { ResumePolicy, StrategyType } from './release-spec.js';
 
@@ -71,18 +73,11 @@ export interface ResolvedDeploy {
 
 /** The pre-release header route. */
 export interface ResolvedPreRelease {
-  /** Header conditions, AND-ed; at least one. */
-  readonly headers: readonly ResolvedHeaderMatch[];
-}
-
-/** One header condition. */
-export interface ResolvedHeaderMatch {
-  /** Lowercase header name. */
-  readonly name: string;
-  /** How the value is compared. */
-  readonly match: 'exact' | 'prefix' | 'regex';
-  /** Value, prefix or RE2 regular expression. */
-  readonly value: string;
+  /**
+   * Header conditions, AND-ed, at least one: lowercase header name to exactly one of
+   * `exact`, `prefix`, `regex` (RE2). The shape `setPrereleaseRoute` takes.
+   */
+  readonly headers: Readonly<Record<string, Readonly<StringMatch>>>;
 }
 
 /** Strategy with its steps expanded. */

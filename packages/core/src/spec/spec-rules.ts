@@ -88,6 +88,16 @@ function checkSlots(spec: Fields, out: IssueList): void {
   }
 }
 
+function checkRoutes(spec: Fields, out: IssueList): void {
+  const seen = new Set<unknown>();
+  listOf(fieldsOf(spec.target).routes).forEach((route, index) => {
+    if (typeof route === 'string' && seen.has(route)) {
+      out.add(['target', 'routes', index], `"${route}" is listed twice`);
+    }
+    seen.add(route);
+  });
+}
+
 // --- deploy -------------------------------------------------------------------------
 
 /** Constructs Envoy's RE2 rejects although JavaScript accepts them. */
@@ -481,6 +491,7 @@ export function specRuleIssues(spec: unknown): RawIssue[] {
   if (!isFields(spec)) return [];
   const out = new IssueList();
   checkSlots(spec, out);
+  checkRoutes(spec, out);
   checkPreRelease(spec, out);
   checkStrategy(spec, out);
   checkTiming(spec, out);

@@ -29,7 +29,7 @@ export type SpecResult<T> =
     };
 
 /** Every problem of `input`: schema structure and cross-field rules, in document order. */
-export function collectSpecIssues(schema: z.ZodType, input: unknown): ValidationIssue[] {
+function collectSpecIssues(schema: z.ZodType, input: unknown): ValidationIssue[] {
   const parsed = schema.safeParse(input, { error: specErrorMap });
   const issues = parsed.success ? [] : fromZodIssues(schema, parsed.error.issues);
   return toValidationIssues(input, [...issues, ...specRuleIssues(input)]);
