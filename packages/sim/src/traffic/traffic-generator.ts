@@ -10,8 +10,13 @@
  * it completes (arrival + latency), so durations and counts appear when Envoy would
  * record them. Work per step is bounded: at most one second's worth of requests.
  *
+ * Before the sidecar, the application resolves the host with cluster DNS: a name that is
+ * no Service fails without any request. Istio's `allow_any` catch-all sends a request to
+ * the Service's ClusterIP (kube-proxy picks a ready endpoint), bypassing VirtualServices.
+ *
  * Not modelled: clients without a sidecar (they send nothing here; in a real mesh they
- * would bypass the VirtualService), request and response sizes, TCP metrics.
+ * would bypass the VirtualService), TCP-protocol ports (only HTTP route configurations are
+ * followed), request and response sizes, TCP metrics.
  */
 import type { ClusterConfig, ClusterEndpoint, MeshView, ProxyView } from '../mesh/mesh-types.js';
 import type { IstioMetrics } from '../metrics/istio-metrics.js';
@@ -72,8 +77,8 @@ export interface ClientTrafficStats {
   /** Requests completed (a response or a failure reached the application). */
   completed: number;
   /**
-   * Completed requests by status the application saw; `0` means no HTTP response at all
-   * (the sidecar had no listeners yet, so the connection was refused).
+   * Completed requests by status the application saw; `0` means no HTTP exchange at all:
+   * the host did not resolve, or the sidecar had no listeners yet (connection refused).
    */
   byCode: Record<string, number>;
   /** Completed requests by the workload whose pod produced the final response, or `unknown`. */
