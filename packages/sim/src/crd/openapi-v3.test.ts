@@ -63,7 +63,7 @@ describe('OpenAPI v3 documents', () => {
       version: 'v1',
     });
     expect(item.patch.operationId).toBe('patchNetworkingIstioIoV1NamespacedVirtualService');
-    expect(item.patch.parameters.map((p: Json) => p.name)).toEqual([
+    expect((item.patch.parameters as { name: string }[]).map((p) => p.name)).toEqual([
       'dryRun',
       'fieldManager',
       'fieldValidation',
