@@ -276,6 +276,59 @@ describe('structural schema validation', () => {
   });
 });
 
+describe('status fields', () => {
+  const withStatus = (status: unknown): Record<string, unknown> => ({
+    ...virtualService(route()),
+    status,
+  });
+
+  it('accepts an int-or-string as either, and reports anything else against both', () => {
+    expect(validate(VS, withStatus({ observedGeneration: 5 })).problems).toEqual([]);
+    expect(validate(VS, withStatus({ observedGeneration: '5' })).problems).toEqual([]);
+    expect(validate(VS, withStatus({ observedGeneration: true })).problems.slice(0, 3)).toEqual([
+      {
+        type: 'FieldValueTypeInvalid',
+        field: 'status.observedGeneration',
+        message:
+          'Invalid value: "boolean": status.observedGeneration in body must be of type integer,string: "boolean"',
+      },
+      {
+        type: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: "": "status.observedGeneration" must validate at least one schema (anyOf)',
+      },
+      {
+        type: 'FieldValueTypeInvalid',
+        field: 'status.observedGeneration',
+        message:
+          'Invalid value: "boolean": status.observedGeneration in body must be of type integer: "boolean"',
+      },
+    ]);
+  });
+
+  it('checks date-time formats', () => {
+    const result = validate(
+      VS,
+      withStatus({ conditions: [{ type: 'Reconciled', lastTransitionTime: 'yesterday' }] }),
+    );
+    expect(result.problems[0]).toEqual({
+      type: 'FieldValueTypeInvalid',
+      field: 'status.conditions[0].lastTransitionTime',
+      message:
+        'Invalid value: "yesterday": status.conditions[0].lastTransitionTime in body must be of type date-time: "yesterday"',
+    });
+    expect(
+      validate(
+        VS,
+        withStatus({
+          conditions: [{ type: 'Reconciled', lastTransitionTime: '2026-11-02T10:00:00Z' }],
+        }),
+      ).problems,
+    ).toEqual([]);
+  });
+});
+
 describe('x-kubernetes-validations', () => {
   it('rejects a timeout under 1ms through the CRD rule, with the value', () => {
     const result = validate(VS, virtualService(route({ timeout: '0.5ms' })));

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { CelUnsupportedError } from './cel-program.js';
+import { CrdCatalog, loadIstioCrds } from './crd-catalog.js';
+import { UnsupportedSchemaError } from './structural-schema.js';
+
+function crdWith(specSchema: Record<string, unknown>): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { kind: 'Widget', plural: 'widgets' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: specSchema } } },
+        },
+      ],
+    },
+  };
+}
+
+describe('CrdCatalog', () => {
+  it('loads the three Istio networking CRDs with v1 preferred', () => {
+    expect(loadIstioCrds().map((crd) => (crd.metadata as { name: string }).name)).toEqual([
+      'destinationrules.networking.istio.io',
+      'gateways.networking.istio.io',
+      'virtualservices.networking.istio.io',
+    ]);
+    const types = CrdCatalog.istio().resourceTypes();
+    expect(types.map((t) => [t.kind, t.plural, t.versions, t.shortNames])).toEqual([
+      ['DestinationRule', 'destinationrules', ['v1', 'v1alpha3', 'v1beta1'], ['dr']],
+      ['Gateway', 'gateways', ['v1', 'v1alpha3', 'v1beta1'], ['gw']],
+      ['VirtualService', 'virtualservices', ['v1', 'v1alpha3', 'v1beta1'], ['vs']],
+    ]);
+    expect(types.every((t) => !t.builtin && t.subresources.includes('status'))).toBe(true);
+  });
+
+  it('compiles a version per served name', () => {
+    const catalog = CrdCatalog.istio();
+    expect(catalog.version('networking.istio.io', 'virtualservices', 'v1beta1')).toMatchObject({
+      kind: 'VirtualService',
+      hasRules: true,
+      statusSubresource: true,
+    });
+    expect(catalog.version('networking.istio.io', 'virtualservices', 'v2')).toBeUndefined();
+  });
+
+  it('refuses, at load, CEL it cannot evaluate', () => {
+    const crd = crdWith({
+      type: 'string',
+      'x-kubernetes-validations': [{ rule: "self.matches('^a')", message: 'must start with a' }],
+    });
+    expect(() => new CrdCatalog([crd])).toThrow(CelUnsupportedError);
+  });
+
+  it('refuses, at load, schema keywords it does not implement', () => {
+    expect(() => new CrdCatalog([crdWith({ type: 'string', default: 'x' })])).toThrow(
+      UnsupportedSchemaError,
+    );
+    expect(
+      () =>
+        new CrdCatalog([
+          crdWith({ type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }),
+        ]),
+    ).toThrow(UnsupportedSchemaError);
+  });
+});
