@@ -73,7 +73,7 @@ function dropReplacedAlternatives(base: Fields, overrides: Fields): Fields {
  * validated: it is whatever the two say together, for the validation to judge.
  */
 export function mergeSpecOverrides(
-  spec: ReleaseSpec | undefined,
+  spec: ReleaseSpec | Record<string, unknown> | undefined,
   overrides: ReleaseSpecOverrides,
 ): unknown {
   const base: unknown = spec ?? {};

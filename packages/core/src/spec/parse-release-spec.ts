@@ -46,15 +46,26 @@ function documentKind(document: unknown): string {
   return `a ${typeof document} (${JSON.stringify(document)})`;
 }
 
-/**
- * Parses and validates spec YAML. Reports malformed YAML with its line and column, a
- * document that is not a mapping, a missing, unknown or newer `apiVersion`/`kind`, and every
- * schema and cross-field problem at once.
- */
-export function parseReleaseSpec(
+/** The YAML document as a mapping, or why it is not one. */
+export type LoadedSpecDocument =
+  | {
+      /** The mapping (not validated). */
+      document: Record<string, unknown>;
+      /** No problems. */
+      errors?: undefined;
+    }
+  | {
+      /** Undefined: the text is not a YAML mapping. */
+      document?: undefined;
+      /** The one problem: malformed YAML, no or several documents, not a mapping. */
+      errors: ValidationIssue[];
+    };
+
+/** Loads spec YAML into a plain mapping, without validating it. */
+export function loadSpecDocument(
   text: string,
   options: ParseReleaseSpecOptions = {},
-): SpecResult<ReleaseSpec> {
+): LoadedSpecDocument {
   let document: unknown;
   try {
     document = load(text, options.file === undefined ? {} : { filename: options.file });
@@ -71,7 +82,21 @@ export function parseReleaseSpec(
       ],
     };
   }
-  return validateReleaseSpecDocument(document);
+  return { document: document as Record<string, unknown> };
+}
+
+/**
+ * Parses and validates spec YAML. Reports malformed YAML with its line and column, a
+ * document that is not a mapping, a missing, unknown or newer `apiVersion`/`kind`, and every
+ * schema and cross-field problem at once. To combine the file with CLI flags, prefer
+ * `resolveReleaseSpecYaml`, which validates the two together.
+ */
+export function parseReleaseSpec(
+  text: string,
+  options: ParseReleaseSpecOptions = {},
+): SpecResult<ReleaseSpec> {
+  const loaded = loadSpecDocument(text, options);
+  return loaded.document ? validateReleaseSpecDocument(loaded.document) : { errors: loaded.errors };
 }
 
 /**

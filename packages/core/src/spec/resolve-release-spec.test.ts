@@ -3,9 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
 import type { ReleaseStep } from '../release/state-record.js';
 import { BUILTIN_CHECK_TYPES } from './check-types.js';
-import { parseReleaseSpecOrThrow } from './parse-release-spec.js';
+import { parseReleaseSpec, parseReleaseSpecOrThrow } from './parse-release-spec.js';
 import type { ReleaseSpec, StepSpec } from './release-spec.js';
-import { resolveReleaseSpec, safeResolveReleaseSpec } from './resolve-release-spec.js';
+import {
+  resolveReleaseSpec,
+  resolveReleaseSpecYaml,
+  safeResolveReleaseSpec,
+  safeResolveReleaseSpecYaml,
+} from './resolve-release-spec.js';
 
 const options = { defaultNamespace: 'bookinfo' };
 const builtinQuery = (type: string): string =>
@@ -386,6 +391,53 @@ describe('resolveReleaseSpec', () => {
     expect(() => {
       (resolved.strategy.steps as ReleaseStep[]).push({ weight: 100 });
     }).toThrow(TypeError);
+  });
+});
+
+describe('resolveReleaseSpecYaml', () => {
+  const yaml = (body: string): string =>
+    `apiVersion: switchyard.dev/v1alpha1\nkind: ReleaseSpec\nservice: reviews\n${body}`;
+
+  it('validates file and overrides together, so a flag can repair the file', () => {
+    const text = yaml('checks:\n  window: 20s\n');
+    expect(parseReleaseSpec(text).errors.map((issue) => issue.path)).toEqual(['checks.window']);
+    const resolved = resolveReleaseSpecYaml(text, { checks: { scrapeInterval: '5s' } }, options);
+    expect(resolved.checks).toMatchObject({ windowMs: 20_000, scrapeIntervalMs: 5_000 });
+  });
+
+  it('reports YAML problems and the file header as data', () => {
+    expect(safeResolveReleaseSpecYaml('service: [reviews', {}, options).errors).toEqual([
+      {
+        path: '',
+        message:
+          'malformed YAML at line 1, column 18: unexpected end of the stream within a flow collection',
+      },
+    ]);
+    expect(safeResolveReleaseSpecYaml('service: reviews\n', {}, options).errors).toEqual([
+      {
+        path: 'apiVersion',
+        message: 'required in a spec file: add "apiVersion: switchyard.dev/v1alpha1"',
+      },
+      { path: 'kind', message: 'required in a spec file: add "kind: ReleaseSpec"' },
+    ]);
+  });
+
+  it('throws a SpecError naming the file for the file’s problems only', () => {
+    const fromFile = thrown(() =>
+      resolveReleaseSpecYaml(yaml('onResume: retry\n'), {}, { ...options, file: 'release.yaml' }),
+    );
+    expect((fromFile as SpecError).file).toBe('release.yaml');
+    const fromFlag = thrown(() =>
+      resolveReleaseSpecYaml(
+        yaml(''),
+        { onResume: 'retry' as 'continue' },
+        { ...options, file: 'release.yaml' },
+      ),
+    );
+    expect((fromFlag as SpecError).file).toBeUndefined();
+    expect((fromFlag as SpecError).issues).toEqual([
+      { path: 'onResume', message: 'must be one of "continue", "rollback", got "retry"' },
+    ]);
   });
 });
 

@@ -34,7 +34,12 @@ import type {
 import { SPEC_DEFAULTS } from './spec-defaults.js';
 import { formatPath } from './spec-issues.js';
 import { blueGreenSteps, canarySteps } from './strategy-presets.js';
-import { validateReleaseSpec, type SpecResult } from './validate-release-spec.js';
+import { loadSpecDocument } from './parse-release-spec.js';
+import {
+  validateReleaseSpec,
+  validateReleaseSpecDocument,
+  type SpecResult,
+} from './validate-release-spec.js';
 
 /** Options of `resolveReleaseSpec`. */
 export interface ResolveReleaseSpecOptions {
@@ -243,18 +248,12 @@ function stemsFromOverrides(issue: ValidationIssue, paths: readonly string[]): b
   return paths.some((path) => within(issue.path, path) || within(path, issue.path));
 }
 
-/**
- * Resolves a spec with overrides, returning problems as data.
- *
- * @param spec - The spec, usually from `parseReleaseSpec`; undefined: conventions only.
- * @param overrides - CLI flags or library options; they win over `spec`.
- */
-export function safeResolveReleaseSpec(
-  spec: ReleaseSpec | undefined,
-  overrides: ReleaseSpecOverrides,
+/** Validates the merged spec (with `validate`) and fills its defaults. */
+function resolveMerged(
+  merged: unknown,
+  validate: (input: unknown) => SpecResult<ReleaseSpec>,
   options: ResolveReleaseSpecOptions,
 ): SpecResult<ResolvedReleaseSpec> {
-  const merged = mergeSpecOverrides(spec, overrides);
   const errors: ValidationIssue[] = [];
   const namespaceProblem = nameProblem(options.defaultNamespace, DNS_LABEL);
   const hasNamespace =
@@ -265,18 +264,43 @@ export function safeResolveReleaseSpec(
   if (!hasNamespace && namespaceProblem) {
     errors.push({ path: 'namespace', message: `default namespace ${namespaceProblem}` });
   }
-  const validated = validateReleaseSpec(merged);
+  const validated = validate(merged);
   errors.push(...validated.errors);
   if (validated.value === undefined || errors.length > 0) return { errors };
   const namespace = validated.value.namespace ?? options.defaultNamespace;
   return { value: deepFreeze(build({ ...validated.value, namespace })), errors: [] };
 }
 
+/** The SpecError for `errors`, naming the file unless every problem stems from the overrides. */
+function specError(
+  errors: ValidationIssue[],
+  overrides: ReleaseSpecOverrides,
+  file: string | undefined,
+): SpecError {
+  const paths = overriddenPaths(overrides);
+  const fromFile = errors.some((issue) => !stemsFromOverrides(issue, paths));
+  return new SpecError(errors, file !== undefined && fromFile ? { file } : {});
+}
+
+/**
+ * Resolves a spec with overrides, returning problems as data.
+ *
+ * @param spec - The spec, e.g. from `parseReleaseSpec`; undefined: conventions only.
+ * @param overrides - CLI flags or library options; they win over `spec`.
+ */
+export function safeResolveReleaseSpec(
+  spec: ReleaseSpec | undefined,
+  overrides: ReleaseSpecOverrides,
+  options: ResolveReleaseSpecOptions,
+): SpecResult<ResolvedReleaseSpec> {
+  return resolveMerged(mergeSpecOverrides(spec, overrides), validateReleaseSpec, options);
+}
+
 /**
  * Resolves a spec with overrides: defaults by convention, durations in milliseconds,
  * steps expanded from the preset, deeply frozen.
  *
- * @param spec - The spec, usually from `parseReleaseSpecOrThrow`; undefined: conventions only.
+ * @param spec - The spec, e.g. from `parseReleaseSpecOrThrow`; undefined: conventions only.
  * @param overrides - CLI flags or library options; they win over `spec`.
  * @throws SpecError with every problem of the merged spec, naming `options.file` unless
  *   every problem stems from the overrides.
@@ -288,7 +312,38 @@ export function resolveReleaseSpec(
 ): ResolvedReleaseSpec {
   const { value, errors } = safeResolveReleaseSpec(spec, overrides, options);
   if (value !== undefined) return value;
-  const paths = overriddenPaths(overrides);
-  const fromFile = errors.some((issue) => !stemsFromOverrides(issue, paths));
-  throw new SpecError(errors, options.file !== undefined && fromFile ? { file: options.file } : {});
+  throw specError(errors, overrides, options.file);
+}
+
+/**
+ * Resolves spec YAML with overrides, returning problems as data. Unlike parsing the file
+ * first, the file and the overrides are validated together, so a flag can repair a file
+ * (`--scrape-interval 5s` for a file with `window: 20s`). The file must still carry
+ * `apiVersion` and `kind`.
+ */
+export function safeResolveReleaseSpecYaml(
+  text: string,
+  overrides: ReleaseSpecOverrides,
+  options: ResolveReleaseSpecOptions,
+): SpecResult<ResolvedReleaseSpec> {
+  const loaded = loadSpecDocument(text, { file: options.file });
+  if (!loaded.document) return { errors: loaded.errors };
+  const merged = mergeSpecOverrides(loaded.document, overrides);
+  return resolveMerged(merged, validateReleaseSpecDocument, options);
+}
+
+/**
+ * Resolves spec YAML with overrides (see `safeResolveReleaseSpecYaml`).
+ *
+ * @throws SpecError with every problem, naming `options.file` unless every problem stems
+ *   from the overrides.
+ */
+export function resolveReleaseSpecYaml(
+  text: string,
+  overrides: ReleaseSpecOverrides,
+  options: ResolveReleaseSpecOptions,
+): ResolvedReleaseSpec {
+  const { value, errors } = safeResolveReleaseSpecYaml(text, overrides, options);
+  if (value !== undefined) return value;
+  throw specError(errors, overrides, options.file);
 }
