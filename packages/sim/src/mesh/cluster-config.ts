@@ -10,14 +10,10 @@ import type { MeshService, MeshServicePort } from './mesh-service.js';
 import type { ResolvedDestinationRule } from './config-visibility.js';
 import { outboundClusterName } from './route-config.js';
 
-/** A ready endpoint of a Service port, with what subset selection and EDS need. */
+/** A ready endpoint of a Service port, with the pod labels subsets select on. */
 export interface EndpointAddress {
-  /** Pod IP. */
-  ip: string;
-  /** Target port number on the pod. */
-  port: number;
-  /** The pod behind the address, when the Endpoints object names one. */
-  pod: { namespace: string; name: string } | undefined;
+  /** The endpoint as clusters list it (shared by every cluster of the port). */
+  endpoint: SimClusterEndpoint;
   /** Pod labels (empty when the pod is unknown). */
   labels: Readonly<Record<string, string>>;
 }
@@ -112,24 +108,30 @@ export function buildClusterSkeletons(
   return out;
 }
 
-/** Attaches EDS to CDS: the clusters by name, each with its endpoints at this moment. */
+/**
+ * Attaches EDS to CDS: the clusters by name, each with its endpoints at this moment.
+ * Clusters with the same name, subset labels and policy are identical for every proxy, so
+ * with a shared `memo` proxies in different namespaces share the cluster objects.
+ */
 export function attachEndpoints(
   skeletons: readonly ClusterSkeleton[],
   endpointsOf: EndpointLookup,
+  memo: Map<string, SimClusterConfig> = new Map(),
 ): Map<string, SimClusterConfig> {
   const out = new Map<string, SimClusterConfig>();
   for (const skeleton of skeletons) {
+    const memoKey = `${skeleton.name}|${skeleton.lbPolicy ?? ''}|${JSON.stringify(skeleton.subsetLabels)}`;
+    const shared = memo.get(memoKey);
+    if (shared) {
+      out.set(skeleton.name, shared);
+      continue;
+    }
     const addresses = endpointsOf(skeleton.service, skeleton.servicePort);
     const labelEntries = Object.entries(skeleton.subsetLabels);
     const endpoints: SimClusterEndpoint[] = [];
     for (const address of addresses) {
-      if (!labelEntries.every(([key, value]) => address.labels[key] === value)) continue;
-      endpoints.push({
-        namespace: address.pod?.namespace ?? skeleton.service.namespace,
-        pod: address.pod?.name ?? '',
-        ip: address.ip,
-        port: address.port,
-      });
+      if (labelEntries.every(([key, value]) => address.labels[key] === value))
+        endpoints.push(address.endpoint);
     }
     const cluster: SimClusterConfig = {
       name: skeleton.name,
@@ -139,6 +141,8 @@ export function attachEndpoints(
       lbPolicy: skeleton.lbPolicy,
     };
     if (skeleton.subset !== undefined) cluster.subset = skeleton.subset;
+    Object.freeze(cluster);
+    memo.set(memoKey, cluster);
     out.set(skeleton.name, cluster);
   }
   return out;

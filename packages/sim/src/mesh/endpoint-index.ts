@@ -58,19 +58,18 @@ export class EndpointIndex {
       for (const address of subset.addresses ?? []) {
         if (typeof address.ip !== 'string') continue;
         const ref = address.targetRef;
-        const pod =
-          ref && ref.kind === 'Pod' && typeof ref.name === 'string'
-            ? {
-                namespace: typeof ref.namespace === 'string' ? ref.namespace : service.namespace,
-                name: ref.name,
-              }
-            : undefined;
+        const isPod = ref?.kind === 'Pod' && typeof ref.name === 'string';
+        const namespace =
+          isPod && typeof ref.namespace === 'string' ? ref.namespace : service.namespace;
+        const podName = isPod ? (ref.name as string) : '';
         let labels: Readonly<Record<string, string>> = {};
-        if (pod && this.#podsType) {
-          const podObject = this.#store.peek(this.#podsType, pod.namespace, pod.name);
-          labels = podObject?.metadata.labels ?? {};
+        if (isPod && this.#podsType) {
+          labels = this.#store.peek(this.#podsType, namespace, podName)?.metadata.labels ?? {};
         }
-        out.push({ ip: address.ip, port: subsetPort, pod, labels });
+        out.push({
+          endpoint: Object.freeze({ namespace, pod: podName, ip: address.ip, port: subsetPort }),
+          labels,
+        });
       }
     }
     return out;

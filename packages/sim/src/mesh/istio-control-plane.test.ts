@@ -669,3 +669,67 @@ describe('IstioControlPlane', () => {
       expect(after.get(id)?.route_sent).toBe(before.get(id)?.route_sent);
   });
 });
+
+describe('IstioControlPlane with thousands of proxies', () => {
+  it('connects, pushes to and partitions 2,500 proxies over three replicas in batches', async () => {
+    const cluster = newTestCluster();
+    for (const name of ['istiod-a', 'istiod-b', 'istiod-c'])
+      createIstiodPod(cluster, name, '10.0.0.2');
+    for (let ns = 0; ns < 5; ns++)
+      createService(cluster, `team${ns}`, 'api', `10.96.1.${ns}`, 8080, { app: 'api' });
+    const ids: string[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const pod = createPod(cluster, {
+        namespace: `team${i % 5}`,
+        deployment: 'api',
+        suffix: `p${i}`,
+        labels: { app: 'api' },
+        ip: `10.3.${i >> 8}.${i & 255}`,
+        proxy: 'sidecar',
+      });
+      ids.push(`${pod.metadata.name}.${pod.metadata.namespace ?? ''}`);
+    }
+    const controlPlane = new IstioControlPlane({
+      store: cluster.store,
+      registry: cluster.registry,
+      podNetwork: cluster.podNetwork,
+      istio: { ...ISTIO, replicas: 3, applyDelay: { medianMs: 5, p99Ms: 20 } },
+      proxies: [],
+    });
+    try {
+      controlPlane.start();
+      const istiods = ['istiod-a', 'istiod-b', 'istiod-c'];
+      const before = await waitAllSynced(cluster, istiods, ids);
+      applyIstioObject(cluster, 'virtualservices', 'team0', {
+        kind: 'VirtualService',
+        metadata: { name: 'api' },
+        spec: {
+          hosts: ['api'],
+          http: [{ name: 'primary', route: [{ destination: { host: 'api' } }] }],
+        },
+      });
+      const after = await waitFor(
+        async () => {
+          const merged = await mergedSyncz(cluster, istiods);
+          return ids.every(
+            (id) =>
+              merged.get(id)?.route_sent !== before.get(id)?.route_sent && synced(merged.get(id)),
+          )
+            ? merged
+            : undefined;
+        },
+        30_000,
+        'every proxy to get and ack the new routes',
+      );
+      expect(after.size).toBe(2500);
+      const counts = await Promise.all(
+        istiods.map(async (name) => (await syncz(cluster, name)).length),
+      );
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(2500);
+      expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
+    } finally {
+      controlPlane.stop();
+      cluster.podNetwork.close();
+    }
+  }, 60_000);
+});

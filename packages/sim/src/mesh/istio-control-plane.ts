@@ -21,7 +21,7 @@ import type { KubeObject, ObjectStore, StoreEvent } from '../store/object-store.
 import type { ResourceRegistry, ResourceType } from '../store/resource-types.js';
 import { applySettingsFor, sampleLogNormal } from './apply-delay.js';
 import { ApplyScheduler } from './apply-scheduler.js';
-import { attachEndpoints } from './cluster-config.js';
+import { attachEndpoints, type SimClusterConfig } from './cluster-config.js';
 import { EndpointIndex } from './endpoint-index.js';
 import { handleEnvoyAdmin } from './envoy-admin.js';
 import {
@@ -47,7 +47,7 @@ import {
 import { PushDebouncer, type ConfigKind, type PushRequest } from './push-debouncer.js';
 import { arrivedOnLoopback, type LoopbackCheck } from './request-origin.js';
 import { SimulatedProxy, type PendingPush, type ProxyIdentity } from './simulated-proxy.js';
-import { renderSyncz, syncStatusEntry, type SyncStatusEntry } from './syncz.js';
+import { renderSyncz, syncStatusJson, type SynczItem } from './syncz.js';
 import { XDS_TYPES, type XdsType } from './xds-type.js';
 
 /** Options of `IstioControlPlane`. */
@@ -78,6 +78,8 @@ export interface IstioControlPlaneOptions {
 
 /** Proxies a replica pushes to per event-loop turn; the rest follow on the next turns. */
 const PUSH_BATCH = 500;
+/** Pods reconciled per event-loop turn. */
+const FLUSH_BATCH = 2000;
 /** Syncz port and istiod's HTTP debug port. */
 const ISTIOD_PORTS = [15014, 8080];
 /** Envoy admin port. */
@@ -169,7 +171,13 @@ export class IstioControlPlane implements MeshView {
   readonly #debouncer: PushDebouncer;
   readonly #drainScheduled = new Set<IstiodReplica>();
   readonly #clusterCache = new Map<string, ReadonlyMap<string, ClusterConfig>>();
+  /** Cluster objects of the current endpoint epoch, shared between namespaces. */
+  #clusterObjects = new Map<string, SimClusterConfig>();
+  /** The config as last captured; undefined once a config event made it stale. */
+  #latestGeneration: MeshConfigGeneration | undefined;
   readonly #dirtyPods = new Set<string>();
+  /** xDS types per queued push and scope: one decision per scope, not per proxy. */
+  readonly #typesMemo = new WeakMap<QueuedPush, Map<string, Set<XdsType>>>();
   #overrides: ProxyOverride[];
   #applyDelay: Latency;
   #endpointEpoch = 0;
@@ -238,9 +246,11 @@ export class IstioControlPlane implements MeshView {
       ),
     );
     if (this.#types.pods) {
-      for (const pod of this.#store.peekAll(this.#types.pods)) {
+      // The filter sees every pod; rejecting them all spares peekAll sorting 10,000 pods.
+      this.#store.peekAll(this.#types.pods, undefined, (pod) => {
         this.#dirtyPods.add(`${pod.metadata.namespace ?? ''}/${pod.metadata.name}`);
-      }
+        return false;
+      });
     }
     this.#istiodDirty = true;
     this.#flush();
@@ -329,6 +339,7 @@ export class IstioControlPlane implements MeshView {
   }
 
   #configChanged(kind: ConfigKind, event: StoreEvent): void {
+    this.#latestGeneration = undefined;
     // Services also feed endpoints (ports, selector).
     if (kind === 'Service') this.#bumpEndpoints();
     const versions = event.oldObject ? [event.oldObject, event.object] : [event.object];
@@ -357,6 +368,13 @@ export class IstioControlPlane implements MeshView {
     this.#endpointEpoch += 1;
     this.#endpointIndex = undefined;
     this.#clusterCache.clear();
+    this.#clusterObjects = new Map();
+  }
+
+  /** The current config, captured once per change (replicas starting together share it). */
+  #generationNow(): MeshConfigGeneration {
+    this.#latestGeneration ??= MeshConfigGeneration.fromStore(this.#store, this.#types);
+    return this.#latestGeneration;
   }
 
   #scheduleFlush(): void {
@@ -373,9 +391,14 @@ export class IstioControlPlane implements MeshView {
       this.#istiodDirty = false;
       this.#reconcileIstiod();
     }
-    const dirty = [...this.#dirtyPods];
-    this.#dirtyPods.clear();
-    for (const key of dirty) this.#reconcileProxyPod(key);
+    // A batch per turn: 10,000 pods appearing at once must not hold the event loop.
+    let budget = FLUSH_BATCH;
+    for (const key of this.#dirtyPods) {
+      this.#dirtyPods.delete(key);
+      this.#reconcileProxyPod(key);
+      if (--budget === 0) break;
+    }
+    if (this.#dirtyPods.size > 0) this.#scheduleFlush();
   }
 
   // -------------------------------------------------------------------------------------
@@ -399,11 +422,7 @@ export class IstioControlPlane implements MeshView {
       let replica = this.#replicas.get(name);
       if (!replica) {
         // A new istiod builds its own push context from the config it reads at start.
-        replica = new IstiodReplica(
-          name,
-          MeshConfigGeneration.fromStore(this.#store, this.#types),
-          now,
-        );
+        replica = new IstiodReplica(name, this.#generationNow(), now);
         this.#replicas.set(name, replica);
       }
       replica.terminating = pod.metadata.deletionTimestamp !== undefined;
@@ -412,7 +431,7 @@ export class IstioControlPlane implements MeshView {
         // Its proxies reconnect elsewhere; the terminating istiod lists them a while longer.
         for (const proxy of replica.proxies) {
           replica.lingering.set(proxy.id, {
-            entry: syncStatusEntry(proxy, this.#istio.version),
+            json: syncStatusJson(proxy, this.#istio.version),
             namespace: proxy.namespace,
             until: now.getTime() + this.#graceMs,
           });
@@ -501,7 +520,7 @@ export class IstioControlPlane implements MeshView {
   #push(request: PushRequest): void {
     if (this.#stopped) return;
     if (request.full) {
-      const generation = MeshConfigGeneration.fromStore(this.#store, this.#types);
+      const generation = this.#generationNow();
       const now = new Date();
       for (const replica of this.#replicas.values()) replica.newPushContext(generation, now);
     }
@@ -543,8 +562,19 @@ export class IstioControlPlane implements MeshView {
     const scope = replica.generation.scopeOf(proxy);
     let types: Set<XdsType>;
     if (push.connect) types = new Set(XDS_TYPES);
-    else if (push.full) types = xdsTypesForChanges(scope, push.changes);
-    else types = new Set<XdsType>(['eds']);
+    else if (push.full) {
+      let byScope = this.#typesMemo.get(push);
+      if (!byScope) {
+        byScope = new Map();
+        this.#typesMemo.set(push, byScope);
+      }
+      let forScope = byScope.get(scope.key);
+      if (!forScope) {
+        forScope = xdsTypesForChanges(scope, push.changes);
+        byScope.set(scope.key, forScope);
+      }
+      types = forScope;
+    } else types = new Set<XdsType>(['eds']);
     if (types.size === 0) return;
     const snapshot = this.#snapshotFor(replica, scope);
     const watched = (type: XdsType): boolean => {
@@ -593,8 +623,10 @@ export class IstioControlPlane implements MeshView {
     if (cached) return cached;
     this.#endpointIndex ??= new EndpointIndex(this.#store, this.#types.endpoints, this.#types.pods);
     const index = this.#endpointIndex;
-    const clusters = attachEndpoints(generation.clusterSkeletonsFor(namespace), (service, port) =>
-      index.endpointsOf(service, port),
+    const clusters = attachEndpoints(
+      generation.clusterSkeletonsFor(namespace),
+      (service, port) => index.endpointsOf(service, port),
+      this.#clusterObjects,
     );
     // Old generations are not looked up again once every replica moved on.
     if (this.#clusterCache.size > 256) this.#clusterCache.clear();
@@ -642,12 +674,12 @@ export class IstioControlPlane implements MeshView {
       return;
     }
     const namespace = url.searchParams.get('namespace') ?? '';
-    const entries: SyncStatusEntry[] = [];
+    const items: SynczItem[] = [];
     const connected = new Set<string>();
     for (const proxy of replica.proxies) {
       connected.add(proxy.id);
       if (namespace === '' || proxy.namespace === namespace)
-        entries.push(syncStatusEntry(proxy, this.#istio.version));
+        items.push({ proxy: proxy.id, json: syncStatusJson(proxy, this.#istio.version) });
     }
     const now = Date.now();
     for (const [id, lingering] of replica.lingering) {
@@ -656,9 +688,10 @@ export class IstioControlPlane implements MeshView {
         continue;
       }
       if (connected.has(id)) continue;
-      if (namespace === '' || lingering.namespace === namespace) entries.push(lingering.entry);
+      if (namespace === '' || lingering.namespace === namespace)
+        items.push({ proxy: id, json: lingering.json });
     }
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(renderSyncz(entries, url.searchParams.has('pretty')));
+    response.end(renderSyncz(items, url.searchParams.has('pretty')));
   }
 }

@@ -8,7 +8,6 @@ import type { ProxyConfigSnapshot } from './mesh-types.js';
 import type { MeshConfigGeneration } from './push-context.js';
 import type { ConfigChange } from './push-debouncer.js';
 import type { SimulatedProxy } from './simulated-proxy.js';
-import type { SyncStatusEntry } from './syncz.js';
 import { goRfc3339Seconds } from './xds-time.js';
 
 /** A push waiting in the queue for one proxy. */
@@ -32,8 +31,8 @@ export function mergeQueuedPushes(a: QueuedPush, b: QueuedPush): QueuedPush {
 
 /** A syncz entry kept after its proxy moved to another replica. */
 export interface LingeringEntry {
-  /** The entry as it was when the proxy left. */
-  entry: SyncStatusEntry;
+  /** The syncz entry (JSON) as it was when the proxy left. */
+  json: string;
   /** Proxy namespace, for `?namespace=`. */
   namespace: string;
   /** Epoch ms after which the entry is gone. */

@@ -87,6 +87,8 @@ export class SimulatedProxy implements ProxyView {
   };
   /** Pushes received and not applied yet, oldest first. */
   pending: PendingPush[] = [];
+  /** Bumped on every change of `xds`, so syncz can cache the proxy's entry. */
+  revision = 0;
   /** Stuck / delay settings from the overrides. */
   settings: ProxyApplySettings = { stuck: false, applyDelay: undefined };
 
@@ -107,6 +109,7 @@ export class SimulatedProxy implements ProxyView {
    */
   resetConnection(istiod: string): void {
     this.istiod = istiod;
+    this.revision += 1;
     this.xds = { cds: emptyStatus(), lds: emptyStatus(), rds: emptyStatus(), eds: emptyStatus() };
     this.pending = [];
   }
@@ -123,6 +126,7 @@ export class SimulatedProxy implements ProxyView {
       status.sentAt = now;
       status.watched = true;
     }
+    this.revision += 1;
     const push: PendingPush = { snapshot, nonces, applyAt: undefined };
     this.pending.push(push);
     return push;
@@ -156,6 +160,7 @@ export class SimulatedProxy implements ProxyView {
     if (!push) return;
     this.applied = push.snapshot;
     this.appliedAt = now;
+    this.revision += 1;
     for (const [type, nonce] of Object.entries(push.nonces) as [XdsType, string][]) {
       this.xds[type].acked = nonce;
       this.appliedAtByType[type] = now;

@@ -12,12 +12,19 @@ export function goRfc3339Seconds(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+let lastGoTime = { ms: Number.NaN, text: '' };
+
 /** Go `time.Time` JSON (RFC3339Nano, trailing zeros of the fraction dropped) in UTC. */
 export function goTimeJson(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, (_all, fraction: string) => {
-    const trimmed = fraction.replace(/0+$/, '');
-    return trimmed === '' ? 'Z' : `.${trimmed}Z`;
-  });
+  const ms = date.getTime();
+  // A push stamps thousands of proxies within the same millisecond.
+  if (ms === lastGoTime.ms) return lastGoTime.text;
+  const iso = date.toISOString();
+  let fraction = iso.slice(20, 23);
+  while (fraction.endsWith('0')) fraction = fraction.slice(0, -1);
+  const text = `${iso.slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z`;
+  lastGoTime = { ms, text };
+  return text;
 }
 
 /** Protobuf JSON `Timestamp`: no fraction when whole seconds, else 3 digits. */
