@@ -23,6 +23,8 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
           testTimeout: 20_000,
+          // Projects with different worker limits must run in separate groups.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -35,6 +37,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Two cores: more workers only make timing-sensitive suites flaky.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -41,6 +41,7 @@ export type {
   DestinationRule,
   DestinationRuleSpec,
   HttpMatchRequest,
+  HttpMirrorPolicy,
   HttpRoute,
   HttpRouteDestination,
   JsonPatchOperation,
@@ -95,3 +96,130 @@ export type {
   SyncStatusSummary,
   SyncWaitOptions,
 } from './release/ports.js';
+export { DEFAULT_CLUSTER_DOMAIN, isSameHost, resolveHost } from './istio/host-name.js';
+export {
+  prereleaseRouteName,
+  serviceHostOf,
+  slotOfSubset,
+  slotSubsetsOf,
+  SLOTS,
+} from './istio/route-target.js';
+export type { RouteTarget, SlotSubsets } from './istio/route-target.js';
+export { findManagedRoutes } from './istio/managed-routes.js';
+export type { ManagedRoute, ManagedRouteSet } from './istio/managed-routes.js';
+export { readSlotWeights, setSlotWeights, validateSlotWeights } from './istio/slot-weights.js';
+export {
+  findPrereleaseRoute,
+  removePrereleaseRoute,
+  setPrereleaseRoute,
+  validateHeaderConditions,
+} from './istio/prerelease-route.js';
+export type { FoundPrereleaseRoute, PrereleaseRouteOptions } from './istio/prerelease-route.js';
+export { removeMirror, setMirror } from './istio/candidate-mirror.js';
+export type { MirrorOptions } from './istio/candidate-mirror.js';
+export {
+  ensureSlotSubsets,
+  listSubsetReferences,
+  removeSubset,
+  slotSubsetLabelsFor,
+} from './istio/slot-subsets.js';
+export type { SlotSubsetLabels, SubsetReference } from './istio/slot-subsets.js';
+export { planRouteChanges } from './istio/route-plan.js';
+export type {
+  ObjectChange,
+  PlannedChange,
+  PlannedChangePhase,
+  PlannedObject,
+  RoutePlanInput,
+} from './istio/route-plan.js';
+export { createPinnedJsonPatch } from './istio/json-patch-diff.js';
+export { applyJsonPatch } from './istio/json-patch-apply.js';
+export type { JsonPatchFailureReason, JsonPatchResult } from './istio/json-patch-apply.js';
+export { renderUnifiedDiff } from './istio/unified-diff.js';
+export type { UnifiedDiffOptions } from './istio/unified-diff.js';
+export { RELEASE_SPEC_API_VERSION, RELEASE_SPEC_KIND } from './spec/api-version.js';
+export {
+  CHECK_TEMPLATE_VARIABLES,
+  checkTemplateProblems,
+  renderCheckQuery,
+} from './spec/check-query.js';
+export type { CheckQueryVariables, CheckTemplateVariable } from './spec/check-query.js';
+export {
+  BUILTIN_CHECK_TYPES,
+  builtinCheckType,
+  CANDIDATE_REQUEST_COUNT_QUERY,
+  DEFAULT_CHECK_TYPES,
+} from './spec/check-types.js';
+export type {
+  BuiltinCheckDefinition,
+  BuiltinCheckType,
+  ThresholdField,
+} from './spec/check-types.js';
+export { formatDuration, parseDuration } from './spec/duration.js';
+export { releaseSpecJsonSchema } from './spec/json-schema.js';
+export { parseReleaseSpec, parseReleaseSpecOrThrow } from './spec/parse-release-spec.js';
+export type { ParseReleaseSpecOptions } from './spec/parse-release-spec.js';
+export type {
+  BakeStepSpec,
+  BasicAuthSpec,
+  ChecksSpec,
+  CheckSpec,
+  CustomCheckSpec,
+  DeepPartial,
+  DeploySpec,
+  ExactHeaderMatchSpec,
+  HeaderMatchSpec,
+  IstiodSpec,
+  LatencyP99CheckSpec,
+  LockSpec,
+  MirrorStepSpec,
+  PauseStepSpec,
+  PrefixHeaderMatchSpec,
+  PreReleaseSpec,
+  PrometheusSpec,
+  RegexHeaderMatchSpec,
+  ReleaseSpec,
+  ReleaseSpecOverrides,
+  ResumePolicy,
+  RollbackSpec,
+  SlotSpec,
+  SlotsSpec,
+  StepSpec,
+  StrategySpec,
+  StrategyType,
+  SuccessRateCheckSpec,
+  SuccessRateVsStableCheckSpec,
+  SyncScopeSpec,
+  SyncSpec,
+  TargetSpec,
+  WeightStepSpec,
+} from './spec/release-spec.js';
+export {
+  resolveReleaseSpec,
+  resolveReleaseSpecYaml,
+  safeResolveReleaseSpec,
+  safeResolveReleaseSpecYaml,
+} from './spec/resolve-release-spec.js';
+export type { ResolveReleaseSpecOptions } from './spec/resolve-release-spec.js';
+export type {
+  CredentialSource,
+  PrometheusAuth,
+  PrometheusEndpoint,
+  ResolvedCheck,
+  ResolvedChecks,
+  ResolvedDeploy,
+  ResolvedIstiod,
+  ResolvedLock,
+  ResolvedPreRelease,
+  ResolvedPrometheus,
+  ResolvedReleaseSpec,
+  ResolvedRollback,
+  ResolvedSlot,
+  ResolvedStrategy,
+  ResolvedSync,
+  ResolvedSyncScope,
+  ResolvedTarget,
+} from './spec/resolved-release-spec.js';
+export { SPEC_DEFAULTS } from './spec/spec-defaults.js';
+export { validateReleaseSpec, validateReleaseSpecOrThrow } from './spec/validate-release-spec.js';
+export type { SpecResult } from './spec/validate-release-spec.js';

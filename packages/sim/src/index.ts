@@ -42,3 +42,65 @@ export type {
   ProxyType,
   ProxyView,
 } from './mesh/mesh-types.js';
+export { peekObject, simulatorRegistry, startSimulator } from './simulator.js';
+export type { Simulator, StartSimulatorOptions } from './simulator.js';
+export {
+  defaultScenarioPath,
+  formatIssuePath,
+  loadScenarioFile,
+  loadScenarioObject,
+  parseScenario,
+  readManifests,
+  ScenarioError,
+} from './scenario/load-scenario.js';
+export type { LoadedScenario, ScenarioIssue } from './scenario/load-scenario.js';
+export { ControlServer } from './control/control-server.js';
+export type { SimulatorControls } from './control/control-server.js';
+export { TrafficGenerator } from './traffic/traffic-generator.js';
+export type {
+  ClientTrafficStats,
+  TrafficGeneratorOptions,
+  TrafficThroughput,
+} from './traffic/traffic-generator.js';
+export { PASSTHROUGH_CLUSTER, routeRequest } from './traffic/route-request.js';
+export type {
+  HttpRequest,
+  LocalReply,
+  PassthroughRoute,
+  RouteDecision,
+  UpstreamRoute,
+} from './traffic/route-request.js';
+export { ISTIO_DEFAULT_RETRY_POLICY, parseRetryPolicy } from './traffic/retry-policy.js';
+export type { RetryPolicy } from './traffic/retry-policy.js';
+export { seededRandom } from './traffic/seeded-random.js';
+export type { RandomSource } from './traffic/seeded-random.js';
+export { IstioMetrics, ISTIO_DURATION_BUCKETS_MS } from './metrics/istio-metrics.js';
+export type { IstioRequestSeries, MetricsSource } from './metrics/istio-metrics.js';
+export type { IstioRequestLabels } from './metrics/istio-request-labels.js';
+export { workloadMetadataOfPod, workloadNameOfPod } from './metrics/workload-metadata.js';
+export type { MeshIdentitySettings, WorkloadMetadata } from './metrics/workload-metadata.js';
+export { MetricsServer } from './metrics/metrics-server.js';
+export type { MetricsServerOptions } from './metrics/metrics-server.js';
+export { findPrometheusBinary, startPrometheus } from './prometheus/prometheus-process.js';
+export type {
+  PrometheusInstance,
+  StartPrometheusOptions,
+} from './prometheus/prometheus-process.js';
+export { PrometheusNotFoundError, PrometheusStartError } from './prometheus/prometheus-errors.js';
+export { CrdCatalog, ISTIO_CRDS_URL, loadIstioCrds } from './crd/crd-catalog.js';
+export type { CrdVersion } from './crd/crd-catalog.js';
+export { createIstioAdmission } from './crd/istio-admission.js';
+export type {
+  IstioAdmission,
+  IstioAdmissionOptions,
+  WebhookReview,
+} from './crd/istio-admission.js';
+export { ISTIO_WEBHOOK_NAME } from './crd/istio-webhook.js';
+export { invalidMessage, strictDecodingMessage } from './crd/status-messages.js';
+export type {
+  Admission,
+  AdmissionOperation,
+  FieldProblem,
+  FieldValidation,
+  SchemaResult,
+} from './store/admission.js';

@@ -18,6 +18,8 @@ export interface EnvoyHeaderMatcher {
   string_match?: EnvoyStringMatch;
   present_match?: boolean;
   invert_match?: boolean;
+  /** Istio sets this: an absent header matches as the empty string. */
+  treat_missing_header_as_empty?: boolean;
 }
 
 /** Envoy `RouteMatch`: exactly one of prefix / path / safe_regex, plus header matchers. */
@@ -76,6 +78,8 @@ export interface EnvoyRouteConfiguration {
   name: string;
   virtual_hosts: EnvoyVirtualHost[];
   validate_clusters?: boolean;
+  /** Istio sets this on every route configuration: Host header ports are ignored when matching domains. */
+  ignore_port_in_host_matching?: boolean;
 }
 
 /** A pod endpoint of a cluster, as EDS delivered it. */
