@@ -64,7 +64,6 @@ export class DeadlineQueue {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerAt = head.at;
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, head.at - Date.now()));
-    this.#timer.unref();
   }
 
   #fire(): void {

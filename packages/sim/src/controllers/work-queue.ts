@@ -78,8 +78,6 @@ export class WorkQueue {
       this.#notBefore.delete(key);
       this.add(key);
     }, delayMs);
-    // Delayed checks must not keep a finished process alive.
-    timer.unref();
     this.#delayed.set(key, { at, timer });
   }
 

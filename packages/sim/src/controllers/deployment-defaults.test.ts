@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDeployment, effectiveDeploymentSpec } from './deployment-defaults.js';
+
+const written = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'reviews', namespace: 'bookinfo' },
+  spec: {
+    selector: { matchLabels: { app: 'reviews' } },
+    template: {
+      metadata: { labels: { app: 'reviews' } },
+      spec: {
+        containers: [
+          {
+            name: 'reviews',
+            image: 'reviews:1.20.1',
+            ports: [{ containerPort: 9080 }],
+            readinessProbe: { httpGet: { port: 9080 } },
+          },
+          { name: 'latest', image: 'busybox' },
+        ],
+      },
+    },
+  },
+};
+
+describe('defaultDeployment', () => {
+  it('fills the fields the API server defaults, and only those', () => {
+    const defaulted = defaultDeployment(written);
+    expect(defaulted.spec).toMatchObject({
+      replicas: 1,
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+      },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      template: {
+        spec: {
+          dnsPolicy: 'ClusterFirst',
+          restartPolicy: 'Always',
+          schedulerName: 'default-scheduler',
+          securityContext: {},
+          terminationGracePeriodSeconds: 30,
+        },
+      },
+    });
+    const [reviews, latest] = defaulted.spec.template.spec.containers as Record<string, unknown>[];
+    expect(reviews).toEqual({
+      name: 'reviews',
+      image: 'reviews:1.20.1',
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ containerPort: 9080, protocol: 'TCP' }],
+      readinessProbe: {
+        httpGet: { port: 9080, path: '/', scheme: 'HTTP' },
+        timeoutSeconds: 1,
+        periodSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      resources: {},
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+    });
+    expect(latest?.imagePullPolicy).toBe('Always');
+    expect(defaulted.spec).not.toHaveProperty('minReadySeconds');
+    expect(defaulted.spec).not.toHaveProperty('paused');
+    // The input is untouched and defaulting twice changes nothing.
+    expect(written.spec).not.toHaveProperty('replicas');
+    expect(defaultDeployment(defaulted)).toEqual(defaulted);
+  });
+
+  it('keeps what the client set and gives Recreate no rolling parameters', () => {
+    const recreate = defaultDeployment({
+      ...written,
+      spec: {
+        ...written.spec,
+        replicas: 0,
+        strategy: { type: 'Recreate' },
+        revisionHistoryLimit: 2,
+      },
+    });
+    expect(recreate.spec.replicas).toBe(0);
+    expect(recreate.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(recreate.spec.revisionHistoryLimit).toBe(2);
+  });
+
+  it('reads a Deployment written without defaults as if it had them', () => {
+    const effective = effectiveDeploymentSpec(written.spec);
+    expect(effective).toMatchObject({
+      replicas: 1,
+      strategyType: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+      minReadySeconds: 0,
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+      paused: false,
+    });
+    expect(effective.template).toEqual(defaultDeployment(written).spec.template);
+  });
+});
