@@ -1,0 +1,463 @@
+import { FakeClock } from '@switchyard/test-utils';
+import { describe, expect, it } from 'vitest';
+import {
+  AbortedError,
+  IstiodUnavailableError,
+  LockLostError,
+  SyncTimeoutError,
+  UsageError,
+} from '../errors.js';
+import type { PodLister } from '../kube/kube-ports.js';
+import type { SyncProgress } from '../release/ports.js';
+import { nonce, status } from './__fixtures__/syncz-fixtures.js';
+import { IstiodSyncGate } from './istiod-sync-gate.js';
+import type { SynczPoll, SynczSource } from './syncz-source.js';
+import type { ProxyRouteStatus } from './syncz-status.js';
+
+const START = Date.parse('2026-11-21T12:00:00Z');
+
+/**
+ * A mesh driven by the test: each proxy has a current push (nonce + sentTime) and whether it
+ * acked it; replicas can fail. `poll` renders syncz statuses at the fake clock's time.
+ */
+class FakeMesh implements SynczSource {
+  readonly namespace = 'istio-system';
+  readonly selector = 'app=istiod';
+  readonly pollTimes: number[] = [];
+  readonly proxies = new Map<
+    string,
+    { istiod: string; sent: string; acked: string; sentAt: number | undefined; error?: string }
+  >();
+  readonly replicas: string[] = ['istiod-a', 'istiod-b'];
+  readonly failing = new Set<string>();
+  closed = false;
+  #counter = 0;
+  /** Called at each poll before answering, to script changes. */
+  onPoll: ((poll: number) => void) | undefined;
+
+  constructor(readonly clock: FakeClock) {}
+
+  add(id: string, istiod: string, acked = true): void {
+    this.proxies.set(id, { istiod, sent: '', acked: '', sentAt: undefined });
+    this.push(id);
+    if (acked) this.ack(id);
+  }
+
+  /** istiod sends a new route push to `id`. */
+  push(id: string): void {
+    const proxy = this.proxies.get(id)!;
+    this.#counter += 1;
+    const version = `${new Date(this.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z')}/${this.#counter}`;
+    proxy.sent = nonce(version, this.#counter);
+    proxy.sentAt = this.clock.now();
+  }
+
+  pushAll(): void {
+    for (const id of this.proxies.keys()) this.push(id);
+  }
+
+  ack(id: string): void {
+    const proxy = this.proxies.get(id)!;
+    proxy.acked = proxy.sent;
+  }
+
+  poll(): Promise<SynczPoll> {
+    this.pollTimes.push(this.clock.now());
+    this.onPoll?.(this.pollTimes.length);
+    const answers = this.replicas.map((istiod) => {
+      if (this.failing.has(istiod))
+        return { istiod, statuses: undefined, error: 'connection refused' };
+      const statuses: ProxyRouteStatus[] = [];
+      for (const [id, p] of this.proxies) {
+        if (p.istiod !== istiod) continue;
+        statuses.push(
+          status(
+            {
+              proxy: id,
+              routeSent: p.sent,
+              routeAcked: p.acked,
+              sentTime: p.sentAt === undefined ? null : new Date(p.sentAt).toISOString(),
+              ...(p.error ? { lastError: p.error } : {}),
+            },
+            istiod,
+          ),
+        );
+      }
+      return { istiod, statuses };
+    });
+    return Promise.resolve(
+      answers.length === 0 ? { answers, problem: 'no Running istiod pod' } : { answers },
+    );
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+const noPods: PodLister = { list: () => Promise.resolve([]) };
+
+function setup(
+  options: { requiredRatio?: number; random?: () => number; namespaces?: string[] } = {},
+) {
+  const clock = new FakeClock({ start: START });
+  const mesh = new FakeMesh(clock);
+  const gate = new IstiodSyncGate({
+    source: mesh,
+    pods: noPods,
+    sync: {
+      scope: { namespaces: options.namespaces, selector: undefined },
+      pollIntervalMs: 500,
+      requiredRatio: options.requiredRatio ?? 1,
+    },
+    clock,
+    random: options.random ?? (() => 0.5),
+  });
+  return { clock, mesh, gate };
+}
+
+describe('IstiodSyncGate.waitForSync', () => {
+  it('returns once every proxy of both replicas acked a push made after the snapshot', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.bookinfo', 'istiod-a');
+    mesh.add('b.bookinfo', 'istiod-b');
+    mesh.add('c.bookinfo', 'istiod-b');
+    const snapshot = await gate.snapshot();
+    // The change: istiod debounces, pushes to all on poll 2, acks trickle in.
+    mesh.onPoll = (poll) => {
+      if (poll === 2) mesh.pushAll();
+      if (poll === 3) mesh.ack('a.bookinfo');
+      if (poll === 4) mesh.ack('b.bookinfo');
+      if (poll === 6) mesh.ack('c.bookinfo');
+    };
+    const progress: SyncProgress[] = [];
+    const report = await gate.waitForSync(snapshot, {
+      timeoutMs: 60_000,
+      onProgress: (p) => progress.push(p),
+    });
+    expect(report).toMatchObject({ synced: 3, total: 3, istiodReplicas: 2 });
+    // Poll 1 of the wait is mesh poll 2 (the snapshot was poll 1).
+    expect(progress.map((p) => p.synced)).toEqual([0, 1, 2, 2, 3]);
+    expect(progress[0]!.pending.map((p) => p.state)).toEqual(['STALE', 'STALE', 'STALE']);
+    expect(progress.at(-1)!.pending).toEqual([]);
+    expect(report.completedAt - report.startedAt).toBe(4 * 500);
+  });
+
+  it('does not return on "all SYNCED" before istiod pushed the change', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.bookinfo', 'istiod-a');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 5) {
+        mesh.push('a.bookinfo');
+        mesh.ack('a.bookinfo');
+      }
+    };
+    const progress: number[] = [];
+    await gate.waitForSync(snapshot, {
+      timeoutMs: 60_000,
+      onProgress: (p) => progress.push(p.synced),
+    });
+    expect(progress).toEqual([0, 0, 0, 1]);
+  });
+
+  it('times out naming every unsynced proxy, its istiod, state and waiting time', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('fast.bookinfo', 'istiod-a');
+    mesh.add('stuck.bookinfo', 'istiod-a');
+    mesh.add('rejecting.shop', 'istiod-b');
+    mesh.add('late.bookinfo', 'istiod-b', false);
+    mesh.proxies.delete('late.bookinfo');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('fast.bookinfo');
+        mesh.proxies.get('rejecting.shop')!.error = 'Proto constraint validation failed';
+      }
+      // Joins mid-wait and is never sent anything.
+      if (poll === 4)
+        mesh.proxies.set('late.bookinfo', {
+          istiod: 'istiod-b',
+          sent: '',
+          acked: '',
+          sentAt: undefined,
+        });
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncTimeoutError);
+    const timeout = error as SyncTimeoutError;
+    expect(timeout.synced).toBe(1);
+    expect(timeout.total).toBe(4);
+    expect(timeout.unsynced).toEqual([
+      {
+        proxy: 'rejecting.shop',
+        istiod: 'istiod-b',
+        state: 'ERROR',
+        waitingMs: 5_000,
+        lastError: 'Proto constraint validation failed',
+      },
+      {
+        proxy: 'stuck.bookinfo',
+        istiod: 'istiod-a',
+        state: 'STALE',
+        waitingMs: 5_000,
+        lastError: undefined,
+      },
+      {
+        proxy: 'late.bookinfo',
+        istiod: 'istiod-b',
+        state: 'NOT SENT',
+        waitingMs: 4_000,
+        lastError: undefined,
+      },
+    ]);
+    expect(timeout.message).toContain('stuck.bookinfo (istiod istiod-a): STALE for 5.0s');
+    expect(timeout.message).toContain('late.bookinfo (istiod istiod-b): NOT SENT for 4.0s');
+  });
+
+  it('counts a proxy that joins mid-wait once it acked its first push', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.bookinfo', 'istiod-a');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.add('new.bookinfo', 'istiod-b', false);
+      }
+      if (poll === 3) mesh.ack('a.bookinfo');
+      if (poll === 5) mesh.ack('new.bookinfo');
+    };
+    const totals: string[] = [];
+    const report = await gate.waitForSync(snapshot, {
+      timeoutMs: 60_000,
+      onProgress: (p) => totals.push(`${p.synced}/${p.total}`),
+    });
+    expect(totals).toEqual(['0/2', '1/2', '1/2', '2/2']);
+    expect(report.total).toBe(2);
+  });
+
+  it('meets a required ratio below 1 without the slowest proxies', async () => {
+    const { mesh, gate } = setup({ requiredRatio: 0.6 });
+    for (const id of ['a', 'b', 'c', 'd', 'e']) mesh.add(`${id}.ns`, 'istiod-a');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) mesh.pushAll();
+      if (poll === 3) ['a.ns', 'b.ns', 'c.ns'].forEach((id) => mesh.ack(id));
+    };
+    const report = await gate.waitForSync(snapshot, { timeoutMs: 60_000 });
+    expect(report).toMatchObject({ synced: 3, total: 5 });
+  });
+
+  it('keeps the last known state of a replica that misses a poll', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.add('b.ns', 'istiod-b');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('b.ns');
+      }
+      // istiod-b drops out for two polls; b.ns keeps counting as synced meanwhile.
+      if (poll === 3) mesh.failing.add('istiod-b');
+      if (poll === 5) {
+        mesh.failing.delete('istiod-b');
+        mesh.ack('a.ns');
+      }
+    };
+    const seen: string[] = [];
+    await gate.waitForSync(snapshot, {
+      timeoutMs: 60_000,
+      onProgress: (p) => seen.push(`${p.synced}/${p.total}`),
+    });
+    expect(seen).toEqual(['1/2', '1/2', '1/2', '2/2']);
+  });
+
+  it('does not declare success while a replica has never answered', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.add('b.ns', 'istiod-b');
+    mesh.failing.add('istiod-b');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 4) {
+        mesh.push('a.ns');
+        mesh.ack('a.ns');
+      }
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IstiodUnavailableError);
+    expect((error as Error).message).toMatch(/istiod istiod-b never answered/);
+    expect((error as Error).message).toMatch(/1\/1 proxies of the other replicas synced/);
+  });
+
+  it('throws IstiodUnavailableError when no istiod answers for the whole timeout', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    const snapshot = await gate.snapshot();
+    mesh.failing.add('istiod-a');
+    mesh.failing.add('istiod-b');
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IstiodUnavailableError);
+    expect(error).toMatchObject({ namespace: 'istio-system', selector: 'app=istiod' });
+    expect((error as Error).message).toMatch(
+      /no istiod answered \/debug\/syncz for 2\.0s: istiod-a: connection refused/,
+    );
+  });
+
+  it('polls every interval ±10%, start to start, within the timeout', async () => {
+    const randoms = [0, 0.9999, 0.5];
+    let i = 0;
+    const { mesh, gate } = setup({ random: () => randoms[i++ % randoms.length]! });
+    mesh.add('a.ns', 'istiod-a', true);
+    const snapshot = await gate.snapshot();
+    await gate.waitForSync(snapshot, { timeoutMs: 2_000 }).catch(() => undefined);
+    // pollTimes[0] is the snapshot's poll.
+    const waits = mesh.pollTimes.slice(1);
+    const gaps = waits.slice(1).map((t, k) => Math.round(t - waits[k]!));
+    expect(gaps.slice(0, 3)).toEqual([450, 550, 500]);
+    expect(mesh.pollTimes.at(-1)).toBe(START + 2_000);
+  });
+
+  it('honours the abort signal, passing a switchyard reason through', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    const snapshot = await gate.snapshot();
+    const controller = new AbortController();
+    mesh.onPoll = (poll) => {
+      if (poll === 3) controller.abort();
+    };
+    await expect(
+      gate.waitForSync(snapshot, { timeoutMs: 60_000, signal: controller.signal }),
+    ).rejects.toBeInstanceOf(AbortedError);
+    const lost = new LockLostError({ kind: 'Lease', namespace: 'ns', name: 'l' }, 'lost');
+    await expect(
+      gate.waitForSync(snapshot, { timeoutMs: 60_000, signal: AbortSignal.abort(lost) }),
+    ).rejects.toBe(lost);
+  });
+
+  it('refuses a snapshot it did not make', async () => {
+    const { gate } = setup();
+    await expect(gate.waitForSync({ takenAt: 0 }, { timeoutMs: 1 })).rejects.toBeInstanceOf(
+      UsageError,
+    );
+  });
+
+  it('only counts proxies in scope', async () => {
+    const { mesh, gate } = setup({ namespaces: ['bookinfo'] });
+    mesh.add('a.bookinfo', 'istiod-a');
+    mesh.add('stuck.other', 'istiod-b');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('a.bookinfo');
+      }
+    };
+    const report = await gate.waitForSync(snapshot, { timeoutMs: 60_000 });
+    expect(report).toMatchObject({ synced: 1, total: 1 });
+  });
+});
+
+describe('IstiodSyncGate.snapshot', () => {
+  it('throws IstiodUnavailableError when no replica answers', async () => {
+    const { mesh, gate } = setup();
+    mesh.failing.add('istiod-a');
+    mesh.failing.add('istiod-b');
+    await expect(gate.snapshot()).rejects.toThrow(/no istiod answered \/debug\/syncz/);
+    expect(mesh.pollTimes).toHaveLength(3);
+  });
+
+  it('holds proxies of a replica missing from the snapshot to a push after it', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.add('b.ns', 'istiod-b');
+    await clock.advance(5_000);
+    mesh.failing.add('istiod-b');
+    const snapshot = await gate.snapshot();
+    mesh.failing.delete('istiod-b');
+    // b.ns is acked on its old push: without the time rule it would pass as a newcomer.
+    mesh.onPoll = (poll) => {
+      if (poll === 4 + 1) {
+        mesh.push('a.ns');
+        mesh.ack('a.ns');
+      }
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncTimeoutError);
+    expect((error as SyncTimeoutError).unsynced.map((p) => p.proxy)).toEqual(['b.ns']);
+    expect(clock.now()).toBe(START + 5_000 + 400 + 3_000);
+  });
+});
+
+describe('IstiodSyncGate.since', () => {
+  it('counts proxies acked on a push sent at or after the change time', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('old.ns', 'istiod-a');
+    await clock.advance(10_000);
+    const changeAt = clock.now();
+    await clock.advance(300);
+    mesh.add('new.ns', 'istiod-b');
+    const snapshot = gate.since(changeAt);
+    expect(snapshot.takenAt).toBe(changeAt);
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncTimeoutError);
+    const timeout = error as SyncTimeoutError;
+    expect(timeout.synced).toBe(1);
+    // Waiting counts from the change, not from the resumed run's start.
+    expect(timeout.unsynced).toEqual([
+      {
+        proxy: 'old.ns',
+        istiod: 'istiod-a',
+        state: 'NOT SENT',
+        waitingMs: 1_300,
+        lastError: undefined,
+      },
+    ]);
+  });
+});
+
+describe('IstiodSyncGate.currentStatus', () => {
+  it('summarises istioctl states of the proxies in scope', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('ok.ns', 'istiod-a');
+    mesh.add('stale.ns', 'istiod-b', false);
+    await clock.advance(4_000);
+    const stale = {
+      proxy: 'stale.ns',
+      istiod: 'istiod-b',
+      state: 'STALE',
+      waitingMs: 4_000,
+      lastError: undefined,
+    };
+    expect(await gate.currentStatus()).toEqual({
+      synced: 1,
+      total: 2,
+      istiodReplicas: 2,
+      notSynced: [stale],
+    });
+    // istiod-b is down now: its proxies keep their last known state.
+    mesh.failing.add('istiod-b');
+    expect(await gate.currentStatus()).toEqual({
+      synced: 1,
+      total: 2,
+      istiodReplicas: 1,
+      notSynced: [stale],
+    });
+  });
+
+  it('throws IstiodUnavailableError when no replica answers', async () => {
+    const { mesh, gate } = setup();
+    mesh.failing.add('istiod-a');
+    mesh.failing.add('istiod-b');
+    await expect(gate.currentStatus()).rejects.toBeInstanceOf(IstiodUnavailableError);
+  });
+
+  it('closes its source', async () => {
+    const { mesh, gate } = setup();
+    await gate.close();
+    expect(mesh.closed).toBe(true);
+  });
+});

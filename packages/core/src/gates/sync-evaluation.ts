@@ -1,0 +1,154 @@
+/**
+ * When does a proxy "have the change"? Pure rules over merged syncz statuses.
+ *
+ * "All SYNCED" right after a patch proves nothing: istiod debounces before it pushes, so
+ * every proxy still shows its previous push as acked. A proxy has the change only when its
+ * route config was pushed after the change AND it acked that push (docs/reference/istio.md
+ * §1). Two ways to know "after the change":
+ *
+ * - a baseline: every proxy's route nonce (and `sentTime`) recorded just before the change.
+ *   A proxy is synced when its route nonce differs from the baseline (or its `sentTime` is
+ *   later) and that push is acked. A proxy absent from the baseline connected after it, and
+ *   its first push carries the current config: it counts once acked == sent. Proxies that
+ *   disappear simply stop counting.
+ * - a time (`since`, resuming after a crash, when no baseline survived): a proxy is synced
+ *   when acked == sent and that push was sent at or after the change time, minus
+ *   {@link SINCE_TOLERANCE_MS}.
+ */
+import type { ProxySyncState } from '../errors.js';
+import type { ProxyRouteStatus } from './syncz-status.js';
+
+/**
+ * Slack subtracted from a change time before comparing istiod's push times with it, for
+ * clock skew between the machine running switchyard and istiod's node. One second: NTP
+ * keeps cluster clocks far closer, and a push for an earlier change arrived at least one
+ * whole sync gate earlier, so a second of slack does not let an older push pass.
+ */
+export const SINCE_TOLERANCE_MS = 1_000;
+
+/** A proxy's route push as the baseline recorded it. */
+export interface BaselineEntry {
+  /** Route nonce sent, `''` when none. */
+  readonly sent: string;
+  /** `sentTime` of that push, when syncz had it. */
+  readonly sentAt: number | undefined;
+}
+
+/** What counts as "after the change". */
+export type SyncCriterion =
+  | {
+      /** Compared against a snapshot taken just before the change. */
+      readonly kind: 'baseline';
+      /** When the snapshot was taken (ms since epoch, switchyard's clock). */
+      readonly takenAt: number;
+      /**
+       * Whether every istiod replica answered for the snapshot. When one did not, its
+       * proxies are missing from `proxies` and would pass as newcomers on their old
+       * routes, so proxies absent from the baseline must then also show a push sent at or
+       * after `takenAt` (minus the tolerance).
+       */
+      readonly complete: boolean;
+      /** Route push of every proxy at snapshot time, by proxy id. */
+      readonly proxies: ReadonlyMap<string, BaselineEntry>;
+    }
+  | {
+      /** Compared against a time: the change was accepted at `changeAcceptedAt`. */
+      readonly kind: 'since';
+      /** When the change was accepted (ms since epoch). */
+      readonly changeAcceptedAt: number;
+    };
+
+/** A baseline criterion from the statuses seen just before a change. */
+export function baselineCriterion(
+  statuses: Iterable<ProxyRouteStatus>,
+  takenAt: number,
+  complete: boolean,
+): SyncCriterion {
+  const proxies = new Map<string, BaselineEntry>();
+  for (const status of statuses)
+    proxies.set(status.proxy, { sent: status.sent, sentAt: status.sentAt });
+  return { kind: 'baseline', takenAt, complete, proxies };
+}
+
+/** A time criterion for a change accepted at `changeAcceptedAt`. */
+export function sinceCriterion(changeAcceptedAt: number): SyncCriterion {
+  return { kind: 'since', changeAcceptedAt };
+}
+
+/**
+ * Whether the last route push was sent at or after `time - SINCE_TOLERANCE_MS`. `sentTime`
+ * has millisecond precision; the nonce's push time only whole seconds (and is the push
+ * context's creation, a moment before sending), so it is compared at second granularity.
+ */
+export function pushedSince(status: ProxyRouteStatus, time: number): boolean {
+  const threshold = time - SINCE_TOLERANCE_MS;
+  if (status.sentAt !== undefined) return status.sentAt >= threshold;
+  if (status.nonceTime !== undefined)
+    return Math.floor(status.nonceTime / 1000) >= Math.floor(threshold / 1000);
+  return false;
+}
+
+/** Whether the proxy's current route push came after the change (acked or not). */
+export function pushedAfterChange(status: ProxyRouteStatus, criterion: SyncCriterion): boolean {
+  if (status.sent === '') return false;
+  if (criterion.kind === 'since') return pushedSince(status, criterion.changeAcceptedAt);
+  const before = criterion.proxies.get(status.proxy);
+  if (!before) return criterion.complete || pushedSince(status, criterion.takenAt);
+  if (status.sent !== before.sent) return true;
+  return (
+    status.sentAt !== undefined && before.sentAt !== undefined && status.sentAt > before.sentAt
+  );
+}
+
+/** Whether the proxy has the change: pushed after it, and that push acked without error. */
+export function hasChange(status: ProxyRouteStatus, criterion: SyncCriterion): boolean {
+  return status.state === 'SYNCED' && pushedAfterChange(status, criterion);
+}
+
+/**
+ * State to report for a proxy that does not have the change yet. A proxy still on its
+ * pre-change push is `NOT SENT` (the change was not sent to it), even though istioctl would
+ * print SYNCED for it: it is synced to the old routes.
+ */
+export function pendingState(status: ProxyRouteStatus, criterion: SyncCriterion): ProxySyncState {
+  if (status.state === 'SYNCED' && !pushedAfterChange(status, criterion)) return 'NOT SENT';
+  return status.state;
+}
+
+/** Outcome of one evaluation. */
+export interface SyncEvaluation {
+  /** Proxies in scope that have the change. */
+  synced: number;
+  /** Proxies in scope. */
+  total: number;
+  /** Proxies in scope without the change, in input order. */
+  pending: ProxyRouteStatus[];
+}
+
+/** Counts the proxies in scope that have the change. */
+export function evaluateSync(
+  statuses: Iterable<ProxyRouteStatus>,
+  criterion: SyncCriterion,
+  inScope: (status: ProxyRouteStatus) => boolean = () => true,
+): SyncEvaluation {
+  let synced = 0;
+  let total = 0;
+  const pending: ProxyRouteStatus[] = [];
+  for (const status of statuses) {
+    if (!inScope(status)) continue;
+    total += 1;
+    if (hasChange(status, criterion)) synced += 1;
+    else pending.push(status);
+  }
+  return { synced, total, pending };
+}
+
+/**
+ * Whether `synced` of `total` meets `requiredRatio` (in (0, 1]). No proxies in scope meets
+ * any ratio: there is nothing to wait for (the engine warns about it).
+ */
+export function ratioMet(synced: number, total: number, requiredRatio: number): boolean {
+  if (total === 0) return true;
+  // ceil with a small epsilon so 0.9 * 10 does not become 9.000000000000002.
+  return synced >= Math.ceil(requiredRatio * total - 1e-9);
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { KubeApiError } from '../errors.js';
+import type { PodLister } from '../kube/kube-ports.js';
+import type { ListOptions, Pod } from '../kube/kube-types.js';
+import { status } from './__fixtures__/syncz-fixtures.js';
+import { SyncScope } from './sync-scope.js';
+
+function pod(name: string, namespace: string): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } };
+}
+
+/** Pods by namespace; `list` honours only the selector `app=productpage`. */
+class FakePods implements PodLister {
+  readonly calls: { namespace: string; labelSelector: string | undefined }[] = [];
+  failing = false;
+  constructor(readonly matching: Map<string, string[]>) {}
+
+  list(namespace: string, options?: ListOptions): Promise<Pod[]> {
+    this.calls.push({ namespace, labelSelector: options?.labelSelector });
+    if (this.failing)
+      return Promise.reject(
+        new KubeApiError('the API server is down', { reason: 'NetworkError', verb: 'list' }),
+      );
+    return Promise.resolve((this.matching.get(namespace) ?? []).map((n) => pod(n, namespace)));
+  }
+}
+
+const proxies = [
+  status({ proxy: 'productpage-1.bookinfo' }),
+  status({ proxy: 'reviews-1.bookinfo' }),
+  status({ proxy: 'web-1.shop' }),
+  status({ proxy: 'istio-ingressgateway-1.istio-system', type: 'router' }),
+];
+
+describe('SyncScope', () => {
+  it('includes every proxy by default, without listing pods', async () => {
+    const pods = new FakePods(new Map());
+    const scope = new SyncScope({ namespaces: undefined, selector: undefined }, pods);
+    const view = await scope.resolve(proxies);
+    expect(proxies.filter((p) => view.includes?.(p))).toHaveLength(4);
+    expect(pods.calls).toEqual([]);
+    expect(scope.describe()).toBe('every proxy');
+  });
+
+  it('filters by namespace (the proxy id suffix)', async () => {
+    const scope = new SyncScope(
+      { namespaces: ['bookinfo', 'istio-system'], selector: undefined },
+      new FakePods(new Map()),
+    );
+    const view = await scope.resolve(proxies);
+    expect(proxies.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
+      'productpage-1.bookinfo',
+      'reviews-1.bookinfo',
+      'istio-ingressgateway-1.istio-system',
+    ]);
+  });
+
+  it('filters by pod selector, listing pods of the namespaces in scope', async () => {
+    const pods = new FakePods(new Map([['bookinfo', ['productpage-1']]]));
+    const scope = new SyncScope({ namespaces: ['bookinfo'], selector: 'app=productpage' }, pods);
+    const view = await scope.resolve(proxies);
+    expect(proxies.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
+      'productpage-1.bookinfo',
+    ]);
+    expect(pods.calls).toEqual([{ namespace: 'bookinfo', labelSelector: 'app=productpage' }]);
+  });
+
+  it('lists every namespace syncz shows when no namespaces are given', async () => {
+    const pods = new FakePods(new Map([['shop', ['web-1']]]));
+    const scope = new SyncScope({ namespaces: undefined, selector: 'app=web' }, pods);
+    const view = await scope.resolve(proxies);
+    expect(proxies.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual(['web-1.shop']);
+    expect(pods.calls.map((c) => c.namespace).sort()).toEqual(['bookinfo', 'istio-system', 'shop']);
+  });
+
+  it('lists again only when a proxy it has not classified appears', async () => {
+    const matching = new Map([['bookinfo', ['productpage-1']]]);
+    const pods = new FakePods(matching);
+    const scope = new SyncScope({ namespaces: ['bookinfo'], selector: 'app=productpage' }, pods);
+    await scope.resolve(proxies);
+    await scope.resolve(proxies);
+    expect(pods.calls).toHaveLength(1);
+    matching.set('bookinfo', ['productpage-1', 'productpage-2']);
+    const grown = [...proxies, status({ proxy: 'productpage-2.bookinfo' })];
+    const view = await scope.resolve(grown);
+    expect(pods.calls).toHaveLength(2);
+    expect(grown.filter((p) => view.includes?.(p))).toHaveLength(2);
+  });
+
+  it('reports a problem when the pods of a namespace were never listable', async () => {
+    const pods = new FakePods(new Map());
+    pods.failing = true;
+    const scope = new SyncScope({ namespaces: ['bookinfo'], selector: 'app=x' }, pods);
+    const view = await scope.resolve(proxies);
+    expect(view.includes).toBeUndefined();
+    expect(view.problem).toMatch(
+      /cannot list pods matching "app=x" in bookinfo: the API server is down/,
+    );
+  });
+
+  it('keeps an earlier classification when a later list fails', async () => {
+    const pods = new FakePods(new Map([['bookinfo', ['productpage-1']]]));
+    const scope = new SyncScope({ namespaces: ['bookinfo'], selector: 'app=productpage' }, pods);
+    await scope.resolve(proxies);
+    pods.failing = true;
+    const grown = [...proxies, status({ proxy: 'productpage-2.bookinfo' })];
+    const view = await scope.resolve(grown);
+    // The newcomer is left out until its namespace can be listed again.
+    expect(grown.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
+      'productpage-1.bookinfo',
+    ]);
+  });
+});

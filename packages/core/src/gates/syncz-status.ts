@@ -1,0 +1,186 @@
+/**
+ * istiod's `/debug/syncz` answer (docs/reference/istio.md §1) reduced to what the sync gate
+ * needs: the route (RDS) status of every proxy, judged the way `istioctl proxy-status` judges
+ * it, and the replicas' answers merged by proxy id.
+ *
+ * Parsing is lenient on purpose: every field is optional (istiod uses Go's `omitempty`, so a
+ * type never sent has no `*_sent` field at all), older istiods have no `resources` map, and
+ * nonces come with or without a push version. An entry without a proxy id is skipped.
+ */
+import type { ProxySyncState } from '../errors.js';
+import { parseNonce } from './xds-nonce.js';
+
+/** Type URL of Envoy route configurations, the key of RDS in the syncz `resources` map. */
+export const ROUTE_CONFIGURATION_TYPE_URL =
+  'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+
+/** Go's zero `time.Time`, which syncz prints as `sentTime` for a type never sent. */
+export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** The route (RDS) sync status of one proxy, as one istiod replica reports it. */
+export interface ProxyRouteStatus {
+  /** Proxy id, `<pod>.<namespace>`. */
+  readonly proxy: string;
+  /** Pod name (the id up to its last dot: namespaces cannot contain dots, pod names can). */
+  readonly pod: string;
+  /** Pod namespace. */
+  readonly namespace: string;
+  /** `sidecar`, `router` (gateways), `waypoint`, `ztunnel`; `''` when istiod did not say. */
+  readonly proxyType: string;
+  /** istiod replica that reported it (pod name, or the URL's host). */
+  readonly istiod: string;
+  /** Nonce of the last route push sent; `''` when never sent. */
+  readonly sent: string;
+  /** Nonce the proxy last acked; `''` when never acked. */
+  readonly acked: string;
+  /**
+   * When the last route push was sent (ms since epoch) from the `resources` map; undefined
+   * without the map (istiod < 1.23) or when never sent (Go's zero time).
+   */
+  readonly sentAt: number | undefined;
+  /** Push context time of the last route push, from the nonce (second precision). */
+  readonly nonceTime: number | undefined;
+  /** Push counter from the nonce (only comparable between nonces of the same replica). */
+  readonly nonceCounter: number | undefined;
+  /** Envoy's rejection of the last push, when it rejected it. */
+  readonly lastError: string | undefined;
+  /** Route status as `istioctl proxy-status` names it. */
+  readonly state: ProxySyncState;
+}
+
+/**
+ * istioctl's rule for one xDS type: never sent → NOT SENT; rejected → ERROR; acked the last
+ * push → SYNCED; never acked anything, or acked an older push → STALE.
+ */
+export function xdsState(
+  sent: string,
+  acked: string,
+  lastError: string | undefined,
+): ProxySyncState {
+  if (sent === '') return 'NOT SENT';
+  if (lastError) return 'ERROR';
+  if (sent === acked) return 'SYNCED';
+  // istioctl prints "STALE (Never Acknowledged)" for acked == ''; both are STALE.
+  return 'STALE';
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function sentTimeOf(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value === '' || value.startsWith('0001-01-01')) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** Parses one syncz entry; undefined when it carries no proxy id. */
+export function parseSynczEntry(entry: unknown, istiod: string): ProxyRouteStatus | undefined {
+  if (entry === null || typeof entry !== 'object') return undefined;
+  const fields = entry as Record<string, unknown>;
+  const proxy = text(fields.proxy);
+  if (proxy === '') return undefined;
+  const resources = fields.resources;
+  const routeResource =
+    resources !== null && typeof resources === 'object'
+      ? ((resources as Record<string, unknown>)[ROUTE_CONFIGURATION_TYPE_URL] as
+          Record<string, unknown> | undefined)
+      : undefined;
+  let sent = text(fields.route_sent);
+  let acked = text(fields.route_acked);
+  // The flat fields are what istioctl reads; the resources map only fills in for an istiod
+  // that stopped sending them.
+  if (sent === '' && routeResource && typeof routeResource === 'object') {
+    sent = text(routeResource.sent);
+    acked = text(routeResource.acked);
+  }
+  const lastError =
+    routeResource && typeof routeResource === 'object'
+      ? text(routeResource.lastError) || undefined
+      : undefined;
+  const nonce = parseNonce(sent);
+  const dot = proxy.lastIndexOf('.');
+  return {
+    proxy,
+    pod: dot > 0 ? proxy.slice(0, dot) : proxy,
+    namespace: dot > 0 ? proxy.slice(dot + 1) : '',
+    proxyType: text(fields.proxy_type),
+    istiod,
+    sent,
+    acked,
+    sentAt:
+      routeResource && typeof routeResource === 'object'
+        ? sentTimeOf(routeResource.sentTime)
+        : undefined,
+    nonceTime: nonce.time,
+    nonceCounter: nonce.counter,
+    lastError,
+    state: xdsState(sent, acked, lastError),
+  };
+}
+
+/** Why a syncz answer could not be used at all. */
+export class SynczFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SynczFormatError';
+  }
+}
+
+/**
+ * Parses one replica's syncz answer (already JSON-decoded). Entries without a proxy id are
+ * skipped.
+ *
+ * @throws SynczFormatError when the answer is not a JSON array (a wrong endpoint or an
+ *   error page, not a syncz answer).
+ */
+export function parseSyncz(body: unknown, istiod: string): ProxyRouteStatus[] {
+  if (!Array.isArray(body)) {
+    throw new SynczFormatError(
+      `expected a JSON array of proxies from /debug/syncz, got ${body === null ? 'null' : typeof body}`,
+    );
+  }
+  const statuses: ProxyRouteStatus[] = [];
+  for (const entry of body) {
+    const status = parseSynczEntry(entry, istiod);
+    if (status) statuses.push(status);
+  }
+  return statuses;
+}
+
+/**
+ * Orders two reports of the same proxy by the age of their last route push: positive when
+ * `a` is newer. `sentTime` (millisecond precision) decides when both have it; otherwise the
+ * nonce's push time (second precision), then its counter (only meaningful within one
+ * replica, but deterministic either way), then a sent push beats none.
+ */
+export function compareRoutePush(a: ProxyRouteStatus, b: ProxyRouteStatus): number {
+  if (a.sentAt !== undefined && b.sentAt !== undefined && a.sentAt !== b.sentAt)
+    return a.sentAt - b.sentAt;
+  const at = a.nonceTime ?? a.sentAt ?? -Infinity;
+  const bt = b.nonceTime ?? b.sentAt ?? -Infinity;
+  if (at !== bt) return at > bt ? 1 : -1;
+  const ac = a.nonceCounter ?? -1;
+  const bc = b.nonceCounter ?? -1;
+  if (ac !== bc) return ac - bc;
+  return (a.sent === '' ? 0 : 1) - (b.sent === '' ? 0 : 1);
+}
+
+/**
+ * Merges the answers of every replica by proxy id. A proxy that reconnected to another
+ * replica can be listed by both for a while (the old one keeps its entry briefly): the
+ * report with the newest route push wins, see {@link compareRoutePush}; on a tie the first
+ * one seen stays.
+ */
+export function mergeReplicas(
+  answers: Iterable<readonly ProxyRouteStatus[]>,
+): Map<string, ProxyRouteStatus> {
+  const merged = new Map<string, ProxyRouteStatus>();
+  for (const statuses of answers) {
+    for (const status of statuses) {
+      const known = merged.get(status.proxy);
+      if (!known || compareRoutePush(status, known) > 0) merged.set(status.proxy, status);
+    }
+  }
+  return merged;
+}
