@@ -3,6 +3,7 @@
  * the write-recovery rule of `write-recovery.ts`: a write that conflicts after an earlier
  * attempt may have landed re-reads the object and succeeds when the change is there.
  */
+import { PatchStrategy } from '@kubernetes/client-node';
 import {
   ConcurrentEditError,
   describeRef as describe,
@@ -40,10 +41,10 @@ export interface ResourceType {
   version: string | ((options: CallOptions) => Promise<string>);
 }
 
-const CONTENT_TYPE: Readonly<Record<PatchType, string>> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  'strategic-merge': 'application/strategic-merge-patch+json',
+const CONTENT_TYPE: Readonly<Record<PatchType, PatchStrategy>> = {
+  json: PatchStrategy.JsonPatch,
+  merge: PatchStrategy.MergePatch,
+  'strategic-merge': PatchStrategy.StrategicMergePatch,
 };
 
 // Bounds a paginated list: a namespace with more pods than this is not one switchyard manages.
