@@ -593,6 +593,11 @@ export class IstioControlPlane implements MeshView {
     }
     if (!any) return;
     const pending = proxy.receive(snapshot, nonces, new Date());
+    if (proxy.settings.stuck) {
+      // A stuck proxy only ever needs the newest of what it holds: keep memory bounded.
+      proxy.collapsePending();
+      return;
+    }
     this.#scheduleApply(proxy, pending);
   }
 
