@@ -70,6 +70,12 @@ export interface OperationRecord {
   targetWeights?: SlotWeights | undefined;
   /** When the current bake started (ISO time); a resumed bake continues from here. */
   bakeStartedAt?: string | undefined;
+  /**
+   * When the operation's last route change was written (ISO time). A run resumed after a
+   * crash re-runs the sync gate for it: no new push will come, so it waits for proxies whose
+   * acked routes were pushed at or after this time.
+   */
+  changeAt?: string | undefined;
 }
 
 /** One finished release kept for `status` and manual rollback. */

@@ -1,0 +1,457 @@
+/**
+ * An in-memory cluster for engine unit tests: the Kubernetes calls the engine makes, with
+ * the API server's rules that matter to it (resourceVersion on every write, JSON Patch
+ * `test` ops failing with a conflict, AlreadyExists), plus knobs for rollouts that never
+ * finish and fake gates whose behaviour each test scripts.
+ */
+import {
+  ConcurrentEditError,
+  KubeApiError,
+  SyncTimeoutError,
+  type UnsyncedProxy,
+} from '../../errors.js';
+import { applyJsonPatch } from '../../istio/json-patch-apply.js';
+import type { DestinationRule, JsonPatchOperation, VirtualService } from '../../istio/types.js';
+import type { RolloutStatus } from '../../kube/deployment-rollout.js';
+import type { EventRecord } from '../../kube/kube-events.js';
+import type {
+  Deployment,
+  KubeEvent,
+  KubeObject,
+  Lease,
+  Pod,
+  Service,
+} from '../../kube/kube-types.js';
+import type { Clock } from '../clock.js';
+import type {
+  CheckContext,
+  CheckDefinition,
+  CheckResult,
+  DataplaneExpectation,
+  DataplaneProxyCheck,
+  DataplaneVerifier,
+  MetricsProvider,
+  SyncGate,
+  SyncReport,
+  SyncSnapshot,
+  SyncStatusSummary,
+  SyncWaitOptions,
+} from '../ports.js';
+import type { EngineKube } from '../service-context.js';
+
+type Stored = KubeObject & { metadata: KubeObject['metadata'] & { resourceVersion?: string } };
+
+/** What kind of rollout a Deployment write triggers. */
+export type RolloutBehaviour = 'completes' | 'never-ready' | 'deadline-exceeded';
+
+/** One write the fake saw, for assertions. */
+export interface WriteRecord {
+  verb: string;
+  kind: string;
+  name: string;
+  ops?: JsonPatchOperation[];
+}
+
+export class FakeCluster implements EngineKube {
+  #rv = 100;
+  readonly objects = new Map<string, Stored>();
+  readonly writes: WriteRecord[] = [];
+  readonly recordedEvents: EventRecord[] = [];
+  rolloutBehaviour: RolloutBehaviour = 'completes';
+  /** Deployments whose pods report ready; by default every Deployment with a completed rollout. */
+  readonly notReady = new Set<string>();
+  /** Called before each VirtualService patch is applied (to simulate a concurrent edit). */
+  beforeVirtualServicePatch: (() => void) | undefined;
+
+  constructor(objects: KubeObject[]) {
+    for (const object of objects) this.put(structuredClone(object));
+  }
+
+  key(kind: string, namespace: string | undefined, name: string): string {
+    return `${kind}/${namespace ?? ''}/${name}`;
+  }
+
+  put(object: Stored): Stored {
+    object.metadata.resourceVersion = String(++this.#rv);
+    if (object.kind === 'Deployment')
+      object.metadata.generation = (object.metadata.generation ?? 0) + 1;
+    this.objects.set(
+      this.key(object.kind, object.metadata.namespace, object.metadata.name),
+      object,
+    );
+    return structuredClone(object);
+  }
+
+  peek<T>(kind: string, namespace: string, name: string): T {
+    return this.objects.get(this.key(kind, namespace, name)) as T;
+  }
+
+  #get<T>(kind: string, namespace: string, name: string): Promise<T | undefined> {
+    const object = this.objects.get(this.key(kind, namespace, name));
+    return Promise.resolve(object ? (structuredClone(object) as T) : undefined);
+  }
+
+  #patch<T>(
+    kind: string,
+    namespace: string,
+    name: string,
+    ops: readonly JsonPatchOperation[],
+    dryRun: boolean,
+  ): Promise<T> {
+    if (kind === 'VirtualService') this.beforeVirtualServicePatch?.();
+    const current = this.objects.get(this.key(kind, namespace, name));
+    if (!current) {
+      return Promise.reject(
+        new KubeApiError('not found', { statusCode: 404, reason: 'NotFound', verb: 'patch' }),
+      );
+    }
+    const result = applyJsonPatch(current, ops);
+    if (!result.ok) {
+      return Promise.reject(
+        new ConcurrentEditError(`test failed: ${JSON.stringify(result)}`, {
+          statusCode: 422,
+          reason: 'Invalid',
+          verb: 'patch',
+        }),
+      );
+    }
+    if (dryRun) return Promise.resolve(structuredClone(result.document) as T);
+    this.writes.push({ verb: 'patch', kind, name, ops: [...ops] });
+    return Promise.resolve(this.put(result.document as Stored) as unknown as T);
+  }
+
+  #routeApi<T extends KubeObject>(kind: string) {
+    return {
+      get: (namespace: string, name: string) => this.#get<T>(kind, namespace, name),
+      list: () =>
+        Promise.resolve(
+          [...this.objects.values()].filter((o) => o.kind === kind) as unknown as T[],
+        ),
+      patch: (
+        namespace: string,
+        name: string,
+        ops: readonly JsonPatchOperation[],
+        options?: { dryRun?: 'All' },
+      ) => this.#patch<T>(kind, namespace, name, ops, options?.dryRun === 'All'),
+      mergePatch: () => Promise.reject(new Error('mergePatch not used by the engine')),
+    };
+  }
+
+  readonly virtualServices = this.#routeApi<VirtualService>('VirtualService');
+  readonly destinationRules = this.#routeApi<DestinationRule>('DestinationRule');
+
+  readonly deployments = {
+    get: (namespace: string, name: string) => this.#get<Deployment>('Deployment', namespace, name),
+    list: () => Promise.resolve([]),
+    create: (deployment: Deployment) => {
+      if (
+        this.objects.has(
+          this.key('Deployment', deployment.metadata.namespace, deployment.metadata.name),
+        )
+      ) {
+        return Promise.reject(
+          new KubeApiError('exists', { statusCode: 409, reason: 'AlreadyExists', verb: 'create' }),
+        );
+      }
+      this.writes.push({ verb: 'create', kind: 'Deployment', name: deployment.metadata.name });
+      return Promise.resolve(
+        this.put(
+          this.#startRollout(structuredClone(deployment) as Stored),
+        ) as unknown as Deployment,
+      );
+    },
+    replace: (deployment: Deployment) => {
+      const current = this.objects.get(
+        this.key('Deployment', deployment.metadata.namespace, deployment.metadata.name),
+      );
+      if (!current || current.metadata.resourceVersion !== deployment.metadata.resourceVersion) {
+        return Promise.reject(
+          new ConcurrentEditError('conflict', {
+            statusCode: 409,
+            reason: 'Conflict',
+            verb: 'update',
+          }),
+        );
+      }
+      this.writes.push({ verb: 'update', kind: 'Deployment', name: deployment.metadata.name });
+      return Promise.resolve(
+        this.put(
+          this.#startRollout(structuredClone(deployment) as Stored),
+        ) as unknown as Deployment,
+      );
+    },
+    patch: () => Promise.reject(new Error('not used')),
+    strategicMergePatch: () => Promise.reject(new Error('not used')),
+    rolloutStatus: (namespace: string, name: string): Promise<RolloutStatus | undefined> => {
+      const deployment = this.objects.get(this.key('Deployment', namespace, name)) as
+        Deployment | undefined;
+      if (!deployment) return Promise.resolve(undefined);
+      const desired = deployment.spec.replicas ?? 1;
+      const state =
+        (deployment as unknown as { fakeRollout?: RolloutBehaviour }).fakeRollout ?? 'completes';
+      const base = { desired, total: desired, summary: '' };
+      if (state === 'completes') {
+        return Promise.resolve({
+          ...base,
+          state: 'complete',
+          updated: desired,
+          ready: desired,
+          available: desired,
+          summary: `${desired}/${desired} available`,
+        });
+      }
+      if (state === 'deadline-exceeded') {
+        return Promise.resolve({
+          ...base,
+          state: 'failed',
+          updated: desired,
+          ready: 0,
+          available: 0,
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${name}-abc" has timed out progressing.`,
+          summary: 'progress deadline exceeded',
+        });
+      }
+      return Promise.resolve({
+        ...base,
+        state: 'progressing',
+        updated: desired,
+        ready: 0,
+        available: 0,
+        summary: `0/${desired} available`,
+      });
+    },
+  };
+
+  #startRollout(deployment: Stored): Stored {
+    (deployment as unknown as { fakeRollout: RolloutBehaviour }).fakeRollout =
+      this.rolloutBehaviour;
+    if (this.rolloutBehaviour !== 'completes') this.notReady.add(deployment.metadata.name);
+    else this.notReady.delete(deployment.metadata.name);
+    return deployment;
+  }
+
+  readonly pods = {
+    list: (namespace: string, options?: { labelSelector?: string }): Promise<Pod[]> => {
+      const wanted: Record<string, string> = {};
+      for (const pair of (options?.labelSelector ?? '').split(',').filter(Boolean)) {
+        const [key = '', value = ''] = pair.split('=');
+        wanted[key] = value;
+      }
+      const pods: Pod[] = [];
+      for (const object of this.objects.values()) {
+        if (object.kind !== 'Deployment' || object.metadata.namespace !== namespace) continue;
+        const deployment = object as unknown as Deployment;
+        const labels = deployment.spec.template.metadata?.labels ?? {};
+        if (!Object.entries(wanted).every(([k, v]) => labels[k] === v)) continue;
+        const ready = !this.notReady.has(deployment.metadata.name);
+        for (let i = 0; i < (deployment.spec.replicas ?? 1); i++) {
+          pods.push({
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: `${deployment.metadata.name}-${i}`, namespace, labels },
+            status: {
+              phase: 'Running',
+              conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+            },
+          });
+        }
+      }
+      return Promise.resolve(pods);
+    },
+  };
+
+  readonly services = {
+    get: (namespace: string, name: string) => this.#get<Service>('Service', namespace, name),
+  };
+
+  readonly leases = {
+    get: (namespace: string, name: string) => this.#get<Lease>('Lease', namespace, name),
+    create: (lease: Lease) => {
+      if (this.objects.has(this.key('Lease', lease.metadata.namespace, lease.metadata.name))) {
+        return Promise.reject(
+          new KubeApiError('exists', { statusCode: 409, reason: 'AlreadyExists', verb: 'create' }),
+        );
+      }
+      this.writes.push({ verb: 'create', kind: 'Lease', name: lease.metadata.name });
+      return Promise.resolve(this.put(structuredClone(lease) as Stored) as unknown as Lease);
+    },
+    replace: (lease: Lease) => {
+      const current = this.objects.get(
+        this.key('Lease', lease.metadata.namespace, lease.metadata.name),
+      );
+      if (!current || current.metadata.resourceVersion !== lease.metadata.resourceVersion) {
+        return Promise.reject(
+          new ConcurrentEditError('conflict', {
+            statusCode: 409,
+            reason: 'Conflict',
+            verb: 'update',
+          }),
+        );
+      }
+      this.writes.push({ verb: 'update', kind: 'Lease', name: lease.metadata.name });
+      return Promise.resolve(this.put(structuredClone(lease) as Stored) as unknown as Lease);
+    },
+  };
+
+  readonly events = {
+    create: (record: EventRecord): Promise<KubeEvent> => {
+      this.recordedEvents.push(record);
+      return Promise.resolve({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `e${this.recordedEvents.length}` },
+        involvedObject: {},
+      });
+    },
+  };
+
+  /** Writes that changed routes or Deployments (not the lock), in order. */
+  routeWrites(): WriteRecord[] {
+    return this.writes.filter((w) => w.kind !== 'Lease');
+  }
+}
+
+/** The bookinfo objects the engine tests start from. */
+export function bookinfo(): KubeObject[] {
+  const deployment = (slot: string, replicas: number, image: string): Deployment => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: {
+      name: `reviews-${slot}`,
+      namespace: 'bookinfo',
+      labels: { app: 'reviews', version: slot },
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'reviews', version: slot } },
+      template: {
+        metadata: { labels: { app: 'reviews', version: slot } },
+        spec: { containers: [{ name: 'reviews', image }] },
+      },
+    },
+  });
+  return [
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'VirtualService',
+      metadata: { name: 'reviews', namespace: 'bookinfo', uid: 'vs-uid' },
+      spec: {
+        hosts: ['reviews'],
+        http: [
+          {
+            name: 'primary',
+            route: [
+              { destination: { host: 'reviews', subset: 'blue' }, weight: 100 },
+              { destination: { host: 'reviews', subset: 'green' }, weight: 0 },
+            ],
+            retries: { attempts: 2 },
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'reviews', namespace: 'bookinfo' },
+      spec: { host: 'reviews', subsets: [{ name: 'blue', labels: { version: 'blue' } }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'reviews', namespace: 'bookinfo' },
+      spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] },
+    },
+    deployment('blue', 3, 'reviews:v1'),
+  ];
+}
+
+/** A sync gate whose behaviour tests script; it sleeps on the (fake) clock like the real one polls. */
+export class FakeSyncGate implements SyncGate {
+  waits = 0;
+  snapshots = 0;
+  sinceCalls: number[] = [];
+  /** Time each wait takes. */
+  syncMs = 1_000;
+  /** When set, the next waits fail with a timeout naming these proxies. */
+  stuck: UnsyncedProxy[] | undefined;
+  /** Stuck only for waits whose number (1-based) is listed. */
+  stuckOnWaits = new Set<number>();
+  /** Called at the start of every wait with its number (1-based). */
+  onWait: ((n: number) => void) | undefined;
+
+  constructor(readonly clock: Clock) {}
+
+  snapshot(): Promise<SyncSnapshot> {
+    this.snapshots++;
+    return Promise.resolve({ takenAt: this.clock.now() });
+  }
+
+  since(changeAcceptedAt: number): SyncSnapshot {
+    this.sinceCalls.push(changeAcceptedAt);
+    return { takenAt: changeAcceptedAt };
+  }
+
+  async waitForSync(_snapshot: SyncSnapshot, options: SyncWaitOptions): Promise<SyncReport> {
+    this.waits++;
+    this.onWait?.(this.waits);
+    const startedAt = this.clock.now();
+    if (this.stuck && (this.stuckOnWaits.size === 0 || this.stuckOnWaits.has(this.waits))) {
+      await this.clock.sleep(options.timeoutMs, options.signal);
+      throw new SyncTimeoutError({
+        unsynced: this.stuck,
+        synced: 5,
+        total: 5 + this.stuck.length,
+        timeoutMs: options.timeoutMs,
+      });
+    }
+    options.onProgress?.({ synced: 3, total: 6, elapsedMs: 0, pending: [] });
+    await this.clock.sleep(this.syncMs, options.signal);
+    return { synced: 6, total: 6, startedAt, completedAt: this.clock.now(), istiodReplicas: 2 };
+  }
+
+  currentStatus(): Promise<SyncStatusSummary> {
+    return Promise.resolve({ synced: 6, total: 6, notSynced: [], istiodReplicas: 2 });
+  }
+}
+
+/** Metrics whose verdict per evaluation a test scripts. */
+export class FakeMetrics implements MetricsProvider {
+  calls: CheckContext[] = [];
+  /** Returns the outcome for evaluation number n (1-based); default pass. */
+  script: (n: number, context: CheckContext) => CheckResult['outcome'] = () => 'pass';
+
+  constructor(readonly clock: Clock) {}
+
+  evaluate(checks: readonly CheckDefinition[], context: CheckContext): Promise<CheckResult[]> {
+    this.calls.push(context);
+    const outcome = this.script(this.calls.length, context);
+    return Promise.resolve(
+      checks.map((check) => ({
+        name: check.name,
+        outcome,
+        value: outcome === 'pass' ? 99.9 : outcome === 'fail' ? 80 : undefined,
+        reason:
+          outcome === 'error'
+            ? 'Prometheus unreachable: connect ECONNREFUSED'
+            : outcome === 'inconclusive'
+              ? 'no data'
+              : undefined,
+        min: check.min,
+        max: check.max,
+        at: this.clock.now(),
+      })),
+    );
+  }
+}
+
+/** A data-plane verifier that passes unless told to fail. */
+export class FakeDataplane implements DataplaneVerifier {
+  expectations: DataplaneExpectation[] = [];
+  verify(expectation: DataplaneExpectation): Promise<DataplaneProxyCheck[]> {
+    this.expectations.push(expectation);
+    return Promise.resolve([
+      { proxy: 'istio-ingressgateway-1.istio-system', proxyType: 'router', version: 'v1' },
+    ]);
+  }
+}

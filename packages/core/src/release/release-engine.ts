@@ -1,0 +1,1459 @@
+/**
+ * The release engine: deploy, release, promote and rollback for one service, over the
+ * ports in `ports.ts` and the Kubernetes access in `EngineKube`.
+ *
+ * Invariants it keeps:
+ * - Everything that can be checked is checked before the lock is taken and before any
+ *   write (bad input changes nothing, not even the Lease).
+ * - Every route change and the release record that describes it leave in one JSON Patch;
+ *   the record says which step is applied, so a re-run never applies a step twice.
+ * - Every route change is followed by the proxy sync gate (and the data-plane verifier
+ *   when enabled) before anything is measured or changed next, rollbacks included.
+ * - A concurrent edit of the managed weights or of the record stops the operation without
+ *   touching them.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ConcurrentEditError,
+  DataplaneMismatchError,
+  InvalidStateError,
+  LockLostError,
+  NoReadyPodsError,
+  PreflightError,
+  ReleaseRolledBackError,
+  RollbackUnverifiedError,
+  RolloutFailedError,
+  RolloutTimeoutError,
+  SyncTimeoutError,
+  UsageError,
+  describeRef,
+  type CheckEvidence,
+  type RollbackReason,
+  type UnsyncedProxy,
+} from '../errors.js';
+import { removeMirror, setMirror } from '../istio/candidate-mirror.js';
+import { resolveHost } from '../istio/host-name.js';
+import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
+import { planRouteChanges } from '../istio/route-plan.js';
+import { prereleaseRouteName } from '../istio/route-target.js';
+import { ensureSlotSubsets } from '../istio/slot-subsets.js';
+import { readSlotWeights, setSlotWeights } from '../istio/slot-weights.js';
+import type { DestinationRule, StringMatch, VirtualService } from '../istio/types.js';
+import type { Deployment } from '../kube/kube-types.js';
+import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import { bake, verdictOf } from './bake-checks.js';
+import { applyCandidate, desiredCandidate, waitForRollout } from './candidate-deployment.js';
+import type { Clock } from './clock.js';
+import { describeWeights } from './describe-event.js';
+import { LeaseLock, type LockHandle } from './lease-lock.js';
+import { OperationLog } from './operation-log.js';
+import type {
+  CheckContext,
+  CheckResult,
+  DataplaneVerifier,
+  MetricsProvider,
+  SyncGate,
+  SyncSnapshot,
+} from './ports.js';
+import { RecordedVirtualService } from './recorded-virtual-service.js';
+import type {
+  OperationKind,
+  OperationOutcome,
+  OperationSummary,
+  ReleaseEvent,
+  RollbackSummary,
+} from './release-events.js';
+import {
+  loadServiceContext,
+  readyPodCount,
+  slotWithTraffic,
+  type EngineKube,
+  type ServiceContext,
+} from './service-context.js';
+import {
+  initialRecord,
+  otherSlot,
+  withHistory,
+  type CheckSummary,
+  type OperationRecord,
+  type ReleasePhase,
+  type ReleaseRecord,
+  type ReleaseStep,
+  type Slot,
+  type SlotWeights,
+} from './state-record.js';
+
+/** What the engine needs from the outside world. */
+export interface EngineDependencies {
+  /** Kubernetes access. */
+  kube: EngineKube;
+  /** Time. */
+  clock: Clock;
+  /** Proxy sync gate. */
+  syncGate: SyncGate;
+  /** Data-plane verifier; required when `spec.sync.verifyDataplane > 0`. */
+  dataplane?: DataplaneVerifier | undefined;
+  /** Metric checks; required when the spec has checks and bake steps. */
+  metrics?: MetricsProvider | undefined;
+  /** Identity written to the Lease and the record. */
+  holderIdentity: string;
+  /** Receives every event as it happens. */
+  onEvent?: ((event: ReleaseEvent) => void) | undefined;
+  /** Operation ids; defaults to a random id. */
+  newOperationId?: (() => string) | undefined;
+}
+
+/** Options of `deploy`. */
+export interface DeployOptions {
+  /** Image for the candidate slot. */
+  image: string;
+  /** Aborts the operation (the lock is released; nothing is rolled back). */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of `promote`. */
+export interface PromoteOptions {
+  /** Go straight to 100% (still sync-gated and baked). */
+  full?: boolean | undefined;
+  /** Aborts the operation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of `release` and `rollback`. */
+export interface OperationOptions {
+  /** Aborts the operation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** State of one running operation. */
+interface Run {
+  kind: OperationKind;
+  id: string;
+  log: OperationLog;
+  lock: LockHandle;
+  signal: AbortSignal;
+  ctx: ServiceContext;
+  vs: RecordedVirtualService;
+  resumed: boolean;
+  checks: CheckResult[];
+  /** Slot that had the traffic when the release started (the rollback target). */
+  stable: Slot;
+  candidate: Slot;
+}
+
+const IN_PROGRESS: readonly ReleasePhase[] = ['releasing', 'paused', 'rolling-back'];
+
+function weightsFor(slot: Slot, percent: number): SlotWeights {
+  return slot === 'blue'
+    ? { blue: percent, green: 100 - percent }
+    : { blue: 100 - percent, green: percent };
+}
+
+function sameWeights(a: SlotWeights, b: SlotWeights): boolean {
+  return a.blue === b.blue && a.green === b.green;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function summariesOf(results: readonly CheckResult[]): CheckSummary[] {
+  return results.map((r) => ({
+    name: r.name,
+    outcome: r.outcome,
+    ...(r.value !== undefined && !Number.isNaN(r.value) ? { value: r.value } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    at: iso(r.at),
+  }));
+}
+
+function headersOf(
+  spec: ResolvedReleaseSpec,
+): Readonly<Record<string, Readonly<StringMatch>>> | undefined {
+  return spec.deploy.preRelease?.headers;
+}
+
+/** The release engine for one service, configured by a resolved spec. */
+export class ReleaseEngine {
+  readonly #spec: ResolvedReleaseSpec;
+  readonly #deps: EngineDependencies;
+
+  constructor(spec: ResolvedReleaseSpec, dependencies: EngineDependencies) {
+    this.#spec = spec;
+    this.#deps = dependencies;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // deploy
+
+  /**
+   * Puts `image` on the idle slot with no user traffic: updates (or creates) its Deployment
+   * and waits for the rollout, adds the slot subsets to the DestinationRule, and, when the
+   * spec has a pre-release header, routes requests carrying it to the candidate.
+   */
+  async deploy(options: DeployOptions): Promise<OperationSummary> {
+    const spec = this.#spec;
+    if (!options.image || /\s/.test(options.image)) {
+      throw new UsageError(`image: must be a container image reference, got "${options.image}"`);
+    }
+    const log = this.#newLog();
+    const preflight = await loadServiceContext(this.#deps.kube, spec, options.signal);
+    const record0 = this.#reconcile(preflight, 'deploy');
+    this.#checkDeployable(record0);
+    this.#planDeploy(preflight, record0, options.image); // validation only: throws before the lock
+
+    return this.#locked('deploy', log, options.signal, async (run) => {
+      const record = run.vs.record;
+      this.#checkDeployable(record);
+      const candidate = otherSlot(record.activeSlot);
+      run.candidate = candidate;
+      run.stable = record.activeSlot;
+      const plan = this.#planDeploy(run.ctx, record, options.image);
+      const op: OperationRecord = {
+        kind: 'deploy',
+        id: run.id,
+        startedAt: iso(run.log.startedAt),
+        stepIndex: 0,
+        stage: 'applying',
+      };
+      await this.#commit(run, {
+        record: (r) => ({ ...r, operation: op, holder: this.#deps.holderIdentity }),
+      });
+
+      // 1. The candidate Deployment.
+      const applied = await applyCandidate(
+        this.#deps.kube.deployments,
+        plan.deployment,
+        run.signal,
+      );
+      run.log.emit({
+        type: 'deployment-changed',
+        deployment: applied.metadata.name,
+        image: options.image,
+        created: plan.deployment.created,
+        replicas: applied.spec.replicas ?? 1,
+      });
+      try {
+        await waitForRollout({
+          api: this.#deps.kube.deployments,
+          clock: this.#deps.clock,
+          namespace: spec.namespace,
+          name: applied.metadata.name,
+          timeoutMs: spec.deploy.rolloutTimeoutMs,
+          signal: run.signal,
+          onProgress: (status) =>
+            run.log.emit({
+              type: 'rollout-progress',
+              deployment: applied.metadata.name,
+              desired: status.desired,
+              updated: status.updated,
+              available: status.available,
+              summary: status.summary,
+            }),
+        });
+      } catch (error) {
+        if (error instanceof RolloutTimeoutError || error instanceof RolloutFailedError) {
+          // User traffic never moved; the record forgets the candidate so release refuses it.
+          await this.#commit(run, {
+            record: (r) => ({
+              ...r,
+              phase: r.phase === 'deployed' ? 'idle' : r.phase,
+              candidateSlot: undefined,
+              images: { ...r.images, [candidate]: options.image },
+              operation: undefined,
+              reason: error.message,
+            }),
+          }).catch(() => undefined);
+        }
+        throw error;
+      }
+
+      // 2. DestinationRule subsets, synced before any route may use them.
+      if (plan.destinationRule) {
+        await this.#syncedChange(run, 'DestinationRule slot subsets', async () => {
+          const changes = planRouteChanges({
+            destinationRules: [
+              { before: run.ctx.destinationRule, after: plan.destinationRule as DestinationRule },
+            ],
+          });
+          for (const change of changes) {
+            const written = await this.#deps.kube.destinationRules.patch(
+              spec.namespace,
+              spec.target.destinationRule,
+              change.patch,
+              { signal: run.signal },
+            );
+            run.ctx.destinationRule = written;
+            run.log.emit({
+              type: 'routes-applied',
+              object: {
+                kind: 'DestinationRule',
+                namespace: spec.namespace,
+                name: spec.target.destinationRule,
+              },
+              description: change.description,
+              resourceVersion: written.metadata.resourceVersion,
+            });
+          }
+        });
+      }
+
+      // 3. The pre-release header route and the record, in one write.
+      const headers = headersOf(spec);
+      const finalRecord = (r: ReleaseRecord): ReleaseRecord => ({
+        ...r,
+        phase: 'deployed',
+        candidateSlot: candidate,
+        images: { ...r.images, [candidate]: options.image },
+        headerRoute: headers !== undefined,
+        operation: undefined,
+        reason: undefined,
+        routeState: undefined,
+      });
+      const routes = (vs: VirtualService): VirtualService =>
+        headers
+          ? setPrereleaseRoute(vs, run.ctx.target, { slot: candidate, headers })
+          : removePrereleaseRoute(vs, run.ctx.target);
+      await this.#routeStep(run, 'pre-release header route', routes, finalRecord);
+      this.#phase(run, record.phase, 'deployed');
+      return this.#finish(
+        run,
+        'deployed',
+        `deployed ${options.image} to ${candidate} (${spec.target.slots[candidate].deployment}) with no user traffic${headers ? '; requests with the pre-release header reach it' : ''}`,
+      );
+    });
+  }
+
+  #checkDeployable(record: ReleaseRecord): void {
+    if (IN_PROGRESS.includes(record.phase)) {
+      throw new InvalidStateError(
+        'deploy',
+        record.phase,
+        `a release of ${this.#spec.service} is in progress (phase ${record.phase}); promote it, roll it back, or run release again to resume it before deploying`,
+      );
+    }
+    if (record.phase === 'failed') {
+      throw new InvalidStateError(
+        'deploy',
+        record.phase,
+        `the last rollback of ${this.#spec.service} could not be verified (${record.routeState ?? record.reason ?? 'see status'}); run rollback first`,
+      );
+    }
+  }
+
+  /** Computes (and so validates) every change deploy will make. */
+  #planDeploy(
+    ctx: ServiceContext,
+    record: ReleaseRecord,
+    image: string,
+  ): {
+    deployment: { deployment: Deployment; created: boolean };
+    destinationRule: DestinationRule | undefined;
+  } {
+    const spec = this.#spec;
+    const candidate = otherSlot(record.activeSlot);
+    const active = ctx.deployments[record.activeSlot];
+    if (!active) {
+      throw new PreflightError([
+        {
+          object: {
+            kind: 'Deployment',
+            namespace: spec.namespace,
+            name: spec.target.slots[record.activeSlot].deployment,
+          },
+          message: `not found: it is the active slot (${record.activeSlot}) and the template for the candidate`,
+        },
+      ]);
+    }
+    const deployment = desiredCandidate({
+      spec,
+      candidate,
+      image,
+      active,
+      existing: ctx.deployments[candidate],
+    });
+    const selector = ctx.service.spec?.selector ?? {};
+    const after = ensureSlotSubsets(ctx.destinationRule, ctx.target, {
+      slotLabel: spec.target.slotLabel,
+      slotValues: {
+        blue: spec.target.slots.blue.labelValue,
+        green: spec.target.slots.green.labelValue,
+      },
+      selector,
+    });
+    const headers = headersOf(spec);
+    if (headers) setPrereleaseRoute(ctx.virtualService, ctx.target, { slot: candidate, headers });
+    const changed = JSON.stringify(after) !== JSON.stringify(ctx.destinationRule);
+    return { deployment, destinationRule: changed ? after : undefined };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // release
+
+  /**
+   * Shifts traffic to the deployed candidate step by step. Each weight step is applied,
+   * sync-gated (and verified), then baked with checks; failures roll back. On an
+   * interrupted release (Lease expired or held by this identity) it resumes at the
+   * recorded step, or rolls back when `onResume` says so.
+   */
+  async release(options: OperationOptions = {}): Promise<OperationSummary> {
+    const log = this.#newLog();
+    const preflight = await loadServiceContext(this.#deps.kube, this.#spec, options.signal);
+    const record0 = this.#reconcile(preflight, 'release');
+    if (record0.phase === 'paused') return this.#pausedSummary(log, preflight, record0);
+    this.#checkReleasable(preflight, record0);
+
+    return this.#locked('release', log, options.signal, async (run) => {
+      const record = run.vs.record;
+      if (record.phase === 'paused') return this.#pausedSummary(run.log, run.ctx, record);
+      this.#checkReleasable(run.ctx, record);
+      run.candidate = record.candidateSlot as Slot;
+      run.stable = record.activeSlot;
+      if (record.phase === 'rolling-back') {
+        run.resumed = true;
+        return this.#rollback(
+          run,
+          'resume-rollback',
+          `continuing the rollback an earlier run started (${record.reason ?? 'no reason recorded'})`,
+          {},
+        );
+      }
+      if (record.phase === 'releasing') {
+        run.resumed = true;
+        if (this.#spec.onResume === 'rollback') {
+          return this.#rollback(
+            run,
+            'resume-rollback',
+            'an interrupted release was found and onResume is "rollback"',
+            {},
+          );
+        }
+        return this.#guardedSteps(run, () => this.#regateAfterResume(run));
+      }
+      // A new release of the deployed candidate.
+      const op: OperationRecord = {
+        kind: 'release',
+        id: run.id,
+        startedAt: iso(run.log.startedAt),
+        steps: [...this.#spec.strategy.steps],
+        stepIndex: 0,
+        stage: 'pending',
+      };
+      await this.#commit(run, {
+        record: (r) => ({ ...r, phase: 'releasing', operation: op, reason: undefined }),
+      });
+      this.#phase(run, record.phase, 'releasing');
+      return this.#guardedSteps(run);
+    });
+  }
+
+  #checkReleasable(ctx: ServiceContext, record: ReleaseRecord): void {
+    const service = this.#spec.service;
+    if (record.phase === 'failed') {
+      throw new InvalidStateError(
+        'release',
+        record.phase,
+        `the last rollback of ${service} could not be verified (${record.routeState ?? record.reason ?? 'see status'}); run rollback first`,
+      );
+    }
+    if (!IN_PROGRESS.includes(record.phase) && record.phase !== 'deployed') {
+      throw new PreflightError([
+        {
+          object: {
+            kind: 'VirtualService',
+            namespace: this.#spec.namespace,
+            name: this.#spec.target.virtualService,
+          },
+          message: `nothing is deployed to release (phase ${record.phase}); run switchyard deploy ${service} --image <image> first`,
+        },
+      ]);
+    }
+    const candidate = record.candidateSlot;
+    if (!candidate || !ctx.deployments[candidate]) {
+      throw new PreflightError([
+        {
+          object: {
+            kind: 'Deployment',
+            namespace: this.#spec.namespace,
+            name: this.#spec.target.slots[candidate ?? otherSlot(record.activeSlot)].deployment,
+          },
+          message: 'the candidate Deployment does not exist; run deploy again',
+        },
+      ]);
+    }
+    if (record.phase === 'deployed') {
+      const steps = this.#spec.strategy.steps;
+      const bakes = steps.some((s) => 'bakeMs' in s);
+      if (bakes && this.#spec.checks.items.length > 0 && !this.#deps.metrics) {
+        throw new UsageError(
+          'checks are configured but no Prometheus is: give prometheus.url or prometheus.service (or --prometheus-url), or remove the checks',
+        );
+      }
+      if (this.#spec.sync.verifyDataplane > 0 && !this.#deps.dataplane) {
+        throw new UsageError('sync.verifyDataplane is set but no data-plane verifier is available');
+      }
+    }
+  }
+
+  async #pausedSummary(
+    log: OperationLog,
+    ctx: ServiceContext,
+    record: ReleaseRecord,
+  ): Promise<OperationSummary> {
+    const next = record.operation?.stepIndex ?? 0;
+    log.emit({ type: 'paused', nextStep: next });
+    await log.flush();
+    return this.#summary({
+      kind: 'release',
+      id: record.operation?.id ?? 'none',
+      log,
+      record,
+      outcome: 'paused',
+      resumed: false,
+      checks: [],
+      rollback: undefined,
+      message: `the release of ${ctx.spec.service} is paused before step ${next + 1}; run switchyard promote ${ctx.spec.service} to continue`,
+    });
+  }
+
+  /**
+   * After a crash: the routes the record says were applied may never have been confirmed.
+   * Re-run the sync gate for the last change (no new push will come, so by time), then
+   * carry on from the recorded step.
+   */
+  async #regateAfterResume(run: Run): Promise<void> {
+    const op = run.vs.record.operation;
+    const changeAt = op?.changeAt;
+    if (changeAt === undefined) return;
+    const snapshot = this.#deps.syncGate.since(Date.parse(changeAt));
+    await this.#gate(run, snapshot, 'routes applied before the interruption');
+  }
+
+  /**
+   * Runs the steps, turning failures into the right ending: a sync timeout or any other
+   * step error rolls back; a concurrent edit stops without touching the routes and records
+   * phase `failed` with what it found; an abort or a lost lock stops as is (resumable).
+   */
+  async #guardedSteps(run: Run, before?: () => Promise<void>): Promise<OperationSummary> {
+    try {
+      await before?.();
+      return await this.#runSteps(run);
+    } catch (error) {
+      if (
+        error instanceof ReleaseRolledBackError ||
+        error instanceof RollbackUnverifiedError ||
+        error instanceof LockLostError ||
+        run.signal.aborted
+      ) {
+        throw error;
+      }
+      if (error instanceof ConcurrentEditError) {
+        await this.#commit(run, {
+          record: (r) => ({
+            ...r,
+            phase: 'failed',
+            reason: error.message,
+            routeState: error.message,
+          }),
+        }).catch(() => undefined);
+        this.#phase(run, run.vs.record.phase === 'failed' ? 'releasing' : undefined, 'failed');
+        throw error;
+      }
+      if (error instanceof SyncTimeoutError) {
+        return this.#rollback(run, 'sync-timeout', error.message.split('\n')[0] ?? error.message, {
+          stale: error.unsynced,
+          cause: error,
+        });
+      }
+      return this.#rollback(run, 'step-error', `step failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Runs the recorded steps from the recorded index, then finalizes. */
+  async #runSteps(run: Run): Promise<OperationSummary> {
+    const steps = run.vs.record.operation?.steps ?? [];
+    for (let index = run.vs.record.operation?.stepIndex ?? 0; index < steps.length; index++) {
+      const step = steps[index] as ReleaseStep;
+      run.log.emit({ type: 'step-started', index, total: steps.length, step });
+      if ('weight' in step) await this.#weightStep(run, index, step.weight);
+      else if ('mirror' in step) await this.#mirrorStep(run, index, step.mirror);
+      else if ('bakeMs' in step) await this.#bakeStep(run, index, step.bakeMs);
+      else {
+        await this.#commit(run, {
+          record: (r) => ({
+            ...r,
+            phase: 'paused',
+            operation: {
+              ...(r.operation as OperationRecord),
+              stepIndex: index + 1,
+              stage: 'pending',
+            },
+          }),
+        });
+        this.#phase(run, 'releasing', 'paused');
+        run.log.emit({ type: 'paused', nextStep: index + 1 });
+        return this.#finish(
+          run,
+          'paused',
+          `paused before step ${index + 2} of ${steps.length}; run switchyard promote ${this.#spec.service} to continue`,
+        );
+      }
+      await this.#commit(run, {
+        record: (r) => ({
+          ...r,
+          operation: {
+            ...(r.operation as OperationRecord),
+            stepIndex: index + 1,
+            stage: 'pending',
+            bakeStartedAt: undefined,
+          },
+        }),
+      });
+    }
+    return this.#finalize(run);
+  }
+
+  async #weightStep(run: Run, index: number, percent: number): Promise<void> {
+    const target = weightsFor(run.candidate, percent);
+    const current = run.vs.record.weights;
+    if (sameWeights(current, target)) return; // applied before an interruption, already re-gated
+    if (target[run.candidate] > current[run.candidate]) {
+      const ready = await readyPodCount(
+        this.#deps.kube,
+        this.#spec,
+        run.ctx.service,
+        run.candidate,
+        run.signal,
+      );
+      if (ready === 0) {
+        const deployment = this.#spec.target.slots[run.candidate].deployment;
+        const error = new NoReadyPodsError(
+          { kind: 'Deployment', namespace: this.#spec.namespace, name: deployment },
+          run.candidate,
+          `has no ready pods; refusing to send it ${percent}% of the traffic`,
+        );
+        return this.#rollback(run, 'step-error', error.message, { cause: error });
+      }
+      // Checks must not be failing before more users see the candidate.
+      if ((current[run.candidate] > 0 || run.vs.record.mirrorPercent > 0) && this.#hasChecks()) {
+        const results = await (this.#deps.metrics as MetricsProvider).evaluate(
+          this.#spec.checks.items,
+          this.#checkContext(run),
+          run.signal,
+        );
+        run.checks = [...results];
+        const verdict = verdictOf(results);
+        run.log.emit({
+          type: 'checks-evaluated',
+          results,
+          verdict,
+          consecutiveFailures: verdict === 'fail' ? 1 : 0,
+          consecutiveInconclusive: verdict === 'inconclusive' ? 1 : 0,
+        });
+        if (verdict === 'fail') {
+          return this.#rollback(run, 'checks-failed', `checks failed before step ${index + 1}`, {
+            evidence: results.filter((r) => r.outcome !== 'pass'),
+            firstFailureAt: this.#deps.clock.now(),
+          });
+        }
+      }
+    }
+    await this.#routeStep(
+      run,
+      `weights ${describeWeights(target)}`,
+      (vs) => setSlotWeights(vs, run.ctx.target, target),
+      (r) => ({
+        ...r,
+        weights: target,
+        operation: {
+          ...(r.operation as OperationRecord),
+          stepIndex: index,
+          stage: 'syncing',
+          targetWeights: target,
+        },
+      }),
+    );
+  }
+
+  async #mirrorStep(run: Run, index: number, percent: number): Promise<void> {
+    if (run.vs.record.mirrorPercent === percent) return;
+    await this.#routeStep(
+      run,
+      `mirror ${percent}% to ${run.candidate}`,
+      (vs) => setMirror(vs, run.ctx.target, { slot: run.candidate, percentage: percent }),
+      (r) => ({
+        ...r,
+        mirrorPercent: percent,
+        operation: { ...(r.operation as OperationRecord), stepIndex: index, stage: 'syncing' },
+      }),
+    );
+  }
+
+  async #bakeStep(run: Run, index: number, durationMs: number): Promise<void> {
+    const op = run.vs.record.operation as OperationRecord;
+    const resumedBake = op.stepIndex === index && op.stage === 'baking' && op.bakeStartedAt;
+    const startedAt = resumedBake ? Date.parse(op.bakeStartedAt as string) : this.#deps.clock.now();
+    if (!resumedBake) {
+      await this.#commit(run, {
+        record: (r) => ({
+          ...r,
+          operation: {
+            ...(r.operation as OperationRecord),
+            stepIndex: index,
+            stage: 'baking',
+            bakeStartedAt: iso(startedAt),
+          },
+        }),
+      });
+    }
+    const result = await bake({
+      clock: this.#deps.clock,
+      metrics: this.#deps.metrics,
+      checks: this.#spec.checks,
+      context: this.#checkContext(run),
+      durationMs,
+      alreadyBakedMs: Math.max(0, Math.min(durationMs, this.#deps.clock.now() - startedAt)),
+      log: run.log,
+      signal: run.signal,
+      afterEvaluation: async (results) => {
+        run.checks = [...results];
+        // Someone may have moved the weights while we were measuring: stop, don't overwrite.
+        await run.vs.refresh(run.signal);
+        await this.#commit(run, { record: (r) => ({ ...r, lastChecks: summariesOf(results) }) });
+      },
+    });
+    if (!result.ok) {
+      return this.#rollback(run, 'checks-failed', result.message, {
+        evidence: result.evidence,
+        firstFailureAt: result.firstFailureAt,
+      });
+    }
+  }
+
+  /** Last step: remove the header route and mirror, make the candidate the active slot. */
+  async #finalize(run: Run): Promise<OperationSummary> {
+    const candidate = run.candidate;
+    const previous = run.stable;
+    const now = this.#deps.clock.now();
+    await this.#routeStep(
+      run,
+      'finalize (remove pre-release route and mirror)',
+      (vs) => removeMirror(removePrereleaseRoute(vs, run.ctx.target), run.ctx.target),
+      (r) =>
+        withHistory(
+          {
+            ...r,
+            phase: 'released',
+            activeSlot: candidate,
+            candidateSlot: undefined,
+            headerRoute: false,
+            mirrorPercent: 0,
+            operation: undefined,
+            lastChecks: summariesOf(run.checks),
+          },
+          {
+            id: run.vs.record.operation?.id ?? run.id,
+            fromSlot: previous,
+            toSlot: candidate,
+            image: r.images[candidate],
+            outcome: 'released',
+            startedAt: r.operation?.startedAt ?? iso(run.log.startedAt),
+            endedAt: iso(now),
+          },
+        ),
+    );
+    this.#phase(run, 'releasing', 'released');
+    if (this.#spec.strategy.scaleDownOld) await this.#scaleDown(run, previous);
+    return this.#finish(
+      run,
+      'released',
+      `released ${run.vs.record.images[candidate] ?? 'the candidate'}: ${candidate} serves 100%; ${previous} ${
+        this.#spec.strategy.scaleDownOld ? 'was scaled down' : 'stays warm for an instant rollback'
+      }`,
+    );
+  }
+
+  async #scaleDown(run: Run, slot: Slot): Promise<void> {
+    const name = this.#spec.target.slots[slot].deployment;
+    const deployment = await this.#deps.kube.deployments.get(this.#spec.namespace, name, {
+      signal: run.signal,
+    });
+    if (!deployment) return;
+    await this.#deps.kube.deployments.replace(
+      { ...deployment, spec: { ...deployment.spec, replicas: 0 } },
+      { signal: run.signal },
+    );
+    run.log.emit({
+      type: 'warning',
+      message: `scaled ${name} to 0 replicas (scaleDownOld); an instant rollback is no longer possible`,
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // promote
+
+  /** Continues a paused release from its recorded step; `full` goes straight to 100%. */
+  async promote(options: PromoteOptions = {}): Promise<OperationSummary> {
+    const log = this.#newLog();
+    const preflight = await loadServiceContext(this.#deps.kube, this.#spec, options.signal);
+    this.#checkPromotable(this.#reconcile(preflight, 'promote'));
+    return this.#locked('promote', log, options.signal, async (run) => {
+      const record = run.vs.record;
+      this.#checkPromotable(record);
+      run.candidate = record.candidateSlot as Slot;
+      run.stable = record.activeSlot;
+      const op = record.operation as OperationRecord;
+      let steps = op.steps ?? [];
+      if (options.full) {
+        const bakeMs =
+          [...steps.slice(op.stepIndex)]
+            .reverse()
+            .find((s): s is { bakeMs: number } => 'bakeMs' in s)?.bakeMs ?? 0;
+        steps = [
+          ...steps.slice(0, op.stepIndex),
+          { weight: 100 },
+          ...(bakeMs > 0 ? [{ bakeMs }] : []),
+        ];
+      }
+      await this.#commit(run, {
+        record: (r) => ({ ...r, phase: 'releasing', operation: { ...op, steps } }),
+      });
+      this.#phase(run, 'paused', 'releasing');
+      return this.#guardedSteps(run);
+    });
+  }
+
+  #checkPromotable(record: ReleaseRecord): void {
+    if (record.phase !== 'paused' || !record.operation || !record.candidateSlot) {
+      throw new InvalidStateError(
+        'promote',
+        record.phase,
+        `nothing to promote: the release of ${this.#spec.service} is not paused (phase ${record.phase})`,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // rollback
+
+  /**
+   * Returns all traffic to the stable slot: during a release (or after a deploy), to the
+   * slot that was active; after a finished release, back to the previous slot while it still
+   * runs. Removes the mirror and the pre-release route; waits for proxy sync.
+   */
+  async rollback(options: OperationOptions = {}): Promise<OperationSummary> {
+    const log = this.#newLog();
+    const preflight = await loadServiceContext(this.#deps.kube, this.#spec, options.signal);
+    const record0 = preflight.record;
+    if (!record0 || record0.phase === 'idle') {
+      throw new InvalidStateError(
+        'rollback',
+        record0?.phase ?? 'idle',
+        `nothing to roll back: no release of ${this.#spec.service} is recorded`,
+      );
+    }
+    await this.#rollbackTarget(preflight, record0, options.signal);
+    return this.#locked('rollback', log, options.signal, async (run) => {
+      const record = run.vs.record;
+      const { stable, candidate } = await this.#rollbackTarget(run.ctx, record, run.signal);
+      run.stable = stable;
+      run.candidate = candidate;
+      const target = weightsFor(stable, 100);
+      if (
+        record.phase === 'rolled-back' &&
+        sameWeights(record.weights, target) &&
+        !record.headerRoute &&
+        record.mirrorPercent === 0
+      ) {
+        return this.#finish(
+          run,
+          'no-op',
+          `${this.#spec.service} is already rolled back: ${stable} serves 100%`,
+        );
+      }
+      try {
+        return await this.#rollback(run, 'manual', 'rollback requested', {});
+      } catch (error) {
+        // A verified manual rollback is the requested outcome, not a failure.
+        if (error instanceof ReleaseRolledBackError) return error.summary as OperationSummary;
+        throw error;
+      }
+    });
+  }
+
+  async #rollbackTarget(
+    ctx: ServiceContext,
+    record: ReleaseRecord,
+    signal?: AbortSignal,
+  ): Promise<{ stable: Slot; candidate: Slot }> {
+    if (record.phase === 'released') {
+      const previous = record.history[0]?.fromSlot ?? otherSlot(record.activeSlot);
+      const ready = await readyPodCount(this.#deps.kube, this.#spec, ctx.service, previous, signal);
+      if (ready === 0) {
+        throw new PreflightError([
+          {
+            object: {
+              kind: 'Deployment',
+              namespace: this.#spec.namespace,
+              name: this.#spec.target.slots[previous].deployment,
+            },
+            message: `the previous slot (${previous}) has no ready pods, so there is nothing warm to roll back to; deploy the previous image instead`,
+          },
+        ]);
+      }
+      return { stable: previous, candidate: record.activeSlot };
+    }
+    return {
+      stable: record.activeSlot,
+      candidate: record.candidateSlot ?? otherSlot(record.activeSlot),
+    };
+  }
+
+  /**
+   * Rolls back to `run.stable` and verifies it. Never returns normally: throws
+   * ReleaseRolledBackError when every proxy acked the stable routes, RollbackUnverifiedError
+   * (after recording phase `failed` with the exact route state) when not.
+   */
+  async #rollback(
+    run: Run,
+    reason: RollbackReason,
+    message: string,
+    details: {
+      evidence?: readonly CheckEvidence[];
+      stale?: readonly UnsyncedProxy[];
+      firstFailureAt?: number;
+      cause?: unknown;
+    },
+  ): Promise<never> {
+    const clock = this.#deps.clock;
+    const firstFailureAt = details.firstFailureAt ?? clock.now();
+    const target = weightsFor(run.stable, 100);
+    const previousPhase = run.vs.record.phase;
+    run.log.emit({ type: 'rollback-started', reason, message });
+    const removeHeader = this.#spec.rollback.removeHeaderRoute || previousPhase === 'released';
+    const rollback: RollbackSummary = {
+      reason,
+      message,
+      firstFailureAt: iso(firstFailureAt),
+      restoredAt: undefined,
+      timeToRestoreMs: undefined,
+      evidence: details.evidence ?? [],
+      staleProxies: details.stale ?? [],
+      verified: false,
+    };
+    const released = previousPhase === 'released';
+    let acceptedAt: number | undefined;
+    try {
+      const snapshot = await this.#deps.syncGate.snapshot(run.signal);
+      const result = await this.#commit(run, {
+        routes: (vs) => {
+          let next = setSlotWeights(vs, run.ctx.target, target);
+          next = removeMirror(next, run.ctx.target);
+          return removeHeader ? removePrereleaseRoute(next, run.ctx.target) : next;
+        },
+        record: (r) => ({
+          ...r,
+          phase: 'rolling-back',
+          weights: target,
+          mirrorPercent: 0,
+          headerRoute: removeHeader ? false : r.headerRoute,
+          reason: message,
+          ...(released ? { activeSlot: run.stable, candidateSlot: run.candidate } : {}),
+          operation: {
+            ...(r.operation ?? {
+              kind: 'rollback',
+              id: run.id,
+              startedAt: iso(run.log.startedAt),
+              stepIndex: 0,
+            }),
+            stage: 'syncing',
+            changeAt: iso(clock.now()),
+          },
+        }),
+      });
+      acceptedAt = clock.now();
+      if (previousPhase !== 'rolling-back') this.#phase(run, previousPhase, 'rolling-back');
+      if (result.routesChanged) {
+        this.#emitApplied(run, result.description, result.resourceVersion, target);
+        await this.#gate(run, snapshot, 'rollback to the stable routes');
+      }
+    } catch (error) {
+      if (error instanceof LockLostError || (run.signal.aborted && run.signal.reason === error))
+        throw error;
+      return this.#rollbackUnverified(run, rollback, error, acceptedAt, target);
+    }
+    const restoredAt = clock.now();
+    rollback.restoredAt = iso(restoredAt);
+    rollback.timeToRestoreMs = restoredAt - firstFailureAt;
+    rollback.verified = true;
+    await this.#commit(run, {
+      record: (r) =>
+        withHistory(
+          {
+            ...r,
+            phase: 'rolled-back',
+            operation: undefined,
+            lastChecks: summariesOf(run.checks),
+            routeState: undefined,
+          },
+          {
+            id: r.operation?.id ?? run.id,
+            fromSlot: run.stable,
+            toSlot: run.candidate,
+            image: r.images[run.candidate],
+            outcome: 'rolled-back',
+            reason: message,
+            startedAt: r.operation?.startedAt ?? iso(run.log.startedAt),
+            endedAt: iso(restoredAt),
+          },
+        ),
+    });
+    run.log.emit({
+      type: 'rollback-completed',
+      verified: true,
+      timeToRestoreMs: rollback.timeToRestoreMs,
+    });
+    this.#phase(run, 'rolling-back', 'rolled-back');
+    const summary = await this.#finish(
+      run,
+      'rolled-back',
+      `rolled back to ${run.stable} (${reason}): ${message}`,
+      rollback,
+    );
+    throw new ReleaseRolledBackError(
+      reason,
+      `rolled back ${this.#spec.service} to ${run.stable}: ${message}`,
+      summary,
+      {
+        cause: details.cause,
+      },
+    );
+  }
+
+  async #rollbackUnverified(
+    run: Run,
+    rollback: RollbackSummary,
+    error: unknown,
+    acceptedAt: number | undefined,
+    target: SlotWeights,
+  ): Promise<never> {
+    const stale = error instanceof SyncTimeoutError ? error.unsynced : [];
+    rollback.staleProxies = [...rollback.staleProxies, ...stale];
+    const ref = describeRef({
+      kind: 'VirtualService',
+      namespace: this.#spec.namespace,
+      name: this.#spec.target.virtualService,
+    });
+    let routeState: string;
+    if (acceptedAt !== undefined && error instanceof SyncTimeoutError) {
+      routeState =
+        `${ref} routes ${describeWeights(target)} (rollback accepted at ${iso(acceptedAt)}); ` +
+        `${error.synced}/${error.total} proxies confirmed it; not confirmed (may still use the previous routes): ` +
+        stale.map((p) => `${p.proxy} via ${p.istiod} (${p.state})`).join(', ');
+    } else {
+      let live = 'unknown (could not read it)';
+      try {
+        const vs = await this.#deps.kube.virtualServices.get(
+          this.#spec.namespace,
+          this.#spec.target.virtualService,
+          {},
+        );
+        if (vs) live = describeWeights(readSlotWeights(vs, run.ctx.target));
+      } catch {
+        // Keep "unknown": the API is what failed.
+      }
+      routeState = `the rollback write failed (${(error as Error).message}); ${ref} currently routes ${live}`;
+    }
+    await this.#commit(run, {
+      record: (r) => ({ ...r, phase: 'failed', routeState, reason: rollback.message }),
+    }).catch(() => undefined);
+    run.log.emit({ type: 'rollback-completed', verified: false, timeToRestoreMs: undefined });
+    const summary = await this.#finish(
+      run,
+      'rollback-unverified',
+      `rollback could not be verified: ${routeState}`,
+      rollback,
+    );
+    throw new RollbackUnverifiedError(
+      `the rollback of ${this.#spec.service} could not be verified; a human must look`,
+      routeState,
+      summary,
+      {
+        cause: error,
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // shared machinery
+
+  #newLog(): OperationLog {
+    return new OperationLog({
+      clock: this.#deps.clock,
+      onEvent: this.#deps.onEvent,
+      events: this.#deps.kube.events,
+    });
+  }
+
+  #hasChecks(): boolean {
+    return this.#spec.checks.items.length > 0 && this.#deps.metrics !== undefined;
+  }
+
+  #checkContext(run: Run): CheckContext {
+    const spec = this.#spec;
+    return {
+      service: spec.service,
+      namespace: spec.namespace,
+      workload: spec.target.slots[run.candidate].deployment,
+      stableWorkload: spec.target.slots[run.stable].deployment,
+      slot: run.candidate,
+      windowMs: spec.checks.windowMs,
+      minRequests: spec.checks.minRequests,
+    };
+  }
+
+  /**
+   * The record to work from: the stored one, or a fresh one when there is none. Throws when
+   * the live weights contradict it in a way switchyard cannot safely adopt.
+   */
+  #reconcile(ctx: ServiceContext, operation: string): ReleaseRecord {
+    const now = this.#deps.clock.now();
+    const live = ctx.liveWeights;
+    const single = live.blue === 100 || live.green === 100;
+    const ref = {
+      kind: 'VirtualService',
+      namespace: this.#spec.namespace,
+      name: this.#spec.target.virtualService,
+    };
+    if (!ctx.record) {
+      if (!single && operation !== 'rollback') {
+        throw new PreflightError([
+          {
+            object: ref,
+            message: `the managed routes split traffic ${describeWeights(live)} but no switchyard release is recorded; put all traffic on one slot before the first deploy`,
+          },
+        ]);
+      }
+      const images: Partial<Record<Slot, string>> = {};
+      for (const slot of ['blue', 'green'] as const) {
+        const container = ctx.deployments[slot]?.spec.template.spec?.containers?.[0];
+        if (container?.image) images[slot] = container.image;
+      }
+      return {
+        ...initialRecord({
+          service: this.#spec.service,
+          namespace: this.#spec.namespace,
+          activeSlot: slotWithTraffic(live),
+          holder: this.#deps.holderIdentity,
+          now: new Date(now),
+          images,
+        }),
+        weights: live,
+      };
+    }
+    const record = ctx.record;
+    if (sameWeights(record.weights, live)) return record;
+    if (IN_PROGRESS.includes(record.phase)) {
+      throw new ConcurrentEditError(
+        `${describeRef(ref)}: the managed weights are ${describeWeights(live)} but the release record says ${describeWeights(record.weights)}: someone changed them during the release; switchyard will not overwrite them. Run rollback to return to ${record.activeSlot}, or fix the routes by hand.`,
+        { statusCode: 409, reason: 'Conflict', verb: 'get', object: ref },
+      );
+    }
+    if (!single) {
+      throw new PreflightError([
+        {
+          object: ref,
+          message: `the managed routes split traffic ${describeWeights(live)} outside a release; put all traffic on one slot first`,
+        },
+      ]);
+    }
+    // Traffic was moved by hand between releases: adopt it as the new truth.
+    return { ...record, weights: live, activeSlot: slotWithTraffic(live) };
+  }
+
+  /** Takes the lock, re-reads everything, runs `body`, releases the lock. */
+  async #locked(
+    kind: OperationKind,
+    log: OperationLog,
+    signal: AbortSignal | undefined,
+    body: (run: Run) => Promise<OperationSummary>,
+  ): Promise<OperationSummary> {
+    const lock = await new LeaseLock({
+      api: this.#deps.kube.leases,
+      clock: this.#deps.clock,
+      namespace: this.#spec.namespace,
+      service: this.#spec.service,
+      holderIdentity: this.#spec.lock.holderIdentity ?? this.#deps.holderIdentity,
+      leaseDurationMs: this.#spec.lock.leaseDurationMs,
+    }).acquire();
+    try {
+      const runSignal = signal ? AbortSignal.any([signal, lock.signal]) : lock.signal;
+      const ctx = await loadServiceContext(this.#deps.kube, this.#spec, runSignal);
+      const record = this.#reconcile(ctx, kind);
+      log.attachTo({
+        apiVersion: ctx.virtualService.apiVersion,
+        kind: 'VirtualService',
+        metadata: {
+          name: ctx.virtualService.metadata.name,
+          namespace: ctx.virtualService.metadata.namespace,
+          uid: ctx.virtualService.metadata.uid,
+        },
+      });
+      const id =
+        kind === 'release' && record.operation?.kind === 'release'
+          ? record.operation.id
+          : this.#newId();
+      const run: Run = {
+        kind,
+        id,
+        log,
+        lock,
+        signal: runSignal,
+        ctx,
+        vs: new RecordedVirtualService({
+          api: this.#deps.kube.virtualServices,
+          target: ctx.target,
+          virtualService: ctx.virtualService,
+          record,
+        }),
+        resumed: false,
+        checks: [],
+        stable: record.activeSlot,
+        candidate: record.candidateSlot ?? otherSlot(record.activeSlot),
+      };
+      const resumed = kind === 'release' && IN_PROGRESS.includes(record.phase);
+      log.emit({
+        type: 'operation-started',
+        operation: kind,
+        id,
+        service: this.#spec.service,
+        namespace: this.#spec.namespace,
+        resumed,
+      });
+      return await body(run);
+    } catch (error) {
+      throw runSignalReason(error, lock);
+    } finally {
+      await lock.release();
+      await log.flush();
+    }
+  }
+
+  #newId(): string {
+    return this.#deps.newOperationId?.() ?? randomUUID().slice(0, 8);
+  }
+
+  /** Commits through the recorded VirtualService, stamping holder and time. */
+  #commit(
+    run: Run,
+    change: {
+      routes?: (vs: VirtualService) => VirtualService;
+      record: (r: ReleaseRecord) => ReleaseRecord;
+    },
+  ) {
+    return run.vs.commit(
+      {
+        routes: change.routes,
+        record: (r) => ({
+          ...change.record(r),
+          holder: this.#spec.lock.holderIdentity ?? this.#deps.holderIdentity,
+        }),
+        now: this.#deps.clock.now(),
+      },
+      { signal: run.signal },
+    );
+  }
+
+  /**
+   * One gated route change: snapshot, write routes + record together, wait for sync,
+   * verify the data plane. A sync timeout or data-plane mismatch rolls back.
+   */
+  async #routeStep(
+    run: Run,
+    what: string,
+    routes: (vs: VirtualService) => VirtualService,
+    record: (r: ReleaseRecord) => ReleaseRecord,
+  ): Promise<void> {
+    const snapshot = await this.#deps.syncGate.snapshot(run.signal);
+    const result = await this.#commit(run, {
+      routes,
+      record: (r) => {
+        const next = record(r);
+        return next.operation
+          ? { ...next, operation: { ...next.operation, changeAt: iso(this.#deps.clock.now()) } }
+          : next;
+      },
+    });
+    if (!result.routesChanged) return;
+    this.#emitApplied(run, result.description, result.resourceVersion, result.record.weights);
+    try {
+      await this.#gate(run, snapshot, what);
+      await this.#verifyDataplane(run);
+    } catch (error) {
+      if (run.kind === 'deploy' || run.vs.record.phase === 'rolled-back') throw error;
+      if (error instanceof SyncTimeoutError) {
+        return this.#rollback(
+          run,
+          'sync-timeout',
+          `proxies did not ack ${what} within ${(error.timeoutMs / 1000).toFixed(0)}s`,
+          {
+            stale: error.unsynced,
+            cause: error,
+          },
+        );
+      }
+      if (error instanceof DataplaneMismatchError) {
+        return this.#rollback(run, 'dataplane-mismatch', error.message, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Like #routeStep for changes outside the VirtualService (DestinationRule). */
+  async #syncedChange(run: Run, what: string, apply: () => Promise<void>): Promise<void> {
+    const snapshot = await this.#deps.syncGate.snapshot(run.signal);
+    await apply();
+    await this.#gate(run, snapshot, what);
+  }
+
+  #emitApplied(
+    run: Run,
+    description: string,
+    resourceVersion: string | undefined,
+    weights: SlotWeights,
+  ): void {
+    run.log.emit({
+      type: 'routes-applied',
+      object: run.vs.ref,
+      description,
+      resourceVersion,
+      weights,
+    });
+  }
+
+  async #gate(run: Run, snapshot: SyncSnapshot, reason: string): Promise<void> {
+    run.log.emit({ type: 'sync-started', reason });
+    const report = await this.#deps.syncGate.waitForSync(snapshot, {
+      timeoutMs: this.#spec.sync.timeoutMs,
+      signal: run.signal,
+      onProgress: (progress) =>
+        run.log.emit({
+          type: 'sync-progress',
+          synced: progress.synced,
+          total: progress.total,
+          elapsedMs: progress.elapsedMs,
+          slowest: progress.pending.slice(0, 5),
+        }),
+    });
+    if (report.total === 0) {
+      run.log.emit({
+        type: 'warning',
+        message:
+          'no proxies in the sync scope: nothing to wait for (check sync.scope and sidecar injection)',
+      });
+    }
+    run.log.emit({
+      type: 'sync-completed',
+      synced: report.synced,
+      total: report.total,
+      durationMs: report.completedAt - report.startedAt,
+    });
+  }
+
+  async #verifyDataplane(run: Run): Promise<void> {
+    const count = this.#spec.sync.verifyDataplane;
+    if (count <= 0 || !this.#deps.dataplane) return;
+    const vs = run.vs.virtualService;
+    const record = run.vs.record;
+    const spec = this.#spec;
+    const port =
+      run.ctx.service.spec?.ports?.length === 1
+        ? run.ctx.service.spec.ports[0]?.port
+        : run.ctx.service.spec?.ports?.[0]?.port;
+    const weights: Record<string, number> = {};
+    for (const slot of ['blue', 'green'] as const)
+      weights[spec.target.slots[slot].subset] = record.weights[slot];
+    const managed = vs.spec.http?.find((r) => r.name && spec.target.routes?.includes(r.name))?.name;
+    const proxies = await this.#deps.dataplane.verify(
+      {
+        host: resolveHost(spec.target.host, spec.namespace),
+        port: port ?? 80,
+        weights,
+        routeName: managed,
+        headerRoute: {
+          name: prereleaseRouteName(spec.service),
+          present: record.headerRoute,
+          subset: record.headerRoute ? spec.target.slots[run.candidate].subset : undefined,
+        },
+      },
+      { count, signal: run.signal },
+    );
+    run.log.emit({ type: 'dataplane-verified', proxies });
+  }
+
+  #phase(run: Run, previous: ReleasePhase | undefined, phase: ReleasePhase): void {
+    if (previous !== phase) run.log.emit({ type: 'phase-changed', phase, previous });
+  }
+
+  async #finish(
+    run: Run,
+    outcome: OperationOutcome,
+    message: string,
+    rollback?: RollbackSummary,
+  ): Promise<OperationSummary> {
+    run.log.emit({ type: 'operation-finished', outcome });
+    await run.log.flush();
+    return this.#summary({
+      kind: run.kind,
+      id: run.id,
+      log: run.log,
+      record: run.vs.record,
+      outcome,
+      resumed: run.resumed,
+      checks: run.checks,
+      rollback,
+      message,
+    });
+  }
+
+  #summary(fields: {
+    kind: OperationKind;
+    id: string;
+    log: OperationLog;
+    record: ReleaseRecord;
+    outcome: OperationOutcome;
+    resumed: boolean;
+    checks: readonly CheckResult[];
+    rollback: RollbackSummary | undefined;
+    message: string;
+  }): OperationSummary {
+    const now = this.#deps.clock.now();
+    return {
+      operation: fields.kind,
+      id: fields.id,
+      service: this.#spec.service,
+      namespace: this.#spec.namespace,
+      outcome: fields.outcome,
+      phase: fields.record.phase,
+      activeSlot: fields.record.activeSlot,
+      candidateSlot: fields.record.candidateSlot,
+      weights: fields.record.weights,
+      resumed: fields.resumed,
+      startedAt: iso(fields.log.startedAt),
+      finishedAt: iso(now),
+      durationMs: now - fields.log.startedAt,
+      timeline: fields.log.timeline(),
+      checks: fields.checks,
+      rollback: fields.rollback,
+      message: fields.message,
+    };
+  }
+}
+
+/** An abort caused by losing the lock surfaces as the LockLostError itself. */
+function runSignalReason(error: unknown, lock: LockHandle): unknown {
+  if (lock.signal.aborted && lock.signal.reason instanceof LockLostError) return lock.signal.reason;
+  return error;
+}
