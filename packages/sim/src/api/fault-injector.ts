@@ -1,0 +1,57 @@
+/**
+ * Injected API failures (scenario `api.faults`): per verb and resource, a share of requests
+ * fails with a 500, a 429 with Retry-After, or a dropped connection. Draws come from a
+ * seeded PRNG so a scenario replays the same failure sequence for the same requests.
+ */
+import type { ApiFault } from '../scenario/scenario-schema.js';
+
+/** Verbs faults can name (deletecollection counts as delete). */
+export type FaultVerb = ApiFault['verbs'][number];
+
+/** mulberry32: small, fast, good enough to spread faults; deterministic for a seed. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Decides which requests fail. */
+export class FaultInjector {
+  #faults: readonly ApiFault[];
+  readonly #random: () => number;
+
+  constructor(faults: readonly ApiFault[] = [], seed = 1) {
+    this.#faults = faults;
+    this.#random = mulberry32(seed);
+  }
+
+  /** Replaces the active faults. */
+  setFaults(faults: readonly ApiFault[]): void {
+    this.#faults = faults;
+  }
+
+  /** The active faults. */
+  faults(): readonly ApiFault[] {
+    return this.#faults;
+  }
+
+  /**
+   * The fault to inject for one request, or undefined. `resource` is the plural, with
+   * `/<subresource>` for subresource requests (`deployments/status`, `pods/portforward`):
+   * a fault naming `pods` does not hit `pods/portforward`. Each matching fault draws once.
+   */
+  pick(verb: FaultVerb, resource: string): ApiFault | undefined {
+    for (const fault of this.#faults) {
+      if (fault.verbs.length > 0 && !fault.verbs.includes(verb)) continue;
+      if (fault.resources.length > 0 && !fault.resources.includes(resource)) continue;
+      if (fault.rate <= 0) continue;
+      if (fault.rate >= 1 || this.#random() < fault.rate) return fault;
+    }
+    return undefined;
+  }
+}
