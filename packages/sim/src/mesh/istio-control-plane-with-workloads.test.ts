@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkloadControllers } from '../controllers/workload-controllers.js';
-import type { KubeObject } from '../store/object-store.js';
 import { bookinfoDocuments } from './__fixtures__/bookinfo-configs.js';
 import {
   getFromPod,
@@ -68,7 +67,7 @@ describe('IstioControlPlane with the workload controllers', () => {
         creationTimestamp: _c,
         ...metadata
       } = document.metadata;
-      store.create(type, 'bookinfo', { ...document, metadata } as Partial<KubeObject>);
+      store.create(type, 'bookinfo', { ...document, metadata });
     }
 
     const entries = await waitFor(
