@@ -1,0 +1,186 @@
+/**
+ * Proves from Envoy's own config that proxies route as switchyard applied: syncz says a
+ * proxy acked a push, config_dump shows what it is running. Envoy's admin listens on
+ * 127.0.0.1:15000 inside the pod, so each proxy is reached by a port-forward, opened for the
+ * check and closed after it (docs/reference/istio.md §2).
+ *
+ * Which proxies: gateways (`router`) first, since they carry user traffic from outside, then
+ * sidecars of pods that are clients of the service (any sidecar outside the service's own
+ * pods), each group in random order so repeated checks cover different proxies. A proxy
+ * whose routes do not mention the service (not a client of it) does not count and the next
+ * candidate is tried, up to three times `count` candidates.
+ */
+import { DataplaneMismatchError, PortForwardError } from '../errors.js';
+import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PortForwarder } from '../kube/port-forward.js';
+import type {
+  DataplaneExpectation,
+  DataplaneProxyCheck,
+  DataplaneVerifier,
+} from '../release/ports.js';
+import { throwIfAborted } from './abort-error.js';
+import { inspectRoutes, parseRouteConfigDump, type RouteInspection } from './envoy-route-dump.js';
+import type { ProxyRouteStatus } from './syncz-status.js';
+
+/** Envoy's admin port. */
+export const ENVOY_ADMIN_PORT = 15000;
+
+/** Candidates tried per proxy asked for, at most. */
+const CANDIDATES_PER_CHECK = 3;
+/** Proxies inspected at the same time. */
+const CONCURRENCY = 4;
+
+/** Options of {@link EnvoyDataplaneVerifier}. */
+export interface EnvoyDataplaneVerifierOptions {
+  /** The proxies in the sync scope, as syncz lists them now (`IstiodSyncGate.proxiesInScope`). */
+  proxies: (signal?: AbortSignal) => Promise<readonly ProxyRouteStatus[]>;
+  /** Opens port-forwards to Envoy's admin port. */
+  portForwarder: PortForwarder;
+  /** Reads the Service, to leave its own pods out; undefined: no proxy is left out. */
+  services?: ServiceReader | undefined;
+  /** Lists the Service's pods; undefined: no proxy is left out. */
+  pods?: PodLister | undefined;
+  /** Uniform random numbers in [0, 1) for the order of candidates; default `Math.random`. */
+  random?: (() => number) | undefined;
+  /** Time allowed for one config_dump, in milliseconds (default 10 000). */
+  requestTimeoutMs?: number | undefined;
+}
+
+/** {@link DataplaneVerifier} over Envoy's `config_dump`. */
+export class EnvoyDataplaneVerifier implements DataplaneVerifier {
+  readonly #proxies: EnvoyDataplaneVerifierOptions['proxies'];
+  readonly #portForwarder: PortForwarder;
+  readonly #services: ServiceReader | undefined;
+  readonly #pods: PodLister | undefined;
+  readonly #random: () => number;
+  readonly #timeoutMs: number;
+
+  constructor(options: EnvoyDataplaneVerifierOptions) {
+    this.#proxies = options.proxies;
+    this.#portForwarder = options.portForwarder;
+    this.#services = options.services;
+    this.#pods = options.pods;
+    this.#random = options.random ?? Math.random;
+    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
+  }
+
+  async verify(
+    expectation: DataplaneExpectation,
+    options: { count: number; signal?: AbortSignal | undefined },
+  ): Promise<DataplaneProxyCheck[]> {
+    const { count, signal } = options;
+    if (count <= 0) return [];
+    const all = await this.#proxies(signal);
+    const own = await this.#ownProxies(expectation.host, signal);
+    const routers = this.#shuffle(all.filter((p) => p.proxyType === 'router'));
+    const sidecars = this.#shuffle(
+      all.filter((p) => p.proxyType === 'sidecar' && !own.has(p.proxy)),
+    );
+    const candidates = [...routers, ...sidecars].slice(0, count * CANDIDATES_PER_CHECK);
+    const checks: DataplaneProxyCheck[] = [];
+    const failures: PortForwardError[] = [];
+    let next = 0;
+    while (checks.length < count && next < candidates.length) {
+      const batch = candidates.slice(next, next + Math.min(CONCURRENCY, count - checks.length));
+      next += batch.length;
+      const results = await Promise.all(
+        batch.map(async (proxy) => {
+          try {
+            return { proxy, inspection: await this.#inspect(proxy, expectation, signal) };
+          } catch (error) {
+            throwIfAborted(signal, 'data-plane verification');
+            // The pod may be gone since syncz listed it: try another candidate.
+            if (error instanceof PortForwardError) failures.push(error);
+            else throw error;
+            return { proxy, inspection: undefined };
+          }
+        }),
+      );
+      for (const { proxy, inspection } of results) {
+        if (!inspection?.relevant) continue;
+        if (inspection.mismatch) {
+          throw new DataplaneMismatchError(
+            proxy.proxy,
+            inspection.mismatch.expected,
+            inspection.mismatch.actual,
+            `Envoy's routes differ from the applied routes: ${inspection.mismatch.message}`,
+          );
+        }
+        if (checks.length < count)
+          checks.push({
+            proxy: proxy.proxy,
+            proxyType: proxy.proxyType,
+            version: inspection.version,
+          });
+      }
+    }
+    // Nothing verified because nothing could be reached: that is a failure, not a pass.
+    const lastFailure = failures.at(-1);
+    if (checks.length === 0 && lastFailure) throw lastFailure;
+    return checks;
+  }
+
+  async #inspect(
+    proxy: ProxyRouteStatus,
+    expectation: DataplaneExpectation,
+    signal: AbortSignal | undefined,
+  ): Promise<RouteInspection> {
+    const target = { namespace: proxy.namespace, pod: proxy.pod, port: ENVOY_ADMIN_PORT };
+    const forward = await this.#portForwarder.open(target, { verify: false });
+    try {
+      const path = '/config_dump?resource=dynamic_route_configs';
+      const response = await forward.fetch(path, { timeoutMs: this.#timeoutMs, signal });
+      const text = response.body.toString('utf8');
+      if (response.status !== 200) {
+        throw new PortForwardError(
+          { kind: 'Pod', namespace: proxy.namespace, name: proxy.pod },
+          ENVOY_ADMIN_PORT,
+          `GET ${path} answered ${response.status}: ${text.slice(0, 200)}`,
+        );
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new PortForwardError(
+          { kind: 'Pod', namespace: proxy.namespace, name: proxy.pod },
+          ENVOY_ADMIN_PORT,
+          `GET ${path} answered invalid JSON`,
+        );
+      }
+      return inspectRoutes(parseRouteConfigDump(body), expectation, proxy.proxyType);
+    } finally {
+      await forward.close();
+    }
+  }
+
+  /** Proxy ids of the service's own pods (its sidecars serve it, they are not its clients). */
+  async #ownProxies(host: string, signal: AbortSignal | undefined): Promise<Set<string>> {
+    const own = new Set<string>();
+    const [name, namespace] = host.split('.');
+    if (!this.#services || !this.#pods || !name || !namespace) return own;
+    try {
+      const service = await this.#services.get(namespace, name, { signal });
+      const selector = service?.spec?.selector;
+      if (!selector || Object.keys(selector).length === 0) return own;
+      const labelSelector = Object.entries(selector)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
+      for (const pod of await this.#pods.list(namespace, { labelSelector, signal }))
+        own.add(`${pod.metadata.name}.${namespace}`);
+    } catch {
+      throwIfAborted(signal, 'data-plane verification');
+      // Without the Service's pods every sidecar is a candidate; their outbound routes to
+      // the service are checked just the same.
+    }
+    return own;
+  }
+
+  #shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(this.#random() * (i + 1));
+      [items[i], items[j]] = [items[j] as T, items[i] as T];
+    }
+    return items;
+  }
+}
