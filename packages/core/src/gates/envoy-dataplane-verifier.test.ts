@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AbortedError, DataplaneMismatchError, PortForwardError } from '../errors.js';
 import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
-import type { Pod, Service } from '../kube/kube-types.js';
 import type {
   ForwardedPort,
   ForwardedResponse,
