@@ -117,6 +117,20 @@ describe('DeploymentController', () => {
         `ReplicaSet "web-${hash}" has successfully progressed.`,
       ],
     ]);
+    const events = c.store.list(typeOf(c.store, 'events'), 'shop').items as unknown as {
+      involvedObject: { kind: string; name: string; uid: string };
+      reason: string;
+      message: string;
+      source: { component: string };
+      count: number;
+    }[];
+    expect(
+      events.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.reason, e.message]),
+    ).toEqual([
+      ['Deployment', 'web', 'ScalingReplicaSet', `Scaled up replica set web-${hash} to 3`],
+    ]);
+    expect(events[0]?.source.component).toBe('deployment-controller');
+    expect(events[0]?.involvedObject.uid).toBe(created.metadata.uid);
     expect(c.errors).toEqual([]);
   });
 
@@ -387,5 +401,118 @@ describe('DeploymentController', () => {
       reason: 'ContainersNotReady',
       message: 'containers with unready status: [app]',
     });
+  });
+
+  it('scales but does not roll out while paused, and rolls out once resumed', async () => {
+    const c = setup();
+    c.store.create(
+      typeOf(c.store, 'deployments'),
+      'shop',
+      deploymentManifest('web', 'shop', { replicas: 2 }),
+    );
+    await waitFor(() => rolloutComplete(getDeployment(c.store, 'shop', 'web')), 'rolled out');
+    updateDeployment(c.store, 'shop', 'web', (d) => {
+      d.spec!.paused = true;
+      d.spec!.replicas = 3;
+      (d.spec!.template!.spec!.containers![0] as { image: string }).image = 'example.com/app:v2';
+    });
+    const paused = await waitFor(() => {
+      const d = getDeployment(c.store, 'shop', 'web');
+      return d?.status?.observedGeneration === 2 && d.status.availableReplicas === 3 && d;
+    }, 'scaled while paused');
+    expect(paused.status?.conditions?.find((x) => x.type === 'Progressing')).toMatchObject({
+      status: 'Unknown',
+      reason: 'DeploymentPaused',
+      message: 'Deployment is paused',
+    });
+    expect(listReplicaSets(c.store, 'shop')).toHaveLength(1);
+    expect(activePods(c).map((p) => p.spec?.containers?.[0]?.image)).toEqual(
+      Array(3).fill('example.com/app:v1'),
+    );
+
+    updateDeployment(c.store, 'shop', 'web', (d) => {
+      d.spec!.paused = false;
+    });
+    const resumed = await waitFor(() => {
+      const d = getDeployment(c.store, 'shop', 'web');
+      return d?.status?.observedGeneration === 3 && rolloutComplete(d) && d;
+    }, 'rolled out after resume');
+    expect(listReplicaSets(c.store, 'shop')).toHaveLength(2);
+    expect(resumed.status?.conditions?.find((x) => x.type === 'Progressing')?.reason).toBe(
+      'NewReplicaSetAvailable',
+    );
+    await waitFor(
+      () =>
+        activePods(c).length === 3 &&
+        activePods(c).every((p) => p.spec?.containers?.[0]?.image === 'example.com/app:v2'),
+      'v2 pods only',
+    );
+  });
+
+  it('counts pods as available only after minReadySeconds', async () => {
+    const c = setup();
+    const observed: { ready: number; available: number }[] = [];
+    c.store.subscribe((event) => {
+      const rs = event.object as ReplicaSet;
+      if (event.resource.plural === 'replicasets' && rs.status) {
+        observed.push({
+          ready: rs.status.readyReplicas ?? 0,
+          available: rs.status.availableReplicas ?? 0,
+        });
+      }
+    });
+    const manifest = deploymentManifest('web', 'shop', { replicas: 2 });
+    (manifest.spec as { minReadySeconds?: number }).minReadySeconds = 1;
+    c.store.create(typeOf(c.store, 'deployments'), 'shop', manifest);
+    const done = await waitFor(() => {
+      const d = getDeployment(c.store, 'shop', 'web');
+      return rolloutComplete(d) && d;
+    }, 'available after minReadySeconds');
+    expect(observed.some((o) => o.ready === 2 && o.available < 2)).toBe(true);
+    expect(done.status).toMatchObject({ readyReplicas: 2, availableReplicas: 2 });
+    const [rs] = listReplicaSets(c.store, 'shop') as [ReplicaSet];
+    expect(rs.spec?.minReadySeconds).toBe(1);
+  });
+
+  it('adopts an orphan ReplicaSet its selector matches and scales it down', async () => {
+    const c = setup();
+    const orphan = c.store.create(typeOf(c.store, 'replicasets'), 'shop', {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'web-handmade', labels: { app: 'web' } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'app', image: 'example.com/app:old' }] },
+        },
+      },
+    });
+    await waitFor(() => activePods(c).length === 1, 'handmade pod');
+    const d = c.store.create(
+      typeOf(c.store, 'deployments'),
+      'shop',
+      deploymentManifest('web', 'shop', { replicas: 2 }),
+    );
+    await waitFor(() => rolloutComplete(getDeployment(c.store, 'shop', 'web')), 'rolled out');
+    const adopted = listReplicaSets(c.store, 'shop').find(
+      (rs) => rs.metadata.uid === orphan.metadata.uid,
+    );
+    expect(adopted?.metadata.ownerReferences).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'web',
+        uid: d.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
+    expect(adopted?.spec?.replicas).toBe(0);
+    await waitFor(
+      () => activePods(c).every((p) => p.spec?.containers?.[0]?.image === 'example.com/app:v1'),
+      'old pod gone',
+    );
   });
 });

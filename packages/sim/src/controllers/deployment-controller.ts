@@ -19,6 +19,7 @@ import {
   MAX_INT32,
   type EffectiveDeploymentSpec,
 } from './deployment-defaults.js';
+import type { EventRecorder } from './event-recorder.js';
 import {
   calculateDeploymentStatus,
   deploymentComplete,
@@ -70,6 +71,8 @@ export interface DeploymentControllerOptions {
   resources: WorkloadResources;
   /** Shared informer cache. */
   cache: InformerCache;
+  /** Where `ScalingReplicaSet` events go. */
+  events: EventRecorder;
   /** Reports sync failures; undefined to ignore them. */
   onError?: (key: string, error: unknown) => void;
 }
@@ -290,11 +293,15 @@ export class DeploymentController {
     return status;
   }
 
-  /** `scaleReplicaSet`: sets replicas and the desired/max annotations; returns whether it scaled. */
+  /**
+   * `scaleReplicaSet`: sets replicas and the desired/max annotations; returns whether it
+   * scaled. `operation` is the direction named in the event (derived when undefined).
+   */
   #scaleReplicaSet(
     ctx: SyncContext,
     rs: ReplicaSet,
     newScale: number,
+    operation?: string,
   ): { scaled: boolean; rs: ReplicaSet } {
     const annotations = { ...(rs.metadata.annotations ?? {}) };
     const annotationsChanged = setReplicasAnnotations(
@@ -314,6 +321,15 @@ export class DeploymentController {
       },
       { expectedResourceVersion: rs.metadata.resourceVersion },
     ) as ReplicaSet;
+    if (sizeChanged) {
+      const oldScale = specReplicas(rs);
+      const direction = operation ?? (oldScale < newScale ? 'up' : 'down');
+      this.#options.events.normal(
+        ctx.d,
+        'ScalingReplicaSet',
+        `Scaled ${direction} replica set ${rs.metadata.name} to ${newScale} from ${oldScale}`,
+      );
+    }
     return { scaled: sizeChanged, rs: updated };
   }
 
@@ -469,6 +485,13 @@ export class DeploymentController {
         }
         throw error;
       }
+    }
+    if (!alreadyExists && specReplicas(created) > 0) {
+      this.#options.events.normal(
+        ctx.d,
+        'ScalingReplicaSet',
+        `Scaled up replica set ${name} to ${specReplicas(created)}`,
+      );
     }
     this.#setDeploymentRevision(ctx, String(newRevision));
     if (!alreadyExists && hasProgressDeadline(ctx.spec)) {
@@ -695,6 +718,7 @@ export class DeploymentController {
       // Among equals, older first when scaling down.
       active.sort((a, b) => specReplicas(b) - specReplicas(a) || byCreation(a, b));
     }
+    const operation = toAdd > 0 ? 'up' : toAdd < 0 ? 'down' : '';
     let added = 0;
     const sizes = active.map((rs) => {
       if (toAdd === 0) return specReplicas(rs);
@@ -705,7 +729,7 @@ export class DeploymentController {
     active.forEach((rs, i) => {
       let size = sizes[i] as number;
       if (i === 0 && toAdd !== 0) size = Math.max(0, size + toAdd - added);
-      this.#scaleReplicaSet(ctx, rs, size);
+      this.#scaleReplicaSet(ctx, rs, size, operation);
     });
   }
 

@@ -22,6 +22,8 @@ export interface WorkloadResources {
   deployments: ResourceType;
   /** apps/v1 replicasets. */
   replicaSets: ResourceType;
+  /** v1 events. */
+  events: ResourceType;
 }
 
 /** Looks the workload types up in the registry; throws naming a missing one. */
@@ -39,6 +41,7 @@ export function resolveWorkloadResources(registry: ResourceRegistry): WorkloadRe
     endpoints: find('', 'endpoints'),
     deployments: find('apps', 'deployments'),
     replicaSets: find('apps', 'replicasets'),
+    events: find('', 'events'),
   };
 }
 

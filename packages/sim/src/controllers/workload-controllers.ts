@@ -10,6 +10,7 @@ import type { ObjectStore, StoreEvent } from '../store/object-store.js';
 import { resourceKey, type ResourceRegistry } from '../store/resource-types.js';
 import { DeploymentController } from './deployment-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
+import { EventRecorder } from './event-recorder.js';
 import { GarbageCollector } from './garbage-collector.js';
 import {
   InformerCache,
@@ -104,6 +105,7 @@ export class WorkloadControllers {
       store: options.store,
       resources: this.#resources,
       cache: this.#cache,
+      events: new EventRecorder(options.store, this.#resources.events, 'deployment-controller'),
       onError: report('deployment'),
     });
     this.#endpoints = new EndpointsController({
