@@ -540,6 +540,63 @@ describe('manual rollback', () => {
   });
 });
 
+describe('plan', () => {
+  it('shows the ordered changes of a deploy, validated, and changes nothing', async () => {
+    const w = world();
+    const report = await w.engine().plan({ operation: 'deploy', image: 'reviews:v2' });
+    expect(report.changes.map((c) => `${c.object.kind}/${c.object.name}`)).toEqual([
+      'Deployment/reviews-green',
+      'DestinationRule/reviews',
+      'VirtualService/reviews',
+    ]);
+    expect(report.changes.every((c) => c.validated)).toBe(true);
+    expect(report.changes[0]?.diff).toContain('+        - name: reviews');
+    expect(report.changes[2]?.diff).toContain('+    - name: switchyard-reviews-prerelease');
+    expect(w.cluster.writes).toEqual([]);
+  });
+
+  it('shows the first step and the final routes of a release', async () => {
+    const w = world();
+    await deployed(w);
+    const writes = w.cluster.writes.length;
+    const report = await w.engine().plan({ operation: 'release' });
+    expect(report.steps?.[0]).toEqual({ weight: 20 });
+    expect(report.changes).toHaveLength(2);
+    expect(report.changes[1]?.description).toMatch(/^after the last step/);
+    expect(w.cluster.writes.length).toBe(writes);
+  });
+});
+
+describe('status', () => {
+  it('reports phase, slots, weights, step, lock and checks without writing', async () => {
+    const w = world();
+    const fresh = await w.engine().status();
+    expect(fresh.phase).toBe('unmanaged');
+    expect(fresh.slots.green.exists).toBe(false);
+    await deployed(w);
+    const overrides: ReleaseSpecOverrides = {
+      strategy: { steps: [{ weight: 10 }, { bake: '30s' }, { pause: true }, { weight: 100 }] },
+    };
+    await w.engine(overrides).release();
+    const writes = w.cluster.writes.length;
+    const report = await w.engine(overrides).status();
+    expect(w.cluster.writes.length).toBe(writes);
+    expect(report).toMatchObject({
+      phase: 'paused',
+      activeSlot: 'blue',
+      candidateSlot: 'green',
+      weights: { blue: 90, green: 10 },
+      weightsDiverged: false,
+      headerRoute: true,
+      step: { index: 3, total: 4, stage: 'pending', step: { weight: 100 } },
+      sync: { synced: 6, total: 6 },
+    });
+    expect(report.slots.green).toMatchObject({ image: 'reviews:v2', replicas: 3, ready: 3 });
+    expect(report.lastChecks[0]?.outcome).toBe('pass');
+    expect(report.lock).toBeUndefined();
+  });
+});
+
 describe('data-plane verification', () => {
   it('verifies after every gated change when enabled', async () => {
     const w = world();

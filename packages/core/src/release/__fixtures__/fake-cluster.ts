@@ -143,7 +143,8 @@ export class FakeCluster implements EngineKube {
   readonly deployments = {
     get: (namespace: string, name: string) => this.#get<Deployment>('Deployment', namespace, name),
     list: () => Promise.resolve([]),
-    create: (deployment: Deployment) => {
+    create: (deployment: Deployment, options?: { dryRun?: 'All' }) => {
+      if (options?.dryRun === 'All') return Promise.resolve(structuredClone(deployment));
       if (
         this.objects.has(
           this.key('Deployment', deployment.metadata.namespace, deployment.metadata.name),
@@ -160,7 +161,8 @@ export class FakeCluster implements EngineKube {
         ) as unknown as Deployment,
       );
     },
-    replace: (deployment: Deployment) => {
+    replace: (deployment: Deployment, options?: { dryRun?: 'All' }) => {
+      if (options?.dryRun === 'All') return Promise.resolve(structuredClone(deployment));
       const current = this.objects.get(
         this.key('Deployment', deployment.metadata.namespace, deployment.metadata.name),
       );
