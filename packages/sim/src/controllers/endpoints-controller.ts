@@ -202,7 +202,7 @@ export class EndpointsController {
       handle: (key) => this.#syncService(key),
       // Batch updates of big Services (like --endpoint-updates-batch-period, but only as
       // long as a rebuild costs): a 10,000-pod Service is not rebuilt per pod event.
-      spacing: (lastRunMs) => (lastRunMs > 2 ? lastRunMs * 4 : 0),
+      spacing: (lastRunMs) => (lastRunMs > 10 ? lastRunMs * 4 : 0),
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

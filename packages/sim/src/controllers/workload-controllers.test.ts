@@ -229,5 +229,5 @@ describe('WorkloadControllers', () => {
     expect(pods).toHaveLength(10_000);
     expect(new Set(pods.map((p) => p.status?.podIP)).size).toBe(10_000);
     expect(c.errors).toEqual([]);
-  }, 90_000);
+  }, 300_000);
 });
