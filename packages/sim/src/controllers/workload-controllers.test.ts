@@ -217,7 +217,7 @@ describe('WorkloadControllers', () => {
         return rolloutComplete(d) && d;
       },
       '10,000 replicas available',
-      60_000,
+      240_000,
     );
     expect(done?.status).toMatchObject({
       replicas: 10_000,
