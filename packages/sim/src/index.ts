@@ -104,3 +104,25 @@ export type {
   FieldValidation,
   SchemaResult,
 } from './store/admission.js';
+export { IstioControlPlane } from './mesh/istio-control-plane.js';
+export type { IstioControlPlaneOptions } from './mesh/istio-control-plane.js';
+export {
+  buildGatewayRouteConfigurations,
+  buildSidecarRouteConfigurations,
+} from './mesh/route-config.js';
+export type {
+  GatewayRouteInput,
+  IstioHeaderMatcher,
+  IstioMirrorPolicy,
+  IstioRoute,
+  IstioRouteAction,
+  IstioRouteConfiguration,
+  IstioRouteMatch,
+  IstioVirtualHost,
+  SidecarRouteInput,
+} from './mesh/route-config.js';
+export type { SimClusterConfig, SimClusterEndpoint } from './mesh/cluster-config.js';
+export { arrivedOnLoopback } from './mesh/request-origin.js';
+export type { LoopbackCheck } from './mesh/request-origin.js';
+export { ISTIO_NAMESPACE, istiodPodLabels } from './mesh/istio-install.js';
+export { istioConfigNeedsPush } from './mesh/istio-needs-push.js';

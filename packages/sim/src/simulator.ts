@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer } from './api/api-server.js';
+import { isViaApiServerProxy } from './api/pod-proxy.js';
 import { kubeconfigYaml, writeKubeconfig } from './api/kubeconfig.js';
 import { ControlServer, type SimulatorControls } from './control/control-server.js';
 import { WorkloadControllers } from './controllers/workload-controllers.js';
@@ -310,6 +311,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       podNetwork,
       istio: scenario.istio,
       proxies: scenario.proxies,
+      // One definition of "came through the API server's pod proxy" for the whole simulator.
+      isLoopbackRequest: (request) => !isViaApiServerProxy(request),
       ...(options.random ? { random: options.random } : {}),
     });
     mesh.start();

@@ -1,3 +1,4 @@
+import type { KubeObjectInput } from '../store/object-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProxyOverride, Scenario } from '../scenario/scenario-schema.js';
 import {
@@ -392,6 +393,64 @@ describe('IstioControlPlane', () => {
     expect(primaryWeights(await routeDump(cluster, stuckPod))).toEqual([50, 50]);
     expect(controlPlane.proxyOfPod(NS, stuckPod)?.applied?.version).toBe(
       versionOf(after.get(stuckId)?.route_sent),
+    );
+  });
+
+  it('does not push for a metadata-only VirtualService change, as istiod needsPush decides', async () => {
+    start();
+    const istiods = ['istiod-a', 'istiod-b'];
+    const before = await waitAllSynced(cluster, istiods);
+    const pod = PRODUCTPAGE[1] as string;
+    const id = `${pod}.${NS}`;
+    const counter = (nonce: string | undefined): number => Number(versionOf(nonce).split('/')[1]);
+    const withAnnotations = (
+      vs: Record<string, unknown>,
+      annotations: Record<string, string>,
+    ): KubeObjectInput => ({
+      ...vs,
+      metadata: { ...(vs.metadata as object), annotations },
+    });
+    // switchyard's record annotation alone: no push.
+    applyIstioObject(
+      cluster,
+      'virtualservices',
+      NS,
+      withAnnotations(virtualService(90, 10), { 'switchyard.dev/release': '1' }),
+    );
+    // Well past the debounce (10 ms), so a push for it would be a push of its own.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    applyIstioObject(
+      cluster,
+      'virtualservices',
+      NS,
+      withAnnotations(virtualService(80, 20), { 'switchyard.dev/release': '2' }),
+    );
+    await waitFor(
+      async () =>
+        primaryWeights(await routeDump(cluster, pod)).join() === '80,20' ? true : undefined,
+      15_000,
+      'the weight change applied',
+    );
+    const afterSpec = await waitAllSynced(cluster, istiods);
+    expect(counter(afterSpec.get(id)?.route_sent) - counter(before.get(id)?.route_sent)).toBe(1);
+
+    // A label or annotation key containing istio.io makes istiod push even without a spec change.
+    applyIstioObject(
+      cluster,
+      'virtualservices',
+      NS,
+      withAnnotations(virtualService(80, 20), { 'sidecar.istio.io/x': 'y' }),
+    );
+    const afterIstio = await waitFor(
+      async () => {
+        const merged = await mergedSyncz(cluster, istiods);
+        return merged.get(id)?.route_sent !== afterSpec.get(id)?.route_sent ? merged : undefined;
+      },
+      15_000,
+      'a push for the istio.io annotation',
+    );
+    expect(counter(afterIstio.get(id)?.route_sent)).toBeGreaterThan(
+      counter(afterSpec.get(id)?.route_sent),
     );
   });
 

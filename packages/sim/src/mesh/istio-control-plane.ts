@@ -45,6 +45,7 @@ import {
   type ProxyScope,
 } from './push-context.js';
 import { PushDebouncer, type ConfigKind, type PushRequest } from './push-debouncer.js';
+import { istioConfigNeedsPush } from './istio-needs-push.js';
 import { arrivedOnLoopback, type LoopbackCheck } from './request-origin.js';
 import { SimulatedProxy, type PendingPush, type ProxyIdentity } from './simulated-proxy.js';
 import { renderSyncz, syncStatusJson, type SynczItem } from './syncz.js';
@@ -339,6 +340,14 @@ export class IstioControlPlane implements MeshView {
   }
 
   #configChanged(kind: ConfigKind, event: StoreEvent): void {
+    if (
+      kind !== 'Service' &&
+      event.type === 'MODIFIED' &&
+      event.oldObject &&
+      !istioConfigNeedsPush(event.oldObject, event.object)
+    ) {
+      return;
+    }
     this.#latestGeneration = undefined;
     // Services also feed endpoints (ports, selector).
     if (kind === 'Service') this.#bumpEndpoints();
