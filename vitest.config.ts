@@ -7,6 +7,9 @@ const src = (pkg: string): string =>
 // Tests run against the TypeScript sources of the workspace packages, so a change is
 // tested without a rebuild. CLI tests spawn the built binary instead (see test/README.md).
 const alias = {
+  '@switchyard/core/errors': fileURLToPath(
+    new URL('./packages/core/src/errors.ts', import.meta.url),
+  ),
   '@switchyard/core': src('core'),
   '@switchyard/sim': src('sim'),
   '@switchyard/cli': src('cli'),
