@@ -515,4 +515,31 @@ describe('DeploymentController', () => {
       'old pod gone',
     );
   });
+
+  it('keeps no more old ReplicaSets than revisionHistoryLimit', async () => {
+    const c = setup();
+    const manifest = deploymentManifest('web', 'shop', { replicas: 1 });
+    (manifest.spec as { revisionHistoryLimit?: number }).revisionHistoryLimit = 1;
+    c.store.create(typeOf(c.store, 'deployments'), 'shop', manifest);
+    await waitFor(() => rolloutComplete(getDeployment(c.store, 'shop', 'web')), 'v1');
+    for (const [generation, image] of [
+      [2, 'example.com/app:v2'],
+      [3, 'example.com/app:v3'],
+    ] as const) {
+      updateDeployment(c.store, 'shop', 'web', (d) => {
+        (d.spec!.template!.spec!.containers![0] as { image: string }).image = image;
+      });
+      await waitFor(() => {
+        const d = getDeployment(c.store, 'shop', 'web');
+        return d?.status?.observedGeneration === generation && rolloutComplete(d);
+      }, image);
+    }
+    const remaining = await waitFor(() => {
+      const all = listReplicaSets(c.store, 'shop');
+      return all.length === 2 && all;
+    }, 'revision 1 pruned');
+    expect(
+      remaining.map((rs) => rs.metadata.annotations?.['deployment.kubernetes.io/revision']).sort(),
+    ).toEqual(['2', '3']);
+  });
 });
