@@ -371,6 +371,36 @@ describe('kubectl apply --validate=false', () => {
   });
 });
 
+describe('kubectl against a server without aggregated discovery', () => {
+  it('falls back to the legacy discovery documents', async () => {
+    const legacy = await startTestCluster({ aggregatedDiscovery: false });
+    try {
+      const path = join(dir, 'legacy-kubeconfig');
+      await writeKubeconfig(path, {
+        server: legacy.url,
+        caPem: legacy.caPem,
+        token: legacy.token,
+        namespace: 'default',
+      });
+      const resources = await kubectl(
+        ['api-resources', '--api-group=networking.istio.io', '-o', 'name'],
+        { kubeconfigPath: path },
+      );
+      expect(resources.code).toBe(0);
+      expect(resources.stdout.split('\n').filter(Boolean).sort()).toEqual([
+        'destinationrules.networking.istio.io',
+        'gateways.networking.istio.io',
+        'virtualservices.networking.istio.io',
+      ]);
+      const none = await kubectl(['get', 'vs'], { kubeconfigPath: path });
+      expect(none.code).toBe(0);
+      expect(none.stderr).toBe('No resources found in default namespace.\n');
+    } finally {
+      await legacy.stop();
+    }
+  });
+});
+
 describe('kubectl scale and delete', () => {
   it('scales through the scale subresource', async () => {
     expect(await ok(['scale', 'deployment', 'reviews-blue', '--replicas=3'])).toBe(

@@ -36,6 +36,7 @@ import {
   versionDocument,
 } from './discovery.js';
 import { FaultInjector, type FaultVerb } from './fault-injector.js';
+import type { MutatingAdmission } from './mutating-admission.js';
 import { PodProxy } from './pod-proxy.js';
 import { PortForwardServer } from './port-forward.js';
 import { parseRequestTarget, type RequestTarget, type ResourceTarget } from './request-target.js';
@@ -54,6 +55,13 @@ export interface ApiServerOptions {
   podNetwork: PodNetwork;
   /** CRD schema validation, webhooks and OpenAPI v3; undefined serves without them. */
   admission?: Admission;
+  /** Mutating admission plugins (pod admission, sidecar injection); undefined runs none. */
+  mutatingAdmission?: MutatingAdmission;
+  /**
+   * Serve aggregated discovery (`apidiscovery.k8s.io/v2`) to clients that ask for it; true
+   * when undefined. False answers with the legacy documents only, as pre-1.26 servers do.
+   */
+  aggregatedDiscovery?: boolean;
   /** Bearer token clients must present; a random one when undefined (read it from `token`). */
   token?: string;
   /** Injected failures. */
@@ -120,6 +128,7 @@ export class ApiServer {
   readonly token: string;
   readonly #registry: ResourceRegistry;
   readonly #admission: Admission | undefined;
+  readonly #aggregatedDiscovery: boolean;
   readonly #faults: FaultInjector;
   readonly #resources: ResourceHandler;
   readonly #watches: WatchServer;
@@ -132,6 +141,7 @@ export class ApiServer {
   constructor(options: ApiServerOptions) {
     this.#registry = options.registry;
     this.#admission = options.admission;
+    this.#aggregatedDiscovery = options.aggregatedDiscovery ?? true;
     this.token = options.token ?? randomBytes(32).toString('base64url');
     this.#faults = new FaultInjector(options.faults ?? [], options.faultSeed ?? 1);
     this.#latencyMs = options.latencyMs ?? 0;
@@ -139,6 +149,7 @@ export class ApiServer {
       store: options.store,
       registry: options.registry,
       ...(options.admission ? { admission: options.admission } : {}),
+      ...(options.mutatingAdmission ? { mutatingAdmission: options.mutatingAdmission } : {}),
     });
     this.#watches = new WatchServer(options.store, {
       bookmarkIntervalMs: options.watchBookmarkIntervalMs ?? 60_000,
@@ -314,7 +325,7 @@ export class ApiServer {
         return;
       case 'api-versions':
       case 'api-group-list': {
-        const aggregated = negotiateDiscovery(accept);
+        const aggregated = this.#aggregatedDiscovery ? negotiateDiscovery(accept) : undefined;
         if (aggregated) {
           writeResponse(response, {
             code: 200,

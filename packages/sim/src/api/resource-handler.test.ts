@@ -744,6 +744,35 @@ describe('deletion', () => {
     ).toBe(404);
   });
 
+  it('lets a repeated delete shorten the grace period, never lengthen it', async () => {
+    await apiRequest(cluster, 'POST', '/api/v1/namespaces/default/pods', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'slow' },
+        spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }] },
+      },
+    });
+    const first = await apiRequest(
+      cluster,
+      'DELETE',
+      '/api/v1/namespaces/default/pods/slow?gracePeriodSeconds=60',
+    );
+    expect(first.body.metadata.deletionGracePeriodSeconds).toBe(60);
+    const longer = await apiRequest(
+      cluster,
+      'DELETE',
+      '/api/v1/namespaces/default/pods/slow?gracePeriodSeconds=120',
+    );
+    expect(longer.body.metadata.deletionGracePeriodSeconds).toBe(60);
+    const shorter = await apiRequest(
+      cluster,
+      'DELETE',
+      '/api/v1/namespaces/default/pods/slow?gracePeriodSeconds=5',
+    );
+    expect(shorter.body.metadata.deletionGracePeriodSeconds).toBe(5);
+  });
+
   it('honours preconditions', async () => {
     const created = await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
     const wrong = await apiRequest(cluster, 'DELETE', `${VS_PATH}/${name}`, {

@@ -34,6 +34,7 @@ import {
   present,
 } from './object-presentation.js';
 import { acceptedPatchTypes, applyPatchDocument, checkPatchType } from './patch-document.js';
+import type { MutatingAdmission } from './mutating-admission.js';
 import { decodeObjectBody, readBody } from './request-body.js';
 import type { ResourceTarget } from './request-target.js';
 import type { ApiResponse } from './response-writer.js';
@@ -56,6 +57,8 @@ export interface ResourceHandlerOptions {
   registry: ResourceRegistry;
   /** Schema validation and webhooks; undefined skips them (built-in validation still runs). */
   admission?: Admission;
+  /** Mutating admission plugins; undefined runs none. */
+  mutatingAdmission?: MutatingAdmission;
 }
 
 /** A response plus whether to serialize it as YAML. */
@@ -109,11 +112,34 @@ export class ResourceHandler {
   readonly #store: ObjectStore;
   readonly #registry: ResourceRegistry;
   readonly #admission: Admission | undefined;
+  readonly #mutating: MutatingAdmission | undefined;
 
   constructor(options: ResourceHandlerOptions) {
     this.#store = options.store;
     this.#registry = options.registry;
     this.#admission = options.admission;
+    this.#mutating = options.mutatingAdmission;
+  }
+
+  /** Runs mutating admission, then defaulting again over what the plugins changed. */
+  #mutate(
+    target: ResourceTarget,
+    operation: 'CREATE' | 'UPDATE',
+    object: Json,
+    dryRun: boolean,
+    oldObject?: Json,
+  ): Json {
+    if (!this.#mutating) return object;
+    const mutated = this.#mutating.mutate({
+      type: target.type,
+      operation,
+      namespace: target.namespace,
+      object,
+      ...(oldObject ? { oldObject } : {}),
+      dryRun,
+    });
+    applyBuiltinDefaults(target.type, mutated);
+    return mutated;
   }
 
   /** Handles a request for the main resource or its `status` / `scale` subresource. */
@@ -363,11 +389,12 @@ export class ResourceHandler {
     applyBuiltinDefaults(type, object);
     prepareForCreate(type, object);
     if (key(type) === '/services') allocateClusterIp(object, this.#store.peekAll(type));
+    const mutated = this.#mutate(target, 'CREATE', object, write.dryRun);
     const admitted = admitWrite(this.#admission, {
       type,
       version: target.version,
       operation: 'CREATE',
-      object,
+      object: mutated,
       fieldValidation: write.fieldValidation,
     });
     const toStore = {
@@ -549,6 +576,8 @@ export class ResourceHandler {
       delete metadata.deletionTimestamp;
       delete metadata.deletionGracePeriodSeconds;
     }
+    if (subresource === undefined)
+      effective = this.#mutate(target, 'UPDATE', effective, write.dryRun, currentPresented);
     const admitted = admitWrite(this.#admission, {
       type,
       version: target.version,
@@ -737,26 +766,45 @@ export class ResourceHandler {
     const graceSeconds = this.#podGracePeriod(type, current, options);
     const graceful = graceSeconds !== undefined && graceSeconds > 0;
     if (current.metadata.deletionTimestamp !== undefined) {
-      // Already being deleted: only a forced pod delete (grace 0) without finalizers goes further.
+      const previous = current.metadata.deletionGracePeriodSeconds;
+      // A repeated delete of a terminating pod may only shorten its grace period.
+      if (graceful && !hasFinalizers && typeof previous === 'number' && graceSeconds < previous) {
+        return {
+          object: this.#markDeleted(target, current, graceSeconds, options.dryRun),
+          stillExists: true,
+        };
+      }
+      // Otherwise only a forced pod delete (grace 0) without finalizers goes further.
       if (hasFinalizers || graceSeconds === undefined || graceful) {
         return { object: structuredClone(current), stillExists: true };
       }
     } else if (hasFinalizers || graceful) {
-      const grace = graceful ? graceSeconds : 0;
-      const marked = structuredClone(current) as KubeObject;
-      marked.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z');
-      marked.metadata.deletionGracePeriodSeconds = grace;
-      const updated = this.#store.update(type, target.namespace, marked, {
-        dryRun: options.dryRun,
-        expectedResourceVersion: current.metadata.resourceVersion,
-      });
-      return { object: updated, stillExists: true };
+      return {
+        object: this.#markDeleted(target, current, graceful ? graceSeconds : 0, options.dryRun),
+        stillExists: true,
+      };
     }
     const deleted = this.#store.delete(type, target.namespace, name, { dryRun: options.dryRun });
     if (!options.dryRun && key(type) === '/namespaces') this.#deleteNamespaceContents(name);
     return { object: deleted, stillExists: false };
+  }
+
+  /** Sets deletionTimestamp (now + grace) and deletionGracePeriodSeconds: the object is being deleted. */
+  #markDeleted(
+    target: ResourceTarget,
+    current: Readonly<KubeObject>,
+    grace: number,
+    dryRun: boolean,
+  ): KubeObject {
+    const marked = structuredClone(current) as KubeObject;
+    marked.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    marked.metadata.deletionGracePeriodSeconds = grace;
+    return this.#store.update(target.type, target.namespace, marked, {
+      dryRun,
+      expectedResourceVersion: current.metadata.resourceVersion,
+    });
   }
 
   /**
