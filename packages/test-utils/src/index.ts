@@ -1,1 +1,11 @@
 export { FakeClock } from './fake-clock.js';
+export { waitFor } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';
+export {
+  BAD_IMAGE,
+  BOOKINFO_MANIFESTS,
+  fastScenario,
+  GOOD_IMAGE,
+  startTestbed,
+} from './testbed.js';
+export type { Testbed } from './testbed.js';
