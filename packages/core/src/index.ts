@@ -223,3 +223,112 @@ export type {
 export { SPEC_DEFAULTS } from './spec/spec-defaults.js';
 export { validateReleaseSpec, validateReleaseSpecOrThrow } from './spec/validate-release-spec.js';
 export type { SpecResult } from './spec/validate-release-spec.js';
+export { loadKubeconfig, SERVICE_ACCOUNT_DIR } from './kube/kubeconfig.js';
+export type {
+  KubeconfigSource,
+  LoadedKubeconfig,
+  LoadKubeconfigOptions,
+} from './kube/kubeconfig.js';
+export { KubeClient } from './kube/kube-client.js';
+export type { KubeClientOptions } from './kube/kube-client.js';
+export type {
+  DeploymentApi,
+  EventRecorder,
+  LeaseStore,
+  PodLister,
+  RouteObjectApi,
+  ServiceReader,
+} from './kube/kube-ports.js';
+export { DEFAULT_RETRY } from './kube/retry.js';
+export type { RetryEvent, RetryOptions } from './kube/retry.js';
+export type { KubeRequest, KubeTransport } from './kube/kube-transport.js';
+export type { IstioNetworkingVersion } from './kube/istio-api-version.js';
+export { buildEvent, EVENT_COMPONENT } from './kube/kube-events.js';
+export type { EventRecord } from './kube/kube-events.js';
+export { rolloutStatus } from './kube/deployment-rollout.js';
+export type { RolloutStatus } from './kube/deployment-rollout.js';
+export {
+  fetchViaPortForward,
+  getJsonViaPortForward,
+  KubePortForwarder,
+  openPortForward,
+} from './kube/port-forward.js';
+export type {
+  ForwardedPort,
+  ForwardedRequestOptions,
+  ForwardedResponse,
+  OneShotOptions,
+  OpenPortForwardOptions,
+  PortForwarder,
+  PortForwardTarget,
+} from './kube/port-forward.js';
+export { redactSecrets } from './kube/redact-secrets.js';
+export { isJsonPatchRetrySafe, jsonPatchApplied } from './kube/write-recovery.js';
+export type {
+  CallOptions,
+  Condition,
+  Container,
+  ContainerPort,
+  Deployment,
+  DeploymentSpec,
+  DeploymentStatus,
+  KubeEvent,
+  KubeObject,
+  LabelSelector,
+  Lease,
+  LeaseSpec,
+  ListOptions,
+  ObjectReference,
+  PatchType,
+  Pod,
+  PodSpec,
+  PodStatus,
+  PodTemplateSpec,
+  Service,
+  ServicePort,
+  ServiceSpec,
+  WriteOptions,
+} from './kube/kube-types.js';
+export { ReleaseEngine } from './release/release-engine.js';
+export type {
+  DeployOptions,
+  EngineDependencies,
+  OperationOptions,
+  PlannedObjectChange,
+  PlanReport,
+  PromoteOptions,
+  SlotStatus,
+  StatusReport,
+} from './release/release-engine.js';
+export type { EngineKube, ServiceContext } from './release/service-context.js';
+export {
+  describeCheck,
+  describeEvent,
+  describeStep,
+  describeWeights,
+} from './release/describe-event.js';
+export type {
+  BakeStartedEvent,
+  ChecksEvaluatedEvent,
+  DataplaneVerifiedEvent,
+  DeploymentChangedEvent,
+  OperationFinishedEvent,
+  OperationKind,
+  OperationOutcome,
+  OperationStartedEvent,
+  OperationSummary,
+  PausedEvent,
+  PhaseChangedEvent,
+  ReleaseEvent,
+  RollbackCompletedEvent,
+  RollbackStartedEvent,
+  RollbackSummary,
+  RolloutProgressEvent,
+  RoutesAppliedEvent,
+  StepStartedEvent,
+  SyncCompletedEvent,
+  SyncProgressEvent,
+  SyncStartedEvent,
+  TimelineEntry,
+  WarningEvent,
+} from './release/release-events.js';
