@@ -126,3 +126,20 @@ export { arrivedOnLoopback } from './mesh/request-origin.js';
 export type { LoopbackCheck } from './mesh/request-origin.js';
 export { ISTIO_NAMESPACE, istiodPodLabels } from './mesh/istio-install.js';
 export { istioConfigNeedsPush } from './mesh/istio-needs-push.js';
+export {
+  SIM_NODE_IP,
+  SIM_NODE_NAME,
+  WorkloadControllers,
+} from './controllers/workload-controllers.js';
+export type { WorkloadControllersOptions } from './controllers/workload-controllers.js';
+export { defaultDeployment } from './controllers/deployment-defaults.js';
+export { admitPodCreate } from './controllers/pod-admission.js';
+export type { PodAdmissionContext } from './controllers/pod-admission.js';
+export { deletePodGracefully } from './controllers/pod-termination.js';
+export type { PodDeletionOptions, PodDeletionResult } from './controllers/pod-termination.js';
+export {
+  DEFAULT_ISTIO_VERSION,
+  injectSidecar,
+  sidecarInjectionRequired,
+} from './controllers/sidecar-injector.js';
+export type { PodInput, SidecarInjectionOptions } from './controllers/sidecar-injector.js';

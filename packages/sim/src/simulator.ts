@@ -301,6 +301,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       terminationDelayMs: scenario.pods.terminationDelayMs,
       behaviourOf,
       istioVersion: scenario.istio.version,
+      ...(scenario.istio.revision ? { istioRevision: scenario.istio.revision } : {}),
     });
     controllers.start();
     cleanups.push(() => controllers.stop());
@@ -426,6 +427,8 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       },
       setBehaviour: (image, behaviour) => {
         behaviours.set(image, behaviour);
+        // Running pods re-run their readiness probe against the new behaviour.
+        controllers.reprobeReadiness();
       },
       setProxyOverrides: (next) => {
         overrides = [...next];

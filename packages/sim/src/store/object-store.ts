@@ -134,6 +134,7 @@ export interface DeleteOptions {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HISTORY_LIMIT = 20_000;
+const HISTORY_TRIM_CHUNK = 2_000;
 
 function nowTimestamp(): string {
   // Kubernetes timestamps have second precision.
@@ -343,7 +344,13 @@ export class ObjectStore {
     }
     let next: KubeObject;
     if (options.subresource === 'status') {
-      next = { ...structuredClone(current), status: structuredClone(input.status) };
+      // Stored objects are never mutated in place, so sharing everything but status and
+      // metadata with the previous version is safe and saves a deep copy per status write.
+      next = {
+        ...current,
+        metadata: { ...current.metadata },
+        status: structuredClone(input.status),
+      };
       if (input.status === undefined) delete next.status;
     } else {
       const copy = structuredClone(input);
@@ -509,7 +516,8 @@ export class ObjectStore {
 
   #emit(event: StoreEvent): void {
     this.#history.push(event);
-    if (this.#history.length > HISTORY_LIMIT)
+    // Trim in chunks: splicing the front on every event is O(n) per write.
+    if (this.#history.length > HISTORY_LIMIT + HISTORY_TRIM_CHUNK)
       this.#history.splice(0, this.#history.length - HISTORY_LIMIT);
     for (const listener of this.#listeners) {
       try {
