@@ -109,10 +109,22 @@ describe('IstioControlPlane with the workload controllers', () => {
       // No Gateway selects the gateway pod yet: no listeners name routes, RDS is NOT SENT.
       else expect(entry.route_sent).toBeUndefined();
     }
-    const reviews = [...controlPlane.proxies()].find((p) => p.workload === 'reviews-v2');
-    expect(
-      reviews?.applied?.clusters.get('outbound|9080||reviews.bookinfo.svc.cluster.local')
-        ?.endpoints,
-    ).toHaveLength(3);
+    // Endpoints arrive as EDS pushes of their own as pods turn ready: wait for the last one.
+    const endpoints = await waitFor(
+      () => {
+        const reviews = [...controlPlane.proxies()].find((p) => p.workload === 'reviews-v2');
+        const list = reviews?.applied?.clusters.get(
+          'outbound|9080||reviews.bookinfo.svc.cluster.local',
+        )?.endpoints;
+        return Promise.resolve(list?.length === 3 ? list : undefined);
+      },
+      15_000,
+      'reviews-v2 to have applied all three reviews endpoints',
+    );
+    expect(endpoints.map((e) => e.pod.replace(/-[a-z0-9]+-[a-z0-9]+$/, '')).sort()).toEqual([
+      'reviews-v1',
+      'reviews-v2',
+      'reviews-v3',
+    ]);
   });
 });
