@@ -8,6 +8,7 @@ import type { Admission, AdmissionOperation, FieldValidation } from '../store/ad
 import type { ResourceType } from '../store/resource-types.js';
 import { ApiStatusError, badRequest, fieldErrorsFromProblems, invalid } from './api-status.js';
 import { validateBuiltin } from './builtin-validation.js';
+import { warningHeaderValues } from './response-writer.js';
 
 type Json = Record<string, unknown>;
 
@@ -37,6 +38,24 @@ export interface AdmissionResult {
   warnings: string[];
 }
 
+/**
+ * An Admission whose webhooks also return warnings (Istio's webhook warns without denying,
+ * and the server relays those as Warning headers). Detected structurally, since the
+ * shared Admission contract's `validateWebhooks` has no room for warnings.
+ */
+interface WebhookWarnings {
+  reviewWebhooks(
+    type: ResourceType,
+    operation: AdmissionOperation,
+    object: Json,
+    oldObject: Json | undefined,
+  ): { denial: { webhook: string; message: string } | undefined; warnings: string[] };
+}
+
+function hasWebhookWarnings(admission: Admission): admission is Admission & WebhookWarnings {
+  return typeof (admission as Partial<WebhookWarnings>).reviewWebhooks === 'function';
+}
+
 function objectName(object: Json): string {
   const metadata = object.metadata as { name?: unknown; generateName?: unknown } | undefined;
   return typeof metadata?.name === 'string'
@@ -46,14 +65,33 @@ function objectName(object: Json): string {
       : '';
 }
 
-/** Runs validation and admission; throws the ApiStatusError the real server would answer with. */
+/**
+ * Runs validation and admission; throws the ApiStatusError the real server would answer
+ * with, carrying the warnings gathered before the failure as Warning headers, as the real
+ * server sends them on errors too.
+ */
 export function admitWrite(
   admission: Admission | undefined,
   request: AdmissionRequest,
 ): AdmissionResult {
+  const warnings: string[] = [];
+  try {
+    return admitWithWarnings(admission, request, warnings);
+  } catch (error) {
+    if (error instanceof ApiStatusError && warnings.length > 0) {
+      throw error.withHeaders({ Warning: warningHeaderValues([...new Set(warnings)]).join(', ') });
+    }
+    throw error;
+  }
+}
+
+function admitWithWarnings(
+  admission: Admission | undefined,
+  request: AdmissionRequest,
+  warnings: string[],
+): AdmissionResult {
   const { type } = request;
   let object = request.object;
-  const warnings: string[] = [];
 
   if (request.operation !== 'DELETE') {
     const builtinErrors = validateBuiltin(type, object, request.oldObject);
@@ -93,7 +131,14 @@ export function admitWrite(
   }
 
   if (admission && request.subresource === undefined) {
-    const denial = admission.validateWebhooks(type, request.operation, object, request.oldObject);
+    let denial: { webhook: string; message: string } | undefined;
+    if (hasWebhookWarnings(admission)) {
+      const review = admission.reviewWebhooks(type, request.operation, object, request.oldObject);
+      denial = review.denial;
+      warnings.push(...review.warnings);
+    } else {
+      denial = admission.validateWebhooks(type, request.operation, object, request.oldObject);
+    }
     if (denial) {
       // A webhook's Status carries no reason; the server only prefixes the message.
       throw new ApiStatusError({

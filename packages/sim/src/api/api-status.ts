@@ -83,6 +83,12 @@ export class ApiStatusError extends Error {
   get code(): number {
     return this.status.code;
   }
+
+  /** The same error with more response headers (warnings gathered before the failure). */
+  withHeaders(extra: Record<string, string>): ApiStatusError {
+    const { kind: _k, apiVersion: _a, metadata: _m, status: _s, ...rest } = this.status;
+    return new ApiStatusError(rest, { ...this.headers, ...extra });
+  }
 }
 
 /** Where an object lives, for error details. */
