@@ -1,0 +1,239 @@
+/**
+ * The proxy sync gate and the data-plane verifier against the simulator, through the real
+ * client stack: @kubernetes/client-node (KubeClient, KubePortForwarder) over HTTPS and
+ * port-forward WebSockets into the simulated istiod pods and Envoy admin ports.
+ *
+ * What must hold: the gate sees the proxies of both istiod replicas; it returns only once
+ * every proxy has applied (and acked) the change, and soon after the last one did; a stuck
+ * proxy is named in the timeout error; a proxy joining mid-wait is counted; config_dump
+ * proves the routes of synced proxies and catches a stuck proxy's old routes.
+ */
+import { startTestbed, type Testbed } from '@switchyard/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DataplaneMismatchError, SyncTimeoutError } from '../../packages/core/src/errors.js';
+import { EnvoyDataplaneVerifier } from '../../packages/core/src/gates/envoy-dataplane-verifier.js';
+import { inspectRoutes } from '../../packages/core/src/gates/envoy-route-dump.js';
+import { IstiodPortForwardSource } from '../../packages/core/src/gates/istiod-port-forward-source.js';
+import { IstiodSyncGate } from '../../packages/core/src/gates/istiod-sync-gate.js';
+import type { JsonPatchOperation } from '../../packages/core/src/istio/types.js';
+import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
+import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
+import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';
+import type { DataplaneExpectation, SyncProgress } from '../../packages/core/src/release/ports.js';
+import type { ProxyView } from '../../packages/sim/src/mesh/mesh-types.js';
+
+const FQDN = 'reviews.bookinfo.svc.cluster.local';
+const POLL_INTERVAL_MS = 500;
+
+let bed: Testbed;
+let kube: KubeClient;
+let source: IstiodPortForwardSource;
+let gate: IstiodSyncGate;
+let verifier: EnvoyDataplaneVerifier;
+
+beforeAll(async () => {
+  bed = await startTestbed();
+  const { kubeConfig } = loadKubeconfig({ path: bed.sim.kubeconfigPath });
+  kube = new KubeClient({ kubeConfig });
+  const portForwarder = new KubePortForwarder(kubeConfig);
+  source = new IstiodPortForwardSource({
+    pods: kube.pods,
+    portForwarder,
+    namespace: 'istio-system',
+  });
+  gate = new IstiodSyncGate({
+    source,
+    pods: kube.pods,
+    sync: {
+      scope: { namespaces: undefined, selector: undefined },
+      pollIntervalMs: POLL_INTERVAL_MS,
+      requiredRatio: 1,
+    },
+  });
+  verifier = new EnvoyDataplaneVerifier({
+    proxies: (signal) => gate.proxiesInScope(signal),
+    portForwarder,
+    services: kube.services,
+    pods: kube.pods,
+  });
+});
+
+afterAll(async () => {
+  await gate?.close();
+  await bed?.stop();
+});
+
+afterEach(async () => {
+  bed.sim.controls.setProxyOverrides([]);
+  await bed.sim.waitForSettled({ timeoutMs: 30_000 });
+});
+
+let blue = 100;
+
+/** Changes the weights of the managed route (a real JSON Patch through the API server). */
+async function setWeights(blueWeight: number): Promise<void> {
+  blue = blueWeight;
+  const ops: JsonPatchOperation[] = [
+    { op: 'replace', path: '/spec/http/0/route/0/weight', value: blueWeight },
+    { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 - blueWeight },
+  ];
+  await kube.virtualServices.patch('bookinfo', 'reviews', ops);
+}
+
+function expectation(header = false): DataplaneExpectation {
+  return {
+    host: FQDN,
+    port: 9080,
+    weights: { blue, green: 100 - blue },
+    routeName: 'primary',
+    headerRoute: { name: 'switchyard-reviews-prerelease', present: header },
+  };
+}
+
+/** Whether the routes a simulated proxy runs on carry the expected split. */
+function appliedRoutesMatch(proxy: ProxyView): boolean {
+  const configs = (proxy.applied?.routes ?? []).map((routeConfig) => ({
+    version: proxy.applied?.version ?? '',
+    routeConfig,
+  }));
+  const inspection = inspectRoutes(configs, expectation(), proxy.proxyType);
+  return inspection.relevant && inspection.mismatch === undefined;
+}
+
+function proxies(): ProxyView[] {
+  return [...bed.sim.mesh.proxies()];
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+}
+
+describe('IstiodSyncGate against the simulator', () => {
+  it('sees every proxy, on both istiod replicas', async () => {
+    const status = await gate.currentStatus();
+    const mesh = proxies();
+    expect(status.istiodReplicas).toBe(2);
+    expect(status.total).toBe(mesh.length);
+    expect(status.synced).toBe(mesh.length);
+    const seen = await gate.proxiesInScope();
+    expect(new Map(seen.map((p) => [p.proxy, p.istiod]))).toEqual(
+      new Map(mesh.map((p) => [p.id, p.istiod])),
+    );
+    expect(new Set(seen.map((p) => p.istiod)).size).toBe(2);
+    expect(seen.filter((p) => p.proxyType === 'router').map((p) => p.pod)).toEqual([
+      expect.stringMatching(/^istio-ingressgateway-/) as string,
+    ]);
+    // One forward per istiod replica, kept open across polls.
+    expect(source.openForwards).toBe(2);
+  });
+
+  it('returns after each of 20 weight changes only once every proxy applied it, soon after the last ack', async () => {
+    const delays: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const snapshot = await gate.snapshot();
+      await setWeights(i % 2 === 0 ? 90 - i : 100);
+      const report = await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
+      const mesh = proxies();
+      // Correctness: not one proxy is still on the old routes when the gate returns.
+      expect(mesh.filter((p) => !appliedRoutesMatch(p)).map((p) => p.id)).toEqual([]);
+      expect(report).toMatchObject({ synced: mesh.length, total: mesh.length, istiodReplicas: 2 });
+      const lastAck = Math.max(...mesh.map((p) => p.appliedAt?.getTime() ?? 0));
+      delays.push(report.completedAt - lastAck);
+    }
+    // The gate never returns before the last ack...
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(0);
+    // ...and how soon after it is a figure, not an assertion (target: poll interval + 100 ms).
+    const sorted = [...delays].sort((a, b) => a - b);
+    console.log(
+      `sync gate: last ack -> return over ${delays.length} changes (poll ${POLL_INTERVAL_MS} ms ±10%): ` +
+        `min ${sorted[0]} ms, median ${percentile(sorted, 0.5)} ms, p90 ${percentile(sorted, 0.9)} ms, ` +
+        `max ${sorted.at(-1)} ms (target <= ${POLL_INTERVAL_MS + 100} ms); ` +
+        `within target: ${delays.filter((d) => d <= POLL_INTERVAL_MS + 100).length}/${delays.length}`,
+    );
+  });
+
+  it('names a stuck proxy, its istiod replica and its wait in the timeout error', async () => {
+    bed.sim.controls.setProxyOverrides([{ match: { workload: 'productpage' }, stuck: true }]);
+    const stuck = proxies().find((p) => p.workload === 'productpage') as ProxyView;
+    const snapshot = await gate.snapshot();
+    await setWeights(70);
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncTimeoutError);
+    const timeout = error as SyncTimeoutError;
+    expect(timeout.unsynced).toHaveLength(1);
+    expect(timeout.unsynced[0]).toMatchObject({
+      proxy: stuck.id,
+      istiod: stuck.istiod,
+      state: 'STALE',
+    });
+    expect(timeout.unsynced[0]!.waitingMs).toBeGreaterThanOrEqual(3_000);
+    expect(timeout.synced).toBe(timeout.total - 1);
+    expect(timeout.message).toContain(`${stuck.id} (istiod ${stuck.istiod}): STALE for`);
+
+    // The data plane agrees: the stuck proxy still routes 90/10 or whatever it had.
+    const mismatch = await verifier
+      .verify(expectation(), { count: proxies().length })
+      .catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(DataplaneMismatchError);
+    expect((mismatch as DataplaneMismatchError).proxy).toBe(stuck.id);
+    expect((mismatch as DataplaneMismatchError).message).toContain('expected blue=70, green=30');
+  });
+
+  it('counts a proxy that joins during the wait (a client scaled up)', async () => {
+    // Slow proxies keep the wait open while the new client pod starts, and keep the newcomer
+    // from acking its first push before the gate has seen it pending.
+    const slow = { medianMs: 2_500, p99Ms: 3_000 };
+    bed.sim.controls.setProxyOverrides([
+      { match: { workload: 'release-tester' }, applyDelay: slow },
+      { match: { workload: 'productpage' }, applyDelay: slow },
+    ]);
+    const before = new Set(proxies().map((p) => p.id));
+    const snapshot = await gate.snapshot();
+    await setWeights(60);
+    await kube.deployments.patch('bookinfo', 'productpage', [
+      { op: 'replace', path: '/spec/replicas', value: 2 },
+    ]);
+    const progress: SyncProgress[] = [];
+    try {
+      const report = await gate.waitForSync(snapshot, {
+        timeoutMs: 30_000,
+        onProgress: (p) => progress.push(p),
+      });
+      const joined = proxies().filter((p) => !before.has(p.id));
+      expect(joined.map((p) => p.workload)).toEqual(['productpage']);
+      expect(report.total).toBe(before.size + 1);
+      expect(report.synced).toBe(report.total);
+      // Absent from the snapshot, counted once it showed up, and pending until it acked.
+      const newcomer = joined[0]!.id;
+      expect(
+        progress.some(
+          (p) => p.total === before.size + 1 && p.pending.some((u) => u.proxy === newcomer),
+        ),
+      ).toBe(true);
+      expect(appliedRoutesMatch(joined[0]!)).toBe(true);
+    } finally {
+      await kube.deployments.patch('bookinfo', 'productpage', [
+        { op: 'replace', path: '/spec/replicas', value: 1 },
+      ]);
+    }
+  });
+});
+
+describe('EnvoyDataplaneVerifier against the simulator', () => {
+  it('proves synced proxies from their config_dump, gateway first', async () => {
+    const snapshot = await gate.snapshot();
+    await setWeights(85);
+    await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
+    const checks = await verifier.verify(expectation(), { count: 3 });
+    expect(checks).toHaveLength(3);
+    expect(checks[0]).toMatchObject({ proxyType: 'router' });
+    const byId = new Map(proxies().map((p) => [p.id, p]));
+    for (const check of checks) {
+      const proxy = byId.get(check.proxy) as ProxyView;
+      // Envoy's version_info is the push version syncz shows, and the one the proxy runs.
+      expect(check.version).toBe(proxy.applied?.version);
+      // Clients of reviews only: never reviews' own pods.
+      expect(proxy.workload).not.toMatch(/^reviews-/);
+    }
+  });
+});
