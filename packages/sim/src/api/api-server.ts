@@ -109,7 +109,9 @@ function isWatch(
   query: URLSearchParams,
 ): boolean {
   if (request.method !== 'GET' || target.subresource !== undefined) return false;
-  return target.legacyWatch || query.get('watch') === 'true' || query.get('watch') === '1';
+  if (target.legacyWatch) return true;
+  // `?watch` turns a list into a watch; a named GET ignores it, as the real server does.
+  return target.name === undefined && (query.get('watch') === 'true' || query.get('watch') === '1');
 }
 
 function writeRawStatus(socket: Duplex, error: ApiStatusError): void {
