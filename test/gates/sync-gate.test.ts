@@ -184,8 +184,8 @@ describe('IstiodSyncGate against the simulator', () => {
     // from acking its first push before the gate has seen it pending.
     const slow = { medianMs: 2_500, p99Ms: 3_000 };
     bed.sim.controls.setProxyOverrides([
-      { match: { workload: 'release-tester' }, applyDelay: slow },
-      { match: { workload: 'productpage' }, applyDelay: slow },
+      { match: { workload: 'release-tester' }, applyDelay: slow, stuck: false },
+      { match: { workload: 'productpage' }, applyDelay: slow, stuck: false },
     ]);
     const before = new Set(proxies().map((p) => p.id));
     const snapshot = await gate.snapshot();

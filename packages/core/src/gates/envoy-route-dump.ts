@@ -34,13 +34,15 @@ export interface DynamicRouteConfig {
   readonly routeConfig: EnvoyRouteConfigurationDump;
 }
 
-/** The parts of an Envoy RouteConfiguration the verifier reads. */
+/**
+ * The parts of an Envoy RouteConfiguration the verifier reads (Envoy's other fields are
+ * there too, and ignored).
+ */
 export interface EnvoyRouteConfigurationDump {
   /** `9080` for sidecars, `http.8080` for gateways. */
   name?: string;
   /** Virtual hosts. */
   virtual_hosts?: EnvoyVirtualHostDump[];
-  [field: string]: unknown;
 }
 
 /** The parts of an Envoy VirtualHost the verifier reads. */
@@ -51,7 +53,6 @@ export interface EnvoyVirtualHostDump {
   domains?: string[];
   /** Routes, first match wins. */
   routes?: EnvoyRouteDump[];
-  [field: string]: unknown;
 }
 
 /** The parts of an Envoy Route the verifier reads. */
@@ -59,14 +60,12 @@ export interface EnvoyRouteDump {
   /** Route name. */
   name?: string;
   /** Match; `headers` makes it a header route. */
-  match?: { headers?: unknown[]; [field: string]: unknown };
+  match?: { headers?: unknown[] };
   /** Action: one `cluster` or `weighted_clusters`. */
   route?: {
     cluster?: string;
     weighted_clusters?: { clusters?: { name?: string; weight?: number }[] };
-    [field: string]: unknown;
   };
-  [field: string]: unknown;
 }
 
 /** Why a config_dump answer is not usable. */
