@@ -143,3 +143,11 @@ export {
   sidecarInjectionRequired,
 } from './controllers/sidecar-injector.js';
 export type { PodInput, SidecarInjectionOptions } from './controllers/sidecar-injector.js';
+export { ApiServer } from './api/api-server.js';
+export type { ApiServerAddress, ApiServerOptions } from './api/api-server.js';
+export { kubeconfigYaml, writeKubeconfig } from './api/kubeconfig.js';
+export type { KubeconfigOptions } from './api/kubeconfig.js';
+export { isViaApiServerProxy } from './api/pod-proxy.js';
+export type { MutatingAdmission, MutationRequest } from './api/mutating-admission.js';
+export { ApiStatusError } from './api/api-status.js';
+export type { StatusBody, StatusCause, StatusDetails } from './api/api-status.js';

@@ -283,17 +283,6 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   };
 
   try {
-    const api = new ApiServer({
-      store,
-      registry,
-      podNetwork,
-      admission: createIstioAdmission({ catalog }),
-      faults: [],
-      latencyMs: 0,
-    });
-    const address = await api.start(options.apiPort !== undefined ? { port: options.apiPort } : {});
-    cleanups.push(() => api.stop());
-
     const controllers = new WorkloadControllers({
       store,
       registry,
@@ -305,6 +294,27 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
     });
     controllers.start();
     cleanups.push(() => controllers.stop());
+
+    const api = new ApiServer({
+      store,
+      registry,
+      podNetwork,
+      admission: createIstioAdmission({ catalog }),
+      // Pods created by clients get what the real admission chain gives them: a service
+      // account, default tolerations and, where injection applies, Istio's sidecar.
+      mutatingAdmission: {
+        mutate: (request) =>
+          request.operation === 'CREATE' &&
+          request.type.group === '' &&
+          request.type.plural === 'pods'
+            ? controllers.admitPod(request.object, request.namespace ?? 'default')
+            : request.object,
+      },
+      faults: [],
+      latencyMs: 0,
+    });
+    const address = await api.start(options.apiPort !== undefined ? { port: options.apiPort } : {});
+    cleanups.push(() => api.stop());
 
     const mesh = new IstioControlPlane({
       store,
