@@ -14,11 +14,6 @@ export class CredentialUnavailableError extends Error {
   }
 }
 
-/** Where a credential comes from, for messages: `file /var/run/token`, `$PROM_TOKEN`. */
-export function describeCredentialSource(source: CredentialSource): string {
-  return 'file' in source ? `file ${source.file}` : `$${source.env}`;
-}
-
 /**
  * Reads a credential now: the file's content without its trailing newline, or the
  * environment variable's value.

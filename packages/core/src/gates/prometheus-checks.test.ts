@@ -224,6 +224,20 @@ describe('PrometheusChecks.evaluate', () => {
     expect(passing).toMatchObject({ outcome: 'pass', value: 0.4 });
   });
 
+  it('reports a range vector as an error saying how to fix the query', async () => {
+    const range: CheckDefinition = { ...perPod, name: 'range', query: 'up[{{window}}]' };
+    answer(600, () => ({
+      status: 200,
+      body: {
+        status: 'success',
+        data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, '1']] }] },
+      },
+    }));
+    const [result] = await checks.evaluate([range], context);
+    expect(result).toMatchObject({ outcome: 'error', query: 'up[1m]' });
+    expect(result!.reason).toMatch(/^the query returns a range vector; .* rate\(\.\.\.\)/);
+  });
+
   it('evaluates nothing without checks', async () => {
     expect(await checks.evaluate([], context)).toEqual([]);
     expect(prometheus.requests).toHaveLength(0);

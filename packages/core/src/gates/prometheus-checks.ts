@@ -10,7 +10,8 @@
  *   `CANDIDATE_REQUEST_COUNT_QUERY`). Missing data is never a pass, and the reason says why
  *   and what to look at: no traffic reaching the candidate, or a `destination_workload`
  *   label that does not match the Deployment;
- * - `error`: Prometheus unreachable, timed out or refused the query; the reason quotes it.
+ * - `error`: Prometheus unreachable, timed out or refused the query (the reason quotes it),
+ *   or the query returns a range vector instead of values.
  *
  * Several series in a result: every series must be within bounds, and the worst one
  * decides (the one furthest outside the bounds, else the one closest to them). Summing them
@@ -196,6 +197,16 @@ function classify(
   const window = formatDuration(context.windowMs);
   if (!outcome.ok) return { ...base, outcome: 'error', reason: outcome.reason };
   const { result } = outcome;
+  if (result.resultType === 'matrix' || result.resultType === 'string') {
+    return {
+      ...base,
+      outcome: 'error',
+      reason:
+        result.resultType === 'matrix'
+          ? 'the query returns a range vector; a check needs one value per series: wrap the range selector in a function such as rate(...) or avg_over_time(...)'
+          : 'the query returns a string; a check needs a number',
+    };
+  }
   if (result.samples.length === 0) {
     const seen = requests.ok ? ` (${Math.round(requests.count)} requests to it in ${window})` : '';
     return {
