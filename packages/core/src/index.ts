@@ -332,3 +332,13 @@ export type {
   TimelineEntry,
   WarningEvent,
 } from './release/release-events.js';
+export {
+  deploy,
+  plan,
+  promote,
+  release,
+  resolveOperationSpec,
+  rollback,
+  status,
+} from './switchyard.js';
+export type { ConnectionOptions, OperationInput } from './switchyard.js';

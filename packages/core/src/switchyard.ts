@@ -1,0 +1,159 @@
+/**
+ * The library API: one function per operation. Each loads the kubeconfig, resolves the
+ * release spec (file, then options on top), builds the Kubernetes client and the gates,
+ * runs the engine and closes every port-forward it opened.
+ *
+ * ```ts
+ * import { deploy, release } from '@switchyard/core';
+ * await deploy({ service: 'reviews', image: 'reviews:v2', deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } } });
+ * await release({ service: 'reviews', strategy: { type: 'canary' }, onEvent: console.log });
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import { SpecError } from './errors.js';
+import { createGates } from './gates/create-gates.js';
+import { KubeClient } from './kube/kube-client.js';
+import { loadKubeconfig } from './kube/kubeconfig.js';
+import { KubePortForwarder } from './kube/port-forward.js';
+import { systemClock, type Clock } from './release/clock.js';
+import { defaultHolderIdentity } from './release/holder-identity.js';
+import { ReleaseEngine, type PlanReport, type StatusReport } from './release/release-engine.js';
+import type { OperationSummary, ReleaseEvent } from './release/release-events.js';
+import type { ReleaseSpecOverrides } from './spec/release-spec.js';
+import { resolveReleaseSpec, resolveReleaseSpecYaml } from './spec/resolve-release-spec.js';
+import type { ResolvedReleaseSpec } from './spec/resolved-release-spec.js';
+
+/** How to reach the cluster. */
+export interface ConnectionOptions {
+  /** kubeconfig file (`--kubeconfig`); default `KUBECONFIG`, `~/.kube/config`, or in-cluster. */
+  kubeconfig?: string | undefined;
+  /** kubeconfig context (`--context`); default the current context. */
+  context?: string | undefined;
+}
+
+/** Options every operation takes: the spec (file and/or fields), the cluster, and run-time hooks. */
+export type OperationInput = ReleaseSpecOverrides &
+  ConnectionOptions & {
+    /** Release spec file (`-f`); fields given here override it. */
+    file?: string | undefined;
+    /** Receives every event as it happens. */
+    onEvent?: ((event: ReleaseEvent) => void) | undefined;
+    /** Aborts the operation: the lock is released and the release stays resumable. */
+    signal?: AbortSignal | undefined;
+    /** Identity for the lock; default from the CI environment or host and pid. */
+    holderIdentity?: string | undefined;
+    /** Clock; default the system clock. */
+    clock?: Clock | undefined;
+  };
+
+const RUNTIME_KEYS = [
+  'kubeconfig',
+  'context',
+  'file',
+  'onEvent',
+  'signal',
+  'holderIdentity',
+  'clock',
+  'image',
+  'full',
+  'operation',
+] as const;
+
+function specOverrides(input: OperationInput): ReleaseSpecOverrides {
+  const overrides: Record<string, unknown> = { ...input };
+  for (const key of RUNTIME_KEYS) delete overrides[key];
+  return overrides as ReleaseSpecOverrides;
+}
+
+/** Resolves the spec an operation would use (file + overrides + kube context namespace). */
+export async function resolveOperationSpec(
+  input: OperationInput,
+  defaultNamespace: string,
+): Promise<ResolvedReleaseSpec> {
+  const overrides = specOverrides(input);
+  if (!input.file) return resolveReleaseSpec(undefined, overrides, { defaultNamespace });
+  let text: string;
+  try {
+    text = await readFile(input.file, 'utf8');
+  } catch (error) {
+    throw new SpecError(
+      [{ path: '', message: `cannot read the spec file: ${(error as Error).message}` }],
+      {
+        file: input.file,
+        cause: error,
+      },
+    );
+  }
+  return resolveReleaseSpecYaml(text, overrides, { defaultNamespace, file: input.file });
+}
+
+async function withEngine<T>(
+  input: OperationInput,
+  run: (engine: ReleaseEngine) => Promise<T>,
+): Promise<T> {
+  const kube = loadKubeconfig({ path: input.kubeconfig, context: input.context });
+  const spec = await resolveOperationSpec(input, kube.namespace);
+  const holderIdentity =
+    spec.lock.holderIdentity ?? defaultHolderIdentity(process.env, input.holderIdentity);
+  const clock = input.clock ?? systemClock;
+  const client = new KubeClient({ kubeConfig: kube.kubeConfig, eventInstance: holderIdentity });
+  const gates = createGates({
+    spec,
+    pods: client.pods,
+    services: client.services,
+    portForwarder: new KubePortForwarder(kube.kubeConfig),
+    clock,
+  });
+  try {
+    const engine = new ReleaseEngine(spec, {
+      kube: client,
+      clock,
+      syncGate: gates.syncGate,
+      dataplane: gates.dataplane,
+      metrics: gates.metrics,
+      holderIdentity,
+      onEvent: input.onEvent,
+    });
+    return await run(engine);
+  } finally {
+    await gates.close();
+  }
+}
+
+/** Puts `image` on the idle slot with zero user traffic (reachable by the pre-release header). */
+export function deploy(input: OperationInput & { image: string }): Promise<OperationSummary> {
+  return withEngine(input, (engine) => engine.deploy({ image: input.image, signal: input.signal }));
+}
+
+/** Shifts traffic to the deployed candidate step by step, gated, with automatic rollback; resumes an interrupted release. */
+export function release(input: OperationInput): Promise<OperationSummary> {
+  return withEngine(input, (engine) => engine.release({ signal: input.signal }));
+}
+
+/** Continues a paused release; `full` goes straight to 100% (still gated and baked). */
+export function promote(
+  input: OperationInput & { full?: boolean | undefined },
+): Promise<OperationSummary> {
+  return withEngine(input, (engine) => engine.promote({ full: input.full, signal: input.signal }));
+}
+
+/** Returns all traffic to the stable slot (or, after a release, to the previous slot), verified. */
+export function rollback(input: OperationInput): Promise<OperationSummary> {
+  return withEngine(input, (engine) => engine.rollback({ signal: input.signal }));
+}
+
+/** Reads the release state, slots, weights, lock, proxy sync and last checks. Changes nothing. */
+export function status(
+  input: OperationInput & { sync?: boolean | undefined },
+): Promise<StatusReport> {
+  return withEngine(input, (engine) => engine.status({ signal: input.signal, sync: input.sync }));
+}
+
+/** What deploy or release would change, validated by the API server with dryRun; changes nothing. */
+export function plan(
+  input: OperationInput & { operation: 'deploy' | 'release'; image?: string | undefined },
+): Promise<PlanReport> {
+  return withEngine(input, (engine) =>
+    engine.plan({ operation: input.operation, image: input.image, signal: input.signal }),
+  );
+}
