@@ -62,7 +62,7 @@ const RUNTIME_KEYS = [
 function specOverrides(input: OperationInput): ReleaseSpecOverrides {
   const overrides: Record<string, unknown> = { ...input };
   for (const key of RUNTIME_KEYS) delete overrides[key];
-  return overrides as ReleaseSpecOverrides;
+  return overrides;
 }
 
 /** Resolves the spec an operation would use (file + overrides + kube context namespace). */
