@@ -219,6 +219,35 @@ describe('IstiodSyncGate against the simulator', () => {
   });
 });
 
+describe('IstiodSyncGate when an istiod replica is replaced', () => {
+  it('follows the proxies to the other replicas and forwards to the new pod', async () => {
+    bed.sim.controls.setProxyOverrides([
+      {
+        match: { namespace: 'bookinfo' },
+        applyDelay: { medianMs: 1_500, p99Ms: 2_000 },
+        stuck: false,
+      },
+    ]);
+    const status = await gate.proxiesInScope();
+    const victim = status[0]!.istiod;
+    const moved = status.filter((p) => p.istiod === victim).map((p) => p.proxy);
+    const snapshot = await gate.snapshot();
+    await setWeights(55);
+    await bed.kubectl(['delete', 'pod', '-n', 'istio-system', victim, '--wait=false']);
+    const report = await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
+    const mesh = proxies();
+    expect(report).toMatchObject({ synced: mesh.length, total: mesh.length });
+    expect(mesh.filter((p) => !appliedRoutesMatch(p)).map((p) => p.id)).toEqual([]);
+    // Its proxies reconnected elsewhere, and the gate reads the replicas that serve now.
+    await bed.sim.waitForSettled({ timeoutMs: 30_000 });
+    const after = await gate.proxiesInScope();
+    const istiods = new Set(after.map((p) => p.istiod));
+    expect(istiods.has(victim)).toBe(false);
+    expect(after.filter((p) => moved.includes(p.proxy)).map((p) => p.istiod)).not.toContain(victim);
+    expect(source.openForwards).toBe((await gate.currentStatus()).istiodReplicas);
+  });
+});
+
 describe('EnvoyDataplaneVerifier against the simulator', () => {
   it('proves synced proxies from their config_dump, gateway first', async () => {
     const snapshot = await gate.snapshot();
