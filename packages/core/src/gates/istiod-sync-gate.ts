@@ -40,7 +40,7 @@ import {
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
-import { SyncScope } from './sync-scope.js';
+import { SyncScope, type ScopeResolution } from './sync-scope.js';
 import type { SynczSource } from './syncz-source.js';
 import { mergeReplicas, type ProxyRouteStatus } from './syncz-status.js';
 
@@ -89,11 +89,6 @@ interface Observation {
   /** What went wrong this poll, for messages. */
   problems: string[];
 }
-
-/** Outcome of resolving the scope for one poll. */
-type ScopedView =
-  | { includes: (status: ProxyRouteStatus) => boolean; problem?: undefined }
-  | { includes?: undefined; problem: string };
 
 /** {@link SyncGate} over istiod's `/debug/syncz`. */
 export class IstiodSyncGate implements SyncGate {
@@ -316,7 +311,10 @@ export class IstiodSyncGate implements SyncGate {
     };
   }
 
-  async #scoped(observation: Observation, signal: AbortSignal | undefined): Promise<ScopedView> {
+  async #scoped(
+    observation: Observation,
+    signal: AbortSignal | undefined,
+  ): Promise<ScopeResolution> {
     return this.#scope.resolve(observation.merged.values(), signal);
   }
 

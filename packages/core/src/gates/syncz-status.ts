@@ -69,7 +69,9 @@ function text(value: unknown): string {
 }
 
 function sentTimeOf(value: unknown): number | undefined {
-  if (typeof value !== 'string' || value === '' || value.startsWith('0001-01-01')) return undefined;
+  // Go's zero time, in any precision, means never sent.
+  if (typeof value !== 'string' || value === '' || value.startsWith(GO_ZERO_TIME.slice(0, 10)))
+    return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
 }
