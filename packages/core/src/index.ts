@@ -342,3 +342,30 @@ export {
   status,
 } from './switchyard.js';
 export type { ConnectionOptions, OperationInput } from './switchyard.js';
+export { createGates } from './gates/create-gates.js';
+export type { GateDependencies, Gates } from './gates/create-gates.js';
+export { IstiodSyncGate } from './gates/istiod-sync-gate.js';
+export type { IstiodSyncGateOptions } from './gates/istiod-sync-gate.js';
+export {
+  IstiodPortForwardSource,
+  ISTIOD_MONITORING_PORT,
+} from './gates/istiod-port-forward-source.js';
+export type { IstiodPortForwardSourceOptions } from './gates/istiod-port-forward-source.js';
+export { IstiodUrlSource } from './gates/istiod-url-source.js';
+export type { IstiodUrlSourceOptions } from './gates/istiod-url-source.js';
+export type { SynczPoll, SynczReplicaAnswer, SynczSource } from './gates/syncz-source.js';
+export { mergeReplicas, parseSyncz, xdsState } from './gates/syncz-status.js';
+export type { ProxyRouteStatus } from './gates/syncz-status.js';
+export { SINCE_TOLERANCE_MS } from './gates/sync-evaluation.js';
+export { EnvoyDataplaneVerifier, ENVOY_ADMIN_PORT } from './gates/envoy-dataplane-verifier.js';
+export type { EnvoyDataplaneVerifierOptions } from './gates/envoy-dataplane-verifier.js';
+export { inspectRoutes, parseRouteConfigDump } from './gates/envoy-route-dump.js';
+export type { ObservedRoutes, RouteInspection } from './gates/envoy-route-dump.js';
+export { createPrometheusClient, PrometheusClient } from './gates/prometheus-client.js';
+export type {
+  InstantQueryResult,
+  PrometheusClientOptions,
+  PrometheusSample,
+} from './gates/prometheus-client.js';
+export { PrometheusChecks } from './gates/prometheus-checks.js';
+export type { PrometheusChecksOptions } from './gates/prometheus-checks.js';
