@@ -1,0 +1,141 @@
+/**
+ * A release that stops at a pause step (exit 4) and `promote` (exit 0); a manual rollback
+ * after the release (exit 0); Ctrl-C during a bake (exit 130, resumable) and the re-run
+ * that resumes it. No Prometheus: these releases have no checks.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
+import { liveWeights } from './cluster-snapshot.js';
+import { jsonLines, runCli } from './run-cli.js';
+
+let bed: Testbed;
+let dir: string;
+let cluster: string[];
+let pausedSpec: string;
+let bakeSpec: string;
+
+const SPEC_HEAD = `apiVersion: switchyard.dev/v1alpha1
+kind: ReleaseSpec
+service: reviews
+deploy:
+  preRelease:
+    headers: [{ name: x-release, exact: candidate }]
+checks:
+  items: []
+`;
+
+beforeAll(async () => {
+  bed = await startTestbed();
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-pause-'));
+  cluster = ['--kubeconfig', bed.sim.kubeconfigPath];
+  pausedSpec = join(dir, 'paused.yaml');
+  await writeFile(
+    pausedSpec,
+    `${SPEC_HEAD}strategy:\n  steps:\n    - weight: 50\n    - pause: true\n    - weight: 100\n`,
+  );
+  bakeSpec = join(dir, 'bake.yaml');
+  await writeFile(
+    bakeSpec,
+    `${SPEC_HEAD}strategy:\n  steps:\n    - weight: 30\n    - bake: 8s\n    - weight: 100\n`,
+  );
+});
+
+afterAll(async () => {
+  await bed?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('pause, promote, rollback and Ctrl-C', () => {
+  it('stops at the pause step with exit 4 and the weights of the step before', async () => {
+    const deployed = await runCli(['deploy', '-f', pausedSpec, '--image', GOOD_IMAGE, ...cluster]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+
+    const result = await runCli(['release', '-f', pausedSpec, ...cluster]);
+    expect(result.code, result.stderr).toBe(4);
+    expect(result.stdout).toContain('paused before step 3');
+    expect(result.stdout).toContain('⏸ paused:');
+    expect(result.stdout).toContain('switchyard promote reviews');
+    expect(result.stderr).toBe('');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+
+    const status = await runCli(['status', 'reviews', '-o', 'json', ...cluster]);
+    expect(jsonLines(status)[0]).toMatchObject({
+      phase: 'paused',
+      weights: { blue: 50, green: 50 },
+      step: { index: 2, total: 3 },
+    });
+  });
+
+  it('a second release while paused reports the pause again (exit 4, no change)', async () => {
+    const result = await runCli(['release', '-f', pausedSpec, '-o', 'json', ...cluster]);
+    expect(result.code).toBe(4);
+    const final = jsonLines(result).at(-1);
+    expect(final).toMatchObject({ outcome: 'paused', exitCode: 4 });
+    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+  });
+
+  it('promote continues to 100% (exit 0)', async () => {
+    const result = await runCli(['promote', '-f', pausedSpec, ...cluster]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('step 3/3: weight 100%');
+    expect(result.stdout).toContain('✔ released:');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+  });
+
+  it('promote with nothing paused is refused (exit 2)', async () => {
+    const result = await runCli(['promote', 'reviews', ...cluster]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('[SWITCHYARD_INVALID_STATE]');
+    expect(result.stderr).toContain('nothing to promote');
+  });
+
+  it('a manual rollback after the release returns traffic to the warm previous slot (exit 0)', async () => {
+    const result = await runCli(['rollback', 'reviews', ...cluster]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('rollback verified');
+    expect(result.stdout).toContain('↩ rolled back:');
+    expect(result.stderr).toBe('');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('Ctrl-C during a bake stops with exit 130, resumable; the re-run resumes and finishes', async () => {
+    const deployed = await runCli([
+      'deploy',
+      '-f',
+      bakeSpec,
+      '--image',
+      `${GOOD_IMAGE}-rc2`,
+      '-q',
+      ...cluster,
+    ]);
+    expect(deployed.code, deployed.stderr).toBe(0);
+
+    let interrupted = false;
+    const result = await runCli(['release', '-f', bakeSpec, ...cluster], {
+      onLine: (line, child) => {
+        if (!interrupted && line.includes(' baking ')) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(interrupted).toBe(true);
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('interrupted by SIGINT');
+    expect(result.stderr).toContain('switchyard release reviews');
+
+    const status = jsonLines(await runCli(['status', 'reviews', '-o', 'json', ...cluster]))[0];
+    expect(status).toMatchObject({ phase: 'releasing', weights: { blue: 70, green: 30 } });
+    // The lock was released, so the next run does not wait for it to expire.
+    expect(status?.lock).toBeUndefined();
+
+    const resumed = await runCli(['release', '-f', bakeSpec, ...cluster]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('resuming release of bookinfo/reviews');
+    expect(resumed.stdout).toContain('✔ released:');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+  });
+});
