@@ -37,7 +37,7 @@ function runOperation(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Line[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) =>
+  createInterface({ input: child.stdout }).on('line', (line) =>
     lines.push(JSON.parse(line) as Line),
   );
   const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
