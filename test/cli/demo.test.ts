@@ -1,0 +1,36 @@
+/**
+ * `switchyard demo`, as the README's Quick start runs it but through a pipe (no TTY, no
+ * colour): the good release, the bad one rolled back and verified, the closing table,
+ * exit 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+describe('switchyard demo', () => {
+  it('tells the whole story and exits 0', async () => {
+    const result = await runCli(['demo', '--no-color'], { timeoutMs: 170_000 });
+    expect(result.code, result.stdout.slice(-3000) + result.stderr).toBe(0);
+    const out = result.stdout;
+    expect(out).not.toContain('\u001b[');
+    // 3. testers on the candidate, users on stable, measured by Prometheus.
+    expect(out).toMatch(/release-tester\s+reviews-green\s+\d+\.\d/);
+    expect(out).toMatch(/productpage\s+reviews-blue\s+\d+\.\d/);
+    // 4. the good release.
+    expect(out).toContain('✔ released:');
+    // 6. the bad release fails its checks and rolls back, verified.
+    expect(out).toMatch(/checks fail: success-rate=\d+(\.\d+)? \(fail min 99/);
+    expect(out).toContain('rolling back (checks-failed)');
+    expect(out).toContain('rollback verified: every proxy acked the stable routes');
+    // 7. the closing table.
+    expect(out).toMatch(/^phase\s+duration\s+result$/m);
+    expect(out).toMatch(/^deploy good\s+\S+\s+deployed$/m);
+    expect(out).toMatch(/^release good \(canary\)\s+\S+\s+released$/m);
+    expect(out).toMatch(/^deploy bad\s+\S+\s+deployed$/m);
+    expect(out).toMatch(
+      /^release bad \+ rollback\s+\S+\s+rolled back \(checks-failed\), verified$/m,
+    );
+    expect(out).toMatch(/^bad traffic -> routes restored:\s+\d+(\.\d+)?m?s/m);
+    expect(out).toMatch(/^first failing check -> restored:\s+\d+(\.\d+)?m?s/m);
+    expect(result.stderr).toBe('');
+  }, 180_000);
+});
