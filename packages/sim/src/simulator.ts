@@ -97,6 +97,8 @@ export interface Simulator {
   readonly traffic: TrafficGenerator;
   /** Run-time controls (same as the control API). */
   readonly controls: SimulatorControls;
+  /** How many injected API faults of each kind requests have met so far. */
+  faultsInjected(): Readonly<Record<ApiFault['kind'], number>>;
   /**
    * Resolves once every Deployment's rollout is complete and every proxy has applied the
    * latest push (or rejects after `timeoutMs`).
@@ -421,6 +423,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
             withConfig: proxies.filter((p) => p.applied).length,
           },
           apiFaults: faults,
+          apiFaultsInjected: api.faultsInjected(),
           apiLatencyMs: latencyMs,
           proxyOverrides: overrides,
           applyDelay,
@@ -494,6 +497,7 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
       mesh,
       traffic,
       controls,
+      faultsInjected: () => api.faultsInjected(),
       waitForSettled,
       stop: async () => {
         if (stopped) return;

@@ -381,6 +381,12 @@ describe('release', () => {
     expect((error as Error).message).toMatch(/changed by someone else to blue 50 \/ green 50/);
     expect(w.weights()).toEqual({ blue: 50, green: 50 });
     expect(recordIn(w)?.phase).toBe('failed');
+    // A human decides to go back: rollback restores the stable slot from the hand-made split.
+    w.metrics.script = () => 'pass';
+    const rolled = await w.engine().rollback();
+    expect(rolled.outcome).toBe('rolled-back');
+    expect(w.weights()).toEqual({ blue: 100, green: 0 });
+    expect(recordIn(w)?.phase).toBe('rolled-back');
   });
 });
 

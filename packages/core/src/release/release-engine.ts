@@ -1516,6 +1516,9 @@ export class ReleaseEngine {
     }
     const record = ctx.record;
     if (sameWeights(record.weights, live)) return record;
+    // A rollback restores the stable slot from whatever the routes are now, including a
+    // split someone made by hand: that is what it is for.
+    if (operation === 'rollback') return { ...record, weights: live };
     if (IN_PROGRESS.includes(record.phase)) {
       throw new ConcurrentEditError(
         `${describeRef(ref)}: the managed weights are ${describeWeights(live)} but the release record says ${describeWeights(record.weights)}: someone changed them during the release; switchyard will not overwrite them. Run rollback to return to ${record.activeSlot}, or fix the routes by hand.`,

@@ -171,6 +171,11 @@ export class ApiServer {
     this.#faults.setFaults(faults);
   }
 
+  /** How many injected faults of each kind requests have met so far. */
+  faultsInjected(): Readonly<Record<ApiFault['kind'], number>> {
+    return this.#faults.injected();
+  }
+
   /** Sets the latency added to every request, milliseconds. */
   setLatency(ms: number): void {
     this.#latencyMs = Math.max(0, ms);

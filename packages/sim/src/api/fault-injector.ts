@@ -24,6 +24,7 @@ function mulberry32(seed: number): () => number {
 export class FaultInjector {
   #faults: readonly ApiFault[];
   readonly #random: () => number;
+  readonly #injected: Record<ApiFault['kind'], number> = { error: 0, throttle: 0, drop: 0 };
 
   constructor(faults: readonly ApiFault[] = [], seed = 1) {
     this.#faults = faults;
@@ -50,8 +51,16 @@ export class FaultInjector {
       if (fault.verbs.length > 0 && !fault.verbs.includes(verb)) continue;
       if (fault.resources.length > 0 && !fault.resources.includes(resource)) continue;
       if (fault.rate <= 0) continue;
-      if (fault.rate >= 1 || this.#random() < fault.rate) return fault;
+      if (fault.rate >= 1 || this.#random() < fault.rate) {
+        this.#injected[fault.kind] += 1;
+        return fault;
+      }
     }
     return undefined;
+  }
+
+  /** How many faults of each kind were injected so far. */
+  injected(): Readonly<Record<ApiFault['kind'], number>> {
+    return { ...this.#injected };
   }
 }

@@ -427,7 +427,7 @@ describe('IstioControlPlane', () => {
     );
     await waitFor(
       async () =>
-        primaryWeights(await routeDump(cluster, pod)).join() === '80,20' ? true : undefined,
+        primaryWeights(await routeDump(cluster, pod))?.join() === '80,20' ? true : undefined,
       15_000,
       'the weight change applied',
     );
