@@ -16,6 +16,9 @@ function summaryOf(error: unknown): OperationSummary | undefined {
 }
 
 function interruptedMessage(context: CliContext): string {
+  if (context.command === 'demo') {
+    return `interrupted by ${context.interruptedBy ?? 'a signal'}: the demo stopped; the simulator and Prometheus were shut down.`;
+  }
   const service = context.service ?? '<service>';
   return (
     `interrupted by ${context.interruptedBy ?? 'a signal'}: the operation stopped where it was and released its lock.\n` +

@@ -18,7 +18,6 @@ import { rollbackCommand } from './commands/rollback-command.js';
 import { simCommand } from './commands/sim-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { dropForeignEnvironmentFlags, outputFlagsFromArgv } from './environment-flags.js';
-import { reportError } from './error-report.js';
 import { EXIT_CODES_TEXT } from './exit-codes.js';
 
 /** Where `main` reads and writes; the process by default. */
@@ -99,6 +98,8 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     if (context.flags.output === undefined) {
       context.flags = { ...context.flags, ...outputFlagsFromArgv(argv, env) };
     }
+    // Loaded only on failure: the --help path stays lean.
+    const { reportError } = await import('./error-report.js');
     return reportError(context, error);
   }
 }

@@ -48,36 +48,40 @@ export async function runDemo(context: CliContext, args: DemoArgs): Promise<void
       ),
     );
   }
-  const { report, keptSimulator } = await withInterrupts(context, async (signal) => {
-    const sim = await startSimulatorFor({ scenario: demoScenario(), prometheus: true });
-    let keep = false;
-    try {
-      signal.throwIfAborted();
-      await sim.waitForSettled({ timeoutMs: 30_000 });
-      signal.throwIfAborted();
-      if (context.output === 'text') {
-        context.out(
-          c.dim(
-            `simulator ready at ${sim.apiUrl}, Prometheus at ${sim.prometheusUrl ?? '?'} (${((Date.now() - startedAt) / 1000).toFixed(1)}s)`,
-          ),
-        );
+  const { report, keptSimulator } = await withInterrupts(
+    context,
+    async (signal) => {
+      const sim = await startSimulatorFor({ scenario: demoScenario(), prometheus: true });
+      let keep = false;
+      try {
+        signal.throwIfAborted();
+        await sim.waitForSettled({ timeoutMs: 30_000 });
+        signal.throwIfAborted();
+        if (context.output === 'text') {
+          context.out(
+            c.dim(
+              `simulator ready at ${sim.apiUrl}, Prometheus at ${sim.prometheusUrl ?? '?'} (${((Date.now() - startedAt) / 1000).toFixed(1)}s)`,
+            ),
+          );
+        }
+        const result = await new DemoStory(context, sim, signal, startedAt).run();
+        if (context.output === 'json') {
+          // A failed story ends with the top-level error object instead.
+          if (result.problems.length === 0)
+            context.out(JSON.stringify({ demo: result, exitCode: 0 }));
+        } else {
+          context.out();
+          context.out(c.bold(c.cyan('Summary')));
+          for (const line of demoReportText(result, c)) context.out(line);
+        }
+        keep = args.keep === true;
+        return { report: result, keptSimulator: keep ? sim : undefined };
+      } finally {
+        if (!keep) await sim.stop();
       }
-      const result = await new DemoStory(context, sim, signal, startedAt).run();
-      if (context.output === 'json') {
-        // A failed story ends with the top-level error object instead.
-        if (result.problems.length === 0)
-          context.out(JSON.stringify({ demo: result, exitCode: 0 }));
-      } else {
-        context.out();
-        context.out(c.bold(c.cyan('Summary')));
-        for (const line of demoReportText(result, c)) context.out(line);
-      }
-      keep = args.keep === true;
-      return { report: result, keptSimulator: keep ? sim : undefined };
-    } finally {
-      if (!keep) await sim.stop();
-    }
-  });
+    },
+    'stopping the demo, the simulator and Prometheus',
+  );
   if (keptSimulator) {
     try {
       if (context.output === 'text') {

@@ -10,6 +10,7 @@ import type { CliContext, InterruptSignal } from '../cli-context.js';
 export async function withInterrupts<T>(
   context: CliContext,
   body: (signal: AbortSignal) => Promise<T>,
+  stopping = 'stopping (the lock is released; the release stays resumable)',
 ): Promise<T> {
   const controller = new AbortController();
   const listeners = new Map<InterruptSignal, () => void>();
@@ -17,9 +18,7 @@ export async function withInterrupts<T>(
     const listener = (): void => {
       for (const [signal, fn] of listeners) process.removeListener(signal, fn);
       context.interruptedBy ??= name;
-      context.err(
-        `received ${name}: stopping (the lock is released; the release stays resumable). Press Ctrl-C again to force.`,
-      );
+      context.err(`received ${name}: ${stopping}. Press Ctrl-C again to force.`);
       controller.abort(new Error(`interrupted by ${name}`));
     };
     listeners.set(name, listener);
