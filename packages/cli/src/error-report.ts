@@ -28,17 +28,21 @@ function interruptedMessage(context: CliContext): string {
   );
 }
 
-function hint(exitCode: ExitCode, context: CliContext): string | undefined {
-  switch (exitCode) {
-    case ExitCode.Invalid:
-      return 'nothing was changed.';
-    case ExitCode.RollbackUnverified:
-      return `a human must look: run switchyard status ${context.service ?? '<service>'} and check the proxies named above.`;
-    case ExitCode.Locked:
-      return 'nothing was changed by this run.';
-    default:
-      return undefined;
+function hint(
+  exitCode: ExitCode,
+  code: string | undefined,
+  context: CliContext,
+): string | undefined {
+  const service = context.service ?? '<service>';
+  if (exitCode === ExitCode.Invalid) return 'nothing was changed.';
+  if (exitCode === ExitCode.RollbackUnverified) {
+    return `a human must look: run switchyard status ${service} and check the proxies named above.`;
   }
+  if (code === 'SWITCHYARD_LOCKED') return 'nothing was changed by this run.';
+  if (code === 'SWITCHYARD_CONCURRENT_EDIT') {
+    return `switchyard did not overwrite the other edit; switchyard status ${service} shows the routes as they are.`;
+  }
+  return undefined;
 }
 
 /** Reports `error` and returns the exit code. */
@@ -68,7 +72,7 @@ export async function reportError(context: CliContext, error: unknown): Promise<
       `run "switchyard ${context.command ? `${context.command} ` : ''}--help" for usage.`,
     );
   }
-  const extra = signal ? undefined : hint(exitCode, context);
+  const extra = signal ? undefined : hint(exitCode, code, context);
   if (extra) context.err(c.dim(extra));
   // Only unexpected failures deserve a stack, and only when asked for.
   if (code === undefined && !signal && error instanceof Error && context.env.SWITCHYARD_DEBUG) {
