@@ -1,13 +1,14 @@
 /**
- * Stuck proxies. Exit 5: productpage's proxy never acks a weight step, the sync gate
- * times out and the release rolls back; the proxy recovers during the rollback, so the
- * rollback is verified. Exit 7: the proxy stays stuck through the rollback too, so it
- * cannot be verified and the message gives the exact route state. Then a manual rollback,
- * once the proxy recovers, clears it (exit 0).
+ * Timeouts. A deploy whose pods never become ready times out with user traffic untouched
+ * (exit 5). Stuck proxies: when productpage's proxy never acks a weight step, the sync
+ * gate times out and the release rolls back; the proxy recovers during the rollback, so
+ * the rollback is verified (exit 5). When it stays stuck through the rollback too, the
+ * rollback cannot be verified and the message gives the exact route state (exit 7); a
+ * manual rollback once the proxy recovers clears it (exit 0).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights } from './cluster-snapshot.js';
+import { liveWeights, routeNames } from './cluster-snapshot.js';
 import { jsonLines, runCli } from './run-cli.js';
 
 let bed: Testbed;
@@ -33,7 +34,37 @@ async function deploy(image: string): Promise<void> {
   expect(result.code, result.stderr).toBe(0);
 }
 
-describe('proxy sync timeouts', () => {
+describe('rollout and proxy sync timeouts', () => {
+  it('a deploy whose pods never become ready times out (exit 5), user traffic untouched', async () => {
+    const image = 'docker.io/istio/examples-bookinfo-reviews-v2:never-ready';
+    bed.sim.controls.setBehaviour(image, {
+      errorRate: 0,
+      errorStatus: 500,
+      latency: { medianMs: 15, p99Ms: 60 },
+      ready: false,
+    });
+    const before = routeNames(bed.sim);
+    const result = await runCli([
+      'deploy',
+      'reviews',
+      '--image',
+      image,
+      '--header',
+      'x-release=candidate',
+      '--rollout-timeout',
+      '3s',
+      ...cluster,
+    ]);
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.stderr).toContain('[SWITCHYARD_ROLLOUT_TIMEOUT]');
+    expect(result.stderr).toContain(
+      'Deployment bookinfo/reviews-green rollout did not complete within 3s',
+    );
+    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+    // No header route either: testers were never sent to pods that are not ready.
+    expect(routeNames(bed.sim)).toEqual(before);
+  });
+
   it('a weight step that never syncs rolls back (exit 5), verified once the proxy recovers', async () => {
     await deploy(GOOD_IMAGE);
     bed.sim.controls.setProxyOverrides(STUCK_PRODUCTPAGE);
