@@ -9,7 +9,6 @@ import {
   ConcurrentEditError,
   readSlotWeights,
   release,
-  type OperationInput,
   type ReleaseEvent,
   type VirtualService,
 } from '@switchyard/core';
@@ -28,35 +27,12 @@ beforeAll(async () => {
 });
 afterAll(() => bed?.stop());
 
-function options(holderIdentity: string, extra: Partial<OperationInput> = {}): OperationInput {
-  return {
-    kubeconfig: bed.sim.kubeconfigPath,
-    service: 'reviews',
-    holderIdentity,
-    prometheus: { url: bed.sim.prometheusUrl },
-    checks: {
-      interval: '1s',
-      window: '5s',
-      scrapeInterval: '1s',
-      minRequests: 5,
-      failureLimit: 2,
-      inconclusiveLimit: 30,
-    },
-    sync: { timeout: '30s' },
-    ...extra,
-  };
-}
-
-async function virtualService(): Promise<VirtualService> {
-  return bed.kubectlJson<VirtualService>(['-n', 'bookinfo', 'get', 'virtualservice', 'reviews']);
-}
-
 describe('two pipelines and a person', () => {
   it('refuses a second release naming the holder, then detects and keeps a manual edit', async () => {
-    await deploy({ ...options('pipeline-a'), image: GOOD_IMAGE });
+    await deploy({ ...bed.operationOptions('pipeline-a'), image: GOOD_IMAGE });
     const events: ReleaseEvent[] = [];
     const running = release({
-      ...options('pipeline-a'),
+      ...bed.operationOptions('pipeline-a'),
       strategy: { steps: [{ weight: 20 }, { bake: '30s' }, { weight: 100 }] },
       onEvent: (e) => events.push(e),
     }).catch((e: unknown) => e);
@@ -65,7 +41,7 @@ describe('two pipelines and a person', () => {
       description: 'the bake',
     });
 
-    const second = await release(options('pipeline-b')).catch((e: unknown) => e);
+    const second = await release(bed.operationOptions('pipeline-b')).catch((e: unknown) => e);
     expect(second).toBeInstanceOf(LockHeldError);
     expect((second as LockHeldError).holder).toBe('pipeline-a');
     expect((second as Error).message).toMatch(/held by "pipeline-a" until/);
@@ -89,7 +65,7 @@ describe('two pipelines and a person', () => {
     expect(outcome).toBeInstanceOf(ConcurrentEditError);
     expect((outcome as Error).message).toMatch(/changed by someone else to blue 50 \/ green 50/);
     // Their edit stands; switchyard recorded that a human must decide.
-    const vs = await virtualService();
+    const vs = await bed.virtualService();
     expect(readSlotWeights(vs, target)).toEqual({ blue: 50, green: 50 });
     expect(JSON.parse(vs.metadata.annotations?.['switchyard.dev/release'] ?? '{}')).toMatchObject({
       phase: 'failed',
@@ -101,8 +77,8 @@ describe('an API server failing 10% of requests', () => {
   it('still completes a full release, applying each step exactly once', async () => {
     // Start from a clean state: back to blue with a verified rollback, then deploy again.
     const { rollback } = await import('@switchyard/core');
-    await rollback(options('pipeline-c'));
-    await deploy({ ...options('pipeline-c'), image: GOOD_IMAGE });
+    await rollback(bed.operationOptions('pipeline-c'));
+    await deploy({ ...bed.operationOptions('pipeline-c'), image: GOOD_IMAGE });
 
     const weightHistory: number[] = [0];
     const vsType = bed.sim.registry.byPlural('networking.istio.io', 'virtualservices')!;
@@ -120,7 +96,7 @@ describe('an API server failing 10% of requests', () => {
     );
     try {
       const summary = await release({
-        ...options('pipeline-c'),
+        ...bed.operationOptions('pipeline-c'),
         strategy: { type: 'canary', bake: '2s' },
       });
       expect(summary.outcome).toBe('released');
@@ -129,6 +105,6 @@ describe('an API server failing 10% of requests', () => {
       bed.sim.controls.setApiFaults([], 0);
       unsubscribe();
     }
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 0, green: 100 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 0, green: 100 });
   });
 });

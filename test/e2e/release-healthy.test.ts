@@ -9,9 +9,7 @@ import {
   readSlotWeights,
   release,
   STATE_ANNOTATION,
-  type OperationInput,
   type ReleaseEvent,
-  type VirtualService,
 } from '@switchyard/core';
 import { GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,29 +26,6 @@ beforeAll(async () => {
 });
 afterAll(() => bed?.stop());
 
-function options(extra: Partial<OperationInput> = {}): OperationInput {
-  return {
-    kubeconfig: bed.sim.kubeconfigPath,
-    service: 'reviews',
-    holderIdentity: 'e2e-healthy',
-    prometheus: { url: bed.sim.prometheusUrl as string },
-    checks: {
-      interval: '1s',
-      window: '5s',
-      scrapeInterval: '1s',
-      minRequests: 5,
-      failureLimit: 2,
-      inconclusiveLimit: 20,
-    },
-    sync: { timeout: '30s' },
-    ...extra,
-  };
-}
-
-async function virtualService(): Promise<VirtualService> {
-  return bed.kubectlJson<VirtualService>(['-n', 'bookinfo', 'get', 'virtualservice', 'reviews']);
-}
-
 /** Requests per second by source and destination workload, from the destination reporter. */
 async function rates(windowSeconds: number): Promise<Map<string, number>> {
   const result = await bed.promQuery(
@@ -64,13 +39,13 @@ async function rates(windowSeconds: number): Promise<Map<string, number>> {
 describe('deploy behind a header', () => {
   it('sends release-tester traffic to the candidate and never productpage traffic', async () => {
     const summary = await deploy({
-      ...options(),
+      ...bed.operationOptions('e2e-healthy'),
       image: GOOD_IMAGE,
       deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } },
     });
     expect(summary.outcome).toBe('deployed');
     const deployedAt = Date.now();
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 100, green: 0 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 100, green: 0 });
 
     // Wait until a 5 s window lies entirely after the header route was acked everywhere.
     const seen = await waitFor(
@@ -95,12 +70,12 @@ describe('canary release', () => {
   it('shifts 10/25/50/100 with gates and bakes, finalizes, and Prometheus sees green serve', async () => {
     const events: ReleaseEvent[] = [];
     const summary = await release({
-      ...options(),
+      ...bed.operationOptions('e2e-healthy'),
       strategy: { type: 'canary', bake: '3s' },
       onEvent: (e) => events.push(e),
     });
     expect(summary.outcome).toBe('released');
-    const vs = await virtualService();
+    const vs = await bed.virtualService();
     expect(readSlotWeights(vs, target)).toEqual({ blue: 0, green: 100 });
     expect(vs.spec.http?.map((r) => r.name)).toEqual(['primary']);
     expect(JSON.parse(vs.metadata.annotations?.[STATE_ANNOTATION] ?? '{}')).toMatchObject({
@@ -143,19 +118,19 @@ describe('canary release', () => {
 describe('blue/green release', () => {
   it('switches all traffic in one gated step after deploy to the idle slot', async () => {
     const deployed = await deploy({
-      ...options(),
+      ...bed.operationOptions('e2e-healthy'),
       image: 'docker.io/istio/examples-bookinfo-reviews-v1:1.20.1',
     });
     expect(deployed.candidateSlot).toBe('blue');
     const events: ReleaseEvent[] = [];
     const summary = await release({
-      ...options(),
+      ...bed.operationOptions('e2e-healthy'),
       strategy: { type: 'bluegreen', bake: '3s' },
       onEvent: (e) => events.push(e),
     });
     expect(summary.outcome).toBe('released');
     expect(summary.activeSlot).toBe('blue');
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 100, green: 0 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 100, green: 0 });
     const weights = events
       .filter((e) => e.type === 'routes-applied')
       .map((e) => (e.type === 'routes-applied' ? e.weights?.blue : 0));
@@ -166,7 +141,7 @@ describe('blue/green release', () => {
 
 describe('pause and promote', () => {
   it('stops at the pause step with the split in place, and promote completes it', async () => {
-    await deploy({ ...options(), image: GOOD_IMAGE });
+    await deploy({ ...bed.operationOptions('e2e-healthy'), image: GOOD_IMAGE });
     const steps = [
       { weight: 20 },
       { bake: '2s' },
@@ -174,11 +149,11 @@ describe('pause and promote', () => {
       { weight: 100 },
       { bake: '2s' },
     ];
-    const paused = await release({ ...options(), strategy: { steps } });
+    const paused = await release({ ...bed.operationOptions('e2e-healthy'), strategy: { steps } });
     expect(paused.outcome).toBe('paused');
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 80, green: 20 });
-    const done = await promote({ ...options(), strategy: { steps } });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 80, green: 20 });
+    const done = await promote({ ...bed.operationOptions('e2e-healthy'), strategy: { steps } });
     expect(done.outcome).toBe('released');
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 0, green: 100 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 0, green: 100 });
   });
 });

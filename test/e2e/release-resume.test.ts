@@ -44,24 +44,8 @@ function runOperation(
   return { child, lines, done };
 }
 
-function options(): OperationInput {
-  return {
-    kubeconfig: bed.sim.kubeconfigPath,
-    service: 'reviews',
-    holderIdentity: 'pipeline-run-7',
-    prometheus: { url: bed.sim.prometheusUrl },
-    checks: {
-      interval: '1s',
-      window: '5s',
-      scrapeInterval: '1s',
-      minRequests: 5,
-      failureLimit: 2,
-      inconclusiveLimit: 30,
-    },
-    sync: { timeout: '30s' },
-    strategy: { type: 'canary', bake: '4s' },
-  };
-}
+const options = (): OperationInput =>
+  bed.operationOptions('pipeline-run-7', { strategy: { type: 'canary', bake: '4s' } });
 
 describe('a release killed with SIGKILL during a bake', () => {
   it('resumes at the same step in a new process without applying any step twice', async () => {

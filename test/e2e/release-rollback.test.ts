@@ -7,10 +7,8 @@ import {
   readSlotWeights,
   release,
   ReleaseRolledBackError,
-  type OperationInput,
   type OperationSummary,
   type ReleaseEvent,
-  type VirtualService,
 } from '@switchyard/core';
 import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,29 +24,6 @@ beforeAll(async () => {
   bed = await startTestbed({ prometheus: true });
 });
 afterAll(() => bed?.stop());
-
-function options(extra: Partial<OperationInput> = {}): OperationInput {
-  return {
-    kubeconfig: bed.sim.kubeconfigPath,
-    service: 'reviews',
-    holderIdentity: 'e2e-rollback',
-    prometheus: { url: bed.sim.prometheusUrl },
-    checks: {
-      interval: '1s',
-      window: '5s',
-      scrapeInterval: '1s',
-      minRequests: 5,
-      failureLimit: 2,
-      inconclusiveLimit: 20,
-    },
-    sync: { timeout: '30s' },
-    ...extra,
-  };
-}
-
-async function virtualService(): Promise<VirtualService> {
-  return bed.kubectlJson<VirtualService>(['-n', 'bookinfo', 'get', 'virtualservice', 'reviews']);
-}
 
 /** Every proxy has applied a config whose reviews route sends everything to `subset`. */
 function everyProxyRoutesOnlyTo(subset: string): string[] {
@@ -71,10 +46,10 @@ function everyProxyRoutesOnlyTo(subset: string): string[] {
 
 describe('a bad image', () => {
   it('rolls back automatically, verified on every proxy, with the time to restore in the timeline', async () => {
-    await deploy({ ...options(), image: BAD_IMAGE });
+    await deploy({ ...bed.operationOptions('e2e-rollback'), image: BAD_IMAGE });
     const events: ReleaseEvent[] = [];
     const error = await release({
-      ...options(),
+      ...bed.operationOptions('e2e-rollback'),
       strategy: { type: 'canary', bake: '20s' },
       onEvent: (e) => events.push(e),
     }).catch((e: unknown) => e);
@@ -97,7 +72,7 @@ describe('a bad image', () => {
       .filter((e) => e.type === 'routes-applied')
       .map((e) => (e.type === 'routes-applied' ? e.weights?.green : -1));
     expect(weights).toEqual([10, 0]);
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 100, green: 0 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 100, green: 0 });
     expect(everyProxyRoutesOnlyTo('blue')).toEqual([]);
     // kubectl describe shows the history as Events on the VirtualService.
     const describe = await bed.kubectl(['-n', 'bookinfo', 'describe', 'virtualservice', 'reviews']);
@@ -108,13 +83,13 @@ describe('a bad image', () => {
 
 describe('a stuck proxy', () => {
   it('times the step out, names the proxy, and rolls back once the proxy recovers', async () => {
-    await deploy({ ...options(), image: GOOD_IMAGE });
+    await deploy({ ...bed.operationOptions('e2e-rollback'), image: GOOD_IMAGE });
     const stuck = [...bed.sim.mesh.proxies()].find((p) => p.workload === 'productpage');
     expect(stuck).toBeDefined();
     bed.sim.controls.setProxyOverrides([{ match: { pod: stuck?.pod }, stuck: true }]);
     const events: ReleaseEvent[] = [];
     const error = await release({
-      ...options(),
+      ...bed.operationOptions('e2e-rollback'),
       sync: { timeout: '4s' },
       strategy: { type: 'canary', bake: '2s' },
       onEvent: (event) => {
@@ -132,7 +107,7 @@ describe('a stuck proxy', () => {
       stuck?.istiod,
     );
     expect(summary.rollback?.verified).toBe(true);
-    expect(readSlotWeights(await virtualService(), target)).toEqual({ blue: 100, green: 0 });
+    expect(readSlotWeights(await bed.virtualService(), target)).toEqual({ blue: 100, green: 0 });
     expect(everyProxyRoutesOnlyTo('blue')).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { OperationInput, VirtualService } from '@switchyard/core';
 import { startSimulator, type ScenarioInput, type Simulator } from '@switchyard/sim';
 
 const run = promisify(execFile);
@@ -67,6 +68,13 @@ export interface Testbed {
   kubectl(args: readonly string[]): Promise<string>;
   /** A kubectl JSON read. */
   kubectlJson<T = unknown>(args: readonly string[]): Promise<T>;
+  /** The reviews VirtualService, read with kubectl. */
+  virtualService(): Promise<VirtualService>;
+  /**
+   * Library options for an operation on reviews against this test bed: its kubeconfig and
+   * Prometheus, checks sized for a 1 s scrape interval, and `extra` on top.
+   */
+  operationOptions(holderIdentity: string, extra?: Partial<OperationInput>): OperationInput;
   /** Instant PromQL query against the test bed's Prometheus; returns the vector. */
   promQuery(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
   /** Stops everything. */
@@ -96,6 +104,27 @@ export async function startTestbed(
   return {
     sim,
     kubectl,
+    virtualService: async () =>
+      JSON.parse(
+        await kubectl(['-n', 'bookinfo', 'get', 'virtualservice', 'reviews', '-o', 'json']),
+      ) as VirtualService,
+    operationOptions: (holderIdentity, extra = {}) => ({
+      kubeconfig: sim.kubeconfigPath,
+      service: 'reviews',
+      holderIdentity,
+      ...(sim.prometheusUrl ? { prometheus: { url: sim.prometheusUrl } } : {}),
+      // Windows of several 1 s scrapes; generous inconclusive limits while data arrives.
+      checks: {
+        interval: '1s',
+        window: '5s',
+        scrapeInterval: '1s',
+        minRequests: 5,
+        failureLimit: 2,
+        inconclusiveLimit: 30,
+      },
+      sync: { timeout: '30s' },
+      ...extra,
+    }),
     kubectlJson: async <T>(args: readonly string[]) =>
       JSON.parse(await kubectl([...args, '-o', 'json'])) as T,
     promQuery: async (query) => {

@@ -688,16 +688,7 @@ export class ResourceHandler {
     query: URLSearchParams,
     name: string,
   ): Promise<RenderedResponse> {
-    const raw = await readBody(request);
-    const body =
-      raw.length > 0
-        ? decodeObjectBody(
-            raw,
-            request.headers['content-type'],
-            "couldn't get version/kind; json parse error: ",
-          )
-        : undefined;
-    const options = parseDeleteOptions(query, body);
+    const options = await readDeleteOptions(request, query);
     const current = this.#getObject(target, name);
     const result = this.#deleteObject(target, current, options);
     if (
@@ -841,16 +832,7 @@ export class ResourceHandler {
     target: ResourceTarget,
     query: URLSearchParams,
   ): Promise<RenderedResponse> {
-    const raw = await readBody(request);
-    const body =
-      raw.length > 0
-        ? decodeObjectBody(
-            raw,
-            request.headers['content-type'],
-            "couldn't get version/kind; json parse error: ",
-          )
-        : undefined;
-    const options = parseDeleteOptions(query, body);
+    const options = await readDeleteOptions(request, query);
     const filter = selectorFilter(target.type, query);
     const victims = this.#store.peekAll(target.type, target.namespace, filter);
     const deleted: KubeObject[] = [];
@@ -878,4 +860,21 @@ export class ResourceHandler {
       }),
     };
   }
+}
+
+/** DeleteOptions from the query and the optional request body, as the real server reads them. */
+async function readDeleteOptions(
+  request: IncomingMessage,
+  query: URLSearchParams,
+): Promise<ReturnType<typeof parseDeleteOptions>> {
+  const raw = await readBody(request);
+  const body =
+    raw.length > 0
+      ? decodeObjectBody(
+          raw,
+          request.headers['content-type'],
+          "couldn't get version/kind; json parse error: ",
+        )
+      : undefined;
+  return parseDeleteOptions(query, body);
 }
