@@ -47,6 +47,7 @@ export type OperationInput = ReleaseSpecOverrides &
   };
 
 const RUNTIME_KEYS = [
+  'readSync',
   'kubeconfig',
   'context',
   'file',
