@@ -57,6 +57,10 @@ function build() {
   log('building (tsc -b)');
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   if (run(process.execPath, [tsc, '-b']) !== 0) fail('the TypeScript build failed');
+  // Help texts served without loading yargs (see packages/cli/src/help-cache.ts).
+  if (run(process.execPath, [join(root, 'scripts', 'build-help-cache.mjs')]) !== 0) {
+    fail('rendering the CLI help texts failed');
+  }
 }
 
 function isExecutable(file) {

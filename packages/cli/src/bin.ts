@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import { main } from './main.js';
+import { servedFromHelpCache } from './help-cache.js';
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (!servedFromHelpCache(argv)) {
+  // Loaded only when needed: yargs costs about as much as Node's own start.
+  const { main } = await import('./main.js');
+  process.exitCode = await main(argv);
+}

@@ -19,6 +19,7 @@ import { simCommand } from './commands/sim-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { dropForeignEnvironmentFlags, outputFlagsFromArgv } from './environment-flags.js';
 import { EXIT_CODES_TEXT } from './exit-codes.js';
+import { HELP_WIDTH } from './help-cache.js';
 
 /** Where `main` reads and writes; the process by default. */
 export interface MainOptions {
@@ -83,7 +84,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .alias('help', 'h')
     .version(version())
     .epilogue(EPILOGUE)
-    .wrap(Math.min(110, streams.stdout.columns ?? 100))
+    .wrap(Math.min(HELP_WIDTH, streams.stdout.columns ?? HELP_WIDTH))
     .exitProcess(false)
     .fail((message, error) => {
       // yargs reports its own validation problems as a message; handlers' errors as error.
