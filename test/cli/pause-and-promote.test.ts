@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { liveWeights } from './cluster-snapshot.js';
-import { jsonLines, runCli, type CliResult } from './run-cli.js';
+import { jsonLines, runCli } from './run-cli.js';
 
 let bed: Testbed;
 let dir: string;
@@ -132,22 +132,16 @@ describe('pause, promote, rollback and Ctrl-C', () => {
     // The lock was released, so the next run does not wait for it to expire.
     expect(status?.lock).toBeUndefined();
 
-    // While the resumed release bakes, `status --watch` follows it to the end.
-    let watch: Promise<CliResult> | undefined;
-    const resumed = await runCli(['release', '-f', bakeSpec, ...cluster], {
-      onLine: (line) => {
-        if (!watch && line.includes(' baking ')) {
-          watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...cluster]);
-        }
-      },
-    });
+    // `status --watch` follows the interrupted release through its resumption to the end.
+    // It starts first: the resumed bake continues from its recorded start and may be short.
+    const watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...cluster]);
+    const resumed = await runCli(['release', '-f', bakeSpec, ...cluster]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain('resuming release of bookinfo/reviews');
     expect(resumed.stdout).toContain('✔ released:');
     expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
 
-    expect(watch).toBeDefined();
-    const watched = await (watch as Promise<CliResult>);
+    const watched = await watch;
     expect(watched.code, watched.stderr).toBe(0);
     const phases = watched.lines.filter((line) => line.startsWith('bookinfo/reviews  phase '));
     // One block per change, not one per poll: the bake, then the end of the release.
