@@ -26,6 +26,10 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts'],
           testTimeout: 20_000,
+          // Unit tests are independent and side-effect free: share module instances between
+          // files instead of re-importing them, and use both cores.
+          isolate: false,
+          maxWorkers: 2,
           // Projects with different worker limits must run in separate groups.
           sequence: { groupOrder: 0 },
         },
