@@ -240,12 +240,14 @@ export class ObjectStore {
       if (filter && !filter(object)) continue;
       out.push(object);
     }
-    // Plain code-unit order, like etcd's keys (and cheaper than localeCompare).
-    const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    // Plain code-unit order, like etcd's keys; no strings built per comparison.
     return out.sort((a, b) => {
-      const ka = keyOf(a);
-      const kb = keyOf(b);
-      return ka < kb ? -1 : ka > kb ? 1 : 0;
+      const an = a.metadata.namespace ?? '';
+      const bn = b.metadata.namespace ?? '';
+      if (an !== bn) return an < bn ? -1 : 1;
+      const a1 = a.metadata.name;
+      const b1 = b.metadata.name;
+      return a1 < b1 ? -1 : a1 > b1 ? 1 : 0;
     });
   }
 

@@ -144,6 +144,9 @@ export class TrafficGenerator {
   readonly #lastKnownMetadata = new Map<string, WorkloadMetadata>();
   readonly #latencies = new WeakMap<Latency, LatencyDistribution>();
   readonly #unsubscribe: () => void;
+  /** Bumped on every pod event; sender lists computed under an older epoch are stale. */
+  #podEpoch = 0;
+  readonly #senderCache = new Map<string, { epoch: number; senders: SenderPod[] }>();
 
   constructor(options: TrafficGeneratorOptions) {
     this.#store = options.store;
@@ -161,10 +164,11 @@ export class TrafficGenerator {
     this.#identity = options.identity ?? DEFAULT_MESH_IDENTITY;
     this.setClients(options.clients);
     this.#unsubscribe = this.#store.subscribe((event) => {
+      if (event.resource !== this.#pods) return;
+      // Any pod change may change who sends: recompute sender lists on the next tick.
+      this.#podEpoch += 1;
       // EDS keeps a deleted pod's endpoint (and its metadata) until the next push.
-      if (event.type === 'DELETED' && event.resource === this.#pods) {
-        this.#remember(event.object);
-      }
+      if (event.type === 'DELETED') this.#remember(event.object);
     });
   }
 
@@ -268,6 +272,11 @@ export class TrafficGenerator {
   }
 
   #sendFor(client: ClientState, start: number, elapsedMs: number, workMs: number): void {
+    // A client at 0 rps sends nothing; do not even look for its pods.
+    if (client.spec.rps <= 0) {
+      client.carry = 0;
+      return;
+    }
     const senders = this.#senderPods(client.spec);
     if (senders.length === 0) {
       client.carry = 0;
@@ -313,9 +322,18 @@ export class TrafficGenerator {
     this.#schedule(arrival + CONNECT_FAILURE_MS, () => complete(client, 0, '-', 'unknown'));
   }
 
-  /** Running, ready pods of the client's Deployment that have a sidecar. */
+  /**
+   * Running, ready pods of the client's Deployment that have a sidecar. Scanning every pod
+   * each tick would cost more than the traffic itself with thousands of pods, so the list is
+   * kept until a pod changes; while some pod still waits for its proxy it is recomputed.
+   */
   #senderPods(spec: ClientSpec): SenderPod[] {
+    const key = `${spec.namespace}/${spec.name}`;
+    const cached = this.#senderCache.get(key);
+    if (cached && cached.epoch === this.#podEpoch)
+      return this.#withCurrentProxies(spec, cached.senders);
     const out: SenderPod[] = [];
+    let complete = true;
     const pods = this.#store.peekAll(
       this.#pods,
       spec.namespace,
@@ -324,6 +342,27 @@ export class TrafficGenerator {
     for (const pod of pods) {
       const proxy = this.#mesh.proxyOfPod(spec.namespace, pod.metadata.name);
       if (proxy) out.push({ pod, proxy, metadata: this.#metadataOf(pod) });
+      else complete = false;
+    }
+    if (complete) this.#senderCache.set(key, { epoch: this.#podEpoch, senders: out });
+    else this.#senderCache.delete(key);
+    return out;
+  }
+
+  /**
+   * The cached senders with their proxies looked up again: a mesh may hand out a new view of
+   * a proxy at any time, and the lookup is a map read. A proxy gone without a pod event yet
+   * invalidates the cache.
+   */
+  #withCurrentProxies(spec: ClientSpec, senders: SenderPod[]): SenderPod[] {
+    const out: SenderPod[] = [];
+    for (const sender of senders) {
+      const proxy = this.#mesh.proxyOfPod(spec.namespace, sender.pod.metadata.name);
+      if (!proxy) {
+        this.#senderCache.delete(`${spec.namespace}/${spec.name}`);
+        continue;
+      }
+      out.push(proxy === sender.proxy ? sender : { ...sender, proxy });
     }
     return out;
   }
