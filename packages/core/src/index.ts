@@ -65,6 +65,7 @@ export {
   initialRecord,
   otherSlot,
   RECORD_SIZE_LIMIT,
+  sameWeights,
   STATE_ANNOTATION,
   STATE_RECORD_VERSION,
   withHistory,
@@ -242,6 +243,7 @@ export type {
 export { DEFAULT_RETRY } from './kube/retry.js';
 export type { RetryEvent, RetryOptions } from './kube/retry.js';
 export type { KubeRequest, KubeTransport } from './kube/kube-transport.js';
+export { isPodReady } from './kube/pod-readiness.js';
 export type { IstioNetworkingVersion } from './kube/istio-api-version.js';
 export { buildEvent, EVENT_COMPONENT } from './kube/kube-events.js';
 export type { EventRecord } from './kube/kube-events.js';

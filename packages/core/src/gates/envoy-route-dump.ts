@@ -24,6 +24,7 @@
  * `weighted_clusters` without zero weights, passed through unnormalised, so shares are
  * compared rather than raw numbers.
  */
+import { isJsonObject } from '../istio/json-value.js';
 import type { DataplaneExpectation } from '../release/ports.js';
 
 /** One dynamic route configuration of a proxy. */
@@ -79,13 +80,9 @@ export class ConfigDumpFormatError extends Error {
 const DYNAMIC_ROUTE_CONFIG = 'RoutesConfigDump.DynamicRouteConfig';
 const ROUTES_CONFIG_DUMP = 'RoutesConfigDump';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 function dynamicRouteConfig(element: Record<string, unknown>): DynamicRouteConfig | undefined {
   const routeConfig = element.route_config;
-  if (!isObject(routeConfig)) return undefined;
+  if (!isJsonObject(routeConfig)) return undefined;
   return {
     version: typeof element.version_info === 'string' ? element.version_info : '',
     routeConfig: routeConfig,
@@ -99,20 +96,21 @@ function dynamicRouteConfig(element: Record<string, unknown>): DynamicRouteConfi
  * @throws ConfigDumpFormatError when the answer is not a config dump at all.
  */
 export function parseRouteConfigDump(body: unknown): DynamicRouteConfig[] {
-  if (!isObject(body)) throw new ConfigDumpFormatError('config_dump did not answer a JSON object');
+  if (!isJsonObject(body))
+    throw new ConfigDumpFormatError('config_dump did not answer a JSON object');
   if (body.configs === undefined) return [];
   if (!Array.isArray(body.configs))
     throw new ConfigDumpFormatError('config_dump "configs" is not a list');
   const out: DynamicRouteConfig[] = [];
   for (const element of body.configs) {
-    if (!isObject(element)) continue;
+    if (!isJsonObject(element)) continue;
     const type = typeof element['@type'] === 'string' ? element['@type'] : '';
     if (type.endsWith(DYNAMIC_ROUTE_CONFIG) || (type === '' && 'route_config' in element)) {
       const config = dynamicRouteConfig(element);
       if (config) out.push(config);
     } else if (type.endsWith(ROUTES_CONFIG_DUMP) && Array.isArray(element.dynamic_route_configs)) {
       for (const nested of element.dynamic_route_configs) {
-        const config = isObject(nested) ? dynamicRouteConfig(nested) : undefined;
+        const config = isJsonObject(nested) ? dynamicRouteConfig(nested) : undefined;
         if (config) out.push(config);
       }
     }

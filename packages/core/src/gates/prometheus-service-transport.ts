@@ -5,6 +5,7 @@
  * forward is kept for later queries and rebuilt (with a fresh pod choice) after a failure,
  * so a Prometheus pod restarted between two evaluations is followed.
  */
+import { isPodReady } from '../kube/pod-readiness.js';
 import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
 import type { Pod, ServicePort } from '../kube/kube-types.js';
 import type { ForwardedPort, PortForwarder } from '../kube/port-forward.js';
@@ -29,13 +30,6 @@ export interface ServicePrometheusTransportOptions {
   pods: PodLister;
   /** Opens the forward. */
   portForwarder: PortForwarder;
-}
-
-function isReady(pod: Pod): boolean {
-  return (
-    pod.status?.phase === 'Running' &&
-    (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
-  );
 }
 
 /** The pod port a Service port sends to: a number, or a named container port of `pod`. */
@@ -131,7 +125,7 @@ export class ServicePrometheusTransport implements PrometheusTransport {
       throw this.#lookupFailure(signal, `cannot list the pods of ${where}`, error);
     }
     const ready = candidates
-      .filter(isReady)
+      .filter(isPodReady)
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
     const pod = ready[0];
     if (!pod) {

@@ -3,6 +3,7 @@
  * client-node hands over: `ApiException.body` is a JSON string from most paths, an object
  * from some, a Buffer or nothing from others (401 from generated APIs carries no body).
  */
+import { isJsonObject } from '../istio/json-value.js';
 
 /** One cause of a failure, e.g. a field that failed validation. */
 export interface StatusCause {
@@ -65,9 +66,9 @@ export function parseApiStatus(code: number, body: unknown): ApiStatus {
       typeof parsed.reason === 'string' ||
       typeof parsed.message === 'string')
   ) {
-    const details = isRecord(parsed.details) ? parsed.details : {};
+    const details = isJsonObject(parsed.details) ? parsed.details : {};
     const causes = Array.isArray(details.causes)
-      ? details.causes.filter(isRecord).map(toCause)
+      ? details.causes.filter(isJsonObject).map(toCause)
       : [];
     const retryAfter = details.retryAfterSeconds;
     return {
@@ -104,12 +105,12 @@ function toCause(raw: Record<string, unknown>): StatusCause {
 }
 
 function toObject(body: unknown): Record<string, unknown> | undefined {
-  if (isRecord(body) && !Buffer.isBuffer(body)) return body;
+  if (isJsonObject(body) && !Buffer.isBuffer(body)) return body;
   const text = bodyText(body);
   if (!text) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : undefined;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -128,8 +129,4 @@ function genericMessage(code: number): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}...` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -22,6 +22,7 @@
  * "not applied" costs a ConcurrentEditError and a re-plan; a false "applied" would hide a
  * lost write.
  */
+import { isJsonObject } from '../istio/json-value.js';
 import type { JsonPatchOperation } from '../istio/types.js';
 
 /** True when repeating `ops` after it may have been applied cannot apply it twice. */
@@ -111,7 +112,7 @@ export function jsonPatchApplied(current: unknown, ops: readonly JsonPatchOperat
         if (!parent.found) return true;
         if (Array.isArray(parent.value)) return false;
         const key = segments[segments.length - 1] ?? '';
-        return !isRecord(parent.value) || !Object.hasOwn(parent.value, key);
+        return !isJsonObject(parent.value) || !Object.hasOwn(parent.value, key);
       }
       default:
         return false;
@@ -153,8 +154,8 @@ export function containsObject(actual: unknown, expected: unknown): boolean {
 }
 
 function mergeContained(current: unknown, patch: unknown): boolean {
-  if (!isRecord(patch)) return deepEqual(current, patch);
-  if (!isRecord(current)) return false;
+  if (!isJsonObject(patch)) return deepEqual(current, patch);
+  if (!isJsonObject(current)) return false;
   return Object.entries(patch).every(([key, value]) => {
     if (value === null) return !Object.hasOwn(current, key);
     return Object.hasOwn(current, key) && mergeContained(current[key], value);
@@ -164,11 +165,11 @@ function mergeContained(current: unknown, patch: unknown): boolean {
 function smpContained(current: unknown, patch: unknown): boolean {
   if (Array.isArray(patch)) {
     if (!Array.isArray(current)) return false;
-    if (patch.every((item) => !isRecord(item))) return deepEqual(current, patch);
+    if (patch.every((item) => !isJsonObject(item))) return deepEqual(current, patch);
     return patch.every((item) => current.some((candidate) => smpContained(candidate, item)));
   }
-  if (!isRecord(patch)) return deepEqual(current, patch);
-  if (!isRecord(current)) return false;
+  if (!isJsonObject(patch)) return deepEqual(current, patch);
+  if (!isJsonObject(current)) return false;
   return Object.entries(patch).every(([key, value]) => {
     if (value === null) return !Object.hasOwn(current, key);
     return Object.hasOwn(current, key) && smpContained(current[key], value);
@@ -183,9 +184,9 @@ function contained(actual: unknown, expected: unknown): boolean {
       expected.every((item, i) => contained(actual[i], item))
     );
   }
-  if (isRecord(expected)) {
+  if (isJsonObject(expected)) {
     return (
-      isRecord(actual) &&
+      isJsonObject(actual) &&
       Object.entries(expected).every(
         ([key, value]) => value === undefined || contained(actual[key], value),
       )
@@ -204,14 +205,14 @@ const SERVER_METADATA = [
 ];
 
 function withoutServerMetadata(object: unknown): unknown {
-  if (!isRecord(object) || !isRecord(object.metadata)) return object;
+  if (!isJsonObject(object) || !isJsonObject(object.metadata)) return object;
   const metadata = { ...object.metadata };
   for (const key of SERVER_METADATA) delete metadata[key];
   return { ...object, metadata };
 }
 
 function stripResourceVersion(patch: Record<string, unknown>): Record<string, unknown> {
-  if (!isRecord(patch.metadata) || !('resourceVersion' in patch.metadata)) return patch;
+  if (!isJsonObject(patch.metadata) || !('resourceVersion' in patch.metadata)) return patch;
   const { resourceVersion: _precondition, ...metadata } = patch.metadata;
   const copy: Record<string, unknown> = { ...patch, metadata };
   if (Object.keys(metadata).length === 0) delete copy.metadata;
@@ -244,7 +245,7 @@ function resolvePointer(
       const index = Number(segment);
       if (index >= node.length) return { found: false };
       node = node[index];
-    } else if (isRecord(node)) {
+    } else if (isJsonObject(node)) {
       if (!Object.hasOwn(node, segment)) return { found: false };
       node = node[segment];
     } else {
@@ -259,7 +260,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a))
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i]));
-  if (isRecord(a) && isRecord(b)) {
+  if (isJsonObject(a) && isJsonObject(b)) {
     const keysA = Object.keys(a).filter((k) => a[k] !== undefined);
     const keysB = Object.keys(b).filter((k) => b[k] !== undefined);
     return (
@@ -268,8 +269,4 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     );
   }
   return false;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

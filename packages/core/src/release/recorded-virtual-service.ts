@@ -17,12 +17,7 @@ import type { VirtualService } from '../istio/types.js';
 import type { RouteObjectApi } from '../kube/kube-ports.js';
 import { recordOf } from './service-context.js';
 import { describeWeights } from './describe-event.js';
-import {
-  encodeRecord,
-  STATE_ANNOTATION,
-  type ReleaseRecord,
-  type SlotWeights,
-} from './state-record.js';
+import { encodeRecord, STATE_ANNOTATION, type ReleaseRecord, sameWeights } from './state-record.js';
 
 /** Result of a commit. */
 export interface CommitResult {
@@ -39,10 +34,6 @@ export interface CommitResult {
 }
 
 const MAX_ATTEMPTS = 4;
-
-function sameWeights(a: SlotWeights, b: SlotWeights): boolean {
-  return a.blue === b.blue && a.green === b.green;
-}
 
 /** `virtualService` carrying `record` in its annotation. */
 export function withRecord(virtualService: VirtualService, record: ReleaseRecord): VirtualService {

@@ -84,6 +84,7 @@ import {
   type ReleaseStep,
   type Slot,
   type SlotWeights,
+  sameWeights,
 } from './state-record.js';
 
 /** What the engine needs from the outside world. */
@@ -236,10 +237,6 @@ function weightsFor(slot: Slot, percent: number): SlotWeights {
   return slot === 'blue'
     ? { blue: percent, green: 100 - percent }
     : { blue: 100 - percent, green: percent };
-}
-
-function sameWeights(a: SlotWeights, b: SlotWeights): boolean {
-  return a.blue === b.blue && a.green === b.green;
 }
 
 function iso(ms: number): string {

@@ -17,6 +17,7 @@ import type {
   ServiceReader,
 } from '../kube/kube-ports.js';
 import type { Deployment, Service } from '../kube/kube-types.js';
+import { isPodReady } from '../kube/pod-readiness.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import {
   decodeRecord,
@@ -197,10 +198,5 @@ export async function readyPodCount(
     labelSelector: slotPodSelector(spec, service, slot),
     signal,
   });
-  return pods.filter(
-    (pod) =>
-      !pod.metadata.deletionTimestamp &&
-      pod.status?.phase === 'Running' &&
-      (pod.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-  ).length;
+  return pods.filter(isPodReady).length;
 }

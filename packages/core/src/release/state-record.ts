@@ -4,6 +4,7 @@
  * `status` prints. It is written in the same JSON Patch as the route change it describes
  * where possible, so routes and record cannot disagree.
  */
+import { isJsonObject } from '../istio/json-value.js';
 import { StateRecordError, type CheckEvidence, type ObjectRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import type { SlotWeights } from '../istio/slot-weights.js';
@@ -162,6 +163,11 @@ export function initialRecord(fields: {
   };
 }
 
+/** True when both splits are the same. */
+export function sameWeights(a: SlotWeights, b: SlotWeights): boolean {
+  return a.blue === b.blue && a.green === b.green;
+}
+
 /** The other slot. */
 export function otherSlot(slot: Slot): Slot {
   return slot === 'blue' ? 'green' : 'blue';
@@ -178,16 +184,12 @@ const PHASES: readonly ReleasePhase[] = [
   'failed',
 ];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isSlot(value: unknown): value is Slot {
   return value === 'blue' || value === 'green';
 }
 
 function isWeights(value: unknown): value is SlotWeights {
-  return isObject(value) && typeof value.blue === 'number' && typeof value.green === 'number';
+  return isJsonObject(value) && typeof value.blue === 'number' && typeof value.green === 'number';
 }
 
 /**
@@ -210,7 +212,7 @@ export function decodeRecord(
       { cause: error },
     );
   }
-  if (!isObject(parsed) || typeof parsed.version !== 'number') {
+  if (!isJsonObject(parsed) || typeof parsed.version !== 'number') {
     throw new StateRecordError(
       'unreadable',
       object,
@@ -234,13 +236,13 @@ export function decodeRecord(
   if (typeof parsed.phase !== 'string' || !PHASES.includes(parsed.phase as ReleasePhase))
     problems.push('phase');
   if (!isWeights(parsed.weights)) problems.push('weights');
-  if (!isObject(parsed.images)) problems.push('images');
+  if (!isJsonObject(parsed.images)) problems.push('images');
   if (!Array.isArray(parsed.history)) problems.push('history');
   if (!Array.isArray(parsed.lastChecks)) problems.push('lastChecks');
   if (parsed.operation !== undefined) {
     const op = parsed.operation;
     if (
-      !isObject(op) ||
+      !isJsonObject(op) ||
       !['deploy', 'release', 'rollback'].includes(op.kind as string) ||
       typeof op.id !== 'string' ||
       typeof op.stepIndex !== 'number'
