@@ -196,17 +196,5 @@ export function validateNamespaceSlashWildcardHostname(
   return appendErrors(errs, validateSidecarOrGatewayHostnamePart(dnsName, isGateway));
 }
 
-/** `host.Name.Matches`: whether two (possibly wildcard) host names overlap. */
-export function hostsMatch(a: string, b: string): boolean {
-  const aWild = a.startsWith('*');
-  const bWild = b.startsWith('*');
-  if (aWild) {
-    if (bWild)
-      return a.length < b.length
-        ? b.slice(1).endsWith(a.slice(1))
-        : a.slice(1).endsWith(b.slice(1));
-    return b.endsWith(a.slice(1));
-  }
-  if (bWild) return a.endsWith(b.slice(1));
-  return a === b;
-}
+/** `host.Name.Matches`, shared with the mesh: whether two (possibly wildcard) host names overlap. */
+export { hostsMatch } from '../mesh/istio-host.js';

@@ -39,13 +39,14 @@ export function isWildcardHost(hostname: string): boolean {
  * `bar.foo.com` match each other; two concrete hosts match only when equal).
  */
 export function hostsMatch(a: string, b: string): boolean {
-  if (isWildcardHost(a)) {
-    if (a === '*') return true;
-    const suffix = a.slice(1);
-    if (isWildcardHost(b)) return b === '*' ? false : b.slice(1).endsWith(suffix);
-    return b.endsWith(suffix);
+  const aWild = isWildcardHost(a);
+  const bWild = isWildcardHost(b);
+  if (aWild && bWild) {
+    // The longer wildcard must end with the shorter one's suffix (`*` matches every wildcard).
+    return a.length < b.length ? b.slice(1).endsWith(a.slice(1)) : a.slice(1).endsWith(b.slice(1));
   }
-  if (isWildcardHost(b)) return hostsMatch(b, a);
+  if (aWild) return b.endsWith(a.slice(1));
+  if (bWild) return a.endsWith(b.slice(1));
   return a === b;
 }
 
