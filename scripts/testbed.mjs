@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// The real control plane test bed (testbed/, Go): build its components at the versions
+// pinned in testbed/go.mod, cached outside the work tree, then start or stop it.
+//
+//   npm run testbed -- build            build (or reuse) every component, print the bin dir
+//   npm run testbed -- up [flags]       build, start, print kubeconfig/control/prometheus
+//   npm run testbed -- down [--dir D]   stop every process it started and remove its files
+//   npm run testbed -- status           print the state file
+//
+// The cache is $SWITCHYARD_TESTBED_CACHE or ~/.cache/switchyard-testbed: one binary per
+// component and key (the pins, the Go version and, for our own components, their source),
+// so a second build of unchanged sources only assembles links.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const testbed = join(root, 'testbed');
+
+/** Components built from upstream modules: their binary depends only on the pins. */
+const UPSTREAM = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok',
+  'pilot-discovery',
+];
+/** Our own components: their binary also depends on testbed/internal. */
+const OWN = ['testbed', 'proxy-fleet'];
+
+function fail(message) {
+  process.stderr.write(`testbed: ${message}\n`);
+  process.exit(1);
+}
+
+function log(message) {
+  process.stderr.write(`testbed: ${message}\n`);
+}
+
+function goVersion() {
+  const result = spawnSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) {
+    fail(
+      'the Go toolchain (go) was not found on PATH; the test bed builds its components ' +
+        'from Go modules: install Go 1.26 (https://go.dev/dl/) and retry',
+    );
+  }
+  const version = result.stdout.trim();
+  const match = /^go(\d+)\.(\d+)/.exec(version);
+  if (!match || Number(match[1]) < 1 || (Number(match[1]) === 1 && Number(match[2]) < 26)) {
+    fail(`${version} is too old: testbed/go.mod needs Go 1.26 or later`);
+  }
+  return version;
+}
+
+/** Module versions pinned in go.mod, for version stamps. */
+function pinnedVersion(module) {
+  const gomod = readFileSync(join(testbed, 'go.mod'), 'utf8');
+  const match = new RegExp(`^\\s*${module.replaceAll('.', '\\.')} (v\\S+)`, 'm').exec(gomod);
+  return match?.[1];
+}
+
+function ldflags(component) {
+  if (!['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].includes(component)) {
+    return '-s -w';
+  }
+  // What Kubernetes' own build stamps (hack/lib/version.sh), so `kubectl version` shows the
+  // real release instead of v0.0.0-master.
+  const version = pinnedVersion('k8s.io/kubernetes');
+  const [major, minor] = version.slice(1).split('.');
+  const stamp = {
+    gitVersion: version,
+    gitMajor: major,
+    gitMinor: minor,
+    gitTreeState: 'clean',
+    buildDate: '1970-01-01T00:00:00Z',
+  };
+  const flags = ['-s', '-w'];
+  for (const pkg of ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version']) {
+    for (const [key, value] of Object.entries(stamp)) flags.push(`-X ${pkg}.${key}=${value}`);
+  }
+  return flags.join(' ');
+}
+
+function filesUnder(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(path));
+    else if (/\.(go|ya?ml|json)$/.test(entry.name) && !entry.name.endsWith('_test.go')) {
+      out.push(path);
+    }
+  }
+  return out.sort();
+}
+
+function keyOf(component, version) {
+  const hash = createHash('sha256');
+  hash.update(version);
+  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(testbed, file)));
+  hash.update(ldflags(component));
+  const sources = OWN.includes(component)
+    ? [...filesUnder(join(testbed, 'internal')), ...filesUnder(join(testbed, 'cmd', component))]
+    : filesUnder(join(testbed, 'cmd', component));
+  for (const file of sources) {
+    hash.update(relative(testbed, file));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function cacheDir() {
+  return process.env.SWITCHYARD_TESTBED_CACHE ?? join(homedir(), '.cache', 'switchyard-testbed');
+}
+
+/** Builds what is missing; returns the directory holding every component by its name. */
+export function build({ quiet = false } = {}) {
+  const version = goVersion();
+  const cache = cacheDir();
+  const binaries = join(cache, 'bin');
+  mkdirSync(binaries, { recursive: true });
+  const keys = {};
+  for (const component of [...UPSTREAM, ...OWN]) {
+    if (!existsSync(join(testbed, 'cmd', component, 'main.go'))) {
+      fail(`${component}: testbed/cmd/${component}/main.go is missing`);
+    }
+    const key = keyOf(component, version);
+    keys[component] = key;
+    const target = join(binaries, `${component}-${key}`);
+    if (existsSync(target)) continue;
+    if (!quiet) log(`building ${component} (${version})`);
+    const started = Date.now();
+    const partial = `${target}.partial`;
+    const result = spawnSync(
+      'go',
+      ['build', '-buildvcs=false', '-trimpath', `-ldflags=${ldflags(component)}`, '-o', partial, `./cmd/${component}`],
+      { cwd: testbed, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (result.error || result.status !== 0) {
+      const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25);
+      fail(`building ${component} failed:\n${output.join('\n')}`);
+    }
+    renameSync(partial, target);
+    if (!quiet) log(`built ${component} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  }
+  const set = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 16);
+  const dir = join(cache, 'sets', set);
+  if (!existsSync(join(dir, 'testbed'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const [component, key] of Object.entries(keys)) {
+      symlinkSync(join(binaries, `${component}-${key}`), join(dir, component));
+    }
+  }
+  return dir;
+}
+
+function main(argv) {
+  const [command = 'up', ...rest] = argv;
+  if (!['build', 'up', 'down', 'status'].includes(command)) {
+    fail(`unknown command ${command} (build, up, down, status)`);
+  }
+  const bin = build({ quiet: command !== 'build' && command !== 'up' });
+  if (command === 'build') {
+    process.stdout.write(`${bin}\n`);
+    return 0;
+  }
+  const args = [command, ...rest];
+  if (command === 'up') {
+    const hasFlag = (name) => rest.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    args.push(`--bin=${bin}`);
+    if (!hasFlag('manifests')) args.push(`--manifests=${join(root, 'examples', 'bookinfo')}`);
+    if (!hasFlag('fleet-scenario') && existsSync(join(testbed, 'scenarios', 'bookinfo.yaml'))) {
+      args.push(`--fleet-scenario=${join(testbed, 'scenarios', 'bookinfo.yaml')}`);
+    }
+  }
+  const result = spawnSync(join(bin, 'testbed'), args, { stdio: 'inherit' });
+  if (result.error) fail(`run ${join(bin, 'testbed')}: ${result.error.message}`);
+  return result.status ?? 1;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exit(main(process.argv.slice(2)));
+}

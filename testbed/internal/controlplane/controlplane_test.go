@@ -1,0 +1,143 @@
+package controlplane
+
+import (
+	"encoding/base64"
+	"slices"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func TestPointWebhooksAtRewritesEveryServiceReference(t *testing.T) {
+	objects, err := decodeYAML([]byte(`
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: istio-sidecar-injector}
+webhooks:
+- name: a.sidecar-injector.istio.io
+  clientConfig: {service: {name: istiod, namespace: istio-system, path: /inject, port: 443}}
+- name: b.sidecar-injector.istio.io
+  clientConfig: {service: {name: istiod, namespace: istio-system, path: "inject/cluster/x", port: 443}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pointWebhooksAt(objects, 4443, []byte("PEM")); err != nil {
+		t.Fatal(err)
+	}
+	hooks, _, _ := unstructured.NestedSlice(objects[0].Object, "webhooks")
+	want := []string{"https://127.0.0.1:4443/inject", "https://127.0.0.1:4443/inject/cluster/x"}
+	for i, h := range hooks {
+		config := h.(map[string]any)["clientConfig"].(map[string]any)
+		if config["url"] != want[i] {
+			t.Errorf("webhook %d url = %v, want %s", i, config["url"], want[i])
+		}
+		if _, ok := config["service"]; ok {
+			t.Errorf("webhook %d keeps its service reference", i)
+		}
+		if config["caBundle"] != base64.StdEncoding.EncodeToString([]byte("PEM")) {
+			t.Errorf("webhook %d caBundle = %v", i, config["caBundle"])
+		}
+	}
+}
+
+func TestIstiodArgsBindEveryListenerToLoopback(t *testing.T) {
+	ports := map[int]int{istiodHTTPPort: 1, istiodGRPCPort: 2, istiodSecureGRPCPort: 3, istiodWebhookPort: 4, istiodMonitoringPort: 5}
+	args := istiodArgs([]string{"discovery", "--monitoringAddr=:15014", "--domain", "cluster.local"}, ports, "/kc", &certificates{istiodCert: "c", istiodKey: "k", caCert: "ca"})
+	cases := []struct{ flag, want string }{
+		{"--monitoringAddr=", "127.0.0.1:5"},
+		{"--httpAddr=", "127.0.0.1:1"},
+		{"--grpcAddr=", "127.0.0.1:2"},
+		{"--secureGRPCAddr=", "127.0.0.1:3"},
+		{"--httpsAddr=", "127.0.0.1:4"},
+		{"--kubeconfig=", "/kc"},
+	}
+	for _, tc := range cases {
+		var got []string
+		for _, a := range args {
+			if strings.HasPrefix(a, tc.flag) {
+				got = append(got, strings.TrimPrefix(a, tc.flag))
+			}
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%s = %v, want exactly [%s]", tc.flag, got, tc.want)
+		}
+	}
+	if args[0] != "discovery" || !slices.Contains(args, "cluster.local") {
+		t.Errorf("chart arguments lost: %v", args)
+	}
+}
+
+func TestIstiodEnvResolvesTheDownwardAPI(t *testing.T) {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "istiod-abc", Namespace: "istio-system"},
+		Spec:       corev1.PodSpec{ServiceAccountName: "istiod"},
+	}
+	field := func(path string) *corev1.EnvVarSource {
+		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}
+	}
+	container := &corev1.Container{Env: []corev1.EnvVar{
+		{Name: "REVISION", Value: "default"},
+		{Name: "POD_NAME", ValueFrom: field("metadata.name")},
+		{Name: "POD_NAMESPACE", ValueFrom: field("metadata.namespace")},
+		{Name: "SERVICE_ACCOUNT", ValueFrom: field("spec.serviceAccountName")},
+		{Name: "KUBECONFIG", Value: "/var/run/secrets/remote/config"},
+		{Name: "GOMAXPROCS", ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: "limits.cpu"}}},
+	}}
+	got := istiodEnv(pod, container)
+	want := []string{"REVISION=default", "POD_NAME=istiod-abc", "POD_NAMESPACE=istio-system", "SERVICE_ACCOUNT=istiod"}
+	if !slices.Equal(got, want) {
+		t.Errorf("env = %v, want %v", got, want)
+	}
+}
+
+func TestOrderForApplyPutsNamespacesAndCRDsFirst(t *testing.T) {
+	objects, err := decodeYAML([]byte(`
+kind: Deployment
+apiVersion: apps/v1
+metadata: {name: d}
+---
+kind: CustomResourceDefinition
+apiVersion: apiextensions.k8s.io/v1
+metadata: {name: c}
+---
+---
+kind: Namespace
+apiVersion: v1
+metadata: {name: n}
+---
+kind: ConfigMap
+apiVersion: v1
+metadata: {name: m}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, o := range orderForApply(objects) {
+		kinds = append(kinds, o.GetKind())
+	}
+	if want := []string{"Namespace", "CustomResourceDefinition", "ConfigMap", "Deployment"}; !slices.Equal(kinds, want) {
+		t.Errorf("order = %v, want %v (empty documents skipped)", kinds, want)
+	}
+}
+
+func TestSplitIstioHoldsBackTheWebhooks(t *testing.T) {
+	objects, err := decodeYAML([]byte(`
+{kind: ValidatingWebhookConfiguration, apiVersion: admissionregistration.k8s.io/v1, metadata: {name: v}}
+---
+{kind: Deployment, apiVersion: apps/v1, metadata: {name: istiod}}
+---
+{kind: MutatingWebhookConfiguration, apiVersion: admissionregistration.k8s.io/v1, metadata: {name: m}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	install, webhooks := splitIstio(objects)
+	if len(install) != 1 || install[0].GetName() != "istiod" || len(webhooks) != 2 {
+		t.Errorf("install = %d objects, webhooks = %d", len(install), len(webhooks))
+	}
+}
