@@ -40,10 +40,18 @@ if (failed !== undefined) process.exit(failed);
 
 const started = Date.now();
 process.stderr.write('[test] vitest\n');
-const result = spawnSync(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', ...extra], {
-  cwd: root,
-  stdio: 'inherit',
-});
+// The conformance tier (a real control plane) runs apart: `npm run test:conformance`.
+const projects = extra.some((arg) => arg.startsWith('--project'))
+  ? []
+  : ['--project', 'unit', '--project', 'e2e'];
+const result = spawnSync(
+  process.execPath,
+  [bin('vitest', 'vitest.mjs'), 'run', ...projects, ...extra],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 process.stderr.write(`[test] vitest ${result.status === 0 ? 'passed' : 'failed'} in ${seconds}s\n`);
 process.exit(result.status ?? 1);

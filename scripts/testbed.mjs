@@ -9,7 +9,8 @@
 //
 // The cache is $SWITCHYARD_TESTBED_CACHE or ~/.cache/switchyard-testbed: one binary per
 // component and key (the pins, the Go version and, for our own components, their source),
-// so a second build of unchanged sources only assembles links.
+// so a second build of unchanged sources only assembles links. SWITCHYARD_TESTBED_BIN
+// names a folder of prebuilt binaries to use instead.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
@@ -127,6 +128,8 @@ function cacheDir() {
 
 /** Builds what is missing; returns the directory holding every component by its name. */
 export function build({ quiet = false } = {}) {
+  // Binaries built some other way (a debugger build, say): used as they are.
+  if (process.env.SWITCHYARD_TESTBED_BIN) return process.env.SWITCHYARD_TESTBED_BIN;
   const version = goVersion();
   const cache = cacheDir();
   const binaries = join(cache, 'bin');
@@ -145,7 +148,15 @@ export function build({ quiet = false } = {}) {
     const partial = `${target}.partial`;
     const result = spawnSync(
       'go',
-      ['build', '-buildvcs=false', '-trimpath', `-ldflags=${ldflags(component)}`, '-o', partial, `./cmd/${component}`],
+      [
+        'build',
+        '-buildvcs=false',
+        '-trimpath',
+        `-ldflags=${ldflags(component)}`,
+        '-o',
+        partial,
+        `./cmd/${component}`,
+      ],
       { cwd: testbed, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     if (result.error || result.status !== 0) {

@@ -9,3 +9,11 @@ export {
   startTestbed,
 } from './testbed.js';
 export type { Testbed } from './testbed.js';
+export {
+  bookinfoIn,
+  parseUpOutput,
+  realNamespace,
+  startRealTestbed,
+  stopRealTestbed,
+} from './real-testbed.js';
+export type { RealNamespace, RealTestbed, RealTestbedInfo } from './real-testbed.js';
