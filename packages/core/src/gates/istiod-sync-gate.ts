@@ -14,8 +14,13 @@
  *   never answered blocks success (its proxies are unknown). No answer from any replica for
  *   the whole timeout is IstiodUnavailableError; otherwise a timeout is SyncTimeoutError
  *   naming every proxy without the change, its istiod and how long it has waited.
+ * - A proxy whose Envoy rejected (NACKed) the change will never have it: as soon as the
+ *   rejections leave too few proxies to meet the required ratio, the wait ends with
+ *   ConfigRejectedError naming each rejecting proxy and Envoy's message, instead of a
+ *   timeout minutes later (rules in `sync-evaluation.ts`, `rejectedChange`).
  */
 import {
+  ConfigRejectedError,
   IstiodUnavailableError,
   SyncTimeoutError,
   UsageError,
@@ -37,6 +42,7 @@ import {
   evaluateSync,
   pendingState,
   ratioMet,
+  rejectingProxies,
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
@@ -155,6 +161,8 @@ export class IstiodSyncGate implements SyncGate {
     const origin =
       criterion.kind === 'since' ? Math.min(criterion.changeAcceptedAt, startedAt) : startedAt;
     const firstSeen = new Map<string, number>();
+    // Without a baseline, the errors proxies show at the first poll may predate the change.
+    const errorsAtStart = new Map<string, string | undefined>();
     let answeredDuringWait = false;
     let lastObservation: Observation | undefined;
     let lastScopeProblem: string | undefined;
@@ -168,8 +176,11 @@ export class IstiodSyncGate implements SyncGate {
       if (observation.fresh.size > 0) answeredDuringWait = true;
       const view = await this.#scoped(observation, signal);
       const now = this.#clock.now();
-      for (const id of observation.merged.keys())
-        if (!firstSeen.has(id)) firstSeen.set(id, first ? origin : pollStart);
+      for (const [id, status] of observation.merged) {
+        if (firstSeen.has(id)) continue;
+        firstSeen.set(id, first ? origin : pollStart);
+        if (first) errorsAtStart.set(id, status.lastError);
+      }
       if (view.includes) {
         lastScopeProblem = undefined;
         const evaluation = evaluateSync(observation.merged.values(), criterion, view.includes);
@@ -194,6 +205,16 @@ export class IstiodSyncGate implements SyncGate {
             completedAt: now,
             istiodReplicas: observation.replicas.length,
           };
+        }
+        const rejected = rejectingProxies(evaluation.pending, criterion, errorsAtStart);
+        const reachable = evaluation.total - rejected.size;
+        if (rejected.size > 0 && !ratioMet(reachable, evaluation.total, this.#requiredRatio)) {
+          throw new ConfigRejectedError({
+            rejected: lastPending.filter((proxy) => rejected.has(proxy.proxy)),
+            unsynced: lastPending,
+            synced: evaluation.synced,
+            total: evaluation.total,
+          });
         }
       } else {
         lastScopeProblem = view.problem;

@@ -7,6 +7,8 @@ import {
   pendingState,
   pushedSince,
   ratioMet,
+  rejectedChange,
+  rejectingProxies,
   SINCE_TOLERANCE_MS,
   sinceCriterion,
 } from './sync-evaluation.js';
@@ -137,6 +139,71 @@ describe('since criterion', () => {
       sentTime: '2026-11-02T10:00:06Z',
     });
     expect(hasChange(unacked, criterion)).toBe(false);
+  });
+});
+
+describe('rejections', () => {
+  const rejectedPush = (proxy: string, lastError: string, seed = 10) =>
+    status({
+      proxy,
+      routeSent: nonce(`${T1}/2`, seed),
+      routeAcked: nonce(`${T0}/1`, 1),
+      sentTime: '2026-11-02T10:00:05.100Z',
+      lastError,
+    });
+
+  it('counts a NACK of a push after the change as rejecting it', () => {
+    const before = [synced('a.ns', `${T0}/1`, '2026-11-02T10:00:00.200Z', 'i1', 1)];
+    const criterion = baselineCriterion(before, takenAt, true);
+    const nacked = rejectedPush('a.ns', 'bad route');
+    expect(nacked.state).toBe('ERROR');
+    expect(rejectedChange(nacked, criterion, undefined)).toBe(true);
+    expect(rejectingProxies([nacked], criterion, new Map())).toEqual(new Set(['a.ns']));
+  });
+
+  it('does not count an error the baseline already showed, which may be left over', () => {
+    const leftover = rejectedPush('a.ns', 'older rejection');
+    const before = [
+      status({
+        proxy: 'a.ns',
+        routeSent: nonce(`${T0}/1`, 5),
+        routeAcked: nonce(`${T0}/1`, 1),
+        sentTime: '2026-11-02T10:00:00.200Z',
+        lastError: 'older rejection',
+      }),
+    ];
+    const criterion = baselineCriterion(before, takenAt, true);
+    expect(criterion.kind === 'baseline' && criterion.proxies.get('a.ns')?.lastError).toBe(
+      'older rejection',
+    );
+    expect(rejectingProxies([leftover], criterion, new Map())).toEqual(new Set());
+    // A different message is a new rejection.
+    expect(rejectingProxies([rejectedPush('a.ns', 'new')], criterion, new Map())).toEqual(
+      new Set(['a.ns']),
+    );
+  });
+
+  it('does not count a rejection of a push from before the change', () => {
+    const before = [
+      status({
+        proxy: 'a.ns',
+        routeSent: nonce(`${T1}/2`, 10),
+        routeAcked: nonce(`${T0}/1`, 1),
+        sentTime: '2026-11-02T10:00:05.100Z',
+      }),
+    ];
+    const criterion = baselineCriterion(before, takenAt, true);
+    // Same push as the baseline: not after the change.
+    expect(rejectedChange(rejectedPush('a.ns', 'bad'), criterion, undefined)).toBe(false);
+  });
+
+  it('takes the errors shown at the start of the wait for a time criterion', () => {
+    const criterion = sinceCriterion(Date.parse('2026-11-02T10:00:05Z'));
+    const nacked = rejectedPush('a.ns', 'bad');
+    expect(rejectingProxies([nacked], criterion, new Map([['a.ns', 'bad']]))).toEqual(new Set());
+    expect(rejectingProxies([nacked], criterion, new Map([['a.ns', undefined]]))).toEqual(
+      new Set(['a.ns']),
+    );
   });
 });
 

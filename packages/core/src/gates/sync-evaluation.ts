@@ -14,6 +14,13 @@
  * - a time (`since`, resuming after a crash, when no baseline survived): a proxy is synced
  *   when acked == sent and that push was sent at or after the change time, minus
  *   {@link SINCE_TOLERANCE_MS}.
+ *
+ * A proxy rejected the change when Envoy NACKed a push made after it: syncz shows ERROR
+ * with Envoy's message. istiod clears `lastError` only on the next ack, so an error the
+ * proxy already showed before the change may be left over from an older push while the new
+ * one is still unanswered; syncz cannot tell that from a second rejection with the same
+ * message. Only an error that is new since the baseline (or since the first poll, for a
+ * time criterion) counts as rejecting the change; a leftover one keeps the proxy pending.
  */
 import type { ProxySyncState } from '../errors.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
@@ -32,6 +39,8 @@ export interface BaselineEntry {
   readonly sent: string;
   /** `sentTime` of that push, when syncz had it. */
   readonly sentAt: number | undefined;
+  /** Envoy's rejection the proxy showed then, if any. */
+  readonly lastError?: string | undefined;
 }
 
 /** What counts as "after the change". */
@@ -66,7 +75,11 @@ export function baselineCriterion(
 ): SyncCriterion {
   const proxies = new Map<string, BaselineEntry>();
   for (const status of statuses)
-    proxies.set(status.proxy, { sent: status.sent, sentAt: status.sentAt });
+    proxies.set(status.proxy, {
+      sent: status.sent,
+      sentAt: status.sentAt,
+      lastError: status.lastError,
+    });
   return { kind: 'baseline', takenAt, complete, proxies };
 }
 
@@ -103,6 +116,44 @@ export function pushedAfterChange(status: ProxyRouteStatus, criterion: SyncCrite
 /** Whether the proxy has the change: pushed after it, and that push acked without error. */
 export function hasChange(status: ProxyRouteStatus, criterion: SyncCriterion): boolean {
   return status.state === 'SYNCED' && pushedAfterChange(status, criterion);
+}
+
+/**
+ * Whether the proxy rejected the change: Envoy NACKed a route push made after it (state
+ * ERROR, the push after the change), and the error is not the one it already showed before
+ * (`errorBefore`: from the baseline, or the first poll of a time criterion), which may be
+ * left over from an older push.
+ */
+export function rejectedChange(
+  status: ProxyRouteStatus,
+  criterion: SyncCriterion,
+  errorBefore: string | undefined,
+): boolean {
+  return (
+    status.state === 'ERROR' &&
+    status.lastError !== errorBefore &&
+    pushedAfterChange(status, criterion)
+  );
+}
+
+/**
+ * Ids of the pending proxies that rejected the change. The error each showed before comes
+ * from the baseline, or for a time criterion from `errorsAtStart` (first poll of the wait).
+ */
+export function rejectingProxies(
+  pending: Iterable<ProxyRouteStatus>,
+  criterion: SyncCriterion,
+  errorsAtStart: ReadonlyMap<string, string | undefined>,
+): Set<string> {
+  const rejected = new Set<string>();
+  for (const status of pending) {
+    const before =
+      criterion.kind === 'baseline'
+        ? criterion.proxies.get(status.proxy)?.lastError
+        : errorsAtStart.get(status.proxy);
+    if (rejectedChange(status, criterion, before)) rejected.add(status.proxy);
+  }
+  return rejected;
 }
 
 /**
