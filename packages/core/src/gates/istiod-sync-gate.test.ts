@@ -12,6 +12,7 @@ import type { PodLister } from '../kube/kube-ports.js';
 import type { SyncProgress } from '../release/ports.js';
 import { nonce, status } from './__fixtures__/syncz-fixtures.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
+import { LEFTOVER_ERROR_GRACE_MS } from './sync-evaluation.js';
 import type { SynczPoll, SynczSource } from './syncz-source.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 
@@ -306,6 +307,28 @@ describe('IstiodSyncGate.waitForSync', () => {
       'b.ns',
       'c.ns',
     ]);
+  });
+
+  it('takes an earlier rejection still shown after the grace as rejecting the change too', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.add('b.ns', 'istiod-b');
+    mesh.push('a.ns');
+    mesh.nack('a.ns', 'same message');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('b.ns');
+      }
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 120_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    expect((error as ConfigRejectedError).rejected).toEqual([
+      expect.objectContaining({ proxy: 'a.ns', state: 'ERROR', lastError: 'same message' }),
+    ]);
+    // The push after the change was first seen at the first poll; rejected from the grace on.
+    expect(clock.now()).toBe(START + LEFTOVER_ERROR_GRACE_MS);
   });
 
   it('lets a proxy with an earlier rejection sync when it acks the new push', async () => {

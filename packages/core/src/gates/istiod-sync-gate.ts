@@ -42,7 +42,7 @@ import {
   evaluateSync,
   pendingState,
   ratioMet,
-  rejectingProxies,
+  RejectionWatch,
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
@@ -161,8 +161,7 @@ export class IstiodSyncGate implements SyncGate {
     const origin =
       criterion.kind === 'since' ? Math.min(criterion.changeAcceptedAt, startedAt) : startedAt;
     const firstSeen = new Map<string, number>();
-    // Without a baseline, the errors proxies show at the first poll may predate the change.
-    const errorsAtStart = new Map<string, string | undefined>();
+    const rejections = new RejectionWatch(criterion);
     let answeredDuringWait = false;
     let lastObservation: Observation | undefined;
     let lastScopeProblem: string | undefined;
@@ -176,11 +175,9 @@ export class IstiodSyncGate implements SyncGate {
       if (observation.fresh.size > 0) answeredDuringWait = true;
       const view = await this.#scoped(observation, signal);
       const now = this.#clock.now();
-      for (const [id, status] of observation.merged) {
-        if (firstSeen.has(id)) continue;
-        firstSeen.set(id, first ? origin : pollStart);
-        if (first) errorsAtStart.set(id, status.lastError);
-      }
+      for (const id of observation.merged.keys())
+        if (!firstSeen.has(id)) firstSeen.set(id, first ? origin : pollStart);
+      rejections.observe(observation.merged.values(), now);
       if (view.includes) {
         lastScopeProblem = undefined;
         const evaluation = evaluateSync(observation.merged.values(), criterion, view.includes);
@@ -206,7 +203,7 @@ export class IstiodSyncGate implements SyncGate {
             istiodReplicas: observation.replicas.length,
           };
         }
-        const rejected = rejectingProxies(evaluation.pending, criterion, errorsAtStart);
+        const rejected = rejections.rejecting(evaluation.pending, now);
         const reachable = evaluation.total - rejected.size;
         if (rejected.size > 0 && !ratioMet(reachable, evaluation.total, this.#requiredRatio)) {
           throw new ConfigRejectedError({

@@ -7,8 +7,9 @@ import {
   pendingState,
   pushedSince,
   ratioMet,
+  LEFTOVER_ERROR_GRACE_MS,
   rejectedChange,
-  rejectingProxies,
+  RejectionWatch,
   SINCE_TOLERANCE_MS,
   sinceCriterion,
 } from './sync-evaluation.js';
@@ -157,11 +158,13 @@ describe('rejections', () => {
     const criterion = baselineCriterion(before, takenAt, true);
     const nacked = rejectedPush('a.ns', 'bad route');
     expect(nacked.state).toBe('ERROR');
-    expect(rejectedChange(nacked, criterion, undefined)).toBe(true);
-    expect(rejectingProxies([nacked], criterion, new Map())).toEqual(new Set(['a.ns']));
+    expect(rejectedChange(nacked, criterion, undefined, 0)).toBe(true);
+    const watch = new RejectionWatch(criterion);
+    watch.observe([nacked], 0);
+    expect(watch.rejecting([nacked], 0)).toEqual(new Set(['a.ns']));
   });
 
-  it('does not count an error the baseline already showed, which may be left over', () => {
+  it('counts an error the baseline already showed only once the new push stays unanswered', () => {
     const leftover = rejectedPush('a.ns', 'older rejection');
     const before = [
       status({
@@ -176,11 +179,16 @@ describe('rejections', () => {
     expect(criterion.kind === 'baseline' && criterion.proxies.get('a.ns')?.lastError).toBe(
       'older rejection',
     );
-    expect(rejectingProxies([leftover], criterion, new Map())).toEqual(new Set());
-    // A different message is a new rejection.
-    expect(rejectingProxies([rejectedPush('a.ns', 'new')], criterion, new Map())).toEqual(
-      new Set(['a.ns']),
-    );
+    const watch = new RejectionWatch(criterion);
+    watch.observe([leftover], 1_000);
+    // Maybe left over, the new push not answered yet: not a rejection for now...
+    expect(watch.rejecting([leftover], 1_000)).toEqual(new Set());
+    watch.observe([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS - 1);
+    expect(watch.rejecting([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS - 1)).toEqual(new Set());
+    // ...but Envoy answers a push in well under the grace: rejected again, same message.
+    expect(watch.rejecting([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS)).toEqual(new Set(['a.ns']));
+    // A different message is a new rejection at once.
+    expect(rejectedChange(rejectedPush('a.ns', 'new'), criterion, 'older rejection', 0)).toBe(true);
   });
 
   it('does not count a rejection of a push from before the change', () => {
@@ -193,16 +201,25 @@ describe('rejections', () => {
       }),
     ];
     const criterion = baselineCriterion(before, takenAt, true);
-    // Same push as the baseline: not after the change.
-    expect(rejectedChange(rejectedPush('a.ns', 'bad'), criterion, undefined)).toBe(false);
+    // Same push as the baseline: not after the change, however long it waits.
+    expect(rejectedChange(rejectedPush('a.ns', 'bad'), criterion, undefined, 60_000)).toBe(false);
   });
 
-  it('takes the errors shown at the start of the wait for a time criterion', () => {
+  it('takes the errors shown at the first poll as the "before" of a time criterion', () => {
     const criterion = sinceCriterion(Date.parse('2026-11-02T10:00:05Z'));
-    const nacked = rejectedPush('a.ns', 'bad');
-    expect(rejectingProxies([nacked], criterion, new Map([['a.ns', 'bad']]))).toEqual(new Set());
-    expect(rejectingProxies([nacked], criterion, new Map([['a.ns', undefined]]))).toEqual(
-      new Set(['a.ns']),
+    const clean = status({
+      proxy: 'b.ns',
+      routeSent: nonce(`${T1}/2`, 11),
+      routeAcked: nonce(`${T0}/1`, 1),
+      sentTime: '2026-11-02T10:00:05.100Z',
+    });
+    const watch = new RejectionWatch(criterion);
+    watch.observe([rejectedPush('a.ns', 'bad'), clean], 0);
+    expect(watch.rejecting([rejectedPush('a.ns', 'bad'), clean], 0)).toEqual(new Set());
+    const nackedLater = rejectedPush('b.ns', 'bad', 11);
+    watch.observe([rejectedPush('a.ns', 'bad'), nackedLater], 500);
+    expect(watch.rejecting([rejectedPush('a.ns', 'bad'), nackedLater], 500)).toEqual(
+      new Set(['b.ns']),
     );
   });
 });
