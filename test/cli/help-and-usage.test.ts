@@ -47,7 +47,9 @@ describe('switchyard help and usage', () => {
     ]) {
       expect(result.stdout).toContain(flag);
     }
-    expect(result.stdout).toMatch(/^\s+5\s+sync or rollout timeout/m);
+    expect(result.stdout).toMatch(
+      /^\s+5\s+sync failed \(timeout, or a proxy rejected the routes\)/m,
+    );
   });
 
   it('exits 2 for an unknown command or flag, naming it', async () => {

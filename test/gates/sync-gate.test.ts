@@ -10,7 +10,11 @@
  */
 import { startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DataplaneMismatchError, SyncTimeoutError } from '../../packages/core/src/errors.js';
+import {
+  ConfigRejectedError,
+  DataplaneMismatchError,
+  SyncTimeoutError,
+} from '../../packages/core/src/errors.js';
 import { EnvoyDataplaneVerifier } from '../../packages/core/src/gates/envoy-dataplane-verifier.js';
 import { inspectRoutes } from '../../packages/core/src/gates/envoy-route-dump.js';
 import { IstiodPortForwardSource } from '../../packages/core/src/gates/istiod-port-forward-source.js';
@@ -215,6 +219,55 @@ describe('IstiodSyncGate against the simulator', () => {
       await kube.deployments.patch('bookinfo', 'productpage', [
         { op: 'replace', path: '/spec/replicas', value: 1 },
       ]);
+    }
+  });
+});
+
+describe('IstiodSyncGate when Envoy rejects the routes', () => {
+  it("fails fast naming the proxies and Envoy's message for weights past 2^32 - 1, then syncs the fix", async () => {
+    const snapshot = await gate.snapshot();
+    // Istio sums weights in int32 (this wraps to 1) and admits it; Envoy refuses the route.
+    await kube.virtualServices.patch('bookinfo', 'reviews', [
+      { op: 'replace', path: '/spec/http/0/route/0/weight', value: 2_147_483_647 },
+      { op: 'replace', path: '/spec/http/0/route/1/weight', value: 2_147_483_647 },
+      {
+        op: 'add',
+        path: '/spec/http/0/route/-',
+        value: { destination: { host: 'reviews' }, weight: 3 },
+      },
+    ]);
+    try {
+      const error = await gate
+        .waitForSync(snapshot, { timeoutMs: 60_000 })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigRejectedError);
+      const rejected = error as ConfigRejectedError;
+      expect(rejected.rejected.length).toBeGreaterThan(0);
+      const ids = new Map(proxies().map((p) => [p.id, p.istiod]));
+      for (const proxy of rejected.rejected) {
+        expect(proxy).toMatchObject({
+          state: 'ERROR',
+          lastError:
+            'The sum of weights of all weighted clusters of route primary exceeds 4294967295',
+        });
+        expect(proxy.istiod).toBe(ids.get(proxy.proxy));
+      }
+      // Nobody runs the refused routes: every proxy still routes the last accepted split.
+      expect(
+        proxies()
+          .filter((p) => !appliedRoutesMatch(p))
+          .map((p) => p.id),
+      ).toEqual([]);
+    } finally {
+      const fix = await gate.snapshot();
+      await kube.virtualServices.patch('bookinfo', 'reviews', [
+        { op: 'remove', path: '/spec/http/0/route/2' },
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: blue },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 - blue },
+      ]);
+      const report = await gate.waitForSync(fix, { timeoutMs: 30_000 });
+      expect(report.synced).toBe(report.total);
+      expect((await gate.currentStatus()).notSynced).toEqual([]);
     }
   });
 });

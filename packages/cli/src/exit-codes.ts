@@ -18,7 +18,10 @@ export const ExitCode = Object.freeze({
   ChecksFailed: 3,
   /** The release is paused and waits for `switchyard promote`. */
   Paused: 4,
-  /** A sync or rollout timeout: a release was rolled back (verified); a deploy left traffic untouched. */
+  /**
+   * The proxies did not take a change (sync timeout, or Envoy rejected the routes) or a
+   * rollout timed out: a release was rolled back (verified); a deploy left traffic untouched.
+   */
   Timeout: 5,
   /** Another holder has the lock, or someone else edited the routes concurrently. */
   Locked: 6,
@@ -51,6 +54,7 @@ const BY_CODE: Partial<Record<SwitchyardErrorCode, ExitCode>> = {
   SWITCHYARD_ROLLOUT_TIMEOUT: ExitCode.Timeout,
   SWITCHYARD_ROLLOUT_FAILED: ExitCode.Timeout,
   SWITCHYARD_SYNC_TIMEOUT: ExitCode.Timeout,
+  SWITCHYARD_CONFIG_REJECTED: ExitCode.Timeout,
   SWITCHYARD_LOCKED: ExitCode.Locked,
   SWITCHYARD_CONCURRENT_EDIT: ExitCode.Locked,
   SWITCHYARD_LOCK_LOST: ExitCode.Locked,
@@ -61,6 +65,7 @@ const BY_CODE: Partial<Record<SwitchyardErrorCode, ExitCode>> = {
 const BY_ROLLBACK_REASON: Readonly<Record<string, ExitCode>> = {
   'checks-failed': ExitCode.ChecksFailed,
   'sync-timeout': ExitCode.Timeout,
+  'config-rejected': ExitCode.Timeout,
   'rollout-failed': ExitCode.Timeout,
   'dataplane-mismatch': ExitCode.Timeout,
 };
@@ -103,7 +108,8 @@ export const EXIT_CODES_TEXT = `Exit codes:
   2    invalid usage, spec or preflight (nothing changed)
   3    checks failed, rolled back (traffic verified on stable)
   4    paused, waiting for \`switchyard promote\`
-  5    sync or rollout timeout, rolled back (deploy: traffic untouched)
+  5    sync failed (timeout, or a proxy rejected the routes) or rollout timeout,
+       rolled back (deploy: traffic untouched)
   6    locked by another holder, or a concurrent edit detected
   7    rollback could not be verified: a human must look (the message says the route state)
   1    anything else (including a rollback for another reason; the message says which)

@@ -38,6 +38,7 @@ export type SwitchyardErrorCode =
   | 'SWITCHYARD_PORT_FORWARD'
   | 'SWITCHYARD_ISTIOD_UNAVAILABLE'
   | 'SWITCHYARD_SYNC_TIMEOUT'
+  | 'SWITCHYARD_CONFIG_REJECTED'
   | 'SWITCHYARD_DATAPLANE_MISMATCH'
   | 'SWITCHYARD_PROMETHEUS'
   | 'SWITCHYARD_ROLLOUT_TIMEOUT'
@@ -410,6 +411,56 @@ export class SyncTimeoutError extends SwitchyardError {
   }
 }
 
+/**
+ * Envoy rejected (NACKed) the routes pushed after a change: istiod's syncz shows the proxy's
+ * route status as ERROR with Envoy's message, and the acked nonce stays on the previous push.
+ * The proxy keeps serving its previous routes and will not take these ones; waiting longer
+ * cannot help, so the sync gate reports it as soon as the rejections make the required share
+ * of synced proxies unreachable, instead of timing out.
+ */
+export class ConfigRejectedError extends SwitchyardError {
+  readonly code = 'SWITCHYARD_CONFIG_REJECTED';
+  /** The proxies that rejected the change, each with Envoy's message (`lastError`). */
+  readonly rejected: readonly UnsyncedProxy[];
+  /** Every proxy in scope without the change at that moment (the rejected ones included). */
+  readonly unsynced: readonly UnsyncedProxy[];
+  /** Proxies in scope that had the change. */
+  readonly synced: number;
+  /** Proxies in scope. */
+  readonly total: number;
+
+  constructor(fields: {
+    rejected: readonly UnsyncedProxy[];
+    unsynced: readonly UnsyncedProxy[];
+    synced: number;
+    total: number;
+  }) {
+    const first = fields.rejected[0];
+    const more = fields.rejected.length - 1;
+    const headline = first
+      ? `proxy ${first.proxy} (istiod ${first.istiod}) rejected the new routes: ${first.lastError ?? 'no message'}` +
+        (more > 0 ? ` (and ${more} more prox${more === 1 ? 'y' : 'ies'})` : '')
+      : 'proxies rejected the new routes';
+    const list = fields.rejected
+      .map((p) => `  ${p.proxy} (istiod ${p.istiod}): ${p.lastError ?? 'no message'}`)
+      .join('\n');
+    super(`${headline}; ${fields.synced}/${fields.total} proxies synced; rejected by:\n${list}`);
+    this.rejected = fields.rejected;
+    this.unsynced = fields.unsynced;
+    this.synced = fields.synced;
+    this.total = fields.total;
+  }
+
+  override details(): Record<string, unknown> {
+    return {
+      rejected: this.rejected,
+      unsynced: this.unsynced,
+      synced: this.synced,
+      total: this.total,
+    };
+  }
+}
+
 /** A proxy's Envoy config (config_dump) does not match the routes switchyard applied. */
 export class DataplaneMismatchError extends SwitchyardError {
   readonly code = 'SWITCHYARD_DATAPLANE_MISMATCH';
@@ -565,6 +616,7 @@ export class ChecksFailedError extends SwitchyardError {
 export type RollbackReason =
   | 'checks-failed'
   | 'sync-timeout'
+  | 'config-rejected'
   | 'dataplane-mismatch'
   | 'rollout-failed'
   | 'step-error'

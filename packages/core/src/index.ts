@@ -2,6 +2,7 @@ export {
   AbortedError,
   ChecksFailedError,
   ConcurrentEditError,
+  ConfigRejectedError,
   DataplaneMismatchError,
   describeRef,
   InvalidStateError,

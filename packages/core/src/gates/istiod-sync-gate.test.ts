@@ -2,6 +2,7 @@ import { FakeClock } from '@switchyard/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   AbortedError,
+  ConfigRejectedError,
   IstiodUnavailableError,
   LockLostError,
   SyncTimeoutError,
@@ -11,6 +12,7 @@ import type { PodLister } from '../kube/kube-ports.js';
 import type { SyncProgress } from '../release/ports.js';
 import { nonce, status } from './__fixtures__/syncz-fixtures.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
+import { LEFTOVER_ERROR_GRACE_MS } from './sync-evaluation.js';
 import type { SynczPoll, SynczSource } from './syncz-source.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 
@@ -56,9 +58,16 @@ class FakeMesh implements SynczSource {
     for (const id of this.proxies.keys()) this.push(id);
   }
 
+  /** Envoy acks the last push; istiod clears any earlier rejection. */
   ack(id: string): void {
     const proxy = this.proxies.get(id)!;
     proxy.acked = proxy.sent;
+    delete proxy.error;
+  }
+
+  /** Envoy rejects the last push: istiod keeps the acked nonce and records the message. */
+  nack(id: string, message: string): void {
+    this.proxies.get(id)!.error = message;
   }
 
   poll(): Promise<SynczPoll> {
@@ -166,7 +175,11 @@ describe('IstiodSyncGate.waitForSync', () => {
     const { mesh, gate } = setup();
     mesh.add('fast.bookinfo', 'istiod-a');
     mesh.add('stuck.bookinfo', 'istiod-a');
+    // Rejected a push before the change: the error stays until an ack, so while the new
+    // push is unanswered it is ERROR with the old message (not a rejection of the change).
     mesh.add('rejecting.shop', 'istiod-b');
+    mesh.push('rejecting.shop');
+    mesh.nack('rejecting.shop', 'Proto constraint validation failed');
     mesh.add('late.bookinfo', 'istiod-b', false);
     mesh.proxies.delete('late.bookinfo');
     const snapshot = await gate.snapshot();
@@ -174,7 +187,6 @@ describe('IstiodSyncGate.waitForSync', () => {
       if (poll === 2) {
         mesh.pushAll();
         mesh.ack('fast.bookinfo');
-        mesh.proxies.get('rejecting.shop')!.error = 'Proto constraint validation failed';
       }
       // Joins mid-wait and is never sent anything.
       if (poll === 4)
@@ -215,6 +227,127 @@ describe('IstiodSyncGate.waitForSync', () => {
     ]);
     expect(timeout.message).toContain('stuck.bookinfo (istiod istiod-a): STALE for 5.0s');
     expect(timeout.message).toContain('late.bookinfo (istiod istiod-b): NOT SENT for 4.0s');
+  });
+
+  it('fails fast when Envoy rejects the change, naming the proxy and its message', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('a.bookinfo', 'istiod-a');
+    mesh.add('b.bookinfo', 'istiod-b');
+    mesh.add('c.bookinfo', 'istiod-b');
+    const snapshot = await gate.snapshot();
+    const message =
+      'The sum of weights of all weighted clusters of route primary exceeds 4294967295';
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('a.bookinfo');
+      }
+      if (poll === 4) mesh.nack('b.bookinfo', message);
+    };
+    const progress: string[] = [];
+    const error = await gate
+      .waitForSync(snapshot, {
+        timeoutMs: 120_000,
+        onProgress: (p) => progress.push(p.pending.map((q) => `${q.proxy} ${q.state}`).join()),
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    const rejected = error as ConfigRejectedError;
+    expect(rejected.code).toBe('SWITCHYARD_CONFIG_REJECTED');
+    expect(rejected.rejected).toEqual([
+      {
+        proxy: 'b.bookinfo',
+        istiod: 'istiod-b',
+        state: 'ERROR',
+        waitingMs: 1_000,
+        lastError: message,
+      },
+    ]);
+    expect(rejected.unsynced.map((p) => `${p.proxy} ${p.state}`)).toEqual([
+      'b.bookinfo ERROR',
+      'c.bookinfo STALE',
+    ]);
+    expect(rejected).toMatchObject({ synced: 1, total: 3 });
+    expect(rejected.message.split('\n')[0]).toBe(
+      `proxy b.bookinfo (istiod istiod-b) rejected the new routes: ${message}; 1/3 proxies synced; rejected by:`,
+    );
+    // Reported by the poll that saw the rejection, not after the two-minute timeout.
+    expect(progress.at(-1)).toBe('b.bookinfo ERROR,c.bookinfo STALE');
+    expect(clock.now()).toBe(START + 2 * 500);
+  });
+
+  it('waits out rejections a required ratio below 1 tolerates, then fails when it cannot be met', async () => {
+    const { mesh, gate } = setup({ requiredRatio: 0.5 });
+    for (const id of ['a', 'b', 'c', 'd']) mesh.add(`${id}.ns`, 'istiod-a');
+    const tolerated = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.nack('d.ns', 'rejected');
+      }
+      if (poll === 3) ['a.ns', 'b.ns'].forEach((id) => mesh.ack(id));
+    };
+    expect(await gate.waitForSync(tolerated, { timeoutMs: 60_000 })).toMatchObject({
+      synced: 2,
+      total: 4,
+    });
+
+    const failing = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 6) mesh.pushAll();
+      if (poll === 7) mesh.nack('a.ns', 'rejected');
+      if (poll === 8) ['b.ns', 'c.ns'].forEach((id) => mesh.nack(id, 'rejected again'));
+    };
+    const error = await gate.waitForSync(failing, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    // d.ns showed its error before this change: not counted as rejecting it. Three of four
+    // rejected leave one at most, below half.
+    expect((error as ConfigRejectedError).rejected.map((p) => p.proxy)).toEqual([
+      'a.ns',
+      'b.ns',
+      'c.ns',
+    ]);
+  });
+
+  it('takes an earlier rejection still shown after the grace as rejecting the change too', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.add('b.ns', 'istiod-b');
+    mesh.push('a.ns');
+    mesh.nack('a.ns', 'same message');
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('b.ns');
+      }
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 120_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    expect((error as ConfigRejectedError).rejected).toEqual([
+      expect.objectContaining({ proxy: 'a.ns', state: 'ERROR', lastError: 'same message' }),
+    ]);
+    // The push after the change was first seen at the first poll; rejected from the grace on.
+    expect(clock.now()).toBe(START + LEFTOVER_ERROR_GRACE_MS);
+  });
+
+  it('lets a proxy with an earlier rejection sync when it acks the new push', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.ns', 'istiod-a');
+    mesh.push('a.ns');
+    mesh.nack('a.ns', 'an older push was rejected');
+    const snapshot = await gate.snapshot();
+    const states: string[] = [];
+    mesh.onPoll = (poll) => {
+      if (poll === 2) mesh.push('a.ns');
+      if (poll === 4) mesh.ack('a.ns');
+    };
+    const report = await gate.waitForSync(snapshot, {
+      timeoutMs: 60_000,
+      onProgress: (p) => states.push(p.pending.map((q) => q.state).join() || 'done'),
+    });
+    expect(report).toMatchObject({ synced: 1, total: 1 });
+    expect(states).toEqual(['ERROR', 'ERROR', 'done']);
   });
 
   it('counts a proxy that joins mid-wait once it acked its first push', async () => {
@@ -416,6 +549,27 @@ describe('IstiodSyncGate.since', () => {
         lastError: undefined,
       },
     ]);
+  });
+});
+
+describe('IstiodSyncGate.since and rejections', () => {
+  it('fails fast on a rejection seen during the wait, not on one already shown at its start', async () => {
+    const { clock, mesh, gate } = setup();
+    mesh.add('old-error.ns', 'istiod-a');
+    mesh.add('fresh-error.ns', 'istiod-b');
+    const changeAt = clock.now();
+    await clock.advance(200);
+    mesh.pushAll();
+    // Already ERROR when the resumed run looks: maybe the change, maybe an older push.
+    mesh.nack('old-error.ns', 'left over');
+    const snapshot = gate.since(changeAt);
+    mesh.onPoll = (poll) => {
+      if (poll === 3) mesh.nack('fresh-error.ns', 'rejected the change');
+    };
+    const error = await gate.waitForSync(snapshot, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    expect((error as ConfigRejectedError).rejected.map((p) => p.proxy)).toEqual(['fresh-error.ns']);
+    expect(clock.now()).toBe(START + 200 + 2 * 500);
   });
 });
 

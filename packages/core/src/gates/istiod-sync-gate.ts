@@ -14,8 +14,13 @@
  *   never answered blocks success (its proxies are unknown). No answer from any replica for
  *   the whole timeout is IstiodUnavailableError; otherwise a timeout is SyncTimeoutError
  *   naming every proxy without the change, its istiod and how long it has waited.
+ * - A proxy whose Envoy rejected (NACKed) the change will never have it: as soon as the
+ *   rejections leave too few proxies to meet the required ratio, the wait ends with
+ *   ConfigRejectedError naming each rejecting proxy and Envoy's message, instead of a
+ *   timeout minutes later (rules in `sync-evaluation.ts`, `rejectedChange`).
  */
 import {
+  ConfigRejectedError,
   IstiodUnavailableError,
   SyncTimeoutError,
   UsageError,
@@ -37,6 +42,7 @@ import {
   evaluateSync,
   pendingState,
   ratioMet,
+  RejectionWatch,
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
@@ -155,6 +161,7 @@ export class IstiodSyncGate implements SyncGate {
     const origin =
       criterion.kind === 'since' ? Math.min(criterion.changeAcceptedAt, startedAt) : startedAt;
     const firstSeen = new Map<string, number>();
+    const rejections = new RejectionWatch(criterion);
     let answeredDuringWait = false;
     let lastObservation: Observation | undefined;
     let lastScopeProblem: string | undefined;
@@ -170,6 +177,7 @@ export class IstiodSyncGate implements SyncGate {
       const now = this.#clock.now();
       for (const id of observation.merged.keys())
         if (!firstSeen.has(id)) firstSeen.set(id, first ? origin : pollStart);
+      rejections.observe(observation.merged.values(), now);
       if (view.includes) {
         lastScopeProblem = undefined;
         const evaluation = evaluateSync(observation.merged.values(), criterion, view.includes);
@@ -194,6 +202,16 @@ export class IstiodSyncGate implements SyncGate {
             completedAt: now,
             istiodReplicas: observation.replicas.length,
           };
+        }
+        const rejected = rejections.rejecting(evaluation.pending, now);
+        const reachable = evaluation.total - rejected.size;
+        if (rejected.size > 0 && !ratioMet(reachable, evaluation.total, this.#requiredRatio)) {
+          throw new ConfigRejectedError({
+            rejected: lastPending.filter((proxy) => rejected.has(proxy.proxy)),
+            unsynced: lastPending,
+            synced: evaluation.synced,
+            total: evaluation.total,
+          });
         }
       } else {
         lastScopeProblem = view.problem;

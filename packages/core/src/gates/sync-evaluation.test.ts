@@ -7,6 +7,9 @@ import {
   pendingState,
   pushedSince,
   ratioMet,
+  LEFTOVER_ERROR_GRACE_MS,
+  rejectedChange,
+  RejectionWatch,
   SINCE_TOLERANCE_MS,
   sinceCriterion,
 } from './sync-evaluation.js';
@@ -137,6 +140,87 @@ describe('since criterion', () => {
       sentTime: '2026-11-02T10:00:06Z',
     });
     expect(hasChange(unacked, criterion)).toBe(false);
+  });
+});
+
+describe('rejections', () => {
+  const rejectedPush = (proxy: string, lastError: string, seed = 10) =>
+    status({
+      proxy,
+      routeSent: nonce(`${T1}/2`, seed),
+      routeAcked: nonce(`${T0}/1`, 1),
+      sentTime: '2026-11-02T10:00:05.100Z',
+      lastError,
+    });
+
+  it('counts a NACK of a push after the change as rejecting it', () => {
+    const before = [synced('a.ns', `${T0}/1`, '2026-11-02T10:00:00.200Z', 'i1', 1)];
+    const criterion = baselineCriterion(before, takenAt, true);
+    const nacked = rejectedPush('a.ns', 'bad route');
+    expect(nacked.state).toBe('ERROR');
+    expect(rejectedChange(nacked, criterion, undefined, 0)).toBe(true);
+    const watch = new RejectionWatch(criterion);
+    watch.observe([nacked], 0);
+    expect(watch.rejecting([nacked], 0)).toEqual(new Set(['a.ns']));
+  });
+
+  it('counts an error the baseline already showed only once the new push stays unanswered', () => {
+    const leftover = rejectedPush('a.ns', 'older rejection');
+    const before = [
+      status({
+        proxy: 'a.ns',
+        routeSent: nonce(`${T0}/1`, 5),
+        routeAcked: nonce(`${T0}/1`, 1),
+        sentTime: '2026-11-02T10:00:00.200Z',
+        lastError: 'older rejection',
+      }),
+    ];
+    const criterion = baselineCriterion(before, takenAt, true);
+    expect(criterion.kind === 'baseline' && criterion.proxies.get('a.ns')?.lastError).toBe(
+      'older rejection',
+    );
+    const watch = new RejectionWatch(criterion);
+    watch.observe([leftover], 1_000);
+    // Maybe left over, the new push not answered yet: not a rejection for now...
+    expect(watch.rejecting([leftover], 1_000)).toEqual(new Set());
+    watch.observe([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS - 1);
+    expect(watch.rejecting([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS - 1)).toEqual(new Set());
+    // ...but Envoy answers a push in well under the grace: rejected again, same message.
+    expect(watch.rejecting([leftover], 1_000 + LEFTOVER_ERROR_GRACE_MS)).toEqual(new Set(['a.ns']));
+    // A different message is a new rejection at once.
+    expect(rejectedChange(rejectedPush('a.ns', 'new'), criterion, 'older rejection', 0)).toBe(true);
+  });
+
+  it('does not count a rejection of a push from before the change', () => {
+    const before = [
+      status({
+        proxy: 'a.ns',
+        routeSent: nonce(`${T1}/2`, 10),
+        routeAcked: nonce(`${T0}/1`, 1),
+        sentTime: '2026-11-02T10:00:05.100Z',
+      }),
+    ];
+    const criterion = baselineCriterion(before, takenAt, true);
+    // Same push as the baseline: not after the change, however long it waits.
+    expect(rejectedChange(rejectedPush('a.ns', 'bad'), criterion, undefined, 60_000)).toBe(false);
+  });
+
+  it('takes the errors shown at the first poll as the "before" of a time criterion', () => {
+    const criterion = sinceCriterion(Date.parse('2026-11-02T10:00:05Z'));
+    const clean = status({
+      proxy: 'b.ns',
+      routeSent: nonce(`${T1}/2`, 11),
+      routeAcked: nonce(`${T0}/1`, 1),
+      sentTime: '2026-11-02T10:00:05.100Z',
+    });
+    const watch = new RejectionWatch(criterion);
+    watch.observe([rejectedPush('a.ns', 'bad'), clean], 0);
+    expect(watch.rejecting([rejectedPush('a.ns', 'bad'), clean], 0)).toEqual(new Set());
+    const nackedLater = rejectedPush('b.ns', 'bad', 11);
+    watch.observe([rejectedPush('a.ns', 'bad'), nackedLater], 500);
+    expect(watch.rejecting([rejectedPush('a.ns', 'bad'), nackedLater], 500)).toEqual(
+      new Set(['b.ns']),
+    );
   });
 });
 

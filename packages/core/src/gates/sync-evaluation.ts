@@ -14,6 +14,14 @@
  * - a time (`since`, resuming after a crash, when no baseline survived): a proxy is synced
  *   when acked == sent and that push was sent at or after the change time, minus
  *   {@link SINCE_TOLERANCE_MS}.
+ *
+ * A proxy rejected the change when Envoy NACKed a push made after it: syncz shows ERROR
+ * with Envoy's message. istiod clears `lastError` only on the next ack, so an error the
+ * proxy already showed before the change may be left over from an older push while the new
+ * one is still unanswered; syncz cannot tell that from a second rejection with the same
+ * message. An error that is new since the baseline (or since the first poll, for a time
+ * criterion) rejects the change at once; a leftover one only once the push after the change
+ * has gone unanswered for {@link LEFTOVER_ERROR_GRACE_MS}.
  */
 import type { ProxySyncState } from '../errors.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
@@ -26,12 +34,22 @@ import type { ProxyRouteStatus } from './syncz-status.js';
  */
 export const SINCE_TOLERANCE_MS = 1_000;
 
+/**
+ * How long a push made after the change may stay unanswered while the proxy still shows the
+ * rejection it showed before the change, before that counts as rejecting the change too.
+ * Envoy answers a push in well under a second (seconds for a huge config); a proxy that is
+ * merely slow and was already failing is reported as rejecting after this long.
+ */
+export const LEFTOVER_ERROR_GRACE_MS = 10_000;
+
 /** A proxy's route push as the baseline recorded it. */
 export interface BaselineEntry {
   /** Route nonce sent, `''` when none. */
   readonly sent: string;
   /** `sentTime` of that push, when syncz had it. */
   readonly sentAt: number | undefined;
+  /** Envoy's rejection the proxy showed then, if any. */
+  readonly lastError?: string | undefined;
 }
 
 /** What counts as "after the change". */
@@ -66,7 +84,11 @@ export function baselineCriterion(
 ): SyncCriterion {
   const proxies = new Map<string, BaselineEntry>();
   for (const status of statuses)
-    proxies.set(status.proxy, { sent: status.sent, sentAt: status.sentAt });
+    proxies.set(status.proxy, {
+      sent: status.sent,
+      sentAt: status.sentAt,
+      lastError: status.lastError,
+    });
   return { kind: 'baseline', takenAt, complete, proxies };
 }
 
@@ -103,6 +125,64 @@ export function pushedAfterChange(status: ProxyRouteStatus, criterion: SyncCrite
 /** Whether the proxy has the change: pushed after it, and that push acked without error. */
 export function hasChange(status: ProxyRouteStatus, criterion: SyncCriterion): boolean {
   return status.state === 'SYNCED' && pushedAfterChange(status, criterion);
+}
+
+/**
+ * Whether the proxy rejected the change: Envoy NACKed a route push made after it (state
+ * ERROR, the push after the change), with an error other than the one it already showed
+ * before (`errorBefore`: from the baseline, or the first poll of a time criterion), or with
+ * that same error once the push has been unanswered (`unansweredMs`, as far as the caller
+ * has seen it) for {@link LEFTOVER_ERROR_GRACE_MS}.
+ */
+export function rejectedChange(
+  status: ProxyRouteStatus,
+  criterion: SyncCriterion,
+  errorBefore: string | undefined,
+  unansweredMs: number,
+): boolean {
+  if (status.state !== 'ERROR' || !pushedAfterChange(status, criterion)) return false;
+  return status.lastError !== errorBefore || unansweredMs >= LEFTOVER_ERROR_GRACE_MS;
+}
+
+/**
+ * What one wait remembers to judge rejections: the errors proxies showed at its first poll
+ * (the "before" of a time criterion) and when each proxy's current route push was first
+ * seen (how long it has been unanswered).
+ */
+export class RejectionWatch {
+  readonly #criterion: SyncCriterion;
+  readonly #errorsAtStart = new Map<string, string | undefined>();
+  readonly #pushSeen = new Map<string, { sent: string; at: number }>();
+  #polls = 0;
+
+  constructor(criterion: SyncCriterion) {
+    this.#criterion = criterion;
+  }
+
+  /** Records one poll's statuses, seen at `now` (ms since epoch). */
+  observe(statuses: Iterable<ProxyRouteStatus>, now: number): void {
+    this.#polls += 1;
+    for (const status of statuses) {
+      if (this.#pushSeen.get(status.proxy)?.sent !== status.sent)
+        this.#pushSeen.set(status.proxy, { sent: status.sent, at: now });
+      if (this.#polls === 1) this.#errorsAtStart.set(status.proxy, status.lastError);
+    }
+  }
+
+  /** Ids of the pending proxies that rejected the change, as of `now`. */
+  rejecting(pending: Iterable<ProxyRouteStatus>, now: number): Set<string> {
+    const criterion = this.#criterion;
+    const rejected = new Set<string>();
+    for (const status of pending) {
+      const before =
+        criterion.kind === 'baseline'
+          ? criterion.proxies.get(status.proxy)?.lastError
+          : this.#errorsAtStart.get(status.proxy);
+      const unanswered = now - (this.#pushSeen.get(status.proxy)?.at ?? now);
+      if (rejectedChange(status, criterion, before, unanswered)) rejected.add(status.proxy);
+    }
+    return rejected;
+  }
 }
 
 /**

@@ -35,10 +35,13 @@ describe('parseNonce', () => {
   });
 });
 
-describe('xdsState (istioctl proxy-status rules)', () => {
+describe("xdsState (istiod's debugSyncStatus, as istioctl proxy-status prints it)", () => {
   it.each([
     ['', '', undefined, 'NOT SENT'],
     ['', 'a', undefined, 'NOT SENT'],
+    // ERROR is checked before NOT SENT, as istiod does.
+    ['', '', 'rejected', 'ERROR'],
+    ['b', 'a', 'rejected', 'ERROR'],
     ['a', 'a', 'rejected', 'ERROR'],
     ['a', 'a', undefined, 'SYNCED'],
     ['a', '', undefined, 'STALE'],

@@ -49,16 +49,19 @@ export interface ProxyRouteStatus {
 }
 
 /**
- * istioctl's rule for one xDS type: never sent → NOT SENT; rejected → ERROR; acked the last
- * push → SYNCED; never acked anything, or acked an older push → STALE.
+ * istiod's rule for one xDS type (`debugSyncStatus` in pilot/pkg/xds/statusgen.go, which
+ * `istioctl proxy-status` prints): rejected → ERROR, checked first; never sent → NOT SENT;
+ * acked the last push → SYNCED; never acked anything, or acked an older push → STALE.
+ * A rejection leaves the acked nonce on the push before it and is cleared only by the next
+ * ack, so ERROR holds while later pushes are sent and not yet answered.
  */
 export function xdsState(
   sent: string,
   acked: string,
   lastError: string | undefined,
 ): ProxySyncState {
-  if (sent === '') return 'NOT SENT';
   if (lastError) return 'ERROR';
+  if (sent === '') return 'NOT SENT';
   if (sent === acked) return 'SYNCED';
   // istioctl prints "STALE (Never Acknowledged)" for acked == ''; both are STALE.
   return 'STALE';

@@ -296,6 +296,38 @@ describe('release', () => {
     expect(w.weights()).toEqual({ blue: 100, green: 0 });
   });
 
+  it('rolls back at once when Envoy rejects a step, naming the proxy and its message', async () => {
+    const w = world();
+    await deployed(w);
+    const waitsBefore = w.gate.waits;
+    w.gate.rejecting = [
+      {
+        proxy: 'productpage-7f9.bookinfo',
+        istiod: 'istiod-a',
+        state: 'ERROR',
+        waitingMs: 300,
+        lastError: 'route rejected',
+      },
+    ];
+    w.gate.rejectOnWaits = new Set([waitsBefore + 1]);
+    const error = await w
+      .engine()
+      .release()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ReleaseRolledBackError);
+    const rolledBack = error as ReleaseRolledBackError;
+    expect(rolledBack.reason).toBe('config-rejected');
+    expect(rolledBack.message).toContain(
+      'proxy productpage-7f9.bookinfo (istiod istiod-a) rejected the new routes: route rejected',
+    );
+    const summary = rolledBack.summary as OperationSummary;
+    expect(summary.rollback).toMatchObject({ reason: 'config-rejected', verified: true });
+    expect(summary.rollback?.staleProxies[0]).toMatchObject({ state: 'ERROR' });
+    // The step's wait, then the rollback's: no third wait, no timeout slept through.
+    expect(w.gate.waits).toBe(waitsBefore + 2);
+    expect(w.weights()).toEqual({ blue: 100, green: 0 });
+  });
+
   it('records failed with the exact route state when the rollback cannot be verified', async () => {
     const w = world();
     await deployed(w);
@@ -318,6 +350,30 @@ describe('release', () => {
     await expect(w.engine().deploy({ image: 'reviews:v3' })).rejects.toBeInstanceOf(
       InvalidStateError,
     );
+  });
+
+  it('states the routes and the proxies that rejected them when the rollback is rejected too', async () => {
+    const w = world();
+    await deployed(w);
+    w.gate.rejecting = [
+      {
+        proxy: 'productpage-7f9.bookinfo',
+        istiod: 'istiod-a',
+        state: 'ERROR',
+        waitingMs: 300,
+        lastError: 'route rejected',
+      },
+    ];
+    w.gate.rejectOnWaits = new Set([w.gate.waits + 1, w.gate.waits + 2]);
+    const error = await w
+      .engine()
+      .release()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RollbackUnverifiedError);
+    const routeState = (error as RollbackUnverifiedError).routeState;
+    expect(routeState).toMatch(/VirtualService bookinfo\/reviews routes blue 100 \/ green 0/);
+    expect(routeState).toMatch(/productpage-7f9\.bookinfo via istiod-a \(ERROR\)/);
+    expect(recordIn(w)?.phase).toBe('failed');
   });
 
   it('never routes weight to a slot without ready pods', async () => {

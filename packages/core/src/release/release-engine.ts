@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConcurrentEditError,
+  ConfigRejectedError,
   DataplaneMismatchError,
   InvalidStateError,
   LockLostError,
@@ -678,6 +679,13 @@ export class ReleaseEngine {
           cause: error,
         });
       }
+      if (error instanceof ConfigRejectedError) {
+        const message = error.message.split('\n')[0] ?? error.message;
+        return this.#rollback(run, 'config-rejected', message, {
+          stale: error.unsynced,
+          cause: error,
+        });
+      }
       return this.#rollback(run, 'step-error', `step failed: ${(error as Error).message}`, {
         cause: error,
       });
@@ -1152,7 +1160,8 @@ export class ReleaseEngine {
     acceptedAt: number | undefined,
     target: SlotWeights,
   ): Promise<never> {
-    const stale = error instanceof SyncTimeoutError ? error.unsynced : [];
+    const notSynced = error instanceof SyncTimeoutError || error instanceof ConfigRejectedError;
+    const stale = notSynced ? error.unsynced : [];
     rollback.staleProxies = [...rollback.staleProxies, ...stale];
     const ref = describeRef({
       kind: 'VirtualService',
@@ -1160,7 +1169,7 @@ export class ReleaseEngine {
       name: this.#spec.target.virtualService,
     });
     let routeState: string;
-    if (acceptedAt !== undefined && error instanceof SyncTimeoutError) {
+    if (acceptedAt !== undefined && notSynced) {
       routeState =
         `${ref} routes ${describeWeights(target)} (rollback accepted at ${iso(acceptedAt)}); ` +
         `${error.synced}/${error.total} proxies confirmed it; not confirmed (may still use the previous routes): ` +

@@ -35,7 +35,7 @@ describe('renderCheckQuery', () => {
   it('renders the built-in queries to PromQL without placeholders', () => {
     const rendered = renderCheckQuery(BUILTIN_CHECK_TYPES[0]?.query ?? '', variables);
     expect(rendered).toBe(
-      'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green",response_code!~"5.*"}[1m30s]))' +
+      'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green",response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"}[1m30s]))' +
         ' / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[1m30s])) * 100',
     );
     for (const query of [

@@ -4,6 +4,12 @@
  * queries are templates rendered with `renderCheckQuery`, exactly like custom checks, so
  * the gate evaluates every check the same way.
  *
+ * A request fails when it is answered with a 5xx or, for gRPC, with a non-OK status: a
+ * failing gRPC call is counted with `response_code="200"` and `grpc_response_status` set to
+ * its status code (`"14"`), so a rate over `response_code` alone reads 100% for a gRPC
+ * service failing every call. This is how Kiali (Istio's console) counts gRPC errors; the
+ * match is negative so series without the label (plain HTTP: `""`) still count as successes.
+ *
  * Every query returns no data when the workload received no requests in the window; the
  * gate must treat that as inconclusive, never as a pass.
  */
@@ -42,8 +48,15 @@ export interface BuiltinCheckDefinition {
 const selector = (workload: string): string =>
   `reporter="destination",destination_workload_namespace="{{namespace}}",destination_workload="${workload}"`;
 
+/**
+ * Requests that did not fail: not a 5xx, and no non-OK gRPC status (`0` is OK, `""` means
+ * not gRPC; Prometheus anchors regular expressions, so this excludes exactly `1`..`16` and
+ * any other positive code).
+ */
+const SUCCESSFUL_REQUEST_MATCHERS = 'response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"';
+
 const successRate = (workload: string): string =>
-  `sum(rate(istio_requests_total{${selector(workload)},response_code!~"5.*"}[{{window}}]))` +
+  `sum(rate(istio_requests_total{${selector(workload)},${SUCCESSFUL_REQUEST_MATCHERS}}[{{window}}]))` +
   ` / sum(rate(istio_requests_total{${selector(workload)}}[{{window}}])) * 100`;
 
 /**
@@ -56,7 +69,8 @@ export const CANDIDATE_REQUEST_COUNT_QUERY = `sum(increase(istio_requests_total{
 export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.freeze([
   Object.freeze({
     type: 'success-rate',
-    description: 'Percent of the candidate’s requests not answered with a 5xx.',
+    description:
+      'Percent of the candidate’s requests not answered with a 5xx (nor, for gRPC, a non-OK status).',
     thresholdField: 'min',
     bound: 'min',
     defaultThreshold: 99,

@@ -233,7 +233,7 @@ export interface ChecksSpec {
 export type CheckSpec =
   SuccessRateCheckSpec | LatencyP99CheckSpec | SuccessRateVsStableCheckSpec | CustomCheckSpec;
 
-/** Percent of candidate requests not answered with a 5xx. */
+/** Percent of candidate requests not answered with a 5xx nor, for gRPC, a non-OK status. */
 export interface SuccessRateCheckSpec {
   /** `success-rate`. */
   type: 'success-rate';

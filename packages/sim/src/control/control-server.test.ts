@@ -91,6 +91,34 @@ describe('control API', () => {
     expect(controls.applyDelay).toEqual({ medianMs: 50, p99Ms: 200 });
   });
 
+  it('makes proxies reject route pushes and images fail gRPC calls, validating both', async () => {
+    const ok = await put('/proxies/overrides', {
+      overrides: [{ match: { workload: 'productpage' }, reject: 'unknown field "x"' }],
+    });
+    expect(ok.status).toBe(200);
+    expect(controls.overrides[0]?.reject).toBe('unknown field "x"');
+    const bad = await put('/proxies/overrides', {
+      overrides: [{ match: { workload: 'productpage' }, reject: 3 }],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/overrides\[0\]\.reject/);
+    expect(controls.overrides[0]?.reject).toBe('unknown field "x"');
+
+    const image = 'example.com/reviews:grpc-broken';
+    const grpc = await put(`/images/${encodeURIComponent(image)}`, {
+      grpcErrorRate: 0.5,
+      grpcErrorStatus: 13,
+    });
+    expect(grpc.status).toBe(200);
+    expect(controls.behaviours.get(image)).toMatchObject({
+      grpcErrorRate: 0.5,
+      grpcErrorStatus: 13,
+    });
+    const status = await put(`/images/${encodeURIComponent(image)}`, { grpcErrorStatus: 0 });
+    expect(status.status).toBe(400);
+    expect(status.json.error).toMatch(/grpcErrorStatus/);
+  });
+
   it('rejects a bad body with a 400 naming the field, and changes nothing', async () => {
     const before = controls.clients;
     const { status, json } = await put('/clients', {

@@ -181,6 +181,11 @@ function validateWeight(weight: number): MaybeError {
   return weight < 0 ? istioError(`weight ${weight} < 0`) : undefined;
 }
 
+/** `totalWeight += weight` on Go `int32`s: the sum wraps around past 2^31 - 1. */
+function addInt32(total: number, weight: number): number {
+  return (total + weight) | 0;
+}
+
 function validateHttpRouteDestinations(routes: unknown[], gatewaySemantics: boolean): MaybeError {
   let errs: MaybeError;
   let total = 0;
@@ -197,7 +202,7 @@ function validateHttpRouteDestinations(routes: unknown[], gatewaySemantics: bool
       errs = appendErrors(errs, validateDestination(message(route, 'destination')));
     const weight = num(route, 'weight');
     errs = appendErrors(errs, validateWeight(weight));
-    total += weight;
+    total = addInt32(total, weight);
   }
   if (routes.length > 1 && total === 0)
     errs = appendErrors(errs, istioError('total destination weight = 0'));
@@ -219,7 +224,7 @@ function validateRouteDestinations(routes: unknown[], gatewaySemantics: boolean)
       errs = appendErrors(errs, validateDestination(message(route, 'destination')));
     const weight = num(route, 'weight');
     errs = appendErrors(errs, validateWeight(weight));
-    total += weight;
+    total = addInt32(total, weight);
   }
   if (routes.length > 1 && total === 0)
     errs = appendErrors(errs, istioError('total destination weight = 0'));

@@ -68,6 +68,17 @@ describe('VirtualService weights', () => {
     expect(denial('VirtualService', vs([{ route: [dest('v1', 0)] }]))).toBeUndefined();
   });
 
+  it('sums weights in int32 like Istio: a total that wraps to 0 is denied, one past 2^32 admitted', () => {
+    const max = 2_147_483_647;
+    expect(
+      denial('VirtualService', vs([{ route: [dest('v1', max), dest('v2', max), dest('v3', 2)] }])),
+    ).toBe('configuration is invalid: total destination weight = 0');
+    // Wraps to 1: Istio admits it, and Envoy later refuses the route (sum > 2^32 - 1).
+    expect(
+      denial('VirtualService', vs([{ route: [dest('v1', max), dest('v2', max), dest('v3', 3)] }])),
+    ).toBeUndefined();
+  });
+
   it('joins several errors the way go-multierror prints them', () => {
     expect(
       denial(

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { applySettingsFor, overrideMatches, sampleLogNormal } from './apply-delay.js';
+import {
+  applySettingsFor,
+  DEFAULT_REJECT_MESSAGE,
+  overrideMatches,
+  sampleLogNormal,
+} from './apply-delay.js';
 
 /** A deterministic uniform source (mulberry32) so the quantiles below are reproducible. */
 function seeded(seed: number): () => number {
@@ -56,6 +61,30 @@ describe('apply delay', () => {
       ],
       target,
     );
-    expect(settings).toEqual({ stuck: true, applyDelay: { medianMs: 5, p99Ms: 9 } });
+    expect(settings).toEqual({
+      stuck: true,
+      applyDelay: { medianMs: 5, p99Ms: 9 },
+      reject: undefined,
+    });
+  });
+
+  it('rejects when any matching override says so, with the last message given', () => {
+    expect(
+      applySettingsFor([{ match: { pod: 'reviews-*' }, stuck: false, reject: true }], target)
+        .reject,
+    ).toBe(DEFAULT_REJECT_MESSAGE);
+    const settings = applySettingsFor(
+      [
+        { match: { namespace: 'bookinfo' }, stuck: false, reject: 'unknown field' },
+        { match: { workload: 'reviews-v1' }, stuck: false, reject: true },
+        { match: { workload: 'ratings-v1' }, stuck: false, reject: 'not this one' },
+        { match: { pod: 'reviews-*' }, stuck: false, reject: false },
+      ],
+      target,
+    );
+    expect(settings.reject).toBe('unknown field');
+    expect(
+      applySettingsFor([{ match: { workload: 'ratings-v1' }, stuck: false, reject: true }], target),
+    ).toEqual({ stuck: false, applyDelay: undefined, reject: undefined });
   });
 });

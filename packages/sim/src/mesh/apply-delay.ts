@@ -1,8 +1,8 @@
 /**
  * How long a proxy takes from receiving a push to applying and acking it: a log-normal
  * distribution given by median and 99th percentile (scenario `istio.applyDelay`), with
- * per-proxy overrides (scenario `proxies[]`) that change the distribution or make a proxy
- * stuck.
+ * per-proxy overrides (scenario `proxies[]`) that change the distribution, make a proxy
+ * stuck, or make its Envoy reject route pushes.
  */
 import type { Latency, ProxyOverride } from '../scenario/scenario-schema.js';
 import type { ProxyType } from './mesh-types.js';
@@ -40,7 +40,13 @@ export interface ProxyApplySettings {
   stuck: boolean;
   /** Apply delay distribution; undefined means the control plane default. */
   applyDelay: Latency | undefined;
+  /** Envoy's message when it rejects every route push it applies; undefined: it does not. */
+  reject?: string | undefined;
 }
+
+/** What a rejecting proxy reports when its override says `reject: true`. */
+export const DEFAULT_REJECT_MESSAGE =
+  'Proto constraint validation failed (simulated rejection: proxies[].reject)';
 
 /** True when every field the match sets fits the proxy; `pod` may end in `*` (prefix). */
 export function overrideMatches(match: ProxyOverride['match'], target: OverrideTarget): boolean {
@@ -58,7 +64,8 @@ export function overrideMatches(match: ProxyOverride['match'], target: OverrideT
 /**
  * Settings for one proxy: stuck when any matching override says so (an override only
  * about delays does not unstick a proxy another one holds); the apply delay of the last
- * matching override that sets one.
+ * matching override that sets one; rejecting when any matching override says so, with the
+ * message of the last one that gives one.
  */
 export function applySettingsFor(
   overrides: readonly ProxyOverride[],
@@ -66,10 +73,13 @@ export function applySettingsFor(
 ): ProxyApplySettings {
   let stuck = false;
   let applyDelay: Latency | undefined;
+  let reject: string | undefined;
   for (const override of overrides) {
     if (!overrideMatches(override.match, target)) continue;
     if (override.stuck) stuck = true;
     if (override.applyDelay) applyDelay = override.applyDelay;
+    if (typeof override.reject === 'string') reject = override.reject;
+    else if (override.reject) reject ??= DEFAULT_REJECT_MESSAGE;
   }
-  return { stuck, applyDelay };
+  return { stuck, applyDelay, reject };
 }

@@ -30,8 +30,13 @@ interface SyncEntry {
   route_acked?: string;
   endpoint_sent?: string;
   endpoint_acked?: string;
-  resources?: Record<string, { sent?: string; acked?: string; sentTime: string }>;
+  resources?: Record<
+    string,
+    { sent?: string; acked?: string; sentTime: string; lastError?: string }
+  >;
 }
+
+const ROUTE_TYPE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 
 const NS = 'bookinfo';
 const REVIEWS = 'reviews.bookinfo.svc.cluster.local';
@@ -394,6 +399,96 @@ describe('IstioControlPlane', () => {
     expect(controlPlane.proxyOfPod(NS, stuckPod)?.applied?.version).toBe(
       versionOf(after.get(stuckId)?.route_sent),
     );
+  });
+
+  it('records a rejected route push as istiod does: lastError set, acked nonce kept, old routes served, cleared by the next ack', async () => {
+    start();
+    const istiods = ['istiod-a', 'istiod-b'];
+    const before = await waitAllSynced(cluster, istiods);
+    const rejecting = PRODUCTPAGE[0] as string;
+    const rejectingId = `${rejecting}.${NS}`;
+    const message = 'Proto constraint validation failed (simulated): too new for this Envoy';
+    controlPlane.setProxyOverrides([{ match: { pod: rejecting }, stuck: false, reject: message }]);
+
+    applyIstioObject(cluster, 'virtualservices', NS, virtualService(50, 50));
+    const after = await waitFor(
+      async () => {
+        const merged = await mergedSyncz(cluster, istiods);
+        const others = ALL_PROXIES.filter((id) => id !== rejectingId);
+        const rejected = merged.get(rejectingId)?.resources?.[ROUTE_TYPE]?.lastError;
+        return rejected !== undefined &&
+          others.every(
+            (id) =>
+              synced(merged.get(id)) && merged.get(id)?.route_sent !== before.get(id)?.route_sent,
+          )
+          ? merged
+          : undefined;
+      },
+      15_000,
+      'the rejecting proxy NACKed the route push and every other proxy acked it',
+    );
+    const entry = after.get(rejectingId) as SyncEntry;
+    expect(entry.resources?.[ROUTE_TYPE]).toEqual({
+      sent: entry.route_sent,
+      acked: before.get(rejectingId)?.route_sent,
+      sentTime: expect.any(String) as string,
+      lastError: message,
+    });
+    expect(entry.route_sent).not.toBe(before.get(rejectingId)?.route_sent);
+    expect(entry.route_acked).toBe(before.get(rejectingId)?.route_sent);
+    // The other types of the same push were acked, without an error.
+    expect(entry.cluster_acked).toBe(entry.cluster_sent);
+    expect(
+      Object.keys(entry.resources ?? {}).filter((t) => entry.resources?.[t]?.lastError),
+    ).toEqual([ROUTE_TYPE]);
+    // Envoy keeps serving (and dumping) the routes it had.
+    const dump = await routeDump(cluster, rejecting);
+    expect(primaryWeights(dump)).toEqual([90, 10]);
+    expect(dump.configs?.[0]?.version_info).toBe(versionOf(before.get(rejectingId)?.route_sent));
+
+    // Lifted: istiod does not resend the rejected push; the next one is acked.
+    controlPlane.setProxyOverrides([]);
+    const stillRejected = await mergedSyncz(cluster, istiods);
+    expect(stillRejected.get(rejectingId)?.resources?.[ROUTE_TYPE]?.lastError).toBe(message);
+    applyIstioObject(cluster, 'virtualservices', NS, virtualService(90, 10));
+    const converged = await waitAllSynced(cluster, istiods);
+    expect(converged.get(rejectingId)?.resources?.[ROUTE_TYPE]?.lastError).toBeUndefined();
+    expect(primaryWeights(await routeDump(cluster, rejecting))).toEqual([90, 10]);
+  });
+
+  it('NACKs on every proxy a route Envoy refuses (weights past 2^32 - 1), serving the old routes until fixed', async () => {
+    start();
+    const istiods = ['istiod-a', 'istiod-b'];
+    const before = await waitAllSynced(cluster, istiods);
+    const overflowing = virtualService(2_147_483_647, 2_147_483_647);
+    const http = (overflowing.spec as { http: { route: unknown[] }[] }).http[0]!;
+    http.route.push({ destination: { host: 'reviews' }, weight: 3 });
+    applyIstioObject(cluster, 'virtualservices', NS, overflowing);
+    const expected =
+      'The sum of weights of all weighted clusters of route primary exceeds 4294967295';
+    const after = await waitFor(
+      async () => {
+        const merged = await mergedSyncz(cluster, istiods);
+        return ALL_PROXIES.every(
+          (id) => merged.get(id)?.resources?.[ROUTE_TYPE]?.lastError === expected,
+        )
+          ? merged
+          : undefined;
+      },
+      15_000,
+      'every proxy NACKed the overflowing weights',
+    );
+    for (const id of ALL_PROXIES) {
+      expect(after.get(id)?.route_acked).toBe(before.get(id)?.route_sent);
+      expect(after.get(id)?.route_sent).not.toBe(before.get(id)?.route_sent);
+    }
+    expect(primaryWeights(await routeDump(cluster, PRODUCTPAGE[1] as string))).toEqual([90, 10]);
+
+    applyIstioObject(cluster, 'virtualservices', NS, virtualService(70, 30));
+    const fixed = await waitAllSynced(cluster, istiods);
+    for (const id of ALL_PROXIES)
+      expect(fixed.get(id)?.resources?.[ROUTE_TYPE]?.lastError).toBeUndefined();
+    expect(primaryWeights(await routeDump(cluster, PRODUCTPAGE[1] as string))).toEqual([70, 30]);
   });
 
   it('does not push for a metadata-only VirtualService change, as istiod needsPush decides', async () => {

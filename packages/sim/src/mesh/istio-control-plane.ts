@@ -8,7 +8,9 @@
  * scope a push with its own version and fresh nonces; each proxy applies its pushes in
  * order, each after its own log-normal delay, then acks (syncz `*_acked`) and swaps the
  * snapshot the traffic generator routes through. Stuck proxies receive pushes and never
- * apply them. Endpoints changes are EDS-only pushes that leave route nonces alone.
+ * apply them. A push whose routes Envoy refuses (`envoy-route-validation.ts`), or any route
+ * push to a proxy whose override says `reject`, is NACKed: syncz shows the error and the
+ * proxy keeps its routes. Endpoints changes are EDS-only pushes that leave route nonces alone.
  *
  * Served on the pod network: `/debug/syncz` on every istiod pod (15014 and 8080), Envoy
  * admin on every proxy (15000).
@@ -23,6 +25,7 @@ import { applySettingsFor, sampleLogNormal } from './apply-delay.js';
 import { ApplyScheduler } from './apply-scheduler.js';
 import { attachEndpoints, type SimClusterConfig } from './cluster-config.js';
 import { EndpointIndex } from './endpoint-index.js';
+import { routeConfigRejection } from './envoy-route-validation.js';
 import { handleEnvoyAdmin } from './envoy-admin.js';
 import {
   INGRESS_GATEWAY_LABELS,
@@ -284,8 +287,9 @@ export class IstioControlPlane implements MeshView {
   }
 
   /**
-   * Replaces the slow/stuck overrides. A proxy that is no longer stuck applies the newest
-   * push it holds (with every type's newest nonce) after its delay.
+   * Replaces the slow/stuck/rejecting overrides. A proxy that is no longer stuck applies the
+   * newest push it holds (with every type's newest nonce) after its delay. A proxy that no
+   * longer rejects takes the next route push; istiod does not resend the rejected one.
    */
   setProxyOverrides(overrides: ProxyOverride[]): void {
     this.#overrides = [...overrides];
@@ -657,7 +661,12 @@ export class IstioControlPlane implements MeshView {
     this.#scheduler.schedule(at, () => {
       if (proxy.settings.stuck || proxy.pending[0] !== push) return;
       if (this.#proxies.get(`${proxy.namespace}/${proxy.pod}`) !== proxy) return;
-      proxy.applyHead(new Date());
+      // Decided when Envoy processes the push, with the overrides in force then.
+      const rejection =
+        push.nonces.rds === undefined
+          ? undefined
+          : (routeConfigRejection(push.snapshot.routes) ?? proxy.settings.reject);
+      proxy.applyHead(new Date(), rejection);
     });
   }
 

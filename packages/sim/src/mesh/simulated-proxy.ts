@@ -3,6 +3,11 @@
  * type, as syncz shows them), the pushes received but not yet applied (applied in order,
  * each after its own delay), and the snapshot it runs on, which the traffic generator
  * routes through.
+ *
+ * A push's route configuration can be rejected (NACKed) when applied, as istiod records it
+ * (`ShouldRespond` in istio pkg/xds/server.go): the acked nonce stays on the previous push,
+ * `lastError` takes Envoy's message, and only a later ack clears it. Envoy keeps serving the
+ * routes it had; the push's other types are acked and applied.
  */
 import type { ProxyApplySettings } from './apply-delay.js';
 import type { ProxyConfigSnapshot, ProxyType, ProxyView } from './mesh-types.js';
@@ -18,6 +23,8 @@ export interface XdsStatus {
   sentAt: Date | undefined;
   /** Whether the proxy subscribed to the type (RDS only once listeners name routes). */
   watched: boolean;
+  /** Envoy's message for the last push it rejected; `''` since the last ack. */
+  lastError: string;
 }
 
 /** A push received and not yet applied. */
@@ -47,7 +54,7 @@ export interface ProxyIdentity {
 }
 
 function emptyStatus(): XdsStatus {
-  return { sent: '', acked: '', sentAt: undefined, watched: false };
+  return { sent: '', acked: '', sentAt: undefined, watched: false, lastError: '' };
 }
 
 /** A simulated proxy. */
@@ -90,7 +97,7 @@ export class SimulatedProxy implements ProxyView {
   /** Bumped on every change of `xds`, so syncz can cache the proxy's entry. */
   revision = 0;
   /** Stuck / delay settings from the overrides. */
-  settings: ProxyApplySettings = { stuck: false, applyDelay: undefined };
+  settings: ProxyApplySettings = { stuck: false, applyDelay: undefined, reject: undefined };
 
   constructor(identity: ProxyIdentity) {
     this.pod = identity.pod;
@@ -154,15 +161,35 @@ export class SimulatedProxy implements ProxyView {
     return merged;
   }
 
-  /** Applies the oldest pending push: the snapshot takes effect and its nonces are acked. */
-  applyHead(now: Date): void {
+  /**
+   * Applies the oldest pending push: the snapshot takes effect and its nonces are acked.
+   * With `routeRejection`, Envoy rejects the push's route configuration with that message:
+   * the routes it had stay, the RDS nonce is not acked and istiod records the error; the
+   * other types are applied and acked.
+   */
+  applyHead(now: Date, routeRejection?: string): void {
     const push = this.pending.shift();
     if (!push) return;
-    this.applied = push.snapshot;
+    const hasRoutes = push.nonces.rds !== undefined;
+    const rejectRoutes = routeRejection !== undefined && hasRoutes;
+    // Routes change only through an accepted RDS response; a push without one (EDS only)
+    // keeps what RDS gave, even when istiod's current routes are ones Envoy refused.
+    const routes =
+      hasRoutes && !rejectRoutes
+        ? push.snapshot.routes
+        : (this.applied?.routes ?? (hasRoutes ? [] : push.snapshot.routes));
+    this.applied =
+      routes === push.snapshot.routes ? push.snapshot : Object.freeze({ ...push.snapshot, routes });
     this.appliedAt = now;
     this.revision += 1;
     for (const [type, nonce] of Object.entries(push.nonces) as [XdsType, string][]) {
-      this.xds[type].acked = nonce;
+      const status = this.xds[type];
+      if (type === 'rds' && rejectRoutes) {
+        status.lastError = routeRejection;
+        continue;
+      }
+      status.acked = nonce;
+      status.lastError = '';
       this.appliedAtByType[type] = now;
       this.appliedVersionByType[type] = push.snapshot.version;
     }

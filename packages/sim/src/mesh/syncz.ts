@@ -4,7 +4,8 @@
  * istiod, fields in Go struct order. Every string field has Go's `omitempty`, so a type
  * never sent or never acked has no `*_sent` / `*_acked` field at all (istioctl reads a
  * missing field as `""`, NOT SENT). `resources` is keyed by type URL (Go sorts map keys);
- * `sentTime` is always present and is Go's zero time for a type never sent.
+ * `sentTime` is always present and is Go's zero time for a type never sent; `lastError`
+ * (Envoy's message for a rejected push) only while set.
  *
  * Entries are serialised by hand and cached per proxy state: 10,000 proxies make a 17 MB
  * answer, and `JSON.stringify` over 10,000 objects would hold the event loop for a second.
@@ -53,12 +54,24 @@ export function syncStatusJson(proxy: SimulatedProxy, istioVersion: string): str
     if (status.sent !== '') fields.push(`"sent":"${status.sent}"`);
     if (status.acked !== '') fields.push(`"acked":"${status.acked}"`);
     fields.push(`"sentTime":"${status.sentAt ? goTimeJson(status.sentAt) : GO_ZERO_TIME}"`);
+    // Envoy's text can hold anything: escaped like encoding/json (which also escapes <, >, &).
+    if (status.lastError !== '') fields.push(`"lastError":${goJsonString(status.lastError)}`);
     resources += `${fields.join(',')}}`;
   }
   if (resources !== '') json += `,"resources":{${resources}}`;
   json += '}';
   cache.set(proxy, { revision: proxy.revision, version: istioVersion, json });
   return json;
+}
+
+/** A string as Go's encoding/json writes it: JSON, with <, > and & escaped as \u003c... */
+function goJsonString(text: string): string {
+  return JSON.stringify(text)
+    .replaceAll('<', '\\u003c')
+    .replaceAll('>', '\\u003e')
+    .replaceAll('&', '\\u0026')
+    .replaceAll('\u2028', '\\u2028')
+    .replaceAll('\u2029', '\\u2029');
 }
 
 /** One entry of a syncz answer: the proxy id (for ordering) and its JSON. */

@@ -148,6 +148,39 @@ describe('source reporter labels', () => {
     });
   });
 
+  it('labels a gRPC call by its protocol and grpc-status, a failed one with HTTP 200', () => {
+    const failed = destinationReporterLabels({
+      destination: server,
+      source: client,
+      serviceHost: 'reviews.bookinfo.svc.cluster.local',
+      mutualTls: true,
+      responseCode: 200,
+      responseFlags: '-',
+      requestProtocol: 'grpc',
+      grpcStatus: 14,
+    });
+    expect(failed).toMatchObject({
+      request_protocol: 'grpc',
+      response_code: '200',
+      grpc_response_status: '14',
+    });
+    const reset = sourceReporterLabels({
+      source: client,
+      service: { kind: 'cluster', host: 'reviews.bookinfo.svc.cluster.local' },
+      peer: undefined,
+      mutualTls: false,
+      responseCode: 0,
+      responseFlags: 'DC',
+      requestProtocol: 'grpc',
+      grpcStatus: undefined,
+    });
+    expect(reset).toMatchObject({
+      request_protocol: 'grpc',
+      response_code: '0',
+      grpc_response_status: '',
+    });
+  });
+
   it('keeps only endpoint metadata after a failed connection (UF)', () => {
     const labels = sourceReporterLabels({
       source: client,

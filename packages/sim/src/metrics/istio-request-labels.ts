@@ -14,7 +14,10 @@
  * - `reporter="destination"` (server sidecar): `destination_*` from its own workload,
  *   `source_*` from the client's peer metadata; `connection_security_policy` is
  *   `mutual_tls` over mTLS, else `none`.
- * - `request_protocol="http"`, `grpc_response_status=""`, `response_flags="-"` when none.
+ * - `request_protocol="http"` and `grpc_response_status=""` for plain HTTP;
+ *   `request_protocol="grpc"` and the call's `grpc-status` code (`"0"` for OK, `"14"`, ...)
+ *   for gRPC, with `response_code="200"` even when the call failed (see
+ *   `traffic/grpc-status.ts`); `response_flags="-"` when none.
  */
 import type { WorkloadMetadata } from './workload-metadata.js';
 
@@ -60,11 +63,11 @@ export interface IstioRequestLabels {
   destination_canonical_revision: string;
   /** Destination cluster id. */
   destination_cluster: string;
-  /** `http`. */
+  /** `http` or `grpc`. */
   request_protocol: string;
   /** HTTP status, `0` when no response was sent. */
   response_code: string;
-  /** `""` for plain HTTP. */
+  /** gRPC status code of a gRPC call (`"0"` is OK); `""` for plain HTTP or no response. */
   grpc_response_status: string;
   /** Envoy response flags, `-` when none. */
   response_flags: string;
@@ -140,8 +143,26 @@ export type UpstreamPeer =
       metadata: WorkloadMetadata;
     };
 
+/** Protocol fields both reporters take; absent: plain HTTP. */
+export interface ProtocolReport {
+  /** `grpc` for a gRPC call; undefined or `http` for plain HTTP. */
+  requestProtocol?: 'http' | 'grpc' | undefined;
+  /** The call's gRPC status; undefined when not gRPC or no response came. */
+  grpcStatus?: number | undefined;
+}
+
+function protocolLabels(
+  report: ProtocolReport,
+): Pick<IstioRequestLabels, 'request_protocol' | 'grpc_response_status'> {
+  const grpc = report.requestProtocol === 'grpc';
+  return {
+    request_protocol: grpc ? 'grpc' : 'http',
+    grpc_response_status: grpc && report.grpcStatus !== undefined ? String(report.grpcStatus) : '',
+  };
+}
+
 /** Inputs of the source reporter's labels. */
-export interface SourceReport {
+export interface SourceReport extends ProtocolReport {
   /** The client proxy's own workload. */
   source: WorkloadMetadata;
   /** The service. */
@@ -183,16 +204,15 @@ export function sourceReporterLabels(report: SourceReport): IstioRequestLabels {
     destination_canonical_service: server?.canonicalService ?? UNKNOWN,
     destination_canonical_revision: server?.canonicalRevision ?? 'latest',
     destination_cluster: server?.cluster ?? UNKNOWN,
-    request_protocol: 'http',
+    ...protocolLabels(report),
     response_code: String(report.responseCode),
-    grpc_response_status: '',
     response_flags: report.responseFlags || '-',
     connection_security_policy: UNKNOWN,
   };
 }
 
 /** Inputs of the destination reporter's labels. */
-export interface DestinationReport {
+export interface DestinationReport extends ProtocolReport {
   /** The server proxy's own workload. */
   destination: WorkloadMetadata;
   /** The client's workload from metadata exchange; undefined for a client without sidecar. */
@@ -232,9 +252,8 @@ export function destinationReporterLabels(report: DestinationReport): IstioReque
     destination_canonical_service: destination.canonicalService,
     destination_canonical_revision: destination.canonicalRevision,
     destination_cluster: destination.cluster,
-    request_protocol: 'http',
+    ...protocolLabels(report),
     response_code: String(report.responseCode),
-    grpc_response_status: '',
     response_flags: report.responseFlags || '-',
     connection_security_policy: mutualTls ? 'mutual_tls' : 'none',
   };

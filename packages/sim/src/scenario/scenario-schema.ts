@@ -29,7 +29,7 @@ export const proxyMatchSchema = z
   })
   .strict();
 
-/** Slow or stuck proxies. */
+/** Slow, stuck or rejecting proxies. */
 export const proxyOverrideSchema = z
   .object({
     match: proxyMatchSchema,
@@ -37,8 +37,17 @@ export const proxyOverrideSchema = z
     applyDelay: latencySchema.optional(),
     /** Never apply or ack a push (STALE forever) while true. */
     stuck: z.boolean().default(false),
+    /**
+     * Envoy rejects (NACKs) every route push it applies while set: it keeps its routes and
+     * istiod's syncz shows ERROR with the message (a string, or a default one for `true`).
+     * Absent: false.
+     */
+    reject: z.union([z.boolean(), z.string().min(1)]).optional(),
   })
   .strict();
+
+/** Highest gRPC status code (`google.rpc.Code`): 0 is OK, 1..16 are failures. */
+const GRPC_STATUS_MAX = 16;
 
 /** How an image behaves when it serves requests. */
 export const behaviourSchema = z
@@ -51,6 +60,13 @@ export const behaviourSchema = z
     latency: latencySchema.default({ medianMs: 20, p99Ms: 80 }),
     /** False: pods running this image never pass their readiness probe (a rollout that never completes). */
     ready: z.boolean().default(true),
+    /**
+     * Share of gRPC calls answered with `grpcErrorStatus` (HTTP 200, non-OK `grpc-status`),
+     * 0..1. Absent: 0. `errorRate` applies to plain HTTP requests only.
+     */
+    grpcErrorRate: z.number().min(0).max(1).optional(),
+    /** gRPC status of failed calls, 1..16. Absent: 2 (UNKNOWN, an unhandled server error). */
+    grpcErrorStatus: z.number().int().min(1).max(GRPC_STATUS_MAX).optional(),
   })
   .strict();
 
@@ -74,6 +90,12 @@ export const clientSchema = z
       .strict(),
     /** Headers sent on every request (the pre-release header for a tester). */
     headers: z.record(z.string(), z.string()).default({}),
+    /**
+     * `http`, or `grpc`: unary gRPC calls (`content-type: application/grpc`, the path is the
+     * method), answered with `grpc-status` and counted with `request_protocol="grpc"`.
+     * Absent: `http`.
+     */
+    protocol: z.enum(['http', 'grpc']).optional(),
   })
   .strict();
 

@@ -346,6 +346,100 @@ describe('TrafficGenerator', () => {
     expect(requests(world.metrics, { reporter: 'destination' })).toBe(0);
   });
 
+  it('speaks gRPC for a gRPC client: HTTP 200 with grpc-status, counted as request_protocol grpc', () => {
+    const grpcClient: ClientSpec = {
+      ...client,
+      protocol: 'grpc',
+      target: { ...client.target, path: '/reviews.Reviews/Get' },
+    };
+    world.generator.setClients([grpcClient]);
+    // A failing call carries UNKNOWN (2): not retried by Istio's default policy.
+    world.behaviours.set('reviews:2.0', { ...healthy, errorRate: 1, grpcErrorRate: 0.3 });
+    world.mesh.applyAll(split(world, 0, 100));
+    run(world, 10);
+    const destination = matching(world.metrics, { reporter: 'destination' });
+    expect(new Set(destination.map((d) => d.labels.request_protocol))).toEqual(new Set(['grpc']));
+    // The HTTP error rate does not apply to gRPC calls: every response is HTTP 200.
+    expect(new Set(destination.map((d) => d.labels.response_code))).toEqual(new Set(['200']));
+    const failed = requests(world.metrics, { reporter: 'destination', grpc_response_status: '2' });
+    const ok = requests(world.metrics, { reporter: 'destination', grpc_response_status: '0' });
+    expect(failed + ok).toBe(2000);
+    expect(failed / 2000).toBeGreaterThan(0.26);
+    expect(failed / 2000).toBeLessThan(0.34);
+    expect(requests(world.metrics, { reporter: 'source', grpc_response_status: '2' })).toBe(failed);
+    const [stats] = world.generator.stats();
+    expect(stats!.byCode).toEqual({ '200': 2000 });
+    expect(stats!.byGrpcStatus).toEqual({ '0': ok, '2': failed });
+  });
+
+  it("retries a gRPC UNAVAILABLE as Istio's default policy says; HTTP clients stay http", () => {
+    world.generator.setClients([
+      { ...client, protocol: 'grpc' },
+      { ...client, name: 'plain' },
+    ]);
+    world.mesh.addProxy(
+      addPod(world.store, {
+        namespace: 'bookinfo',
+        deployment: 'plain',
+        suffix: 'ppppp',
+        ip: '10.1.0.9',
+        image: 'plain:1.0',
+        labels: { app: 'plain' },
+      }),
+    );
+    world.behaviours.set('reviews:2.0', { ...healthy, grpcErrorRate: 1, grpcErrorStatus: 14 });
+    world.mesh.applyAll(split(world, 0, 100));
+    run(world, 1);
+    // Three attempts per call (two retries on `unavailable`), then URX with the last answer.
+    expect(
+      requests(world.metrics, {
+        reporter: 'destination',
+        source_workload: 'productpage',
+        grpc_response_status: '14',
+      }),
+    ).toBe(600);
+    expect(
+      matching(world.metrics, { reporter: 'source', source_workload: 'productpage' }).map(
+        (s) => s.labels,
+      ),
+    ).toEqual([
+      expect.objectContaining({
+        request_protocol: 'grpc',
+        response_code: '200',
+        grpc_response_status: '14',
+        response_flags: 'URX',
+      }),
+    ]);
+    expect(matching(world.metrics, { source_workload: 'plain' }).map((s) => s.labels)).toEqual([
+      expect.objectContaining({
+        request_protocol: 'http',
+        response_code: '200',
+        grpc_response_status: '',
+      }),
+      expect.objectContaining({
+        request_protocol: 'http',
+        response_code: '200',
+        grpc_response_status: '',
+      }),
+    ]);
+  });
+
+  it('answers a gRPC call Envoy cannot route upstream with a trailers-only reply: 200, UNAVAILABLE', () => {
+    world.generator.setClients([{ ...client, protocol: 'grpc' }]);
+    world.green = [];
+    world.mesh.applyAll(split(world, 0, 100));
+    run(world, 1);
+    expect(matching(world.metrics, { reporter: 'source' }).map((s) => s.labels)).toEqual([
+      expect.objectContaining({
+        request_protocol: 'grpc',
+        response_code: '200',
+        grpc_response_status: '14',
+        response_flags: 'UH',
+      }),
+    ]);
+    expect(world.generator.stats()[0]!.byGrpcStatus).toEqual({ '14': 200 });
+  });
+
   it('records 404 NR when no virtual host matches', () => {
     addService(world.store, 'bookinfo', 'ratings');
     world.generator.setClients([{ ...client, target: { ...client.target, host: 'ratings' } }]);

@@ -10,6 +10,11 @@
  * it completes (arrival + latency), so durations and counts appear when Envoy would
  * record them. Work per step is bounded: at most one second's worth of requests.
  *
+ * A client with `protocol: grpc` makes unary gRPC calls: the server answers HTTP 200 with
+ * the `grpc-status` its image's `grpcErrorRate` decides, Envoy answers its own failures as
+ * trailers-only replies (HTTP 200 + a derived status), and both reporters record
+ * `request_protocol="grpc"` with `grpc_response_status` (`grpc-status.ts`).
+ *
  * Before the sidecar, the application resolves the host with cluster DNS: a name that is
  * no Service fails without any request. Istio's `allow_any` catch-all sends a request to
  * the Service's ClusterIP (kube-proxy picks a ready endpoint), bypassing VirtualServices.
@@ -37,6 +42,7 @@ import type { Behaviour, ClientSpec, Latency } from '../scenario/scenario-schema
 import type { KubeObject, ObjectStore } from '../store/object-store.js';
 import type { ResourceRegistry, ResourceType } from '../store/resource-types.js';
 import { LatencyDistribution } from './latency-distribution.js';
+import { grpcEnding, type GrpcEnding } from './grpc-status.js';
 import { hostHeader, routeRequest, type HttpRequest } from './route-request.js';
 import { resolveServiceHost, type ResolvedHost } from './service-dns.js';
 import type { RandomSource } from './seeded-random.js';
@@ -85,6 +91,8 @@ export interface ClientTrafficStats {
   byDestination: Record<string, number>;
   /** Completed requests by Envoy response flags (`-` when none). */
   byResponseFlags: Record<string, number>;
+  /** Completed gRPC calls by `grpc-status` (`-`: no response at all); empty for HTTP clients. */
+  byGrpcStatus: Record<string, number>;
 }
 
 /** Totals for checking that the generator keeps up. */
@@ -98,6 +106,8 @@ export interface TrafficThroughput {
 interface ClientState {
   spec: ClientSpec;
   headers: Readonly<Record<string, string>>;
+  /** True for a gRPC client. */
+  grpc: boolean;
   carry: number;
   nextPod: number;
   intended: number;
@@ -113,6 +123,8 @@ interface SenderPod {
 type Completion = () => void;
 
 const APP_CONTAINER_EXCLUDED = 'istio-proxy';
+/** gRPC UNKNOWN: a failed call's status when the image does not say. */
+const GRPC_UNKNOWN = 2;
 /** A refused or unreachable connection fails fast in the simulator. */
 const CONNECT_FAILURE_MS = 1;
 /** Completion times are grouped in slots of this many milliseconds. */
@@ -212,11 +224,15 @@ export class TrafficGenerator {
     const previous = new Map(this.#clients.map((c) => [clientKey(c.spec), c]));
     this.#clients = clients.map((spec) => {
       const kept = previous.get(clientKey(spec));
+      const grpc = spec.protocol === 'grpc';
       const headers = lowerCaseHeaders(spec.headers);
-      if (kept) return { ...kept, spec, headers };
+      // A gRPC call is an HTTP/2 POST with this content type; header routes can match it.
+      if (grpc) headers['content-type'] ??= 'application/grpc';
+      if (kept) return { ...kept, spec, headers, grpc };
       return {
         spec,
         headers,
+        grpc,
         carry: 0,
         nextPod: 0,
         intended: 0,
@@ -229,6 +245,7 @@ export class TrafficGenerator {
           byCode: {},
           byDestination: {},
           byResponseFlags: {},
+          byGrpcStatus: {},
         },
       };
     });
@@ -242,6 +259,7 @@ export class TrafficGenerator {
       byCode: { ...c.stats.byCode },
       byDestination: { ...c.stats.byDestination },
       byResponseFlags: { ...c.stats.byResponseFlags },
+      byGrpcStatus: { ...c.stats.byGrpcStatus },
     }));
   }
 
@@ -319,7 +337,9 @@ export class TrafficGenerator {
   /** No HTTP exchange at all (name not resolved, or connection refused): status 0. */
   #failBeforeProxy(client: ClientState, arrival: number): void {
     client.stats.sent += 1;
-    this.#schedule(arrival + CONNECT_FAILURE_MS, () => complete(client, 0, '-', 'unknown'));
+    this.#schedule(arrival + CONNECT_FAILURE_MS, () =>
+      complete(client, { responseCode: 0, grpcStatus: undefined }, '-', 'unknown'),
+    );
   }
 
   /**
@@ -388,25 +408,33 @@ export class TrafficGenerator {
         sender.proxy.proxyType === 'router' ? `http.${request.port}` : String(request.port),
     });
     const source = sender.metadata;
+    const protocol = client.grpc ? 'grpc' : 'http';
+    const endingOf = (status: number, serverGrpcStatus: number | undefined): Ending =>
+      client.grpc
+        ? grpcEnding(status, serverGrpcStatus)
+        : { responseCode: status, grpcStatus: undefined };
 
     if (decision.kind === 'local-reply') {
+      const ending = endingOf(decision.status, undefined);
       const labels = sourceReporterLabels({
         source,
         service: { kind: 'authority', authority: hostHeader(request) },
         peer: undefined,
         mutualTls: false,
-        responseCode: decision.status,
+        responseCode: ending.responseCode,
         responseFlags: decision.responseFlags,
+        requestProtocol: protocol,
+        grpcStatus: ending.grpcStatus,
       });
       this.#schedule(arrival, () => {
         this.#metrics.recordRequest(labels, 0);
-        complete(client, decision.status, decision.responseFlags, 'unknown');
+        complete(client, ending, decision.responseFlags, 'unknown');
       });
       return;
     }
 
     if (decision.kind === 'passthrough') {
-      this.#passthrough(client, source, request, resolved, arrival);
+      this.#passthrough(client, source, request, resolved, arrival, endingOf);
       return;
     }
 
@@ -415,7 +443,7 @@ export class TrafficGenerator {
     const outcome = forwardRequest(
       decision,
       (endpoint) => {
-        const result = this.#serve(endpoint);
+        const result = this.#serve(endpoint, client.grpc);
         if (result.served) served.set(endpoint, result.served);
         return result.attempt;
       },
@@ -436,6 +464,8 @@ export class TrafficGenerator {
         // The client proxy reset the stream before the app answered.
         responseCode: abandoned ? 0 : attempt.result.status,
         responseFlags: abandoned ? 'DC' : '-',
+        requestProtocol: protocol,
+        grpcStatus: abandoned ? undefined : attempt.result.grpcStatus,
       });
       this.#schedule(arrival + attempt.startMs + duration, () =>
         this.#metrics.recordRequest(labels, duration),
@@ -456,22 +486,25 @@ export class TrafficGenerator {
     // Principals come from the mTLS connection, which exists once the last attempt connected.
     const mutualTls = lastServed?.proxy !== undefined;
     const service: ServiceIdentity = { kind: 'cluster', host: cluster.host };
+    const ending = endingOf(outcome.status, outcome.fromUpstream ? outcome.grpcStatus : undefined);
     const labels = sourceReporterLabels({
       source,
       service,
       peer,
       mutualTls,
-      responseCode: outcome.status,
+      responseCode: ending.responseCode,
       responseFlags: outcome.responseFlags,
+      requestProtocol: protocol,
+      grpcStatus: ending.grpcStatus,
     });
     const destinationWorkload =
       outcome.fromUpstream && lastServed ? lastServed.metadata.workload : 'unknown';
     this.#schedule(arrival + outcome.durationMs, () => {
       this.#metrics.recordRequest(labels, outcome.durationMs);
-      complete(client, outcome.status, outcome.responseFlags, destinationWorkload);
+      complete(client, ending, outcome.responseFlags, destinationWorkload);
     });
 
-    for (const mirror of decision.mirrors) this.#shadow(mirror, source, arrival);
+    for (const mirror of decision.mirrors) this.#shadow(mirror, source, arrival, client.grpc);
   }
 
   /**
@@ -486,24 +519,29 @@ export class TrafficGenerator {
     request: HttpRequest,
     resolved: ResolvedHost,
     arrival: number,
+    endingOf: (status: number, serverGrpcStatus: number | undefined) => Ending,
   ): void {
     const service: ServiceIdentity = { kind: 'passthrough', authority: hostHeader(request) };
+    const protocol = client.grpc ? 'grpc' : 'http';
     const target = resolved.kind === 'service' ? resolved : undefined;
     const endpoint = target ? this.#kubeProxyEndpoint(target.namespace, target.name) : undefined;
     // No ready endpoint: kube-proxy rejects the connection.
-    const { attempt, served } = endpoint ? this.#serve(endpoint) : REFUSED;
+    const { attempt, served } = endpoint ? this.#serve(endpoint, client.grpc) : REFUSED;
     if (attempt.kind === 'connect-failure' || !served) {
+      const ending = endingOf(503, undefined);
       const labels = sourceReporterLabels({
         source,
         service,
         peer: undefined,
         mutualTls: false,
-        responseCode: 503,
+        responseCode: ending.responseCode,
         responseFlags: 'UF',
+        requestProtocol: protocol,
+        grpcStatus: ending.grpcStatus,
       });
       this.#schedule(arrival + attempt.durationMs, () => {
         this.#metrics.recordRequest(labels, attempt.durationMs);
-        complete(client, 503, 'UF', 'unknown');
+        complete(client, ending, 'UF', 'unknown');
       });
       return;
     }
@@ -515,22 +553,27 @@ export class TrafficGenerator {
         mutualTls: false,
         responseCode: attempt.status,
         responseFlags: '-',
+        requestProtocol: protocol,
+        grpcStatus: attempt.grpcStatus,
       });
       this.#schedule(arrival + attempt.durationMs, () =>
         this.#metrics.recordRequest(labels, attempt.durationMs),
       );
     }
+    const ending = endingOf(attempt.status, attempt.grpcStatus);
     const labels = sourceReporterLabels({
       source,
       service,
       peer: served.proxy ? { kind: 'peer', metadata: served.metadata } : undefined,
       mutualTls: false,
-      responseCode: attempt.status,
+      responseCode: ending.responseCode,
       responseFlags: '-',
+      requestProtocol: protocol,
+      grpcStatus: ending.grpcStatus,
     });
     this.#schedule(arrival + attempt.durationMs, () => {
       this.#metrics.recordRequest(labels, attempt.durationMs);
-      complete(client, attempt.status, '-', served.metadata.workload);
+      complete(client, ending, '-', served.metadata.workload);
     });
   }
 
@@ -558,11 +601,11 @@ export class TrafficGenerator {
    * A shadow request: fire and forget, without retries. Only the receiving sidecar records
    * it; the client's sidecar sends it from the router, outside its stats filter.
    */
-  #shadow(cluster: ClusterConfig, source: WorkloadMetadata, arrival: number): void {
+  #shadow(cluster: ClusterConfig, source: WorkloadMetadata, arrival: number, grpc: boolean): void {
     const endpoints = cluster.endpoints;
     if (endpoints.length === 0) return;
     const endpoint = endpoints[Math.floor(this.#random() * endpoints.length)] as ClusterEndpoint;
-    const { attempt, served } = this.#serve(endpoint);
+    const { attempt, served } = this.#serve(endpoint, grpc);
     if (attempt.kind !== 'response' || !served?.proxy) return;
     const labels = destinationReporterLabels({
       destination: served.metadata,
@@ -571,14 +614,20 @@ export class TrafficGenerator {
       mutualTls: true,
       responseCode: attempt.status,
       responseFlags: '-',
+      requestProtocol: grpc ? 'grpc' : 'http',
+      grpcStatus: attempt.grpcStatus,
     });
     this.#schedule(arrival + attempt.durationMs, () =>
       this.#metrics.recordRequest(labels, attempt.durationMs),
     );
   }
 
-  /** One attempt on an endpoint, judged by the pod as it is now. */
-  #serve(endpoint: ClusterEndpoint): ServeResult {
+  /**
+   * One attempt on an endpoint, judged by the pod as it is now. A plain HTTP request fails
+   * with the image's `errorRate`; a gRPC call is answered HTTP 200 with a `grpc-status` that
+   * is non-OK with the image's `grpcErrorRate`.
+   */
+  #serve(endpoint: ClusterEndpoint, grpc: boolean): ServeResult {
     const pod = this.#store.peek(this.#pods, endpoint.namespace, endpoint.pod);
     // EDS may be stale: the pod may be gone, replaced (new IP) or no longer ready.
     if (!pod || podIp(pod) !== endpoint.ip || !isRunningAndReady(pod)) return REFUSED;
@@ -587,10 +636,17 @@ export class TrafficGenerator {
     if (proxy && !proxy.applied) return REFUSED;
     const behaviour = this.#behaviourOf(appImage(pod));
     const random = this.#random;
-    const status = random() < behaviour.errorRate ? behaviour.errorStatus : 200;
+    let status = 200;
+    let grpcStatus: number | undefined;
+    if (grpc) {
+      grpcStatus =
+        random() < (behaviour.grpcErrorRate ?? 0) ? (behaviour.grpcErrorStatus ?? GRPC_UNKNOWN) : 0;
+    } else if (random() < behaviour.errorRate) {
+      status = behaviour.errorStatus;
+    }
     const durationMs = this.#latencyOf(behaviour.latency).sample(random);
     return {
-      attempt: { kind: 'response', status, durationMs },
+      attempt: { kind: 'response', status, grpcStatus, durationMs },
       served: { proxy, metadata: this.#metadataOf(pod) },
     };
   }
@@ -672,11 +728,18 @@ const REFUSED: ServeResult = Object.freeze({
   attempt: Object.freeze({ kind: 'connect-failure', durationMs: CONNECT_FAILURE_MS }),
 });
 
-function complete(client: ClientState, status: number, flags: string, destination: string): void {
+/** How a request ended for the application; `grpcStatus` is undefined for plain HTTP. */
+type Ending = GrpcEnding;
+
+function complete(client: ClientState, ending: Ending, flags: string, destination: string): void {
   const stats = client.stats;
   stats.completed += 1;
-  const code = String(status);
+  const code = String(ending.responseCode);
   stats.byCode[code] = (stats.byCode[code] ?? 0) + 1;
+  if (client.grpc) {
+    const grpc = ending.grpcStatus === undefined ? '-' : String(ending.grpcStatus);
+    stats.byGrpcStatus[grpc] = (stats.byGrpcStatus[grpc] ?? 0) + 1;
+  }
   stats.byDestination[destination] = (stats.byDestination[destination] ?? 0) + 1;
   stats.byResponseFlags[flags] = (stats.byResponseFlags[flags] ?? 0) + 1;
 }

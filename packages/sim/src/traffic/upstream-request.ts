@@ -8,8 +8,9 @@
  * - A cluster without endpoints: 503 with `UH` (no healthy upstream), nothing sent.
  * - A failed connection: retried when the policy covers it; when it is the final result,
  *   503 with `UF`, plus `URX` when retries ran out.
- * - A retriable status (Istio's default: 503) is retried; when retries run out the last
- *   upstream response is passed through with `URX`.
+ * - A retriable status (Istio's default: 503) is retried, and so is a gRPC response whose
+ *   `grpc-status` the policy names (Istio's default: `unavailable`, `cancelled`); when
+ *   retries run out the last upstream response is passed through with `URX`.
  * - A retry first waits a jittered back-off, and with the `previous_hosts` predicate
  *   reselects endpoints already tried (up to `host_selection_retry_max_attempts` picks).
  * - Endpoints are picked uniformly: Istio's default LEAST_REQUEST balancer with equal
@@ -17,6 +18,7 @@
  * - When the route timeout expires, 504 with `UT`; the attempt in flight is abandoned.
  */
 import type { ClusterConfig, ClusterEndpoint } from '../mesh/mesh-types.js';
+import { retriesGrpcStatus } from './grpc-status.js';
 import {
   retriesConnectFailure,
   retriesStatus,
@@ -38,6 +40,8 @@ export type AttemptResult =
       kind: 'response';
       /** HTTP status the endpoint sent. */
       status: number;
+      /** `grpc-status` of a gRPC response; undefined for plain HTTP. */
+      grpcStatus?: number | undefined;
       /** Time until the response completed, milliseconds. */
       durationMs: number;
     };
@@ -61,6 +65,8 @@ export interface UpstreamAttempt {
 export interface UpstreamOutcome {
   /** Status sent to the application. */
   status: number;
+  /** The upstream's `grpc-status`, when the status came from a gRPC server. */
+  grpcStatus: number | undefined;
   /** Envoy response flags: `UH`, `UF`, `UF,URX`, `URX`, `UT`, or `-`. */
   responseFlags: string;
   /** Time from the request to the response, milliseconds. */
@@ -94,6 +100,7 @@ export function forwardRequest(
   if (endpoints.length === 0) {
     return {
       status: 503,
+      grpcStatus: undefined,
       responseFlags: 'UH',
       durationMs: 0,
       attempts: [],
@@ -119,13 +126,16 @@ export function forwardRequest(
       retryPolicy !== undefined &&
       (result.kind === 'connect-failure'
         ? retriesConnectFailure(retryPolicy)
-        : retriesStatus(retryPolicy, result.status));
+        : retriesStatus(retryPolicy, result.status) ||
+          (result.grpcStatus !== undefined &&
+            retriesGrpcStatus(retryPolicy.retryOn, result.grpcStatus)));
     const exhausted = retriable && attempts.length >= maxAttempts;
     if (!retriable || exhausted) {
       const retryFlag = exhausted ? 'URX' : '';
       if (result.kind === 'connect-failure') {
         return {
           status: 503,
+          grpcStatus: undefined,
           responseFlags: retryFlag ? `UF,${retryFlag}` : 'UF',
           durationMs: elapsed,
           attempts,
@@ -135,6 +145,7 @@ export function forwardRequest(
       }
       return {
         status: result.status,
+        grpcStatus: result.grpcStatus,
         responseFlags: retryFlag || '-',
         durationMs: elapsed,
         attempts,
@@ -154,6 +165,7 @@ function timedOut(
 ): UpstreamOutcome {
   return {
     status: 504,
+    grpcStatus: undefined,
     responseFlags: 'UT',
     durationMs: timeoutMs,
     attempts,

@@ -6,6 +6,7 @@
  */
 import {
   ConcurrentEditError,
+  ConfigRejectedError,
   KubeApiError,
   SyncTimeoutError,
   type UnsyncedProxy,
@@ -379,6 +380,10 @@ export class FakeSyncGate implements SyncGate {
   stuck: UnsyncedProxy[] | undefined;
   /** Stuck only for waits whose number (1-based) is listed. */
   stuckOnWaits = new Set<number>();
+  /** When set, waits listed in `rejectOnWaits` fail at once: these proxies NACKed the change. */
+  rejecting: UnsyncedProxy[] | undefined;
+  /** Waits (1-based) that end in a rejection. */
+  rejectOnWaits = new Set<number>();
   /** Called at the start of every wait with its number (1-based). */
   onWait: ((n: number) => void) | undefined;
 
@@ -398,6 +403,15 @@ export class FakeSyncGate implements SyncGate {
     this.waits++;
     this.onWait?.(this.waits);
     const startedAt = this.clock.now();
+    if (this.rejecting && this.rejectOnWaits.has(this.waits)) {
+      await this.clock.sleep(this.syncMs, options.signal);
+      throw new ConfigRejectedError({
+        rejected: this.rejecting,
+        unsynced: this.rejecting,
+        synced: 5,
+        total: 5 + this.rejecting.length,
+      });
+    }
     if (this.stuck && (this.stuckOnWaits.size === 0 || this.stuckOnWaits.has(this.waits))) {
       await this.clock.sleep(options.timeoutMs, options.signal);
       throw new SyncTimeoutError({

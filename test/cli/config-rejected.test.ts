@@ -1,0 +1,154 @@
+/**
+ * Envoy rejects (NACKs) the routes: istiod's syncz shows the proxy's route status as ERROR
+ * with Envoy's message, the acked nonce stays on the previous push, and the proxy keeps its
+ * old routes. Waiting cannot help, so the sync gate fails at once naming the proxy and the
+ * message, and a release rolls back (exit 5), the rollback itself sync-gated. The sync
+ * timeout is set far beyond the test's own limit: a run that waited for it would be killed.
+ *
+ * When the proxy rejects the rollback as well, the rollback cannot be verified (exit 7) and
+ * the route state names it; a deploy whose header route is rejected fails with
+ * SWITCHYARD_CONFIG_REJECTED (exit 5). A proxy still showing an earlier rejection is given
+ * a grace of 10 s for its new push before a same-message error counts as a new rejection.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
+import type { ProxyOverride } from '@switchyard/sim';
+import { liveWeights } from './cluster-snapshot.js';
+import { jsonLines, runCli } from './run-cli.js';
+
+const MESSAGE =
+  'Proto constraint validation failed (RouteConfigurationValidationError.VirtualHosts[0]: unknown field)';
+const REJECTING_PRODUCTPAGE: ProxyOverride[] = [
+  { match: { workload: 'productpage' }, stuck: false, reject: MESSAGE },
+];
+/** Far longer than runCli lets a command live (150 s): only failing fast can pass. */
+const LONG_SYNC_TIMEOUT = ['--sync-timeout', '10m'];
+
+let bed: Testbed;
+let cluster: string[];
+
+beforeAll(async () => {
+  bed = await startTestbed();
+  cluster = ['--kubeconfig', bed.sim.kubeconfigPath];
+});
+
+afterEach(() => {
+  bed.sim.controls.setProxyOverrides([]);
+});
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+async function deploy(image: string): Promise<void> {
+  const result = await runCli(['deploy', 'reviews', '--image', image, '-q', ...cluster]);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+function productpageProxy(): string {
+  const proxy = [...bed.sim.mesh.proxies()].find((p) => p.workload === 'productpage');
+  if (!proxy) throw new Error('no productpage proxy');
+  return proxy.id;
+}
+
+describe('routes Envoy rejects', () => {
+  it('a rejected weight step rolls back at once (exit 5), the rollback verified', async () => {
+    await deploy(GOOD_IMAGE);
+    const proxy = productpageProxy();
+    bed.sim.controls.setProxyOverrides(REJECTING_PRODUCTPAGE);
+    let lifted = false;
+    const result = await runCli(
+      ['release', 'reviews', '--steps', '50,100', ...LONG_SYNC_TIMEOUT, '-o', 'json', ...cluster],
+      {
+        onLine: (line) => {
+          // The proxy is fixed (say, upgraded) once switchyard rolls back: the rollback's push
+          // is accepted and the gate can confirm it.
+          if (!lifted && line.includes('"type":"rollback-started"')) {
+            lifted = true;
+            bed.sim.controls.setProxyOverrides([]);
+          }
+        },
+      },
+    );
+    expect(lifted).toBe(true);
+    expect(result.code, result.stdout + result.stderr).toBe(5);
+    const objects = jsonLines(result);
+    const started = objects.find((o) => o.type === 'rollback-started');
+    expect(started).toMatchObject({ reason: 'config-rejected' });
+    expect(started?.message).toMatch(
+      new RegExp(
+        `^proxy ${proxy.replaceAll('.', '\\.')} \\(istiod istiod-\\S+\\) rejected the new routes: `,
+      ),
+    );
+    expect(started?.message).toContain(MESSAGE);
+    const final = objects.at(-1) as Record<string, any>;
+    expect(final).toMatchObject({
+      outcome: 'rolled-back',
+      exitCode: 5,
+      error: { code: 'SWITCHYARD_ROLLED_BACK', reason: 'config-rejected' },
+      rollback: { reason: 'config-rejected', verified: true },
+    });
+    expect(final.rollback.staleProxies).toContainEqual(
+      expect.objectContaining({ proxy, state: 'ERROR', lastError: MESSAGE }),
+    );
+    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+    // The once-rejecting proxy acked the rollback's push: no error left in syncz.
+    const status = await runCli(['status', 'reviews', '-o', 'json', ...cluster]);
+    const [report] = jsonLines(status);
+    expect(report).toMatchObject({ phase: 'rolled-back', sync: { notSynced: [] } });
+    expect(report!.sync.synced).toBe(report!.sync.total);
+  });
+
+  it('a rollback rejected too is unverified (exit 7), the route state naming the proxy', async () => {
+    await deploy(`${GOOD_IMAGE}-rc2`);
+    const proxy = productpageProxy();
+    bed.sim.controls.setProxyOverrides(REJECTING_PRODUCTPAGE);
+    // The rollback's push is rejected with the message the proxy already showed: syncz cannot
+    // tell that from a push not answered yet, so the gate gives it the grace (10 s), not the
+    // sync timeout.
+    const result = await runCli([
+      'release',
+      'reviews',
+      '--steps',
+      '50,100',
+      ...LONG_SYNC_TIMEOUT,
+      ...cluster,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(7);
+    expect(result.stdout).toContain('rolling back (config-rejected)');
+    expect(result.stdout).toContain('rollback NOT verified: a human must look');
+    expect(result.stderr).toContain('[SWITCHYARD_ROLLBACK_UNVERIFIED]');
+    expect(result.stderr).toMatch(
+      /route state: VirtualService bookinfo\/reviews routes blue 100 \/ green 0 \(rollback accepted at /,
+    );
+    expect(result.stderr).toContain(
+      `not confirmed (may still use the previous routes): ${proxy} via istiod-`,
+    );
+    expect(result.stderr).toMatch(/ \(ERROR\)/);
+
+    bed.sim.controls.setProxyOverrides([]);
+    const recovered = await runCli(['rollback', 'reviews', ...cluster]);
+    expect(recovered.code, recovered.stderr).toBe(0);
+  });
+
+  it('a deploy whose header route is rejected fails with SWITCHYARD_CONFIG_REJECTED (exit 5)', async () => {
+    const proxy = productpageProxy();
+    bed.sim.controls.setProxyOverrides(REJECTING_PRODUCTPAGE);
+    const result = await runCli([
+      'deploy',
+      'reviews',
+      '--image',
+      `${GOOD_IMAGE}-rc3`,
+      '--header',
+      'x-release=candidate',
+      ...LONG_SYNC_TIMEOUT,
+      ...cluster,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(5);
+    expect(result.stderr).toContain('[SWITCHYARD_CONFIG_REJECTED]');
+    expect(result.stderr).toContain(`proxy ${proxy} (istiod istiod-`);
+    expect(result.stderr).toContain(MESSAGE);
+    // User traffic never moved.
+    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * A gRPC service behind the mesh. A failing gRPC call is answered HTTP 200 with a non-OK
+ * `grpc-status`, and Istio counts it as `response_code="200"` with `grpc_response_status`
+ * set: a success rate over `response_code` alone reads 100% while calls fail. The built-in
+ * success-rate check counts those failures, so a gRPC canary failing calls rolls back
+ * (exit 3), and a healthy one is released (exit 0).
+ *
+ * The clients call reviews on a `grpc` Service port: gRPC needs HTTP/2 end to end, which
+ * Istio gives a port named `grpc` (not one named `http`, which it proxies as HTTP/1.1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fastScenario, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import { liveWeights } from './cluster-snapshot.js';
+import { runCli } from './run-cli.js';
+
+const GRPC_PORT = 9090;
+/** A build whose gRPC handler fails three calls in ten with UNKNOWN (2). */
+const GRPC_BROKEN_IMAGE = 'docker.io/istio/examples-bookinfo-reviews-v2:grpc-broken';
+/** A build whose gRPC calls all succeed. */
+const GRPC_HEALTHY_IMAGE = 'docker.io/istio/examples-bookinfo-reviews-v2:grpc-ok';
+const LATENCY = { medianMs: 15, p99Ms: 60 };
+
+let bed: Testbed;
+let cluster: string[];
+let checks: string[];
+
+const candidateQuery = (matchers: string): string =>
+  `sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"${matchers}}[30s]))`;
+
+beforeAll(async () => {
+  const target = { host: 'reviews', port: GRPC_PORT, path: '/bookinfo.Reviews/GetReviews' };
+  bed = await startTestbed({
+    prometheus: true,
+    scenario: fastScenario({
+      images: {
+        default: { errorRate: 0, latency: LATENCY },
+        [GRPC_BROKEN_IMAGE]: { errorRate: 0, latency: LATENCY, grpcErrorRate: 0.3 },
+        [GRPC_HEALTHY_IMAGE]: { errorRate: 0, latency: LATENCY, grpcErrorRate: 0 },
+      },
+      clients: [
+        { name: 'productpage', namespace: 'bookinfo', rps: 40, target, protocol: 'grpc' },
+        {
+          name: 'release-tester',
+          namespace: 'bookinfo',
+          rps: 10,
+          target,
+          headers: { 'x-release': 'candidate' },
+          protocol: 'grpc',
+        },
+      ],
+    }),
+  });
+  // reviews serves gRPC on its own port, next to the HTTP one.
+  await bed.kubectl([
+    '-n',
+    'bookinfo',
+    'patch',
+    'service',
+    'reviews',
+    '--type',
+    'json',
+    '-p',
+    JSON.stringify([
+      {
+        op: 'add',
+        path: '/spec/ports/-',
+        value: { name: 'grpc', port: GRPC_PORT, targetPort: GRPC_PORT },
+      },
+    ]),
+  ]);
+  await waitFor(
+    () => {
+      const productpage = bed.sim.traffic.stats().find((c) => c.name === 'productpage');
+      return (productpage?.byGrpcStatus['0'] ?? 0) > 20;
+    },
+    { timeoutMs: 30_000, description: 'gRPC calls answered OK through the grpc port' },
+  );
+  cluster = ['--kubeconfig', bed.sim.kubeconfigPath];
+  checks = [
+    '--prometheus-url',
+    bed.sim.prometheusUrl as string,
+    '--scrape-interval',
+    '1s',
+    '--window',
+    '6s',
+    '--check-interval',
+    '2s',
+    '--check',
+    'success-rate>=99',
+  ];
+});
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+async function deploy(image: string): Promise<void> {
+  const result = await runCli([
+    'deploy',
+    'reviews',
+    '--image',
+    image,
+    '--header',
+    'x-release=candidate',
+    '-q',
+    ...cluster,
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+describe('gRPC canaries', () => {
+  it('rolls back a gRPC canary whose calls fail with HTTP 200 (exit 3)', async () => {
+    await deploy(GRPC_BROKEN_IMAGE);
+    const result = await runCli([
+      'release',
+      'reviews',
+      '--steps',
+      '50,100',
+      '--bake',
+      '10s',
+      ...checks,
+      ...cluster,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(3);
+    const measured = /checks fail: success-rate=(\d+(?:\.\d+)?) \(fail min 99/.exec(result.stdout);
+    expect(measured, result.stdout).not.toBeNull();
+    // About seven calls in ten succeed.
+    expect(Number(measured![1])).toBeLessThan(90);
+    expect(result.stdout).toContain('rolling back (checks-failed)');
+    expect(result.stdout).toContain('rollback verified: every proxy acked the stable routes');
+    expect(result.stderr).toContain('[SWITCHYARD_ROLLED_BACK]');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+
+    // What Prometheus holds for the candidate: only HTTP 200s, so a rate over response_code
+    // alone reads 100%; the failures are in grpc_response_status.
+    const responseCodeOnly = await bed.promQuery(
+      `${candidateQuery(',response_code!~"5.*"')} / ${candidateQuery('')} * 100`,
+    );
+    expect(responseCodeOnly[0]!.value).toBe(100);
+    const failed = await bed.promQuery(
+      candidateQuery(',request_protocol="grpc",response_code="200",grpc_response_status="2"'),
+    );
+    expect(failed[0]!.value).toBeGreaterThan(0);
+  });
+
+  it('releases a healthy gRPC canary (exit 0)', async () => {
+    await deploy(GRPC_HEALTHY_IMAGE);
+    const result = await runCli([
+      'release',
+      'reviews',
+      '--steps',
+      '50,100',
+      '--bake',
+      '4s',
+      ...checks,
+      ...cluster,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/checks pass: success-rate=100 \(pass min 99/);
+    expect(result.stdout).toContain('✔ released:');
+    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+  });
+});
