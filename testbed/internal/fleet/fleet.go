@@ -179,13 +179,12 @@ func (f *Fleet) sync(key string) error {
 			return err
 		}
 	}
-	if p.portForwardUID == "" {
+	if !p.portForwarded {
 		ctx, cancel := context.WithTimeout(f.ctx, 10*time.Second)
 		defer cancel()
 		uid, err := ensurePortForward(ctx, f.opts.Dynamic, PortForwardObject(pod.Namespace, pod.Name, pod.UID, p.admin.Port()))
 		f.mu.Lock()
-		p.portForwardUID = uid
-		p.portForwardError = ""
+		p.portForwardUID, p.portForwarded, p.portForwardError = uid, err == nil, ""
 		if err != nil {
 			p.portForwardError = err.Error()
 		}
@@ -254,7 +253,7 @@ func (f *Fleet) stop(p *Proxy) {
 	p.cancel()
 	<-p.done
 	p.admin.Close()
-	if p.portForwardUID != "" {
+	if p.portForwarded {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := deletePortForward(ctx, f.opts.Dynamic, p.identity.Namespace, p.identity.Pod, p.portForwardUID); err != nil {
@@ -363,9 +362,9 @@ func (f *Fleet) Proxies() []ProxyState {
 	out := make([]ProxyState, 0, len(all))
 	for _, p := range all {
 		f.mu.RLock()
-		pfUID, pfErr := p.portForwardUID, p.portForwardError
+		forwarded, pfErr := p.portForwarded, p.portForwardError
 		f.mu.RUnlock()
-		out = append(out, p.state(pfUID != "", pfErr))
+		out = append(out, p.state(forwarded, pfErr))
 	}
 	return out
 }

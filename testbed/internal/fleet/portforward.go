@@ -74,12 +74,14 @@ func ensurePortForward(ctx context.Context, client dynamic.Interface, want *unst
 	return updated.GetUID(), nil
 }
 
-// deletePortForward deletes the PortForward the fleet wrote (by UID, so a newer one of
-// the same name is left alone).
+// deletePortForward deletes the PortForward the fleet wrote (by UID when known, so a
+// newer one of the same name is left alone).
 func deletePortForward(ctx context.Context, client dynamic.Interface, namespace, name string, uid types.UID) error {
-	err := client.Resource(PortForwards).Namespace(namespace).Delete(ctx, name, metav1.DeleteOptions{
-		Preconditions: &metav1.Preconditions{UID: &uid},
-	})
+	opts := metav1.DeleteOptions{}
+	if uid != "" {
+		opts.Preconditions = &metav1.Preconditions{UID: &uid}
+	}
+	err := client.Resource(PortForwards).Namespace(namespace).Delete(ctx, name, opts)
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return fmt.Errorf("delete PortForward %s/%s: %w", namespace, name, err)
 	}

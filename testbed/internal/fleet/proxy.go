@@ -27,6 +27,7 @@ type Proxy struct {
 	cancel    context.CancelFunc
 	done      chan struct{}
 	// Guarded by the fleet's mutex.
+	portForwarded    bool
 	portForwardUID   types.UID
 	portForwardError string
 }
