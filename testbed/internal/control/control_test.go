@@ -53,7 +53,7 @@ func TestControlAPI(t *testing.T) {
 		{
 			name: "image behaviour with an encoded name", method: "PUT", path: "/images/docker.io%2Fistio%2Freviews%3A1.20.1",
 			body: `{"errorRate":0.2}`, status: 200, calls: []string{"behaviour docker.io/istio/reviews:1.20.1"},
-			last: scenario.Behaviour{ErrorRate: 0.2, ErrorStatus: 500, Latency: scenario.Latency{MedianMs: 20, P99Ms: 80}, Ready: true, GrpcErrorStatus: 14},
+			last: scenario.Behaviour{ErrorRate: 0.2, ErrorStatus: 500, Latency: scenario.Latency{MedianMs: 20, P99Ms: 80}, Ready: true, GrpcErrorStatus: 2},
 		},
 		{name: "bad behaviour changes nothing", method: "PUT", path: "/images/x", body: `{"errorRate":"high"}`, status: 400, error: "invalid body: errorRate: expected number, received string", issue: "errorRate"},
 		{

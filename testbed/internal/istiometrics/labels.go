@@ -84,11 +84,16 @@ type Protocol struct {
 	GrpcStatus int
 }
 
-func (p Protocol) labels() (protocol, grpcStatus string) {
-	if p.Grpc {
-		return "grpc", strconv.Itoa(p.GrpcStatus)
+// labels: a gRPC call's status is its grpc-status (`"0"` is OK), empty when no response
+// came at all (response code 0); plain HTTP has none.
+func (p Protocol) labels(responseCode int) (protocol, grpcStatus string) {
+	if !p.Grpc {
+		return "http", ""
 	}
-	return "http", ""
+	if responseCode == 0 {
+		return "grpc", ""
+	}
+	return "grpc", strconv.Itoa(p.GrpcStatus)
 }
 
 // SourceReport is the input of the client sidecar's labels.
@@ -129,7 +134,7 @@ func SourceLabels(r SourceReport) Labels {
 		srcPrincipal = r.Source.Principal
 	}
 	host, name := serviceLabels(r.Service)
-	protocol, grpcStatus := r.Protocol.labels()
+	protocol, grpcStatus := r.Protocol.labels(r.ResponseCode)
 	return Labels{
 		"source",
 		r.Source.Name, r.Source.Namespace, srcPrincipal, r.Source.App, r.Source.Version,
@@ -173,7 +178,7 @@ func DestinationLabels(r DestinationReport) Labels {
 	}
 	d := r.Destination
 	host, name := serviceLabels(Service{Kind: ServiceFromCluster, Host: r.ServiceHost})
-	protocol, grpcStatus := r.Protocol.labels()
+	protocol, grpcStatus := r.Protocol.labels(r.ResponseCode)
 	return Labels{
 		"destination",
 		src.Name, src.Namespace, srcPrincipal, src.App, src.Version,

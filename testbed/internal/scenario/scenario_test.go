@@ -38,7 +38,22 @@ func TestParseOverrides(t *testing.T) {
 		{
 			name: "delay and reject",
 			body: `{"overrides":[{"match":{"namespace":"b","pod":"r-*","proxyType":"sidecar"},"applyDelay":{"medianMs":10,"p99Ms":20},"reject":true}]}`,
-			want: []Override{{Match: ProxyMatch{Namespace: "b", Pod: "r-*", ProxyType: "sidecar"}, ApplyDelay: &Latency{10, 20}, Reject: true}},
+			want: []Override{{Match: ProxyMatch{Namespace: "b", Pod: "r-*", ProxyType: "sidecar"}, ApplyDelay: &Latency{10, 20}, Reject: Reject{On: true}}},
+		},
+		{
+			name: "reject with Envoy's message",
+			body: `{"overrides":[{"match":{"workload":"productpage"},"reject":"unknown field \"x\""}]}`,
+			want: []Override{{Match: ProxyMatch{Workload: "productpage"}, Reject: Reject{On: true, Message: `unknown field "x"`}}},
+		},
+		{
+			name:   "reject neither boolean nor message",
+			body:   `{"overrides":[{"match":{},"reject":3}]}`,
+			issues: []Issue{{"overrides[0].reject", "expected boolean or string, received number"}},
+		},
+		{
+			name:   "empty reject message",
+			body:   `{"overrides":[{"match":{},"reject":""}]}`,
+			issues: []Issue{{"overrides[0].reject", "must be a boolean or a non-empty message"}},
 		},
 		{name: "empty list", body: `{"overrides":[]}`, want: []Override{}},
 		{
@@ -84,7 +99,7 @@ func TestParseBehaviour(t *testing.T) {
 		{
 			name: "error rate keeps the other defaults",
 			body: `{"errorRate":0.2,"errorStatus":503}`,
-			want: Behaviour{ErrorRate: 0.2, ErrorStatus: 503, Latency: Latency{20, 80}, Ready: true, GrpcErrorStatus: 14},
+			want: Behaviour{ErrorRate: 0.2, ErrorStatus: 503, Latency: Latency{20, 80}, Ready: true, GrpcErrorStatus: 2},
 		},
 		{
 			name: "grpc errors",
@@ -94,6 +109,7 @@ func TestParseBehaviour(t *testing.T) {
 		{name: "rate above one", body: `{"errorRate":1.5}`, issues: []Issue{{"errorRate", "must be <= 1"}}},
 		{name: "status not an integer", body: `{"errorStatus":500.5}`, issues: []Issue{{"errorStatus", "expected an integer, received 500.5"}}},
 		{name: "status outside 4xx/5xx", body: `{"errorStatus":200}`, issues: []Issue{{"errorStatus", "must be >= 400"}}},
+		{name: "gRPC status 0 is OK, not a failure", body: `{"grpcErrorStatus":0}`, issues: []Issue{{"grpcErrorStatus", "must be >= 1"}}},
 		{name: "latency missing p99", body: `{"latency":{"medianMs":5}}`, issues: []Issue{{"latency.p99Ms", "required"}}},
 		{
 			name:   "readiness is KWOK's",
@@ -128,8 +144,13 @@ func TestParseClients(t *testing.T) {
 		},
 		{
 			name: "tester with headers over gRPC",
-			body: `{"clients":[{"name":"t","namespace":"b","rps":1.5,"grpc":true,"target":{"host":"r","port":1,"path":"/x"},"headers":{"X-Release":"candidate"}}]}`,
-			want: []Client{{Name: "t", Namespace: "b", Replicas: 1, Rps: 1.5, Target: Target{"r", 1, "/x"}, Headers: map[string]string{"X-Release": "candidate"}, Grpc: true}},
+			body: `{"clients":[{"name":"t","namespace":"b","rps":1.5,"protocol":"grpc","target":{"host":"r","port":1,"path":"/x"},"headers":{"X-Release":"candidate"}}]}`,
+			want: []Client{{Name: "t", Namespace: "b", Replicas: 1, Rps: 1.5, Target: Target{"r", 1, "/x"}, Headers: map[string]string{"X-Release": "candidate"}, Protocol: "grpc"}},
+		},
+		{
+			name:   "unknown protocol",
+			body:   `{"clients":[{"name":"t","namespace":"b","rps":1,"protocol":"http3","target":{"host":"r","port":1}}]}`,
+			issues: []Issue{{"clients[0].protocol", `expected "http" or "grpc", received "http3"`}},
 		},
 		{
 			name: "every problem named",
@@ -249,14 +270,20 @@ func TestSettingsFor(t *testing.T) {
 		{"no overrides: default delay", nil, ApplySettings{ApplyDelay: def}},
 		{"pod prefix matches", []Override{{Match: ProxyMatch{Pod: "productpage-*"}, Stuck: true}}, ApplySettings{Stuck: true, ApplyDelay: def}},
 		{"exact pod mismatch", []Override{{Match: ProxyMatch{Pod: "productpage"}, Stuck: true}}, ApplySettings{ApplyDelay: def}},
-		{"every field must match", []Override{{Match: ProxyMatch{Namespace: "bookinfo", Workload: "reviews"}, Reject: true}}, ApplySettings{ApplyDelay: def}},
+		{"every field must match", []Override{{Match: ProxyMatch{Namespace: "bookinfo", Workload: "reviews"}, Reject: Reject{On: true}}}, ApplySettings{ApplyDelay: def}},
 		{"router overrides skip sidecars", []Override{{Match: ProxyMatch{ProxyType: "router"}, Stuck: true}}, ApplySettings{ApplyDelay: def}},
 		{
 			"a delay-only override does not release a stuck proxy; last delay wins",
 			[]Override{{Match: ProxyMatch{Workload: "productpage"}, Stuck: true, ApplyDelay: &slow}, {Match: ProxyMatch{Namespace: "bookinfo"}, ApplyDelay: &fast}},
 			ApplySettings{Stuck: true, ApplyDelay: fast},
 		},
-		{"reject from any match", []Override{{Match: ProxyMatch{}, Reject: true}}, ApplySettings{Reject: true, ApplyDelay: def}},
+		{"reject: true gives the default message", []Override{{Match: ProxyMatch{}, Reject: Reject{On: true}}}, ApplySettings{Reject: DefaultRejectMessage, ApplyDelay: def}},
+		{
+			"the last message wins over true",
+			[]Override{{Match: ProxyMatch{}, Reject: Reject{On: true, Message: "a"}}, {Match: ProxyMatch{}, Reject: Reject{On: true}}, {Match: ProxyMatch{Workload: "productpage"}, Reject: Reject{On: true, Message: "b"}}},
+			ApplySettings{Reject: "b", ApplyDelay: def},
+		},
+		{"reject: false rejects nothing", []Override{{Match: ProxyMatch{}, Reject: Reject{}}}, ApplySettings{ApplyDelay: def}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,17 +67,19 @@ func (m ProxyMatch) Matches(p ProxyIdentity) bool {
 type ApplySettings struct {
 	// Stuck: receive pushes, never apply or ack them.
 	Stuck bool `json:"stuck"`
-	// Reject: NACK pushes instead of applying them.
-	Reject bool `json:"reject"`
+	// Reject is Envoy's message for rejecting (NACKing) every route push; empty: it
+	// accepts them.
+	Reject string `json:"reject,omitempty"`
 	// ApplyDelay is the delay distribution from receiving a push to applying (or
 	// rejecting) it.
 	ApplyDelay Latency `json:"applyDelay"`
 }
 
-// SettingsFor combines the overrides for one proxy, as the simulator does: stuck (and
-// reject) when any matching override says so, so an override only about delays does not
-// release a proxy another one holds; the apply delay of the last matching override that
-// sets one, else the default.
+// SettingsFor combines the overrides for one proxy, as the simulator does: stuck when any
+// matching override says so, so an override only about delays does not release a proxy
+// another one holds; the apply delay of the last matching override that sets one, else
+// the default; rejecting when any matching override says so, with the message of the last
+// one that gives one.
 func SettingsFor(overrides []Override, defaultDelay Latency, p ProxyIdentity) ApplySettings {
 	out := ApplySettings{ApplyDelay: defaultDelay}
 	for _, o := range overrides {
@@ -87,8 +89,10 @@ func SettingsFor(overrides []Override, defaultDelay Latency, p ProxyIdentity) Ap
 		if o.Stuck {
 			out.Stuck = true
 		}
-		if o.Reject {
-			out.Reject = true
+		if o.Reject.Message != "" {
+			out.Reject = o.Reject.Message
+		} else if o.Reject.On && out.Reject == "" {
+			out.Reject = DefaultRejectMessage
 		}
 		if o.ApplyDelay != nil {
 			out.ApplyDelay = *o.ApplyDelay

@@ -4,11 +4,12 @@
 // strict validation (an unknown field or a bad value is an issue naming its path) and the
 // same defaults.
 //
-// Fleet-only fields, absent from the simulator: `reject` on an override (NACK every push),
-// `grpc` on a client (gRPC requests), `grpcErrorRate`/`grpcErrorStatus` on a behaviour.
+// `reject` (on an override), `protocol` (on a client) and `grpcErrorRate`/`grpcErrorStatus`
+// (on a behaviour) follow the simulator's schema as of its gRPC and NACK support.
 package scenario
 
 import (
+	"encoding/json"
 	"regexp"
 )
 
@@ -37,8 +38,28 @@ type Override struct {
 	ApplyDelay *Latency `json:"applyDelay,omitempty"`
 	// Stuck: receive pushes, never apply or ack them (STALE in syncz).
 	Stuck bool `json:"stuck"`
-	// Reject: NACK every push received (ERROR in syncz), keeping the config applied before.
-	Reject bool `json:"reject"`
+	// Reject: Envoy rejects (NACKs) every route push it applies while set, keeping the
+	// routes it had (ERROR in syncz with the message).
+	Reject Reject `json:"reject"`
+}
+
+// DefaultRejectMessage is what a rejecting proxy reports for `reject: true` (the
+// simulator's message).
+const DefaultRejectMessage = "Proto constraint validation failed (simulated rejection: proxies[].reject)"
+
+// Reject is an override's `reject`: false, true, or Envoy's message.
+type Reject struct {
+	On bool
+	// Message given instead of `true`; empty for `true`.
+	Message string
+}
+
+// MarshalJSON writes the value as given: a boolean, or the message.
+func (r Reject) MarshalJSON() ([]byte, error) {
+	if r.Message != "" {
+		return json.Marshal(r.Message)
+	}
+	return json.Marshal(r.On)
 }
 
 // Behaviour is how pods running an image answer requests.
@@ -54,7 +75,8 @@ type Behaviour struct {
 	Ready bool `json:"ready"`
 	// GrpcErrorRate is the share of gRPC requests answered with grpc-status GrpcErrorStatus.
 	GrpcErrorRate float64 `json:"grpcErrorRate"`
-	// GrpcErrorStatus is the gRPC status code of failed gRPC requests (1..16).
+	// GrpcErrorStatus is the gRPC status code of failed gRPC requests (1..16; default 2,
+	// UNKNOWN).
 	GrpcErrorStatus int `json:"grpcErrorStatus"`
 }
 
@@ -77,16 +99,20 @@ type Client struct {
 	Rps      float64           `json:"rps"`
 	Target   Target            `json:"target"`
 	Headers  map[string]string `json:"headers"`
-	// Grpc sends gRPC requests (request_protocol="grpc", grpc-status from the behaviour).
-	Grpc bool `json:"grpc"`
+	// Protocol is `http` (default when empty) or `grpc`: unary gRPC calls, answered with a
+	// grpc-status and counted with request_protocol="grpc".
+	Protocol string `json:"protocol,omitempty"`
 }
+
+// Grpc reports whether the client makes gRPC calls.
+func (c Client) Grpc() bool { return c.Protocol == "grpc" }
 
 // DefaultBehaviour is the behaviour of an image with no entry and no `default` entry.
 var DefaultBehaviour = Behaviour{
 	ErrorStatus:     500,
 	Latency:         Latency{MedianMs: 20, P99Ms: 80},
 	Ready:           true,
-	GrpcErrorStatus: 14,
+	GrpcErrorStatus: 2,
 }
 
 // DefaultApplyDelay is the simulator's default `istio.applyDelay`.
@@ -135,7 +161,20 @@ func (c *checker) override(path string, v any) Override {
 		out.ApplyDelay = &l
 	}
 	out.Stuck = c.boolean(m, path, "stuck", false)
-	out.Reject = c.boolean(m, path, "reject", false)
+	if raw, present := m["reject"]; present {
+		switch v := raw.(type) {
+		case bool:
+			out.Reject = Reject{On: v}
+		case string:
+			if v == "" {
+				c.fail(join(path, "reject"), "must be a boolean or a non-empty message")
+			} else {
+				out.Reject = Reject{On: true, Message: v}
+			}
+		default:
+			c.fail(join(path, "reject"), "expected boolean or string, received %s", typeName(raw))
+		}
+	}
 	return out
 }
 
@@ -150,7 +189,7 @@ func (c *checker) behaviour(path string, v any) Behaviour {
 		Latency:         DefaultBehaviour.Latency,
 		Ready:           c.boolean(m, path, "ready", true),
 		GrpcErrorRate:   c.numberIn(m, path, "grpcErrorRate", 0, 1, 0, false, false),
-		GrpcErrorStatus: int(c.numberIn(m, path, "grpcErrorStatus", 1, 16, 14, false, true)),
+		GrpcErrorStatus: int(c.numberIn(m, path, "grpcErrorStatus", 1, 16, 2, false, true)),
 	}
 	if raw, present := m["latency"]; present {
 		out.Latency = c.latency(join(path, "latency"), raw, DefaultBehaviour.Latency)
@@ -162,7 +201,7 @@ func (c *checker) behaviour(path string, v any) Behaviour {
 }
 
 func (c *checker) client(path string, v any) Client {
-	m, ok := c.object(path, v, "name", "namespace", "replicas", "rps", "target", "headers", "grpc")
+	m, ok := c.object(path, v, "name", "namespace", "replicas", "rps", "target", "headers", "protocol")
 	if !ok {
 		return Client{}
 	}
@@ -183,7 +222,13 @@ func (c *checker) client(path string, v any) Client {
 	}
 	out.Replicas = int(c.numberIn(m, path, "replicas", 1, 1e9, 1, false, true))
 	out.Rps = c.numberIn(m, path, "rps", 0, 10000, 0, true, false)
-	out.Grpc = c.boolean(m, path, "grpc", false)
+	if proto, present := c.str(m, path, "protocol", false); present {
+		if proto != "http" && proto != "grpc" {
+			c.fail(join(path, "protocol"), `expected "http" or "grpc", received %q`, proto)
+		} else {
+			out.Protocol = proto
+		}
+	}
 	tp := join(path, "target")
 	if raw, present := m["target"]; !present {
 		c.fail(tp, "required")

@@ -239,7 +239,7 @@ func (g *Generator) sendFor(c *clientState, start, elapsed, work time.Duration) 
 		return
 	}
 	spacing := work / time.Duration(count)
-	req := Request{Host: c.spec.Target.Host, Port: c.spec.Target.Port, Path: c.spec.Target.Path, Headers: c.headers, Grpc: c.spec.Grpc}
+	req := Request{Host: c.spec.Target.Host, Port: c.spec.Target.Port, Path: c.spec.Target.Path, Headers: c.headers, Grpc: c.spec.Grpc()}
 	service, resolved := g.resolve(req.Host, c.spec.Namespace)
 	for i := 0; i < count; i++ {
 		sender := senders[c.next%len(senders)]

@@ -319,7 +319,11 @@ func TestGeneratorFailuresBeforeAndAtTheProxy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			metrics := istiometrics.New()
 			g := New(Options{World: newWorld(tt.client), Metrics: metrics, Behaviour: behaviours, Identity: istiometrics.DefaultIdentity, Seed: 1})
-			g.SetClients([]scenario.Client{{Name: "productpage", Namespace: "bookinfo", Rps: 10, Target: tt.target, Grpc: tt.grpc}})
+			client := scenario.Client{Name: "productpage", Namespace: "bookinfo", Rps: 10, Target: tt.target}
+			if tt.grpc {
+				client.Protocol = "grpc"
+			}
+			g.SetClients([]scenario.Client{client})
 			g.Step(time.Second)
 			drain(g)
 			c := g.Report().Clients[0]

@@ -3,7 +3,6 @@ package xdsclient
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"math/rand/v2"
@@ -375,20 +374,19 @@ func (l *loop) applyPending() {
 	for _, p := range batch {
 		current := l.current != nil && p.stream == l.current.stream
 		snap := l.c.snapshot.Load()
-		if l.settings.Reject {
-			msg := fmt.Sprintf("proxy-fleet: %s rejected by a reject override (%d resources, version %s)",
-				ShortType(p.resp.GetTypeUrl()), len(p.resp.GetResources()), p.resp.GetVersionInfo())
+		reject := func(msg string) {
 			l.c.snapshot.Store(snap.Reject(p.resp, msg))
 			l.c.update(func(s *Status) { s.Nacks++ })
 			l.send(l.protocol.Rejected(p.resp, msg, current))
+		}
+		// A reject override makes Envoy refuse route pushes; the push's other types apply.
+		if l.settings.Reject != "" && p.resp.GetTypeUrl() == RouteType {
+			reject(l.settings.Reject)
 			continue
 		}
 		next, err := snap.Apply(p.resp, l.protocol.Names(p.resp.GetTypeUrl()), now)
 		if err != nil {
-			msg := "proxy-fleet: " + err.Error()
-			l.c.snapshot.Store(snap.Reject(p.resp, msg))
-			l.c.update(func(s *Status) { s.Nacks++ })
-			l.send(l.protocol.Rejected(p.resp, msg, current))
+			reject(err.Error())
 			continue
 		}
 		l.c.snapshot.Store(next)

@@ -354,12 +354,15 @@ func TestIstiodRecordsNackOfRejectingProxy(t *testing.T) {
 	eventually(t, "initial sync", func() bool { return synced(s.syncz()[proxyID], allTypes...) })
 	acked := s.syncz()[proxyID].Resources[xdsclient.RouteType].Acked
 
-	p.client.SetSettings(scenario.ApplySettings{Reject: true})
-	eventually(t, "reject setting taken", func() bool { return p.client.Status().Settings.Reject })
+	const message = `unknown field "x"`
+	p.client.SetSettings(scenario.ApplySettings{Reject: message})
+	eventually(t, "reject setting taken", func() bool { return p.client.Status().Settings.Reject != "" })
 	s.setPrimaryWeights(50, 50)
-	eventually(t, "RDS NACK recorded", func() bool {
-		return strings.Contains(s.syncz()[proxyID].Resources[xdsclient.RouteType].LastError, "rejected by a reject override")
+	eventually(t, "RDS NACK recorded with Envoy's message", func() bool {
+		return s.syncz()[proxyID].Resources[xdsclient.RouteType].LastError == message
 	})
+	// Only route pushes are refused: the push's other types are acked.
+	eventually(t, "the other types acked", func() bool { return synced(s.syncz()[proxyID], xdsclient.ClusterType, xdsclient.EndpointType, xdsclient.ListenerType) })
 	r := s.syncz()[proxyID].Resources[xdsclient.RouteType]
 	if r.Acked != acked {
 		t.Fatalf("a NACK moved the acked nonce from %s to %s", acked, r.Acked)
@@ -375,6 +378,36 @@ func TestIstiodRecordsNackOfRejectingProxy(t *testing.T) {
 	p.client.SetSettings(scenario.ApplySettings{})
 	s.setPrimaryWeights(40, 60)
 	eventually(t, "error cleared by the next ACK", func() bool { return synced(s.syncz()[proxyID], allTypes...) })
+}
+
+// Istio sums VirtualService weights as a wrapping int32, so weights past 2^32-1 reach
+// Envoy, which refuses the route update with its own message.
+func TestIstiodRecordsEnvoyRejectionOfWeightsPastUint32(t *testing.T) {
+	s := startIstiod(t)
+	p := connect(t, s, scenario.ApplySettings{})
+	eventually(t, "initial sync", func() bool { return synced(s.syncz()[proxyID], allTypes...) })
+
+	store := s.fake.Store()
+	next := store.Get(gvk.VirtualService, "reviews", "bookinfo").DeepCopy()
+	vs := next.Spec.(*networking.VirtualService)
+	for _, h := range vs.GetHttp() {
+		if h.GetName() == "primary" {
+			h.Route[0].Weight, h.Route[1].Weight = 2147483647, 2147483647
+			h.Route = append(h.Route, &networking.HTTPRouteDestination{
+				Destination: &networking.Destination{Host: "reviews.bookinfo.svc.cluster.local", Subset: "blue"}, Weight: 3,
+			})
+		}
+	}
+	if _, err := store.Update(next); err != nil {
+		t.Fatal(err)
+	}
+	const want = "The sum of weights of all weighted clusters of route primary exceeds 4294967295"
+	eventually(t, "Envoy's rejection in syncz", func() bool {
+		return s.syncz()[proxyID].Resources[xdsclient.RouteType].LastError == want
+	})
+	if w := primaryWeights(p.client.Snapshot()); w[blueCluster] != 100 {
+		t.Fatalf("the refused routes were applied: %v", w)
+	}
 }
 
 type staticProxy struct {

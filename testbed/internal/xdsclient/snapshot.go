@@ -2,6 +2,7 @@ package xdsclient
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -214,6 +215,11 @@ func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []strin
 		if err != nil {
 			return nil, err
 		}
+		for _, rc := range rcs {
+			if err := ValidateRoutes(rc); err != nil {
+				return nil, err
+			}
+		}
 		want := toSet(subscribed)
 		routes := make(map[string]Resource[*routev3.RouteConfiguration], len(s.Routes)+len(rcs))
 		for name, r := range s.Routes {
@@ -259,6 +265,29 @@ func toSet(names []string) map[string]bool {
 		m[n] = true
 	}
 	return m
+}
+
+// MaxTotalClusterWeight is the largest sum of weighted-cluster weights Envoy accepts.
+const MaxTotalClusterWeight = math.MaxUint32
+
+// ValidateRoutes is the check of Envoy's route table that Istio's own validation lets
+// through: weighted clusters whose weights add up past 2^32-1 (Istio sums them as a
+// wrapping Go int32, so 2147483647 + 2147483647 + 3 passes its webhook). Envoy refuses
+// the whole update with this message (WeightedClustersConfig in
+// source/common/router/config_impl.cc), checking after each cluster.
+func ValidateRoutes(rc *routev3.RouteConfiguration) error {
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			var total uint64
+			for _, c := range r.GetRoute().GetWeightedClusters().GetClusters() {
+				total += uint64(c.GetWeight().GetValue())
+				if total > MaxTotalClusterWeight {
+					return fmt.Errorf("The sum of weights of all weighted clusters of route %s exceeds %d", r.GetName(), uint64(MaxTotalClusterWeight))
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // resourceName is the name of an EDS or RDS resource.
