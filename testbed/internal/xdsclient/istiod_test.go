@@ -362,7 +362,9 @@ func TestIstiodRecordsNackOfRejectingProxy(t *testing.T) {
 		return s.syncz()[proxyID].Resources[xdsclient.RouteType].LastError == message
 	})
 	// Only route pushes are refused: the push's other types are acked.
-	eventually(t, "the other types acked", func() bool { return synced(s.syncz()[proxyID], xdsclient.ClusterType, xdsclient.EndpointType, xdsclient.ListenerType) })
+	eventually(t, "the other types acked", func() bool {
+		return synced(s.syncz()[proxyID], xdsclient.ClusterType, xdsclient.EndpointType, xdsclient.ListenerType)
+	})
 	r := s.syncz()[proxyID].Resources[xdsclient.RouteType]
 	if r.Acked != acked {
 		t.Fatalf("a NACK moved the acked nonce from %s to %s", acked, r.Acked)
