@@ -166,7 +166,7 @@ func (c *Client) Run(ctx context.Context) {
 		rng:      rand.New(rand.NewPCG(c.opts.Seed, c.opts.Seed^0x9e3779b97f4a7c15)),
 		protocol: NewProtocol(),
 		settings: c.opts.Settings,
-		connectC: make(chan connected, 1),
+		connectC: make(chan connected),
 		recvC:    make(chan recvEvent, 64),
 	}
 	l.connect(c.opts.Addresses[c.opts.First%len(c.opts.Addresses)])
@@ -216,22 +216,26 @@ func (l *loop) connect(addr string) {
 		conn, err := grpc.NewClient(addr,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32)))
-		if err != nil {
-			r.err = err
-			l.connectC <- r
-			return
+		if err == nil {
+			ctx, cancel := context.WithCancel(l.ctx)
+			r.ads, err = discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+			if err != nil {
+				cancel()
+				_ = conn.Close()
+			} else {
+				r.conn, r.cancel = conn, cancel
+			}
 		}
-		ctx, cancel := context.WithCancel(l.ctx)
-		ads, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
-		if err != nil {
-			cancel()
-			_ = conn.Close()
-			r.err = err
-			l.connectC <- r
-			return
+		r.err = err
+		select {
+		case l.connectC <- r:
+		case <-l.ctx.Done():
+			// Run has returned: nobody takes the stream, close it here.
+			if r.err == nil {
+				r.cancel()
+				_ = r.conn.Close()
+			}
 		}
-		r.conn, r.ads, r.cancel = conn, ads, cancel
-		l.connectC <- r
 	}()
 }
 
