@@ -1,0 +1,618 @@
+package traffic
+
+import (
+	"container/heap"
+	"context"
+	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+
+	"github.com/switchyard/switchyard/testbed/internal/istiometrics"
+	"github.com/switchyard/switchyard/testbed/internal/scenario"
+	"github.com/switchyard/switchyard/testbed/internal/xdsclient"
+)
+
+// ClusterDomain is the cluster's DNS domain.
+const ClusterDomain = "cluster.local"
+
+// Pod is what the traffic model needs of a pod.
+type Pod struct {
+	Namespace string
+	Name      string
+	IP        string
+	// Ready: Running and Ready.
+	Ready bool
+	// Image of the application container (the first that is not istio-proxy).
+	Image    string
+	Workload istiometrics.Workload
+	// Sidecar: the pod has an istio-proxy container.
+	Sidecar bool
+	// Proxy is the fleet proxy's applied config; nil when no proxy runs for the pod.
+	Proxy func() *xdsclient.Snapshot
+}
+
+// Sender is a client pod with its proxy.
+type Sender struct {
+	Pod      string
+	Workload istiometrics.Workload
+	Proxy    func() *xdsclient.Snapshot
+}
+
+// World is the cluster as the traffic model sees it.
+type World interface {
+	// Senders are the Running, Ready pods of a workload that have a fleet proxy.
+	Senders(namespace, workload string) []Sender
+	// PodByIP finds the pod with this IP.
+	PodByIP(ip string) (Pod, bool)
+	// ServiceExists is the cluster DNS lookup of a Service.
+	ServiceExists(namespace, name string) bool
+	// ServiceEndpoints are the ready endpoint IPs of a Service (what kube-proxy picks from).
+	ServiceEndpoints(namespace, name string) []string
+}
+
+// ClientStats are one client's counters (the simulator's shape).
+type ClientStats struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	// Intended: requests the rate asked for while the client had pods able to send.
+	Intended int `json:"intended"`
+	Sent     int `json:"sent"`
+	// Completed: a response or a failure reached the application.
+	Completed int `json:"completed"`
+	// ByCode: completed requests by the status the application saw; `0` means no HTTP
+	// exchange at all (host did not resolve, or the sidecar had no listeners yet).
+	ByCode map[string]int `json:"byCode"`
+	// ByDestination: by the workload whose pod produced the final response, or `unknown`.
+	ByDestination map[string]int `json:"byDestination"`
+	// ByResponseFlags: by Envoy response flags (`-` when none).
+	ByResponseFlags map[string]int `json:"byResponseFlags"`
+	// ByGrpcStatus: by grpc-status, for gRPC clients.
+	ByGrpcStatus map[string]int `json:"byGrpcStatus,omitempty"`
+}
+
+// Throughput compares what the rates asked for with what was sent.
+type Throughput struct {
+	Intended  int `json:"intended"`
+	Generated int `json:"generated"`
+}
+
+// Report is `GET /traffic`.
+type Report struct {
+	Clients    []ClientStats `json:"clients"`
+	Throughput Throughput    `json:"throughput"`
+}
+
+type clientState struct {
+	spec     scenario.Client
+	headers  map[string]string
+	carry    float64
+	next     int
+	intended float64
+	stats    ClientStats
+}
+
+// Options configure a Generator.
+type Options struct {
+	World     World
+	Metrics   *istiometrics.Metrics
+	Behaviour func(image string) scenario.Behaviour
+	Identity  istiometrics.Identity
+	Seed      uint64
+}
+
+// Generator sends the clients' requests. Time advances in steps (Run: every tick); a step
+// sends what the rates owe for the elapsed time, evenly spaced, and records each request
+// when it completes (arrival + duration), as Envoy records it. Work per step is bounded to
+// one second's worth of requests.
+type Generator struct {
+	mu      sync.Mutex
+	opts    Options
+	rng     *rand.Rand
+	clients []*clientState
+	now     time.Duration
+	pending completions
+	seq     int
+}
+
+// MaxStepWork bounds the requests a step sends to one second's worth.
+const MaxStepWork = time.Second
+
+// connectFailure is how long a refused connection takes to notice.
+const connectFailure = time.Millisecond
+
+// New creates a generator without clients.
+func New(opts Options) *Generator {
+	return &Generator{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0xdeadbeef))}
+}
+
+// SetClients replaces the clients; counters and pacing of clients that keep their
+// namespace and name carry over.
+func (g *Generator) SetClients(specs []scenario.Client) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	prev := map[string]*clientState{}
+	for _, c := range g.clients {
+		prev[c.spec.Namespace+"/"+c.spec.Name] = c
+	}
+	next := make([]*clientState, 0, len(specs))
+	for _, spec := range specs {
+		headers := make(map[string]string, len(spec.Headers))
+		for k, v := range spec.Headers {
+			headers[strings.ToLower(k)] = v
+		}
+		if kept, ok := prev[spec.Namespace+"/"+spec.Name]; ok {
+			kept.spec, kept.headers = spec, headers
+			next = append(next, kept)
+			continue
+		}
+		next = append(next, &clientState{spec: spec, headers: headers, stats: ClientStats{
+			Name: spec.Name, Namespace: spec.Namespace,
+			ByCode: map[string]int{}, ByDestination: map[string]int{}, ByResponseFlags: map[string]int{},
+		}})
+	}
+	g.clients = next
+}
+
+// Report copies the counters.
+func (g *Generator) Report() Report {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := Report{Clients: []ClientStats{}}
+	for _, c := range g.clients {
+		s := c.stats
+		s.Intended = int(c.intended)
+		s.ByCode = copyMap(s.ByCode)
+		s.ByDestination = copyMap(s.ByDestination)
+		s.ByResponseFlags = copyMap(s.ByResponseFlags)
+		if s.ByGrpcStatus != nil {
+			s.ByGrpcStatus = copyMap(s.ByGrpcStatus)
+		}
+		out.Clients = append(out.Clients, s)
+		out.Throughput.Intended += int(c.intended)
+		out.Throughput.Generated += c.stats.Sent
+	}
+	return out
+}
+
+func copyMap(m map[string]int) map[string]int {
+	out := make(map[string]int, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// Run steps every tick until ctx ends.
+func (g *Generator) Run(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			g.Step(now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// Step advances time by elapsed: sends what the clients owe and records what completes.
+func (g *Generator) Step(elapsed time.Duration) {
+	if elapsed <= 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	start := g.now
+	work := min(elapsed, MaxStepWork)
+	for _, c := range g.clients {
+		g.sendFor(c, start, elapsed, work)
+	}
+	g.now = start + elapsed
+	g.flush(g.now)
+}
+
+func (g *Generator) uniform() float64 { return g.rng.Float64() }
+
+func (g *Generator) sendFor(c *clientState, start, elapsed, work time.Duration) {
+	if c.spec.Rps <= 0 {
+		c.carry = 0
+		return
+	}
+	senders := g.opts.World.Senders(c.spec.Namespace, c.spec.Name)
+	if len(senders) == 0 {
+		c.carry = 0
+		return
+	}
+	c.intended += c.spec.Rps * elapsed.Seconds()
+	owed := c.carry + c.spec.Rps*work.Seconds()
+	count := int(math.Floor(owed))
+	c.carry = owed - float64(count)
+	if count == 0 {
+		return
+	}
+	spacing := work / time.Duration(count)
+	req := Request{Host: c.spec.Target.Host, Port: c.spec.Target.Port, Path: c.spec.Target.Path, Headers: c.headers, Grpc: c.spec.Grpc()}
+	service, resolved := g.resolve(req.Host, c.spec.Namespace)
+	for i := 0; i < count; i++ {
+		sender := senders[c.next%len(senders)]
+		c.next++
+		arrival := start + time.Duration(i)*spacing + spacing/2
+		if !resolved {
+			g.failBeforeProxy(c, arrival)
+			continue
+		}
+		g.send(c, sender, req, service, arrival)
+	}
+	c.next %= len(senders)
+}
+
+// resolvedService is a Service a host resolved to; empty for an IP literal.
+type resolvedService struct {
+	namespace, name string
+}
+
+// fqdn is the Service's FQDN, or the host itself for an IP literal.
+func (s resolvedService) fqdn(host string) string {
+	if s.name == "" {
+		return host
+	}
+	return s.name + "." + s.namespace + ".svc." + ClusterDomain
+}
+
+// resolve is the application's DNS lookup with the pod's search path
+// (`<ns>.svc.cluster.local svc.cluster.local cluster.local`): a name that is no Service
+// fails before the sidecar sees anything.
+func (g *Generator) resolve(host, clientNamespace string) (resolvedService, bool) {
+	name := strings.TrimSuffix(strings.ToLower(host), ".")
+	if isIPLiteral(name) {
+		return resolvedService{}, true
+	}
+	labels := strings.Split(name, ".")
+	var svc, ns string
+	switch {
+	case len(labels) == 1:
+		svc, ns = labels[0], clientNamespace
+	case len(labels) == 2:
+		svc, ns = labels[0], labels[1]
+	case len(labels) == 3 && labels[2] == "svc":
+		svc, ns = labels[0], labels[1]
+	case len(labels) == 5 && strings.HasSuffix(name, ".svc."+ClusterDomain):
+		svc, ns = labels[0], labels[1]
+	}
+	if svc == "" || ns == "" || !g.opts.World.ServiceExists(ns, svc) {
+		return resolvedService{}, false
+	}
+	return resolvedService{namespace: ns, name: svc}, true
+}
+
+func isIPLiteral(s string) bool {
+	if strings.Contains(s, ":") {
+		return true
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// failBeforeProxy: no HTTP exchange at all (name not resolved, or connection refused).
+func (g *Generator) failBeforeProxy(c *clientState, arrival time.Duration) {
+	c.stats.Sent++
+	g.schedule(arrival+connectFailure, func() { complete(c, 0, "-", istiometrics.Unknown, nil) })
+}
+
+func (g *Generator) send(c *clientState, sender Sender, req Request, service resolvedService, arrival time.Duration) {
+	snap := sender.Proxy()
+	if !snap.HasConfig() {
+		// Before its first listeners the sidecar listens on nothing: iptables still
+		// redirects the connection to 15001, where it is refused. Nothing is recorded.
+		g.failBeforeProxy(c, arrival)
+		return
+	}
+	c.stats.Sent++
+	source := sender.Workload
+	decision := Route(snap, req, g.uniform)
+	switch decision.Kind {
+	case LocalReply:
+		status, grpcStatus := decision.Status, 0
+		if req.Grpc {
+			// Envoy answers a gRPC request with HTTP 200 and the mapped grpc-status.
+			grpcStatus, status = HTTPToGrpcStatus(status), 200
+		}
+		labels := istiometrics.SourceLabels(istiometrics.SourceReport{
+			Source: source, Service: istiometrics.Service{Kind: istiometrics.ServiceFromAuthority, Host: req.Authority()},
+			ResponseCode: status, ResponseFlags: decision.Flags, Protocol: protocolOf(req, grpcStatus),
+		})
+		g.schedule(arrival, func() {
+			g.opts.Metrics.Record(labels, 0)
+			complete(c, status, decision.Flags, istiometrics.Unknown, grpcOf(req, grpcStatus))
+		})
+		return
+	case Passthrough:
+		g.passthrough(c, source, req, service, arrival)
+		return
+	case TCPPassthrough:
+		g.tcpPassthrough(c, req, service, arrival)
+		return
+	}
+
+	cluster := decision.Cluster
+	host := ServiceHost(cluster)
+	served := map[int]servedBy{}
+	attemptIndex := 0
+	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
+		func(ep Endpoint) AttemptResult {
+			r, s := g.serve(ep, cluster, req.Grpc)
+			if s != nil {
+				served[attemptIndex] = *s
+			}
+			attemptIndex++
+			return r
+		}, g.uniform)
+	if req.Grpc && !outcome.FromUpstream {
+		outcome.GrpcStatus, outcome.Status = HTTPToGrpcStatus(outcome.Status), 200
+	}
+
+	// The server side: every attempt that reached a pod is recorded by its sidecar.
+	for i, a := range outcome.Attempts {
+		s, ok := served[i]
+		if !ok || !s.sidecar || a.Result.Kind != Response {
+			continue
+		}
+		duration, code, grpcStatus, flags := a.Result.Duration, a.Result.Status, a.Result.GrpcStatus, "-"
+		if a.Abandoned {
+			// The client proxy reset the stream before the app answered.
+			duration, code, grpcStatus, flags = outcome.Duration-a.Start, 0, 0, "DC"
+		}
+		src := source
+		labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
+			Destination: s.workload, Source: &src, ServiceHost: host, MutualTLS: s.mtls,
+			ResponseCode: code, ResponseFlags: flags, Protocol: protocolOf(req, grpcStatus),
+		})
+		g.schedule(arrival+a.Start+duration, func() { g.opts.Metrics.Record(labels, ms(duration)) })
+	}
+
+	// Peer metadata comes with the response (metadata exchange); without one, Istio uses
+	// the EDS metadata of the host it tried.
+	var peer *istiometrics.Peer
+	lastIndex := len(outcome.Attempts) - 1
+	last, lastServed := served[lastIndex]
+	if lastServed && last.sidecar && outcome.FromUpstream {
+		peer = &istiometrics.Peer{Workload: last.workload, Full: true}
+	} else if outcome.Upstream != nil {
+		if w, ok := endpointWorkload(outcome.Upstream.Workload); ok {
+			peer = &istiometrics.Peer{Workload: w}
+		}
+	}
+	mtls := lastServed && last.mtls
+	labels := istiometrics.SourceLabels(istiometrics.SourceReport{
+		Source: source, Service: istiometrics.Service{Kind: istiometrics.ServiceFromCluster, Host: host},
+		Peer: peer, MutualTLS: mtls, ResponseCode: outcome.Status, ResponseFlags: outcome.Flags,
+		Protocol: protocolOf(req, outcome.GrpcStatus),
+	})
+	destination := istiometrics.Unknown
+	if outcome.FromUpstream && lastServed {
+		destination = last.workload.Name
+	}
+	g.schedule(arrival+outcome.Duration, func() {
+		g.opts.Metrics.Record(labels, ms(outcome.Duration))
+		complete(c, outcome.Status, outcome.Flags, destination, grpcOf(req, outcome.GrpcStatus))
+	})
+
+	for _, m := range decision.Mirrors {
+		g.shadow(m, source, req, snap, arrival)
+	}
+}
+
+// passthrough: Istio's allow_any route forwards to the address the application dialled,
+// the Service's ClusterIP, where kube-proxy picks a ready endpoint at random. No retries,
+// no mTLS; the HTTP metadata exchange still identifies both peers.
+func (g *Generator) passthrough(c *clientState, source istiometrics.Workload, req Request, service resolvedService, arrival time.Duration) {
+	svc := istiometrics.Service{Kind: istiometrics.ServiceFromPassthrough, Host: req.Authority()}
+	result := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
+	var s *servedBy
+	if ip, ok := g.originalDestination(req, service); ok {
+		result, s = g.serve(Endpoint{IP: ip, Port: req.Port}, nil, req.Grpc)
+	}
+	if result.Kind == ConnectFailure || s == nil {
+		status, grpcStatus := 503, 0
+		if req.Grpc {
+			status, grpcStatus = 200, 14
+		}
+		labels := istiometrics.SourceLabels(istiometrics.SourceReport{
+			Source: source, Service: svc, ResponseCode: status, ResponseFlags: "UF", Protocol: protocolOf(req, grpcStatus),
+		})
+		g.schedule(arrival+result.Duration, func() {
+			g.opts.Metrics.Record(labels, ms(result.Duration))
+			complete(c, status, "UF", istiometrics.Unknown, grpcOf(req, grpcStatus))
+		})
+		return
+	}
+	if s.sidecar {
+		src := source
+		labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
+			Destination: s.workload, Source: &src,
+			ServiceHost:  service.fqdn(req.Host),
+			ResponseCode: result.Status, Protocol: protocolOf(req, result.GrpcStatus),
+		})
+		g.schedule(arrival+result.Duration, func() { g.opts.Metrics.Record(labels, ms(result.Duration)) })
+	}
+	var peer *istiometrics.Peer
+	if s.sidecar {
+		peer = &istiometrics.Peer{Workload: s.workload, Full: true}
+	}
+	labels := istiometrics.SourceLabels(istiometrics.SourceReport{
+		Source: source, Service: svc, Peer: peer, ResponseCode: result.Status, Protocol: protocolOf(req, result.GrpcStatus),
+	})
+	g.schedule(arrival+result.Duration, func() {
+		g.opts.Metrics.Record(labels, ms(result.Duration))
+		complete(c, result.Status, "-", s.workload.Name, grpcOf(req, result.GrpcStatus))
+	})
+}
+
+// originalDestination is where the application's connection goes without a proxy
+// route: the IP it dialled, or a ready endpoint of the Service's ClusterIP (kube-proxy).
+func (g *Generator) originalDestination(req Request, service resolvedService) (string, bool) {
+	if service.name == "" {
+		return strings.TrimSuffix(req.Host, "."), true
+	}
+	ips := g.opts.World.ServiceEndpoints(service.namespace, service.name)
+	if len(ips) == 0 {
+		return "", false
+	}
+	return ips[g.rng.IntN(len(ips))], true
+}
+
+// tcpPassthrough: the request crosses the client's sidecar as plain TCP, so only the
+// server's sidecar records it, without peer metadata and without mTLS. A failed
+// connection reaches the application as a reset (status 0).
+func (g *Generator) tcpPassthrough(c *clientState, req Request, service resolvedService, arrival time.Duration) {
+	result := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
+	var s *servedBy
+	if ip, ok := g.originalDestination(req, service); ok {
+		result, s = g.serve(Endpoint{IP: ip, Port: req.Port}, nil, req.Grpc)
+	}
+	if result.Kind == ConnectFailure || s == nil {
+		g.schedule(arrival+result.Duration, func() { complete(c, 0, "UF", istiometrics.Unknown, nil) })
+		return
+	}
+	if s.sidecar {
+		labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
+			Destination: s.workload, ServiceHost: service.fqdn(req.Host),
+			ResponseCode: result.Status, Protocol: protocolOf(req, result.GrpcStatus),
+		})
+		g.schedule(arrival+result.Duration, func() { g.opts.Metrics.Record(labels, ms(result.Duration)) })
+	}
+	g.schedule(arrival+result.Duration, func() {
+		complete(c, result.Status, "-", s.workload.Name, grpcOf(req, result.GrpcStatus))
+	})
+}
+
+// shadow is a mirrored request: fire and forget, no retries; only the receiving sidecar
+// records it (the client's sidecar sends it outside its stats filter).
+func (g *Generator) shadow(cluster *clusterv3.Cluster, source istiometrics.Workload, req Request, snap *xdsclient.Snapshot, arrival time.Duration) {
+	endpoints := ClusterEndpoints(snap, cluster)
+	if len(endpoints) == 0 {
+		return
+	}
+	ep := endpoints[g.rng.IntN(len(endpoints))]
+	result, s := g.serve(ep, cluster, req.Grpc)
+	if result.Kind != Response || s == nil || !s.sidecar {
+		return
+	}
+	src := source
+	labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
+		Destination: s.workload, Source: &src, ServiceHost: ServiceHost(cluster), MutualTLS: s.mtls,
+		ResponseCode: result.Status, Protocol: protocolOf(req, result.GrpcStatus),
+	})
+	g.schedule(arrival+result.Duration, func() { g.opts.Metrics.Record(labels, ms(result.Duration)) })
+}
+
+type servedBy struct {
+	workload istiometrics.Workload
+	sidecar  bool
+	mtls     bool
+}
+
+// serve is one attempt on an endpoint, judged by the pod as it is now: EDS may be stale
+// (pod gone, replaced, not ready: connection refused); a sidecar without listeners yet
+// refuses the redirected connection; otherwise the image's behaviour answers.
+func (g *Generator) serve(ep Endpoint, cluster *clusterv3.Cluster, grpc bool) (AttemptResult, *servedBy) {
+	refused := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
+	pod, ok := g.opts.World.PodByIP(ep.IP)
+	if !ok || !pod.Ready {
+		return refused, nil
+	}
+	if pod.Sidecar && (pod.Proxy == nil || !pod.Proxy().HasConfig()) {
+		return refused, nil
+	}
+	b := g.opts.Behaviour(pod.Image)
+	result := AttemptResult{Kind: Response, Status: 200, Duration: b.Latency.SampleDuration(g.uniform)}
+	if grpc {
+		if g.uniform() < b.GrpcErrorRate {
+			result.GrpcStatus = b.GrpcErrorStatus
+		}
+	} else if g.uniform() < b.ErrorRate {
+		result.Status = b.ErrorStatus
+	}
+	mtls := cluster != nil && pod.Sidecar && originatesIstioMTLS(cluster, ep)
+	return result, &servedBy{workload: pod.Workload, sidecar: pod.Sidecar, mtls: mtls}
+}
+
+func protocolOf(req Request, grpcStatus int) istiometrics.Protocol {
+	return istiometrics.Protocol{Grpc: req.Grpc, GrpcStatus: grpcStatus}
+}
+
+func grpcOf(req Request, status int) *int {
+	if !req.Grpc {
+		return nil
+	}
+	return &status
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
+}
+
+func complete(c *clientState, status int, flags, destination string, grpcStatus *int) {
+	c.stats.Completed++
+	c.stats.ByCode[strconv.Itoa(status)]++
+	c.stats.ByDestination[destination]++
+	c.stats.ByResponseFlags[flags]++
+	if grpcStatus != nil {
+		if c.stats.ByGrpcStatus == nil {
+			c.stats.ByGrpcStatus = map[string]int{}
+		}
+		c.stats.ByGrpcStatus[strconv.Itoa(*grpcStatus)]++
+	}
+}
+
+type completion struct {
+	at  time.Duration
+	seq int
+	run func()
+}
+
+type completions []completion
+
+func (h completions) Len() int { return len(h) }
+func (h completions) Less(i, j int) bool {
+	return h[i].at < h[j].at || (h[i].at == h[j].at && h[i].seq < h[j].seq)
+}
+func (h completions) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *completions) Push(x any)   { *h = append(*h, x.(completion)) }
+func (h *completions) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func (g *Generator) schedule(at time.Duration, run func()) {
+	if at <= g.now {
+		run()
+		return
+	}
+	g.seq++
+	heap.Push(&g.pending, completion{at: at, seq: g.seq, run: run})
+}
+
+func (g *Generator) flush(until time.Duration) {
+	for g.pending.Len() > 0 && g.pending[0].at <= until {
+		heap.Pop(&g.pending).(completion).run()
+	}
+}

@@ -1,0 +1,150 @@
+// Package xdsclient is one Envoy sidecar's xDS side, as far as istiod can tell: an ADS
+// (state-of-the-world `StreamAggregatedResources`) stream with the node metadata
+// pilot-agent would send for the pod, Envoy's subscription order (CDS and LDS wildcard,
+// EDS for the EDS clusters, RDS for the route names the listeners reference), and ACKs
+// or NACKs of what istiod really sends, each after a per-proxy apply delay, or never
+// while the proxy is stuck. What the proxy has applied is kept as a Snapshot that the
+// admin interface dumps and the traffic generator routes by.
+package xdsclient
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"istio.io/istio/pkg/cluster"
+	"istio.io/istio/pkg/config/mesh"
+	"istio.io/istio/pkg/model"
+	"istio.io/istio/pkg/util/protomarshal"
+)
+
+// xDS type URLs.
+const (
+	ClusterType  = "type.googleapis.com/envoy.config.cluster.v3.Cluster"
+	EndpointType = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
+	ListenerType = "type.googleapis.com/envoy.config.listener.v3.Listener"
+	RouteType    = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+)
+
+// ShortType is istio's short name of a type URL (`cds`, `eds`, `lds`, `rds`).
+func ShortType(typeURL string) string {
+	switch typeURL {
+	case ClusterType:
+		return "cds"
+	case EndpointType:
+		return "eds"
+	case ListenerType:
+		return "lds"
+	case RouteType:
+		return "rds"
+	}
+	return typeURL
+}
+
+// Pod is what a sidecar knows about its own pod at bootstrap: the injected environment
+// (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, ISTIO_META_*) and the labels file the
+// downward API mounts.
+type Pod struct {
+	Name           string
+	Namespace      string
+	IP             string
+	ServiceAccount string
+	// Workload is the workload (Deployment) name, ISTIO_META_WORKLOAD_NAME.
+	Workload string
+	// Owner is ISTIO_META_OWNER: `kubernetes://apis/apps/v1/namespaces/<ns>/deployments/<name>`.
+	Owner string
+	// Labels as pilot-agent reads them (without `pod-template-hash`).
+	Labels map[string]string
+	// Annotations of the pod.
+	Annotations map[string]string
+	// NodeName is the Kubernetes node.
+	NodeName string
+	// AppContainers are the names of the containers other than the sidecar.
+	AppContainers []string
+	// Ports are the pod's declared container ports (ISTIO_META_POD_PORTS).
+	Ports []model.PodPort
+}
+
+// NodeOptions are mesh-wide settings entering the node.
+type NodeOptions struct {
+	// IstioVersion reported as ISTIO_VERSION.
+	IstioVersion string
+	// ClusterID, `Kubernetes` in a single-cluster install.
+	ClusterID string
+	// MeshID, the trust domain by default (`cluster.local`).
+	MeshID string
+	// DNSDomain is the cluster's DNS domain (`cluster.local`).
+	DNSDomain string
+}
+
+// NodeID is a sidecar's xDS node id: `sidecar~<podIP>~<pod>.<ns>~<ns>.svc.<domain>`.
+func NodeID(p Pod, dnsDomain string) string {
+	return fmt.Sprintf("sidecar~%s~%s.%s~%s.svc.%s", p.IP, p.Name, p.Namespace, p.Namespace, dnsDomain)
+}
+
+// BuildNode is the Envoy node pilot-agent bootstraps a sidecar of this pod with: Istio's
+// own NodeMetadata type, filled as the injection template's environment and
+// pkg/bootstrap.GetNodeMetaData fill it, with the mesh's default ProxyConfig (its presence
+// is what makes istiod list the connection in syncz).
+func BuildNode(p Pod, o NodeOptions) (*corev3.Node, error) {
+	proxyConfig := mesh.DefaultProxyConfig()
+	labels := map[string]string{}
+	for k, v := range p.Labels {
+		if k == "pod-template-hash" {
+			continue
+		}
+		labels[k] = v
+	}
+	meta := model.BootstrapNodeMetadata{
+		NodeMetadata: model.NodeMetadata{
+			IstioVersion:        o.IstioVersion,
+			Labels:              labels,
+			Annotations:         p.Annotations,
+			InstanceIPs:         model.StringList{p.IP},
+			Namespace:           p.Namespace,
+			NodeName:            p.NodeName,
+			WorkloadName:        p.Workload,
+			ServiceAccount:      p.ServiceAccount,
+			InterceptionMode:    model.TrafficInterceptionMode("REDIRECT"),
+			MeshID:              o.MeshID,
+			ClusterID:           cluster.ID(o.ClusterID),
+			PodPorts:            model.PodPortList(p.Ports),
+			ProxyConfig:         (*model.NodeMetaProxyConfig)(proxyConfig),
+			EnvoyStatusPort:     15021,
+			EnvoyPrometheusPort: 15090,
+		},
+		InstanceName:  p.Name,
+		Owner:         p.Owner,
+		AppContainers: strings.Join(p.AppContainers, ","),
+	}
+	js, err := json.Marshal(meta)
+	if err != nil {
+		return nil, fmt.Errorf("node metadata: %w", err)
+	}
+	st := &structpb.Struct{}
+	if err := protomarshal.Unmarshal(js, st); err != nil {
+		return nil, fmt.Errorf("node metadata: %w", err)
+	}
+	serviceCluster := p.Workload + "." + p.Namespace
+	if app := appLabel(labels); app != "" {
+		serviceCluster = app + "." + p.Namespace
+	}
+	return &corev3.Node{
+		Id:            NodeID(p, o.DNSDomain),
+		Cluster:       serviceCluster,
+		Metadata:      st,
+		Locality:      &corev3.Locality{},
+		UserAgentName: "envoy",
+	}, nil
+}
+
+// appLabel is istio's labels.GetApp: `app.kubernetes.io/name`, else `app`.
+func appLabel(labels map[string]string) string {
+	if v := labels["app.kubernetes.io/name"]; v != "" {
+		return v
+	}
+	return labels["app"]
+}

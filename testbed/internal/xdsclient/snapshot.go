@@ -1,0 +1,314 @@
+package xdsclient
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"google.golang.org/protobuf/proto"
+)
+
+// Resource is one applied xDS resource with the version of the response that last
+// carried it and when it was applied (config_dump's `version_info` and `last_updated`).
+type Resource[T proto.Message] struct {
+	Message T
+	Version string
+	Updated time.Time
+}
+
+// TypeStatus is what a proxy last did with one xDS type.
+type TypeStatus struct {
+	// Version is the `version_info` of the last applied response.
+	Version string `json:"version,omitempty"`
+	// Nonce of the last applied response.
+	Nonce string `json:"nonce,omitempty"`
+	// AppliedAt is when it was applied.
+	AppliedAt time.Time `json:"appliedAt,omitzero"`
+	// Rejected counts NACKed responses; LastError is the message of the last NACK.
+	Rejected  int    `json:"rejected,omitempty"`
+	LastError string `json:"lastError,omitempty"`
+}
+
+// Snapshot is the config a proxy runs on. A published snapshot is never modified: every
+// apply builds a new one, sharing the maps of the types it did not touch.
+type Snapshot struct {
+	Clusters  map[string]Resource[*clusterv3.Cluster]
+	Endpoints map[string]Resource[*endpointv3.ClusterLoadAssignment]
+	Listeners map[string]Resource[*listenerv3.Listener]
+	Routes    map[string]Resource[*routev3.RouteConfiguration]
+	// Status per type URL.
+	Status map[string]TypeStatus
+}
+
+// EmptySnapshot is the config of a proxy that has applied nothing yet.
+func EmptySnapshot() *Snapshot {
+	return &Snapshot{
+		Clusters:  map[string]Resource[*clusterv3.Cluster]{},
+		Endpoints: map[string]Resource[*endpointv3.ClusterLoadAssignment]{},
+		Listeners: map[string]Resource[*listenerv3.Listener]{},
+		Routes:    map[string]Resource[*routev3.RouteConfiguration]{},
+		Status:    map[string]TypeStatus{},
+	}
+}
+
+// HasConfig reports whether the proxy has applied any listener: before that a sidecar has
+// nothing listening on the ports iptables redirects to.
+func (s *Snapshot) HasConfig() bool {
+	return len(s.Listeners) > 0
+}
+
+func (s *Snapshot) clone() *Snapshot {
+	status := make(map[string]TypeStatus, len(s.Status))
+	for k, v := range s.Status {
+		status[k] = v
+	}
+	return &Snapshot{Clusters: s.Clusters, Endpoints: s.Endpoints, Listeners: s.Listeners, Routes: s.Routes, Status: status}
+}
+
+// EDSNames are the EDS resource names Envoy subscribes to for these clusters: the
+// `service_name` of each EDS cluster, else its name; sorted.
+func EDSNames(clusters map[string]Resource[*clusterv3.Cluster]) []string {
+	var names []string
+	for _, c := range clusters {
+		if c.Message.GetType() != clusterv3.Cluster_EDS {
+			continue
+		}
+		name := c.Message.GetEdsClusterConfig().GetServiceName()
+		if name == "" {
+			name = c.Message.GetName()
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// RDSNames are the route configuration names the listeners' HTTP connection managers
+// fetch over RDS; sorted, without duplicates.
+func RDSNames(listeners map[string]Resource[*listenerv3.Listener]) []string {
+	seen := map[string]bool{}
+	for _, l := range listeners {
+		chains := append([]*listenerv3.FilterChain{}, l.Message.GetFilterChains()...)
+		if d := l.Message.GetDefaultFilterChain(); d != nil {
+			chains = append(chains, d)
+		}
+		for _, fc := range chains {
+			for _, f := range fc.GetFilters() {
+				tc := f.GetTypedConfig()
+				if tc == nil || tc.GetTypeUrl() != "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" {
+					continue
+				}
+				h := &hcmv3.HttpConnectionManager{}
+				if err := tc.UnmarshalTo(h); err != nil {
+					continue
+				}
+				if name := h.GetRds().GetRouteConfigName(); name != "" {
+					seen[name] = true
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// decodeResources unpacks a response's resources; a resource of another type than the
+// response's, or one that does not decode, is an error (Envoy rejects such a response).
+func decodeResources[T proto.Message](resp *discoveryv3.DiscoveryResponse, newT func() T) ([]T, error) {
+	out := make([]T, 0, len(resp.GetResources()))
+	for i, r := range resp.GetResources() {
+		if r.GetTypeUrl() != resp.GetTypeUrl() {
+			return nil, fmt.Errorf("resource %d has type %s in a %s response", i, r.GetTypeUrl(), resp.GetTypeUrl())
+		}
+		m := newT()
+		if err := proto.Unmarshal(r.GetValue(), m); err != nil {
+			return nil, fmt.Errorf("resource %d: %w", i, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Apply is Envoy accepting a response: CDS and LDS replace the whole set (state of the
+// world); EDS and RDS update the resources they carry, among those subscribed (names).
+// Removing clusters drops their endpoints; route configurations no listener references any
+// more are dropped with the listener update. It returns the new snapshot.
+func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []string, now time.Time) (*Snapshot, error) {
+	next := s.clone()
+	version := resp.GetVersionInfo()
+	switch resp.GetTypeUrl() {
+	case ClusterType:
+		clusters, err := decodeResources(resp, func() *clusterv3.Cluster { return &clusterv3.Cluster{} })
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]Resource[*clusterv3.Cluster], len(clusters))
+		for _, c := range clusters {
+			prev, ok := s.Clusters[c.GetName()]
+			if ok && proto.Equal(prev.Message, c) {
+				m[c.GetName()] = prev
+				continue
+			}
+			m[c.GetName()] = Resource[*clusterv3.Cluster]{Message: c, Version: version, Updated: now}
+		}
+		next.Clusters = m
+		keep := toSet(EDSNames(m))
+		eps := make(map[string]Resource[*endpointv3.ClusterLoadAssignment], len(s.Endpoints))
+		for name, e := range s.Endpoints {
+			if keep[name] {
+				eps[name] = e
+			}
+		}
+		next.Endpoints = eps
+	case EndpointType:
+		cla, err := decodeResources(resp, func() *endpointv3.ClusterLoadAssignment { return &endpointv3.ClusterLoadAssignment{} })
+		if err != nil {
+			return nil, err
+		}
+		want := toSet(subscribed)
+		eps := make(map[string]Resource[*endpointv3.ClusterLoadAssignment], len(s.Endpoints)+len(cla))
+		for name, e := range s.Endpoints {
+			eps[name] = e
+		}
+		for _, c := range cla {
+			if want[c.GetClusterName()] {
+				eps[c.GetClusterName()] = Resource[*endpointv3.ClusterLoadAssignment]{Message: c, Version: version, Updated: now}
+			}
+		}
+		next.Endpoints = eps
+	case ListenerType:
+		listeners, err := decodeResources(resp, func() *listenerv3.Listener { return &listenerv3.Listener{} })
+		if err != nil {
+			return nil, err
+		}
+		m := make(map[string]Resource[*listenerv3.Listener], len(listeners))
+		for _, l := range listeners {
+			prev, ok := s.Listeners[l.GetName()]
+			if ok && proto.Equal(prev.Message, l) {
+				m[l.GetName()] = prev
+				continue
+			}
+			m[l.GetName()] = Resource[*listenerv3.Listener]{Message: l, Version: version, Updated: now}
+		}
+		next.Listeners = m
+		keep := toSet(RDSNames(m))
+		routes := make(map[string]Resource[*routev3.RouteConfiguration], len(s.Routes))
+		for name, r := range s.Routes {
+			if keep[name] {
+				routes[name] = r
+			}
+		}
+		next.Routes = routes
+	case RouteType:
+		rcs, err := decodeResources(resp, func() *routev3.RouteConfiguration { return &routev3.RouteConfiguration{} })
+		if err != nil {
+			return nil, err
+		}
+		for _, rc := range rcs {
+			if err := ValidateRoutes(rc); err != nil {
+				return nil, err
+			}
+		}
+		want := toSet(subscribed)
+		routes := make(map[string]Resource[*routev3.RouteConfiguration], len(s.Routes)+len(rcs))
+		for name, r := range s.Routes {
+			routes[name] = r
+		}
+		for _, r := range rcs {
+			if !want[r.GetName()] {
+				continue
+			}
+			// Envoy keeps a route configuration whose hash did not change, and its version.
+			if prev, ok := s.Routes[r.GetName()]; ok && proto.Equal(prev.Message, r) {
+				continue
+			}
+			{
+				routes[r.GetName()] = Resource[*routev3.RouteConfiguration]{Message: r, Version: version, Updated: now}
+			}
+		}
+		next.Routes = routes
+	default:
+		return nil, fmt.Errorf("unsupported type %s", resp.GetTypeUrl())
+	}
+	st := next.Status[resp.GetTypeUrl()]
+	st.Version = version
+	st.Nonce = resp.GetNonce()
+	st.AppliedAt = now
+	next.Status[resp.GetTypeUrl()] = st
+	return next, nil
+}
+
+// Reject records a NACKed response; the config stays as it was.
+func (s *Snapshot) Reject(resp *discoveryv3.DiscoveryResponse, message string) *Snapshot {
+	next := s.clone()
+	st := next.Status[resp.GetTypeUrl()]
+	st.Rejected++
+	st.LastError = message
+	next.Status[resp.GetTypeUrl()] = st
+	return next
+}
+
+func toSet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// MaxTotalClusterWeight is the largest sum of weighted-cluster weights Envoy accepts.
+const MaxTotalClusterWeight = math.MaxUint32
+
+// ValidateRoutes is the check of Envoy's route table that Istio's own validation lets
+// through: weighted clusters whose weights add up past 2^32-1 (Istio sums them as a
+// wrapping Go int32, so 2147483647 + 2147483647 + 3 passes its webhook). Envoy refuses
+// the whole update with this message (WeightedClustersConfig in
+// source/common/router/config_impl.cc), checking after each cluster.
+func ValidateRoutes(rc *routev3.RouteConfiguration) error {
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			var total uint64
+			for _, c := range r.GetRoute().GetWeightedClusters().GetClusters() {
+				total += uint64(c.GetWeight().GetValue())
+				if total > MaxTotalClusterWeight {
+					return fmt.Errorf("The sum of weights of all weighted clusters of route %s exceeds %d", r.GetName(), uint64(MaxTotalClusterWeight))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resourceName is the name of an EDS or RDS resource.
+func resourceName(typeURL string, value []byte) (string, error) {
+	var name string
+	switch typeURL {
+	case EndpointType:
+		m := &endpointv3.ClusterLoadAssignment{}
+		if err := proto.Unmarshal(value, m); err != nil {
+			return "", err
+		}
+		name = m.GetClusterName()
+	case RouteType:
+		m := &routev3.RouteConfiguration{}
+		if err := proto.Unmarshal(value, m); err != nil {
+			return "", err
+		}
+		name = m.GetName()
+	}
+	if name == "" {
+		return "", errNoName
+	}
+	return name, nil
+}
