@@ -20,6 +20,7 @@ import {
   readdirSync,
   renameSync,
   rmSync,
+  writeFileSync,
   symlinkSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
@@ -107,10 +108,37 @@ function filesUnder(dir) {
   return out.sort();
 }
 
-function keyOf(component, version) {
+/**
+ * The modules each component links, with their versions (`go list -deps`): what an
+ * upstream binary is made of. A go.mod change that moves none of them (a new requirement
+ * of our own fleet, say) keeps the component's key, so nothing is rebuilt. Listed once per
+ * go.mod/go.sum and remembered in the cache.
+ */
+function linkedModules(cache, version) {
+  const hash = createHash('sha256').update(version);
+  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(testbed, file)));
+  const file = join(cache, `modules-${hash.digest('hex').slice(0, 16)}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const modules = {};
+  for (const component of [...UPSTREAM, ...OWN]) {
+    const result = spawnSync(
+      'go',
+      ['list', '-deps', '-f', '{{with .Module}}{{.Path}} {{.Version}}{{end}}', `./cmd/${component}`],
+      { cwd: testbed, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    if (result.error || result.status !== 0) {
+      fail(`${component}: go list failed (are its modules downloadable?):\n${result.stderr}`);
+    }
+    modules[component] = [...new Set(result.stdout.split('\n').filter(Boolean))].sort().join('\n');
+  }
+  writeFileSync(file, JSON.stringify(modules));
+  return modules;
+}
+
+function keyOf(component, version, modules) {
   const hash = createHash('sha256');
   hash.update(version);
-  for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(testbed, file)));
+  hash.update(modules[component]);
   hash.update(ldflags(component));
   const sources = OWN.includes(component)
     ? [...filesUnder(join(testbed, 'internal')), ...filesUnder(join(testbed, 'cmd', component))]
@@ -126,6 +154,19 @@ function cacheDir() {
   return process.env.SWITCHYARD_TESTBED_CACHE ?? join(homedir(), '.cache', 'switchyard-testbed');
 }
 
+/** The cache key of every component. */
+export function componentKeys(cache = cacheDir(), version = goVersion()) {
+  for (const component of [...UPSTREAM, ...OWN]) {
+    if (!existsSync(join(testbed, 'cmd', component, 'main.go'))) {
+      fail(`${component}: testbed/cmd/${component}/main.go is missing`);
+    }
+  }
+  const modules = linkedModules(cache, version);
+  return Object.fromEntries(
+    [...UPSTREAM, ...OWN].map((component) => [component, keyOf(component, version, modules)]),
+  );
+}
+
 /** Builds what is missing; returns the directory holding every component by its name. */
 export function build({ quiet = false } = {}) {
   // Binaries built some other way (a debugger build, say): used as they are.
@@ -134,13 +175,8 @@ export function build({ quiet = false } = {}) {
   const cache = cacheDir();
   const binaries = join(cache, 'bin');
   mkdirSync(binaries, { recursive: true });
-  const keys = {};
-  for (const component of [...UPSTREAM, ...OWN]) {
-    if (!existsSync(join(testbed, 'cmd', component, 'main.go'))) {
-      fail(`${component}: testbed/cmd/${component}/main.go is missing`);
-    }
-    const key = keyOf(component, version);
-    keys[component] = key;
+  const keys = componentKeys(cache, version);
+  for (const [component, key] of Object.entries(keys)) {
     const target = join(binaries, `${component}-${key}`);
     if (existsSync(target)) continue;
     if (!quiet) log(`building ${component} (${version})`);
