@@ -29,17 +29,20 @@ const TEMPLATE_VARIABLE = /\{\{\s*([\w.-]+)\s*\}\}/g;
 
 /** Evaluates a condition of quoted strings, numbers, ==, !=, &&, || and parentheses. */
 export function evaluateCondition(text: string): boolean {
-  const tokens = [...text.matchAll(/\s*('[^']*'|"[^"]*"|-?\d+|==|!=|&&|\|\||\(|\))/gy)].map(
-    (m) => m[1] as string,
-  );
-  if (tokens.join('').length !== text.replace(/\s+/g, '').length)
-    throw new Error(`cannot evaluate "${text}"`);
+  const tokens: string[] = [];
+  const pattern = /\s*('[^']*'|"[^"]*"|-?\d+|==|!=|&&|\|\||\(|\))\s*/y;
+  while (pattern.lastIndex < text.length) {
+    const match = pattern.exec(text);
+    if (!match) throw new Error(`cannot evaluate "${text}"`);
+    tokens.push(match[1] as string);
+  }
   let at = 0;
   const value = (): string | boolean => {
-    const token = tokens[at++] as string;
+    const token = tokens[at++];
+    if (token === undefined) throw new Error(`unexpected end of "${text}"`);
     if (token === '(') {
       const inner = or();
-      at++;
+      if (tokens[at++] !== ')') throw new Error(`missing ) in "${text}"`);
       return inner;
     }
     return /^['"]/.test(token) ? token.slice(1, -1) : token;
@@ -68,7 +71,9 @@ export function evaluateCondition(text: string): boolean {
     }
     return result;
   };
-  return or();
+  const result = or();
+  if (at !== tokens.length) throw new Error(`unexpected "${tokens[at]}" in "${text}"`);
+  return result;
 }
 
 /** A retry expression with `lastRetry` filled in. */
@@ -178,9 +183,10 @@ export interface NodeRun {
   outputs: Record<string, string>;
 }
 
-/** How a workflow went: every node in order, and the exit handler's node. */
+/** How a workflow went: the entrypoint's node, every step's node, the exit handler's. */
 export interface WorkflowRun {
   phase: 'Succeeded' | 'Failed';
+  main: NodeRun;
   nodes: Record<string, NodeRun>;
   onExit?: NodeRun;
 }
@@ -191,7 +197,11 @@ export async function runWorkflow(
   options: {
     parameters: Record<string, string>;
     checkout: Checkout;
-    approve: (stepName: string) => boolean;
+    approve: (template: string) => boolean;
+    /** What pods get besides the template's env: the ServiceAccount's credentials. */
+    podEnv?: Record<string, string>;
+    /** `argo submit --entrypoint`: another template; its inputs come from `parameters`. */
+    entrypoint?: string;
   },
 ): Promise<WorkflowRun> {
   const spec = doc.spec as Doc;
@@ -260,7 +270,7 @@ export async function runWorkflow(
     const outputDir = await mkdtemp(join(tmpdir(), 'switchyard-argo-'));
     try {
       const outputs = (t.outputs?.parameters ?? []) as Doc[];
-      const env: Record<string, string> = {};
+      const env: Record<string, string> = { ...options.podEnv };
       for (const e of (t.script.env ?? []) as Doc[]) {
         let value = substitute(String(e.value), scope);
         // An output parameter's path stands for a file in the node's container.
@@ -298,8 +308,16 @@ export async function runWorkflow(
     }
   };
 
-  const main = await runTemplate(spec.entrypoint, {});
+  const main = await runTemplate(options.entrypoint ?? spec.entrypoint, {
+    ...params,
+    ...options.parameters,
+  });
   workflow.status = main.phase === 'Succeeded' ? 'Succeeded' : 'Failed';
   const onExit = spec.onExit ? await runTemplate(spec.onExit, {}) : undefined;
-  return { phase: workflow.status as WorkflowRun['phase'], nodes, ...(onExit ? { onExit } : {}) };
+  return {
+    phase: workflow.status as WorkflowRun['phase'],
+    main,
+    nodes,
+    ...(onExit ? { onExit } : {}),
+  };
 }

@@ -201,11 +201,15 @@ function substitute(
   });
 }
 
-/** Runs a Task's steps with `params` (defaults filled in). */
+/**
+ * Runs a Task's steps with `params` (defaults filled in). `podEnv` stands for what the pod
+ * gets besides the Task's env: its ServiceAccount's credentials (a KUBECONFIG here).
+ */
 export async function runTask(
   task: Doc,
   params: Params,
   checkout: Checkout,
+  podEnv: Record<string, string> = {},
 ): Promise<TaskRunResult> {
   const values: Record<string, string> = {};
   for (const p of (task.spec.params ?? []) as Doc[]) {
@@ -225,11 +229,14 @@ export async function runTask(
   try {
     for (const step of task.spec.steps as Doc[]) {
       const script = step.script as string;
-      const env = Object.fromEntries(
-        [...((task.spec.stepTemplate?.env ?? []) as Doc[]), ...((step.env ?? []) as Doc[])].map(
-          (e) => [e.name as string, resolve(String(e.value))],
+      const env = {
+        ...podEnv,
+        ...Object.fromEntries(
+          [...((task.spec.stepTemplate?.env ?? []) as Doc[]), ...((step.env ?? []) as Doc[])].map(
+            (e) => [e.name as string, resolve(String(e.value))],
+          ),
         ),
-      );
+      };
       const shebang = (/^#!(.*)/.exec(script)?.[1] ?? '/bin/sh').trim().split(/\s+/);
       const result = await runScript({
         shell: shebang,
@@ -266,7 +273,12 @@ export async function runPipeline(
   pipeline: Doc,
   tasks: Doc[],
   params: Params,
-  options: { checkout: Checkout; approve: (task: Doc) => boolean; runName?: string },
+  options: {
+    checkout: Checkout;
+    approve: (task: Doc) => boolean;
+    podEnv?: Record<string, string>;
+    runName?: string;
+  },
 ): Promise<PipelineRunResult> {
   const values: Params = {};
   for (const p of (pipeline.spec.params ?? []) as Doc[]) {
@@ -318,7 +330,7 @@ export async function runPipeline(
           ? (values[/^\$\(params\.([\w-]+)/.exec(p.value)![1] as string] as string[])
           : resolve(String(p.value));
     }
-    const run = await runTask(task, taskParams, options.checkout);
+    const run = await runTask(task, taskParams, options.checkout, options.podEnv);
     outcome[t.name] = run;
     if (!run.succeeded) return { succeeded: false, tasks: outcome };
   }
