@@ -66,7 +66,9 @@ async function candidate(service) {
       maxBuffer: 16 * 1024 * 1024,
     }));
   } catch (error) {
-    throw new Error(`switchyard status ${service} failed: ${error.stderr || error.message}`);
+    throw new Error(`switchyard status ${service} failed: ${error.stderr || error.message}`, {
+      cause: error,
+    });
   }
   const status = JSON.parse(stdout.trim().split('\n').at(-1));
   const slot = status.candidateSlot;
@@ -162,7 +164,7 @@ async function main() {
     ]),
   );
   const deadline = started + timeoutMs;
-  let served = 0;
+  let served;
   for (;;) {
     // Counted per series against the snapshot taken at the start, so only requests since
     // then count (not the users the slot served before, when it was the active one), and a

@@ -23,6 +23,9 @@ export interface GithubContext {
 
 type Value = string | number | boolean | null | Record<string, unknown>;
 
+const asText = (v: Value): string =>
+  typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+
 const TOKEN = /\s*('(?:[^']|'')*'|\d+(?:\.\d+)?|==|!=|&&|\|\||!|\(|\)|[A-Za-z_][\w.-]*)/y;
 
 /** Evaluates one expression (the text inside `${{ }}`, or an `if:`). */
@@ -65,7 +68,7 @@ export function evaluate(expression: string, context: GithubContext): Value {
     while (tokens[at] === '==' || tokens[at] === '!=') {
       const op = tokens[at++];
       const right = primary();
-      left = op === '==' ? String(left) === String(right) : String(left) !== String(right);
+      left = op === '==' ? asText(left) === asText(right) : asText(left) !== asText(right);
     }
     return left;
   };
@@ -96,7 +99,7 @@ export function evaluate(expression: string, context: GithubContext): Value {
 export function interpolate(text: string, context: GithubContext): string {
   return text.replace(/\$\{\{(.*?)\}\}/g, (_, inner: string) => {
     const value = evaluate(inner, context);
-    return value === null ? '' : String(value);
+    return value === null ? '' : asText(value);
   });
 }
 

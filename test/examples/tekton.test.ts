@@ -38,7 +38,10 @@ const task = (name: string): Doc => tasks.find((t) => t.metadata.name === name) 
 
 describe('the Tekton Tasks, Pipeline and PipelineRun', () => {
   it('have the structure Tekton requires and fit each other', () => {
-    expect(tasks.map((t) => t.metadata.name)).toEqual(['switchyard-deploy', 'switchyard-release']);
+    expect(tasks.map((t) => t.metadata.name as string)).toEqual([
+      'switchyard-deploy',
+      'switchyard-release',
+    ]);
     for (const t of tasks) expect(validateTask(t), t.metadata.name).toEqual([]);
     expect(validatePipeline(pipeline, tasks)).toEqual([]);
     expect(validatePipelineRun(pipelineRun, pipeline)).toEqual([]);
@@ -139,7 +142,7 @@ describe('on the simulator', () => {
   const logOf = (run: unknown): string =>
     typeof run === 'object'
       ? (run as TaskRunResult).steps.map((s) => s.result.stdout + s.result.stderr).join('')
-      : String(run);
+      : JSON.stringify(run);
 
   it('deploys and smoke-tests, pauses, waits for approval, promotes', async () => {
     const approvals: string[] = [];

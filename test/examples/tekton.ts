@@ -48,9 +48,9 @@ export function validateTask(task: Doc): string[] {
   const spec = (task.spec ?? {}) as Doc;
   problems.push(...paramProblems('spec.params', spec.params));
   const declared = {
-    params: (spec.params ?? []).map((p: Doc) => p.name) as string[],
-    results: (spec.results ?? []).map((r: Doc) => r.name) as string[],
-    workspaces: (spec.workspaces ?? []).map((w: Doc) => w.name) as string[],
+    params: ((spec.params ?? []) as Doc[]).map((p) => p.name as string),
+    results: ((spec.results ?? []) as Doc[]).map((r) => r.name as string),
+    workspaces: ((spec.workspaces ?? []) as Doc[]).map((w) => w.name as string),
   };
   if (!Array.isArray(spec.steps) || spec.steps.length === 0) {
     problems.push('spec.steps: at least one step is required');
@@ -90,7 +90,7 @@ export function validatePipeline(pipeline: Doc, tasks: Doc[]): string[] {
   const params = new Map<string, string>(
     (spec.params ?? []).map((p: Doc) => [p.name as string, (p.type as string) ?? 'string']),
   );
-  const workspaces = (spec.workspaces ?? []).map((w: Doc) => w.name) as string[];
+  const workspaces = ((spec.workspaces ?? []) as Doc[]).map((w) => w.name as string);
   const pipelineTasks = (spec.tasks ?? []) as Doc[];
   if (pipelineTasks.length === 0) problems.push('spec.tasks: at least one task is required');
   const names = pipelineTasks.map((t) => t.name as string);
