@@ -27,6 +27,8 @@ export interface MainOptions {
   streams?: CliStreams | undefined;
   /** Environment (`SWITCHYARD_*`, `NO_COLOR`, `KUBECONFIG`). */
   env?: NodeJS.ProcessEnv | undefined;
+  /** The command name in help and usage messages; `switchyard` when undefined. */
+  scriptName?: string | undefined;
 }
 
 function version(): string {
@@ -50,7 +52,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const env = options.env ?? process.env;
   const context = new CliContext(streams, env);
   const parser: Argv = yargs([...argv])
-    .scriptName('switchyard')
+    .scriptName(options.scriptName ?? 'switchyard')
     .usage(
       '$0 <command> [options]\n\nSafe blue/green and canary releases on Kubernetes + Istio: every step gated on proxy sync and Prometheus checks, with verified rollback.',
     )

@@ -249,6 +249,8 @@ export type { IstioNetworkingVersion } from './kube/istio-api-version.js';
 export { buildEvent, EVENT_COMPONENT } from './kube/kube-events.js';
 export type { EventRecord } from './kube/kube-events.js';
 export { rolloutStatus } from './kube/deployment-rollout.js';
+export { REQUIRED_PERMISSIONS } from './kube/required-permissions.js';
+export type { PermissionScope, RequiredPermission } from './kube/required-permissions.js';
 export type { RolloutStatus } from './kube/deployment-rollout.js';
 export {
   fetchViaPortForward,

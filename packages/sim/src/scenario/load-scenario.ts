@@ -3,7 +3,7 @@
  * ScenarioError listing every bad field with its path, so `switchyard sim` can exit 2 with
  * a message naming the field.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { load, loadAll } from 'js-yaml';
@@ -172,9 +172,12 @@ export function loadScenarioObject(
 
 /**
  * The default scenario shipped in the repository: examples/scenarios/bookinfo.yaml with the
- * manifests of examples/bookinfo.
+ * manifests of examples/bookinfo. An installed package carries a copy of both in its own
+ * examples/ (scripts/pack-packages.mjs puts it there).
  */
 export function defaultScenarioPath(): string {
   // Same relative depth from src/scenario and dist/scenario.
+  const packed = fileURLToPath(new URL('../../examples/scenarios/bookinfo.yaml', import.meta.url));
+  if (existsSync(packed)) return packed;
   return fileURLToPath(new URL('../../../../examples/scenarios/bookinfo.yaml', import.meta.url));
 }

@@ -1,0 +1,156 @@
+/**
+ * The Kubernetes permissions switchyard uses, as data: every call `KubeClient`, the port
+ * forwards and the gates make, grouped by the namespace it goes to. The RBAC manifests in
+ * deploy/rbac and the README's "What it needs in a real cluster" are both checked against
+ * this table (test/rbac), so the three cannot drift apart; a new call in core belongs here.
+ *
+ * Port-forward is a WebSocket upgrade (a GET) from `@kubernetes/client-node`: the API server
+ * authorizes it as `get` on `pods/portforward`, and from Kubernetes 1.35 (feature gate
+ * AuthorizePodWebsocketUpgradeCreatePermission, on by default) also as `create`, which the
+ * SPDY transport of kubectl always needed. Hence both verbs.
+ */
+
+/**
+ * Which namespace a permission is needed in: the service's own; istiod's
+ * (`sync.istiod.namespace`, default istio-system); the namespace of an in-cluster Prometheus
+ * reached by port-forward (`prometheus.service`, default istio-system/prometheus:9090); the
+ * namespaces of the proxies the sync gate waits for (`sync.scope`, default all).
+ */
+export type PermissionScope = 'service' | 'istiod' | 'prometheus' | 'proxies';
+
+/** One resource switchyard calls, with the verbs it uses. */
+export interface RequiredPermission {
+  /** The namespace it is needed in. */
+  readonly scope: PermissionScope;
+  /** API group; `''` for the core group. */
+  readonly apiGroup: string;
+  /** Resource, with `/subresource` when one is called. */
+  readonly resource: string;
+  /** RBAC verbs, in the order `get, list, create, update, patch`. */
+  readonly verbs: readonly string[];
+  /** What switchyard does with it. */
+  readonly purpose: string;
+  /** The settings under which it is needed; undefined when always. */
+  readonly onlyWhen?: string | undefined;
+}
+
+const PORT_FORWARD = ['get', 'create'] as const;
+
+/** Every permission switchyard needs, by namespace. */
+export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze([
+  {
+    scope: 'service',
+    apiGroup: 'networking.istio.io',
+    resource: 'virtualservices',
+    verbs: ['get', 'patch'],
+    purpose:
+      'read the routes and the state record; shift weights, header route and record (JSON Patch)',
+  },
+  {
+    scope: 'service',
+    apiGroup: 'networking.istio.io',
+    resource: 'destinationrules',
+    verbs: ['get', 'patch'],
+    purpose: 'read the slot subsets; add a missing one',
+  },
+  {
+    scope: 'service',
+    apiGroup: 'apps',
+    resource: 'deployments',
+    verbs: ['get', 'create', 'update'],
+    purpose:
+      'read the slots; set the candidate image (create the idle slot); scale down the old one',
+  },
+  {
+    scope: 'service',
+    apiGroup: 'apps',
+    resource: 'deployments/status',
+    verbs: ['get'],
+    purpose: 'follow the candidate rollout',
+  },
+  {
+    scope: 'service',
+    apiGroup: '',
+    resource: 'services',
+    verbs: ['get'],
+    purpose: 'preflight: the Service and its port protocol',
+  },
+  {
+    scope: 'service',
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list'],
+    purpose: 'ready pods of each slot',
+  },
+  {
+    scope: 'service',
+    apiGroup: 'coordination.k8s.io',
+    resource: 'leases',
+    verbs: ['get', 'create', 'update'],
+    purpose: 'the release lock, a Lease named after the service',
+  },
+  {
+    scope: 'service',
+    apiGroup: '',
+    resource: 'events',
+    verbs: ['create'],
+    purpose: 'Events on the VirtualService for each step',
+  },
+  {
+    scope: 'istiod',
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list'],
+    purpose: 'find the istiod replicas',
+    onlyWhen: 'sync.istiod.url is not set',
+  },
+  {
+    scope: 'istiod',
+    apiGroup: '',
+    resource: 'pods/portforward',
+    verbs: PORT_FORWARD,
+    purpose:
+      "read /debug/syncz from every istiod (its debug port answers only on the pod's loopback)",
+    onlyWhen: 'sync.istiod.url is not set',
+  },
+  {
+    scope: 'prometheus',
+    apiGroup: '',
+    resource: 'services',
+    verbs: ['get'],
+    purpose: "resolve the Prometheus Service's pods",
+    onlyWhen: 'checks reach Prometheus by prometheus.service (no url)',
+  },
+  {
+    scope: 'prometheus',
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list'],
+    purpose: 'a ready Prometheus pod',
+    onlyWhen: 'checks reach Prometheus by prometheus.service (no url)',
+  },
+  {
+    scope: 'prometheus',
+    apiGroup: '',
+    resource: 'pods/portforward',
+    verbs: PORT_FORWARD,
+    purpose: 'query Prometheus through a port-forward',
+    onlyWhen: 'checks reach Prometheus by prometheus.service (no url)',
+  },
+  {
+    scope: 'proxies',
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list'],
+    purpose: 'match proxies to sync.scope.selector',
+    onlyWhen: 'sync.scope.selector is set',
+  },
+  {
+    scope: 'proxies',
+    apiGroup: '',
+    resource: 'pods/portforward',
+    verbs: PORT_FORWARD,
+    purpose: "read Envoy's config_dump from the admin port",
+    onlyWhen: 'sync.verifyDataplane > 0',
+  },
+]);

@@ -1,0 +1,153 @@
+/**
+ * What switchyard actually calls, observed on the wire: status, deploy, a release with
+ * data-plane verification and a sync-scope selector, and a rollback run through a recording
+ * proxy in front of the simulator's API server. Every resource request must be allowed by
+ * deploy/rbac (namespaced variant with verify-dataplane) and be a row of the permissions
+ * table core exports; non-resource requests are discovery only. This keeps
+ * `REQUIRED_PERMISSIONS` honest when core starts calling something new.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  deploy,
+  release,
+  REQUIRED_PERMISSIONS,
+  rollback,
+  status,
+  type OperationInput,
+} from '@switchyard/core';
+import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
+import { startRecordingProxy, type RecordingProxy } from './recording-api-proxy.js';
+import {
+  allows,
+  granted,
+  loadRbacDir,
+  loadRbacFile,
+  needed,
+  PLACEMENT,
+  requestAttributes,
+} from './rbac-model.js';
+
+let bed: Testbed;
+let proxy: RecordingProxy;
+let dir: string;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  bed = await startTestbed({ prometheus: true });
+  proxy = await startRecordingProxy({ url: bed.sim.apiUrl, caPem: bed.sim.caPem });
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-rbac-'));
+  kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '  - name: recorded',
+      '    cluster:',
+      `      server: ${proxy.url}`,
+      '      insecure-skip-tls-verify: true',
+      'users:',
+      '  - name: pipeline',
+      '    user:',
+      `      token: ${bed.sim.token}`,
+      'contexts:',
+      '  - name: recorded',
+      '    context: { cluster: recorded, user: pipeline, namespace: bookinfo }',
+      'current-context: recorded',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await bed?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the API calls of status, deploy, release and rollback', () => {
+  it('are all allowed by deploy/rbac and listed in REQUIRED_PERMISSIONS', async () => {
+    const options = (extra: Partial<OperationInput> = {}): OperationInput => ({
+      ...bed.operationOptions('rbac-recorder', extra),
+      kubeconfig,
+    });
+    // status reads the proxy sync state too (its default). Its `sync` option is a boolean
+    // that shadows the spec's `sync` settings, so those are left out here.
+    const { sync: _settings, ...statusOptions } = options();
+    await status(statusOptions);
+    await deploy({
+      ...options(),
+      image: GOOD_IMAGE,
+      deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } },
+    });
+    const released = await release(
+      options({
+        strategy: { steps: [{ weight: 50 }, { bake: '2s' }, { weight: 100 }, { bake: '2s' }] },
+        sync: { timeout: '30s', verifyDataplane: 1, scope: { selector: 'app' } },
+      }),
+    );
+    expect(released.outcome).toBe('released');
+    const rolledBack = await rollback(options());
+    expect(rolledBack.outcome).toBe('rolled-back');
+
+    const calls = new Set<string>();
+    const discovery = new Set<string>();
+    for (const request of proxy.requests) {
+      const attributes = requestAttributes(request.method, request.url, request.upgrade);
+      if (!attributes) {
+        discovery.add(new URL(request.url, 'http://api').pathname);
+        continue;
+      }
+      for (const verb of attributes.verbs)
+        calls.add(`${attributes.namespace}|${attributes.group}|${attributes.resource}|${verb}`);
+    }
+    const observed = [...calls].sort();
+
+    // Allowed by the manifests, as RBAC would evaluate them.
+    const grants = granted([
+      ...(await loadRbacDir('namespaced')),
+      ...(await loadRbacFile('verify-dataplane/namespaced.yaml')),
+    ]);
+    const denied = observed.filter((call) => {
+      const [namespace, group, resource, verb] = call.split('|') as [
+        string,
+        string,
+        string,
+        string,
+      ];
+      return !allows(grants, namespace, group, resource, verb);
+    });
+    expect(denied).toEqual([]);
+    // Each one a row of the table (placed in bookinfo and istio-system).
+    const listed = needed(REQUIRED_PERMISSIONS, PLACEMENT.namespaced!);
+    expect(observed.filter((call) => !listed.includes(call))).toEqual([]);
+    // What a default run exercises (the DestinationRule already has both subsets; checks
+    // reach Prometheus by URL, so none of the Prometheus port-forward rows).
+    expect(observed).toEqual([
+      'bookinfo|apps|deployments/status|get',
+      'bookinfo|apps|deployments|get',
+      'bookinfo|apps|deployments|update',
+      'bookinfo|coordination.k8s.io|leases|create',
+      'bookinfo|coordination.k8s.io|leases|get',
+      'bookinfo|coordination.k8s.io|leases|update',
+      'bookinfo|networking.istio.io|destinationrules|get',
+      'bookinfo|networking.istio.io|virtualservices|get',
+      'bookinfo|networking.istio.io|virtualservices|patch',
+      'bookinfo||events|create',
+      'bookinfo||pods/portforward|create',
+      'bookinfo||pods/portforward|get',
+      'bookinfo||pods|list',
+      'bookinfo||services|get',
+      'istio-system||pods/portforward|create',
+      'istio-system||pods/portforward|get',
+      'istio-system||pods|list',
+    ]);
+    // Everything else is discovery, which every authenticated identity may read.
+    expect([...discovery].every((path) => /^\/(api|apis)(\/[^/]+)?$/.test(path))).toBe(true);
+  });
+});
