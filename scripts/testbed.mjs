@@ -228,7 +228,10 @@ function main(argv) {
   if (command === 'up') {
     const hasFlag = (name) => rest.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     args.push(`--bin=${bin}`);
-    if (!hasFlag('manifests')) args.push(`--manifests=${join(root, 'examples', 'bookinfo')}`);
+    if (!hasFlag('manifests')) {
+      args.push(`--manifests=${join(root, 'examples', 'bookinfo')}`);
+      args.push(`--manifests=${join(testbed, 'scenarios', 'release-tester.yaml')}`);
+    }
     if (!hasFlag('fleet-scenario') && existsSync(join(testbed, 'scenarios', 'bookinfo.yaml'))) {
       args.push(`--fleet-scenario=${join(testbed, 'scenarios', 'bookinfo.yaml')}`);
     }

@@ -42,6 +42,24 @@ func etcdSpec(l Layout, bin string, p kubePorts) process.Spec {
 	}
 }
 
+// auditPolicy records the bodies of writes to what switchyard manages (VirtualServices,
+// DestinationRules, Deployments, Leases), so a failed conformance run shows exactly what
+// was sent and answered (logs/audit.log).
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: RequestResponse
+    verbs: [create, update, patch, delete]
+    resources:
+      - group: networking.istio.io
+      - group: coordination.k8s.io
+        resources: [leases]
+      - group: apps
+        resources: [deployments, deployments/scale]
+  - level: None
+`
+
 func apiServerSpec(l Layout, bin string, p kubePorts, c *certificates) process.Spec {
 	return process.Spec{
 		Name: "kube-apiserver", Path: filepath.Join(bin, "kube-apiserver"), LogDir: l.Logs(),
@@ -66,6 +84,9 @@ func apiServerSpec(l Layout, bin string, p kubePorts, c *certificates) process.S
 			// for Endpoints; nothing in the test bed reaches the API server through it.
 			"--endpoint-reconciler-type=none",
 			"--profiling=false",
+			"--audit-policy-file=" + filepath.Join(l.Dir, "audit-policy.yaml"),
+			"--audit-log-path=" + filepath.Join(l.Logs(), "audit.log"),
+			"--audit-log-format=json",
 		},
 	}
 }

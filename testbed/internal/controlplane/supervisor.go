@@ -223,6 +223,9 @@ func (s *supervisor) start(ctx context.Context) error {
 		return err
 	}
 
+	if err := os.WriteFile(filepath.Join(s.layout.Dir, "audit-policy.yaml"), []byte(auditPolicy), 0o600); err != nil {
+		return err
+	}
 	s.step("starting kube-apiserver")
 	apiServer, err := s.launch(ctx, apiServerSpec(s.layout, bin, s.ports, s.certs))
 	if err != nil {
