@@ -292,8 +292,8 @@ export type {
   WriteOptions,
 } from './kube/kube-types.js';
 export { ReleaseEngine } from './release/release-engine.js';
+export type { DeployOptions } from './release/deploy.js';
 export type {
-  DeployOptions,
   EngineDependencies,
   OperationOptions,
   PlannedObjectChange,

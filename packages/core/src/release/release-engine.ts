@@ -22,8 +22,6 @@ import {
   PreflightError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
-  RolloutFailedError,
-  RolloutTimeoutError,
   SyncTimeoutError,
   UsageError,
   describeRef,
@@ -36,25 +34,24 @@ import { resolveHost } from '../istio/host-name.js';
 import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
 import { planRouteChanges } from '../istio/route-plan.js';
 import { prereleaseRouteName } from '../istio/route-target.js';
-import { ensureSlotSubsets } from '../istio/slot-subsets.js';
 import { readSlotWeights, setSlotWeights } from '../istio/slot-weights.js';
-import type { DestinationRule, StringMatch, VirtualService } from '../istio/types.js';
+import type { DestinationRule, VirtualService } from '../istio/types.js';
 import type { Deployment } from '../kube/kube-types.js';
 import { renderUnifiedDiff } from '../istio/unified-diff.js';
 import { dump } from 'js-yaml';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { bake, verdictOf } from './bake-checks.js';
-import { applyCandidate, desiredCandidate, waitForRollout } from './candidate-deployment.js';
-import type { Clock } from './clock.js';
+import { deployCandidate, type DeployOptions } from './deploy.js';
+import type { EngineDependencies } from './operation-context.js';
+import { deployChanges, prereleaseHeaders } from './deploy-changes.js';
+import { checkDeployable } from './preconditions.js';
 import { describeStep, describeWeights } from './describe-event.js';
 import { LeaseLock, type LockHandle } from './lease-lock.js';
 import { OperationLog } from './operation-log.js';
 import type {
   CheckContext,
   CheckResult,
-  DataplaneVerifier,
   MetricsProvider,
-  SyncGate,
   SyncSnapshot,
   SyncStatusSummary,
 } from './ports.js';
@@ -63,14 +60,12 @@ import type {
   OperationKind,
   OperationOutcome,
   OperationSummary,
-  ReleaseEvent,
   RollbackSummary,
 } from './release-events.js';
 import {
   loadServiceContext,
   readyPodCount,
   slotWithTraffic,
-  type EngineKube,
   type ServiceContext,
 } from './service-context.js';
 import {
@@ -87,33 +82,7 @@ import {
   sameWeights,
 } from './state-record.js';
 
-/** What the engine needs from the outside world. */
-export interface EngineDependencies {
-  /** Kubernetes access. */
-  kube: EngineKube;
-  /** Time. */
-  clock: Clock;
-  /** Proxy sync gate. */
-  syncGate: SyncGate;
-  /** Data-plane verifier; required when `spec.sync.verifyDataplane > 0`. */
-  dataplane?: DataplaneVerifier | undefined;
-  /** Metric checks; required when the spec has checks and bake steps. */
-  metrics?: MetricsProvider | undefined;
-  /** Identity written to the Lease and the record. */
-  holderIdentity: string;
-  /** Receives every event as it happens. */
-  onEvent?: ((event: ReleaseEvent) => void) | undefined;
-  /** Operation ids; defaults to a random id. */
-  newOperationId?: (() => string) | undefined;
-}
-
-/** Options of `deploy`. */
-export interface DeployOptions {
-  /** Image for the candidate slot. */
-  image: string;
-  /** Aborts the operation (the lock is released; nothing is rolled back). */
-  signal?: AbortSignal | undefined;
-}
+export type { EngineDependencies };
 
 /** Options of `promote`. */
 export interface PromoteOptions {
@@ -253,12 +222,6 @@ function summariesOf(results: readonly CheckResult[]): CheckSummary[] {
   }));
 }
 
-function headersOf(
-  spec: ResolvedReleaseSpec,
-): Readonly<Record<string, Readonly<StringMatch>>> | undefined {
-  return spec.deploy.preRelease?.headers;
-}
-
 function deploymentDiff(before: Deployment | undefined, after: Deployment): string {
   // Only the parts switchyard sets: status and server metadata would be noise.
   const view = (d: Deployment | undefined): string =>
@@ -299,205 +262,9 @@ export class ReleaseEngine {
   // ---------------------------------------------------------------------------------------
   // deploy
 
-  /**
-   * Puts `image` on the idle slot with no user traffic: updates (or creates) its Deployment
-   * and waits for the rollout, adds the slot subsets to the DestinationRule, and, when the
-   * spec has a pre-release header, routes requests carrying it to the candidate.
-   */
-  async deploy(options: DeployOptions): Promise<OperationSummary> {
-    const spec = this.#spec;
-    if (!options.image || /\s/.test(options.image)) {
-      throw new UsageError(`image: must be a container image reference, got "${options.image}"`);
-    }
-    const log = this.#newLog();
-    const preflight = await loadServiceContext(this.#deps.kube, spec, options.signal);
-    const record0 = this.#reconcile(preflight, 'deploy');
-    this.#checkDeployable(record0);
-    this.#planDeploy(preflight, record0, options.image); // validation only: throws before the lock
-
-    return this.#locked('deploy', log, options.signal, async (run) => {
-      const record = run.vs.record;
-      this.#checkDeployable(record);
-      const candidate = otherSlot(record.activeSlot);
-      run.candidate = candidate;
-      run.stable = record.activeSlot;
-      const plan = this.#planDeploy(run.ctx, record, options.image);
-      const op: OperationRecord = {
-        kind: 'deploy',
-        id: run.id,
-        startedAt: iso(run.log.startedAt),
-        stepIndex: 0,
-        stage: 'applying',
-      };
-      await this.#commit(run, {
-        record: (r) => ({ ...r, operation: op, holder: this.#deps.holderIdentity }),
-      });
-
-      // 1. The candidate Deployment.
-      const applied = await applyCandidate(
-        this.#deps.kube.deployments,
-        plan.deployment,
-        run.signal,
-      );
-      run.log.emit({
-        type: 'deployment-changed',
-        deployment: applied.metadata.name,
-        image: options.image,
-        created: plan.deployment.created,
-        replicas: applied.spec.replicas ?? 1,
-      });
-      try {
-        await waitForRollout({
-          api: this.#deps.kube.deployments,
-          clock: this.#deps.clock,
-          namespace: spec.namespace,
-          name: applied.metadata.name,
-          timeoutMs: spec.deploy.rolloutTimeoutMs,
-          signal: run.signal,
-          onProgress: (status) =>
-            run.log.emit({
-              type: 'rollout-progress',
-              deployment: applied.metadata.name,
-              desired: status.desired,
-              updated: status.updated,
-              available: status.available,
-              summary: status.summary,
-            }),
-        });
-      } catch (error) {
-        if (error instanceof RolloutTimeoutError || error instanceof RolloutFailedError) {
-          // User traffic never moved; the record forgets the candidate so release refuses it.
-          await this.#commit(run, {
-            record: (r) => ({
-              ...r,
-              phase: r.phase === 'deployed' ? 'idle' : r.phase,
-              candidateSlot: undefined,
-              images: { ...r.images, [candidate]: options.image },
-              operation: undefined,
-              reason: error.message,
-            }),
-          }).catch(() => undefined);
-        }
-        throw error;
-      }
-
-      // 2. DestinationRule subsets, synced before any route may use them.
-      if (plan.destinationRule) {
-        await this.#syncedChange(run, 'DestinationRule slot subsets', async () => {
-          const changes = planRouteChanges({
-            destinationRules: [
-              { before: run.ctx.destinationRule, after: plan.destinationRule as DestinationRule },
-            ],
-          });
-          for (const change of changes) {
-            const written = await this.#deps.kube.destinationRules.patch(
-              spec.namespace,
-              spec.target.destinationRule,
-              change.patch,
-              { signal: run.signal },
-            );
-            run.ctx.destinationRule = written;
-            run.log.emit({
-              type: 'routes-applied',
-              object: {
-                kind: 'DestinationRule',
-                namespace: spec.namespace,
-                name: spec.target.destinationRule,
-              },
-              description: change.description,
-              resourceVersion: written.metadata.resourceVersion,
-            });
-          }
-        });
-      }
-
-      // 3. The pre-release header route and the record, in one write.
-      const headers = headersOf(spec);
-      const finalRecord = (r: ReleaseRecord): ReleaseRecord => ({
-        ...r,
-        phase: 'deployed',
-        candidateSlot: candidate,
-        images: { ...r.images, [candidate]: options.image },
-        headerRoute: headers !== undefined,
-        operation: undefined,
-        reason: undefined,
-        routeState: undefined,
-      });
-      const routes = (vs: VirtualService): VirtualService =>
-        headers
-          ? setPrereleaseRoute(vs, run.ctx.target, { slot: candidate, headers })
-          : removePrereleaseRoute(vs, run.ctx.target);
-      await this.#routeStep(run, 'pre-release header route', routes, finalRecord);
-      this.#phase(run, record.phase, 'deployed');
-      return this.#finish(
-        run,
-        'deployed',
-        `deployed ${options.image} to ${candidate} (${spec.target.slots[candidate].deployment}) with no user traffic${headers ? '; requests with the pre-release header reach it' : ''}`,
-      );
-    });
-  }
-
-  #checkDeployable(record: ReleaseRecord): void {
-    if (IN_PROGRESS.includes(record.phase)) {
-      throw new InvalidStateError(
-        'deploy',
-        record.phase,
-        `a release of ${this.#spec.service} is in progress (phase ${record.phase}); promote it, roll it back, or run release again to resume it before deploying`,
-      );
-    }
-    if (record.phase === 'failed') {
-      throw new InvalidStateError(
-        'deploy',
-        record.phase,
-        `the last rollback of ${this.#spec.service} could not be verified (${record.routeState ?? record.reason ?? 'see status'}); run rollback first`,
-      );
-    }
-  }
-
-  /** Computes (and so validates) every change deploy will make. */
-  #planDeploy(
-    ctx: ServiceContext,
-    record: ReleaseRecord,
-    image: string,
-  ): {
-    deployment: { deployment: Deployment; created: boolean };
-    destinationRule: DestinationRule | undefined;
-  } {
-    const spec = this.#spec;
-    const candidate = otherSlot(record.activeSlot);
-    const active = ctx.deployments[record.activeSlot];
-    if (!active) {
-      throw new PreflightError([
-        {
-          object: {
-            kind: 'Deployment',
-            namespace: spec.namespace,
-            name: spec.target.slots[record.activeSlot].deployment,
-          },
-          message: `not found: it is the active slot (${record.activeSlot}) and the template for the candidate`,
-        },
-      ]);
-    }
-    const deployment = desiredCandidate({
-      spec,
-      candidate,
-      image,
-      active,
-      existing: ctx.deployments[candidate],
-    });
-    const selector = ctx.service.spec?.selector ?? {};
-    const after = ensureSlotSubsets(ctx.destinationRule, ctx.target, {
-      slotLabel: spec.target.slotLabel,
-      slotValues: {
-        blue: spec.target.slots.blue.labelValue,
-        green: spec.target.slots.green.labelValue,
-      },
-      selector,
-    });
-    const headers = headersOf(spec);
-    if (headers) setPrereleaseRoute(ctx.virtualService, ctx.target, { slot: candidate, headers });
-    const changed = JSON.stringify(after) !== JSON.stringify(ctx.destinationRule);
-    return { deployment, destinationRule: changed ? after : undefined };
+  /** See `deployCandidate` (deploy.ts). */
+  deploy(options: DeployOptions): Promise<OperationSummary> {
+    return deployCandidate(this.#spec, this.#deps, options);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1340,9 +1107,9 @@ export class ReleaseEngine {
     };
     if (kind === 'deploy') {
       if (!options.image) throw new UsageError('plan deploy needs --image');
-      this.#checkDeployable(record);
+      checkDeployable(spec, record);
       const candidate = otherSlot(record.activeSlot);
-      const planned = this.#planDeploy(ctx, record, options.image);
+      const planned = deployChanges(spec, ctx, record, options.image);
       const deployment = planned.deployment.deployment;
       const before = ctx.deployments[candidate];
       if (planned.deployment.created)
@@ -1363,7 +1130,7 @@ export class ReleaseEngine {
       });
       if (planned.destinationRule)
         await validateRoutes(ctx.destinationRule, planned.destinationRule);
-      const headers = headersOf(spec);
+      const headers = prereleaseHeaders(spec);
       const after = headers
         ? setPrereleaseRoute(ctx.virtualService, ctx.target, { slot: candidate, headers })
         : removePrereleaseRoute(ctx.virtualService, ctx.target);
@@ -1670,13 +1437,6 @@ export class ReleaseEngine {
       }
       throw error;
     }
-  }
-
-  /** Like #routeStep for changes outside the VirtualService (DestinationRule). */
-  async #syncedChange(run: Run, what: string, apply: () => Promise<void>): Promise<void> {
-    const snapshot = await this.#deps.syncGate.snapshot(run.signal);
-    await apply();
-    await this.#gate(run, snapshot, what);
   }
 
   #emitApplied(
