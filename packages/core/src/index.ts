@@ -293,12 +293,12 @@ export type {
 } from './kube/kube-types.js';
 export { ReleaseEngine } from './release/release-engine.js';
 export type { DeployOptions } from './release/deploy.js';
+export type { PromoteOptions } from './release/promote.js';
 export type {
   EngineDependencies,
   OperationOptions,
   PlannedObjectChange,
   PlanReport,
-  PromoteOptions,
   SlotStatus,
   StatusReport,
 } from './release/release-engine.js';

@@ -15,10 +15,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConcurrentEditError,
-  DataplaneMismatchError,
   InvalidStateError,
   LockLostError,
-  NoReadyPodsError,
   PreflightError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
@@ -29,32 +27,25 @@ import {
   type RollbackReason,
   type UnsyncedProxy,
 } from '../errors.js';
-import { removeMirror, setMirror } from '../istio/candidate-mirror.js';
-import { resolveHost } from '../istio/host-name.js';
+import { removeMirror } from '../istio/candidate-mirror.js';
 import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
 import { planRouteChanges } from '../istio/route-plan.js';
-import { prereleaseRouteName } from '../istio/route-target.js';
 import { readSlotWeights, setSlotWeights } from '../istio/slot-weights.js';
 import type { DestinationRule, VirtualService } from '../istio/types.js';
 import type { Deployment } from '../kube/kube-types.js';
 import { renderUnifiedDiff } from '../istio/unified-diff.js';
 import { dump } from 'js-yaml';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import { bake, verdictOf } from './bake-checks.js';
 import { deployCandidate, type DeployOptions } from './deploy.js';
 import type { EngineDependencies } from './operation-context.js';
 import { deployChanges, prereleaseHeaders } from './deploy-changes.js';
-import { checkDeployable } from './preconditions.js';
+import { checkDeployable, checkReleasable } from './preconditions.js';
+import { promoteRelease, type PromoteOptions } from './promote.js';
+import { releaseCandidate } from './release.js';
 import { describeStep, describeWeights } from './describe-event.js';
 import { LeaseLock, type LockHandle } from './lease-lock.js';
 import { OperationLog } from './operation-log.js';
-import type {
-  CheckContext,
-  CheckResult,
-  MetricsProvider,
-  SyncSnapshot,
-  SyncStatusSummary,
-} from './ports.js';
+import type { CheckResult, SyncSnapshot, SyncStatusSummary } from './ports.js';
 import { RecordedVirtualService } from './recorded-virtual-service.js';
 import type {
   OperationKind,
@@ -83,14 +74,6 @@ import {
 } from './state-record.js';
 
 export type { EngineDependencies };
-
-/** Options of `promote`. */
-export interface PromoteOptions {
-  /** Go straight to 100% (still sync-gated and baked). */
-  full?: boolean | undefined;
-  /** Aborts the operation. */
-  signal?: AbortSignal | undefined;
-}
 
 /** Options of `release` and `rollback`. */
 export interface OperationOptions {
@@ -267,452 +250,14 @@ export class ReleaseEngine {
     return deployCandidate(this.#spec, this.#deps, options);
   }
 
-  // ---------------------------------------------------------------------------------------
-  // release
-
-  /**
-   * Shifts traffic to the deployed candidate step by step. Each weight step is applied,
-   * sync-gated (and verified), then baked with checks; failures roll back. On an
-   * interrupted release (Lease expired or held by this identity) it resumes at the
-   * recorded step, or rolls back when `onResume` says so.
-   */
-  async release(options: OperationOptions = {}): Promise<OperationSummary> {
-    const log = this.#newLog();
-    const preflight = await loadServiceContext(this.#deps.kube, this.#spec, options.signal);
-    const record0 = this.#reconcile(preflight, 'release');
-    if (record0.phase === 'paused') return this.#pausedSummary(log, preflight, record0);
-    this.#checkReleasable(preflight, record0);
-
-    return this.#locked('release', log, options.signal, async (run) => {
-      const record = run.vs.record;
-      if (record.phase === 'paused') return this.#pausedSummary(run.log, run.ctx, record);
-      this.#checkReleasable(run.ctx, record);
-      run.candidate = record.candidateSlot as Slot;
-      run.stable = record.activeSlot;
-      if (record.phase === 'rolling-back') {
-        run.resumed = true;
-        return this.#rollback(
-          run,
-          'resume-rollback',
-          `continuing the rollback an earlier run started (${record.reason ?? 'no reason recorded'})`,
-          {},
-        );
-      }
-      if (record.phase === 'releasing') {
-        run.resumed = true;
-        if (this.#spec.onResume === 'rollback') {
-          return this.#rollback(
-            run,
-            'resume-rollback',
-            'an interrupted release was found and onResume is "rollback"',
-            {},
-          );
-        }
-        return this.#guardedSteps(run, () => this.#regateAfterResume(run));
-      }
-      // A new release of the deployed candidate.
-      const op: OperationRecord = {
-        kind: 'release',
-        id: run.id,
-        startedAt: iso(run.log.startedAt),
-        steps: [...this.#spec.strategy.steps],
-        stepIndex: 0,
-        stage: 'pending',
-      };
-      await this.#commit(run, {
-        record: (r) => ({ ...r, phase: 'releasing', operation: op, reason: undefined }),
-      });
-      this.#phase(run, record.phase, 'releasing');
-      return this.#guardedSteps(run);
-    });
+  /** See `releaseCandidate` (release.ts). */
+  release(options: OperationOptions = {}): Promise<OperationSummary> {
+    return releaseCandidate(this.#spec, this.#deps, options);
   }
 
-  #checkReleasable(ctx: ServiceContext, record: ReleaseRecord): void {
-    const service = this.#spec.service;
-    if (record.phase === 'failed') {
-      throw new InvalidStateError(
-        'release',
-        record.phase,
-        `the last rollback of ${service} could not be verified (${record.routeState ?? record.reason ?? 'see status'}); run rollback first`,
-      );
-    }
-    if (!IN_PROGRESS.includes(record.phase) && record.phase !== 'deployed') {
-      throw new PreflightError([
-        {
-          object: {
-            kind: 'VirtualService',
-            namespace: this.#spec.namespace,
-            name: this.#spec.target.virtualService,
-          },
-          message: `nothing is deployed to release (phase ${record.phase}); run switchyard deploy ${service} --image <image> first`,
-        },
-      ]);
-    }
-    const candidate = record.candidateSlot;
-    if (!candidate || !ctx.deployments[candidate]) {
-      throw new PreflightError([
-        {
-          object: {
-            kind: 'Deployment',
-            namespace: this.#spec.namespace,
-            name: this.#spec.target.slots[candidate ?? otherSlot(record.activeSlot)].deployment,
-          },
-          message: 'the candidate Deployment does not exist; run deploy again',
-        },
-      ]);
-    }
-    if (record.phase === 'deployed') {
-      const steps = this.#spec.strategy.steps;
-      const bakes = steps.some((s) => 'bakeMs' in s);
-      if (bakes && this.#spec.checks.items.length > 0 && !this.#deps.metrics) {
-        throw new UsageError(
-          'checks are configured but no Prometheus is: give prometheus.url or prometheus.service (or --prometheus-url), or remove the checks',
-        );
-      }
-      if (this.#spec.sync.verifyDataplane > 0 && !this.#deps.dataplane) {
-        throw new UsageError('sync.verifyDataplane is set but no data-plane verifier is available');
-      }
-    }
-  }
-
-  async #pausedSummary(
-    log: OperationLog,
-    ctx: ServiceContext,
-    record: ReleaseRecord,
-  ): Promise<OperationSummary> {
-    const next = record.operation?.stepIndex ?? 0;
-    log.emit({ type: 'paused', nextStep: next });
-    await log.flush();
-    return this.#summary({
-      kind: 'release',
-      id: record.operation?.id ?? 'none',
-      log,
-      record,
-      outcome: 'paused',
-      resumed: false,
-      checks: [],
-      rollback: undefined,
-      message: `the release of ${ctx.spec.service} is paused before step ${next + 1}; run switchyard promote ${ctx.spec.service} to continue`,
-    });
-  }
-
-  /**
-   * After a crash: the routes the record says were applied may never have been confirmed.
-   * Re-run the sync gate for the last change (no new push will come, so by time), then
-   * carry on from the recorded step.
-   */
-  async #regateAfterResume(run: Run): Promise<void> {
-    const op = run.vs.record.operation;
-    const changeAt = op?.changeAt;
-    if (changeAt === undefined) return;
-    const snapshot = this.#deps.syncGate.since(Date.parse(changeAt));
-    await this.#gate(run, snapshot, 'routes applied before the interruption');
-  }
-
-  /**
-   * Runs the steps, turning failures into the right ending: a sync timeout or any other
-   * step error rolls back; a concurrent edit stops without touching the routes and records
-   * phase `failed` with what it found; an abort or a lost lock stops as is (resumable).
-   */
-  async #guardedSteps(run: Run, before?: () => Promise<void>): Promise<OperationSummary> {
-    try {
-      await before?.();
-      return await this.#runSteps(run);
-    } catch (error) {
-      if (
-        error instanceof ReleaseRolledBackError ||
-        error instanceof RollbackUnverifiedError ||
-        error instanceof LockLostError ||
-        run.signal.aborted
-      ) {
-        throw error;
-      }
-      if (error instanceof ConcurrentEditError) {
-        await this.#commit(run, {
-          record: (r) => ({
-            ...r,
-            phase: 'failed',
-            reason: error.message,
-            routeState: error.message,
-          }),
-        }).catch(() => undefined);
-        this.#phase(run, run.vs.record.phase === 'failed' ? 'releasing' : undefined, 'failed');
-        throw error;
-      }
-      if (error instanceof SyncTimeoutError) {
-        return this.#rollback(run, 'sync-timeout', error.message.split('\n')[0] ?? error.message, {
-          stale: error.unsynced,
-          cause: error,
-        });
-      }
-      return this.#rollback(run, 'step-error', `step failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-
-  /** Runs the recorded steps from the recorded index, then finalizes. */
-  async #runSteps(run: Run): Promise<OperationSummary> {
-    const steps = run.vs.record.operation?.steps ?? [];
-    for (let index = run.vs.record.operation?.stepIndex ?? 0; index < steps.length; index++) {
-      const step = steps[index] as ReleaseStep;
-      run.log.emit({ type: 'step-started', index, total: steps.length, step });
-      if ('weight' in step) await this.#weightStep(run, index, step.weight);
-      else if ('mirror' in step) await this.#mirrorStep(run, index, step.mirror);
-      else if ('bakeMs' in step) await this.#bakeStep(run, index, step.bakeMs);
-      else {
-        await this.#commit(run, {
-          record: (r) => ({
-            ...r,
-            phase: 'paused',
-            operation: {
-              ...(r.operation as OperationRecord),
-              stepIndex: index + 1,
-              stage: 'pending',
-            },
-          }),
-        });
-        this.#phase(run, 'releasing', 'paused');
-        run.log.emit({ type: 'paused', nextStep: index + 1 });
-        return this.#finish(
-          run,
-          'paused',
-          `paused before step ${index + 2} of ${steps.length}; run switchyard promote ${this.#spec.service} to continue`,
-        );
-      }
-      await this.#commit(run, {
-        record: (r) => ({
-          ...r,
-          operation: {
-            ...(r.operation as OperationRecord),
-            stepIndex: index + 1,
-            stage: 'pending',
-            bakeStartedAt: undefined,
-          },
-        }),
-      });
-    }
-    return this.#finalize(run);
-  }
-
-  async #weightStep(run: Run, index: number, percent: number): Promise<void> {
-    const target = weightsFor(run.candidate, percent);
-    const current = run.vs.record.weights;
-    if (sameWeights(current, target)) return; // applied before an interruption, already re-gated
-    if (target[run.candidate] > current[run.candidate]) {
-      const ready = await readyPodCount(
-        this.#deps.kube,
-        this.#spec,
-        run.ctx.service,
-        run.candidate,
-        run.signal,
-      );
-      if (ready === 0) {
-        const deployment = this.#spec.target.slots[run.candidate].deployment;
-        const error = new NoReadyPodsError(
-          { kind: 'Deployment', namespace: this.#spec.namespace, name: deployment },
-          run.candidate,
-          `has no ready pods; refusing to send it ${percent}% of the traffic`,
-        );
-        return this.#rollback(run, 'step-error', error.message, { cause: error });
-      }
-      // Checks must not be failing before more users see the candidate.
-      if ((current[run.candidate] > 0 || run.vs.record.mirrorPercent > 0) && this.#hasChecks()) {
-        const results = await (this.#deps.metrics as MetricsProvider).evaluate(
-          this.#spec.checks.items,
-          this.#checkContext(run),
-          run.signal,
-        );
-        run.checks = [...results];
-        const verdict = verdictOf(results);
-        run.log.emit({
-          type: 'checks-evaluated',
-          results,
-          verdict,
-          consecutiveFailures: verdict === 'fail' ? 1 : 0,
-          consecutiveInconclusive: verdict === 'inconclusive' ? 1 : 0,
-        });
-        if (verdict === 'fail') {
-          return this.#rollback(run, 'checks-failed', `checks failed before step ${index + 1}`, {
-            evidence: results.filter((r) => r.outcome !== 'pass'),
-            firstFailureAt: this.#deps.clock.now(),
-          });
-        }
-      }
-    }
-    await this.#routeStep(
-      run,
-      `weights ${describeWeights(target)}`,
-      (vs) => setSlotWeights(vs, run.ctx.target, target),
-      (r) => ({
-        ...r,
-        weights: target,
-        operation: {
-          ...(r.operation as OperationRecord),
-          stepIndex: index,
-          stage: 'syncing',
-          targetWeights: target,
-        },
-      }),
-    );
-  }
-
-  async #mirrorStep(run: Run, index: number, percent: number): Promise<void> {
-    if (run.vs.record.mirrorPercent === percent) return;
-    await this.#routeStep(
-      run,
-      `mirror ${percent}% to ${run.candidate}`,
-      (vs) => setMirror(vs, run.ctx.target, { slot: run.candidate, percentage: percent }),
-      (r) => ({
-        ...r,
-        mirrorPercent: percent,
-        operation: { ...(r.operation as OperationRecord), stepIndex: index, stage: 'syncing' },
-      }),
-    );
-  }
-
-  async #bakeStep(run: Run, index: number, durationMs: number): Promise<void> {
-    const op = run.vs.record.operation as OperationRecord;
-    const resumedBake = op.stepIndex === index && op.stage === 'baking' && op.bakeStartedAt;
-    const startedAt = resumedBake ? Date.parse(op.bakeStartedAt as string) : this.#deps.clock.now();
-    if (!resumedBake) {
-      await this.#commit(run, {
-        record: (r) => ({
-          ...r,
-          operation: {
-            ...(r.operation as OperationRecord),
-            stepIndex: index,
-            stage: 'baking',
-            bakeStartedAt: iso(startedAt),
-          },
-        }),
-      });
-    }
-    const result = await bake({
-      clock: this.#deps.clock,
-      metrics: this.#deps.metrics,
-      checks: this.#spec.checks,
-      context: this.#checkContext(run),
-      durationMs,
-      alreadyBakedMs: Math.max(0, Math.min(durationMs, this.#deps.clock.now() - startedAt)),
-      log: run.log,
-      signal: run.signal,
-      afterEvaluation: async (results) => {
-        run.checks = [...results];
-        // Someone may have moved the weights while we were measuring: stop, don't overwrite.
-        await run.vs.refresh(run.signal);
-        await this.#commit(run, { record: (r) => ({ ...r, lastChecks: summariesOf(results) }) });
-      },
-    });
-    if (!result.ok) {
-      return this.#rollback(run, 'checks-failed', result.message, {
-        evidence: result.evidence,
-        firstFailureAt: result.firstFailureAt,
-      });
-    }
-  }
-
-  /** Last step: remove the header route and mirror, make the candidate the active slot. */
-  async #finalize(run: Run): Promise<OperationSummary> {
-    const candidate = run.candidate;
-    const previous = run.stable;
-    const now = this.#deps.clock.now();
-    await this.#routeStep(
-      run,
-      'finalize (remove pre-release route and mirror)',
-      (vs) => removeMirror(removePrereleaseRoute(vs, run.ctx.target), run.ctx.target),
-      (r) =>
-        withHistory(
-          {
-            ...r,
-            phase: 'released',
-            activeSlot: candidate,
-            candidateSlot: undefined,
-            headerRoute: false,
-            mirrorPercent: 0,
-            operation: undefined,
-            lastChecks: summariesOf(run.checks),
-          },
-          {
-            id: run.vs.record.operation?.id ?? run.id,
-            fromSlot: previous,
-            toSlot: candidate,
-            image: r.images[candidate],
-            outcome: 'released',
-            startedAt: r.operation?.startedAt ?? iso(run.log.startedAt),
-            endedAt: iso(now),
-          },
-        ),
-    );
-    this.#phase(run, 'releasing', 'released');
-    if (this.#spec.strategy.scaleDownOld) await this.#scaleDown(run, previous);
-    return this.#finish(
-      run,
-      'released',
-      `released ${run.vs.record.images[candidate] ?? 'the candidate'}: ${candidate} serves 100%; ${previous} ${
-        this.#spec.strategy.scaleDownOld ? 'was scaled down' : 'stays warm for an instant rollback'
-      }`,
-    );
-  }
-
-  async #scaleDown(run: Run, slot: Slot): Promise<void> {
-    const name = this.#spec.target.slots[slot].deployment;
-    const deployment = await this.#deps.kube.deployments.get(this.#spec.namespace, name, {
-      signal: run.signal,
-    });
-    if (!deployment) return;
-    await this.#deps.kube.deployments.replace(
-      { ...deployment, spec: { ...deployment.spec, replicas: 0 } },
-      { signal: run.signal },
-    );
-    run.log.emit({
-      type: 'warning',
-      message: `scaled ${name} to 0 replicas (scaleDownOld); an instant rollback is no longer possible`,
-    });
-  }
-
-  // ---------------------------------------------------------------------------------------
-  // promote
-
-  /** Continues a paused release from its recorded step; `full` goes straight to 100%. */
-  async promote(options: PromoteOptions = {}): Promise<OperationSummary> {
-    const log = this.#newLog();
-    const preflight = await loadServiceContext(this.#deps.kube, this.#spec, options.signal);
-    this.#checkPromotable(this.#reconcile(preflight, 'promote'));
-    return this.#locked('promote', log, options.signal, async (run) => {
-      const record = run.vs.record;
-      this.#checkPromotable(record);
-      run.candidate = record.candidateSlot as Slot;
-      run.stable = record.activeSlot;
-      const op = record.operation as OperationRecord;
-      let steps = op.steps ?? [];
-      if (options.full) {
-        const bakeMs =
-          [...steps.slice(op.stepIndex)]
-            .reverse()
-            .find((s): s is { bakeMs: number } => 'bakeMs' in s)?.bakeMs ?? 0;
-        steps = [
-          ...steps.slice(0, op.stepIndex),
-          { weight: 100 },
-          ...(bakeMs > 0 ? [{ bakeMs }] : []),
-        ];
-      }
-      await this.#commit(run, {
-        record: (r) => ({ ...r, phase: 'releasing', operation: { ...op, steps } }),
-      });
-      this.#phase(run, 'paused', 'releasing');
-      return this.#guardedSteps(run);
-    });
-  }
-
-  #checkPromotable(record: ReleaseRecord): void {
-    if (record.phase !== 'paused' || !record.operation || !record.candidateSlot) {
-      throw new InvalidStateError(
-        'promote',
-        record.phase,
-        `nothing to promote: the release of ${this.#spec.service} is not paused (phase ${record.phase})`,
-      );
-    }
+  /** See `promoteRelease` (promote.ts). */
+  promote(options: PromoteOptions = {}): Promise<OperationSummary> {
+    return promoteRelease(this.#spec, this.#deps, options);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1142,7 +687,7 @@ export class ReleaseEngine {
       if (record.phase === 'paused') {
         notes.push('the release is paused: run promote to continue');
       } else {
-        this.#checkReleasable(ctx, record);
+        checkReleasable(spec, this.#deps, ctx, record);
       }
       const candidate = record.candidateSlot as Slot;
       const steps =
@@ -1220,23 +765,6 @@ export class ReleaseEngine {
       onEvent: this.#deps.onEvent,
       events: this.#deps.kube.events,
     });
-  }
-
-  #hasChecks(): boolean {
-    return this.#spec.checks.items.length > 0 && this.#deps.metrics !== undefined;
-  }
-
-  #checkContext(run: Run): CheckContext {
-    const spec = this.#spec;
-    return {
-      service: spec.service,
-      namespace: spec.namespace,
-      workload: spec.target.slots[run.candidate].deployment,
-      stableWorkload: spec.target.slots[run.stable].deployment,
-      slot: run.candidate,
-      windowMs: spec.checks.windowMs,
-      minRequests: spec.checks.minRequests,
-    };
   }
 
   /**
@@ -1394,51 +922,6 @@ export class ReleaseEngine {
     );
   }
 
-  /**
-   * One gated route change: snapshot, write routes + record together, wait for sync,
-   * verify the data plane. A sync timeout or data-plane mismatch rolls back.
-   */
-  async #routeStep(
-    run: Run,
-    what: string,
-    routes: (vs: VirtualService) => VirtualService,
-    record: (r: ReleaseRecord) => ReleaseRecord,
-  ): Promise<void> {
-    const snapshot = await this.#deps.syncGate.snapshot(run.signal);
-    const result = await this.#commit(run, {
-      routes,
-      record: (r) => {
-        const next = record(r);
-        return next.operation
-          ? { ...next, operation: { ...next.operation, changeAt: iso(this.#deps.clock.now()) } }
-          : next;
-      },
-    });
-    if (!result.routesChanged) return;
-    this.#emitApplied(run, result.description, result.resourceVersion, result.record.weights);
-    try {
-      await this.#gate(run, snapshot, what);
-      await this.#verifyDataplane(run);
-    } catch (error) {
-      if (run.kind === 'deploy' || run.vs.record.phase === 'rolled-back') throw error;
-      if (error instanceof SyncTimeoutError) {
-        return this.#rollback(
-          run,
-          'sync-timeout',
-          `proxies did not ack ${what} within ${(error.timeoutMs / 1000).toFixed(0)}s`,
-          {
-            stale: error.unsynced,
-            cause: error,
-          },
-        );
-      }
-      if (error instanceof DataplaneMismatchError) {
-        return this.#rollback(run, 'dataplane-mismatch', error.message, { cause: error });
-      }
-      throw error;
-    }
-  }
-
   #emitApplied(
     run: Run,
     description: string,
@@ -1481,37 +964,6 @@ export class ReleaseEngine {
       total: report.total,
       durationMs: report.completedAt - report.startedAt,
     });
-  }
-
-  async #verifyDataplane(run: Run): Promise<void> {
-    const count = this.#spec.sync.verifyDataplane;
-    if (count <= 0 || !this.#deps.dataplane) return;
-    const vs = run.vs.virtualService;
-    const record = run.vs.record;
-    const spec = this.#spec;
-    const port =
-      run.ctx.service.spec?.ports?.length === 1
-        ? run.ctx.service.spec.ports[0]?.port
-        : run.ctx.service.spec?.ports?.[0]?.port;
-    const weights: Record<string, number> = {};
-    for (const slot of ['blue', 'green'] as const)
-      weights[spec.target.slots[slot].subset] = record.weights[slot];
-    const managed = vs.spec.http?.find((r) => r.name && spec.target.routes?.includes(r.name))?.name;
-    const proxies = await this.#deps.dataplane.verify(
-      {
-        host: resolveHost(spec.target.host, spec.namespace),
-        port: port ?? 80,
-        weights,
-        routeName: managed,
-        headerRoute: {
-          name: prereleaseRouteName(spec.service),
-          present: record.headerRoute,
-          subset: record.headerRoute ? spec.target.slots[run.candidate].subset : undefined,
-        },
-      },
-      { count, signal: run.signal },
-    );
-    run.log.emit({ type: 'dataplane-verified', proxies });
   }
 
   #phase(run: Run, previous: ReleasePhase | undefined, phase: ReleasePhase): void {

@@ -169,7 +169,7 @@ export function rollBackUnconfirmed(
   what: string,
 ): (error: unknown) => Promise<void> {
   return async (error) => {
-    if (context.kind === 'deploy' || context.state.record.phase === 'rolled-back') throw error;
+    if (context.state.record.phase === 'rolled-back') throw error;
     if (error instanceof SyncTimeoutError) {
       return rollBackVerified(
         context,
