@@ -294,9 +294,8 @@ export type {
 export { ReleaseEngine } from './release/release-engine.js';
 export type { DeployOptions } from './release/deploy.js';
 export type { PromoteOptions } from './release/promote.js';
+export type { EngineDependencies, OperationOptions } from './release/operation-context.js';
 export type {
-  EngineDependencies,
-  OperationOptions,
   PlannedObjectChange,
   PlanReport,
   SlotStatus,
