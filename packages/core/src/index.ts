@@ -295,12 +295,11 @@ export { ReleaseEngine } from './release/release-engine.js';
 export type { DeployOptions } from './release/deploy.js';
 export type { PromoteOptions } from './release/promote.js';
 export type { EngineDependencies, OperationOptions } from './release/operation-context.js';
-export type {
-  PlannedObjectChange,
-  PlanReport,
-  SlotStatus,
-  StatusReport,
-} from './release/release-engine.js';
+export type { PlannedObjectChange, PlanOptions, PlanReport } from './release/plan.js';
+export { describeStatus, releaseStatus } from './release/status.js';
+export type { StatusReport } from './release/status.js';
+export { readStatusFacts } from './release/status-facts.js';
+export type { SlotStatus, StatusFacts, StatusOptions } from './release/status-facts.js';
 export type { EngineKube, ServiceContext } from './release/service-context.js';
 export {
   describeCheck,
