@@ -13,14 +13,18 @@ import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { applyCandidate, waitForRollout } from './candidate-deployment.js';
 import { isoTime } from './clock.js';
 import { deployChanges, prereleaseHeaders } from './deploy-changes.js';
-import { withOperationContext, type EngineDependencies } from './operation-context.js';
+import {
+  withOperationContext,
+  type EngineDependencies,
+  type OperationStart,
+} from './operation-context.js';
 import { finishOperation } from './operation-summary.js';
 import { checkDeployable } from './preconditions.js';
 import { preflight } from './preflight.js';
 import { commitChange, emitPhaseChange } from './record-commit.js';
 import type { OperationSummary } from './release-events.js';
 import { applyRouteChange, applySyncedChange } from './route-change.js';
-import { otherSlot, type OperationRecord, type ReleaseRecord } from './state-record.js';
+import { otherSlot, type OperationRecord } from './state-record.js';
 
 /** Options of `deploy`. */
 export interface DeployOptions {
@@ -44,11 +48,11 @@ export async function deployCandidate(
   checkDeployable(spec, before.record);
   deployChanges(spec, before.service, before.record, image); // validation only: throws before the lock
 
-  const start = {
-    kind: 'deploy' as const,
+  const start: OperationStart = {
+    kind: 'deploy',
     log: before.log,
     signal: options.signal,
-    slots: (_: unknown, record: ReleaseRecord) => ({
+    slots: (_service, record) => ({
       stable: record.activeSlot,
       candidate: otherSlot(record.activeSlot),
     }),

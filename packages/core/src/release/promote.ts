@@ -4,7 +4,11 @@
  * and baked.
  */
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import { withOperationContext, type EngineDependencies } from './operation-context.js';
+import {
+  withOperationContext,
+  type EngineDependencies,
+  type OperationStart,
+} from './operation-context.js';
 import { checkPromotable } from './preconditions.js';
 import { preflight } from './preflight.js';
 import { commitChange, emitPhaseChange } from './record-commit.js';
@@ -30,7 +34,7 @@ export async function promoteRelease(
   const before = await preflight(spec, deps, 'promote', options.signal);
   checkPromotable(spec, before.record);
 
-  const start = { kind: 'promote' as const, log: before.log, signal: options.signal };
+  const start: OperationStart = { kind: 'promote', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
     const record = context.state.record;
     checkPromotable(spec, record);

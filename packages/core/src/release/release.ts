@@ -11,6 +11,7 @@ import { isoTime, type Clock } from './clock.js';
 import {
   withOperationContext,
   type EngineDependencies,
+  type OperationStart,
   type OperationContext,
   type OperationOptions,
 } from './operation-context.js';
@@ -37,7 +38,7 @@ export async function releaseCandidate(
     return pausedSummary(spec, deps.clock, before.log, before.record);
   checkReleasable(spec, deps, before.service, before.record);
 
-  const start = { kind: 'release' as const, log: before.log, signal: options.signal };
+  const start: OperationStart = { kind: 'release', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
     const record = context.state.record;
     if (record.phase === 'paused') return pausedSummary(spec, context.clock, context.log, record);

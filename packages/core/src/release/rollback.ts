@@ -10,6 +10,7 @@ import {
   withOperationContext,
   type EngineDependencies,
   type OperationOptions,
+  type OperationStart,
   type SlotRoles,
 } from './operation-context.js';
 import { finishOperation } from './operation-summary.js';
@@ -33,11 +34,14 @@ export async function rollbackRelease(
       `nothing to roll back: no release of ${spec.service} is recorded`,
     );
   }
-  const slots = (service: ServiceContext, record: ReleaseRecord, signal?: AbortSignal) =>
-    rollbackSlots(spec, deps, service, record, signal);
-  await slots(before.service, before.record, options.signal);
+  await rollbackSlots(spec, deps, before.service, before.record, options.signal);
 
-  const start = { kind: 'rollback' as const, log: before.log, signal: options.signal, slots };
+  const start: OperationStart = {
+    kind: 'rollback',
+    log: before.log,
+    signal: options.signal,
+    slots: (service, record, signal) => rollbackSlots(spec, deps, service, record, signal),
+  };
   return withOperationContext(spec, deps, start, async (context) => {
     const record = context.state.record;
     const target = weightsFor(context.stable, 100);

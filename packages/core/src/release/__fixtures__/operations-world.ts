@@ -24,11 +24,17 @@ import { FakeDataplane, FakeMetrics, FakeSyncGate } from './fake-gates.js';
 
 /** Every operation, over one spec and one set of dependencies. */
 export interface Operations {
+  /** `deployCandidate`. */
   deploy(options: DeployOptions): Promise<OperationSummary>;
+  /** `releaseCandidate`. */
   release(options?: OperationOptions): Promise<OperationSummary>;
+  /** `promoteRelease`. */
   promote(options?: PromoteOptions): Promise<OperationSummary>;
+  /** `rollbackRelease`. */
   rollback(options?: OperationOptions): Promise<OperationSummary>;
+  /** `releaseStatus`. */
   status(options?: StatusOptions): Promise<StatusReport>;
+  /** `planOperation`. */
   plan(options: PlanOptions): Promise<PlanReport>;
 }
 
