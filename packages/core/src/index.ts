@@ -294,17 +294,19 @@ export type {
   ServiceSpec,
   WriteOptions,
 } from './kube/kube-types.js';
-export { ReleaseEngine } from './release/release-engine.js';
-export type {
-  DeployOptions,
-  EngineDependencies,
-  OperationOptions,
-  PlannedObjectChange,
-  PlanReport,
-  PromoteOptions,
-  SlotStatus,
-  StatusReport,
-} from './release/release-engine.js';
+export type { EngineDependencies, OperationOptions } from './release/operation-context.js';
+export { deployCandidate } from './release/deploy.js';
+export type { DeployOptions } from './release/deploy.js';
+export { releaseCandidate } from './release/release.js';
+export { promoteRelease } from './release/promote.js';
+export type { PromoteOptions } from './release/promote.js';
+export { rollbackRelease } from './release/rollback.js';
+export { describeStatus, releaseStatus } from './release/status.js';
+export type { StatusReport } from './release/status.js';
+export { readStatusFacts } from './release/status-facts.js';
+export type { SlotStatus, StatusFacts, StatusOptions } from './release/status-facts.js';
+export { planOperation } from './release/plan.js';
+export type { PlannedObjectChange, PlanOptions, PlanReport } from './release/plan.js';
 export type { EngineKube, ServiceContext } from './release/service-context.js';
 export {
   describeCheck,

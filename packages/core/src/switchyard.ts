@@ -1,7 +1,7 @@
 /**
  * The library API: one function per operation. Each loads the kubeconfig, resolves the
  * release spec (file, then options on top), builds the Kubernetes client and the gates,
- * runs the engine and closes every port-forward it opened.
+ * runs the operation (`release/<operation>.ts`) and closes every port-forward it opened.
  *
  * ```ts
  * import { deploy, release } from '@switchyard/core';
@@ -17,7 +17,13 @@ import { loadKubeconfig } from './kube/kubeconfig.js';
 import { KubePortForwarder } from './kube/port-forward.js';
 import { systemClock, type Clock } from './release/clock.js';
 import { defaultHolderIdentity } from './release/holder-identity.js';
-import { ReleaseEngine, type PlanReport, type StatusReport } from './release/release-engine.js';
+import { deployCandidate } from './release/deploy.js';
+import type { EngineDependencies } from './release/operation-context.js';
+import { planOperation, type PlanReport } from './release/plan.js';
+import { promoteRelease } from './release/promote.js';
+import { releaseCandidate } from './release/release.js';
+import { rollbackRelease } from './release/rollback.js';
+import { releaseStatus, type StatusReport } from './release/status.js';
 import type { OperationSummary, ReleaseEvent } from './release/release-events.js';
 import type { ReleaseSpecOverrides } from './spec/release-spec.js';
 import { resolveReleaseSpec, resolveReleaseSpecYaml } from './spec/resolve-release-spec.js';
@@ -88,9 +94,10 @@ export async function resolveOperationSpec(
   return resolveReleaseSpecYaml(text, overrides, { defaultNamespace, file: input.file });
 }
 
-async function withEngine<T>(
+/** Runs `operation` with the spec and dependencies `input` describes, then closes the gates. */
+async function withDependencies<T>(
   input: OperationInput,
-  run: (engine: ReleaseEngine) => Promise<T>,
+  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<T>,
 ): Promise<T> {
   const kube = loadKubeconfig({ path: input.kubeconfig, context: input.context });
   const spec = await resolveOperationSpec(input, kube.namespace);
@@ -106,7 +113,7 @@ async function withEngine<T>(
     clock,
   });
   try {
-    const engine = new ReleaseEngine(spec, {
+    return await operation(spec, {
       kube: client,
       clock,
       syncGate: gates.syncGate,
@@ -115,7 +122,6 @@ async function withEngine<T>(
       holderIdentity,
       onEvent: input.onEvent,
     });
-    return await run(engine);
   } finally {
     await gates.close();
   }
@@ -123,38 +129,52 @@ async function withEngine<T>(
 
 /** Puts `image` on the idle slot with zero user traffic (reachable by the pre-release header). */
 export function deploy(input: OperationInput & { image: string }): Promise<OperationSummary> {
-  return withEngine(input, (engine) => engine.deploy({ image: input.image, signal: input.signal }));
+  return withDependencies(input, (spec, deps) =>
+    deployCandidate(spec, deps, { image: input.image, signal: input.signal }),
+  );
 }
 
 /** Shifts traffic to the deployed candidate step by step, gated, with automatic rollback; resumes an interrupted release. */
 export function release(input: OperationInput): Promise<OperationSummary> {
-  return withEngine(input, (engine) => engine.release({ signal: input.signal }));
+  return withDependencies(input, (spec, deps) =>
+    releaseCandidate(spec, deps, { signal: input.signal }),
+  );
 }
 
 /** Continues a paused release; `full` goes straight to 100% (still gated and baked). */
 export function promote(
   input: OperationInput & { full?: boolean | undefined },
 ): Promise<OperationSummary> {
-  return withEngine(input, (engine) => engine.promote({ full: input.full, signal: input.signal }));
+  return withDependencies(input, (spec, deps) =>
+    promoteRelease(spec, deps, { full: input.full, signal: input.signal }),
+  );
 }
 
 /** Returns all traffic to the stable slot (or, after a release, to the previous slot), verified. */
 export function rollback(input: OperationInput): Promise<OperationSummary> {
-  return withEngine(input, (engine) => engine.rollback({ signal: input.signal }));
+  return withDependencies(input, (spec, deps) =>
+    rollbackRelease(spec, deps, { signal: input.signal }),
+  );
 }
 
 /** Reads the release state, slots, weights, lock, proxy sync and last checks. Changes nothing. */
 export function status(
   input: OperationInput & { sync?: boolean | undefined },
 ): Promise<StatusReport> {
-  return withEngine(input, (engine) => engine.status({ signal: input.signal, sync: input.sync }));
+  return withDependencies(input, (spec, deps) =>
+    releaseStatus(spec, deps, { signal: input.signal, sync: input.sync }),
+  );
 }
 
 /** What deploy or release would change, validated by the API server with dryRun; changes nothing. */
 export function plan(
   input: OperationInput & { operation: 'deploy' | 'release'; image?: string | undefined },
 ): Promise<PlanReport> {
-  return withEngine(input, (engine) =>
-    engine.plan({ operation: input.operation, image: input.image, signal: input.signal }),
+  return withDependencies(input, (spec, deps) =>
+    planOperation(spec, deps, {
+      operation: input.operation,
+      image: input.image,
+      signal: input.signal,
+    }),
   );
 }

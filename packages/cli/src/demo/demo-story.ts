@@ -17,7 +17,7 @@ import {
 import type { Simulator } from '@switchyard/sim';
 import type { CliContext } from '../cli-context.js';
 import { errorCodeOf } from '../exit-codes.js';
-import { createProgressReporter } from '../render/progress-reporter.js';
+import type { ProgressReporter } from '../render/progress-reporter.js';
 import { statusText } from '../render/status-text.js';
 import type { DemoPhase, DemoReport } from './demo-report.js';
 import { DEMO_BAD_IMAGE, DEMO_GOOD_IMAGE } from './demo-scenario.js';
@@ -40,14 +40,23 @@ export class DemoStory {
   readonly #sim: Simulator;
   readonly #signal: AbortSignal;
   readonly #startedAt: number;
+  readonly #progressFor: (context: CliContext) => Promise<ProgressReporter>;
   readonly #phases: DemoPhase[] = [];
   readonly #problems: string[] = [];
 
-  constructor(context: CliContext, sim: Simulator, signal: AbortSignal, startedAt: number) {
+  /** `progressFor` picks the renderer of each operation's progress (the handler's choice). */
+  constructor(
+    context: CliContext,
+    sim: Simulator,
+    signal: AbortSignal,
+    startedAt: number,
+    progressFor: (context: CliContext) => Promise<ProgressReporter>,
+  ) {
     this.#context = context;
     this.#sim = sim;
     this.#signal = signal;
     this.#startedAt = startedAt;
+    this.#progressFor = progressFor;
   }
 
   /** Tells the story; throws only on failures outside it (cluster unreachable, Ctrl-C). */
@@ -173,7 +182,7 @@ export class DemoStory {
     input: OperationInput,
   ): Promise<StageResult> {
     const events: ReleaseEvent[] = [];
-    const progress = await createProgressReporter(this.#context);
+    const progress = await this.#progressFor(this.#context);
     let summary: OperationSummary;
     let error: unknown;
     try {

@@ -10,6 +10,7 @@ import { demoScenario } from '../demo/demo-scenario.js';
 import { DemoStory } from '../demo/demo-story.js';
 import { simulatorGuide } from '../render/simulator-guide.js';
 import { withInterrupts } from './interrupts.js';
+import { chooseProgressReporter } from './run-operation.js';
 import { waitForShutdownSignal } from './shutdown-signal.js';
 import { startSimulatorFor } from './sim-handler.js';
 
@@ -64,7 +65,13 @@ export async function runDemo(context: CliContext, args: DemoArgs): Promise<void
             ),
           );
         }
-        const result = await new DemoStory(context, sim, signal, startedAt).run();
+        const result = await new DemoStory(
+          context,
+          sim,
+          signal,
+          startedAt,
+          chooseProgressReporter,
+        ).run();
         if (context.output === 'json') {
           // A failed story ends with the top-level error object instead.
           if (result.problems.length === 0)

@@ -8,9 +8,10 @@
  */
 import type { CheckEvidence } from '../errors.js';
 import type { ResolvedChecks } from '../spec/resolved-release-spec.js';
-import type { Clock } from './clock.js';
+import { isoTime, type Clock } from './clock.js';
 import type { OperationLog } from './operation-log.js';
 import type { CheckContext, CheckResult, MetricsProvider } from './ports.js';
+import type { CheckSummary } from './state-record.js';
 
 /** How a bake ended. */
 export type BakeResult =
@@ -130,4 +131,15 @@ export async function bake(options: BakeOptions): Promise<BakeResult> {
     if (verdict === 'pass' && clock.now() - start >= options.durationMs)
       return { ok: true, results };
   }
+}
+
+/** Check results as the record keeps them (ISO times, no NaN values). */
+export function checkSummariesOf(results: readonly CheckResult[]): CheckSummary[] {
+  return results.map((r) => ({
+    name: r.name,
+    outcome: r.outcome,
+    ...(r.value !== undefined && !Number.isNaN(r.value) ? { value: r.value } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    at: isoTime(r.at),
+  }));
 }

@@ -34,3 +34,8 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/** A time in milliseconds since the epoch as an ISO 8601 string (how the record stores times). */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -173,6 +173,21 @@ export function otherSlot(slot: Slot): Slot {
   return slot === 'blue' ? 'green' : 'blue';
 }
 
+/** Weights giving `slot` `percent` of the traffic and the other slot the rest. */
+export function weightsFor(slot: Slot, percent: number): SlotWeights {
+  return slot === 'blue'
+    ? { blue: percent, green: 100 - percent }
+    : { blue: 100 - percent, green: percent };
+}
+
+/** Phases of a release that has started and not ended: it holds the routes mid-change. */
+export const IN_PROGRESS_PHASES: readonly ReleasePhase[] = ['releasing', 'paused', 'rolling-back'];
+
+/** True while a release is in progress (releasing, paused or rolling back). */
+export function isInProgress(phase: ReleasePhase): boolean {
+  return IN_PROGRESS_PHASES.includes(phase);
+}
+
 const PHASES: readonly ReleasePhase[] = [
   'idle',
   'deployed',

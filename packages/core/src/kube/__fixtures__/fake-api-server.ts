@@ -3,16 +3,26 @@
  * bodies, resourceVersion conflicts, JSON Patch `test` failures as the API server reports
  * them, group discovery for `networking.istio.io`, bearer-token auth, scripted faults
  * (429 with Retry-After, 5xx, dropped connections before or after a write is applied), and
- * port-forward over WebSocket (`v4.channel.k8s.io`) to local TCP ports. Plain HTTP on
+ * port-forward over WebSocket (`v4.channel.k8s.io`) to local TCP ports. Object semantics
+ * are in `fake-api-objects.ts`, the port-forward protocol in `fake-port-forward.ts`. Plain HTTP on
  * 127.0.0.1 (the kubeconfig sets insecure-skip-tls-verify, as client-node requires for HTTP).
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import {
+  conflict,
+  invalidWeight,
+  KIND_BY_PLURAL,
+  matchesSelector,
+  patchedObject,
+  status,
+  type Json,
+} from './fake-api-objects.js';
+import { writeFakeKubeconfig } from './fake-kubeconfig.js';
+import { acceptPortForward, type FakePod } from './fake-port-forward.js';
+
+export { status } from './fake-api-objects.js';
+export type { FakePod } from './fake-port-forward.js';
 
 /** A request the fake received. */
 export interface RecordedRequest {
@@ -45,14 +55,6 @@ export interface Fault {
   /** How many matching requests it affects. */
   times?: number;
 }
-
-/** Where a pod's forwarded port connects to. */
-export interface FakePod {
-  /** Local TCP port the pod "listens" on for each forwarded pod port. */
-  ports: Record<number, number>;
-}
-
-type Json = Record<string, unknown>;
 
 /** The fake API server. */
 export class FakeApiServer {
@@ -99,33 +101,7 @@ export class FakeApiServer {
 
   /** Writes a kubeconfig for this server to a temp file and returns its path. */
   writeKubeconfig(options: { token?: string; namespace?: string } = {}): string {
-    const dir = mkdtempSync(join(tmpdir(), 'switchyard-fake-api-'));
-    const path = join(dir, 'config');
-    writeFileSync(
-      path,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'current-context: fake',
-        'clusters:',
-        '- name: fake',
-        '  cluster:',
-        `    server: ${this.url}`,
-        '    insecure-skip-tls-verify: true',
-        'users:',
-        '- name: fake-user',
-        '  user:',
-        `    token: ${options.token ?? this.token}`,
-        'contexts:',
-        '- name: fake',
-        '  context:',
-        '    cluster: fake',
-        '    user: fake-user',
-        `    namespace: ${options.namespace ?? 'default'}`,
-        '',
-      ].join('\n'),
-    );
-    return path;
+    return writeFakeKubeconfig(this.url, options.token ?? this.token, options.namespace);
   }
 
   /** Stores `object` as if created (assigning uid, resourceVersion, generation). */
@@ -347,40 +323,15 @@ export class FakeApiServer {
       if (sent !== undefined && sent !== (current.metadata as Json).resourceVersion)
         return conflict(resource, name ?? '');
     } else if (request.method === 'PATCH') {
-      const type = request.headers['content-type'];
-      if (type === 'application/json-patch+json') {
-        try {
-          next = applyJsonPatch(current, request.body as Op[]);
-        } catch (error) {
-          return [
-            422,
-            {
-              ...status(
-                422,
-                'Invalid',
-                'the server rejected our request due to an error in our request',
-              ),
-              details: {
-                causes: [{ reason: 'UnexpectedServerResponse', message: (error as Error).message }],
-              },
-            },
-          ];
-        }
-      } else if (
-        type === 'application/merge-patch+json' ||
-        type === 'application/strategic-merge-patch+json'
-      ) {
-        const patch = request.body as Json;
-        const sent = (patch.metadata as Json | undefined)?.resourceVersion;
-        if (sent !== undefined && sent !== (current.metadata as Json).resourceVersion)
-          return conflict(resource, name ?? '');
-        next = mergePatch(current, patch) as Json;
-      } else {
-        return [
-          415,
-          status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format`),
-        ];
-      }
+      const patched = patchedObject(
+        current,
+        request.headers['content-type'],
+        request.body,
+        resource,
+        name ?? '',
+      );
+      if (Array.isArray(patched)) return patched;
+      next = patched;
     } else {
       return [
         405,
@@ -392,30 +343,7 @@ export class FakeApiServer {
       ];
     }
     const weight = ((next.spec as Json | undefined)?.weight as number | undefined) ?? 0;
-    if (weight < 0) {
-      return [
-        422,
-        {
-          ...status(
-            422,
-            'Invalid',
-            `${kind}.${group} "${name}" is invalid: spec.weight: Invalid value: ${weight}: must be >= 0`,
-          ),
-          details: {
-            name,
-            group,
-            kind,
-            causes: [
-              {
-                reason: 'FieldValueInvalid',
-                message: `Invalid value: ${weight}: must be >= 0`,
-                field: 'spec.weight',
-              },
-            ],
-          },
-        },
-      ];
-    }
+    if (weight < 0) return invalidWeight(kind, group, name ?? '', weight);
     const meta = next.metadata as Json;
     const currentMeta = current.metadata as Json;
     Object.assign(meta, {
@@ -448,235 +376,14 @@ export class FakeApiServer {
     const match = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
     const pod = match ? this.pods.get(`${match[1]}/${match[2]}`) : undefined;
     if (!pod) return reject(404, 'NotFound');
-    const port = Number(url.searchParams.get('ports'));
-    const key = req.headers['sec-websocket-key'];
-    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
-      .split(',')
-      .map((p) => p.trim());
-    const protocol = offered.includes('v4.channel.k8s.io') ? 'v4.channel.k8s.io' : offered[0];
-    const accept = createHash('sha1')
-      .update(`${String(key)}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
-      .digest('base64');
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
-    );
-    this.openWebSockets += 1;
-    this.acceptedWebSockets += 1;
-    let closed = false;
-    const onClosed = (): void => {
-      if (closed) return;
-      closed = true;
-      this.openWebSockets -= 1;
-    };
-    socket.on('close', onClosed);
-    socket.on('error', () => undefined);
-    const portHeader = Buffer.alloc(2);
-    portHeader.writeUInt16LE(port);
-    sendFrame(socket, 0x2, Buffer.concat([Buffer.from([0]), portHeader]));
-    sendFrame(socket, 0x2, Buffer.concat([Buffer.from([1]), portHeader]));
-    const targetPort = pod.ports[port];
-    const upstream: Socket = connect(targetPort ?? 1, '127.0.0.1');
-    let upstreamOpen = false;
-    upstream.on('connect', () => (upstreamOpen = true));
-    upstream.on('data', (data: Buffer) =>
-      sendFrame(socket, 0x2, Buffer.concat([Buffer.from([0]), data])),
-    );
-    upstream.on('error', (error) => {
-      if (!upstreamOpen) {
-        const text = `an error occurred forwarding ${port} -> ${port}: error forwarding port ${port} to pod: dial tcp4 127.0.0.1:${port}: connect: connection refused (${(error as NodeJS.ErrnoException).code})`;
-        sendFrame(socket, 0x2, Buffer.concat([Buffer.from([1]), Buffer.from(text)]));
-      }
-      sendFrame(socket, 0x8, Buffer.alloc(0));
-      socket.end();
+    acceptPortForward(req, socket, pod, Number(url.searchParams.get('ports')), {
+      opened: () => {
+        this.openWebSockets += 1;
+        this.acceptedWebSockets += 1;
+      },
+      closed: () => {
+        this.openWebSockets -= 1;
+      },
     });
-    upstream.on('end', () => {
-      sendFrame(socket, 0x8, Buffer.alloc(0));
-      socket.end();
-    });
-    let pending = Buffer.alloc(0);
-    socket.on('data', (data: Buffer) => {
-      pending = Buffer.concat([pending, data]);
-      for (;;) {
-        const frame = readFrame(pending);
-        if (!frame) break;
-        pending = pending.subarray(frame.length);
-        if (frame.opcode === 0x8) {
-          sendFrame(socket, 0x8, Buffer.alloc(0));
-          socket.end();
-          upstream.end();
-          return;
-        }
-        if (frame.opcode === 0x9) sendFrame(socket, 0xa, frame.payload);
-        if (
-          (frame.opcode === 0x2 || frame.opcode === 0x0) &&
-          frame.payload.length > 0 &&
-          frame.payload[0] === 0
-        ) {
-          upstream.write(frame.payload.subarray(1));
-        }
-      }
-    });
-    socket.on('close', () => upstream.destroy());
   }
-}
-
-const KIND_BY_PLURAL: Record<string, string> = {
-  virtualservices: 'VirtualService',
-  destinationrules: 'DestinationRule',
-  deployments: 'Deployment',
-  pods: 'Pod',
-  services: 'Service',
-  leases: 'Lease',
-  events: 'Event',
-};
-
-/** A Kubernetes Status body. */
-export function status(code: number, reason: string, message: string, details?: Json): Json {
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    ...(details ? { details } : {}),
-    code,
-  };
-}
-
-function conflict(resource: string, name: string): [number, unknown] {
-  return [
-    409,
-    status(
-      409,
-      'Conflict',
-      `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-      { name, kind: resource.split('.')[0] },
-    ),
-  ];
-}
-
-function matchesSelector(object: Json, selector: string | undefined): boolean {
-  if (!selector) return true;
-  const labels = ((object.metadata as Json).labels ?? {}) as Record<string, string>;
-  return selector.split(',').every((term) => {
-    const [key, value] = term.split('=');
-    return labels[key?.trim() ?? ''] === value?.trim();
-  });
-}
-
-interface Op {
-  op: string;
-  path: string;
-  value?: unknown;
-}
-
-function applyJsonPatch(document: Json, ops: readonly Op[]): Json {
-  const result = structuredClone(document);
-  for (const op of ops) {
-    const segments = op.path
-      .slice(1)
-      .split('/')
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const last = segments.pop() as string;
-    let parent: unknown = result;
-    for (const segment of segments) {
-      const next: unknown = Array.isArray(parent)
-        ? parent[Number(segment)]
-        : (parent as Json | undefined)?.[segment];
-      if (next === undefined)
-        throw new Error(`${op.op} operation does not apply: doc is missing path: ${op.path}`);
-      parent = next;
-    }
-    const container = parent as Json | unknown[];
-    const exists = Array.isArray(container)
-      ? Number(last) < container.length
-      : Object.hasOwn(container, last);
-    const existing: unknown = Array.isArray(container) ? container[Number(last)] : container[last];
-    switch (op.op) {
-      case 'test':
-        if (!exists || JSON.stringify(existing) !== JSON.stringify(op.value))
-          throw new Error(`testing value ${op.path} failed: test failed`);
-        break;
-      case 'add':
-        if (Array.isArray(container))
-          container.splice(last === '-' ? container.length : Number(last), 0, op.value);
-        else container[last] = op.value;
-        break;
-      case 'replace':
-        if (!exists)
-          throw new Error(`replace operation does not apply: doc is missing key: ${op.path}`);
-        if (Array.isArray(container)) container[Number(last)] = op.value;
-        else container[last] = op.value;
-        break;
-      case 'remove':
-        if (!exists)
-          throw new Error(`remove operation does not apply: doc is missing path: ${op.path}`);
-        if (Array.isArray(container)) container.splice(Number(last), 1);
-        else delete container[last];
-        break;
-      default:
-        throw new Error(`unsupported op ${op.op}`);
-    }
-  }
-  return result;
-}
-
-function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Json =
-    typeof target === 'object' && target !== null && !Array.isArray(target)
-      ? { ...(target as Json) }
-      : {};
-  for (const [key, value] of Object.entries(patch as Json)) {
-    if (value === null) delete result[key];
-    else result[key] = mergePatch(result[key], value);
-  }
-  return result;
-}
-
-function sendFrame(socket: Duplex, opcode: number, payload: Buffer): void {
-  if (socket.destroyed || socket.writableEnded) return;
-  let header: Buffer;
-  if (payload.length < 126) {
-    header = Buffer.from([0x80 | opcode, payload.length]);
-  } else if (payload.length < 65536) {
-    header = Buffer.alloc(4);
-    header[0] = 0x80 | opcode;
-    header[1] = 126;
-    header.writeUInt16BE(payload.length, 2);
-  } else {
-    header = Buffer.alloc(10);
-    header[0] = 0x80 | opcode;
-    header[1] = 127;
-    header.writeBigUInt64BE(BigInt(payload.length), 2);
-  }
-  socket.write(Buffer.concat([header, payload]));
-}
-
-function readFrame(
-  buffer: Buffer,
-): { opcode: number; payload: Buffer; length: number } | undefined {
-  if (buffer.length < 2) return undefined;
-  const opcode = (buffer[0] as number) & 0x0f;
-  const masked = ((buffer[1] as number) & 0x80) !== 0;
-  let length = (buffer[1] as number) & 0x7f;
-  let offset = 2;
-  if (length === 126) {
-    if (buffer.length < 4) return undefined;
-    length = buffer.readUInt16BE(2);
-    offset = 4;
-  } else if (length === 127) {
-    if (buffer.length < 10) return undefined;
-    length = Number(buffer.readBigUInt64BE(2));
-    offset = 10;
-  }
-  const maskOffset = offset;
-  if (masked) offset += 4;
-  if (buffer.length < offset + length) return undefined;
-  const payload = Buffer.from(buffer.subarray(offset, offset + length));
-  if (masked)
-    for (let i = 0; i < payload.length; i++)
-      payload[i] = (payload[i] as number) ^ (buffer[maskOffset + (i % 4)] as number);
-  return { opcode, payload, length: offset + length };
 }

@@ -1,16 +1,10 @@
 /**
- * An in-memory cluster for engine unit tests: the Kubernetes calls the engine makes, with
- * the API server's rules that matter to it (resourceVersion on every write, JSON Patch
- * `test` ops failing with a conflict, AlreadyExists), plus knobs for rollouts that never
- * finish and fake gates whose behaviour each test scripts.
+ * An in-memory cluster for the operations' unit tests: the Kubernetes calls the operations
+ * make, with the API server's rules that matter to them (resourceVersion on every write,
+ * JSON Patch `test` ops failing with a conflict, AlreadyExists), plus knobs for rollouts
+ * that never finish. The gates are scripted fakes in `fake-gates.ts`.
  */
-import {
-  ConcurrentEditError,
-  ConfigRejectedError,
-  KubeApiError,
-  SyncTimeoutError,
-  type UnsyncedProxy,
-} from '../../errors.js';
+import { ConcurrentEditError, KubeApiError } from '../../errors.js';
 import { applyJsonPatch } from '../../istio/json-patch-apply.js';
 import type { DestinationRule, JsonPatchOperation, VirtualService } from '../../istio/types.js';
 import type { RolloutStatus } from '../../kube/deployment-rollout.js';
@@ -23,21 +17,6 @@ import type {
   Pod,
   Service,
 } from '../../kube/kube-types.js';
-import type { Clock } from '../clock.js';
-import type {
-  CheckContext,
-  CheckDefinition,
-  CheckResult,
-  DataplaneExpectation,
-  DataplaneProxyCheck,
-  DataplaneVerifier,
-  MetricsProvider,
-  SyncGate,
-  SyncReport,
-  SyncSnapshot,
-  SyncStatusSummary,
-  SyncWaitOptions,
-} from '../ports.js';
 import type { EngineKube } from '../service-context.js';
 
 type Stored = KubeObject & { metadata: KubeObject['metadata'] & { resourceVersion?: string } };
@@ -367,107 +346,4 @@ export function bookinfo(): KubeObject[] {
     },
     deployment('blue', 3, 'reviews:v1'),
   ];
-}
-
-/** A sync gate whose behaviour tests script; it sleeps on the (fake) clock like the real one polls. */
-export class FakeSyncGate implements SyncGate {
-  waits = 0;
-  snapshots = 0;
-  sinceCalls: number[] = [];
-  /** Time each wait takes. */
-  syncMs = 1_000;
-  /** When set, the next waits fail with a timeout naming these proxies. */
-  stuck: UnsyncedProxy[] | undefined;
-  /** Stuck only for waits whose number (1-based) is listed. */
-  stuckOnWaits = new Set<number>();
-  /** When set, waits listed in `rejectOnWaits` fail at once: these proxies NACKed the change. */
-  rejecting: UnsyncedProxy[] | undefined;
-  /** Waits (1-based) that end in a rejection. */
-  rejectOnWaits = new Set<number>();
-  /** Called at the start of every wait with its number (1-based). */
-  onWait: ((n: number) => void) | undefined;
-
-  constructor(readonly clock: Clock) {}
-
-  snapshot(): Promise<SyncSnapshot> {
-    this.snapshots++;
-    return Promise.resolve({ takenAt: this.clock.now() });
-  }
-
-  since(changeAcceptedAt: number): SyncSnapshot {
-    this.sinceCalls.push(changeAcceptedAt);
-    return { takenAt: changeAcceptedAt };
-  }
-
-  async waitForSync(_snapshot: SyncSnapshot, options: SyncWaitOptions): Promise<SyncReport> {
-    this.waits++;
-    this.onWait?.(this.waits);
-    const startedAt = this.clock.now();
-    if (this.rejecting && this.rejectOnWaits.has(this.waits)) {
-      await this.clock.sleep(this.syncMs, options.signal);
-      throw new ConfigRejectedError({
-        rejected: this.rejecting,
-        unsynced: this.rejecting,
-        synced: 5,
-        total: 5 + this.rejecting.length,
-      });
-    }
-    if (this.stuck && (this.stuckOnWaits.size === 0 || this.stuckOnWaits.has(this.waits))) {
-      await this.clock.sleep(options.timeoutMs, options.signal);
-      throw new SyncTimeoutError({
-        unsynced: this.stuck,
-        synced: 5,
-        total: 5 + this.stuck.length,
-        timeoutMs: options.timeoutMs,
-      });
-    }
-    options.onProgress?.({ synced: 3, total: 6, elapsedMs: 0, pending: [] });
-    await this.clock.sleep(this.syncMs, options.signal);
-    return { synced: 6, total: 6, startedAt, completedAt: this.clock.now(), istiodReplicas: 2 };
-  }
-
-  currentStatus(): Promise<SyncStatusSummary> {
-    return Promise.resolve({ synced: 6, total: 6, notSynced: [], istiodReplicas: 2 });
-  }
-}
-
-/** Metrics whose verdict per evaluation a test scripts. */
-export class FakeMetrics implements MetricsProvider {
-  calls: CheckContext[] = [];
-  /** Returns the outcome for evaluation number n (1-based); default pass. */
-  script: (n: number, context: CheckContext) => CheckResult['outcome'] = () => 'pass';
-
-  constructor(readonly clock: Clock) {}
-
-  evaluate(checks: readonly CheckDefinition[], context: CheckContext): Promise<CheckResult[]> {
-    this.calls.push(context);
-    const outcome = this.script(this.calls.length, context);
-    return Promise.resolve(
-      checks.map((check) => ({
-        name: check.name,
-        outcome,
-        value: outcome === 'pass' ? 99.9 : outcome === 'fail' ? 80 : undefined,
-        reason:
-          outcome === 'error'
-            ? 'Prometheus unreachable: connect ECONNREFUSED'
-            : outcome === 'inconclusive'
-              ? 'no data'
-              : undefined,
-        min: check.min,
-        max: check.max,
-        at: this.clock.now(),
-      })),
-    );
-  }
-}
-
-/** A data-plane verifier that passes unless told to fail. */
-export class FakeDataplane implements DataplaneVerifier {
-  expectations: DataplaneExpectation[] = [];
-  verify(expectation: DataplaneExpectation): Promise<DataplaneProxyCheck[]> {
-    this.expectations.push(expectation);
-    return Promise.resolve([
-      { proxy: 'istio-ingressgateway-1.istio-system', proxyType: 'router', version: 'v1' },
-    ]);
-  }
 }

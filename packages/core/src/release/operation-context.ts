@@ -1,0 +1,204 @@
+/**
+ * The one module that builds an operation's context. Every operation that changes
+ * something runs its body inside `withOperationContext`, which takes the Lease lock, reads
+ * everything again under it, reconciles the release record with the live routes, and hands
+ * the body one small context: the spec, the clients, the lock, the VirtualService with its
+ * state record, the event sink and the clock. When the body ends, however it ends, the lock
+ * is released and the events are flushed.
+ *
+ * Before the lock, operations go through `preflight.ts`; see there for where checks that
+ * must pass before the lock belong.
+ */
+import { randomUUID } from 'node:crypto';
+import { LockLostError } from '../errors.js';
+import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import type { Clock } from './clock.js';
+import { LeaseLock, type LockHandle } from './lease-lock.js';
+import type { OperationLog } from './operation-log.js';
+import type { CheckResult, DataplaneVerifier, MetricsProvider, SyncGate } from './ports.js';
+import { reconcileRecord } from './reconcile-record.js';
+import { RecordedVirtualService } from './recorded-virtual-service.js';
+import type { OperationKind, OperationSummary, ReleaseEvent } from './release-events.js';
+import { loadServiceContext, type EngineKube, type ServiceContext } from './service-context.js';
+import { isInProgress, otherSlot, type ReleaseRecord, type Slot } from './state-record.js';
+
+/** What the operations need from the outside world. */
+export interface EngineDependencies {
+  /** Kubernetes access. */
+  kube: EngineKube;
+  /** Time. */
+  clock: Clock;
+  /** Proxy sync gate. */
+  syncGate: SyncGate;
+  /** Data-plane verifier; required when `spec.sync.verifyDataplane > 0`. */
+  dataplane?: DataplaneVerifier | undefined;
+  /** Metric checks; required when the spec has checks and bake steps. */
+  metrics?: MetricsProvider | undefined;
+  /** Identity written to the Lease and the record. */
+  holderIdentity: string;
+  /** Receives every event as it happens. */
+  onEvent?: ((event: ReleaseEvent) => void) | undefined;
+  /** Operation ids; defaults to a random id. */
+  newOperationId?: (() => string) | undefined;
+}
+
+/** Options of `release` and `rollback` (and the base of every operation's options). */
+export interface OperationOptions {
+  /** Aborts the operation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The clients an operation talks to the world through. */
+export type OperationClients = Pick<
+  EngineDependencies,
+  'kube' | 'syncGate' | 'dataplane' | 'metrics'
+>;
+
+/** The two slots as an operation sees them. */
+export interface SlotRoles {
+  /** Slot that had the traffic when the release started: where a rollback returns to. */
+  stable: Slot;
+  /** Slot of the candidate. */
+  candidate: Slot;
+}
+
+/** Everything one running operation works with. Built only by `withOperationContext`. */
+export interface OperationContext extends Readonly<SlotRoles> {
+  /** The operation. */
+  readonly kind: OperationKind;
+  /** Its id; a resumed release keeps the id it started with. */
+  readonly id: string;
+  /** The resolved spec. */
+  readonly spec: ResolvedReleaseSpec;
+  /** Kubernetes, the sync gate, the data-plane verifier, the metric checks. */
+  readonly clients: OperationClients;
+  /** Time. */
+  readonly clock: Clock;
+  /** Identity holding the lock; every record written is stamped with it. */
+  readonly holder: string;
+  /** The held Lease lock. */
+  readonly lock: LockHandle;
+  /** Aborts on the caller's signal and when the lock is lost. */
+  readonly signal: AbortSignal;
+  /** What was read under the lock: Service, DestinationRule, both Deployments, route target. */
+  readonly service: ServiceContext;
+  /** The VirtualService with the state record it carries; every write goes through it. */
+  readonly state: RecordedVirtualService;
+  /** The event sink: the caller's listener, the timeline, Kubernetes Events. */
+  readonly log: OperationLog;
+  /** True when this run picks up a release an earlier run left in progress. */
+  readonly resumed: boolean;
+  /** The latest check results, for the summary and the record. */
+  checks: CheckResult[];
+}
+
+/** How `withOperationContext` starts an operation. */
+export interface OperationStart {
+  /** The operation. */
+  kind: OperationKind;
+  /** Its event sink, created before the preflight reads (it times the operation). */
+  log: OperationLog;
+  /** The caller's abort signal. */
+  signal: AbortSignal | undefined;
+  /**
+   * Which slot is stable and which the candidate; called once the operation has started.
+   * Default: the active slot is stable, the recorded candidate (or the other slot) is not.
+   */
+  slots?:
+    | ((
+        service: ServiceContext,
+        record: ReleaseRecord,
+        signal: AbortSignal,
+      ) => Promise<SlotRoles> | SlotRoles)
+    | undefined;
+}
+
+/** Takes the lock, re-reads everything, builds the context, runs `body`, releases the lock. */
+export async function withOperationContext(
+  spec: ResolvedReleaseSpec,
+  deps: EngineDependencies,
+  start: OperationStart,
+  body: (context: OperationContext) => Promise<OperationSummary>,
+): Promise<OperationSummary> {
+  const { kind, log } = start;
+  const holder = spec.lock.holderIdentity ?? deps.holderIdentity;
+  const lock = await new LeaseLock({
+    api: deps.kube.leases,
+    clock: deps.clock,
+    namespace: spec.namespace,
+    service: spec.service,
+    holderIdentity: holder,
+    leaseDurationMs: spec.lock.leaseDurationMs,
+  }).acquire();
+  try {
+    const signal = start.signal ? AbortSignal.any([start.signal, lock.signal]) : lock.signal;
+    const service = await loadServiceContext(deps.kube, spec, signal);
+    const record = reconcileRecord(spec, deps, service, kind);
+    log.attachTo({
+      apiVersion: service.virtualService.apiVersion,
+      kind: 'VirtualService',
+      metadata: {
+        name: service.virtualService.metadata.name,
+        namespace: service.virtualService.metadata.namespace,
+        uid: service.virtualService.metadata.uid,
+      },
+    });
+    const id =
+      kind === 'release' && record.operation?.kind === 'release'
+        ? record.operation.id
+        : (deps.newOperationId?.() ?? randomUUID().slice(0, 8));
+    const resumed = kind === 'release' && isInProgress(record.phase);
+    log.emit({
+      type: 'operation-started',
+      operation: kind,
+      id,
+      service: spec.service,
+      namespace: spec.namespace,
+      resumed,
+    });
+    const slots = start.slots
+      ? await start.slots(service, record, signal)
+      : {
+          stable: record.activeSlot,
+          candidate: record.candidateSlot ?? otherSlot(record.activeSlot),
+        };
+    return await body({
+      kind,
+      id,
+      spec,
+      clients: {
+        kube: deps.kube,
+        syncGate: deps.syncGate,
+        dataplane: deps.dataplane,
+        metrics: deps.metrics,
+      },
+      clock: deps.clock,
+      holder,
+      lock,
+      signal,
+      service,
+      state: new RecordedVirtualService({
+        api: deps.kube.virtualServices,
+        target: service.target,
+        virtualService: service.virtualService,
+        record,
+      }),
+      log,
+      resumed,
+      stable: slots.stable,
+      candidate: slots.candidate,
+      checks: [],
+    });
+  } catch (error) {
+    throw lockLostOr(error, lock);
+  } finally {
+    await lock.release();
+    await log.flush();
+  }
+}
+
+/** An abort caused by losing the lock surfaces as the LockLostError itself. */
+function lockLostOr(error: unknown, lock: LockHandle): unknown {
+  if (lock.signal.aborted && lock.signal.reason instanceof LockLostError) return lock.signal.reason;
+  return error;
+}

@@ -1,0 +1,49 @@
+/**
+ * `promote`: continues a paused release from its recorded step, in the same step loop as
+ * `release`; `full` replaces the rest of the plan with one step to 100%, still sync-gated
+ * and baked.
+ */
+import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import {
+  withOperationContext,
+  type EngineDependencies,
+  type OperationStart,
+} from './operation-context.js';
+import { checkPromotable } from './preconditions.js';
+import { preflight } from './preflight.js';
+import { commitChange, emitPhaseChange } from './record-commit.js';
+import type { OperationSummary } from './release-events.js';
+import type { OperationRecord } from './state-record.js';
+import { runReleaseSteps } from './step-loop.js';
+import { fullPromotionPlan } from './step-plan.js';
+
+/** Options of `promote`. */
+export interface PromoteOptions {
+  /** Go straight to 100% (still sync-gated and baked). */
+  full?: boolean | undefined;
+  /** Aborts the operation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Continues the paused release of `spec`'s service. */
+export async function promoteRelease(
+  spec: ResolvedReleaseSpec,
+  deps: EngineDependencies,
+  options: PromoteOptions = {},
+): Promise<OperationSummary> {
+  const before = await preflight(spec, deps, 'promote', options.signal);
+  checkPromotable(spec, before.record);
+
+  const start: OperationStart = { kind: 'promote', log: before.log, signal: options.signal };
+  return withOperationContext(spec, deps, start, async (context) => {
+    const record = context.state.record;
+    checkPromotable(spec, record);
+    const op = record.operation as OperationRecord;
+    const steps = options.full ? fullPromotionPlan(op.steps ?? [], op.stepIndex) : (op.steps ?? []);
+    await commitChange(context, {
+      record: (r) => ({ ...r, phase: 'releasing', operation: { ...op, steps } }),
+    });
+    emitPhaseChange(context, 'paused', 'releasing');
+    return runReleaseSteps(context);
+  });
+}
