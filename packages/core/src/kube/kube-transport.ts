@@ -18,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import { KubeconfigError } from '../errors.js';
 import { RequestAbortedError, RequestTimeoutError } from './kube-failure.js';
+import { toKubeJson } from './kube-json.js';
 
 /** An API request. */
 export interface KubeRequest {
@@ -65,7 +66,7 @@ export class ClientNodeTransport implements KubeTransport {
     context.setHeaderParam('Accept', 'application/json');
     if (request.body !== undefined) {
       context.setHeaderParam('Content-Type', request.contentType ?? 'application/json');
-      context.setBody(JSON.stringify(request.body));
+      context.setBody(toKubeJson(request.body));
     }
     await this.#kubeConfig.applySecurityAuthentication(context);
 
