@@ -123,7 +123,13 @@ function linkedModules(cache, version) {
   for (const component of [...UPSTREAM, ...OWN]) {
     const result = spawnSync(
       'go',
-      ['list', '-deps', '-f', '{{with .Module}}{{.Path}} {{.Version}}{{end}}', `./cmd/${component}`],
+      [
+        'list',
+        '-deps',
+        '-f',
+        '{{with .Module}}{{.Path}} {{.Version}}{{end}}',
+        `./cmd/${component}`,
+      ],
       { cwd: testbed, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
     );
     if (result.error || result.status !== 0) {

@@ -97,12 +97,18 @@ interface KubeObject {
   [key: string]: unknown;
 }
 
-/** The bookinfo manifests, moved into `namespace`. */
+/** The client workload that sends the pre-release header in the test bed. */
+const RELEASE_TESTER = join(ROOT, 'testbed', 'scenarios', 'release-tester.yaml');
+
+/** The bookinfo manifests and the release-tester workload, moved into `namespace`. */
 export async function bookinfoIn(namespace: string): Promise<KubeObject[]> {
-  const files = (await readdir(BOOKINFO_MANIFESTS)).filter((f) => f.endsWith('.yaml')).sort();
+  const files = (await readdir(BOOKINFO_MANIFESTS))
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(BOOKINFO_MANIFESTS, f));
   const objects: KubeObject[] = [];
-  for (const file of files) {
-    for (const doc of loadAll(readFileSync(join(BOOKINFO_MANIFESTS, file), 'utf8'))) {
+  for (const file of [...files, RELEASE_TESTER]) {
+    for (const doc of loadAll(readFileSync(file, 'utf8'))) {
       if (!doc) continue;
       const obj = doc as KubeObject;
       if (obj.kind === 'Namespace') obj.metadata.name = namespace;
@@ -129,6 +135,14 @@ export interface RealNamespace {
   operationOptions(holderIdentity: string, extra?: Partial<OperationInput>): OperationInput;
   /** CLI flags pointing at this namespace and test bed. */
   cliTarget(): string[];
+  /** CLI flags for checks against the test bed's Prometheus, sized for a 1 s scrape. */
+  checkFlags(): string[];
+  /** Sends a JSON body to the test bed's control API (the proxy fleet's settings). */
+  control(method: 'PUT' | 'GET', path: string, body?: unknown): Promise<unknown>;
+  /** Makes matching proxies of this namespace stuck or rejecting (`[]` clears). */
+  setProxyOverrides(overrides: readonly Record<string, unknown>[]): Promise<void>;
+  /** Instant PromQL query; the vector as metric labels and values. */
+  promQuery(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
   /** Deletes the namespace. */
   remove(): Promise<void>;
 }
@@ -161,6 +175,8 @@ export async function realNamespace(
   };
   const kubectlJson = async <T>(args: readonly string[]): Promise<T> =>
     JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
+  const control = (method: 'PUT' | 'GET', path: string, body?: unknown) =>
+    controlRequest(info.controlUrl, method, path, body);
   const objects = await bookinfoIn(namespace);
   await kubectl(
     ['apply', '-f', '-'],
@@ -182,6 +198,24 @@ export async function realNamespace(
     },
     { timeoutMs: 120_000, intervalMs: 500, description: `bookinfo Deployments in ${namespace}` },
   );
+  // This namespace's traffic: productpage calls reviews, release-tester with the header.
+  await control('PUT', '/clients', {
+    clients: [
+      {
+        name: 'productpage',
+        namespace,
+        rps: 40,
+        target: { host: 'reviews', port: 9080, path: '/reviews/0' },
+      },
+      {
+        name: 'release-tester',
+        namespace,
+        rps: 10,
+        target: { host: 'reviews', port: 9080, path: '/reviews/0' },
+        headers: { 'x-release': 'candidate' },
+      },
+    ],
+  });
   const rv = async (kind: string, name: string): Promise<string | undefined> => {
     try {
       const obj = await kubectlJson<{ metadata: { resourceVersion: string } }>([
@@ -228,8 +262,64 @@ export async function realNamespace(
       ...extra,
     }),
     cliTarget: () => ['-n', namespace, '--kubeconfig', info.kubeconfig],
+    checkFlags: () => [
+      '--prometheus-url',
+      info.prometheusUrl,
+      '--scrape-interval',
+      '1s',
+      '--window',
+      '6s',
+      '--check-interval',
+      '2s',
+    ],
+    control,
+    setProxyOverrides: async (overrides) => {
+      await control('PUT', '/proxies/overrides', {
+        overrides: overrides.map((o) => ({
+          ...o,
+          match: { namespace, ...((o.match as Record<string, unknown> | undefined) ?? {}) },
+        })),
+      });
+    },
+    promQuery: (query) => promQuery(info.prometheusUrl, query),
     remove: async () => {
       await kubectl(['delete', 'namespace', namespace, '--wait=false']);
     },
   };
+}
+
+/** One control API request; rejects with the answer's text on a non-2xx status. */
+async function controlRequest(
+  base: string,
+  method: 'PUT' | 'GET',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status} ${text}`);
+  return text ? (JSON.parse(text) as unknown) : undefined;
+}
+
+/** Instant PromQL query against `prometheusUrl`. */
+export async function promQuery(
+  prometheusUrl: string,
+  query: string,
+): Promise<{ metric: Record<string, string>; value: number }[]> {
+  const response = await fetch(`${prometheusUrl}/api/v1/query`, {
+    method: 'POST',
+    body: new URLSearchParams({ query }),
+  });
+  const body = (await response.json()) as {
+    status: string;
+    error?: string;
+    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (body.status !== 'success') throw new Error(`PromQL error: ${body.error ?? response.status}`);
+  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
