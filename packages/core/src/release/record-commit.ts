@@ -14,6 +14,11 @@ export interface RecordChange {
   routes?: ((virtualService: VirtualService) => VirtualService) | undefined;
   /** New record from the current one. */
   record: (record: ReleaseRecord) => ReleaseRecord;
+  /**
+   * Write even when the managed routes were changed by someone else: only for recording
+   * the failure that edit caused. Every other write pins the routes as last seen.
+   */
+  unpinned?: boolean | undefined;
 }
 
 /** Commits through the recorded VirtualService, stamping holder and time. */
@@ -26,6 +31,7 @@ export function commitChange(
       routes: change.routes,
       record: (r) => ({ ...change.record(r), holder: context.holder }),
       now: context.clock.now(),
+      unpinned: change.unpinned,
     },
     { signal: context.signal },
   );

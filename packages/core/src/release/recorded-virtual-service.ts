@@ -13,7 +13,8 @@ import { ConcurrentEditError, describeRef, type ObjectRef } from '../errors.js';
 import { planRouteChanges } from '../istio/route-plan.js';
 import type { RouteTarget } from '../istio/route-target.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
-import type { VirtualService } from '../istio/types.js';
+import { findManagedRoutes, type ManagedRouteSet } from '../istio/managed-routes.js';
+import type { JsonPatchOperation, VirtualService } from '../istio/types.js';
 import type { RouteObjectApi } from '../kube/kube-ports.js';
 import { recordOf } from './service-context.js';
 import { describeWeights } from './describe-event.js';
@@ -101,6 +102,11 @@ export class RecordedVirtualService {
       routes?: ((virtualService: VirtualService) => VirtualService) | undefined;
       record: (record: ReleaseRecord) => ReleaseRecord;
       now: number;
+      /**
+       * Write even when the managed routes changed since they were read (recording a
+       * failure caused by someone else's edit). Every other write pins them.
+       */
+      unpinned?: boolean | undefined;
     },
     options: { signal?: AbortSignal | undefined; dryRun?: boolean | undefined } = {},
   ): Promise<CommitResult> {
@@ -126,10 +132,14 @@ export class RecordedVirtualService {
           resourceVersion: before.metadata.resourceVersion,
         };
       }
+      const pins = change.unpinned ? [] : managedRoutePins(before, this.#target);
       try {
         let written: VirtualService = before;
-        for (const step of plan) {
-          written = await this.#api.patch(this.#ref.namespace ?? '', this.#ref.name, step.patch, {
+        for (const [index, step] of plan.entries()) {
+          // The first request also pins the managed routes as switchyard last saw them: a
+          // record-only write must fail, not adopt their weights, when someone moved them.
+          const patch = index === 0 ? [...pins, ...step.patch] : step.patch;
+          written = await this.#api.patch(this.#ref.namespace ?? '', this.#ref.name, patch, {
             signal: options.signal,
             ...(options.dryRun ? { dryRun: 'All' as const } : {}),
           });
@@ -194,4 +204,26 @@ export class RecordedVirtualService {
     this.#current = latest;
     return latest;
   }
+}
+
+/**
+ * `test` ops holding every managed route's destinations and weights as they are in
+ * `virtualService` (none when the routes cannot be identified: then the plan's own tests
+ * are all there is).
+ */
+function managedRoutePins(
+  virtualService: VirtualService,
+  target: RouteTarget,
+): JsonPatchOperation[] {
+  let managed: ManagedRouteSet;
+  try {
+    managed = findManagedRoutes(virtualService, target);
+  } catch {
+    return [];
+  }
+  return managed.routes.map(({ index, route }) => ({
+    op: 'test' as const,
+    path: `/spec/http/${index}/route`,
+    value: structuredClone(route.route),
+  }));
 }

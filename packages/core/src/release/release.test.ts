@@ -267,6 +267,31 @@ describe('release', () => {
     expect(w.weights()).toEqual({ blue: 100, green: 0 });
     expect(recordIn(w)?.phase).toBe('rolled-back');
   });
+  it('does not adopt weights edited between its writes when no check re-reads them', async () => {
+    const w = world();
+    await deployed(w);
+    const firstStepWait = w.gate.waits + 1;
+    // Someone splits 50/50 right after switchyard wrote 80/20, before its next write (the
+    // bake's record); with no checks, nothing re-reads the VirtualService in between.
+    w.gate.onWait = (n) => {
+      if (n !== firstStepWait) return;
+      const vs = w.vs();
+      const route = vs.spec.http?.find((r) => r.name === 'primary');
+      if (route?.route) {
+        route.route[0]!.weight = 50;
+        route.route[1]!.weight = 50;
+      }
+      w.cluster.put(vs);
+    };
+    const error = await w
+      .engine({ checks: { items: [] } })
+      .release()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrentEditError);
+    expect((error as Error).message).toMatch(/changed by someone else to blue 50 \/ green 50/);
+    expect(w.weights()).toEqual({ blue: 50, green: 50 });
+    expect(recordIn(w)?.phase).toBe('failed');
+  });
 });
 
 describe('resume after a crash', () => {

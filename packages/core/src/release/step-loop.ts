@@ -42,6 +42,7 @@ export async function runReleaseSteps(
     }
     if (error instanceof ConcurrentEditError) {
       await commitChange(context, {
+        unpinned: true,
         record: (r) => ({
           ...r,
           phase: 'failed',
