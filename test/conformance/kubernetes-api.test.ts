@@ -5,6 +5,7 @@
  * describe shows, prints JSON Lines, and detects a manual edit with real json-patch `test`
  * semantics, keeping it.
  */
+import { spawn } from 'node:child_process';
 import {
   ConcurrentEditError,
   microTime,
@@ -53,6 +54,53 @@ describe('the real control plane', () => {
         ...(pod.spec.initContainers ?? []).map((c) => c.name),
       ];
       expect(names).toContain('istio-proxy');
+    }
+  });
+});
+
+describe('real istiod', () => {
+  it('runs two istiod pods whose port-forward serves real /debug/syncz', async () => {
+    const pods = await ns.kubectlJson<{
+      items: { metadata: { name: string }; status: { phase: string } }[];
+    }>(['-n', 'istio-system', 'get', 'pods', '-l', 'app=istiod']);
+    expect(pods.items).toHaveLength(2);
+    expect(pods.items.every((p) => p.status.phase === 'Running')).toBe(true);
+    const pod = pods.items[0]!.metadata.name;
+    const forward = spawn(
+      'kubectl',
+      [
+        '--kubeconfig',
+        info.kubeconfig,
+        '-n',
+        'istio-system',
+        'port-forward',
+        `pod/${pod}`,
+        ':15014',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        forward.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          const match = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        forward.on('exit', (code) => reject(new Error(`kubectl port-forward exited ${code}`)));
+      });
+      const syncz = await waitFor(
+        async () => {
+          const response = await fetch(`http://127.0.0.1:${port}/debug/syncz`);
+          const body = (await response.json()) as { proxy: string; cluster_id: string }[];
+          return body.length > 0 ? body : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1000, description: 'syncz listing proxies' },
+      );
+      // istiod's own shape: a proxy id per connection, the cluster it came from.
+      expect(syncz[0]).toMatchObject({ cluster_id: 'Kubernetes' });
+    } finally {
+      forward.kill();
     }
   });
 });
