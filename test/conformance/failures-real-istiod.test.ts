@@ -134,6 +134,7 @@ describe('failures on real istiod', () => {
   });
 
   it('a proxy whose Envoy rejects the routes fails the gate at once, named with its message (exit 5)', async () => {
+    await deploy(`${GOOD_IMAGE}-rc2`);
     await ns.setProxyOverrides([{ match: { workload: 'productpage' }, reject: MESSAGE }]);
     let lifted = false;
     const result = await runCli(
@@ -172,6 +173,7 @@ describe('failures on real istiod', () => {
   });
 
   it('a release killed with SIGKILL in a bake resumes without applying a step twice', async () => {
+    await deploy(`${GOOD_IMAGE}-rc3`);
     const before = greenWeightsWritten().length;
     let bakes = 0;
     const first = await runCli(
