@@ -13,7 +13,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import type { ProxyOverride } from '@switchyard/sim';
-import { liveWeights } from './cluster-snapshot.js';
+import { liveWeights, routeNames } from './cluster-snapshot.js';
 import { jsonLines, runCli } from './run-cli.js';
 
 const MESSAGE =
@@ -148,7 +148,12 @@ describe('routes Envoy rejects', () => {
     expect(result.stderr).toContain('[SWITCHYARD_CONFIG_REJECTED]');
     expect(result.stderr).toContain(`proxy ${proxy} (istiod istiod-`);
     expect(result.stderr).toContain(MESSAGE);
-    // User traffic never moved.
+    // User traffic never moved, and the refused route did not stay behind to poison every
+    // later push to that proxy.
     expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+    expect(routeNames(bed.sim)).not.toContain('switchyard-reviews-prerelease');
+    expect(result.stdout).toContain('pre-release header route rejected by Envoy;');
+    const status = await runCli(['status', 'reviews', '-o', 'json', ...cluster]);
+    expect(jsonLines(status)[0]).not.toMatchObject({ phase: 'deployed' });
   });
 });

@@ -1,6 +1,7 @@
 /** `deploy`: the candidate on the idle slot with no user traffic, and what stops it. */
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigRejectedError,
   LockHeldError,
   PreflightError,
   RolloutFailedError,
@@ -95,5 +96,39 @@ describe('deploy', () => {
       /held by "pipeline-42"/,
     );
     expect(w.cluster.routeWrites()).toEqual([]);
+  });
+
+  it('takes a header route Envoy rejects out again and forgets the candidate', async () => {
+    const w = world();
+    const before = recordIn(w)?.phase;
+    w.gate.rejecting = [
+      {
+        proxy: 'productpage-7f9.bookinfo',
+        istiod: 'istiod-a',
+        state: 'ERROR',
+        waitingMs: 300,
+        lastError: 'route rejected',
+      },
+    ];
+    // Wait 1: the DestinationRule subsets; wait 2: the header route, rejected.
+    w.gate.rejectOnWaits = new Set([2]);
+    const error = await w
+      .engine()
+      .deploy({ image: 'reviews:v2' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    expect((w.vs().spec.http ?? []).map((r) => r.name)).not.toContain(
+      'switchyard-reviews-prerelease',
+    );
+    expect(w.weights()).toEqual({ blue: 100, green: 0 });
+    const record = recordIn(w);
+    expect(record?.phase).toBe(before ?? 'idle');
+    expect(record?.candidateSlot).toBeUndefined();
+    expect(record?.headerRoute).toBe(false);
+    // The removal was gated too.
+    expect(w.gate.waits).toBe(3);
+    expect(w.events.some((e) => e.type === 'warning' && e.message.includes('removed again'))).toBe(
+      true,
+    );
   });
 });

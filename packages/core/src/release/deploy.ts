@@ -5,7 +5,12 @@
  * pre-release header, routes requests carrying it to the candidate, in one write with the
  * record.
  */
-import { RolloutFailedError, RolloutTimeoutError, UsageError } from '../errors.js';
+import {
+  ConfigRejectedError,
+  RolloutFailedError,
+  RolloutTimeoutError,
+  UsageError,
+} from '../errors.js';
 import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
 import { planRouteChanges } from '../istio/route-plan.js';
 import type { DestinationRule, VirtualService } from '../istio/types.js';
@@ -149,23 +154,54 @@ export async function deployCandidate(
 
     // 3. The pre-release header route and the record, in one write.
     const headers = prereleaseHeaders(spec);
-    await applyRouteChange(context, {
-      what: 'pre-release header route',
-      routes: (vs: VirtualService) =>
-        headers
-          ? setPrereleaseRoute(vs, service.target, { slot: candidate, headers })
-          : removePrereleaseRoute(vs, service.target),
-      record: (r) => ({
-        ...r,
-        phase: 'deployed',
-        candidateSlot: candidate,
-        images: { ...r.images, [candidate]: image },
-        headerRoute: headers !== undefined,
-        operation: undefined,
-        reason: undefined,
-        routeState: undefined,
-      }),
-    });
+    const withdrawRejectedRoute = async (error: unknown): Promise<void> => {
+      if (!(error instanceof ConfigRejectedError)) throw error;
+      // Envoy refuses the route: left in place, every later push to those proxies would be
+      // refused with it. Take it out again (gated), and forget the candidate.
+      let withdrawn = 'the header route was removed again';
+      try {
+        await applyRouteChange(context, {
+          what: 'removal of the rejected pre-release header route',
+          routes: (vs: VirtualService) => removePrereleaseRoute(vs, service.target),
+          record: (r) => ({
+            ...r,
+            phase: record.phase === 'deployed' ? 'idle' : record.phase,
+            candidateSlot: undefined,
+            headerRoute: false,
+            operation: undefined,
+            reason: error.message.split('\n')[0] ?? error.message,
+          }),
+        });
+      } catch (removal) {
+        withdrawn = `removing the header route again failed too: ${(removal as Error).message}`;
+      }
+      log.emit({
+        type: 'warning',
+        message: `pre-release header route rejected by Envoy; ${withdrawn}`,
+      });
+      throw error;
+    };
+    await applyRouteChange(
+      context,
+      {
+        what: 'pre-release header route',
+        routes: (vs: VirtualService) =>
+          headers
+            ? setPrereleaseRoute(vs, service.target, { slot: candidate, headers })
+            : removePrereleaseRoute(vs, service.target),
+        record: (r) => ({
+          ...r,
+          phase: 'deployed',
+          candidateSlot: candidate,
+          images: { ...r.images, [candidate]: image },
+          headerRoute: headers !== undefined,
+          operation: undefined,
+          reason: undefined,
+          routeState: undefined,
+        }),
+      },
+      headers ? withdrawRejectedRoute : undefined,
+    );
     emitPhaseChange(context, record.phase, 'deployed');
     return finishOperation(
       context,
