@@ -274,6 +274,16 @@ describe('400 Bad Request', () => {
       { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 5 } },
     ],
     [
+      'a Lease whose label and owner reference hold numbers',
+      'POST',
+      LEASES,
+      {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'numbers', labels: { a: 5 }, ownerReferences: [{ name: 5 }] },
+      },
+    ],
+    [
       'a Lease with unknown fields, under strict field validation',
       'POST',
       `${LEASES}?fieldValidation=Strict`,

@@ -117,6 +117,16 @@ describe('decodeObject: the Go shape of a Lease', () => {
     expect(refusal(lease({}, { name: 5 }), LEASES)).toBe(
       '400 Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string',
     );
+    // Map values and list items are named by the map or list, the struct innermost.
+    expect(refusal(lease({}, { labels: { a: 5 } }), LEASES)).toBe(
+      '400 Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
+    );
+    expect(refusal(lease({}, { ownerReferences: [{ name: 5 }] }), LEASES)).toBe(
+      '400 Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal number into Go struct field OwnerReference.metadata.ownerReferences.name of type string',
+    );
+    expect(refusal(lease({}, { finalizers: [5] }), LEASES)).toBe(
+      '400 Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.finalizers of type string',
+    );
     expect(refusal(lease({ renewTime: '2026-11-21T12:00:00.5Z' }), LEASES)).toBe(
       '400 Lease in version "v1" cannot be handled as a Lease: parsing time "2026-11-21T12:00:00.5Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".5Z" as ".000000"',
     );

@@ -224,8 +224,9 @@ function decodeValue(
   if ('map' in type) {
     if (typeof value !== 'object' || Array.isArray(value)) return mismatch(goJsonKind(value));
     const out: Record<string, unknown> = {};
+    // Go's decoder names the map, not the key, in a map value's error.
     for (const [key, item] of Object.entries(value as Json)) {
-      const decoded = decodeValue(item, 'string', `${path}.${key}`, struct, context);
+      const decoded = decodeValue(item, 'string', path, struct, context);
       out[key] = decoded ?? '';
     }
     return out;
