@@ -40,6 +40,8 @@ export default defineConfig({
           // Slow suites: a simulator, often a real Prometheus, and real time.
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          // The conformance tier needs its real test bed (global setup): its own project.
+          exclude: ['test/conformance/**', '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Two cores: more workers only make timing-sensitive suites flaky.

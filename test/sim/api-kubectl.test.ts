@@ -155,7 +155,7 @@ beforeAll(async () => {
       uid: deploymentUid,
     },
     reason: 'ScalingReplicaSet',
-    message: 'Scaled up replica set reviews-blue-5d8f to 2',
+    message: 'Scaled up replica set reviews-blue-5d8f from 0 to 2',
     type: 'Normal',
     source: { component: 'deployment-controller' },
     firstTimestamp: new Date().toISOString(),
@@ -218,7 +218,7 @@ describe('kubectl get and describe', () => {
     );
     expect(deploy).toMatch(/RollingUpdateStrategy:\s+25% max unavailable, 25% max surge/);
     expect(deploy).toMatch(
-      /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set reviews-blue-5d8f to 2/,
+      /Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set reviews-blue-5d8f from 0 to 2/,
     );
     const pod = await ok(['describe', 'pod', 'reviews-blue-5d8f-abcde']);
     expect(pod).toMatch(/Status:\s+Running/);
@@ -276,8 +276,9 @@ describe('kubectl patch', () => {
       '[{"op":"test","path":"/spec/http/0/route/0/weight","value":100},{"op":"replace","path":"/spec/http/0/route/0/weight","value":1}]',
     ]);
     expect(failed.code).toBe(1);
+    // What kubectl prints for a real API server's bare 422 (no causes).
     expect(failed.stderr).toContain(
-      'testing value /spec/http/0/route/0/weight failed: test failed',
+      'The request is invalid: the server rejected our request due to an error in our request',
     );
     const state = await ok([
       'get',

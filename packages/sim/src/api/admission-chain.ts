@@ -7,6 +7,7 @@
 import type { Admission, AdmissionOperation, FieldValidation } from '../store/admission.js';
 import type { ResourceType } from '../store/resource-types.js';
 import { ApiStatusError, badRequest, fieldErrorsFromProblems, invalid } from './api-status.js';
+import { validateObjectMeta } from '../store/object-meta-validation.js';
 import { validateBuiltin } from './builtin-validation.js';
 import { warningHeaderValues } from './response-writer.js';
 
@@ -94,9 +95,23 @@ function admitWithWarnings(
   let object = request.object;
 
   if (request.operation !== 'DELETE') {
-    const builtinErrors = validateBuiltin(type, object, request.oldObject);
-    if (builtinErrors.length > 0)
-      throw invalid({ group: type.group, kind: type.kind }, objectName(object), builtinErrors);
+    // A built-in type's strategy validates ObjectMeta first, then the type's own fields;
+    // core/v1 Events skip the first and get BeforeCreate's ObjectMeta check afterwards.
+    if (type.builtin) {
+      const events = type.group === '' && type.plural === 'events';
+      const phases = events
+        ? [validateBuiltin(type, object, request.oldObject), validateObjectMeta(type, object)]
+        : [
+            [
+              ...validateObjectMeta(type, object),
+              ...validateBuiltin(type, object, request.oldObject),
+            ],
+          ];
+      for (const errors of phases) {
+        if (errors.length > 0)
+          throw invalid({ group: type.group, kind: type.kind }, objectName(object), errors);
+      }
+    }
 
     const schema = admission?.validateSchema(
       type,

@@ -190,6 +190,29 @@ describe('paths that name nothing', () => {
     });
   });
 
+  it('answers "404 page not found" for what no CRD serves in a CRD group, as apiextensions does', async () => {
+    for (const path of [
+      '/apis/networking.istio.io/v1/namespaces/default/widgets',
+      // A namespaced resource addressed by name without a namespace.
+      '/apis/networking.istio.io/v1/virtualservices/reviews',
+    ]) {
+      const reply = await apiRequest(cluster, 'GET', path);
+      expect(reply.status).toBe(404);
+      expect(reply.text).toBe('404 page not found\n');
+    }
+    // An unknown subresource of a custom resource is the object's NotFound.
+    const subresource = await apiRequest(
+      cluster,
+      'GET',
+      '/apis/networking.istio.io/v1/namespaces/default/virtualservices/reviews/frobnicate',
+    );
+    expect(subresource.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'virtualservices.networking.istio.io "reviews" not found',
+      details: { name: 'reviews', group: 'networking.istio.io', kind: 'virtualservices' },
+    });
+  });
+
   it('answers "404 page not found" outside the API', async () => {
     const reply = await apiRequest(cluster, 'GET', '/apis/nonexistent.io/v1/things');
     expect(reply.status).toBe(404);

@@ -223,14 +223,16 @@ export function internalError(cause: string): ApiStatusError {
 }
 
 /**
- * A failure with a status code and no specific reason, as `NewGenericServerResponse`
- * builds it: a failed JSON Patch `test` op is a 422 of this shape.
+ * A failure with a status code and no specific reason, as `NewGenericServerResponse` builds
+ * it with `isUnexpectedResponse` false: a failed JSON Patch `test` op (or any op that does not
+ * apply) is a bare 422 whose details hold no cause. The server's own explanation is dropped,
+ * as the real server drops it.
  */
-export function genericServerResponse(code: 422, serverMessage: string): ApiStatusError {
+export function genericServerResponse(code: 422): ApiStatusError {
   return new ApiStatusError({
     message: 'the server rejected our request due to an error in our request',
     reason: 'Invalid',
-    details: { causes: [{ reason: 'UnexpectedServerResponse', message: serverMessage }] },
+    details: {},
     code,
   });
 }

@@ -107,6 +107,15 @@ export function applyBuiltinDefaults(type: ResourceType, object: Json): void {
     case '/services':
       defaultService(object);
       break;
+    case 'coordination.k8s.io/leases': {
+      // The lease strategy drops these while CoordinatedLeaderElection is off (its default).
+      const spec = object.spec as Json | undefined;
+      if (spec) {
+        delete spec.strategy;
+        delete spec.preferredHolder;
+      }
+      break;
+    }
     case '/namespaces': {
       const metadata = obj(object, 'metadata');
       // The namespace lifecycle admission plugin labels every namespace with its name.

@@ -74,8 +74,33 @@ describe('JSON Patch (RFC 6902)', () => {
     expect(() => apply([op])).toThrow(message);
   });
 
-  it('rejects bodies that are not a list of operations', () => {
-    expect(() => decodeJsonPatch({ op: 'add' })).toThrow(JsonPatchDecodeError);
-    expect(() => decodeJsonPatch([1])).toThrow(JsonPatchDecodeError);
+  it('rejects bodies that are not a list of operations, worded as the real server words them', () => {
+    // fieldValidation Strict or Warn (the default): the server's own typed decoding first.
+    expect(() => decodeJsonPatch({ op: 'add' })).toThrow(
+      new JsonPatchDecodeError(
+        'error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp',
+      ),
+    );
+    expect(() => decodeJsonPatch([1])).toThrow(
+      new JsonPatchDecodeError(
+        'error decoding patch: json: cannot unmarshal number into Go value of type handlers.jsonPatchOp',
+      ),
+    );
+    expect(() => decodeJsonPatch([{ op: 'add', path: 5 }])).toThrow(
+      new JsonPatchDecodeError(
+        'error decoding patch: json: cannot unmarshal number into Go struct field jsonPatchOp.path of type string',
+      ),
+    );
+    // fieldValidation Ignore: evanphx/json-patch's decoding only, unprefixed.
+    expect(() => decodeJsonPatch({ op: 'add' }, false)).toThrow(
+      new JsonPatchDecodeError(
+        'json: cannot unmarshal object into Go value of type jsonpatch.Patch',
+      ),
+    );
+    expect(() => decodeJsonPatch([1], false)).toThrow(
+      new JsonPatchDecodeError(
+        'json: cannot unmarshal number into Go value of type jsonpatch.Operation',
+      ),
+    );
   });
 });

@@ -4,6 +4,7 @@
  * op that does not apply (including a failed `test`) is a 422.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { goJsonKind } from './go-json.js';
 
 /** The patch could not be decoded (400 BadRequest). */
 export class JsonPatchDecodeError extends Error {
@@ -37,24 +38,51 @@ export interface JsonPatchOperation {
   hasPath: boolean;
 }
 
-const MAX_OPERATIONS = 10_000;
+/** Most operations one JSON Patch may hold (`maxJSONPatchOperations`). */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
 
-/** Decodes a parsed JSON body into operations, or throws JsonPatchDecodeError. */
-export function decodeJsonPatch(body: unknown): JsonPatchOperation[] {
+/**
+ * Decodes a parsed JSON body into operations, or throws JsonPatchDecodeError worded as the
+ * real server words it. With `strict` (fieldValidation Strict or Warn, the default) the
+ * server first reads the body into its own `[]handlers.jsonPatchOp` (typed fields, the
+ * message prefixed `error decoding patch:`); under Ignore only evanphx's `jsonpatch.Patch`
+ * decoding runs, unprefixed.
+ */
+export function decodeJsonPatch(body: unknown, strict = true): JsonPatchOperation[] {
+  const refuse = (message: string): never => {
+    throw new JsonPatchDecodeError(strict ? `error decoding patch: ${message}` : message);
+  };
+  if (body === null) return [];
   if (!Array.isArray(body)) {
-    throw new JsonPatchDecodeError(
-      `json: cannot unmarshal ${body === null ? 'null' : typeof body === 'object' ? 'object' : typeof body} into Go value of type jsonpatch.Patch`,
+    refuse(
+      `json: cannot unmarshal ${goJsonKind(body)} into Go value of type ${strict ? '[]handlers.jsonPatchOp' : 'jsonpatch.Patch'}`,
     );
   }
-  if (body.length > MAX_OPERATIONS) {
-    throw new JsonPatchDecodeError(
-      `The allowed maximum operations in a JSON patch is ${MAX_OPERATIONS}, got ${body.length}`,
-    );
+  const operations = body as unknown[];
+  if (strict) {
+    // Go saves the first type error and keeps decoding: report the first in document order.
+    for (const raw of operations) {
+      if (raw === null) continue;
+      if (typeof raw !== 'object' || Array.isArray(raw))
+        refuse(
+          `json: cannot unmarshal ${goJsonKind(raw)} into Go value of type handlers.jsonPatchOp`,
+        );
+      for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+        if (
+          (key === 'op' || key === 'path' || key === 'from') &&
+          value !== null &&
+          typeof value !== 'string'
+        )
+          refuse(
+            `json: cannot unmarshal ${goJsonKind(value)} into Go struct field jsonPatchOp.${key} of type string`,
+          );
+      }
+    }
   }
-  return body.map((raw) => {
+  return operations.map((raw) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new JsonPatchDecodeError(
-        'json: cannot unmarshal array into Go value of type jsonpatch.Operation',
+        `json: cannot unmarshal ${goJsonKind(raw)} into Go value of type jsonpatch.Operation`,
       );
     }
     const o = raw as Record<string, unknown>;

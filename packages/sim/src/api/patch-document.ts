@@ -1,17 +1,26 @@
 /**
  * Applies a PATCH body by its Content-Type: JSON Patch, JSON Merge Patch, and strategic
  * merge patch (built-in types only: custom resources answer 415, as on a real server).
- * Server-side apply is not simulated, so `application/apply-patch+yaml` is a 415 too.
+ * Server-side apply is not simulated, so `application/apply-patch+yaml` is a 415 too (after
+ * the options check that makes a missing field manager a 422 on both).
  */
+import type { FieldValidation } from '../store/admission.js';
 import type { ResourceType } from '../store/resource-types.js';
-import { badRequest, genericServerResponse, unsupportedMediaType } from './api-status.js';
+import {
+  badRequest,
+  genericServerResponse,
+  requestEntityTooLarge,
+  unsupportedMediaType,
+} from './api-status.js';
 import {
   applyJsonPatch,
   decodeJsonPatch,
   JsonPatchApplyError,
   JsonPatchDecodeError,
+  MAX_JSON_PATCH_OPERATIONS,
 } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
+import { goJsonKind } from './go-json.js';
 import { decodePatchBody, mediaType } from './request-body.js';
 import { applyStrategicMergePatch, StrategicMergePatchError } from './strategic-merge-patch.js';
 
@@ -26,6 +35,14 @@ export const PatchMediaType = {
   /** Kubernetes strategic merge patch. */
   StrategicMergePatch: 'application/strategic-merge-patch+json',
 } as const;
+
+/**
+ * Server-side apply's media types. The real server serves them for every type; the
+ * simulator does not (415), but checks their options first, as the real server does.
+ */
+export function isApplyPatch(type: string): boolean {
+  return type === 'application/apply-patch+yaml' || type === 'application/apply-patch+cbor';
+}
 
 /** The patch types a type accepts, in the order the 415 message lists them. */
 export function acceptedPatchTypes(type: Pick<ResourceType, 'builtin'>): string[] {
@@ -49,42 +66,52 @@ export function applyPatchDocument(
   kind: string,
   current: Json,
   body: Buffer,
+  fieldValidation: FieldValidation,
 ): Json {
-  const patch = decodePatchBody(body);
-  switch (mediaType(contentType)) {
+  const patchType = mediaType(contentType);
+  const strict = fieldValidation !== 'Ignore';
+  const patch = decodePatchBody(body, patchType, fieldValidation);
+  switch (patchType) {
     case PatchMediaType.JsonPatch: {
       let operations;
       try {
-        operations = decodeJsonPatch(patch);
+        operations = decodeJsonPatch(patch, strict);
       } catch (error) {
-        if (error instanceof JsonPatchDecodeError)
-          throw badRequest(`error decoding patch: ${error.message}`);
+        if (error instanceof JsonPatchDecodeError) throw badRequest(error.message);
         throw error;
       }
+      if (operations.length > MAX_JSON_PATCH_OPERATIONS)
+        throw requestEntityTooLarge(
+          `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`,
+        );
       let result: unknown;
       try {
         result = applyJsonPatch(current, operations);
       } catch (error) {
-        if (error instanceof JsonPatchApplyError) throw genericServerResponse(422, error.message);
+        if (error instanceof JsonPatchApplyError) throw genericServerResponse(422);
         throw error;
       }
       if (result === null || typeof result !== 'object' || Array.isArray(result)) {
-        throw genericServerResponse(
-          422,
-          'json: cannot unmarshal the patched document into an object',
-        );
+        throw genericServerResponse(422);
       }
       return result as Json;
     }
     case PatchMediaType.MergePatch: {
-      if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+      if (patch === null) return current;
+      if (typeof patch !== 'object' || Array.isArray(patch)) {
         throw badRequest(
-          `error decoding patch: json: cannot unmarshal ${Array.isArray(patch) ? 'array' : patch === null ? 'null' : typeof patch} into Go value of type map[string]interface {}`,
+          `error decoding patch: json: cannot unmarshal ${goJsonKind(patch)} into Go value of type map[string]interface {}`,
         );
       }
       return applyMergePatch(current, patch) as Json;
     }
     case PatchMediaType.StrategicMergePatch: {
+      if (patch === null) return current;
+      if (typeof patch !== 'object' || Array.isArray(patch)) {
+        throw badRequest(
+          `json: cannot unmarshal ${goJsonKind(patch)} into Go value of type map[string]interface {}`,
+        );
+      }
       try {
         return applyStrategicMergePatch(current, patch, kind);
       } catch (error) {

@@ -4,7 +4,9 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { load } from 'js-yaml';
+import type { FieldValidation } from '../store/admission.js';
 import { badRequest, requestEntityTooLarge } from './api-status.js';
+import { goJsonSyntaxError } from './go-json.js';
 
 /** The API server's default request body limit. */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -41,12 +43,18 @@ export function decodeObjectBody(
 ): Record<string, unknown> {
   const text = body.toString('utf8');
   let value: unknown;
-  try {
-    value = mediaType(contentType) === 'application/yaml' ? load(text) : JSON.parse(text);
-  } catch (error) {
-    throw badRequest(
-      `${context}${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-    );
+  if (mediaType(contentType) === 'application/yaml') {
+    try {
+      value = load(text);
+    } catch (error) {
+      throw badRequest(
+        `${context}${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      );
+    }
+  } else {
+    const syntax = goJsonSyntaxError(body);
+    if (syntax !== undefined) throw badRequest(`${context}${syntax}`);
+    value = JSON.parse(text);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest(
@@ -56,13 +64,25 @@ export function decodeObjectBody(
   return value as Record<string, unknown>;
 }
 
-/** Decodes a JSON patch body (any JSON value); 400 `error decoding patch: ...` on malformed JSON. */
-export function decodePatchBody(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw badRequest(
-      `error decoding patch: ${error instanceof Error ? error.message : String(error)}`,
-    );
+/**
+ * Decodes a patch body (any JSON value), with the real server's wording for malformed JSON:
+ * prefixed `error decoding patch:` where it reads the patch strictly first (JSON and merge
+ * patches under fieldValidation Strict or Warn), Go's bare syntax error for strategic merge
+ * and Ignore'd JSON patches, and evanphx's `Invalid JSON Patch` for Ignore'd merge patches.
+ */
+export function decodePatchBody(
+  body: Buffer,
+  patchType: string,
+  fieldValidation: FieldValidation,
+): unknown {
+  const syntax = goJsonSyntaxError(body);
+  if (syntax !== undefined) {
+    const strict = fieldValidation !== 'Ignore';
+    if (patchType === 'application/merge-patch+json')
+      throw badRequest(strict ? `error decoding patch: ${syntax}` : 'Invalid JSON Patch');
+    if (patchType === 'application/json-patch+json' && strict)
+      throw badRequest(`error decoding patch: ${syntax}`);
+    throw badRequest(syntax);
   }
+  return JSON.parse(body.toString('utf8'));
 }

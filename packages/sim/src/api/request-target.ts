@@ -49,6 +49,11 @@ function servesGroupVersion(registry: ResourceRegistry, group: string, version: 
   return registry.all().some((t) => t.group === group && t.versions.includes(version));
 }
 
+function crdGroup(registry: ResourceRegistry, group: string): boolean {
+  const types = registry.all().filter((t) => t.group === group);
+  return group !== '' && types.length > 0 && types.every((t) => !t.builtin);
+}
+
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
@@ -127,16 +132,20 @@ export function parseRequestTarget(pathname: string, registry: ResourceRegistry)
     index += 1;
   }
   const rest = trimmed.slice(index);
-  if (!resource) return { kind: 'resource-not-found' };
+  // Groups served from CRDs: apiextensions' handler passes whatever names no CRD (or the
+  // wrong scope) to the server's plain 404 handler; built-in groups answer with a Status.
+  const notFound: RequestTarget = crdGroup(registry, group)
+    ? { kind: 'unknown' }
+    : { kind: 'resource-not-found' };
+  if (!resource) return notFound;
   const type = registry.byPlural(group, resource);
-  if (!type || !type.versions.includes(version)) return { kind: 'resource-not-found' };
-  if (namespace !== undefined && !type.namespaced) return { kind: 'resource-not-found' };
+  if (!type || !type.versions.includes(version)) return notFound;
+  if (namespace !== undefined && !type.namespaced) return notFound;
 
   const name = rest[0];
   const subresource = rest[1];
-  if (name !== undefined && type.namespaced && namespace === undefined)
-    return { kind: 'resource-not-found' };
-  if (name === '') return { kind: 'resource-not-found' };
+  if (name !== undefined && type.namespaced && namespace === undefined) return notFound;
+  if (name === '') return notFound;
 
   let proxyPath: string | undefined;
   if (subresource === 'proxy') {

@@ -86,7 +86,19 @@ describe('create, get, list, update, delete', () => {
 
     const deleted = await apiRequest(cluster, 'DELETE', `${VS_PATH}/${name}`);
     expect(deleted.status).toBe(200);
-    expect(deleted.body.metadata.name).toBe(name);
+    // A custom resource's registry answers a delete with a Status, as most built-ins do.
+    expect(deleted.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: {
+        name,
+        group: 'networking.istio.io',
+        kind: 'virtualservices',
+        uid: created.body.metadata.uid,
+      },
+    });
     expect((await apiRequest(cluster, 'GET', `${VS_PATH}/${name}`)).status).toBe(404);
   });
 
@@ -170,7 +182,10 @@ describe('create, get, list, update, delete', () => {
     const malformed = await apiRequest(cluster, 'POST', VS_PATH, { body: '{"metadata": ' });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
-    expect(malformed.body.message).toMatch(/^couldn't get version\/kind; json parse error: /);
+    // transformDecodeError's wording around Go's scanner message and the body's first bytes.
+    expect(malformed.body.message).toBe(
+      'the object provided is unrecognized (must be of type VirtualService): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"metadata": )',
+    );
 
     const wrongVersion = await apiRequest(cluster, 'POST', VS_PATH, {
       body: virtualService(name, 100, 'networking.istio.io/v1beta1'),
@@ -194,7 +209,9 @@ describe('create, get, list, update, delete', () => {
       contentType: 'application/merge-patch+json',
     });
     expect(badPatch.status).toBe(400);
-    expect(badPatch.body.message).toMatch(/^error decoding patch: /);
+    expect(badPatch.body.message).toBe(
+      "error decoding patch: invalid character 'o' in literal null (expecting 'u')",
+    );
 
     const badSelector = await apiRequest(cluster, 'GET', `${VS_PATH}?labelSelector=app%20in%20(`);
     expect(badSelector.status).toBe(400);
@@ -208,7 +225,7 @@ describe('create, get, list, update, delete', () => {
     });
     expect(unconditional.status).toBe(422);
     expect(unconditional.body.message).toBe(
-      `VirtualService.networking.istio.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+      `virtualservices.networking.istio.io "${name}" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update`,
     );
 
     const lease = await apiRequest(
@@ -314,27 +331,35 @@ describe('patch types', () => {
       status: 'Failure',
       message: 'the server rejected our request due to an error in our request',
       reason: 'Invalid',
-      details: {
-        causes: [
-          {
-            reason: 'UnexpectedServerResponse',
-            message: 'testing value /spec/http/0/route/0/weight failed: test failed',
-          },
-        ],
-      },
+      // NewGenericServerResponse with isUnexpectedResponse=false: no cause, not even the op.
+      details: {},
       code: 422,
     });
     const stored = await apiRequest(cluster, 'GET', `${VS_PATH}/${name}`);
     expect(stored.body.spec.http[0].route[0].weight).toBe(80);
   });
 
+  it('answers 413 for a JSON Patch of more than 10,000 operations', async () => {
+    await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
+    const reply = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}`, {
+      body: Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/spec', value: {} })),
+      contentType: 'application/json-patch+json',
+    });
+    expect(reply.status).toBe(413);
+    expect(reply.body).toMatchObject({
+      reason: 'RequestEntityTooLarge',
+      message:
+        'Request entity too large: The allowed maximum operations in a JSON patch is 10000, got 10001',
+    });
+  });
+
   it('answers 415 for strategic merge and apply patches on a custom resource', async () => {
     await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
-    for (const contentType of [
-      'application/strategic-merge-patch+json',
-      'application/apply-patch+yaml',
-    ]) {
-      const reply = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}`, {
+    for (const [contentType, query] of [
+      ['application/strategic-merge-patch+json', ''],
+      ['application/apply-patch+yaml', '?fieldManager=test'],
+    ] as const) {
+      const reply = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}${query}`, {
         body: { spec: { hosts: ['x'] } },
         contentType,
       });
@@ -350,6 +375,42 @@ describe('patch types', () => {
         code: 415,
       });
     }
+  });
+
+  it('checks an apply patch’s options first: no field manager is the real 422', async () => {
+    await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
+    const reply = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}`, {
+      body: { spec: { hosts: ['x'] } },
+      contentType: 'application/apply-patch+yaml',
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message:
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      reason: 'Invalid',
+      details: {
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [
+          {
+            reason: 'FieldValueRequired',
+            message: 'Required value: is required for apply patch',
+            field: 'fieldManager',
+          },
+        ],
+      },
+      code: 422,
+    });
+    // Other unknown patch types are refused before their options are read, as on a real server.
+    const unknown = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}?force=true`, {
+      body: {},
+      contentType: 'application/x-frobnicate',
+    });
+    expect(unknown.status).toBe(415);
   });
 
   it('applies a strategic merge patch to a Deployment, merging containers by name', async () => {
@@ -504,7 +565,7 @@ describe('admission', () => {
     const reply = await apiRequest(cluster, 'POST', DEPLOY_PATH, { body });
     expect(reply.status).toBe(422);
     expect(reply.body.message).toBe(
-      `Deployment.apps "${name}" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: \`selector\` does not match template \`labels\``,
+      `Deployment.apps "${name}" is invalid: spec.template.metadata.labels: Invalid value: {"app":"other"}: \`selector\` does not match template \`labels\``,
     );
   });
 });
@@ -562,6 +623,79 @@ describe('subresources', () => {
   it('answers 404 for a subresource the type does not have', async () => {
     await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
     expect((await apiRequest(cluster, 'GET', `${VS_PATH}/${name}/scale`)).status).toBe(404);
+  });
+});
+
+describe('deletecollection', () => {
+  it('answers with the list of what it deleted, for built-in and custom resources alike', async () => {
+    for (const i of [1, 2])
+      cluster.seed('', 'configmaps', 'default', {
+        metadata: { name: `${name}-${i}`, labels: { batch: name } },
+      });
+    const configMaps = await apiRequest(
+      cluster,
+      'DELETE',
+      `/api/v1/namespaces/default/configmaps?labelSelector=batch%3D${name}`,
+    );
+    expect(configMaps.status).toBe(200);
+    expect(configMaps.body.kind).toBe('ConfigMapList');
+    expect(
+      configMaps.body.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+    ).toEqual([`${name}-1`, `${name}-2`]);
+    await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
+    const virtualServices = await apiRequest(
+      cluster,
+      'DELETE',
+      `${VS_PATH}?labelSelector=app%3Dreviews`,
+    );
+    expect(virtualServices.body.kind).toBe('VirtualServiceList');
+    expect(virtualServices.body.items.length).toBeGreaterThan(0);
+  });
+});
+
+describe('built-in validation', () => {
+  const LEASES = '/apis/coordination.k8s.io/v1/namespaces/default/leases';
+
+  it('validates a Lease’s duration and transitions, and its metadata, in one 422', async () => {
+    const reply = await apiRequest(cluster, 'POST', LEASES, {
+      body: {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, labels: { bad: 'not a value!' } },
+        spec: { leaseDurationSeconds: 0, leaseTransitions: -1 },
+      },
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.body.details.causes.map((c: { field: string }) => c.field)).toEqual([
+      'metadata.labels',
+      'spec.leaseDurationSeconds',
+      'spec.leaseTransitions',
+    ]);
+    expect(reply.body.message).toContain(
+      'spec.leaseDurationSeconds: Invalid value: 0: must be greater than 0',
+    );
+    expect(reply.body.message).toMatch(/^Lease\.coordination\.k8s\.io /);
+  });
+
+  it('checks an old-style Event only for its involved object’s namespace, not its name', async () => {
+    const EVENTS = '/api/v1/namespaces/default/events';
+    const elsewhere = await apiRequest(cluster, 'POST', EVENTS, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name: `${name}.1` },
+        involvedObject: { kind: 'Pod', name: 'p', namespace: 'other' },
+      },
+    });
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body.message).toBe(
+      `Event "${name}.1" is invalid: involvedObject.namespace: Invalid value: "other": does not match event.namespace`,
+    );
+    // core/v1 Events skip ObjectMeta validation: a name that is no DNS subdomain is fine.
+    const oddName = await apiRequest(cluster, 'POST', EVENTS, {
+      body: { apiVersion: 'v1', kind: 'Event', metadata: { name: `${name}.Odd_Name` } },
+    });
+    expect(oddName.status).toBe(201);
   });
 });
 
@@ -784,7 +918,15 @@ describe('deletion', () => {
       },
     });
     expect(wrong.status).toBe(409);
-    expect(wrong.body.message).toContain('Precondition failed: UID in precondition: nope');
+    // rest.BeforeDelete's wording, naming the kind.
+    expect(wrong.body.message).toBe(
+      `Operation cannot be fulfilled on VirtualService.networking.istio.io "${name}": the UID in the precondition (nope) does not match the UID in record (${created.body.metadata.uid}). The object might have been deleted and then recreated`,
+    );
+    expect(wrong.body.details).toEqual({
+      name,
+      group: 'networking.istio.io',
+      kind: 'VirtualService',
+    });
     const right = await apiRequest(cluster, 'DELETE', `${VS_PATH}/${name}`, {
       body: {
         preconditions: {

@@ -33,9 +33,15 @@ import {
   partialObjectMetadataList,
   present,
 } from './object-presentation.js';
-import { acceptedPatchTypes, applyPatchDocument, checkPatchType } from './patch-document.js';
+import {
+  acceptedPatchTypes,
+  applyPatchDocument,
+  checkPatchType,
+  isApplyPatch,
+} from './patch-document.js';
 import type { MutatingAdmission } from './mutating-admission.js';
-import { decodeObjectBody, readBody } from './request-body.js';
+import { decodeObject, decodePatched, type DecodedObject } from './object-decoding.js';
+import { decodeObjectBody, mediaType, readBody } from './request-body.js';
 import type { ResourceTarget } from './request-target.js';
 import type { ApiResponse } from './response-writer.js';
 import { replicasOfScale, toScale } from './scale-subresource.js';
@@ -150,8 +156,11 @@ export class ResourceHandler {
   ): Promise<RenderedResponse> {
     const method = request.method ?? 'GET';
     const { subresource, name } = target;
-    if (subresource !== undefined && !target.type.subresources.includes(subresource))
-      throw resourceNotFound();
+    if (subresource !== undefined && !target.type.subresources.includes(subresource)) {
+      // apiextensions answers an unknown subresource of a custom resource with the object's NotFound.
+      if (target.type.builtin) throw resourceNotFound();
+      throw this.#store.notFound(target.type, name ?? '');
+    }
     if (subresource === 'status' || subresource === 'scale') {
       if (name === undefined) throw resourceNotFound();
       if (method === 'GET')
@@ -288,32 +297,6 @@ export class ResourceHandler {
     }
   }
 
-  /** Checks apiVersion/kind of a body against the URL; fills them in where the real decoder defaults them. */
-  #checkTypeMeta(body: Json, target: ResourceTarget): Json {
-    const { type } = target;
-    const expected = apiVersionOf(target.group, target.version);
-    if (body.kind === undefined || body.kind === '') {
-      if (!type.builtin) throw badRequest(`Object 'Kind' is missing in '${JSON.stringify(body)}'`);
-      body.kind = type.kind;
-    }
-    if (body.apiVersion === undefined || body.apiVersion === '') {
-      if (!type.builtin)
-        throw badRequest(`Object 'apiVersion' is missing in '${JSON.stringify(body)}'`);
-      body.apiVersion = expected;
-    }
-    if (body.apiVersion !== expected) {
-      throw badRequest(
-        `the API version in the data (${display(body.apiVersion)}) does not match the expected API version (${expected})`,
-      );
-    }
-    if (body.kind !== type.kind) {
-      throw badRequest(
-        `${display(body.kind)} in version "${target.version}" cannot be handled as a ${type.kind}: the kind in the data does not match the resource`,
-      );
-    }
-    return body;
-  }
-
   #checkNamespace(object: Json, target: ResourceTarget): void {
     const metadata = meta(object);
     if (!target.type.namespaced) {
@@ -338,13 +321,23 @@ export class ResourceHandler {
     query: URLSearchParams,
   ): Promise<RenderedResponse> {
     const write = parseWriteQuery(query, 'CreateOptions');
-    const body = decodeObjectBody(
-      await readBody(request),
+    const decoded = this.#decode(await readBody(request), request, target, write);
+    return withWarnings(this.#createObject(target, decoded.object, write), decoded.warnings);
+  }
+
+  #decode(
+    body: Buffer,
+    request: IncomingMessage,
+    target: ResourceTarget,
+    write: WriteQuery,
+  ): DecodedObject {
+    return decodeObject(
+      body,
       request.headers['content-type'],
-      "couldn't get version/kind; json parse error: ",
+      target,
+      this.#registry,
+      write.fieldValidation,
     );
-    const object = this.#checkTypeMeta(body, target);
-    return this.#createObject(target, object, write);
   }
 
   #createObject(target: ResourceTarget, object: Json, write: WriteQuery): RenderedResponse {
@@ -418,12 +411,8 @@ export class ResourceHandler {
     subresource?: 'status',
   ): Promise<RenderedResponse> {
     const write = parseWriteQuery(query, 'UpdateOptions');
-    const body = decodeObjectBody(
-      await readBody(request),
-      request.headers['content-type'],
-      "couldn't get version/kind; json parse error: ",
-    );
-    const object = this.#checkTypeMeta(body, target);
+    const decoded = this.#decode(await readBody(request), request, target, write);
+    const object = decoded.object;
     const metadata = meta(object);
     if (metadata.name !== name) {
       throw badRequest(
@@ -442,27 +431,31 @@ export class ResourceHandler {
         CREATES_ON_UPDATE.has(key(target.type)) &&
         resourceVersion === undefined
       ) {
-        return this.#createObject(target, object, write);
+        return withWarnings(this.#createObject(target, object, write), decoded.warnings);
       }
       throw this.#store.notFound(target.type, name);
     }
     if (resourceVersion === undefined && !target.type.builtin) {
-      // Custom resources do not allow unconditional updates.
-      throw invalid({ group: target.type.group, kind: target.type.kind }, name, [
+      // Custom resources do not allow unconditional updates. The registry store names the
+      // resource where the kind belongs, and prints the uint64 zero as JSON.
+      throw invalid({ group: target.type.group, kind: target.type.plural }, name, [
         {
           type: 'FieldValueInvalid',
           field: 'metadata.resourceVersion',
-          message: 'Invalid value: 0x0: must be specified for an update',
+          message: 'Invalid value: 0: must be specified for an update',
         },
       ]);
     }
     const result = this.#commitUpdate(target, current, object, write, resourceVersion, subresource);
-    return {
-      code: 200,
-      yaml: false,
-      body: present(result.object, target.group, target.version),
-      warnings: result.warnings,
-    };
+    return withWarnings(
+      {
+        code: 200,
+        yaml: false,
+        body: present(result.object, target.group, target.version),
+        warnings: result.warnings,
+      },
+      decoded.warnings,
+    );
   }
 
   async #patch(
@@ -472,17 +465,22 @@ export class ResourceHandler {
     name: string,
     subresource?: 'status',
   ): Promise<RenderedResponse> {
-    const write = parseWriteQuery(query, 'PatchOptions');
-    checkPatchType(request.headers['content-type'], acceptedPatchTypes(target.type));
+    const write = patchOptions(request, query, acceptedPatchTypes(target.type));
     const body = await readBody(request);
     const current = this.#getObject(target, name);
     const presented = present(current, target.group, target.version);
-    const patched = applyPatchDocument(
-      request.headers['content-type'],
-      target.type.kind,
-      presented,
-      body,
+    const decoded = decodePatched(
+      target,
+      applyPatchDocument(
+        request.headers['content-type'],
+        target.type.kind,
+        presented,
+        body,
+        write.fieldValidation,
+      ),
+      write.fieldValidation,
     );
+    const patched = decoded.object;
     const resourceVersion = this.#checkPatched(patched, target, current, name);
     const result = this.#commitUpdate(
       target,
@@ -492,12 +490,15 @@ export class ResourceHandler {
       resourceVersion,
       subresource,
     );
-    return {
-      code: 200,
-      yaml: false,
-      body: present(result.object, target.group, target.version),
-      warnings: result.warnings,
-    };
+    return withWarnings(
+      {
+        code: 200,
+        yaml: false,
+        body: present(result.object, target.group, target.version),
+        warnings: result.warnings,
+      },
+      decoded.warnings,
+    );
   }
 
   /** Checks a patched object's identity; returns the resourceVersion it pins (409 when stale). */
@@ -551,6 +552,9 @@ export class ResourceHandler {
     let effective: Json;
     if (subresource === 'status') {
       effective = structuredClone(currentPresented);
+      // Built-in status strategies keep metadata changes (the store resets what each resets).
+      if (type.builtin && desired.metadata !== undefined)
+        effective.metadata = structuredClone(desired.metadata);
       if (desired.status === undefined) delete effective.status;
       else effective.status = structuredClone(desired.status);
     } else {
@@ -641,8 +645,7 @@ export class ResourceHandler {
     query: URLSearchParams,
     name: string,
   ): Promise<RenderedResponse> {
-    const write = parseWriteQuery(query, 'PatchOptions');
-    checkPatchType(request.headers['content-type'], acceptedPatchTypes({ builtin: true }));
+    const write = patchOptions(request, query, acceptedPatchTypes({ builtin: true }));
     const body = await readBody(request);
     const current = this.#getObject(target, name);
     const patched = applyPatchDocument(
@@ -650,6 +653,7 @@ export class ResourceHandler {
       'Scale',
       toScale(current),
       body,
+      write.fieldValidation,
     );
     return this.#writeScale(target, current, patched, write, name);
   }
@@ -691,11 +695,9 @@ export class ResourceHandler {
     const options = await readDeleteOptions(request, query);
     const current = this.#getObject(target, name);
     const result = this.#deleteObject(target, current, options);
-    if (
-      result.stillExists ||
-      !target.type.builtin ||
-      RETURNS_DELETED_OBJECT.has(key(target.type))
-    ) {
+    // The registry store answers with the object while it still exists (finalizers, graceful
+    // pod deletion) or when its type returns deleted objects; otherwise with a Status.
+    if (result.stillExists || RETURNS_DELETED_OBJECT.has(key(target.type))) {
       return { code: 200, yaml: false, body: present(result.object, target.group, target.version) };
     }
     return {
@@ -728,10 +730,12 @@ export class ResourceHandler {
     const { type } = target;
     const name = current.metadata.name;
     const pre = options.preconditions;
+    // rest.BeforeDelete: the conflict names the kind, not the resource.
+    const byKind = { group: type.group, resource: type.kind, name };
     if (pre.uid !== undefined && pre.uid !== current.metadata.uid) {
       throw conflict(
-        { group: type.group, resource: type.plural, name },
-        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        byKind,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${current.metadata.uid}). The object might have been deleted and then recreated`,
       );
     }
     if (
@@ -739,8 +743,8 @@ export class ResourceHandler {
       pre.resourceVersion !== current.metadata.resourceVersion
     ) {
       throw conflict(
-        { group: type.group, resource: type.plural, name },
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        byKind,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${current.metadata.resourceVersion}). The object might have been modified`,
       );
     }
     const presented = present(current, target.group, target.version) as Json;
@@ -845,13 +849,7 @@ export class ResourceHandler {
         ).object,
       );
     }
-    if (target.type.builtin && !RETURNS_DELETED_OBJECT.has(key(target.type))) {
-      return {
-        code: 200,
-        yaml: false,
-        body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: {} },
-      };
-    }
+    // The registry store's DeleteCollection answers with the list of what it deleted.
     return {
       code: 200,
       yaml: false,
@@ -860,6 +858,29 @@ export class ResourceHandler {
       }),
     };
   }
+}
+
+/**
+ * A patch's options, after its media type: 415 for a type not accepted comes first, as on
+ * the real server, except for apply patches, whose options (a required field manager) the
+ * real server checks before applying and the simulator before refusing them with a 415.
+ */
+function patchOptions(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  accepted: readonly string[],
+): WriteQuery {
+  const patchType = mediaType(request.headers['content-type']);
+  if (!isApplyPatch(patchType)) checkPatchType(patchType, accepted);
+  const write = parseWriteQuery(query, 'PatchOptions', patchType);
+  checkPatchType(patchType, accepted);
+  return write;
+}
+
+/** `response` with decoding warnings in front of the ones admission added. */
+function withWarnings(response: RenderedResponse, warnings: readonly string[]): RenderedResponse {
+  if (warnings.length === 0) return response;
+  return { ...response, warnings: [...warnings, ...(response.warnings ?? [])] };
 }
 
 /** DeleteOptions from the query and the optional request body, as the real server reads them. */

@@ -5,6 +5,7 @@
  */
 import type { FieldValidation } from '../store/admission.js';
 import { invalid, type FieldError } from './api-status.js';
+import { isApplyPatch } from './patch-document.js';
 
 /** Which options kind the request carries, for error messages. */
 export type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
@@ -15,38 +16,83 @@ export interface WriteQuery {
   dryRun: boolean;
   /** Unknown-field handling; the server default is Warn. */
   fieldValidation: FieldValidation;
+  /** `fieldManager`; undefined when not given. */
+  fieldManager?: string;
 }
 
 function optionsInvalid(kind: OptionsKind, errors: FieldError[]): Error {
   return invalid({ group: 'meta.k8s.io', kind }, '', errors);
 }
 
-function parseDryRun(values: string[], kind: OptionsKind): boolean {
-  if (values.length === 0) return false;
-  if (values.every((v) => v === 'All')) return true;
-  throw optionsInvalid(kind, [
+function dryRunErrors(values: string[]): FieldError[] {
+  if (values.every((v) => v === 'All')) return [];
+  return [
     {
       type: 'FieldValueNotSupported',
       field: 'dryRun',
       message: `Unsupported value: []string{${values.map((v) => JSON.stringify(v)).join(', ')}}: supported values: "All"`,
     },
-  ]);
+  ];
 }
 
-/** Parses `dryRun` and `fieldValidation` from the query. */
-export function parseWriteQuery(query: URLSearchParams, kind: OptionsKind): WriteQuery {
-  const dryRun = parseDryRun(query.getAll('dryRun'), kind);
+function parseDryRun(values: string[], kind: OptionsKind): boolean {
+  const errors = dryRunErrors(values);
+  if (errors.length > 0) throw optionsInvalid(kind, errors);
+  return values.length > 0;
+}
+
+const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/**
+ * Parses `dryRun`, `fieldValidation` and `fieldManager` from the query, reporting every
+ * problem at once in `ValidateCreateOptions` / `ValidatePatchOptions` order. For a patch,
+ * `patchType` is its media type: apply patches need a field manager, `force` is for them only.
+ */
+export function parseWriteQuery(
+  query: URLSearchParams,
+  kind: OptionsKind,
+  patchType?: string,
+): WriteQuery {
+  const errors: FieldError[] = [];
+  const fieldManager = query.get('fieldManager') ?? '';
+  if (patchType !== undefined) {
+    if (isApplyPatch(patchType)) {
+      if (fieldManager === '')
+        errors.push({
+          type: 'FieldValueRequired',
+          field: 'fieldManager',
+          message: 'Required value: is required for apply patch',
+        });
+    } else if (query.has('force')) {
+      errors.push({
+        type: 'FieldValueForbidden',
+        field: 'force',
+        message: 'Forbidden: may not be specified for non-apply patch',
+      });
+    }
+  }
+  if (Buffer.byteLength(fieldManager) > FIELD_MANAGER_MAX_LENGTH)
+    errors.push({
+      type: 'FieldValueTooLong',
+      field: 'fieldManager',
+      message: `Too long: may not be more than ${FIELD_MANAGER_MAX_LENGTH} bytes`,
+    });
+  const dryRunValues = query.getAll('dryRun');
+  errors.push(...dryRunErrors(dryRunValues));
   const raw = query.get('fieldValidation') ?? '';
   if (raw !== '' && raw !== 'Strict' && raw !== 'Warn' && raw !== 'Ignore') {
-    throw optionsInvalid(kind, [
-      {
-        type: 'FieldValueNotSupported',
-        field: 'fieldValidation',
-        message: `Unsupported value: "${raw}": supported values: "Ignore", "Strict", "Warn"`,
-      },
-    ]);
+    errors.push({
+      type: 'FieldValueNotSupported',
+      field: 'fieldValidation',
+      message: `Unsupported value: "${raw}": supported values: "Ignore", "Strict", "Warn"`,
+    });
   }
-  return { dryRun, fieldValidation: raw === '' ? 'Warn' : raw };
+  if (errors.length > 0) throw optionsInvalid(kind, errors);
+  return {
+    dryRun: dryRunValues.length > 0,
+    fieldValidation: (raw || 'Warn') as FieldValidation,
+    ...(fieldManager !== '' ? { fieldManager } : {}),
+  };
 }
 
 /** Parsed delete options. */

@@ -41,6 +41,15 @@ function activePods(c: TestCluster, hash?: string) {
 describe('DeploymentController', () => {
   it('creates an owned ReplicaSet named after the template hash and completes the rollout', async () => {
     const c = setup();
+    const versions: { revision?: string; progressing?: string }[] = [];
+    c.store.subscribe((event) => {
+      if (event.resource.plural !== 'deployments') return;
+      const d = event.object as unknown as Deployment;
+      versions.push({
+        revision: d.metadata.annotations?.['deployment.kubernetes.io/revision'],
+        progressing: d.status?.conditions?.find((cond) => cond.type === 'Progressing')?.reason,
+      });
+    });
     const created = c.store.create(
       typeOf(c.store, 'deployments'),
       'shop',
@@ -98,6 +107,10 @@ describe('DeploymentController', () => {
     }
 
     expect(done.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('1');
+    // The revision annotation and NewReplicaSetCreated arrive in one status write, as the
+    // real controller writes them: no version has the one without the other.
+    const firstWithRevision = versions.find((v) => v.revision === '1');
+    expect(firstWithRevision?.progressing).toBe('NewReplicaSetCreated');
     expect(done.status).toMatchObject({
       observedGeneration: 1,
       replicas: 3,
@@ -127,7 +140,7 @@ describe('DeploymentController', () => {
     expect(
       events.map((e) => [e.involvedObject.kind, e.involvedObject.name, e.reason, e.message]),
     ).toEqual([
-      ['Deployment', 'web', 'ScalingReplicaSet', `Scaled up replica set web-${hash} to 3`],
+      ['Deployment', 'web', 'ScalingReplicaSet', `Scaled up replica set web-${hash} from 0 to 3`],
     ]);
     expect(events[0]?.source.component).toBe('deployment-controller');
     expect(events[0]?.involvedObject.uid).toBe(created.metadata.uid);
@@ -280,6 +293,7 @@ describe('DeploymentController', () => {
         d?.status?.observedGeneration === 2 &&
         listPods(c.store, 'shop').length === 0 &&
         rolloutComplete(d) &&
+        d.status.terminatingReplicas === 0 &&
         d
       );
     }, 'scaled to zero');
@@ -291,7 +305,21 @@ describe('DeploymentController', () => {
     );
     const [rs] = listReplicaSets(c.store, 'shop') as [ReplicaSet];
     expect(rs.spec?.replicas).toBe(0);
-    expect(rs.status).toEqual({ replicas: 0, observedGeneration: rs.metadata.generation });
+    // terminatingReplicas is a pointer: reported even at zero, as a 1.36 controller does.
+    expect(rs.status).toEqual({
+      replicas: 0,
+      observedGeneration: rs.metadata.generation,
+      terminatingReplicas: 0,
+    });
+    expect(empty.status?.terminatingReplicas).toBe(0);
+    const messages = (
+      c.store.list(typeOf(c.store, 'events'), 'shop').items as unknown as { message: string }[]
+    ).map((e) => e.message);
+    // The deployment controller's wording (sync.go): "from <old> to <new>".
+    expect(messages).toEqual([
+      `Scaled up replica set ${rs.metadata.name} from 0 to 3`,
+      `Scaled down replica set ${rs.metadata.name} from 3 to 0`,
+    ]);
 
     scale(2);
     const back = await waitFor(() => {

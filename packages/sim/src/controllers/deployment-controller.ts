@@ -269,21 +269,38 @@ export class DeploymentController {
     );
   }
 
-  /** `SetDeploymentRevision`; Kubernetes writes it with the status, the store needs a main write. */
-  #setDeploymentRevision(ctx: SyncContext, revision: string | undefined): void {
-    if (revision === undefined || ctx.d.metadata.annotations?.[REVISION_ANNOTATION] === revision)
-      return;
+  /**
+   * `SetDeploymentRevision` and, when given, a Progressing condition, written together in one
+   * status update as Kubernetes writes them (the status strategy keeps annotations).
+   */
+  #setRevisionAndCondition(
+    ctx: SyncContext,
+    revision: string | undefined,
+    condition: DeploymentCondition | undefined,
+  ): void {
+    const revisionChanged =
+      revision !== undefined && ctx.d.metadata.annotations?.[REVISION_ANNOTATION] !== revision;
+    if (!revisionChanged && !condition) return;
+    const d = revisionChanged
+      ? {
+          ...ctx.d,
+          metadata: {
+            ...ctx.d.metadata,
+            annotations: {
+              ...ctx.d.metadata.annotations,
+              [REVISION_ANNOTATION]: revision,
+            },
+          },
+        }
+      : ctx.d;
+    const status = condition
+      ? this.#withCondition({ ...ctx, d }, condition)
+      : structuredClone(d.status ?? {});
     ctx.d = this.#options.store.update(
       this.#options.resources.deployments,
-      ctx.d.metadata.namespace,
-      {
-        ...ctx.d,
-        metadata: {
-          ...ctx.d.metadata,
-          annotations: { ...ctx.d.metadata.annotations, [REVISION_ANNOTATION]: revision },
-        },
-      },
-      { expectedResourceVersion: ctx.d.metadata.resourceVersion },
+      d.metadata.namespace,
+      { ...d, status },
+      { subresource: 'status', expectedResourceVersion: d.metadata.resourceVersion },
     );
   }
 
@@ -327,7 +344,7 @@ export class DeploymentController {
       this.#options.events.normal(
         ctx.d,
         'ScalingReplicaSet',
-        `Scaled ${direction} replica set ${rs.metadata.name} to ${newScale} from ${oldScale}`,
+        `Scaled ${direction} replica set ${rs.metadata.name} from ${oldScale} to ${newScale}`,
       );
     }
     return { scaled: sizeChanged, rs: updated };
@@ -393,16 +410,16 @@ export class DeploymentController {
         );
       }
       // The revision recorded on the ReplicaSet is the reliable one.
-      this.#setDeploymentRevision(ctx, annotations[REVISION_ANNOTATION]);
-      if (hasProgressDeadline(ctx.spec) && !getDeploymentCondition(ctx.d.status, 'Progressing')) {
-        const condition = newDeploymentCondition(
-          'Progressing',
-          'True',
-          DeploymentReason.foundNewRS,
-          `Found new replica set "${existing.metadata.name}"`,
-        );
-        this.#updateStatus(ctx, this.#withCondition(ctx, condition));
-      }
+      const found =
+        hasProgressDeadline(ctx.spec) && !getDeploymentCondition(ctx.d.status, 'Progressing')
+          ? newDeploymentCondition(
+              'Progressing',
+              'True',
+              DeploymentReason.foundNewRS,
+              `Found new replica set "${existing.metadata.name}"`,
+            )
+          : undefined;
+      this.#setRevisionAndCondition(ctx, annotations[REVISION_ANNOTATION], found);
       return existing;
     }
     if (!createIfNotExisted) return undefined;
@@ -490,19 +507,19 @@ export class DeploymentController {
       this.#options.events.normal(
         ctx.d,
         'ScalingReplicaSet',
-        `Scaled up replica set ${name} to ${specReplicas(created)}`,
+        `Scaled up replica set ${name} from 0 to ${specReplicas(created)}`,
       );
     }
-    this.#setDeploymentRevision(ctx, String(newRevision));
-    if (!alreadyExists && hasProgressDeadline(ctx.spec)) {
-      const condition = newDeploymentCondition(
-        'Progressing',
-        'True',
-        DeploymentReason.newReplicaSet,
-        `Created new replica set "${name}"`,
-      );
-      this.#updateStatus(ctx, this.#withCondition(ctx, condition));
-    }
+    const createdCondition =
+      !alreadyExists && hasProgressDeadline(ctx.spec)
+        ? newDeploymentCondition(
+            'Progressing',
+            'True',
+            DeploymentReason.newReplicaSet,
+            `Created new replica set "${name}"`,
+          )
+        : undefined;
+    this.#setRevisionAndCondition(ctx, String(newRevision), createdCondition);
     return created;
   }
 

@@ -101,6 +101,26 @@ function sum(
   return total;
 }
 
+/**
+ * `GetTerminatingReplicaCountForReplicaSets`: the sum of the ReplicaSets' terminating pods;
+ * never-synced ReplicaSets do not count, and one synced without a count makes it unknown.
+ */
+function terminatingReplicas(
+  replicaSets: readonly (Readonly<ReplicaSet> | undefined)[],
+): number | undefined {
+  let total = 0;
+  for (const rs of replicaSets) {
+    if (!rs) continue;
+    const count = rs.status?.terminatingReplicas;
+    if (count === undefined) {
+      if ((rs.status?.observedGeneration ?? 0) === 0) continue;
+      return undefined;
+    }
+    total += count;
+  }
+  return total;
+}
+
 /** `calculateStatus`: counts from the ReplicaSets' statuses, and the Available condition. */
 export function calculateDeploymentStatus(
   allRSs: readonly (Readonly<ReplicaSet> | undefined)[],
@@ -126,6 +146,8 @@ export function calculateDeploymentStatus(
   }
   if (deployment.status?.collisionCount !== undefined)
     status.collisionCount = deployment.status.collisionCount;
+  const terminating = terminatingReplicas(allRSs);
+  if (terminating !== undefined) status.terminatingReplicas = terminating;
   if (deployment.status?.conditions?.length)
     status.conditions = deployment.status.conditions.map((c) => ({ ...c }));
   if (available >= spec.replicas - maxUnavailableOf(spec)) {

@@ -213,6 +213,8 @@ export interface DeploymentStatus {
   unavailableReplicas?: number;
   /** Hash collisions seen; undefined until the first. */
   collisionCount?: number;
+  /** Terminating pods of all ReplicaSets; undefined while a synced ReplicaSet has not reported it. */
+  terminatingReplicas?: number;
   /** Conditions. */
   conditions?: DeploymentCondition[];
 }
@@ -263,6 +265,8 @@ export interface ReplicaSetStatus {
   availableReplicas?: number;
   /** Generation the controller acted on. */
   observedGeneration?: number;
+  /** Pods being deleted; undefined until the controller first syncs the ReplicaSet. */
+  terminatingReplicas?: number;
   /** `ReplicaFailure` when pods could not be created or deleted. */
   conditions?: ReplicaSetCondition[];
 }

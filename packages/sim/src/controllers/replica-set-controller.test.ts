@@ -73,13 +73,15 @@ describe('ReplicaSetController', () => {
       readyReplicas: 2,
       availableReplicas: 2,
       observedGeneration: 1,
+      terminatingReplicas: 0,
     });
   });
 
-  it('deletes not-ready pods first when scaling down', async () => {
+  it('deletes not-ready pods first when scaling down, counting them as terminating meanwhile', async () => {
     const store = createStore();
     createNamespace(store, 'shop');
-    cluster = startControllers(store);
+    // Pods take a while to terminate, so the terminating count can be seen.
+    cluster = startControllers(store, { terminationDelayMs: 1500 });
     store.create(typeOf(store, 'replicasets'), 'shop', replicaSet(3));
     await waitFor(() => getReplicaSet(cluster!)?.status?.readyReplicas === 3, 'three ready');
     // One pod whose readiness probe starts failing.
@@ -97,6 +99,11 @@ describe('ReplicaSetController', () => {
     const latest = store.get(rsType, 'shop', 'cache')!;
     store.update(rsType, 'shop', { ...latest, spec: { ...(latest.spec as object), replicas: 2 } });
     await waitFor(() => getReplicaSet(cluster!)?.status?.replicas === 2, 'scaled to two');
+    expect(getReplicaSet(cluster)?.status?.terminatingReplicas).toBe(1);
+    await waitFor(
+      () => getReplicaSet(cluster!)?.status?.terminatingReplicas === 0,
+      'the deleted pod gone',
+    );
     const victim = listPods(store, 'shop').find((p) => p.metadata.uid === sick!.metadata.uid);
     expect(victim === undefined || victim.metadata.deletionTimestamp !== undefined).toBe(true);
     expect(

@@ -54,6 +54,12 @@ export function isPodActive(pod: Readonly<Pod>): boolean {
   return phase !== 'Succeeded' && phase !== 'Failed' && !pod.metadata.deletionTimestamp;
 }
 
+/** `controller.FilterTerminatingPods`: being deleted and not yet terminal. */
+export function isPodTerminating(pod: Readonly<Pod>): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && Boolean(pod.metadata.deletionTimestamp);
+}
+
 /** True when a pod is ready and has been for `minReadySeconds` (`podutil.IsPodAvailable`). */
 export function isPodAvailable(pod: Readonly<Pod>, minReadySeconds: number, now: number): boolean {
   if (!isPodReady(pod)) return false;
@@ -170,7 +176,14 @@ export class ReplicaSetController {
       : undefined;
     const labels =
       rs && rs.metadata.uid === ref?.uid ? (rs.spec?.template?.metadata?.labels ?? {}) : undefined;
-    this.#tally.record(key, deleted ? undefined : pod, ref?.uid, labels, isPodActive(pod));
+    this.#tally.record(
+      key,
+      deleted ? undefined : pod,
+      ref?.uid,
+      labels,
+      isPodActive(pod),
+      isPodTerminating(pod),
+    );
   }
 
   #enqueueOwnerOf(pod: Readonly<Pod>, labelsChanged: boolean): void {
@@ -377,12 +390,14 @@ export class ReplicaSetController {
     } else if (!manageError && failure) {
       conditions = conditions.filter((c) => c.type !== 'ReplicaFailure');
     }
-    // Zero counts are omitted on the wire (omitempty), except `replicas`.
+    // Zero counts are omitted on the wire (omitempty), except `replicas` and the pointer
+    // `terminatingReplicas` (DeploymentReplicaSetTerminatingReplicas, on since 1.35).
     const status: ReplicaSetStatus = { replicas: counts.active };
     if (counts.fullyLabeled) status.fullyLabeledReplicas = counts.fullyLabeled;
     if (counts.ready) status.readyReplicas = counts.ready;
     if (available) status.availableReplicas = available;
     if (rs.metadata.generation) status.observedGeneration = rs.metadata.generation;
+    status.terminatingReplicas = counts.terminating;
     if (conditions.length > 0) status.conditions = conditions;
     return status;
   }

@@ -16,11 +16,14 @@ export interface PodCounts {
   ready: number;
   /** Active pods carrying every template label. */
   fullyLabeled: number;
+  /** Pods being deleted (deletionTimestamp set) that have not finished. */
+  terminating: number;
 }
 
 interface PodEntry {
   owner: string;
   active: boolean;
+  terminating: boolean;
   ready: boolean;
   labeled: boolean;
 }
@@ -33,7 +36,8 @@ export class ReplicaSetPodTally {
   /**
    * Records the current version of a pod (undefined once it is gone). `owner` is the uid of
    * its controlling ReplicaSet (undefined for other pods); `templateLabels` that
-   * ReplicaSet's template labels; `active` whether the pod counts towards replicas.
+   * ReplicaSet's template labels; `active` whether the pod counts towards replicas;
+   * `terminating` whether it is being deleted and not yet terminal.
    */
   record(
     podKey: string,
@@ -41,6 +45,7 @@ export class ReplicaSetPodTally {
     owner: string | undefined,
     templateLabels: Readonly<Record<string, string>> | undefined,
     active: boolean,
+    terminating: boolean,
   ): void {
     const before = this.#entries.get(podKey);
     if (before) this.#apply(before, -1);
@@ -51,6 +56,7 @@ export class ReplicaSetPodTally {
     const entry: PodEntry = {
       owner,
       active,
+      terminating,
       ready: active && isPodReady(pod),
       labeled:
         active && templateLabels !== undefined && labelsMatch(templateLabels, pod.metadata.labels),
@@ -61,7 +67,7 @@ export class ReplicaSetPodTally {
 
   /** The counts of a ReplicaSet (zeros when it has no pods). */
   counts(owner: string): PodCounts {
-    return this.#counts.get(owner) ?? { active: 0, ready: 0, fullyLabeled: 0 };
+    return this.#counts.get(owner) ?? { active: 0, ready: 0, fullyLabeled: 0, terminating: 0 };
   }
 
   /** Forgets everything. */
@@ -73,13 +79,19 @@ export class ReplicaSetPodTally {
   #apply(entry: PodEntry, sign: 1 | -1): void {
     let counts = this.#counts.get(entry.owner);
     if (!counts) {
-      counts = { active: 0, ready: 0, fullyLabeled: 0 };
+      counts = { active: 0, ready: 0, fullyLabeled: 0, terminating: 0 };
       this.#counts.set(entry.owner, counts);
     }
     if (entry.active) counts.active += sign;
     if (entry.ready) counts.ready += sign;
     if (entry.labeled) counts.fullyLabeled += sign;
-    if (counts.active === 0 && counts.ready === 0 && counts.fullyLabeled === 0)
+    if (entry.terminating) counts.terminating += sign;
+    if (
+      counts.active === 0 &&
+      counts.ready === 0 &&
+      counts.fullyLabeled === 0 &&
+      counts.terminating === 0
+    )
       this.#counts.delete(entry.owner);
   }
 }

@@ -128,7 +128,7 @@ describe('structural schema validation', () => {
         type: 'FieldValueInvalid',
         field: '<nil>',
         message:
-          'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+          'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
       },
     ]);
   });
@@ -141,12 +141,73 @@ describe('structural schema validation', () => {
         http: [{ route: [{ destination: { host: 'reviews' }, weight: 2.5 }] }],
       }),
     );
-    expect(result.problems[0]).toEqual({
-      type: 'FieldValueTypeInvalid',
-      field: 'spec.http[0].route[0].weight',
-      message:
-        'Invalid value: "float64": spec.http[0].route[0].weight in body must be of type int32: "float64"',
+    // Then the range check, which a fraction never passes, then CEL is skipped: as a real
+    // kube-apiserver 1.36 answers (captured from the conformance test bed).
+    expect(result.problems).toEqual([
+      {
+        type: 'FieldValueTypeInvalid',
+        field: 'spec.http[0].route[0].weight',
+        message:
+          'Invalid value: "float64": spec.http[0].route[0].weight in body must be of type int32: "float64"',
+      },
+      {
+        type: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: "": Checked value must be of type integer with format int32 in spec.http[0].route[0].weight',
+      },
+      {
+        type: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: null: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+      },
+    ]);
+  });
+
+  it('validates ObjectMeta first, reporting an invalid name with the schema problems', () => {
+    const result = validate(VS, {
+      ...virtualService({ hosts: 'reviews' }),
+      metadata: { name: 'Not_A_Name', namespace: 'bookinfo', labels: { 'bad key!': 'x' } },
     });
+    expect(result.problems.map((p) => p.field)).toEqual([
+      'metadata.name',
+      'metadata.labels',
+      'spec.hosts',
+      '<nil>',
+    ]);
+    expect(result.problems[0]?.message).toBe(
+      `Invalid value: "Not_A_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+    );
+    expect(result.problems[1]?.message).toBe(
+      `Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
+    );
+  });
+
+  it('refuses integers beyond their int32 format, without blocking the CEL rules', () => {
+    const result = validate(
+      VS,
+      virtualService({
+        hosts: ['reviews'],
+        http: [{ route: [{ destination: { host: 'reviews' }, weight: 2147483648 }] }],
+      }),
+    );
+    expect(result.problems).toEqual([
+      {
+        type: 'FieldValueInvalid',
+        field: '<nil>',
+        message:
+          'Invalid value: "": Checked value must be of type integer with format int32 in spec.http[0].route[0].weight',
+      },
+    ]);
+    const largest = validate(
+      VS,
+      virtualService({
+        hosts: ['reviews'],
+        http: [{ route: [{ destination: { host: 'reviews' }, weight: 2147483647 }] }],
+      }),
+    );
+    expect(largest.problems).toEqual([]);
   });
 
   it('lists the supported values of an enum', () => {

@@ -5,6 +5,7 @@
  * already makes the object unfit for them (apiextensions' `hasBlockingErr`).
  */
 import type { FieldProblem, FieldValidation, SchemaResult } from '../store/admission.js';
+import { validateObjectMeta } from '../store/object-meta-validation.js';
 import { validateRules } from './cel-validation.js';
 import type { CrdVersion } from './crd-catalog.js';
 import {
@@ -50,7 +51,12 @@ export function validateCustomResource(
   }
   const warnings =
     fieldValidation === 'Warn' ? unknownFields.map((path) => `unknown field ${goQuote(path)}`) : [];
-  const problems = validateAgainstSchema(crd.schema, pruned);
+  // The custom resource validator: ObjectMeta first, then the schema, then CEL unless a
+  // blocking error (a missing name included) makes the object unfit for the rules.
+  const problems = [
+    ...validateObjectMeta({ builtin: false, group: '', plural: '' }, pruned),
+    ...validateAgainstSchema(crd.schema, pruned),
+  ];
   if (crd.hasRules) {
     if (problems.some(isBlockingProblem))
       problems.push(invalidProblem(NIL_FIELD, null, RULES_SKIPPED));

@@ -22,8 +22,9 @@ describe('Go value formatting', () => {
     expect(goQuote('\u00ad')).toBe('"\\u00ad"');
   });
 
-  it('prints field error values as ErrorBody does', () => {
-    expect(goValue(null)).toBe('"null"');
+  it('prints field error values as ErrorBody does (1.36: JSON for everything not simple)', () => {
+    expect(goValue(null)).toBe('null');
+    expect(goValue({ b: 1, a: ['<&>'] })).toBe('{"a":["\\u003c\\u0026\\u003e"],"b":1}');
     expect(goValue(-1)).toBe('-1');
     expect(goValue(2.5)).toBe('2.5');
     expect(goValue(true)).toBe('true');

@@ -84,15 +84,33 @@ export function goStringSlice(values: readonly string[]): string {
 }
 
 /**
- * `%v` of a decoded JSON value the way Kubernetes' field errors print a bad value: numbers and
- * booleans bare, strings quoted, and null as the quoted string `"null"` (`ErrorBody` substitutes
- * that string before formatting). Composite values never reach a message in the schemas we
- * serve; they fall back to JSON rather than Go's `%#v` struct syntax.
+ * Go's `json.Marshal` of a decoded JSON value: map keys sorted, `<`, `>`, `&`, U+2028 and
+ * U+2029 escaped as Go escapes them for HTML safety.
+ */
+export function goJson(value: unknown): string {
+  const sorted = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sorted);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.keys(node)
+        .sort()
+        .map((key) => [key, sorted((node as Record<string, unknown>)[key])]),
+    );
+  };
+  return (JSON.stringify(sorted(value)) ?? 'null').replace(
+    /[<>&\u2028\u2029]/g,
+    (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * A bad value as apimachinery's `field.Error` prints it (`ErrorBody`): numbers and booleans
+ * bare, strings with `%q`, anything else (null, lists, maps) as Go's JSON.
  */
 export function goValue(value: unknown): string {
-  if (value === null || value === undefined) return '"null"';
+  if (value === undefined) return 'null';
   if (typeof value === 'string') return goQuote(value);
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : goFloat(value);
   if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return JSON.stringify(value);
+  return goJson(value);
 }

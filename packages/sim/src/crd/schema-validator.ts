@@ -208,6 +208,40 @@ function numberText(value: number, asInt: boolean): string {
   return asInt ? String(Math.trunc(value)) : goFloat(value);
 }
 
+/**
+ * `IsValueValidAgainstRange`: the value must convert without loss to the schema's single
+ * numeric type and format (`int32`/`int64` for integers, `float` for numbers); a fraction
+ * never fits an integer. Reported as a plain error: `<nil>: Invalid value: ""`.
+ */
+function rangeError(
+  node: SchemaNode,
+  name: string,
+  data: number,
+  kind: JsonKind,
+): OpenApiError | undefined {
+  if (node.types.length !== 1) return undefined;
+  const [type] = node.types;
+  let fits: boolean;
+  let format = '';
+  if (type === 'integer') {
+    if (node.format === 'int32' || node.format === 'int64') format = node.format;
+    const limit = format === 'int32' ? 2 ** 31 : 2 ** 63;
+    fits = kind === 'int' && data >= -limit && data < limit;
+  } else if (type === 'number') {
+    if (node.format === 'float' || node.format === 'double') format = node.format;
+    fits = format !== 'float' || Math.abs(data) <= 3.4028234663852886e38;
+  } else {
+    return undefined;
+  }
+  if (fits) return undefined;
+  return {
+    kind: 'composite',
+    message: format
+      ? `Checked value must be of type ${type} with format ${format} in ${name}`
+      : `Checked value must be of type ${type} (default format) in ${name}`,
+  };
+}
+
 function validateNumber(
   node: SchemaNode,
   name: string,
@@ -215,6 +249,8 @@ function validateNumber(
   kind: JsonKind,
 ): OpenApiError[] {
   const errors: OpenApiError[] = [];
+  const range = rangeError(node, name, data, kind);
+  if (range) errors.push(range);
   // MinimumNativeType & co.: integers compare as int64 and print the bound with %d.
   const asInt = kind === 'int';
   if (node.multipleOf !== undefined) {

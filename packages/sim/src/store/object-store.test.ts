@@ -88,6 +88,51 @@ describe('ObjectStore', () => {
     expect(statusWrite.status).toEqual({ replicas: 4 });
   });
 
+  it('keeps metadata changes of a built-in status write, as the real status strategies do', () => {
+    const { store, deployments, pods } = setup();
+    const created = store.create(deployments, 'bookinfo', deployment(3));
+    const written = store.update(
+      deployments,
+      'bookinfo',
+      {
+        ...created,
+        metadata: {
+          ...created.metadata,
+          generation: 42,
+          labels: { app: 'changed' },
+          annotations: { 'deployment.kubernetes.io/revision': '2' },
+        },
+        status: { observedGeneration: 1 },
+      },
+      { subresource: 'status' },
+    );
+    // Annotations go through; Deployments keep their labels; server-owned fields stay.
+    expect(written.metadata.annotations).toEqual({ 'deployment.kubernetes.io/revision': '2' });
+    expect(written.metadata.labels).toEqual({ app: 'reviews' });
+    expect(written.metadata.generation).toBe(1);
+
+    const pod = store.create(pods, 'bookinfo', {
+      metadata: {
+        name: 'p',
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: 'u' }],
+      },
+      spec: { containers: [{ name: 'c', image: 'i' }] },
+    });
+    const podWritten = store.update(
+      pods,
+      'bookinfo',
+      {
+        ...pod,
+        metadata: { ...pod.metadata, labels: { ready: 'yes' }, ownerReferences: [] },
+        status: { phase: 'Running' },
+      },
+      { subresource: 'status' },
+    );
+    // Pods keep their owner references (old kubelets corrupted them); labels go through.
+    expect(podWritten.metadata.labels).toEqual({ ready: 'yes' });
+    expect(podWritten.metadata.ownerReferences).toEqual(pod.metadata.ownerReferences);
+  });
+
   it('rejects a stale resourceVersion with 409 Conflict and leaves the object as it was', () => {
     const { store, deployments } = setup();
     const created = store.create(deployments, 'bookinfo', deployment(3));

@@ -10,6 +10,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import type { FieldProblem } from './admission.js';
+import { objectNameProblems } from './object-meta-validation.js';
 import {
   apiVersionOf,
   qualifiedResource,
@@ -132,7 +134,6 @@ export interface DeleteOptions {
   preconditions?: { uid?: string; resourceVersion?: string };
 }
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const HISTORY_LIMIT = 20_000;
 const HISTORY_TRIM_CHUNK = 2_000;
 
@@ -262,7 +263,13 @@ export class ObjectStore {
     let name = metadata.name;
     if (!name && metadata.generateName) name = `${metadata.generateName}${randomSuffix()}`;
     if (!name) {
-      throw this.#invalid(resource, '', 'metadata.name', 'name or generateName is required');
+      throw this.#invalid(resource, '', [
+        {
+          type: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]);
     }
     const ns = resource.namespaced ? (namespace ?? metadata.namespace) : undefined;
     if (resource.namespaced) {
@@ -331,7 +338,14 @@ export class ObjectStore {
     options: UpdateOptions = {},
   ): KubeObject {
     const name = input.metadata?.name;
-    if (!name) throw this.#invalid(resource, '', 'metadata.name', 'name is required');
+    if (!name)
+      throw this.#invalid(resource, '', [
+        {
+          type: 'FieldValueRequired',
+          field: 'metadata.name',
+          message: 'Required value: name is required',
+        },
+      ]);
     const ns = resource.namespaced ? (namespace ?? input.metadata?.namespace) : undefined;
     const bucket = this.#bucket(resource);
     const key = objectKey(resource, ns, name);
@@ -344,7 +358,13 @@ export class ObjectStore {
       throw this.conflict(resource, name);
     }
     if (input.metadata?.uid !== undefined && input.metadata.uid !== current.metadata.uid) {
-      throw this.#invalid(resource, name, 'metadata.uid', 'field is immutable');
+      throw this.#invalid(resource, name, [
+        {
+          type: 'FieldValueInvalid',
+          field: 'metadata.uid',
+          message: `Invalid value: ${JSON.stringify(input.metadata.uid)}: field is immutable`,
+        },
+      ]);
     }
     let next: KubeObject;
     if (options.subresource === 'status') {
@@ -352,7 +372,7 @@ export class ObjectStore {
       // metadata with the previous version is safe and saves a deep copy per status write.
       next = {
         ...current,
-        metadata: { ...current.metadata },
+        metadata: statusWriteMetadata(resource, current.metadata, input.metadata),
         status: structuredClone(input.status),
       };
       if (input.status === undefined) delete next.status;
@@ -476,31 +496,26 @@ export class ObjectStore {
     );
   }
 
-  #invalid(resource: ResourceType, name: string, field: string, message: string): StoreError {
+  #invalid(resource: ResourceType, name: string, problems: FieldProblem[]): StoreError {
+    const rendered = problems.map((p) => `${p.field}: ${p.message}`);
+    const kind = resource.group ? `${resource.kind}.${resource.group}` : resource.kind;
     return new StoreError(
       'Invalid',
       422,
-      `${resource.kind} "${name}" is invalid: ${field}: Invalid value: "${name}": ${message}`,
+      `${kind} "${name}" is invalid: ${rendered.length === 1 ? rendered[0] : `[${rendered.join(', ')}]`}`,
       {
         name,
         group: resource.group,
         kind: resource.kind,
-        causes: [
-          { reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${message}`, field },
-        ],
+        causes: problems.map((p) => ({ reason: p.type, message: p.message, field: p.field })),
       },
     );
   }
 
+  // The API server validates names before admission; this guards writes of controllers.
   #validateName(resource: ResourceType, name: string): void {
-    if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-      throw this.#invalid(
-        resource,
-        name,
-        'metadata.name',
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
-      );
-    }
+    const problems = objectNameProblems(resource, name);
+    if (problems.length > 0) throw this.#invalid(resource, name, problems);
   }
 
   #namespaceExists(namespace: string): boolean {
@@ -534,6 +549,45 @@ export class ObjectStore {
       }
     }
   }
+}
+
+/**
+ * The metadata a status write leaves: a custom resource's status strategy keeps only the new
+ * status; the built-in ones reset the spec (and a few fields) but keep metadata changes, so
+ * the deployment controller writes its revision annotation with the status. Deployments keep
+ * their labels, pods their owner references; server-owned fields never change.
+ */
+function statusWriteMetadata(
+  resource: ResourceType,
+  current: StoredMeta,
+  input: KubeObjectInput['metadata'],
+): StoredMeta {
+  if (!resource.builtin || !input) return { ...current };
+  const kept = structuredClone(input) as StoredMeta;
+  const key = `${resource.group}/${resource.plural}`;
+  const next: StoredMeta = {
+    ...kept,
+    name: current.name,
+    ...(current.namespace !== undefined ? { namespace: current.namespace } : {}),
+    uid: current.uid,
+    resourceVersion: current.resourceVersion,
+    creationTimestamp: current.creationTimestamp,
+  };
+  delete next.generation;
+  delete next.deletionTimestamp;
+  delete next.deletionGracePeriodSeconds;
+  if (current.generation !== undefined) next.generation = current.generation;
+  if (current.deletionTimestamp !== undefined) {
+    next.deletionTimestamp = current.deletionTimestamp;
+    next.deletionGracePeriodSeconds = current.deletionGracePeriodSeconds;
+  }
+  const restore = (field: 'labels' | 'ownerReferences'): void => {
+    if (current[field] === undefined) delete next[field];
+    else next[field] = structuredClone(current[field]) as never;
+  };
+  if (key === 'apps/deployments') restore('labels');
+  if (key === '/pods') restore('ownerReferences');
+  return next;
 }
 
 function objectKey(resource: ResourceType, namespace: string | undefined, name: string): string {
