@@ -1,8 +1,9 @@
 /**
  * The API server's handling of a custom resource write, in its order: decode with pruning (unknown
  * fields become strict-decoding errors under `fieldValidation=Strict`, warnings under `Warn`,
- * nothing under `Ignore`), OpenAPI schema validation, then the CEL rules unless a schema error
- * already makes the object unfit for them (apiextensions' `hasBlockingErr`).
+ * nothing under `Ignore`), OpenAPI schema validation, the list-type invariants (unique set
+ * items and map keys), then the CEL rules unless a schema error already makes the object unfit
+ * for them (apiextensions' `hasBlockingErr`).
  */
 import type { FieldProblem, FieldValidation, SchemaResult } from '../store/admission.js';
 import { validateRules } from './cel-validation.js';
@@ -15,6 +16,7 @@ import {
   unknownFieldProblem,
 } from './field-problems.js';
 import { goQuote } from './go-format.js';
+import { validateListTypes } from './list-type-validation.js';
 import { pruneCustomResource } from './pruning.js';
 import { validateAgainstSchema } from './schema-validator.js';
 
@@ -51,6 +53,7 @@ export function validateCustomResource(
   const warnings =
     fieldValidation === 'Warn' ? unknownFields.map((path) => `unknown field ${goQuote(path)}`) : [];
   const problems = validateAgainstSchema(crd.schema, pruned);
+  problems.push(...validateListTypes(crd.schema, pruned));
   if (crd.hasRules) {
     if (problems.some(isBlockingProblem))
       problems.push(invalidProblem(NIL_FIELD, null, RULES_SKIPPED));
