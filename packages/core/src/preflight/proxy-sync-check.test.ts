@@ -41,12 +41,13 @@ describe('proxy-sync', () => {
     );
   });
 
-  it('only warns when the ratio can still be met, and about proxies catching up or rejecting', () => {
+  it('only warns when the ratio can still be met, and about proxies lagging or rejecting', () => {
     const findings = proxySyncCheck.run(
       healthyContext(
         proxies([
           proxyStatus('productpage-1.bookinfo', { state: 'STALE', sentAt: NOW - 200_000 }),
-          proxyStatus('ratings-1.bookinfo', { state: 'STALE', sentAt: NOW - 2_000 }),
+          proxyStatus('ratings-1.bookinfo', { state: 'STALE', sentAt: NOW - 20_000 }),
+          proxyStatus('ratings-2.bookinfo', { state: 'STALE', sentAt: NOW - 2_000 }),
           proxyStatus('details-1.bookinfo', { state: 'ERROR', lastError: 'unknown field' }),
           proxyStatus('details-2.bookinfo'),
         ]),
@@ -61,6 +62,10 @@ describe('proxy-sync', () => {
     expect(findings[1]?.message).toContain(
       'details-1.bookinfo (istiod istiod-a): CDS, LDS, EDS, RDS ERROR (unknown field)',
     );
+    // A push acked within seconds is propagation in progress: only ratings-1 is lagging.
+    expect(findings[2]?.message).toMatch(/^1 of 5 proxies have not acked a push for more than 10s/);
+    expect(findings[2]?.message).toContain('ratings-1.bookinfo');
+    expect(findings[2]?.message).not.toContain('ratings-2.bookinfo');
   });
 
   it('is an error when no istiod answers, and warns when no proxy is connected', () => {

@@ -5,7 +5,9 @@
  * sync timeout will most likely not take the release's change either, so the sync gate would
  * time out and roll back: an error when such proxies leave too few to meet `requiredRatio`.
  * A proxy whose Envoy rejected its last push (ERROR) is a warning: the gate gives it a chance
- * to accept the new push, and rolls back when it rejects that too.
+ * to accept the new push, and rolls back when it rejects that too. A push is normally acked
+ * within seconds (istiod debounces up to 10 s), so a proxy STALE for less than that is
+ * propagation in progress, not worth a word.
  */
 import type { ProxySyncState } from '../errors.js';
 import type { ProxyRouteStatus, XdsTypeName } from '../gates/syncz-status.js';
@@ -17,6 +19,8 @@ const ID = 'proxy-sync';
 /** Types a proxy must have: ECDS is commonly never sent. */
 const REQUIRED: readonly XdsTypeName[] = ['CDS', 'LDS', 'EDS', 'RDS'];
 const SHOWN = 5;
+/** How long a proxy may take to ack a push before it counts as lagging. */
+export const LAGGING_AFTER_MS = 10_000;
 
 /** One proxy's worst types, with how long it has been waiting. */
 interface ProxyProblem {
@@ -119,7 +123,9 @@ export const proxySyncCheck: PreflightCheck = {
       .sort((a, b) => b.waitingMs - a.waitingMs || (a.proxy.proxy < b.proxy.proxy ? -1 : 1));
     const timeoutMs = context.spec.sync.timeoutMs;
     const stuck = problems.filter((p) => p.state === 'STALE' && p.waitingMs > timeoutMs);
-    const lagging = problems.filter((p) => p.state === 'STALE' && p.waitingMs <= timeoutMs);
+    const lagging = problems.filter(
+      (p) => p.state === 'STALE' && p.waitingMs > LAGGING_AFTER_MS && p.waitingMs <= timeoutMs,
+    );
     const rejecting = problems.filter((p) => p.state === 'ERROR');
     const unsent = problems.filter((p) => p.state === 'NOT SENT');
     const total = proxies.length;
@@ -154,7 +160,7 @@ export const proxySyncCheck: PreflightCheck = {
         severity: 'warning',
         object: podRef((lagging[0] as ProxyProblem).proxy),
         field: `xds ${(lagging[0] as ProxyProblem).types.join(', ')}`,
-        message: `${lagging.length} of ${total} proxies are catching up with a push now; slowest first: ${listed(lagging)}`,
+        message: `${lagging.length} of ${total} proxies have not acked a push for more than ${seconds(LAGGING_AFTER_MS)}; slowest first: ${listed(lagging)}`,
         fix: 'nothing, if they catch up; the sync gate waits for them',
       });
     if (unsent.length > 0)
