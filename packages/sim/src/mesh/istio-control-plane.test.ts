@@ -769,7 +769,7 @@ describe('IstioControlPlane', () => {
     expect(hcm?.typed_config).not.toHaveProperty('max_request_headers_kb');
     expect(before.configs?.map((c) => c.name)).toContain('virtualInbound');
     controlPlane.setProxyOverrides([
-      { match: { pod: PRODUCTPAGE[1] as string }, stuck: false, maxRequestHeadersKb: 4 },
+      { match: { pod: PRODUCTPAGE[1] }, stuck: false, maxRequestHeadersKb: 4 },
     ]);
     const after = await read();
     for (const listener of after.configs ?? [])
