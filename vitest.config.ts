@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const src = (pkg: string): string =>
   fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
@@ -40,8 +40,8 @@ export default defineConfig({
           // Slow suites: a simulator, often a real Prometheus, and real time.
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          // The conformance tier needs its real test bed (global setup): its own project.
-          exclude: ['test/conformance/**', '**/node_modules/**'],
+          // The conformance tier needs its real test bed (global setup): it runs apart.
+          exclude: [...configDefaults.exclude, 'test/conformance/**'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Two cores: more workers only make timing-sensitive suites flaky.

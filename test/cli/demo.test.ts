@@ -1,7 +1,7 @@
 /**
  * `switchyard demo`, as the README's Quick start runs it but through a pipe (no TTY, no
- * colour): the good release, the bad one rolled back and verified, the closing table,
- * exit 0.
+ * colour): doctor on a mis-named Service port then on the fixed one, the good release, the
+ * bad one rolled back and verified, the closing table, exit 0.
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
@@ -12,16 +12,23 @@ describe('switchyard demo', () => {
     expect(result.code, result.stdout.slice(-3000) + result.stderr).toBe(0);
     const out = result.stdout;
     expect(out).not.toContain('\u001b[');
-    // 3. testers on the candidate, users on stable, measured by Prometheus.
+    // 2. doctor catches the port named tcp, then passes once it is http again.
+    const doctorRuns = out.match(/^doctor bookinfo\/reviews: 15 checks, .*$/gm) ?? [];
+    expect(doctorRuns).toHaveLength(2);
+    expect(doctorRuns[0]).toMatch(/ 1 error, /);
+    expect(out).toMatch(/^ {2}port-protocol +Service bookinfo\/reviews spec\.ports\[0\]\.name$/m);
+    expect(out).toContain('port 9080 ("tcp") resolves to TCP');
+    expect(doctorRuns[1]).toMatch(/ 0 errors, /);
+    // 4. testers on the candidate, users on stable, measured by Prometheus.
     expect(out).toMatch(/release-tester\s+reviews-green\s+\d+\.\d/);
     expect(out).toMatch(/productpage\s+reviews-blue\s+\d+\.\d/);
-    // 4. the good release.
+    // 5. the good release.
     expect(out).toContain('✔ released:');
-    // 6. the bad release fails its checks and rolls back, verified.
+    // 7. the bad release fails its checks and rolls back, verified.
     expect(out).toMatch(/checks fail: success-rate=\d+(\.\d+)? \(fail min 99/);
     expect(out).toContain('rolling back (checks-failed)');
     expect(out).toContain('rollback verified: every proxy acked the stable routes');
-    // 7. the closing table.
+    // The closing table.
     expect(out).toMatch(/^phase\s+duration\s+result$/m);
     expect(out).toMatch(/^deploy good\s+\S+\s+deployed$/m);
     expect(out).toMatch(/^release good \(canary\)\s+\S+\s+released$/m);

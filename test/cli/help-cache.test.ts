@@ -8,7 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 const CACHE = fileURLToPath(new URL('../../packages/cli/dist/help-cache.json', import.meta.url));
-const COMMANDS = ['', 'deploy', 'release', 'promote', 'rollback', 'status', 'plan', 'sim', 'demo'];
+const COMMANDS = [
+  '',
+  'deploy',
+  'release',
+  'promote',
+  'rollback',
+  'status',
+  'plan',
+  'doctor',
+  'sim',
+  'demo',
+];
 
 describe('the help cache', () => {
   it('holds every command and matches what yargs prints, text for text', async () => {

@@ -5,6 +5,7 @@ import {
   KubeApiError,
   LockHeldError,
   PreflightError,
+  PreflightFailedError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
   RolloutTimeoutError,
@@ -22,6 +23,19 @@ describe('exit codes', () => {
     [new SpecError([{ path: 'service', message: 'required' }]), 2],
     [new UsageError('bad flag'), 2],
     [new PreflightError([{ message: 'no VirtualService' }]), 2],
+    [
+      new PreflightFailedError([
+        {
+          id: 'port-protocol',
+          severity: 'error',
+          object: { kind: 'Service', namespace: 'bookinfo', name: 'reviews' },
+          field: 'spec.ports[0].name',
+          message: 'port 9080 resolves to TCP',
+          fix: 'name the port http',
+        },
+      ]),
+      2,
+    ],
     [new InvalidStateError('promote', 'idle', 'nothing to promote'), 2],
     [new ReleaseRolledBackError('checks-failed', 'rolled back', {}), 3],
     [new ReleaseRolledBackError('sync-timeout', 'rolled back', {}), 5],

@@ -22,6 +22,7 @@ export const HELP_COMMANDS = [
   'rollback',
   'status',
   'plan',
+  'doctor',
   'sim',
   'demo',
 ] as const;

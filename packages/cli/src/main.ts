@@ -11,6 +11,7 @@ import { CliContext, type CliStreams } from './cli-context.js';
 import { GLOBAL_OPTIONS } from './commands/cli-options.js';
 import { demoCommand } from './commands/demo-command.js';
 import { deployCommand } from './commands/deploy-command.js';
+import { doctorCommand } from './commands/doctor-command.js';
 import { planCommand } from './commands/plan-command.js';
 import { promoteCommand } from './commands/promote-command.js';
 import { releaseCommand } from './commands/release-command.js';
@@ -74,11 +75,12 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     .command(rollbackCommand(context))
     .command(statusCommand(context))
     .command(planCommand(context))
+    .command(doctorCommand(context))
     .command(simCommand(context))
     .command(demoCommand(context))
     .demandCommand(
       1,
-      'give a command: deploy, release, promote, rollback, status, plan, sim or demo',
+      'give a command: deploy, release, promote, rollback, status, plan, doctor, sim or demo',
     )
     .recommendCommands()
     .strict()
@@ -110,6 +112,16 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 /** The command word, for messages about a command line yargs could not parse. */
 function commandOf(argv: readonly string[]): string | undefined {
   return argv.find((arg) =>
-    ['deploy', 'release', 'promote', 'rollback', 'status', 'plan', 'sim', 'demo'].includes(arg),
+    [
+      'deploy',
+      'release',
+      'promote',
+      'rollback',
+      'status',
+      'plan',
+      'doctor',
+      'sim',
+      'demo',
+    ].includes(arg),
   );
 }

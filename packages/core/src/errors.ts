@@ -11,10 +11,11 @@ export { KubeconfigError, SpecError, UsageError } from './errors/input-errors.js
 export {
   InvalidStateError,
   PreflightError,
+  PreflightFailedError,
   RouteRefusedError,
   StateRecordError,
 } from './errors/preflight-errors.js';
-export type { RouteRefusalReason } from './errors/preflight-errors.js';
+export type { PreflightFinding, RouteRefusalReason } from './errors/preflight-errors.js';
 export {
   ConcurrentEditError,
   KubeApiError,

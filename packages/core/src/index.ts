@@ -15,6 +15,7 @@ export {
   NoReadyPodsError,
   PortForwardError,
   PreflightError,
+  PreflightFailedError,
   PrometheusError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
@@ -30,6 +31,7 @@ export {
 export type {
   CheckEvidence,
   ObjectRef,
+  PreflightFinding,
   ProxySyncState,
   RollbackReason,
   RouteRefusalReason,
@@ -41,14 +43,19 @@ export type {
   Destination,
   DestinationRule,
   DestinationRuleSpec,
+  Gateway,
+  GatewayServer,
   HttpMatchRequest,
   HttpMirrorPolicy,
   HttpRoute,
   HttpRouteDestination,
   JsonPatchOperation,
   ObjectMeta,
+  PeerAuthentication,
+  PeerAuthenticationMode,
   Percent,
   PortSelector,
+  ServiceEntry,
   StringMatch,
   Subset,
   VirtualService,
@@ -176,6 +183,7 @@ export type {
   LockSpec,
   MirrorStepSpec,
   PauseStepSpec,
+  PreflightSpec,
   PrefixHeaderMatchSpec,
   PreReleaseSpec,
   PrometheusSpec,
@@ -212,6 +220,7 @@ export type {
   ResolvedDeploy,
   ResolvedIstiod,
   ResolvedLock,
+  ResolvedPreflight,
   ResolvedPreRelease,
   ResolvedPrometheus,
   ResolvedReleaseSpec,
@@ -237,6 +246,7 @@ export type {
   DeploymentApi,
   EventRecorder,
   LeaseStore,
+  ObjectReader,
   PodLister,
   RouteObjectApi,
   ServiceReader,
@@ -341,6 +351,7 @@ export type {
 } from './release/release-events.js';
 export {
   deploy,
+  doctor,
   plan,
   promote,
   release,
@@ -362,7 +373,13 @@ export { IstiodUrlSource } from './gates/istiod-url-source.js';
 export type { IstiodUrlSourceOptions } from './gates/istiod-url-source.js';
 export type { SynczPoll, SynczReplicaAnswer, SynczSource } from './gates/syncz-source.js';
 export { mergeReplicas, parseSyncz, xdsState } from './gates/syncz-status.js';
-export type { ProxyRouteStatus } from './gates/syncz-status.js';
+export type { ProxyRouteStatus, XdsTypeName, XdsTypeStatus } from './gates/syncz-status.js';
+export {
+  ENVOY_DEFAULT_MAX_REQUEST_HEADERS_KB,
+  headerLimitOf,
+  parseHttpConnectionManagers,
+} from './gates/envoy-listener-dump.js';
+export type { HeaderLimitRole, HttpConnectionManagerDump } from './gates/envoy-listener-dump.js';
 export { SINCE_TOLERANCE_MS } from './gates/sync-evaluation.js';
 export { EnvoyDataplaneVerifier, ENVOY_ADMIN_PORT } from './gates/envoy-dataplane-verifier.js';
 export type { EnvoyDataplaneVerifierOptions } from './gates/envoy-dataplane-verifier.js';
@@ -376,3 +393,25 @@ export type {
 } from './gates/prometheus-client.js';
 export { PrometheusChecks } from './gates/prometheus-checks.js';
 export type { PrometheusChecksOptions } from './gates/prometheus-checks.js';
+export { isPreflightCheckId, PREFLIGHT_CHECK_IDS } from './preflight/check-ids.js';
+export type { PreflightCheckId } from './preflight/check-ids.js';
+export { describeFindingTarget, SEVERITIES } from './preflight/finding.js';
+export type {
+  Finding,
+  FindingSeverity,
+  PreflightReport,
+  SkippedCheck,
+} from './preflight/finding.js';
+export { PREFLIGHT_CHECKS } from './preflight/preflight-checks.js';
+export type { PreflightCheck } from './preflight/preflight-check.js';
+export type {
+  EnvoyFacts,
+  EnvoyHeaderLimit,
+  Fact,
+  FactName,
+  PreflightContext,
+  PreflightOperation,
+  PrometheusFacts,
+  ProxySyncFacts,
+} from './preflight/preflight-context.js';
+export { skipMessage } from './preflight/preflight.js';

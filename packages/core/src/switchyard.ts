@@ -1,7 +1,8 @@
 /**
  * The library API: one function per operation. Each loads the kubeconfig, resolves the
  * release spec (file, then options on top), builds the Kubernetes client and the gates,
- * runs the operation (`release/<operation>.ts`) and closes every port-forward it opened.
+ * runs the operation (`release/<operation>.ts`; deploy and release run the preflight checks
+ * first) and closes every port-forward it opened. `doctor` runs the preflight checks alone.
  *
  * ```ts
  * import { deploy, release } from '@switchyard/core';
@@ -15,6 +16,9 @@ import { createGates } from './gates/create-gates.js';
 import { KubeClient } from './kube/kube-client.js';
 import { loadKubeconfig } from './kube/kubeconfig.js';
 import { KubePortForwarder } from './kube/port-forward.js';
+import type { PreflightReport } from './preflight/finding.js';
+import { checkBeforeChange, diagnose } from './preflight/preflight.js';
+import type { ClusterFactSources } from './preflight/read-cluster-facts.js';
 import { systemClock, type Clock } from './release/clock.js';
 import { defaultHolderIdentity } from './release/holder-identity.js';
 import { deployCandidate } from './release/deploy.js';
@@ -50,6 +54,11 @@ export type OperationInput = ReleaseSpecOverrides &
     holderIdentity?: string | undefined;
     /** Clock; default the system clock. */
     clock?: Clock | undefined;
+    /**
+     * Preflight check ids to leave out on purpose (`--skip-check`), besides the spec's
+     * `preflight.skip`; deploy, release and doctor honour it.
+     */
+    skipChecks?: readonly string[] | undefined;
   };
 
 const RUNTIME_KEYS = [
@@ -61,6 +70,7 @@ const RUNTIME_KEYS = [
   'signal',
   'holderIdentity',
   'clock',
+  'skipChecks',
   'image',
   'full',
   'operation',
@@ -94,25 +104,63 @@ export async function resolveOperationSpec(
   return resolveReleaseSpecYaml(text, overrides, { defaultNamespace, file: input.file });
 }
 
-/** Runs `operation` with the spec and dependencies `input` describes, then closes the gates. */
-async function withDependencies<T>(
-  input: OperationInput,
-  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<T>,
-): Promise<T> {
+/** What every operation works with: the spec, the Kubernetes client and the gates. */
+interface Connection {
+  spec: ResolvedReleaseSpec;
+  client: KubeClient;
+  gates: ReturnType<typeof createGates>;
+  portForwarder: KubePortForwarder;
+  clock: Clock;
+  holderIdentity: string;
+}
+
+async function connect(input: OperationInput): Promise<Connection> {
   const kube = loadKubeconfig({ path: input.kubeconfig, context: input.context });
   const spec = await resolveOperationSpec(input, kube.namespace);
   const holderIdentity =
     spec.lock.holderIdentity ?? defaultHolderIdentity(process.env, input.holderIdentity);
   const clock = input.clock ?? systemClock;
   const client = new KubeClient({ kubeConfig: kube.kubeConfig, eventInstance: holderIdentity });
+  const portForwarder = new KubePortForwarder(kube.kubeConfig);
   const gates = createGates({
     spec,
     pods: client.pods,
     services: client.services,
-    portForwarder: new KubePortForwarder(kube.kubeConfig),
+    portForwarder,
     clock,
   });
+  return { spec, client, gates, portForwarder, clock, holderIdentity };
+}
+
+/** Where preflight reads the cluster: the same client, syncz source and Prometheus as the gates. */
+function factSources(connection: Connection): ClusterFactSources {
+  const { client, gates, portForwarder, clock } = connection;
+  return { kube: client, syncz: gates.syncz, prometheus: gates.prometheus, portForwarder, clock };
+}
+
+/**
+ * Runs `operation` with the spec and dependencies `input` describes, then closes the gates.
+ * `preflight` names the operation whose preflight checks run first.
+ */
+async function withDependencies<T>(
+  input: OperationInput,
+  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<T>,
+  preflight?: 'deploy' | 'release',
+): Promise<T> {
+  const connection = await connect(input);
+  const { spec, client, gates, clock, holderIdentity } = connection;
   try {
+    // Preflight (issue 9): the checks `switchyard doctor` makes, before the operation takes
+    // the lock or writes anything. Errors throw PreflightFailedError; warnings become events.
+    if (preflight) {
+      await checkBeforeChange(factSources(connection), {
+        operation: preflight,
+        spec,
+        skipChecks: input.skipChecks,
+        onEvent: input.onEvent,
+        signal: input.signal,
+      });
+    }
     return await operation(spec, {
       kube: client,
       clock,
@@ -129,15 +177,19 @@ async function withDependencies<T>(
 
 /** Puts `image` on the idle slot with zero user traffic (reachable by the pre-release header). */
 export function deploy(input: OperationInput & { image: string }): Promise<OperationSummary> {
-  return withDependencies(input, (spec, deps) =>
-    deployCandidate(spec, deps, { image: input.image, signal: input.signal }),
+  return withDependencies(
+    input,
+    (spec, deps) => deployCandidate(spec, deps, { image: input.image, signal: input.signal }),
+    'deploy',
   );
 }
 
 /** Shifts traffic to the deployed candidate step by step, gated, with automatic rollback; resumes an interrupted release. */
 export function release(input: OperationInput): Promise<OperationSummary> {
-  return withDependencies(input, (spec, deps) =>
-    releaseCandidate(spec, deps, { signal: input.signal }),
+  return withDependencies(
+    input,
+    (spec, deps) => releaseCandidate(spec, deps, { signal: input.signal }),
+    'release',
   );
 }
 
@@ -177,4 +229,22 @@ export function plan(
       signal: input.signal,
     }),
   );
+}
+
+/**
+ * Reports the Istio pitfalls that would make a release misbehave (the preflight checks
+ * deploy and release run, and a few they leave to their own errors), with the object, field
+ * and fix of each. Changes nothing.
+ */
+export async function doctor(input: OperationInput): Promise<PreflightReport> {
+  const connection = await connect(input);
+  try {
+    return await diagnose(factSources(connection), {
+      spec: connection.spec,
+      skipChecks: input.skipChecks,
+      signal: input.signal,
+    });
+  } finally {
+    await connection.gates.close();
+  }
 }

@@ -12,6 +12,7 @@ const DEPLOY = 'Deploy:';
 const STRATEGY = 'Release strategy:';
 const CHECKS = 'Checks (Prometheus):';
 const SYNC = 'Proxy sync:';
+const PREFLIGHT = 'Preflight:';
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -193,5 +194,16 @@ export const SYNC_OPTIONS = {
     type: 'string',
     group: SYNC,
     describe: 'only wait for proxies of pods matching this label selector',
+  },
+} as const satisfies Record<string, Options>;
+
+/** Flags of the preflight checks (`doctor`, and `deploy` and `release`, which run them first). */
+export const PREFLIGHT_OPTIONS = {
+  'skip-check': {
+    type: 'string',
+    array: true,
+    group: PREFLIGHT,
+    describe:
+      'leave out a preflight check on purpose, by id (repeatable; also preflight.skip in the spec); the skip is printed',
   },
 } as const satisfies Record<string, Options>;

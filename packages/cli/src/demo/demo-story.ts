@@ -1,26 +1,31 @@
 /**
  * The demo's story, told through the library API against a running simulator:
- * the starting state, a good version deployed behind a header (testers reach it, users do
+ * the starting state, `doctor` catching a deliberately mis-named Service port and passing
+ * once it is fixed, a good version deployed behind a header (testers reach it, users do
  * not, as Prometheus shows), its canary release with checks, then a bad version whose
  * release fails its checks and rolls back, verified. Returns what it measured; what did
  * not go as expected is listed in `problems`.
  */
 import {
   deploy,
+  doctor,
   release,
   status,
   type OperationInput,
   type OperationSummary,
+  type PreflightReport,
   type ReleaseEvent,
   type Slot,
 } from '@switchyard/core';
 import type { Simulator } from '@switchyard/sim';
 import type { CliContext } from '../cli-context.js';
 import { errorCodeOf } from '../exit-codes.js';
+import { doctorText } from '../render/doctor-text.js';
 import type { ProgressReporter } from '../render/progress-reporter.js';
 import { statusText } from '../render/status-text.js';
 import type { DemoPhase, DemoReport } from './demo-report.js';
 import { DEMO_BAD_IMAGE, DEMO_GOOD_IMAGE } from './demo-scenario.js';
+import { portRenameCommand, renameServicePort } from './service-port-name.js';
 import { queryTraffic, trafficQuery, trafficTable, waitForTraffic } from './traffic-table.js';
 
 const SERVICE = 'reviews';
@@ -98,8 +103,10 @@ export class DemoStory {
     const before = await status(statusInput);
     this.#lines(statusText(before, this.#context.colors));
 
+    await this.#doctorChapter(base);
+
     this.#heading(
-      `2. Deploy a good version (${DEMO_GOOD_IMAGE}) to the idle slot, behind the header ${HEADER.name}: ${HEADER.exact}`,
+      `3. Deploy a good version (${DEMO_GOOD_IMAGE}) to the idle slot, behind the header ${HEADER.name}: ${HEADER.exact}`,
     );
     const good = await this.#stage(
       'deploy good',
@@ -109,12 +116,12 @@ export class DemoStory {
     const goodSlot = good.summary.candidateSlot ?? 'green';
 
     this.#heading(
-      '3. Testers reach the candidate, users stay on the stable slot (measured by Prometheus)',
+      '4. Testers reach the candidate, users stay on the stable slot (measured by Prometheus)',
     );
     await this.#showTraffic(prometheusUrl, goodSlot);
 
     this.#heading(
-      '4. Canary release with checks (success rate >= 99%, p99 latency <= 500 ms): 20%, 50%, 100%, each baked',
+      '5. Canary release with checks (success rate >= 99%, p99 latency <= 500 ms): 20%, 50%, 100%, each baked',
     );
     const goodRelease = await this.#stage('release good (canary)', release, base);
     if (goodRelease.summary.outcome !== 'released') {
@@ -122,7 +129,7 @@ export class DemoStory {
     }
 
     this.#heading(
-      `5. Deploy a bad version (${DEMO_BAD_IMAGE}: one request in five fails) to the idle slot`,
+      `6. Deploy a bad version (${DEMO_BAD_IMAGE}: one request in five fails) to the idle slot`,
     );
     const bad = await this.#stage(
       'deploy bad',
@@ -132,7 +139,7 @@ export class DemoStory {
     const badSlot: Slot = bad.summary.candidateSlot ?? (goodSlot === 'green' ? 'blue' : 'green');
 
     this.#heading(
-      '6. Release the bad version: the checks fail and switchyard rolls back, verified',
+      '7. Release the bad version: the checks fail and switchyard rolls back, verified',
     );
     const badRelease = await this.#stage('release bad + rollback', release, base);
     const rollback = badRelease.summary.rollback;
@@ -146,7 +153,7 @@ export class DemoStory {
       );
     }
 
-    this.#heading('7. Where traffic is now');
+    this.#heading('8. Where traffic is now');
     const after = await status(statusInput);
     this.#lines(statusText(after, this.#context.colors));
     const stable: Slot = badSlot === 'blue' ? 'green' : 'blue';
@@ -173,6 +180,58 @@ export class DemoStory {
       totalMs: Date.now() - this.#startedAt,
       problems: this.#problems,
     };
+  }
+
+  /**
+   * `switchyard doctor` before anything moves: a Service port named `tcp` makes Istio treat
+   * reviews as plain TCP (no weights, no header route), which doctor reports as an error
+   * (and deploy and release would refuse, exit 2); renamed `http`, it passes.
+   */
+  async #doctorChapter(base: OperationInput): Promise<void> {
+    const c = this.#context.colors;
+    this.#heading(
+      '2. Preflight: switchyard doctor on a deliberately mis-named Service port, then fixed',
+    );
+    // doctor also asks Prometheus for the service's traffic: let the first scrapes land.
+    await waitForTraffic(
+      () =>
+        queryTraffic(
+          this.#sim.prometheusUrl as string,
+          trafficQuery(SERVICE, NAMESPACE, '1m'),
+          this.#signal,
+        ),
+      (rows) => rows.length > 0,
+      { timeoutMs: 20_000, intervalMs: 500, signal: this.#signal },
+    );
+    this.#lines([c.dim(`  $ ${portRenameCommand(NAMESPACE, SERVICE, 'tcp')}`)]);
+    await renameServicePort(this.#sim, NAMESPACE, SERVICE, 'tcp');
+    let broken: PreflightReport;
+    try {
+      this.#lines([c.dim(`  $ switchyard doctor ${SERVICE} -n ${NAMESPACE}`)]);
+      broken = await doctor(base);
+      this.#lines(doctorText(broken, c));
+    } finally {
+      this.#lines([
+        '',
+        c.dim(
+          '  (deploy and release run these checks first and would refuse now, exit 2: fix the port name)',
+        ),
+        c.dim(`  $ ${portRenameCommand(NAMESPACE, SERVICE, 'http')}`),
+      ]);
+      await renameServicePort(this.#sim, NAMESPACE, SERVICE, 'http');
+    }
+    this.#lines([c.dim(`  $ switchyard doctor ${SERVICE} -n ${NAMESPACE}`)]);
+    const healthy = await doctor(base);
+    this.#lines(doctorText(healthy, c));
+    if (!broken.findings.some((f) => f.id === 'port-protocol' && f.severity === 'error'))
+      this.#problems.push('doctor did not report the port named tcp as an error');
+    if (healthy.errors > 0)
+      this.#problems.push(
+        `doctor found errors on the healthy service: ${healthy.findings
+          .filter((f) => f.severity === 'error')
+          .map((f) => f.id)
+          .join(', ')}`,
+      );
   }
 
   /** Runs one library operation with live progress, then prints its summary. */

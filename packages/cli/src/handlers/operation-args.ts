@@ -9,6 +9,14 @@ import { specOverridesOf, type SpecFlags } from '../flags/spec-overrides.js';
 /** Global and spec flags. */
 export type OperationArgs = GlobalFlags & SpecFlags;
 
+/** `--skip-check` (repeatable) of doctor, deploy and release → `skipChecks`. */
+export interface PreflightArgs {
+  /** Preflight check ids to leave out. */
+  skipCheck?: NonNullable<OperationInput['skipChecks']> extends readonly (infer Id)[]
+    ? Id[] | undefined
+    : never;
+}
+
 /** The library input for `args` (without event and signal hooks). */
 export function operationInputOf(args: OperationArgs): OperationInput {
   return {

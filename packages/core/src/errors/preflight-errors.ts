@@ -2,11 +2,16 @@
  * Refusals before any change: a missing or unmanageable object, a phase that does not
  * allow the operation, a release record switchyard cannot read. Nothing was changed.
  */
-import { describeRef, SwitchyardError, type ObjectRef } from './switchyard-error.js';
+import {
+  describeRef,
+  SwitchyardError,
+  type ObjectRef,
+  type SwitchyardErrorCode,
+} from './switchyard-error.js';
 
 /** A check before any change failed: a missing object, a misconfigured mesh. Nothing was changed. */
 export class PreflightError extends SwitchyardError {
-  readonly code = 'SWITCHYARD_PREFLIGHT';
+  readonly code: SwitchyardErrorCode = 'SWITCHYARD_PREFLIGHT';
   /** Every problem found, each naming the object it concerns. */
   readonly problems: readonly { object?: ObjectRef | undefined; message: string }[];
 
@@ -23,6 +28,57 @@ export class PreflightError extends SwitchyardError {
 
   override details(): Record<string, unknown> {
     return { problems: this.problems };
+  }
+}
+
+/** One error finding of a preflight check (the shape of `Finding` in `preflight/finding.ts`). */
+export interface PreflightFinding {
+  /** The check's stable id (`port-protocol`). */
+  id: string;
+  /** `error`, `warning` or `info`. */
+  severity: 'error' | 'warning' | 'info';
+  /** The object concerned. */
+  object: ObjectRef;
+  /** The field concerned (`spec.ports[0].name`), `''` for the whole object. */
+  field: string;
+  /** What is wrong. */
+  message: string;
+  /** How to fix it, in one line. */
+  fix: string;
+}
+
+/**
+ * The preflight checks deploy and release run before any change found errors (the Istio
+ * pitfalls `switchyard doctor` reports). Nothing was changed: no lock taken, nothing
+ * written. `findings` lists the errors, each with its object, field and fix; skip a check
+ * on purpose with `--skip-check ID` or the spec's `preflight.skip`.
+ */
+export class PreflightFailedError extends PreflightError {
+  override readonly code = 'SWITCHYARD_PREFLIGHT_FAILED';
+  /** The error findings. */
+  readonly findings: readonly PreflightFinding[];
+  /** Checks skipped on purpose. */
+  readonly skipped: readonly string[];
+
+  constructor(findings: readonly PreflightFinding[], skipped: readonly string[] = []) {
+    super(
+      findings.map((f) => ({
+        object: f.object,
+        message: `${f.field ? `${f.field}: ` : ''}${f.message} [${f.id}; fix: ${f.fix}]`,
+      })),
+    );
+    this.message = `preflight found ${findings.length} error${findings.length === 1 ? '' : 's'} (nothing was changed; skip a check on purpose with --skip-check ID or preflight.skip):\n${findings
+      .map(
+        (f) =>
+          `  [${f.id}] ${describeRef(f.object)}${f.field ? ` ${f.field}` : ''}: ${f.message}\n    fix: ${f.fix}`,
+      )
+      .join('\n')}`;
+    this.findings = findings;
+    this.skipped = skipped;
+  }
+
+  override details(): Record<string, unknown> {
+    return { findings: this.findings, skipped: this.skipped };
   }
 }
 

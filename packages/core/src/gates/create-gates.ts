@@ -37,6 +37,10 @@ export interface Gates {
   dataplane: EnvoyDataplaneVerifier;
   /** Prometheus checks; undefined when the spec has no checks. */
   metrics: PrometheusChecks | undefined;
+  /** Where the sync gate reads syncz (preflight reads the same, through the same port-forwards). */
+  syncz: SynczSource;
+  /** The checks' Prometheus client (preflight asks it too); undefined when the spec has no checks. */
+  prometheus: PrometheusClient | undefined;
   /** Closes every port-forward (istiod, Prometheus). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -76,6 +80,8 @@ export function createGates(deps: GateDependencies): Gates {
     syncGate,
     dataplane,
     metrics,
+    syncz: source,
+    prometheus,
     close: () => {
       closed ??= Promise.all([syncGate.close(), prometheus?.close()]).then(() => undefined);
       return closed;

@@ -142,6 +142,47 @@ describe('parseSynczEntry', () => {
   });
 });
 
+describe('every xDS type (the istioctl proxy-status columns)', () => {
+  it('judges CDS, LDS, EDS, RDS and ECDS each by its own nonces and error', () => {
+    const status = parseSynczEntry(
+      {
+        proxy: 'reviews-blue-1.bookinfo',
+        cluster_sent: 'c2',
+        cluster_acked: 'c2',
+        listener_sent: 'l2',
+        listener_acked: 'l1',
+        route_sent: 'r2',
+        route_acked: 'r1',
+        resources: {
+          'type.googleapis.com/envoy.config.route.v3.RouteConfiguration': {
+            sent: 'r2',
+            acked: 'r1',
+            sentTime: '2026-11-02T10:00:00.100Z',
+            lastError: 'unknown field',
+          },
+          'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment': {
+            sent: 'e3',
+            acked: 'e3',
+            sentTime: '2026-11-02T09:59:00Z',
+          },
+        },
+      },
+      'istiod-a',
+    );
+    expect(status?.xds).toEqual({
+      CDS: { state: 'SYNCED', sentAt: undefined, lastError: undefined },
+      LDS: { state: 'STALE', sentAt: undefined, lastError: undefined },
+      EDS: { state: 'SYNCED', sentAt: Date.parse('2026-11-02T09:59:00Z'), lastError: undefined },
+      RDS: {
+        state: 'ERROR',
+        sentAt: Date.parse('2026-11-02T10:00:00.100Z'),
+        lastError: 'unknown field',
+      },
+      ECDS: { state: 'NOT SENT', sentAt: undefined, lastError: undefined },
+    });
+  });
+});
+
 describe('parseSyncz', () => {
   it('parses every entry of an array', () => {
     const statuses = parseSyncz(

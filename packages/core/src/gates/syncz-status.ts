@@ -14,6 +14,44 @@ import { parseNonce } from './xds-nonce.js';
 export const ROUTE_CONFIGURATION_TYPE_URL =
   'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 
+/** The xDS types `istioctl proxy-status` shows a column for. */
+export type XdsTypeName = 'CDS' | 'LDS' | 'EDS' | 'RDS' | 'ECDS';
+
+/** Per xDS type: its syncz field prefix and type URL. */
+const XDS_TYPES: readonly { name: XdsTypeName; prefix: string; typeUrl: string }[] = [
+  {
+    name: 'CDS',
+    prefix: 'cluster',
+    typeUrl: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  },
+  {
+    name: 'LDS',
+    prefix: 'listener',
+    typeUrl: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  },
+  {
+    name: 'EDS',
+    prefix: 'endpoint',
+    typeUrl: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  },
+  { name: 'RDS', prefix: 'route', typeUrl: ROUTE_CONFIGURATION_TYPE_URL },
+  {
+    name: 'ECDS',
+    prefix: 'extensionconfig',
+    typeUrl: 'type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig',
+  },
+];
+
+/** The sync state of one xDS type of one proxy. */
+export interface XdsTypeStatus {
+  /** State as `istioctl proxy-status` prints it. */
+  readonly state: ProxySyncState;
+  /** When the last push of the type was sent (ms since epoch), when syncz says. */
+  readonly sentAt: number | undefined;
+  /** Envoy's rejection of the last push of the type, when it rejected it. */
+  readonly lastError: string | undefined;
+}
+
 /** Go's zero `time.Time`, which syncz prints as `sentTime` for a type never sent. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -46,6 +84,11 @@ export interface ProxyRouteStatus {
   readonly lastError: string | undefined;
   /** Route status as `istioctl proxy-status` names it. */
   readonly state: ProxySyncState;
+  /**
+   * Every xDS type's status, the `istioctl proxy-status` view (CDS, LDS, EDS, RDS, ECDS);
+   * undefined on statuses not parsed from syncz.
+   */
+  readonly xds?: Readonly<Record<XdsTypeName, XdsTypeStatus>> | undefined;
 }
 
 /**
@@ -77,6 +120,35 @@ function sentTimeOf(value: unknown): number | undefined {
     return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
+}
+
+function resourceOf(resources: unknown, typeUrl: string): Record<string, unknown> | undefined {
+  if (resources === null || typeof resources !== 'object') return undefined;
+  const resource = (resources as Record<string, unknown>)[typeUrl];
+  return resource !== null && typeof resource === 'object'
+    ? (resource as Record<string, unknown>)
+    : undefined;
+}
+
+/** Every xDS type's status in one syncz entry, by the same rules as the route status. */
+function xdsStatuses(fields: Record<string, unknown>): Record<XdsTypeName, XdsTypeStatus> {
+  const statuses = {} as Record<XdsTypeName, XdsTypeStatus>;
+  for (const { name, prefix, typeUrl } of XDS_TYPES) {
+    const resource = resourceOf(fields.resources, typeUrl);
+    let sent = text(fields[`${prefix}_sent`]);
+    let acked = text(fields[`${prefix}_acked`]);
+    if (sent === '' && resource) {
+      sent = text(resource.sent);
+      acked = text(resource.acked);
+    }
+    const lastError = resource ? text(resource.lastError) || undefined : undefined;
+    statuses[name] = {
+      state: xdsState(sent, acked, lastError),
+      sentAt: resource ? sentTimeOf(resource.sentTime) : undefined,
+      lastError,
+    };
+  }
+  return statuses;
 }
 
 /** Parses one syncz entry; undefined when it carries no proxy id. */
@@ -121,6 +193,7 @@ export function parseSynczEntry(entry: unknown, istiod: string): ProxyRouteStatu
     nonceCounter: nonce.counter,
     lastError,
     state: xdsState(sent, acked, lastError),
+    xds: xdsStatuses(fields),
   };
 }
 

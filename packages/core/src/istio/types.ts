@@ -184,6 +184,81 @@ export interface DestinationRule {
   [field: string]: unknown;
 }
 
+/** One server of a Gateway. */
+export interface GatewayServer {
+  /** Port the gateway listens on. */
+  port?: { number?: number; name?: string; protocol?: string; [field: string]: unknown };
+  /** Hosts it serves, `namespace/host` or `host`. */
+  hosts?: string[];
+  [field: string]: unknown;
+}
+
+/** A `networking.istio.io` Gateway. */
+export interface Gateway {
+  /** `networking.istio.io/v1` or `v1beta1`. */
+  apiVersion: string;
+  /** `Gateway`. */
+  kind: string;
+  /** Metadata. */
+  metadata: ObjectMeta;
+  /** Spec. */
+  spec: {
+    /** Labels of the gateway pods (Envoy deployments) it configures. */
+    selector?: Record<string, string>;
+    /** Servers. */
+    servers?: GatewayServer[];
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** A `networking.istio.io` ServiceEntry: adds hosts to Istio's service registry. */
+export interface ServiceEntry {
+  /** `networking.istio.io/v1` or `v1beta1`. */
+  apiVersion: string;
+  /** `ServiceEntry`. */
+  kind: string;
+  /** Metadata. */
+  metadata: ObjectMeta;
+  /** Spec. */
+  spec: {
+    /** Hosts, possibly with a wildcard prefix (`*.example.com`). */
+    hosts?: string[];
+    /** Namespaces it is visible in; absent or empty means every namespace. */
+    exportTo?: string[];
+    /** `MESH_EXTERNAL` or `MESH_INTERNAL`. */
+    location?: string;
+    /** `NONE`, `STATIC`, `DNS`, `DNS_ROUND_ROBIN`. */
+    resolution?: string;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** mTLS mode of a PeerAuthentication: what the workload's sidecar accepts. */
+export type PeerAuthenticationMode = 'UNSET' | 'DISABLE' | 'PERMISSIVE' | 'STRICT';
+
+/** A `security.istio.io` PeerAuthentication. */
+export interface PeerAuthentication {
+  /** `security.istio.io/v1` or `v1beta1`. */
+  apiVersion: string;
+  /** `PeerAuthentication`. */
+  kind: string;
+  /** Metadata. */
+  metadata: ObjectMeta;
+  /** Spec. */
+  spec: {
+    /** Workloads it applies to; absent: the whole namespace (the whole mesh in the root namespace). */
+    selector?: { matchLabels?: Record<string, string>; [field: string]: unknown };
+    /** Mode for every port. */
+    mtls?: { mode?: PeerAuthenticationMode; [field: string]: unknown };
+    /** Mode per workload port (only with a selector). */
+    portLevelMtls?: Record<string, { mode?: PeerAuthenticationMode; [field: string]: unknown }>;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
 /** One RFC 6902 JSON Patch operation. */
 export type JsonPatchOperation =
   | { op: 'add'; path: string; value: unknown }

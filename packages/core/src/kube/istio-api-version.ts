@@ -1,8 +1,8 @@
 /**
- * Which version of `networking.istio.io` to talk to. v1 is served since Istio 1.22; older
- * control planes serve v1beta1 (and v1alpha3). The API's group discovery
- * (`GET /apis/networking.istio.io`) is asked once per client and the answer cached; a failed
- * discovery is not cached, so the next call asks again.
+ * Which version of an Istio API group (`networking.istio.io`, `security.istio.io`) to talk
+ * to. v1 is served since Istio 1.22; older control planes serve v1beta1 (and v1alpha3). The
+ * API's group discovery (`GET /apis/<group>`) is asked once per client and group and the
+ * answer cached; a failed discovery is not cached, so the next call asks again.
  */
 import { KubeApiError } from '../errors.js';
 import type { KubeRequester } from './kube-requester.js';
@@ -10,6 +10,9 @@ import type { CallOptions } from './kube-types.js';
 
 /** The Istio networking API group. */
 export const ISTIO_NETWORKING_GROUP = 'networking.istio.io';
+
+/** The Istio security API group (PeerAuthentication). */
+export const ISTIO_SECURITY_GROUP = 'security.istio.io';
 
 /** Versions switchyard can use, most preferred first. */
 export const ISTIO_NETWORKING_VERSIONS = ['v1', 'v1beta1'] as const;
@@ -27,19 +30,24 @@ export function chooseIstioVersion(apiGroup: unknown): IstioNetworkingVersion | 
   return ISTIO_NETWORKING_VERSIONS.find((v) => served.has(v));
 }
 
-/** Discovers and caches the Istio networking version for one client. */
+/** Discovers and caches the version of one Istio API group for one client. */
 export class IstioApiVersion {
   readonly #requester: KubeRequester;
+  readonly #group: string;
   #pending: Promise<IstioNetworkingVersion> | undefined;
 
-  /** @param requester sends the discovery call */
-  constructor(requester: KubeRequester) {
+  /**
+   * @param requester sends the discovery call
+   * @param group the API group (default `networking.istio.io`)
+   */
+  constructor(requester: KubeRequester, group: string = ISTIO_NETWORKING_GROUP) {
     this.#requester = requester;
+    this.#group = group;
   }
 
   /**
    * The version to use. Rejects with KubeApiError (reason `NotFound`) when the cluster serves
-   * neither v1 nor v1beta1 of `networking.istio.io` (Istio not installed, or too old).
+   * neither v1 nor v1beta1 of the group (Istio not installed, or too old).
    */
   resolve(options: CallOptions = {}): Promise<IstioNetworkingVersion> {
     this.#pending ??= this.#discover(options).catch((error: unknown) => {
@@ -50,12 +58,12 @@ export class IstioApiVersion {
   }
 
   async #discover(options: CallOptions): Promise<IstioNetworkingVersion> {
-    const call = { verb: 'discover', target: `API group ${ISTIO_NETWORKING_GROUP}` };
+    const call = { verb: 'discover', target: `API group ${this.#group}` };
     let group: unknown;
     try {
       group = await this.#requester.call<unknown>(
         call,
-        { method: 'GET', path: `/apis/${ISTIO_NETWORKING_GROUP}` },
+        { method: 'GET', path: `/apis/${this.#group}` },
         { retrySafe: true, signal: options.signal },
       );
     } catch (error) {

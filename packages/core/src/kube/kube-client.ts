@@ -6,10 +6,17 @@
  * `write-recovery.ts`). No global state: each client owns its discovery cache.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { DestinationRule, VirtualService } from '../istio/types.js';
+import type {
+  DestinationRule,
+  Gateway,
+  PeerAuthentication,
+  ServiceEntry,
+  VirtualService,
+} from '../istio/types.js';
 import { rolloutStatus, type RolloutStatus } from './deployment-rollout.js';
 import {
   ISTIO_NETWORKING_GROUP,
+  ISTIO_SECURITY_GROUP,
   IstioApiVersion,
   type IstioNetworkingVersion,
 } from './istio-api-version.js';
@@ -18,13 +25,22 @@ import type {
   DeploymentApi,
   EventRecorder,
   LeaseStore,
+  ObjectReader,
   PodLister,
   RouteObjectApi,
   ServiceReader,
 } from './kube-ports.js';
 import { KubeRequester } from './kube-requester.js';
 import { ClientNodeTransport, type KubeTransport } from './kube-transport.js';
-import type { CallOptions, Deployment, KubeEvent, Lease, Pod, Service } from './kube-types.js';
+import type {
+  CallOptions,
+  Deployment,
+  KubeEvent,
+  Lease,
+  Namespace,
+  Pod,
+  Service,
+} from './kube-types.js';
 import { kubeconfigSecrets } from './redact-secrets.js';
 import { ResourceClient } from './resource-client.js';
 import { resolveRetryOptions, type RetryOptions } from './retry.js';
@@ -60,20 +76,29 @@ class DeploymentClient extends ResourceClient<Deployment> implements DeploymentA
 /** The Kubernetes API as switchyard uses it. */
 export class KubeClient {
   /** VirtualServices (`networking.istio.io`, v1 or v1beta1). */
-  readonly virtualServices: RouteObjectApi<VirtualService>;
+  readonly virtualServices: RouteObjectApi<VirtualService> & ObjectReader<VirtualService>;
   /** DestinationRules (`networking.istio.io`, v1 or v1beta1). */
-  readonly destinationRules: RouteObjectApi<DestinationRule>;
+  readonly destinationRules: RouteObjectApi<DestinationRule> & ObjectReader<DestinationRule>;
+  /** Gateways (`networking.istio.io`), read by preflight. */
+  readonly gateways: ObjectReader<Gateway>;
+  /** ServiceEntries (`networking.istio.io`), read by preflight. */
+  readonly serviceEntries: ObjectReader<ServiceEntry>;
+  /** PeerAuthentications (`security.istio.io`, v1 or v1beta1), read by preflight. */
+  readonly peerAuthentications: ObjectReader<PeerAuthentication>;
+  /** core/v1 Namespaces (cluster-scoped), read by preflight. */
+  readonly namespaces: ObjectReader<Namespace>;
   /** `apps/v1` Deployments. */
   readonly deployments: DeploymentApi;
   /** core/v1 Pods (list). */
-  readonly pods: PodLister;
+  readonly pods: PodLister & ObjectReader<Pod>;
   /** core/v1 Services (get). */
-  readonly services: ServiceReader;
+  readonly services: ServiceReader & ObjectReader<Service>;
   /** `coordination.k8s.io/v1` Leases. */
   readonly leases: LeaseStore;
   /** core/v1 Events. */
   readonly events: EventRecorder;
   readonly #istioVersion: IstioApiVersion;
+  readonly #securityVersion: IstioApiVersion;
 
   constructor(options: KubeClientOptions) {
     const { kubeConfig } = options;
@@ -87,6 +112,38 @@ export class KubeClient {
     this.#istioVersion = new IstioApiVersion(requester);
     const istioVersion = (callOptions: CallOptions): Promise<string> =>
       this.#istioVersion.resolve(callOptions);
+    this.#securityVersion = new IstioApiVersion(requester, ISTIO_SECURITY_GROUP);
+    const networking = (kind: string, plural: string) => ({
+      kind,
+      plural,
+      group: ISTIO_NETWORKING_GROUP,
+      version: istioVersion,
+    });
+    this.gateways = new ResourceClient<Gateway>(
+      requester,
+      networking('Gateway', 'gateways'),
+      fieldManager,
+    );
+    this.serviceEntries = new ResourceClient<ServiceEntry>(
+      requester,
+      networking('ServiceEntry', 'serviceentries'),
+      fieldManager,
+    );
+    this.peerAuthentications = new ResourceClient<PeerAuthentication>(
+      requester,
+      {
+        kind: 'PeerAuthentication',
+        plural: 'peerauthentications',
+        group: ISTIO_SECURITY_GROUP,
+        version: (callOptions) => this.#securityVersion.resolve(callOptions),
+      },
+      fieldManager,
+    );
+    this.namespaces = new ResourceClient<Namespace>(
+      requester,
+      { kind: 'Namespace', plural: 'namespaces', group: '', version: 'v1', namespaced: false },
+      fieldManager,
+    );
     this.virtualServices = new ResourceClient<VirtualService>(
       requester,
       {

@@ -30,6 +30,16 @@ export interface ServiceReader {
   get(namespace: string, name: string, options?: CallOptions): Promise<Service | undefined>;
 }
 
+/** Reads objects of one kind: one by name, those of a namespace, those of every namespace. */
+export interface ObjectReader<T extends KubeObject> {
+  /** The object, or undefined when it does not exist (`namespace` is ignored for cluster-scoped kinds). */
+  get(namespace: string, name: string, options?: CallOptions): Promise<T | undefined>;
+  /** Objects in `namespace` matching the selectors. */
+  list(namespace: string, options?: ListOptions): Promise<T[]>;
+  /** Objects in every namespace matching the selectors (needs cluster-wide `list`). */
+  listAllNamespaces(options?: ListOptions): Promise<T[]>;
+}
+
 /** Reads and patches a VirtualService or DestinationRule kind. */
 export interface RouteObjectApi<T extends KubeObject> {
   /** The object, or undefined when it does not exist. */

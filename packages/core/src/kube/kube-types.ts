@@ -55,7 +55,7 @@ export interface ContainerPort {
   [field: string]: unknown;
 }
 
-/** A container of a pod. */
+/** A container of a pod (an init container too: native sidecars are init containers). */
 export interface Container {
   /** Container name. */
   name: string;
@@ -72,6 +72,8 @@ export interface Container {
 export interface PodSpec {
   /** Containers. */
   containers: Container[];
+  /** Init containers; Istio's native sidecar (`istio-proxy` with restartPolicy Always) is one. */
+  initContainers?: Container[];
   [field: string]: unknown;
 }
 
@@ -177,6 +179,12 @@ export interface ServiceSpec {
 export interface Service extends KubeObject {
   /** Spec. */
   spec?: ServiceSpec;
+}
+
+/** A core/v1 Namespace (cluster-scoped); its labels decide sidecar injection. */
+export interface Namespace extends KubeObject {
+  /** Status (`phase`). */
+  status?: { phase?: string; [field: string]: unknown };
 }
 
 /** Lease `spec`. Times are MicroTime: RFC 3339 with exactly six fractional digits. */

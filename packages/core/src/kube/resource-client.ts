@@ -39,6 +39,8 @@ export interface ResourceType {
   group: string;
   /** Version to use; a function when it is discovered (Istio's v1 vs v1beta1). */
   version: string | ((options: CallOptions) => Promise<string>);
+  /** False for cluster-scoped kinds (Namespace): their paths have no namespace. Default true. */
+  namespaced?: boolean | undefined;
 }
 
 const CONTENT_TYPE: Readonly<Record<PatchType, PatchStrategy>> = {
@@ -51,7 +53,7 @@ const CONTENT_TYPE: Readonly<Record<PatchType, PatchStrategy>> = {
 const MAX_LIST_PAGES = 50;
 const LIST_PAGE_SIZE = 500;
 
-/** CRUD of one namespaced resource type. */
+/** CRUD of one resource type (namespaced unless the type says otherwise). */
 export class ResourceClient<T extends KubeObject> {
   readonly #requester: KubeRequester;
   readonly #type: ResourceType;
@@ -91,10 +93,22 @@ export class ResourceClient<T extends KubeObject> {
 
   /** Every object in `namespace` matching the selectors, following pagination. */
   async list(namespace: string, options: ListOptions = {}): Promise<T[]> {
+    return this.#list(namespace, options);
+  }
+
+  /**
+   * Every object in every namespace matching the selectors (or every object of a
+   * cluster-scoped kind), following pagination. Needs RBAC `list` cluster-wide.
+   */
+  async listAllNamespaces(options: ListOptions = {}): Promise<T[]> {
+    return this.#list(undefined, options);
+  }
+
+  async #list(namespace: string | undefined, options: ListOptions): Promise<T[]> {
     const selectors = [options.labelSelector, options.fieldSelector].filter(Boolean).join(', ');
     const call: KubeCall = {
       verb: 'list',
-      target: `${this.#type.kind} objects in ${namespace}${selectors ? ` (${selectors})` : ''}`,
+      target: `${this.#type.kind} objects in ${namespace ?? 'every namespace'}${selectors ? ` (${selectors})` : ''}`,
     };
     const items: T[] = [];
     let continueToken: string | undefined;
@@ -334,9 +348,11 @@ export class ResourceClient<T extends KubeObject> {
     }
   }
 
-  async #collectionPath(namespace: string, options: CallOptions): Promise<string> {
+  async #collectionPath(namespace: string | undefined, options: CallOptions): Promise<string> {
     const version = await this.#version(options);
     const root = this.#type.group ? `/apis/${this.#type.group}/${version}` : `/api/${version}`;
+    if (namespace === undefined || this.#type.namespaced === false)
+      return `${root}/${this.#type.plural}`;
     return `${root}/namespaces/${encodeURIComponent(namespace)}/${this.#type.plural}`;
   }
 
@@ -347,7 +363,11 @@ export class ResourceClient<T extends KubeObject> {
   }
 
   #ref(namespace: string | undefined, name: string): ObjectRef {
-    return { kind: this.#type.kind, namespace, name };
+    return {
+      kind: this.#type.kind,
+      namespace: this.#type.namespaced === false ? undefined : namespace,
+      name,
+    };
   }
 }
 

@@ -23,6 +23,7 @@ import {
   LABEL_VALUE,
   SERVICE_NAME,
 } from './kubernetes-names.js';
+import { PREFLIGHT_CHECK_IDS } from '../preflight/check-ids.js';
 import type { ReleaseSpec } from './release-spec.js';
 import {
   count,
@@ -342,6 +343,17 @@ const specShape = {
       ).optional(),
     })
     .meta({ description: 'The release lock (a Lease).' })
+    .optional(),
+  preflight: z
+    .strictObject({
+      skip: z
+        .array(z.enum(PREFLIGHT_CHECK_IDS).meta({ description: 'A preflight check id.' }))
+        .meta({
+          description: 'Checks to leave out on purpose (each skip is printed). Default: none.',
+        })
+        .optional(),
+    })
+    .meta({ description: 'The checks (switchyard doctor) deploy and release run first.' })
     .optional(),
 };
 

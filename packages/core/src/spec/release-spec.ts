@@ -5,6 +5,7 @@
  * with units (`500ms`, `10s`, `1m30s`, `2h`). Credentials are never inline: only file
  * paths and environment variable names.
  */
+import type { PreflightCheckId } from '../preflight/check-ids.js';
 /** Strategy presets, or `custom` for an explicit step list. */
 export type StrategyType = 'canary' | 'bluegreen' | 'custom';
 
@@ -39,6 +40,17 @@ export interface ReleaseSpec {
   onResume?: ResumePolicy | undefined;
   /** The release lock (a Lease). Undefined: defaults. */
   lock?: LockSpec | undefined;
+  /** The checks deploy and release run before changing anything. Undefined: all of them. */
+  preflight?: PreflightSpec | undefined;
+}
+
+/** The preflight checks (`switchyard doctor`) deploy and release run first. */
+export interface PreflightSpec {
+  /**
+   * Check ids to leave out on purpose (`port-protocol`, `proxy-sync`, ...); each skip is
+   * printed. Undefined: none.
+   */
+  skip?: PreflightCheckId[] | undefined;
 }
 
 /** The VirtualService, DestinationRule and Deployments a release works on. */

@@ -105,7 +105,28 @@ describe('resolveReleaseSpec', () => {
       rollback: { removeHeaderRoute: true },
       onResume: 'continue',
       lock: { leaseDurationMs: 30_000, holderIdentity: undefined },
+      preflight: { skip: [] },
     });
+  });
+
+  it('takes the preflight checks to skip, each once, and refuses unknown ids', () => {
+    const spec = resolveReleaseSpec(
+      undefined,
+      { service: 'reviews', preflight: { skip: ['proxy-sync', 'header-size', 'proxy-sync'] } },
+      { defaultNamespace: 'bookinfo' },
+    );
+    expect(spec.preflight.skip).toEqual(['proxy-sync', 'header-size']);
+    const { errors } = safeResolveReleaseSpec(
+      undefined,
+      { service: 'reviews', preflight: { skip: ['port-protocl' as 'port-protocol'] } },
+      { defaultNamespace: 'bookinfo' },
+    );
+    expect(errors).toEqual([
+      {
+        path: 'preflight.skip[0]',
+        message: expect.stringContaining('got "port-protocl" (did you mean "port-protocol"?)'),
+      },
+    ]);
   });
 
   it('works from overrides alone (no file)', () => {

@@ -220,6 +220,7 @@ function build(spec: ReleaseSpec & { namespace: string }): ResolvedReleaseSpec {
       leaseDurationMs: parseDuration(spec.lock?.leaseDuration ?? SPEC_DEFAULTS.leaseDuration),
       holderIdentity: spec.lock?.holderIdentity,
     },
+    preflight: { skip: [...new Set(spec.preflight?.skip ?? [])] },
   };
 }
 

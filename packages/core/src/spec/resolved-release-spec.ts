@@ -4,6 +4,7 @@
  * is what the engine, gates and CLI read; they never look at the raw spec.
  */
 import type { Slot } from '../istio/route-target.js';
+import type { PreflightCheckId } from '../preflight/check-ids.js';
 import type { StringMatch } from '../istio/types.js';
 import type { ReleaseStep } from '../release/state-record.js';
 import type { CheckType } from './check-types.js';
@@ -33,6 +34,14 @@ export interface ResolvedReleaseSpec {
   readonly onResume: ResumePolicy;
   /** Release lock. */
   readonly lock: ResolvedLock;
+  /** Preflight checks. */
+  readonly preflight: ResolvedPreflight;
+}
+
+/** The preflight checks deploy and release run first. */
+export interface ResolvedPreflight {
+  /** Checks left out on purpose; empty when none. */
+  readonly skip: readonly PreflightCheckId[];
 }
 
 /** Objects the release works on, all in `namespace`. */

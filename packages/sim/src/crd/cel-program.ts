@@ -1,13 +1,15 @@
 /**
  * Compiles and evaluates CEL expressions with cel-go's semantics for the subset
- * `x-kubernetes-validations` rules use: `self`, field selection and `has()`, the `all`/`exists`
- * macros over lists and map keys, `size`, `contains`/`startsWith`/`endsWith`, `duration()`,
- * arithmetic, comparisons, logical operators with CEL's commutative error handling, and the
- * conditional operator.
+ * `x-kubernetes-validations` rules use: `self`, field selection and `has()`, the
+ * `all`/`exists`/`exists_one` macros over lists and map keys, `size`,
+ * `contains`/`startsWith`/`endsWith`, `substring` (Kubernetes' strings library), `matches`
+ * with a literal RE2 pattern, `int()` and `duration()` conversions, arithmetic, comparisons,
+ * logical operators with CEL's commutative error handling, and the conditional operator.
  *
- * Anything else (other functions, `oldSelf` transition rules, unknown variables, regular
- * expressions) throws `CelUnsupportedError` at compile time, so a CRD update that starts using
- * it is noticed when the simulator loads the CRD instead of passing or failing at random.
+ * Anything else (other functions, `oldSelf` transition rules, unknown variables, patterns
+ * that are not literals) throws `CelUnsupportedError` at compile time, so a CRD update that
+ * starts using it is noticed when the simulator loads the CRD instead of passing or failing
+ * at random.
  */
 import { parseCel, type CelExpr, CelSyntaxError } from './cel-parser.js';
 import {
@@ -20,6 +22,7 @@ import {
   type CelValue,
 } from './cel-values.js';
 import { GoDurationError, parseGoDuration } from './go-duration.js';
+import { goRegexpError } from './re2-syntax.js';
 
 /** A construct outside the implemented CEL subset. */
 export class CelUnsupportedError extends Error {
@@ -43,16 +46,45 @@ type Scope = ReadonlyMap<string, CelValue>;
 const GLOBAL_FUNCTIONS: ReadonlyMap<string, number> = new Map([
   ['size', 1],
   ['duration', 1],
+  ['int', 1],
   ['has', 1],
 ]);
-const METHODS: ReadonlyMap<string, number> = new Map([
-  ['size', 0],
-  ['contains', 1],
-  ['startsWith', 1],
-  ['endsWith', 1],
-  ['all', 2],
-  ['exists', 2],
+const METHODS: ReadonlyMap<string, readonly number[]> = new Map([
+  ['size', [0]],
+  ['contains', [1]],
+  ['startsWith', [1]],
+  ['endsWith', [1]],
+  ['matches', [1]],
+  ['substring', [1, 2]],
+  ['all', [2]],
+  ['exists', [2]],
+  ['exists_one', [2]],
 ]);
+
+const MACROS: ReadonlySet<string> = new Set(['all', 'exists', 'exists_one']);
+
+/** Compiled `matches` patterns, by pattern: checked as RE2 once, run as JavaScript. */
+const PATTERNS = new Map<string, RegExp>();
+
+/**
+ * The JavaScript form of a literal RE2 pattern: Go must accept it and JavaScript must read it
+ * the same way; patterns using RE2-only syntax are outside the subset.
+ */
+function compilePattern(pattern: string, source: string): RegExp {
+  const known = PATTERNS.get(pattern);
+  if (known) return known;
+  const problem = goRegexpError(pattern);
+  if (problem !== undefined)
+    throw new CelSyntaxError(`invalid regular expression in rule: ${source}: ${problem}`);
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'u');
+  } catch {
+    throw new CelUnsupportedError(`unsupported RE2 syntax in matches() in rule: ${source}`);
+  }
+  PATTERNS.set(pattern, regex);
+  return regex;
+}
 
 function check(expr: CelExpr, bound: ReadonlySet<string>, source: string): void {
   const unsupported = (what: string): never => {
@@ -101,12 +133,19 @@ function check(expr: CelExpr, bound: ReadonlySet<string>, source: string): void 
         }
         return expr.args.forEach((arg) => check(arg, bound, source));
       }
-      const arity = METHODS.get(expr.fn);
-      if (arity === undefined) unsupported(`function ${expr.fn}()`);
-      if (expr.args.length !== arity)
+      const arities = METHODS.get(expr.fn);
+      if (arities === undefined) unsupported(`function ${expr.fn}()`);
+      if (!arities?.includes(expr.args.length))
         unsupported(`call .${expr.fn}() with ${expr.args.length} arguments`);
       check(expr.target, bound, source);
-      if (expr.fn === 'all' || expr.fn === 'exists') {
+      if (expr.fn === 'matches') {
+        const pattern = expr.args[0] as CelExpr;
+        if (pattern.op !== 'literal' || pattern.value.type !== 'string')
+          unsupported('matches() with a pattern that is not a string literal');
+        compilePattern((pattern as { value: { value: string } }).value.value, source);
+        return;
+      }
+      if (MACROS.has(expr.fn)) {
         const variable = expr.args[0] as CelExpr;
         if (variable.op !== 'ident')
           throw new CelSyntaxError(`argument must be a simple name in rule: ${source}`);
@@ -220,6 +259,45 @@ function toDuration(value: CelValue): CelValue {
   }
 }
 
+/** `int()`: cel-go's conversions to int (strings in base 10, doubles truncated). */
+function toInt(value: CelValue): CelValue {
+  switch (value.kind) {
+    case 'int':
+      return value;
+    case 'uint':
+      return checkedInt(value.value);
+    case 'double':
+      if (!Number.isFinite(value.value) || Math.abs(value.value) >= 2 ** 63)
+        return celError('integer overflow');
+      return { kind: 'int', value: BigInt(Math.trunc(value.value)) };
+    case 'string': {
+      // strconv.ParseInt(s, 10, 64): an optional sign and decimal digits, nothing else.
+      if (!/^[+-]?[0-9]+$/.test(value.value))
+        return celError(`strconv.ParseInt: parsing ${JSON.stringify(value.value)}: invalid syntax`);
+      const parsed = BigInt(value.value);
+      return parsed < MIN_INT64 || parsed > MAX_INT64
+        ? celError(`strconv.ParseInt: parsing ${JSON.stringify(value.value)}: value out of range`)
+        : { kind: 'int', value: parsed };
+    }
+    default:
+      return noOverload();
+  }
+}
+
+/** `substring(start[, end])` of Kubernetes' strings library: code point positions. */
+function substring(target: CelValue, args: readonly CelValue[]): CelValue {
+  const [start, end] = args;
+  if (target.kind !== 'string' || start?.kind !== 'int' || (end && end.kind !== 'int'))
+    return noOverload();
+  const runes = [...target.value];
+  const from = start.value;
+  const to = end?.kind === 'int' ? end.value : BigInt(runes.length);
+  if (from > to) return celError(`invalid substring range. start: ${from}, end: ${to}`);
+  if (from < 0n || from > BigInt(runes.length)) return celError(`index out of range: ${from}`);
+  if (to > BigInt(runes.length)) return celError(`index out of range: ${to}`);
+  return { kind: 'string', value: runes.slice(Number(from), Number(to)).join('') };
+}
+
 function stringMethod(fn: string, target: CelValue, arg: CelValue): CelValue {
   if (target.kind !== 'string' || arg.kind !== 'string') return noOverload();
   switch (fn) {
@@ -227,6 +305,9 @@ function stringMethod(fn: string, target: CelValue, arg: CelValue): CelValue {
       return target.value.includes(arg.value) ? CEL_TRUE : CEL_FALSE;
     case 'startsWith':
       return target.value.startsWith(arg.value) ? CEL_TRUE : CEL_FALSE;
+    case 'matches':
+      // RE2's MatchString: the pattern may match anywhere unless it is anchored.
+      return compilePattern(arg.value, arg.value).test(target.value) ? CEL_TRUE : CEL_FALSE;
     default:
       return target.value.endsWith(arg.value) ? CEL_TRUE : CEL_FALSE;
   }
@@ -374,7 +455,7 @@ function binary(expr: Extract<CelExpr, { op: 'binary' }>, scope: Scope): CelValu
 }
 
 function comprehension(
-  fn: 'all' | 'exists',
+  fn: string,
   range: CelValue,
   variable: string,
   predicate: CelExpr,
@@ -389,6 +470,19 @@ function comprehension(
     return celError(
       `expression of type '${celTypeName(range)}' cannot be range of a comprehension`,
     );
+  if (fn === 'exists_one') {
+    // cel-go counts matches in the accumulator: any error (or non-bool) ends as the result.
+    let count = 0;
+    for (const element of elements) {
+      const inner = new Map(scope);
+      inner.set(variable, element);
+      const result = evaluate(predicate, inner);
+      if (result.kind === 'error') return result;
+      if (result.kind !== 'bool') return noOverload();
+      if (result.value) count += 1;
+    }
+    return count === 1 ? CEL_TRUE : CEL_FALSE;
+  }
   const decisive = fn === 'exists';
   let firstError: CelValue | undefined;
   for (const element of elements) {
@@ -416,9 +510,10 @@ function call(expr: Extract<CelExpr, { op: 'call' }>, scope: Scope): CelValue {
     }
     const value = evaluate(arg, scope);
     if (value.kind === 'error') return value;
+    if (expr.fn === 'int') return toInt(value);
     return expr.fn === 'size' ? size(value) : toDuration(value);
   }
-  if (expr.fn === 'all' || expr.fn === 'exists') {
+  if (MACROS.has(expr.fn)) {
     const variable = (expr.args[0] as Extract<CelExpr, { op: 'ident' }>).name;
     return comprehension(
       expr.fn,
@@ -431,9 +526,14 @@ function call(expr: Extract<CelExpr, { op: 'call' }>, scope: Scope): CelValue {
   const target = evaluate(expr.target, scope);
   if (target.kind === 'error') return target;
   if (expr.fn === 'size') return size(target);
-  const arg = evaluate(expr.args[0] as CelExpr, scope);
-  if (arg.kind === 'error') return arg;
-  return stringMethod(expr.fn, target, arg);
+  const args: CelValue[] = [];
+  for (const argument of expr.args) {
+    const value = evaluate(argument, scope);
+    if (value.kind === 'error') return value;
+    args.push(value);
+  }
+  if (expr.fn === 'substring') return substring(target, args);
+  return stringMethod(expr.fn, target, args[0] as CelValue);
 }
 
 /** Parses and checks a CEL expression; throws `CelSyntaxError` or `CelUnsupportedError`. */

@@ -25,17 +25,21 @@ function crdWith(specSchema: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('CrdCatalog', () => {
-  it('loads the three Istio networking CRDs with v1 preferred', () => {
+  it('loads the Istio networking and policy CRDs with v1 preferred', () => {
     expect(loadIstioCrds().map((crd) => (crd.metadata as { name: string }).name)).toEqual([
       'destinationrules.networking.istio.io',
       'gateways.networking.istio.io',
       'virtualservices.networking.istio.io',
+      'serviceentries.networking.istio.io',
+      'peerauthentications.security.istio.io',
     ]);
     const types = CrdCatalog.istio().resourceTypes();
     expect(types.map((t) => [t.kind, t.plural, t.versions, t.shortNames])).toEqual([
       ['DestinationRule', 'destinationrules', ['v1', 'v1alpha3', 'v1beta1'], ['dr']],
       ['Gateway', 'gateways', ['v1', 'v1alpha3', 'v1beta1'], ['gw']],
       ['VirtualService', 'virtualservices', ['v1', 'v1alpha3', 'v1beta1'], ['vs']],
+      ['ServiceEntry', 'serviceentries', ['v1', 'v1alpha3', 'v1beta1'], ['se']],
+      ['PeerAuthentication', 'peerauthentications', ['v1', 'v1beta1'], ['pa']],
     ]);
     expect(types.every((t) => !t.builtin && t.subresources.includes('status'))).toBe(true);
   });
@@ -53,7 +57,7 @@ describe('CrdCatalog', () => {
   it('refuses, at load, CEL it cannot evaluate', () => {
     const crd = crdWith({
       type: 'string',
-      'x-kubernetes-validations': [{ rule: "self.matches('^a')", message: 'must start with a' }],
+      'x-kubernetes-validations': [{ rule: 'self.lowerAscii() == "a"', message: 'must be a' }],
     });
     expect(() => new CrdCatalog([crd])).toThrow(CelUnsupportedError);
   });
@@ -65,7 +69,7 @@ describe('CrdCatalog', () => {
     expect(
       () =>
         new CrdCatalog([
-          crdWith({ type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } }),
+          crdWith({ type: 'array', 'x-kubernetes-list-type': 'map', items: { type: 'object' } }),
         ]),
     ).toThrow(UnsupportedSchemaError);
   });

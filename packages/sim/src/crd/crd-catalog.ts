@@ -1,6 +1,8 @@
 /**
  * The CustomResourceDefinitions the simulator serves, loaded from the real Istio CRDs in
- * `assets/networking-crds.yaml`, with every version's schema and CEL rules compiled once.
+ * `assets/networking-crds.yaml` (VirtualService, DestinationRule, Gateway) and
+ * `assets/policy-crds.yaml` (ServiceEntry, PeerAuthentication), with every version's schema
+ * and CEL rules compiled once.
  */
 import { readFileSync } from 'node:fs';
 import { loadAll } from 'js-yaml';
@@ -10,6 +12,9 @@ import { compileSchema, type SchemaNode } from './structural-schema.js';
 
 /** The CRD file shipped with the package (resolves from both `src/crd` and `dist/crd`). */
 export const ISTIO_CRDS_URL = new URL('../../assets/networking-crds.yaml', import.meta.url);
+
+/** The ServiceEntry and PeerAuthentication CRDs, which preflight checks read. */
+export const ISTIO_POLICY_CRDS_URL = new URL('../../assets/policy-crds.yaml', import.meta.url);
 
 /** One served version of a CRD, compiled. */
 export interface CrdVersion {
@@ -42,9 +47,14 @@ interface CrdVersionShape {
   subresources?: Record<string, unknown>;
 }
 
-/** Reads the Istio CRDs (VirtualService, DestinationRule, Gateway) from the package assets. */
+/**
+ * Reads the Istio CRDs (VirtualService, DestinationRule, Gateway, ServiceEntry,
+ * PeerAuthentication) from the package assets.
+ */
 export function loadIstioCrds(): Record<string, unknown>[] {
-  const documents = loadAll(readFileSync(ISTIO_CRDS_URL, 'utf8'));
+  const documents = [ISTIO_CRDS_URL, ISTIO_POLICY_CRDS_URL].flatMap((url) =>
+    loadAll(readFileSync(url, 'utf8')),
+  );
   return documents.filter(
     (doc): doc is Record<string, unknown> =>
       typeof doc === 'object' &&

@@ -1,8 +1,9 @@
 /**
  * The API server's handling of a custom resource write, in its order: decode with pruning (unknown
  * fields become strict-decoding errors under `fieldValidation=Strict`, warnings under `Warn`,
- * nothing under `Ignore`), OpenAPI schema validation, then the CEL rules unless a schema error
- * already makes the object unfit for them (apiextensions' `hasBlockingErr`).
+ * nothing under `Ignore`), OpenAPI schema validation, the list-type invariants (unique set
+ * items and map keys), then the CEL rules unless a schema error already makes the object unfit
+ * for them (apiextensions' `hasBlockingErr`).
  */
 import type { FieldProblem, FieldValidation, SchemaResult } from '../store/admission.js';
 import { validateObjectMeta } from '../store/object-meta-validation.js';
@@ -16,6 +17,7 @@ import {
   unknownFieldProblem,
 } from './field-problems.js';
 import { goQuote } from './go-format.js';
+import { validateListTypes } from './list-type-validation.js';
 import { pruneCustomResource } from './pruning.js';
 import { validateAgainstSchema } from './schema-validator.js';
 
@@ -51,11 +53,13 @@ export function validateCustomResource(
   }
   const warnings =
     fieldValidation === 'Warn' ? unknownFields.map((path) => `unknown field ${goQuote(path)}`) : [];
-  // The custom resource validator: ObjectMeta first, then the schema, then CEL unless a
-  // blocking error (a missing name included) makes the object unfit for the rules.
+  // The custom resource validator: ObjectMeta first, then the schema and the list-type
+  // invariants, then CEL unless a blocking error (a missing name included) makes the object
+  // unfit for the rules.
   const problems = [
     ...validateObjectMeta({ builtin: false, group: '', plural: '' }, pruned),
     ...validateAgainstSchema(crd.schema, pruned),
+    ...validateListTypes(crd.schema, pruned),
   ];
   if (crd.hasRules) {
     if (problems.some(isBlockingProblem))

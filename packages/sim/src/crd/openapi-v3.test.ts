@@ -11,6 +11,8 @@ describe('OpenAPI v3 documents', () => {
       'apis/networking.istio.io/v1',
       'apis/networking.istio.io/v1alpha3',
       'apis/networking.istio.io/v1beta1',
+      'apis/security.istio.io/v1',
+      'apis/security.istio.io/v1beta1',
     ]);
   });
 

@@ -1,8 +1,8 @@
 /**
  * Compiles a CRD version's `openAPIV3Schema` once, at load, into a tree the validator, the pruner
  * and the CEL rule runner walk per request. Keywords the real API server would act on but this
- * simulator does not implement (defaulting, list-type invariants, embedded resources,
- * transition rules) make compilation throw, so a CRD that starts using them is noticed.
+ * simulator does not implement (defaulting, embedded resources, transition rules) make
+ * compilation throw, so a CRD that starts using them is noticed.
  */
 import { compileCel, type CelProgram } from './cel-program.js';
 import type { CelSchemaShape } from './cel-values.js';
@@ -82,6 +82,10 @@ export interface SchemaNode extends CelSchemaShape {
   readonly preserveUnknownFields: boolean;
   /** `x-kubernetes-validations`, compiled. */
   readonly rules: readonly CompiledRule[];
+  /** `x-kubernetes-list-type`: `atomic` (also when absent), `set` or `map`. */
+  readonly listType: 'atomic' | 'set' | 'map';
+  /** `x-kubernetes-list-map-keys` of a `map` list; empty otherwise. */
+  readonly listMapKeys: readonly string[];
 }
 
 /** A schema keyword this simulator does not implement. */
@@ -126,6 +130,7 @@ const HANDLED = new Set([
   'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-validations',
   'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
 ]);
 
 // Formats the API server validates (apiextensions formats.go, normalized without dashes), per type.
@@ -247,12 +252,18 @@ export function compileSchema(value: unknown, where = 'openAPIV3Schema'): Schema
       );
     }
   }
-  const listType = raw['x-kubernetes-list-type'];
-  if (listType !== undefined && listType !== 'atomic') {
+  const listType = raw['x-kubernetes-list-type'] ?? 'atomic';
+  if (listType !== 'atomic' && listType !== 'set' && listType !== 'map') {
     throw new UnsupportedSchemaError(
       `${where}: x-kubernetes-list-type ${JSON.stringify(listType)} is not supported`,
     );
   }
+  const mapKeys = raw['x-kubernetes-list-map-keys'];
+  const listMapKeys = Array.isArray(mapKeys)
+    ? mapKeys.filter((key): key is string => typeof key === 'string')
+    : [];
+  if (listType === 'map' && listMapKeys.length === 0)
+    throw new UnsupportedSchemaError(`${where}: a map list needs x-kubernetes-list-map-keys`);
   const intOrString = raw['x-kubernetes-int-or-string'] === true;
   const type = typeof raw.type === 'string' && raw.type !== '' ? raw.type : undefined;
   const types = intOrString ? ['integer', 'string'] : type ? [type] : [];
@@ -308,5 +319,7 @@ export function compileSchema(value: unknown, where = 'openAPIV3Schema'): Schema
     not: raw.not === undefined ? undefined : compileSchema(raw.not, `${where}.not`),
     preserveUnknownFields: raw['x-kubernetes-preserve-unknown-fields'] === true,
     rules: compileRules(raw['x-kubernetes-validations'], where),
+    listType,
+    listMapKeys,
   };
 }

@@ -42,6 +42,8 @@ export interface ProxyApplySettings {
   applyDelay: Latency | undefined;
   /** Envoy's message when it rejects every route push it applies; undefined: it does not. */
   reject?: string | undefined;
+  /** `max_request_headers_kb` of its HTTP connection managers; undefined: Envoy's default (60). */
+  maxRequestHeadersKb?: number | undefined;
 }
 
 /** What a rejecting proxy reports when its override says `reject: true`. */
@@ -65,7 +67,7 @@ export function overrideMatches(match: ProxyOverride['match'], target: OverrideT
  * Settings for one proxy: stuck when any matching override says so (an override only
  * about delays does not unstick a proxy another one holds); the apply delay of the last
  * matching override that sets one; rejecting when any matching override says so, with the
- * message of the last one that gives one.
+ * message of the last one that gives one; the header limit of the last one that sets it.
  */
 export function applySettingsFor(
   overrides: readonly ProxyOverride[],
@@ -74,12 +76,15 @@ export function applySettingsFor(
   let stuck = false;
   let applyDelay: Latency | undefined;
   let reject: string | undefined;
+  let maxRequestHeadersKb: number | undefined;
   for (const override of overrides) {
     if (!overrideMatches(override.match, target)) continue;
     if (override.stuck) stuck = true;
     if (override.applyDelay) applyDelay = override.applyDelay;
     if (typeof override.reject === 'string') reject = override.reject;
     else if (override.reject) reject ??= DEFAULT_REJECT_MESSAGE;
+    if (override.maxRequestHeadersKb !== undefined)
+      maxRequestHeadersKb = override.maxRequestHeadersKb;
   }
-  return { stuck, applyDelay, reject };
+  return { stuck, applyDelay, reject, maxRequestHeadersKb };
 }

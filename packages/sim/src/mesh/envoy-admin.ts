@@ -4,7 +4,12 @@
  * (`source/server/admin/config_dump_handler.cc`, `envoy/admin/v3/config_dump*.proto`):
  *
  * - `/config_dump`: `{"configs": [...]}` with BootstrapConfigDump, ClustersConfigDump,
- *   (EndpointsConfigDump with `?include_eds`), RoutesConfigDump, in Envoy's tracker order.
+ *   (EndpointsConfigDump with `?include_eds`), ListenersConfigDump, RoutesConfigDump, in
+ *   Envoy's tracker order. Listeners are the HTTP ones Istio builds, with their HTTP
+ *   connection manager: one outbound listener per route configuration (`0.0.0.0_9080` using
+ *   RDS `9080`; a gateway's `0.0.0.0_8080` using `http.8080`) and, for sidecars,
+ *   `virtualInbound` with its HTTP filter chain. `max_request_headers_kb` appears only when
+ *   the proxy's override sets it, as Envoy omits an unset field.
  * - `/config_dump?resource=<repeated field>`: every element of that field across the
  *   dumps, each packed as Any (`@type` `...RoutesConfigDump.DynamicRouteConfig`, ...);
  *   a non-repeated field is 400, an unknown one 404 `<name> not found in config dump`.
@@ -105,6 +110,69 @@ function loadAssignmentJson(cluster: SimClusterConfig): Json {
   return out;
 }
 
+const HTTP_CONNECTION_MANAGER = 'envoy.filters.network.http_connection_manager';
+const HCM_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ADS = { ads: {}, initial_fetch_timeout: '0s', resource_api_version: 'V3' };
+
+function httpConnectionManager(proxy: SimulatedProxy, fields: Json): Json {
+  const config: Json = { '@type': HCM_TYPE, ...fields };
+  if (proxy.settings.maxRequestHeadersKb !== undefined)
+    config.max_request_headers_kb = proxy.settings.maxRequestHeadersKb;
+  return { name: HTTP_CONNECTION_MANAGER, typed_config: config };
+}
+
+/** The HTTP listeners of a proxy, derived from its route configurations. */
+function listenersOf(proxy: SimulatedProxy): Json[] {
+  const listeners: Json[] = [];
+  for (const route of proxy.applied?.routes ?? []) {
+    const port = Number(route.name.startsWith('http.') ? route.name.slice(5) : route.name);
+    if (!Number.isInteger(port)) continue;
+    const name = `0.0.0.0_${port}`;
+    listeners.push({
+      '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
+      name,
+      address: { socket_address: { address: '0.0.0.0', port_value: port } },
+      filter_chains: [
+        {
+          filters: [
+            httpConnectionManager(proxy, {
+              stat_prefix: proxy.proxyType === 'router' ? name : `outbound_${name}`,
+              rds: { config_source: ADS, route_config_name: route.name },
+            }),
+          ],
+        },
+      ],
+      traffic_direction: 'OUTBOUND',
+      ...(proxy.proxyType === 'router' ? {} : { bind_to_port: false }),
+    });
+  }
+  if (proxy.proxyType === 'sidecar') {
+    listeners.push({
+      '@type': 'type.googleapis.com/envoy.config.listener.v3.Listener',
+      name: 'virtualInbound',
+      address: { socket_address: { address: '0.0.0.0', port_value: 15006 } },
+      filter_chains: [
+        {
+          filter_chain_match: {
+            transport_protocol: 'raw_buffer',
+            application_protocols: ['http/1.1', 'h2c'],
+          },
+          filters: [
+            httpConnectionManager(proxy, {
+              stat_prefix: 'inbound_0.0.0.0_15006',
+              route_config: { name: 'InboundPassthroughCluster' },
+            }),
+          ],
+          name: '0.0.0.0_15006',
+        },
+      ],
+      traffic_direction: 'INBOUND',
+    });
+  }
+  return listeners.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
+}
+
 function sortedClusters(proxy: SimulatedProxy): SimClusterConfig[] {
   const clusters = proxy.applied
     ? [...(proxy.applied.clusters.values() as Iterable<SimClusterConfig>)]
@@ -180,6 +248,31 @@ function topLevelDumps(
       ],
     });
   }
+
+  const listenersDump: Json = { '@type': `${ADMIN}ListenersConfigDump` };
+  const ldsVersion = proxy.appliedVersionByType.lds;
+  const ldsAt = proxy.appliedAtByType.lds;
+  if (proxy.applied && ldsVersion !== undefined && ldsAt !== undefined) {
+    listenersDump.version_info = ldsVersion;
+    const dynamic = listenersOf(proxy)
+      .filter((listener) => keep(listener.name as string))
+      .map((listener) => ({
+        name: listener.name,
+        active_state: { version_info: ldsVersion, listener, last_updated: protoTimestamp(ldsAt) },
+      }));
+    if (dynamic.length > 0) listenersDump.dynamic_listeners = dynamic;
+  }
+  dumps.push({
+    message: listenersDump,
+    fields: [
+      { name: 'version_info', elementType: undefined },
+      { name: 'static_listeners', elementType: `${ADMIN}ListenersConfigDump.StaticListener` },
+      {
+        name: 'dynamic_listeners',
+        elementType: `${ADMIN}ListenersConfigDump.DynamicListener`,
+      },
+    ],
+  });
 
   const routesDump: Json = { '@type': `${ADMIN}RoutesConfigDump` };
   const rdsVersion = proxy.appliedVersionByType.rds;

@@ -688,7 +688,7 @@ describe('IstioControlPlane', () => {
     expect(missing.status).toBe(404);
   });
 
-  it('serves a full config_dump with clusters and routes, and rejects non-repeated or unknown resources', async () => {
+  it('serves a full config_dump with clusters, listeners and routes, and rejects non-repeated or unknown resources', async () => {
     start();
     await waitAllSynced(cluster, ['istiod-a', 'istiod-b']);
     const pod = { namespace: NS, name: PRODUCTPAGE[1] as string };
@@ -700,6 +700,7 @@ describe('IstioControlPlane', () => {
       'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump',
       'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
       'type.googleapis.com/envoy.admin.v3.EndpointsConfigDump',
+      'type.googleapis.com/envoy.admin.v3.ListenersConfigDump',
       'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
     ]);
     const clusterNames = dump.configs[1]?.dynamic_active_clusters?.map((c) => c.cluster.name) ?? [];
@@ -724,10 +725,57 @@ describe('IstioControlPlane', () => {
       cluster.podNetwork,
       pod,
       15000,
-      '/config_dump?resource=dynamic_listeners',
+      '/config_dump?resource=dynamic_widgets',
     );
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toBe('dynamic_listeners not found in config dump');
+    expect(unknown.body).toBe('dynamic_widgets not found in config dump');
+  });
+
+  it('dumps the HTTP listeners with their connection manager and the header limit an override sets', async () => {
+    start();
+    await waitAllSynced(cluster, ['istiod-a', 'istiod-b']);
+    const pod = { namespace: NS, name: PRODUCTPAGE[1] as string };
+    type ListenerDump = {
+      configs?: {
+        '@type': string;
+        name: string;
+        active_state: {
+          listener: {
+            traffic_direction: string;
+            filter_chains: { filters: { name: string; typed_config: Record<string, unknown> }[] }[];
+          };
+        };
+      }[];
+    };
+    const read = async (): Promise<ListenerDump> =>
+      JSON.parse(
+        (
+          await getFromPod(
+            cluster.podNetwork,
+            pod,
+            15000,
+            '/config_dump?resource=dynamic_listeners',
+          )
+        ).body,
+      ) as ListenerDump;
+    const before = await read();
+    const outbound = before.configs?.find((c) => c.name === '0.0.0.0_9080');
+    expect(outbound?.['@type']).toBe(
+      'type.googleapis.com/envoy.admin.v3.ListenersConfigDump.DynamicListener',
+    );
+    const hcm = outbound?.active_state.listener.filter_chains[0]?.filters[0];
+    expect(hcm?.name).toBe('envoy.filters.network.http_connection_manager');
+    expect(hcm?.typed_config).toMatchObject({ rds: { route_config_name: '9080' } });
+    expect(hcm?.typed_config).not.toHaveProperty('max_request_headers_kb');
+    expect(before.configs?.map((c) => c.name)).toContain('virtualInbound');
+    controlPlane.setProxyOverrides([
+      { match: { pod: PRODUCTPAGE[1] }, stuck: false, maxRequestHeadersKb: 4 },
+    ]);
+    const after = await read();
+    for (const listener of after.configs ?? [])
+      expect(
+        listener.active_state.listener.filter_chains[0]?.filters[0]?.typed_config,
+      ).toMatchObject({ max_request_headers_kb: 4 });
   });
 
   it('treats ingress gateway pods as router proxies with http.<port> routes from bound VirtualServices', async () => {

@@ -142,6 +142,11 @@ export interface ProxyView {
   applied: ProxyConfigSnapshot | undefined;
   /** When `applied` was applied. */
   appliedAt: Date | undefined;
+  /**
+   * `max_request_headers_kb` of its HTTP connection managers when an override sets it;
+   * undefined: Envoy's default, 60.
+   */
+  readonly maxRequestHeadersKb?: number | undefined;
 }
 
 /** Read access to the mesh for traffic, metrics and tests. */

@@ -99,6 +99,11 @@ export class SimulatedProxy implements ProxyView {
   /** Stuck / delay settings from the overrides. */
   settings: ProxyApplySettings = { stuck: false, applyDelay: undefined, reject: undefined };
 
+  /** `max_request_headers_kb` its overrides set; undefined: Envoy's default. */
+  get maxRequestHeadersKb(): number | undefined {
+    return this.settings.maxRequestHeadersKb;
+  }
+
   constructor(identity: ProxyIdentity) {
     this.pod = identity.pod;
     this.namespace = identity.namespace;

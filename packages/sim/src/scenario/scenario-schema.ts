@@ -43,6 +43,13 @@ export const proxyOverrideSchema = z
      * Absent: false.
      */
     reject: z.union([z.boolean(), z.string().min(1)]).optional(),
+    /**
+     * The HTTP connection manager's `max_request_headers_kb` on the proxy's listeners (what an
+     * EnvoyFilter sets in a real mesh; Envoy allows 1..8192). Shown in `config_dump`; a request
+     * the proxy sends with larger headers is answered 431 by the proxy itself. Absent: Envoy's
+     * default, 60.
+     */
+    maxRequestHeadersKb: z.number().int().min(1).max(8192).optional(),
   })
   .strict();
 

@@ -55,7 +55,8 @@ export type LocalReplyReason =
   | 'no-route'
   | 'cluster-not-found'
   | 'direct-response'
-  | 'redirect';
+  | 'redirect'
+  | 'headers-too-large';
 
 /** The proxy answered without sending the request anywhere. */
 export interface LocalReply {

@@ -79,7 +79,7 @@ function split(
   );
 }
 
-function createWorld(seed = 1): World {
+function createWorld(seed = 1, clients: ClientSpec[] = [client]): World {
   const store = createTestStore(['bookinfo']);
   const mesh = new FakeMesh();
   const metrics = new IstioMetrics();
@@ -87,7 +87,7 @@ function createWorld(seed = 1): World {
     ['reviews:1.0', healthy],
     ['reviews:2.0', healthy],
   ]);
-  const clients = ['aaaaa', 'bbbbb'].map((suffix, i) =>
+  const clientPods = ['aaaaa', 'bbbbb'].map((suffix, i) =>
     addPod(store, {
       namespace: 'bookinfo',
       deployment: 'productpage',
@@ -119,17 +119,17 @@ function createWorld(seed = 1): World {
       labels: { app: 'reviews', version: 'green' },
     }),
   );
-  for (const pod of [...clients, ...blue, ...green]) mesh.addProxy(pod);
+  for (const pod of [...clientPods, ...blue, ...green]) mesh.addProxy(pod);
   addService(store, 'bookinfo', 'reviews');
   const generator = new TrafficGenerator({
     store,
     mesh,
     metrics,
-    clients: [client],
+    clients,
     behaviourOf: (image) => behaviours.get(image) ?? healthy,
     random: seededRandom(seed),
   });
-  return { store, mesh, metrics, behaviours, clients, blue, green, generator };
+  return { store, mesh, metrics, behaviours, clients: clientPods, blue, green, generator };
 }
 
 /** Sum of requests over series whose labels match `where`. */
@@ -179,6 +179,22 @@ describe('TrafficGenerator', () => {
     expect(requests(world.metrics, { reporter: 'source', source_workload: 'productpage' })).toBe(
       2000,
     );
+  });
+
+  it("answers 431 itself (DPE) when a request's headers exceed the proxy's max_request_headers_kb", () => {
+    world.generator.close();
+    const token = 'x'.repeat(5000);
+    world = createWorld(1, [{ ...client, headers: { 'x-token': token } }]);
+    world.mesh.applyAll(split(world, 100, 0));
+    const [podA] = world.clients;
+    world.mesh.limitHeaders(`${podA!.metadata.name}.bookinfo`, 4);
+    run(world, 5);
+    // Pod A's Envoy refuses its requests; pod B's (default 60 KiB) passes them on.
+    expect(
+      requests(world.metrics, { reporter: 'source', response_code: '431', response_flags: 'DPE' }),
+    ).toBe(500);
+    expect(requests(world.metrics, { reporter: 'destination' })).toBe(500);
+    expect(world.generator.stats()[0]!.byCode).toEqual({ '200': 500, '431': 500 });
   });
 
   it('follows what each proxy applied: a stale proxy keeps the old weights', () => {

@@ -125,6 +125,8 @@ type Completion = () => void;
 const APP_CONTAINER_EXCLUDED = 'istio-proxy';
 /** gRPC UNKNOWN: a failed call's status when the image does not say. */
 const GRPC_UNKNOWN = 2;
+/** Envoy's `max_request_headers_kb` when nothing sets it. */
+const DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
 /** A refused or unreachable connection fails fast in the simulator. */
 const CONNECT_FAILURE_MS = 1;
 /** Completion times are grouped in slots of this many milliseconds. */
@@ -403,10 +405,23 @@ export class TrafficGenerator {
     }
     client.stats.sent += 1;
     const random = this.#random;
-    const decision = routeRequest(snapshot, request, random, {
-      routeConfigName:
-        sender.proxy.proxyType === 'router' ? `http.${request.port}` : String(request.port),
-    });
+    // Envoy's codec refuses headers over the connection manager's limit before routing:
+    // 431 with response flag DPE (downstream protocol error).
+    const headerLimit = (sender.proxy.maxRequestHeadersKb ?? DEFAULT_MAX_REQUEST_HEADERS_KB) * 1024;
+    const decision =
+      requestHeaderBytes(request) > headerLimit
+        ? ({
+            kind: 'local-reply',
+            status: 431,
+            responseFlags: 'DPE',
+            reason: 'headers-too-large',
+            routeName: undefined,
+            clusterName: undefined,
+          } as const)
+        : routeRequest(snapshot, request, random, {
+            routeConfigName:
+              sender.proxy.proxyType === 'router' ? `http.${request.port}` : String(request.port),
+          });
     const source = sender.metadata;
     const protocol = client.grpc ? 'grpc' : 'http';
     const endingOf = (status: number, serverGrpcStatus: number | undefined): Ending =>
@@ -742,6 +757,14 @@ function complete(client: ClientState, ending: Ending, flags: string, destinatio
   }
   stats.byDestination[destination] = (stats.byDestination[destination] ?? 0) + 1;
   stats.byResponseFlags[flags] = (stats.byResponseFlags[flags] ?? 0) + 1;
+}
+
+/** The bytes of a request's header fields as Envoy counts them: names and values, host included. */
+function requestHeaderBytes(request: HttpRequest): number {
+  let bytes = 'host'.length + Buffer.byteLength(hostHeader(request));
+  for (const [name, value] of Object.entries(request.headers))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
 }
 
 function clientKey(spec: Pick<ClientSpec, 'namespace' | 'name'>): string {

@@ -163,6 +163,13 @@ export class FakeMesh implements MeshView {
     this.#proxies.set(proxyId, { ...proxy, applied: snapshot, appliedAt: new Date() });
   }
 
+  /** Sets a proxy's `max_request_headers_kb` (what a scenario override sets). */
+  limitHeaders(proxyId: string, kb: number): void {
+    const proxy = this.#proxies.get(proxyId);
+    if (!proxy) throw new Error(`no proxy ${proxyId}`);
+    this.#proxies.set(proxyId, { ...proxy, maxRequestHeadersKb: kb });
+  }
+
   /** Applies a snapshot on every proxy. */
   applyAll(snapshot: ProxyConfigSnapshot): void {
     for (const id of this.#proxies.keys()) this.apply(id, snapshot);

@@ -1,0 +1,74 @@
+/** `switchyard doctor <service>`: the Istio pitfalls, before any traffic moves. Read-only. */
+import type { CliContext } from '../cli-context.js';
+import { CHECK_OPTIONS, DEPLOY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { defineCommand } from './define-command.js';
+
+const { header, 'header-prefix': headerPrefix, 'header-regex': headerRegex } = DEPLOY_OPTIONS;
+const { 'prometheus-url': prometheusUrl, 'prometheus-service': prometheusService } = CHECK_OPTIONS;
+const {
+  'sync-timeout': syncTimeout,
+  'sync-namespace': syncNamespace,
+  'sync-selector': syncSelector,
+} = SYNC_OPTIONS;
+
+/** The check ids, as `doctor --help` lists them (a unit test keeps them equal to core's). */
+export const DOCTOR_CHECK_IDS = [
+  'target-objects',
+  'port-protocol',
+  'subset-labels',
+  'subset-overlap',
+  'subset-empty',
+  'sidecar-injection',
+  'vs-hosts',
+  'vs-gateways',
+  'vs-shadowed-route',
+  'vs-visibility',
+  'service-entry-collision',
+  'mtls-mismatch',
+  'proxy-sync',
+  'prometheus-data',
+  'header-size',
+] as const;
+
+const EPILOGUE = `Checks: ${DOCTOR_CHECK_IDS.join(', ')}.
+deploy and release run them first (target-objects aside): an error refuses the change
+(exit 2), a warning is printed.
+
+Exit codes:
+  0    no error found (warnings and info may be listed)
+  2    errors found, or invalid usage or spec
+  1    anything else (the cluster could not be read)`;
+
+/** The doctor command. */
+export function doctorCommand(context: CliContext) {
+  return defineCommand({
+    command: 'doctor [service]',
+    describe:
+      'check the service for the Istio pitfalls deploy and release refuse or warn about (changes nothing)',
+    builder: (y) =>
+      y
+        .positional('service', {
+          type: 'string',
+          describe: 'Kubernetes Service to check (or `service` in the -f spec)',
+        })
+        .options(PREFLIGHT_OPTIONS)
+        .options({
+          header,
+          'header-prefix': headerPrefix,
+          'header-regex': headerRegex,
+          'prometheus-url': prometheusUrl,
+          'prometheus-service': prometheusService,
+          'sync-timeout': syncTimeout,
+          'sync-namespace': syncNamespace,
+          'sync-selector': syncSelector,
+        })
+        .example('$0 doctor reviews -n bookinfo', 'a table of findings, errors first')
+        .example('$0 doctor reviews -o json', 'every finding as one JSON object')
+        .example('$0 doctor reviews --skip-check proxy-sync', 'leave one check out (printed)')
+        .epilogue(EPILOGUE),
+    handler: async (args) => {
+      const { runDoctor } = await import('../handlers/doctor-handler.js');
+      await runDoctor(context, args);
+    },
+  });
+}

@@ -1,0 +1,31 @@
+/**
+ * Istio host matching: a host `*.bookinfo.svc.cluster.local` (or `*`) covers
+ * `reviews.bookinfo.svc.cluster.local`; other hosts match only themselves. Hosts are
+ * compared fully qualified (`resolveHost`).
+ */
+import { resolveHost } from '../istio/host-name.js';
+
+/** True when `pattern` (resolved, maybe a wildcard) covers `host` (resolved, not a wildcard). */
+export function hostCovers(pattern: string, host: string): boolean {
+  if (pattern === '*') return true;
+  if (pattern.startsWith('*')) return host.endsWith(pattern.slice(1));
+  return pattern === host;
+}
+
+/** The hosts of an object in `namespace`, fully qualified. */
+export function resolvedHosts(hosts: readonly string[] | undefined, namespace: string): string[] {
+  return (hosts ?? []).map((host) => resolveHost(host, namespace));
+}
+
+/** True when `exportTo` (absent: `*`) makes a config in `configNamespace` visible in `namespace`. */
+export function isExportedTo(
+  exportTo: readonly string[] | undefined,
+  configNamespace: string,
+  namespace: string,
+): boolean {
+  if (!exportTo || exportTo.length === 0) return true;
+  return exportTo.some(
+    (entry) =>
+      entry === '*' || entry === namespace || (entry === '.' && configNamespace === namespace),
+  );
+}

@@ -1,0 +1,36 @@
+/** Every preflight check, in `PREFLIGHT_CHECK_IDS` order. */
+import { headerSizeCheck } from './header-size-check.js';
+import { mtlsMismatchCheck } from './mtls-mismatch-check.js';
+import { portProtocolCheck } from './port-protocol-check.js';
+import type { PreflightCheck } from './preflight-check.js';
+import { prometheusDataCheck } from './prometheus-data-check.js';
+import { proxySyncCheck } from './proxy-sync-check.js';
+import { serviceEntryCollisionCheck } from './service-entry-collision-check.js';
+import { sidecarInjectionCheck } from './sidecar-injection-check.js';
+import { subsetEmptyCheck } from './subset-empty-check.js';
+import { subsetLabelsCheck } from './subset-labels-check.js';
+import { subsetOverlapCheck } from './subset-overlap-check.js';
+import { targetObjectsCheck } from './target-objects-check.js';
+import { vsGatewaysCheck } from './vs-gateways-check.js';
+import { vsHostsCheck } from './vs-hosts-check.js';
+import { vsShadowedRouteCheck } from './vs-shadowed-route-check.js';
+import { vsVisibilityCheck } from './vs-visibility-check.js';
+
+/** The checks `doctor` runs; deploy and release run those not `doctorOnly`. */
+export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
+  targetObjectsCheck,
+  portProtocolCheck,
+  subsetLabelsCheck,
+  subsetOverlapCheck,
+  subsetEmptyCheck,
+  sidecarInjectionCheck,
+  vsHostsCheck,
+  vsGatewaysCheck,
+  vsShadowedRouteCheck,
+  vsVisibilityCheck,
+  serviceEntryCollisionCheck,
+  mtlsMismatchCheck,
+  proxySyncCheck,
+  prometheusDataCheck,
+  headerSizeCheck,
+];

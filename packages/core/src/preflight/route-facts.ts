@@ -1,0 +1,44 @@
+/**
+ * What the checks need to know about the managed routes, derived once from the facts: the
+ * route-surgery target, the managed routes (undefined when switchyard could not manage
+ * them: `target-objects` reports why) and the live slot weights.
+ */
+import { RouteRefusedError } from '../errors.js';
+import { findManagedRoutes, type ManagedRouteSet } from '../istio/managed-routes.js';
+import type { RouteTarget, Slot } from '../istio/route-target.js';
+import { readSlotWeights } from '../istio/slot-weights.js';
+import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import type { PreflightContext } from './preflight-context.js';
+
+/** The route-surgery target of a resolved spec. */
+export function routeTargetOf(spec: ResolvedReleaseSpec): RouteTarget {
+  return {
+    service: spec.service,
+    namespace: spec.namespace,
+    host: spec.target.host,
+    subsets: { blue: spec.target.slots.blue.subset, green: spec.target.slots.green.subset },
+    routeNames: spec.target.routes,
+  };
+}
+
+/** The managed routes, or undefined when the VirtualService is missing or refused. */
+export function managedRoutesOf(context: PreflightContext): ManagedRouteSet | undefined {
+  if (!context.virtualService) return undefined;
+  try {
+    return findManagedRoutes(context.virtualService, routeTargetOf(context.spec));
+  } catch (error) {
+    if (error instanceof RouteRefusedError) return undefined;
+    throw error;
+  }
+}
+
+/** Each slot's weight on the managed routes now, or undefined when unknown. */
+export function liveWeightsOf(context: PreflightContext): Record<Slot, number> | undefined {
+  if (!context.virtualService) return undefined;
+  try {
+    return readSlotWeights(context.virtualService, routeTargetOf(context.spec));
+  } catch (error) {
+    if (error instanceof RouteRefusedError) return undefined;
+    throw error;
+  }
+}

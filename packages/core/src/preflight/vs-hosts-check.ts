@@ -1,0 +1,95 @@
+/**
+ * `vs-hosts`: the VirtualService applies to requests for the Service. Sidecars pick a
+ * VirtualService by the request's host, so one whose `hosts` do not resolve to the Service
+ * (`reviews` resolves in the VirtualService's own namespace) routes none of the mesh
+ * traffic, and its weights move nothing. And no other VirtualService claims the same host
+ * for the mesh: sidecars use one per host, the oldest, and ignore the others.
+ */
+import type { VirtualService } from '../istio/types.js';
+import { notCheckedFinding, type Finding } from './finding.js';
+import { appliesToMesh } from './gateway-refs.js';
+import { hostCovers, isExportedTo, resolvedHosts } from './host-match.js';
+import { refOf, virtualServiceRef } from './mesh-refs.js';
+import type { PreflightCheck } from './preflight-check.js';
+
+const ID = 'vs-hosts';
+
+function createdAt(vs: VirtualService): number {
+  const time = Date.parse(vs.metadata.creationTimestamp ?? '');
+  return Number.isNaN(time) ? Number.POSITIVE_INFINITY : time;
+}
+
+/** Whether `a` comes before `b` in istiod's order (oldest first, then namespace/name). */
+function older(a: VirtualService, b: VirtualService): boolean {
+  const ta = createdAt(a);
+  const tb = createdAt(b);
+  if (ta !== tb) return ta < tb;
+  const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+  return ka < kb;
+}
+
+/** The check. */
+export const vsHostsCheck: PreflightCheck = {
+  id: ID,
+  severity: 'error',
+  title: "the VirtualService's hosts resolve to the Service, and no other one claims its host",
+  needs: ['virtualServices'],
+  run(context) {
+    const vs = context.virtualService;
+    if (!vs || !context.service) return [];
+    const findings: Finding[] = [];
+    const ref = virtualServiceRef(context);
+    const namespace = context.spec.namespace;
+    const hosts = resolvedHosts(vs.spec.hosts, namespace);
+    const mesh = appliesToMesh(vs);
+    // A VirtualService without hosts is a delegate: its root decides (vs-visibility).
+    if (mesh && hosts.length > 0 && !hosts.some((host) => hostCovers(host, context.host))) {
+      findings.push({
+        id: ID,
+        severity: 'error',
+        object: ref,
+        field: 'spec.hosts',
+        message: `hosts ${hosts.join(', ')} do not include ${context.host}: sidecars route requests for the Service without this VirtualService, so its weights and header route apply to none of them`,
+        fix: `add "${context.spec.service}" to spec.hosts`,
+      });
+    }
+    if (!mesh) return findings;
+    if (!context.virtualServices.ok) {
+      findings.push(
+        notCheckedFinding(
+          ID,
+          ref,
+          'other VirtualServices for the same host',
+          context.virtualServices.error,
+          'grant list on virtualservices in every namespace',
+        ),
+      );
+      return findings;
+    }
+    for (const other of context.virtualServices.value) {
+      if (
+        other.metadata.name === vs.metadata.name &&
+        other.metadata.namespace === vs.metadata.namespace
+      )
+        continue;
+      const otherNamespace = other.metadata.namespace ?? '';
+      if (!appliesToMesh(other)) continue;
+      if (!isExportedTo(other.spec.exportTo, otherNamespace, namespace)) continue;
+      const claims = resolvedHosts(other.spec.hosts, otherNamespace).includes(context.host);
+      if (!claims) continue;
+      const wins = older(other, vs);
+      findings.push({
+        id: ID,
+        severity: wins ? 'error' : 'warning',
+        object: refOf('VirtualService', other),
+        field: 'spec.hosts',
+        message: wins
+          ? `also claims ${context.host} for the mesh and is older than ${vs.metadata.name}: sidecars use its routes and ignore the ones switchyard manages`
+          : `also claims ${context.host} for the mesh; sidecars ignore it while ${vs.metadata.name} (older) exists, but it takes over if that one is recreated`,
+        fix: `merge its routes into VirtualService ${namespace}/${vs.metadata.name} and delete it`,
+      });
+    }
+    return findings;
+  },
+};

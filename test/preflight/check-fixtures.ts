@@ -1,0 +1,489 @@
+/**
+ * One broken fixture per preflight check, shared by the simulator suite
+ * (`test/preflight/doctor-checks.test.ts`) and the real control plane
+ * (`test/conformance/doctor.test.ts`): how to break the bookinfo reviews service in a
+ * namespace so that exactly that check reports it, how to put it back, and the finding
+ * expected. Each works with kubectl alone, except the data-plane ones, which also use the
+ * control API (proxy overrides) and need proxies, Prometheus or Envoy's config_dump.
+ */
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FindingSeverity, OperationInput, PreflightCheckId } from '@switchyard/core';
+
+/** A cluster holding bookinfo in `namespace`, simulated or real. */
+export interface FixtureBed {
+  /** `sim` (the simulator) or `real` (the testbed). */
+  readonly kind: 'sim' | 'real';
+  /** Namespace of reviews. */
+  readonly namespace: string;
+  /** kubectl against the cluster; resolves stdout. */
+  kubectl(args: readonly string[]): Promise<string>;
+  /** The control API (`PUT /proxies/overrides`), simulator or proxy fleet. */
+  readonly controlUrl: string;
+}
+
+/** The finding a fixture must produce. */
+export interface ExpectedFinding {
+  readonly severity: FindingSeverity;
+  /** Kind of the object named. */
+  readonly kind: string;
+  /** The field named (exact, or a pattern). */
+  readonly field: string | RegExp;
+  /** Something the message must say. */
+  readonly message: RegExp;
+}
+
+/** One broken fixture. */
+export interface CheckFixture {
+  /** The check that must catch it. */
+  readonly id: PreflightCheckId;
+  /** What is broken, for the test name. */
+  readonly broken: string;
+  /** Needs proxies, Prometheus or Envoy's config (the data plane). */
+  readonly dataPlane?: boolean;
+  /** Only on this kind of bed. */
+  readonly only?: FixtureBed['kind'];
+  /** Library options doctor needs besides the bed's (a short sync timeout, a header). */
+  readonly options?: (bed: FixtureBed) => Partial<OperationInput>;
+  /** Options that are the breakage itself (a wrong Prometheus URL), used only while broken. */
+  readonly brokenOptions?: (bed: FixtureBed) => Partial<OperationInput>;
+  /** Breaks the service; resolves a function that repairs it. */
+  breakIt(bed: FixtureBed): Promise<() => Promise<void>>;
+  /** The finding. */
+  readonly expected: ExpectedFinding;
+}
+
+/** `kubectl apply` of one object, through a temporary file. */
+export async function applyObject(
+  bed: FixtureBed,
+  object: object,
+  extraArgs: readonly string[] = [],
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'preflight-fixture-'));
+  try {
+    const file = join(dir, 'object.json');
+    await writeFile(file, JSON.stringify(object));
+    await bed.kubectl(['apply', '-f', file, ...extraArgs]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A JSON Patch on an object of the bed's namespace. */
+export async function jsonPatch(
+  bed: FixtureBed,
+  resource: string,
+  name: string,
+  ops: readonly object[],
+): Promise<void> {
+  await bed.kubectl([
+    '-n',
+    bed.namespace,
+    'patch',
+    resource,
+    name,
+    '--type=json',
+    '-p',
+    JSON.stringify(ops),
+  ]);
+}
+
+/** Replaces the proxy overrides (simulator and proxy fleet control API). */
+export async function setProxyOverrides(bed: FixtureBed, overrides: object[]): Promise<void> {
+  const response = await fetch(`${bed.controlUrl}/proxies/overrides`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ overrides }),
+  });
+  if (!response.ok)
+    throw new Error(`PUT /proxies/overrides answered ${response.status}: ${await response.text()}`);
+}
+
+/** A namespace for another team's objects. */
+async function otherNamespace(bed: FixtureBed): Promise<string> {
+  const name = `${bed.namespace}-other`;
+  const existing = await bed.kubectl(['get', 'namespaces', '-o', 'name']);
+  // Client-side validation of a built-in kind needs OpenAPI documents the simulator does not
+  // serve; the API server validates the Namespace either way.
+  if (!existing.split('\n').includes(`namespace/${name}`))
+    await applyObject(bed, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, [
+      '--validate=false',
+    ]);
+  return name;
+}
+
+const TOKEN_HEADER = { name: 'x-token', exact: 'a'.repeat(2000) };
+
+/** Every fixture, in check order. */
+export const CHECK_FIXTURES: readonly CheckFixture[] = [
+  {
+    id: 'port-protocol',
+    broken: 'a Service port named tcp',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'service', 'reviews', [
+        { op: 'replace', path: '/spec/ports/0/name', value: 'tcp' },
+      ]);
+      return () =>
+        jsonPatch(bed, 'service', 'reviews', [
+          { op: 'replace', path: '/spec/ports/0/name', value: 'http' },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'Service',
+      field: 'spec.ports[0].name',
+      message: /port 9080 \("tcp"\) resolves to TCP/,
+    },
+  },
+  {
+    id: 'subset-labels',
+    broken: "a subset selecting a label its slot's pods lack",
+    async breakIt(bed) {
+      await jsonPatch(bed, 'destinationrule', 'reviews', [
+        {
+          op: 'replace',
+          path: '/spec/subsets/1/labels',
+          value: { version: 'green', track: 'canary' },
+        },
+      ]);
+      return () =>
+        jsonPatch(bed, 'destinationrule', 'reviews', [
+          { op: 'replace', path: '/spec/subsets/1/labels', value: { version: 'green' } },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'Deployment',
+      field: 'spec.template.metadata.labels',
+      message: /subset "green" selects track=canary/,
+    },
+  },
+  {
+    id: 'subset-overlap',
+    broken: "a blue subset that also selects green's pods",
+    async breakIt(bed) {
+      await jsonPatch(bed, 'destinationrule', 'reviews', [
+        { op: 'replace', path: '/spec/subsets/0/labels', value: { app: 'reviews' } },
+      ]);
+      return () =>
+        jsonPatch(bed, 'destinationrule', 'reviews', [
+          { op: 'replace', path: '/spec/subsets/0/labels', value: { version: 'blue' } },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'DestinationRule',
+      field: 'spec.subsets[0].labels',
+      message: /subsets "blue" \(app=reviews\) and "green" \(version=green\) both select/,
+    },
+  },
+  {
+    id: 'subset-empty',
+    broken: 'all traffic routed to the idle slot, which has no pods',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'replace', path: '/spec/http/0/route/0/weight', value: 0 },
+        { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [
+          { op: 'replace', path: '/spec/http/0/route/0/weight', value: 100 },
+          { op: 'replace', path: '/spec/http/0/route/1/weight', value: 0 },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'DestinationRule',
+      field: 'spec.subsets[1]',
+      message: /carries 100% of the traffic: those requests fail with 503/,
+    },
+  },
+  {
+    id: 'sidecar-injection',
+    broken: 'sidecar injection disabled on the namespace',
+    async breakIt(bed) {
+      await bed.kubectl([
+        'label',
+        'namespace',
+        bed.namespace,
+        'istio-injection=disabled',
+        '--overwrite',
+      ]);
+      return async () => {
+        await bed.kubectl([
+          'label',
+          'namespace',
+          bed.namespace,
+          'istio-injection=enabled',
+          '--overwrite',
+        ]);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'Namespace',
+      field: 'metadata.labels.istio-injection',
+      message: /istio-injection is "disabled"/,
+    },
+  },
+  {
+    id: 'vs-hosts',
+    broken: 'VirtualService hosts naming another namespace',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'replace', path: '/spec/hosts', value: ['reviews.elsewhere.svc.cluster.local'] },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [
+          { op: 'replace', path: '/spec/hosts', value: ['reviews'] },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.hosts',
+      message: /do not include reviews\.\S+\.svc\.cluster\.local/,
+    },
+  },
+  {
+    id: 'vs-gateways',
+    broken: 'a Gateway named that does not exist',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'add', path: '/spec/gateways/-', value: 'istio-system/no-such-gateway' },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/gateways/2' }]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.gateways[2]',
+      message: /names Gateway istio-system\/no-such-gateway, which does not exist/,
+    },
+  },
+  {
+    id: 'vs-shadowed-route',
+    broken: 'a catch-all route above the managed one',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        {
+          op: 'add',
+          path: '/spec/http/0',
+          value: {
+            name: 'everything',
+            match: [{ uri: { prefix: '/' } }],
+            route: [{ destination: { host: 'productpage' } }],
+          },
+        },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/http/0' }]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.http[0].match',
+      message: /http\[0\] "everything" matches every request that http\[1\] "primary" would/,
+    },
+  },
+  {
+    id: 'vs-visibility',
+    broken: 'a VirtualService without hosts (a delegate) that no root delegates to',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'remove', path: '/spec/hosts' },
+        { op: 'remove', path: '/spec/gateways' },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [
+          { op: 'add', path: '/spec/hosts', value: ['reviews'] },
+          { op: 'add', path: '/spec/gateways', value: ['mesh', 'bookinfo-gateway'] },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.hosts',
+      message: /no VirtualService delegates to it/,
+    },
+  },
+  {
+    id: 'vs-visibility',
+    broken: 'exportTo "." hiding the routes from the ingress gateway in istio-system',
+    only: 'sim',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'add', path: '/spec/exportTo', value: ['.'] },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/exportTo' }]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.exportTo',
+      message: /hides it from the gateway pods in istio-system/,
+    },
+  },
+  {
+    id: 'service-entry-collision',
+    broken: "another namespace's ServiceEntry for the service host",
+    async breakIt(bed) {
+      const other = await otherNamespace(bed);
+      await applyObject(bed, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'legacy-reviews', namespace: other },
+        spec: {
+          hosts: [`reviews.${bed.namespace}.svc.cluster.local`],
+          location: 'MESH_INTERNAL',
+          ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }],
+          resolution: 'DNS',
+        },
+      });
+      return async () => {
+        await bed.kubectl(['-n', other, 'delete', 'serviceentry', 'legacy-reviews']);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'ServiceEntry',
+      field: 'spec.hosts[0]',
+      message: /claims reviews\.\S+ from namespace \S+-other, exported to the whole mesh/,
+    },
+  },
+  {
+    id: 'mtls-mismatch',
+    broken: 'PeerAuthentication STRICT against a DestinationRule that disables TLS',
+    async breakIt(bed) {
+      await applyObject(bed, {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'PeerAuthentication',
+        metadata: { name: 'strict', namespace: bed.namespace },
+        spec: { mtls: { mode: 'STRICT' } },
+      });
+      await jsonPatch(bed, 'destinationrule', 'reviews', [
+        { op: 'add', path: '/spec/trafficPolicy', value: { tls: { mode: 'DISABLE' } } },
+      ]);
+      return async () => {
+        await jsonPatch(bed, 'destinationrule', 'reviews', [
+          { op: 'remove', path: '/spec/trafficPolicy' },
+        ]);
+        await bed.kubectl(['-n', bed.namespace, 'delete', 'peerauthentication', 'strict']);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'DestinationRule',
+      field: 'spec.trafficPolicy.tls.mode',
+      message:
+        /both slots: clients send plaintext to port 9080 .* PeerAuthentication \S+\/strict sets STRICT/,
+    },
+  },
+  {
+    id: 'proxy-sync',
+    broken: "productpage's proxy stuck on an old push for longer than the sync timeout",
+    dataPlane: true,
+    options: () => ({ sync: { timeout: '2s' } }),
+    async breakIt(bed) {
+      await setProxyOverrides(bed, [{ match: { workload: 'productpage' }, stuck: true }]);
+      // Any config change pushes to every proxy; the stuck one never acks it.
+      await applyObject(bed, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'productpage-nudge', namespace: bed.namespace },
+        spec: { host: 'productpage', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } },
+      });
+      return async () => {
+        await setProxyOverrides(bed, []);
+        await bed.kubectl(['-n', bed.namespace, 'delete', 'destinationrule', 'productpage-nudge']);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'Pod',
+      field: /^xds /,
+      message:
+        /have not acked a push for longer than the sync timeout \(2s\); slowest first: productpage-/,
+    },
+  },
+  {
+    id: 'prometheus-data',
+    broken: 'a Prometheus URL nothing answers',
+    dataPlane: true,
+    brokenOptions: () => ({ prometheus: { url: 'http://127.0.0.1:9' } }),
+    breakIt: () => Promise.resolve(() => Promise.resolve()),
+    expected: {
+      severity: 'warning',
+      kind: 'Service',
+      field: '',
+      message: /cannot query Prometheus: .*every check would be inconclusive/,
+    },
+  },
+  {
+    id: 'header-size',
+    broken: "a pre-release header over the caller's max_request_headers_kb",
+    dataPlane: true,
+    options: () => ({ deploy: { preRelease: { headers: [TOKEN_HEADER] } } }),
+    async breakIt(bed) {
+      if (bed.kind === 'sim') {
+        await setProxyOverrides(bed, [
+          { match: { workload: 'productpage' }, stuck: false, maxRequestHeadersKb: 1 },
+        ]);
+        return () => setProxyOverrides(bed, []);
+      }
+      // A real mesh sets the limit with an EnvoyFilter on the HTTP connection manager.
+      await applyObject(bed, {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        metadata: { name: 'small-headers', namespace: bed.namespace },
+        spec: {
+          workloadSelector: { labels: { app: 'productpage' } },
+          configPatches: [
+            {
+              applyTo: 'NETWORK_FILTER',
+              match: {
+                context: 'SIDECAR_OUTBOUND',
+                listener: {
+                  filterChain: {
+                    filter: { name: 'envoy.filters.network.http_connection_manager' },
+                  },
+                },
+              },
+              patch: {
+                operation: 'MERGE',
+                value: {
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+                    max_request_headers_kb: 1,
+                  },
+                },
+              },
+            },
+          ],
+        },
+      });
+      return async () => {
+        await bed.kubectl(['-n', bed.namespace, 'delete', 'envoyfilter', 'small-headers']);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'ReleaseSpec',
+      field: 'deploy.preRelease.headers',
+      message: /over the 1 KiB max_request_headers_kb of productpage-\S+ \(outbound/,
+    },
+  },
+];
+
+/** The fixtures a bed can run. */
+export function fixturesFor(bed: Pick<FixtureBed, 'kind'>, dataPlane: boolean): CheckFixture[] {
+  return CHECK_FIXTURES.filter(
+    (fixture) =>
+      (fixture.only === undefined || fixture.only === bed.kind) &&
+      (dataPlane || !fixture.dataPlane),
+  );
+}
