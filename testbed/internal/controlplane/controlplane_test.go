@@ -141,3 +141,34 @@ func TestSplitIstioHoldsBackTheWebhooks(t *testing.T) {
 		t.Errorf("install = %d objects, webhooks = %d", len(install), len(webhooks))
 	}
 }
+
+func TestRenderIstioInstallsIstiodWithBothWebhooks(t *testing.T) {
+	objects, err := renderIstio(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]*unstructured.Unstructured{}
+	for _, o := range objects {
+		found[o.GetKind()+"/"+o.GetName()] = o
+	}
+	for _, want := range []string{
+		"Deployment/istiod",
+		"Service/istiod",
+		"ConfigMap/istio",
+		"ConfigMap/istio-sidecar-injector",
+		"MutatingWebhookConfiguration/istio-sidecar-injector",
+		"ValidatingWebhookConfiguration/istio-validator-istio-system",
+		"ValidatingWebhookConfiguration/istiod-default-validator",
+		"CustomResourceDefinition/virtualservices.networking.istio.io",
+	} {
+		if found[want] == nil {
+			t.Errorf("rendered Istio lacks %s", want)
+		}
+	}
+	if d := found["Deployment/istiod"]; d != nil {
+		replicas, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas")
+		if replicas != 2 {
+			t.Errorf("istiod replicas = %d, want 2", replicas)
+		}
+	}
+}

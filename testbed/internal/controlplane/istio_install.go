@@ -22,6 +22,9 @@ func renderIstio(replicas int) ([]*unstructured.Unstructured, error) {
 		"values.global.istioNamespace=" + IstioNamespace,
 		"values.pilot.autoscaleEnabled=false",
 		"values.pilot.replicaCount=" + strconv.Itoa(replicas),
+		// The default revision's validator (istiod-default-validator), as `istioctl install`
+		// sets up: it validates every Istio object, not only those labelled istio.io/rev.
+		"values.defaultRevision=default",
 	}, false, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("render Istio's charts: %w", err)
