@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { goJsonKind } from './go-json.js';
+import { parseRawJson, rawEqual, type RawNode } from './raw-json.js';
 
 /** The patch could not be decoded (400 BadRequest). */
 export class JsonPatchDecodeError extends Error {
@@ -36,6 +37,11 @@ export interface JsonPatchOperation {
   hasValue: boolean;
   /** Whether `path` was given; a missing path is reported when the op is applied, as evanphx does. */
   hasPath: boolean;
+  /**
+   * `value` as written in the request, when the raw body was given: a `test` compares its
+   * leaves byte for byte with Go's encoding of the stored value, as evanphx v4 does.
+   */
+  rawValue?: RawNode;
 }
 
 /** Most operations one JSON Patch may hold (`maxJSONPatchOperations`). */
@@ -48,7 +54,11 @@ export const MAX_JSON_PATCH_OPERATIONS = 10_000;
  * message prefixed `error decoding patch:`); under Ignore only evanphx's `jsonpatch.Patch`
  * decoding runs, unprefixed.
  */
-export function decodeJsonPatch(body: unknown, strict = true): JsonPatchOperation[] {
+export function decodeJsonPatch(
+  body: unknown,
+  strict = true,
+  rawText?: string,
+): JsonPatchOperation[] {
   const refuse = (message: string): never => {
     throw new JsonPatchDecodeError(strict ? `error decoding patch: ${message}` : message);
   };
@@ -79,7 +89,8 @@ export function decodeJsonPatch(body: unknown, strict = true): JsonPatchOperatio
       }
     }
   }
-  return operations.map((raw) => {
+  const rawTree = rawText === undefined ? undefined : parseRawJson(rawText);
+  return operations.map((raw, index) => {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new JsonPatchDecodeError(
         `json: cannot unmarshal ${goJsonKind(raw)} into Go value of type jsonpatch.Operation`,
@@ -93,8 +104,23 @@ export function decodeJsonPatch(body: unknown, strict = true): JsonPatchOperatio
       ...('value' in o ? { value: o.value } : {}),
       hasValue: 'value' in o,
       hasPath: typeof o.path === 'string',
+      ...rawValueOf(rawTree, index),
     };
   });
+}
+
+function rawValueOf(tree: RawNode | undefined, index: number): { rawValue?: RawNode } {
+  if (tree?.kind !== 'array') return {};
+  const op = tree.items[index];
+  const value = op?.kind === 'object' ? op.members.get('value') : undefined;
+  return value ? { rawValue: value } : {};
+}
+
+/** Whether a stored value passes a `test` op's value. */
+function testEqual(actual: unknown, operation: JsonPatchOperation): boolean {
+  return operation.rawValue
+    ? rawEqual(actual, operation.rawValue)
+    : isDeepStrictEqual(actual, operation.value);
 }
 
 function parsePointer(pointer: string): string[] {
@@ -276,7 +302,7 @@ export function applyJsonPatch<T>(document: T, operations: readonly JsonPatchOpe
       }
       case 'test': {
         if (tokens.length === 0) {
-          if (!isDeepStrictEqual(doc, operation.value)) {
+          if (!testEqual(doc, operation)) {
             throw new JsonPatchApplyError(`testing value ${operation.path} failed: test failed`);
           }
           break;
@@ -290,7 +316,7 @@ export function applyJsonPatch<T>(document: T, operations: readonly JsonPatchOpe
         const actual = getChild(parent, key);
         const expectedAbsent = !operation.hasValue || operation.value === null;
         const actualAbsent = !actual.found || actual.value === null;
-        if (actualAbsent ? !expectedAbsent : !isDeepStrictEqual(actual.value, operation.value)) {
+        if (actualAbsent ? !expectedAbsent : !testEqual(actual.value, operation)) {
           throw new JsonPatchApplyError(`testing value ${operation.path} failed: test failed`);
         }
         break;

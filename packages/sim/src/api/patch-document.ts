@@ -75,7 +75,7 @@ export function applyPatchDocument(
     case PatchMediaType.JsonPatch: {
       let operations;
       try {
-        operations = decodeJsonPatch(patch, strict);
+        operations = decodeJsonPatch(patch, strict, body.toString('utf8'));
       } catch (error) {
         if (error instanceof JsonPatchDecodeError) throw badRequest(error.message);
         throw error;
