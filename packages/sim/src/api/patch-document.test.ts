@@ -23,7 +23,7 @@ describe('JSON Patch test ops compare raw bytes with the stored object as Go enc
     );
   });
 
-  it('accepts the same string written with Go\'s escapes', () => {
+  it("accepts the same string written with Go's escapes", () => {
     expect(apply(testOp('"success-rate \\u003e= 99"'))).toEqual(stored);
   });
 
