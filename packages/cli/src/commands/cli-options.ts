@@ -12,6 +12,7 @@ const DEPLOY = 'Deploy:';
 const STRATEGY = 'Release strategy:';
 const CHECKS = 'Checks (Prometheus):';
 const SYNC = 'Proxy sync:';
+const NOTIFY = 'Notifications:';
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -193,5 +194,16 @@ export const SYNC_OPTIONS = {
     type: 'string',
     group: SYNC,
     describe: 'only wait for proxies of pods matching this label selector',
+  },
+} as const satisfies Record<string, Options>;
+
+/** Flags of lifecycle notifications (`deploy`, `release`, `promote`, `rollback`). */
+export const NOTIFY_OPTIONS = {
+  notify: {
+    type: 'string',
+    array: true,
+    group: NOTIFY,
+    describe:
+      "post each lifecycle event (started, step, paused, promoted, rolled back, finished) as JSON to this webhook URL (repeatable; adds to the spec's notify; hooks.slack.com gets Slack's form). A URL here shows in ps and CI logs: pass a secret one in SWITCHYARD_NOTIFY or the spec's urlEnv/urlFile",
   },
 } as const satisfies Record<string, Options>;

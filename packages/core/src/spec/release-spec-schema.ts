@@ -23,6 +23,7 @@ import {
   LABEL_VALUE,
   SERVICE_NAME,
 } from './kubernetes-names.js';
+import { notifySchema } from './notify-schema.js';
 import type { ReleaseSpec } from './release-spec.js';
 import {
   count,
@@ -343,6 +344,7 @@ const specShape = {
     })
     .meta({ description: 'The release lock (a Lease).' })
     .optional(),
+  notify: notifySchema.optional(),
 };
 
 /** The spec as library callers pass it: `apiVersion` and `kind` optional. */

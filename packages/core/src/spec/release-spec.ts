@@ -5,6 +5,8 @@
  * with units (`500ms`, `10s`, `1m30s`, `2h`). Credentials are never inline: only file
  * paths and environment variable names.
  */
+import type { NotifyTargetSpec } from './notify-spec.js';
+
 /** Strategy presets, or `custom` for an explicit step list. */
 export type StrategyType = 'canary' | 'bluegreen' | 'custom';
 
@@ -39,6 +41,11 @@ export interface ReleaseSpec {
   onResume?: ResumePolicy | undefined;
   /** The release lock (a Lease). Undefined: defaults. */
   lock?: LockSpec | undefined;
+  /**
+   * Webhooks that receive lifecycle notifications. Undefined: none. Targets given as
+   * overrides (`--notify`) are added to the file's, not replacing them.
+   */
+  notify?: NotifyTargetSpec[] | undefined;
 }
 
 /** The VirtualService, DestinationRule and Deployments a release works on. */
@@ -389,7 +396,8 @@ export interface LockSpec {
 /**
  * A deep partial of the spec: what CLI flags and library options produce. Given fields win
  * over the file. Objects merge field by field; arrays (steps, checks, headers, routes)
- * replace the file's array whole. An undefined field means "not given".
+ * replace the file's array whole, except `notify`, whose targets add to the file's. An
+ * undefined field means "not given".
  */
 export type ReleaseSpecOverrides = DeepPartial<ReleaseSpec>;
 
