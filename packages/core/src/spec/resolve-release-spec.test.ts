@@ -105,6 +105,7 @@ describe('resolveReleaseSpec', () => {
       rollback: { removeHeaderRoute: true },
       onResume: 'continue',
       lock: { leaseDurationMs: 30_000, holderIdentity: undefined },
+      notify: [],
     });
   });
 
