@@ -169,10 +169,10 @@ describe('notifications', () => {
     // Per operation: one id, sequence 1, 2, 3, ...
     for (const operation of ['deploy', 'release', 'promote', 'rollback']) {
       const own = hooked.filter((n) => n.operation === operation);
-      expect(new Set(own.map((n) => n.operationId)).size).toBe(1);
-      expect(own.map((n) => n.sequence)).toEqual(own.map((_, index) => index + 1));
+      expect(new Set(own.map((n) => n.operationId as string)).size).toBe(1);
+      expect(own.map((n) => n.sequence as number)).toEqual(own.map((_, index) => index + 1));
     }
-    expect(hooked.map((n) => n.outcome).filter(Boolean)).toEqual([
+    expect(hooked.map((n) => n.outcome as string | undefined).filter(Boolean)).toEqual([
       'deployed',
       'paused',
       'released',
@@ -271,7 +271,7 @@ describe('notifications', () => {
     const failingSeen = received
       .slice(before)
       .filter((r) => r.path.startsWith('/failing/') && r.body.operation === 'release')
-      .map((r) => r.body.event);
+      .map((r) => r.body.event as string);
     expect(failingSeen).toEqual([
       'started',
       'started',

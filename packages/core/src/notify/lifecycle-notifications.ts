@@ -159,6 +159,6 @@ export class LifecycleNotifications {
       namespace: started.namespace,
       ...rest,
     } as UntextedNotification;
-    return { ...untexted, text: notificationText(untexted) } as LifecycleNotification;
+    return { ...untexted, text: notificationText(untexted) };
   }
 }

@@ -78,13 +78,13 @@ export class Notifier {
   /** Queues the notification `event` makes, if any. Returns at once; never throws. */
   onEvent(event: ReleaseEvent): void {
     if (this.#subscriptions.length === 0) return;
-    this.#dispatch(this.#lifecycle.fromEvent(event));
+    this.#guarded(() => this.#dispatch(this.#lifecycle.fromEvent(event)));
   }
 
-  /** Queues `finished` for how the operation ended (once, and only after `started`). */
+  /** Queues `finished` for how the operation ended (once, and only after `started`). Never throws. */
   end(ending: OperationEnding): void {
     if (this.#subscriptions.length === 0) return;
-    this.#dispatch(this.#lifecycle.finish(ending, this.#options.clock.now()));
+    this.#guarded(() => this.#dispatch(this.#lifecycle.finish(ending, this.#options.clock.now())));
   }
 
   /**
@@ -129,6 +129,15 @@ export class Notifier {
     if (!notification || this.#giveUp.signal.aborted) return;
     for (const { target, queue } of this.#subscriptions) {
       if (target.events.has(notification.event)) queue.enqueue(notification);
+    }
+  }
+
+  /** Runs `action`; a failure becomes a warning, never the operation's failure. */
+  #guarded(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.#warn(`notifications: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

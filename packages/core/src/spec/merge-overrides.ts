@@ -90,7 +90,9 @@ export function mergeSpecOverrides(
   for (const key of ADDITIVE_LISTS) {
     const kept: unknown = cleaned[key];
     const added: unknown = overrides[key];
-    if (Array.isArray(kept) && Array.isArray(added)) merged[key] = [...kept, ...added];
+    if (Array.isArray(kept) && Array.isArray(added)) {
+      merged[key] = [...(kept as unknown[]), ...(added as unknown[])];
+    }
   }
   return merged;
 }

@@ -53,6 +53,23 @@ describe('notify: validation', () => {
     expect(JSON.stringify(errors)).not.toContain('XXXXsecretXXXX');
   });
 
+  it('does not repeat a URL written where a list or a mapping belongs', () => {
+    expect(errorsOf(SECRET_URL)).toEqual([
+      {
+        path: 'notify',
+        message:
+          'must be a list of webhooks, like "- urlEnv: SLACK_WEBHOOK_URL"; the value is not shown, as a webhook URL may be a secret',
+      },
+    ]);
+    expect(errorsOf([SECRET_URL])).toEqual([
+      {
+        path: 'notify[0]',
+        message:
+          'must be a mapping of fields, like "urlEnv: SLACK_WEBHOOK_URL"; the value is not shown, as a webhook URL may be a secret',
+      },
+    ]);
+  });
+
   it('checks names of variables (without repeating a value written instead), formats and events, and points an inline token to its references', () => {
     const errors = errorsOf([
       {

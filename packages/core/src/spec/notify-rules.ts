@@ -2,7 +2,7 @@
  * Cross-field rules of `notify:`: where each webhook's URL and token come from, and what a
  * URL may be. No message repeats a URL: a webhook URL can be the credential itself.
  */
-import { fieldsOf, listOf, onlyOne, type Fields, type IssueList } from './spec-fields.js';
+import { isFields, listOf, onlyOne, type Fields, type IssueList } from './spec-fields.js';
 
 const URL_SOURCES = ['url', 'urlEnv', 'urlFile'] as const;
 
@@ -28,8 +28,9 @@ export function notifyUrlProblem(value: string): string | undefined {
 
 /** Every webhook: one URL source, at most one token source, a usable inline URL. */
 export function checkNotify(spec: Fields, out: IssueList): void {
-  listOf(spec.notify).forEach((item, index) => {
-    const target = fieldsOf(item);
+  listOf(spec.notify).forEach((target, index) => {
+    // Not a mapping: the schema said so.
+    if (!isFields(target)) return;
     const path = ['notify', index];
     const sources = onlyOne(out, path, target, URL_SOURCES);
     if (sources.length === 0) out.add(path, `needs one of ${URL_SOURCES.join(', ')}`);
