@@ -167,6 +167,12 @@ export type {
 export { formatDuration, parseDuration } from './spec/duration.js';
 export { releaseSpecJsonSchema } from './spec/json-schema.js';
 export { parseReleaseSpec, parseReleaseSpecOrThrow } from './spec/parse-release-spec.js';
+export { NOTIFICATION_EVENTS } from './spec/notify-spec.js';
+export type {
+  NotificationEvent,
+  NotificationFormat,
+  NotifyTargetSpec,
+} from './spec/notify-spec.js';
 export type { ParseReleaseSpecOptions } from './spec/parse-release-spec.js';
 export type {
   BakeStepSpec,
@@ -213,6 +219,7 @@ export {
 export type { ResolveReleaseSpecOptions } from './spec/resolve-release-spec.js';
 export type {
   CredentialSource,
+  NotifyUrlSource,
   PrometheusAuth,
   PrometheusEndpoint,
   ResolvedCheck,
@@ -221,6 +228,7 @@ export type {
   ResolvedIstiod,
   ResolvedLock,
   ResolvedPreflight,
+  ResolvedNotifyTarget,
   ResolvedPreRelease,
   ResolvedPrometheus,
   ResolvedReleaseSpec,
@@ -415,3 +423,26 @@ export type {
   ProxySyncFacts,
 } from './preflight/preflight-context.js';
 export { skipMessage } from './preflight/preflight.js';
+export { Notifier, NOTIFY_FLUSH_TIMEOUT_MS } from './notify/notifier.js';
+export type { NotifierOptions } from './notify/notifier.js';
+export { DEFAULT_DELIVERY_POLICY } from './notify/delivery-queue.js';
+export type { DeliveryPolicy, DeliveryReport } from './notify/delivery-queue.js';
+export type { OperationEnding } from './notify/lifecycle-notifications.js';
+export { NOTIFICATION_VERSION } from './notify/notification.js';
+export type {
+  FinishedNotification,
+  LifecycleNotification,
+  NotificationBase,
+  NotifiedOutcome,
+  PausedNotification,
+  PromotedNotification,
+  RolledBackNotification,
+  StartedNotification,
+  StepNotification,
+} from './notify/notification.js';
+export { slackText } from './notify/notification-text.js';
+export type {
+  WebhookAnswer,
+  WebhookRequest,
+  WebhookTransport,
+} from './notify/webhook-transport.js';

@@ -3,6 +3,9 @@
  * release spec (file, then options on top), builds the Kubernetes client and the gates,
  * runs the operation (`release/<operation>.ts`; deploy and release run the preflight checks
  * first) and closes every port-forward it opened. `doctor` runs the preflight checks alone.
+ * Operations that change something also post their lifecycle to the spec's webhooks
+ * (`notify/`), subscribed to the operation's events here, and flush them (bounded) before
+ * returning.
  *
  * ```ts
  * import { deploy, release } from '@switchyard/core';
@@ -16,6 +19,7 @@ import { createGates } from './gates/create-gates.js';
 import { KubeClient } from './kube/kube-client.js';
 import { loadKubeconfig } from './kube/kubeconfig.js';
 import { KubePortForwarder } from './kube/port-forward.js';
+import { Notifier } from './notify/notifier.js';
 import type { PreflightReport } from './preflight/finding.js';
 import { checkBeforeChange, diagnose } from './preflight/preflight.js';
 import type { ClusterFactSources } from './preflight/read-cluster-facts.js';
@@ -46,7 +50,11 @@ export type OperationInput = ReleaseSpecOverrides &
   ConnectionOptions & {
     /** Release spec file (`-f`); fields given here override it. */
     file?: string | undefined;
-    /** Receives every event as it happens. */
+    /**
+     * Receives every event as it happens; for deploy, release, promote and rollback also
+     * `warning` events about notifications (`notify`) that could not be delivered, the last
+     * of them after `operation-finished`.
+     */
     onEvent?: ((event: ReleaseEvent) => void) | undefined;
     /** Aborts the operation: the lock is released and the release stays resumable. */
     signal?: AbortSignal | undefined;
@@ -175,9 +183,49 @@ async function withDependencies<T>(
   }
 }
 
+/**
+ * Runs a changing operation with lifecycle notifications: the notifier sees every event
+ * after the caller's listener, then how the operation ended, and gets a bounded time to
+ * deliver before the result (or the error) is passed on unchanged.
+ */
+function withNotifications(
+  input: OperationInput,
+  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<OperationSummary>,
+  preflight?: 'deploy' | 'release',
+): Promise<OperationSummary> {
+  return withDependencies(
+    input,
+    async (spec, deps) => {
+      const notifier = new Notifier({
+        targets: spec.notify,
+        clock: deps.clock,
+        onWarning: (message) => deps.onEvent?.({ type: 'warning', at: deps.clock.now(), message }),
+      });
+      const onEvent = (event: ReleaseEvent): void => {
+        try {
+          deps.onEvent?.(event);
+        } finally {
+          notifier.onEvent(event);
+        }
+      };
+      try {
+        const summary = await operation(spec, { ...deps, onEvent });
+        notifier.end({ summary });
+        return summary;
+      } catch (error) {
+        notifier.end({ error });
+        throw error;
+      } finally {
+        await notifier.flush();
+      }
+    },
+    preflight,
+  );
+}
+
 /** Puts `image` on the idle slot with zero user traffic (reachable by the pre-release header). */
 export function deploy(input: OperationInput & { image: string }): Promise<OperationSummary> {
-  return withDependencies(
+  return withNotifications(
     input,
     (spec, deps) => deployCandidate(spec, deps, { image: input.image, signal: input.signal }),
     'deploy',
@@ -186,7 +234,7 @@ export function deploy(input: OperationInput & { image: string }): Promise<Opera
 
 /** Shifts traffic to the deployed candidate step by step, gated, with automatic rollback; resumes an interrupted release. */
 export function release(input: OperationInput): Promise<OperationSummary> {
-  return withDependencies(
+  return withNotifications(
     input,
     (spec, deps) => releaseCandidate(spec, deps, { signal: input.signal }),
     'release',
@@ -197,14 +245,14 @@ export function release(input: OperationInput): Promise<OperationSummary> {
 export function promote(
   input: OperationInput & { full?: boolean | undefined },
 ): Promise<OperationSummary> {
-  return withDependencies(input, (spec, deps) =>
+  return withNotifications(input, (spec, deps) =>
     promoteRelease(spec, deps, { full: input.full, signal: input.signal }),
   );
 }
 
 /** Returns all traffic to the stable slot (or, after a release, to the previous slot), verified. */
 export function rollback(input: OperationInput): Promise<OperationSummary> {
-  return withDependencies(input, (spec, deps) =>
+  return withNotifications(input, (spec, deps) =>
     rollbackRelease(spec, deps, { signal: input.signal }),
   );
 }

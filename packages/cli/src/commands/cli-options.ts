@@ -13,6 +13,7 @@ const STRATEGY = 'Release strategy:';
 const CHECKS = 'Checks (Prometheus):';
 const SYNC = 'Proxy sync:';
 const PREFLIGHT = 'Preflight:';
+const NOTIFY = 'Notifications:';
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -205,5 +206,16 @@ export const PREFLIGHT_OPTIONS = {
     group: PREFLIGHT,
     describe:
       'leave out a preflight check on purpose, by id (repeatable; also preflight.skip in the spec); the skip is printed',
+  },
+} as const satisfies Record<string, Options>;
+
+/** Flags of lifecycle notifications (`deploy`, `release`, `promote`, `rollback`). */
+export const NOTIFY_OPTIONS = {
+  notify: {
+    type: 'string',
+    array: true,
+    group: NOTIFY,
+    describe:
+      "post each lifecycle event (started, step, paused, promoted, rolled back, finished) as JSON to this webhook URL (repeatable; adds to the spec's notify; hooks.slack.com gets Slack's form). A URL here shows in ps and CI logs: pass a secret one in SWITCHYARD_NOTIFY or the spec's urlEnv/urlFile",
   },
 } as const satisfies Record<string, Options>;

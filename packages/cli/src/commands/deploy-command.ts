@@ -1,7 +1,7 @@
 /** `switchyard deploy <service> --image IMG`: the candidate on the idle slot, no user traffic. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import { DEPLOY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { DEPLOY_OPTIONS, NOTIFY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The deploy command. */
@@ -19,6 +19,7 @@ export function deployCommand(context: CliContext) {
         .options(DEPLOY_OPTIONS)
         .options(SYNC_OPTIONS)
         .options(PREFLIGHT_OPTIONS)
+        .options(NOTIFY_OPTIONS)
         .demandOption('image')
         .example(
           '$0 deploy reviews --image reviews:v2 --header x-release=candidate',

@@ -1,7 +1,7 @@
 /** `switchyard promote <service> [--full]`: continue a paused release. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import { CHECK_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { CHECK_OPTIONS, NOTIFY_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The promote command. */
@@ -18,6 +18,7 @@ export function promoteCommand(context: CliContext) {
         })
         .options(CHECK_OPTIONS)
         .options(SYNC_OPTIONS)
+        .options(NOTIFY_OPTIONS)
         .epilogue(EXIT_CODES_TEXT),
     handler: async (args) => {
       const { runPromote } = await import('../handlers/promote-handler.js');

@@ -79,6 +79,19 @@ describe('specOverridesOf', () => {
     });
   });
 
+  it('turns each --notify URL (several in one SWITCHYARD_NOTIFY value) into a webhook', () => {
+    expect(
+      specOverridesOf({
+        notify: ['https://hooks.example.com/a', ' http://127.0.0.1:8080/b\n\thttp://x.test/c '],
+      }).notify,
+    ).toEqual([
+      { url: 'https://hooks.example.com/a' },
+      { url: 'http://127.0.0.1:8080/b' },
+      { url: 'http://x.test/c' },
+    ]);
+    expect(specOverridesOf({ notify: ['  '] }).notify).toBeUndefined();
+  });
+
   it('leaves value validation to the spec, which names the field', () => {
     const overrides = specOverridesOf({ service: 'reviews', steps: '10,150' });
     expect(() => resolveReleaseSpec(undefined, overrides, { defaultNamespace: 'default' })).toThrow(

@@ -7,6 +7,7 @@
 import type {
   ChecksSpec,
   DeploySpec,
+  NotifyTargetSpec,
   PrometheusSpec,
   ReleaseSpec,
   ReleaseSpecOverrides,
@@ -79,6 +80,11 @@ export interface SpecFlags {
   syncNamespace?: string[] | undefined;
   /** `--sync-selector` → `sync.scope.selector`. */
   syncSelector?: SyncScopeSpec['selector'];
+  /**
+   * `--notify URL` (repeatable; also `SWITCHYARD_NOTIFY`, where URLs are separated by
+   * whitespace) → `notify[] = {url}`, added to the file's targets.
+   */
+  notify?: NonNullable<NotifyTargetSpec['url']>[] | undefined;
 }
 
 /** Removes undefined fields and the objects left empty, so "not given" stays absent. */
@@ -103,6 +109,10 @@ export function specOverridesOf(flags: SpecFlags): ReleaseSpecOverrides {
     ...(flags.headerPrefix ?? []).map((h) => parseHeaderFlag(h, 'prefix')),
     ...(flags.headerRegex ?? []).map((h) => parseHeaderFlag(h, 'regex')),
   ]);
+  // URLs never contain whitespace, so one value (an environment variable) may carry several.
+  const notify = nonEmpty(
+    (flags.notify ?? []).flatMap((value) => value.split(/\s+/).filter((url) => url !== '')),
+  );
   const steps = flags.steps !== undefined ? parseStepsFlag(flags.steps, flags.bake) : undefined;
   const overrides: ReleaseSpecOverrides = {
     service: flags.service,
@@ -136,6 +146,7 @@ export function specOverridesOf(flags: SpecFlags): ReleaseSpecOverrides {
       verifyDataplane: parseNumberFlag('verify-dataplane', flags.verifyDataplane),
       scope: { namespaces: nonEmpty(flags.syncNamespace), selector: flags.syncSelector },
     },
+    notify: notify?.map((url) => ({ url })),
   };
   return compact(overrides) ?? {};
 }

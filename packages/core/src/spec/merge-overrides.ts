@@ -4,6 +4,10 @@
  * (`url` or `service`, a token file or variable, a preset or explicit steps), choosing one
  * in an override drops the file's other choice instead of colliding with it: a flag
  * `--prometheus-url` means "use this URL", not "also use this URL".
+ *
+ * One list adds up instead of replacing: `notify`. Each webhook is independent of the
+ * others, so `--notify` (or a pipeline-wide `SWITCHYARD_NOTIFY`) adds a receiver to the
+ * file's, and a team's Slack target in the file keeps working.
  */
 import type { ReleaseSpec, ReleaseSpecOverrides } from './release-spec.js';
 
@@ -68,6 +72,9 @@ function dropReplacedAlternatives(base: Fields, overrides: Fields): Fields {
   return result;
 }
 
+/** Lists whose override items are appended to the base's. */
+const ADDITIVE_LISTS = ['notify'] as const;
+
 /**
  * `spec` with `overrides` applied. The result is a new object (inputs untouched) and is not
  * validated: it is whatever the two say together, for the validation to judge.
@@ -78,5 +85,14 @@ export function mergeSpecOverrides(
 ): unknown {
   const base: unknown = spec ?? {};
   if (!isFields(base) || !isFields(overrides)) return mergeFields(base, overrides);
-  return mergeFields(dropReplacedAlternatives(base, overrides), overrides);
+  const cleaned = dropReplacedAlternatives(base, overrides);
+  const merged = mergeFields(cleaned, overrides) as Fields;
+  for (const key of ADDITIVE_LISTS) {
+    const kept: unknown = cleaned[key];
+    const added: unknown = overrides[key];
+    if (Array.isArray(kept) && Array.isArray(added)) {
+      merged[key] = [...(kept as unknown[]), ...(added as unknown[])];
+    }
+  }
+  return merged;
 }

@@ -281,7 +281,7 @@ describe('parseReleaseSpec', () => {
       text: file('prometheus:\n  bearerTokenEnv: "abc def"\n'),
       path: 'prometheus.bearerTokenEnv',
       message:
-        '"abc def" is not an environment variable name (letters, digits and "_", not starting with a digit); give the variable\'s name, not its value',
+        'is not an environment variable name (letters, digits and "_", not starting with a digit); give the variable\'s name, not its value (which is not shown here)',
     },
     {
       name: 'both url and service',

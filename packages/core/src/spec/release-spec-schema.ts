@@ -24,6 +24,7 @@ import {
   SERVICE_NAME,
 } from './kubernetes-names.js';
 import { PREFLIGHT_CHECK_IDS } from '../preflight/check-ids.js';
+import { notifySchema } from './notify-schema.js';
 import type { ReleaseSpec } from './release-spec.js';
 import {
   count,
@@ -355,6 +356,7 @@ const specShape = {
     })
     .meta({ description: 'The checks (switchyard doctor) deploy and release run first.' })
     .optional(),
+  notify: notifySchema.optional(),
 };
 
 /** The spec as library callers pass it: `apiVersion` and `kind` optional. */

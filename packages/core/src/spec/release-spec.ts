@@ -6,6 +6,8 @@
  * paths and environment variable names.
  */
 import type { PreflightCheckId } from '../preflight/check-ids.js';
+import type { NotifyTargetSpec } from './notify-spec.js';
+
 /** Strategy presets, or `custom` for an explicit step list. */
 export type StrategyType = 'canary' | 'bluegreen' | 'custom';
 
@@ -42,6 +44,11 @@ export interface ReleaseSpec {
   lock?: LockSpec | undefined;
   /** The checks deploy and release run before changing anything. Undefined: all of them. */
   preflight?: PreflightSpec | undefined;
+  /**
+   * Webhooks that receive lifecycle notifications. Undefined: none. Targets given as
+   * overrides (`--notify`) are added to the file's, not replacing them.
+   */
+  notify?: NotifyTargetSpec[] | undefined;
 }
 
 /** The preflight checks (`switchyard doctor`) deploy and release run first. */
@@ -401,7 +408,8 @@ export interface LockSpec {
 /**
  * A deep partial of the spec: what CLI flags and library options produce. Given fields win
  * over the file. Objects merge field by field; arrays (steps, checks, headers, routes)
- * replace the file's array whole. An undefined field means "not given".
+ * replace the file's array whole, except `notify`, whose targets add to the file's. An
+ * undefined field means "not given".
  */
 export type ReleaseSpecOverrides = DeepPartial<ReleaseSpec>;
 

@@ -106,6 +106,7 @@ describe('resolveReleaseSpec', () => {
       onResume: 'continue',
       lock: { leaseDurationMs: 30_000, holderIdentity: undefined },
       preflight: { skip: [] },
+      notify: [],
     });
   });
 

@@ -12,6 +12,7 @@ import { builtinCheckType, DEFAULT_CHECK_TYPES } from './check-types.js';
 import { parseDuration } from './duration.js';
 import { DNS_LABEL, nameProblem } from './kubernetes-names.js';
 import { mergeSpecOverrides } from './merge-overrides.js';
+import { NOTIFICATION_EVENTS, type NotifyTargetSpec } from './notify-spec.js';
 import type {
   CheckSpec,
   HeaderMatchSpec,
@@ -26,7 +27,9 @@ import type {
   CredentialSource,
   PrometheusAuth,
   PrometheusEndpoint,
+  NotifyUrlSource,
   ResolvedCheck,
+  ResolvedNotifyTarget,
   ResolvedPrometheus,
   ResolvedReleaseSpec,
   ResolvedSlot,
@@ -157,6 +160,26 @@ function prometheus(spec: PrometheusSpec | undefined): ResolvedPrometheus {
   };
 }
 
+function notifyTarget(spec: NotifyTargetSpec, index: number): ResolvedNotifyTarget {
+  const url: NotifyUrlSource =
+    spec.url !== undefined
+      ? { value: spec.url }
+      : (credential(spec.urlFile, spec.urlEnv) as CredentialSource);
+  const source =
+    'value' in url
+      ? `url on ${new URL(url.value).host}`
+      : 'env' in url
+        ? `urlEnv ${url.env}`
+        : `urlFile ${url.file}`;
+  return {
+    label: `notify[${index}] (${source})`,
+    url,
+    token: credential(spec.tokenFile, spec.tokenEnv),
+    format: spec.format,
+    events: spec.events ? [...spec.events] : [...NOTIFICATION_EVENTS],
+  };
+}
+
 /** Fills every default of a valid spec whose namespace is decided. */
 function build(spec: ReleaseSpec & { namespace: string }): ResolvedReleaseSpec {
   const { service, namespace, target, deploy, checks, sync } = spec;
@@ -221,6 +244,7 @@ function build(spec: ReleaseSpec & { namespace: string }): ResolvedReleaseSpec {
       holderIdentity: spec.lock?.holderIdentity,
     },
     preflight: { skip: [...new Set(spec.preflight?.skip ?? [])] },
+    notify: (spec.notify ?? []).map(notifyTarget),
   };
 }
 

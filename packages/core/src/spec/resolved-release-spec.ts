@@ -8,6 +8,7 @@ import type { PreflightCheckId } from '../preflight/check-ids.js';
 import type { StringMatch } from '../istio/types.js';
 import type { ReleaseStep } from '../release/state-record.js';
 import type { CheckType } from './check-types.js';
+import type { NotificationEvent, NotificationFormat } from './notify-spec.js';
 import type { ResumePolicy, StrategyType } from './release-spec.js';
 
 /** The fully resolved release spec. */
@@ -36,6 +37,8 @@ export interface ResolvedReleaseSpec {
   readonly lock: ResolvedLock;
   /** Preflight checks. */
   readonly preflight: ResolvedPreflight;
+  /** Webhooks receiving lifecycle notifications, the file's first; empty: none. */
+  readonly notify: readonly ResolvedNotifyTarget[];
 }
 
 /** The preflight checks deploy and release run first. */
@@ -250,4 +253,29 @@ export interface ResolvedLock {
    * (CI pipeline run id, else host and pid), which depends on the environment.
    */
   readonly holderIdentity: string | undefined;
+}
+
+/** Where a webhook URL is: written in the spec (not secret), or a credential read at run time. */
+export type NotifyUrlSource =
+  | CredentialSource
+  | {
+      /** The URL as written (`url`, `--notify`). */
+      readonly value: string;
+    };
+
+/** One webhook receiving lifecycle notifications. */
+export interface ResolvedNotifyTarget {
+  /**
+   * How messages name it, never by its URL: `notify[0] (urlEnv SLACK_WEBHOOK_URL)`, or for
+   * a written URL its host only, `notify[1] (url on hooks.example.com)`.
+   */
+  readonly label: string;
+  /** Where the URL is. */
+  readonly url: NotifyUrlSource;
+  /** Bearer token; undefined: none. */
+  readonly token: CredentialSource | undefined;
+  /** Body form; undefined: decided from the URL (`slack` for `hooks.slack.com`, else `json`). */
+  readonly format: NotificationFormat | undefined;
+  /** The notifications it receives: every one unless the spec chose. */
+  readonly events: readonly NotificationEvent[];
 }

@@ -60,14 +60,17 @@ export const nonEmpty = (description: string) =>
 /** A path to a file holding a secret. */
 export const secretFile = (description: string) => nonEmpty(description);
 
-/** The name of an environment variable holding a secret. */
+/**
+ * The name of an environment variable holding a secret. The message never repeats what
+ * was written: the usual mistake is to write the secret itself instead of the name.
+ */
 export const secretEnv = (description: string) =>
   z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
       error: unlessMissing(
-        (input) =>
-          `${JSON.stringify(input)} is not an environment variable name (letters, digits and "_", not starting with a digit); give the variable's name, not its value`,
+        () =>
+          'is not an environment variable name (letters, digits and "_", not starting with a digit); give the variable\'s name, not its value (which is not shown here)',
       ),
     })
     .meta({ description });

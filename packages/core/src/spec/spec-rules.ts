@@ -7,6 +7,7 @@
  */
 import { checkItems, checkTiming } from './check-rules.js';
 import { checkLock, checkPrometheus, checkSync } from './connection-rules.js';
+import { checkNotify } from './notify-rules.js';
 import { isFields, IssueList } from './spec-fields.js';
 import { checkStrategy } from './strategy-rules.js';
 import { checkPreRelease, checkRoutes, checkSlots } from './target-rules.js';
@@ -25,5 +26,6 @@ export function specRuleIssues(spec: unknown): RawIssue[] {
   checkSync(spec, out);
   checkPrometheus(spec, out);
   checkLock(spec, out);
+  checkNotify(spec, out);
   return out.issues;
 }
