@@ -2,7 +2,9 @@
  * The README's RBAC is enough, and exactly enough, on a real API server with RBAC on: a
  * ServiceAccount bound to deploy/rbac/namespaced (moved to this test's namespace) deploys
  * and releases through the CLI with its own token; with one verb taken away, the command
- * fails naming the verb and the resource, and changes nothing.
+ * fails naming the verb and the resource, and changes nothing. The optional preflight
+ * ClusterRole (deploy/rbac/preflight) is what lets doctor read across namespaces: without it
+ * the checks that need those reads say `not checked`, with it none does.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +18,9 @@ import { runCli } from '../cli/run-cli.js';
 
 const info = inject('realTestbed');
 const RBAC = fileURLToPath(new URL('../../deploy/rbac/namespaced', import.meta.url));
+const PREFLIGHT = fileURLToPath(
+  new URL('../../deploy/rbac/preflight/namespaced.yaml', import.meta.url),
+);
 let ns: RealNamespace;
 let dir: string;
 let kubeconfig: string;
@@ -46,6 +51,26 @@ function manifests(namespace: string): RbacObject[] {
     }
   }
   return objects;
+}
+
+/**
+ * deploy/rbac/preflight/namespaced.yaml bound to the test's ServiceAccount; its cluster-wide
+ * names carry the namespace so that no other test run shares them.
+ */
+function preflightManifests(namespace: string): RbacObject[] {
+  return loadAll(readFileSync(PREFLIGHT, 'utf8')).map((doc) => {
+    const obj = doc as RbacObject & { roleRef?: { name: string } };
+    obj.metadata.name = `${obj.metadata.name}-${namespace}`;
+    if (obj.roleRef) obj.roleRef.name = `${obj.roleRef.name}-${namespace}`;
+    for (const subject of obj.subjects ?? []) {
+      if (subject.namespace === 'bookinfo') subject.namespace = namespace;
+    }
+    return obj;
+  });
+}
+
+interface DoctorJson {
+  findings: { id: string; severity: string; message: string }[];
 }
 
 async function applyRoles(objects: RbacObject[]): Promise<void> {
@@ -84,6 +109,10 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
+  if (ns) {
+    for (const obj of preflightManifests(ns.namespace))
+      await ns.kubectl(['delete', obj.kind.toLowerCase(), obj.metadata.name, '--ignore-not-found']);
+  }
   await ns?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -160,5 +189,40 @@ describe('the documented RBAC on a real API server', () => {
     const after = await ns.snapshot();
     expect(after.virtualService).toBe(before.virtualService);
     await applyRoles(manifests(ns.namespace));
+  });
+
+  it('lets doctor read across namespaces only with the optional preflight ClusterRole', async () => {
+    const doctorJson = async (): Promise<DoctorJson> => {
+      const result = await runCli(['doctor', 'reviews', '-o', 'json', '--kubeconfig', kubeconfig]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as DoctorJson;
+    };
+    const notChecked = (report: DoctorJson): string[] =>
+      report.findings
+        .filter((f) => f.message.startsWith('not checked'))
+        .map((f) => f.id)
+        .sort();
+    // The base Role alone: the cross-namespace reads are forbidden, so those checks say so
+    // (info), and doctor still exits 0.
+    const without = await doctorJson();
+    expect(notChecked(without)).toEqual([
+      'mtls-mismatch',
+      'service-entry-collision',
+      'sidecar-injection',
+      'vs-gateways',
+      'vs-hosts',
+    ]);
+    for (const finding of without.findings.filter((f) => f.message.startsWith('not checked')))
+      expect(finding.severity).toBe('info');
+    expect(without.findings.find((f) => f.id === 'vs-hosts')?.message).toMatch(/forbidden/);
+
+    await applyRoles(preflightManifests(ns.namespace));
+    // RBAC changes take effect within the authorizer's watch; retry briefly.
+    let report = await doctorJson();
+    for (let attempt = 0; attempt < 20 && notChecked(report).length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      report = await doctorJson();
+    }
+    expect(notChecked(report), JSON.stringify(report.findings, null, 1)).toEqual([]);
   });
 });

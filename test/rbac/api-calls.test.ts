@@ -1,9 +1,9 @@
 /**
- * What switchyard actually calls, observed on the wire: status, deploy, a release with
- * data-plane verification and a sync-scope selector, and a rollback run through a recording
- * proxy in front of the simulator's API server. Every resource request must be allowed by
- * deploy/rbac (namespaced variant with verify-dataplane) and be a row of the permissions
- * table core exports; non-resource requests are discovery only. This keeps
+ * What switchyard actually calls, observed on the wire: status, deploy, doctor, a release
+ * with data-plane verification and a sync-scope selector, and a rollback run through a
+ * recording proxy in front of the simulator's API server. Every resource request must be
+ * allowed by deploy/rbac (namespaced variant with verify-dataplane and preflight) and be a row
+ * of the permissions table core exports; non-resource requests are discovery only. This keeps
  * `REQUIRED_PERMISSIONS` honest when core starts calling something new.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deploy,
+  doctor,
   release,
   REQUIRED_PERMISSIONS,
   rollback,
@@ -70,7 +71,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the API calls of status, deploy, release and rollback', () => {
+describe('the API calls of status, deploy, doctor, release and rollback', () => {
   it('are all allowed by deploy/rbac and listed in REQUIRED_PERMISSIONS', async () => {
     const options = (extra: Partial<OperationInput> = {}): OperationInput => ({
       ...bed.operationOptions('rbac-recorder', extra),
@@ -85,6 +86,9 @@ describe('the API calls of status, deploy, release and rollback', () => {
       image: GOOD_IMAGE,
       deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } },
     });
+    // With the header route in place, doctor also reads Envoy's header limits.
+    const report = await doctor(options());
+    expect(report.findings.filter((f) => f.message.startsWith('not checked'))).toEqual([]);
     const released = await release(
       options({
         strategy: { steps: [{ weight: 50 }, { bake: '2s' }, { weight: 100 }, { bake: '2s' }] },
@@ -103,8 +107,10 @@ describe('the API calls of status, deploy, release and rollback', () => {
         discovery.add(new URL(request.url, 'http://api').pathname);
         continue;
       }
+      // Cluster-scoped and all-namespace requests: only a ClusterRoleBinding (`*`) allows them.
+      const namespace = attributes.namespace === '' ? '*' : attributes.namespace;
       for (const verb of attributes.verbs)
-        calls.add(`${attributes.namespace}|${attributes.group}|${attributes.resource}|${verb}`);
+        calls.add(`${namespace}|${attributes.group}|${attributes.resource}|${verb}`);
     }
     const observed = [...calls].sort();
 
@@ -112,6 +118,7 @@ describe('the API calls of status, deploy, release and rollback', () => {
     const grants = granted([
       ...(await loadRbacDir('namespaced')),
       ...(await loadRbacFile('verify-dataplane/namespaced.yaml')),
+      ...(await loadRbacFile('preflight/namespaced.yaml')),
     ]);
     const denied = observed.filter((call) => {
       const [namespace, group, resource, verb] = call.split('|') as [
@@ -123,12 +130,18 @@ describe('the API calls of status, deploy, release and rollback', () => {
       return !allows(grants, namespace, group, resource, verb);
     });
     expect(denied).toEqual([]);
-    // Each one a row of the table (placed in bookinfo and istio-system).
+    // Each one a row of the table (placed in bookinfo and istio-system, preflight's anywhere).
     const listed = needed(REQUIRED_PERMISSIONS, PLACEMENT.namespaced!);
-    expect(observed.filter((call) => !listed.includes(call))).toEqual([]);
+    const isListed = (call: string): boolean =>
+      listed.includes(call) || listed.includes(`*|${call.slice(call.indexOf('|') + 1)}`);
+    expect(observed.filter((call) => !isListed(call))).toEqual([]);
     // What a default run exercises (the DestinationRule already has both subsets; checks
     // reach Prometheus by URL, so none of the Prometheus port-forward rows).
     expect(observed).toEqual([
+      '*|networking.istio.io|serviceentries|list',
+      '*|networking.istio.io|virtualservices|list',
+      '*||namespaces|get',
+      '*||pods|list',
       'bookinfo|apps|deployments/status|get',
       'bookinfo|apps|deployments|get',
       'bookinfo|apps|deployments|update',
@@ -136,13 +149,16 @@ describe('the API calls of status, deploy, release and rollback', () => {
       'bookinfo|coordination.k8s.io|leases|get',
       'bookinfo|coordination.k8s.io|leases|update',
       'bookinfo|networking.istio.io|destinationrules|get',
+      'bookinfo|networking.istio.io|gateways|get',
       'bookinfo|networking.istio.io|virtualservices|get',
       'bookinfo|networking.istio.io|virtualservices|patch',
+      'bookinfo|security.istio.io|peerauthentications|list',
       'bookinfo||events|create',
       'bookinfo||pods/portforward|create',
       'bookinfo||pods/portforward|get',
       'bookinfo||pods|list',
       'bookinfo||services|get',
+      'istio-system|security.istio.io|peerauthentications|list',
       'istio-system||pods/portforward|create',
       'istio-system||pods/portforward|get',
       'istio-system||pods|list',

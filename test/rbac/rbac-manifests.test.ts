@@ -30,7 +30,8 @@ function compare(docs: Doc[], permissions: readonly RequiredPermission[], placem
   };
 }
 
-const ALWAYS = REQUIRED_PERMISSIONS.filter((p) => p.scope !== 'proxies');
+const ALWAYS = REQUIRED_PERMISSIONS.filter((p) => p.scope !== 'proxies' && p.scope !== 'preflight');
+const WITH_DATAPLANE = REQUIRED_PERMISSIONS.filter((p) => p.scope !== 'preflight');
 
 /** Problems with the bindings: every role bound, to the variant's ServiceAccount only. */
 function bindingProblems(docs: Doc[]): string[] {
@@ -85,20 +86,26 @@ function bindingProblems(docs: Doc[]): string[] {
 }
 
 describe('deploy/rbac', () => {
-  it.each([
-    ['namespaced', 'verify-dataplane/namespaced.yaml'],
-    ['cluster', 'verify-dataplane/cluster.yaml'],
-  ])('%s grants exactly the permissions core uses', async (dir, dataplane) => {
-    const docs = await loadDir(dir);
-    const placement = PLACEMENT[dir] as Placement;
-    expect(compare(docs, ALWAYS, placement)).toEqual({ missing: [], extra: [] });
-    const withDataplane = [...docs, ...(await loadFile(dataplane))];
-    expect(compare(withDataplane, REQUIRED_PERMISSIONS, placement)).toEqual({
-      missing: [],
-      extra: [],
-    });
-    expect(bindingProblems(withDataplane)).toEqual([]);
-  });
+  it.each(['namespaced', 'cluster'])(
+    '%s grants exactly the permissions core uses, with and without the optional parts',
+    async (dir) => {
+      const docs = await loadDir(dir);
+      const placement = PLACEMENT[dir] as Placement;
+      expect(compare(docs, ALWAYS, placement)).toEqual({ missing: [], extra: [] });
+      expect(bindingProblems(docs)).toEqual([]);
+      const withDataplane = [...docs, ...(await loadFile(`verify-dataplane/${dir}.yaml`))];
+      expect(compare(withDataplane, WITH_DATAPLANE, placement)).toEqual({
+        missing: [],
+        extra: [],
+      });
+      const everything = [...withDataplane, ...(await loadFile(`preflight/${dir}.yaml`))];
+      expect(compare(everything, REQUIRED_PERMISSIONS, placement)).toEqual({
+        missing: [],
+        extra: [],
+      });
+      expect(bindingProblems(everything)).toEqual([]);
+    },
+  );
 
   it('the comparison names a missing verb, an extra one and an unbound role', async () => {
     const docs = structuredClone(await loadDir('namespaced'));
@@ -125,6 +132,7 @@ describe("the README's list of permissions", () => {
     istiod: "istiod's",
     prometheus: "Prometheus'",
     proxies: "the proxies'",
+    preflight: 'cluster-wide',
   };
 
   it('is the table core exports, row for row', async () => {

@@ -123,18 +123,23 @@ export function needed(permissions: readonly RequiredPermission[], placement: Pl
   return [...grants].sort();
 }
 
-/** Namespaced: service bookinfo; cluster: bookinfo and shop, proxies anywhere. */
+/**
+ * Namespaced: service bookinfo; cluster: bookinfo and shop, proxies anywhere. Preflight reads
+ * are cluster-wide in both.
+ */
 export const PLACEMENT: Record<string, Placement> = {
   namespaced: {
     service: ['bookinfo'],
     istiod: ['istio-system'],
     prometheus: ['istio-system'],
     proxies: ['bookinfo'],
+    preflight: ['*'],
   },
   cluster: {
     service: ['bookinfo', 'shop'],
     istiod: ['istio-system'],
     prometheus: ['istio-system'],
     proxies: ['*'],
+    preflight: ['*'],
   },
 };

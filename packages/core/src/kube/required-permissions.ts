@@ -14,9 +14,12 @@
  * Which namespace a permission is needed in: the service's own; istiod's
  * (`sync.istiod.namespace`, default istio-system); the namespace of an in-cluster Prometheus
  * reached by port-forward (`prometheus.service`, default istio-system/prometheus:9090); the
- * namespaces of the proxies the sync gate waits for (`sync.scope`, default all).
+ * namespaces of the proxies the sync gate waits for (`sync.scope`, default all); and
+ * `preflight`, cluster-wide: what the preflight checks (`doctor`, and `deploy` and `release`
+ * before they change anything) read across namespaces. Preflight rows are optional: without
+ * them each check that needs the read reports `not checked` (info) and the operation goes on.
  */
-export type PermissionScope = 'service' | 'istiod' | 'prometheus' | 'proxies';
+export type PermissionScope = 'service' | 'istiod' | 'prometheus' | 'proxies' | 'preflight';
 
 /** One resource switchyard calls, with the verbs it uses. */
 export interface RequiredPermission {
@@ -35,6 +38,7 @@ export interface RequiredPermission {
 }
 
 const PORT_FORWARD = ['get', 'create'] as const;
+const PREFLIGHT = 'optional: without it that preflight check reports not checked';
 
 /** Every permission switchyard needs, by namespace. */
 export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze([
@@ -151,6 +155,54 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     resource: 'pods/portforward',
     verbs: PORT_FORWARD,
     purpose: "read Envoy's config_dump from the admin port",
-    onlyWhen: 'sync.verifyDataplane > 0',
+    onlyWhen: 'sync.verifyDataplane > 0, or preflight header-size with a header route or check',
+  },
+  {
+    scope: 'preflight',
+    apiGroup: '',
+    resource: 'namespaces',
+    verbs: ['get'],
+    purpose: "preflight sidecar-injection: the namespace's injection labels",
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: '',
+    resource: 'pods',
+    verbs: ['list'],
+    purpose: 'preflight vs-gateways, header-size: the pods of the Gateways the routes name',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'networking.istio.io',
+    resource: 'gateways',
+    verbs: ['get'],
+    purpose: 'preflight vs-gateways: the Gateways the routes name, in any namespace',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'networking.istio.io',
+    resource: 'virtualservices',
+    verbs: ['list'],
+    purpose: 'preflight vs-hosts, vs-visibility: the other VirtualServices for the host',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'networking.istio.io',
+    resource: 'serviceentries',
+    verbs: ['list'],
+    purpose: 'preflight service-entry-collision: ServiceEntries of every namespace',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'security.istio.io',
+    resource: 'peerauthentications',
+    verbs: ['list'],
+    purpose: "preflight mtls-mismatch: the service's and the root namespace's PeerAuthentications",
+    onlyWhen: PREFLIGHT,
   },
 ]);
