@@ -50,6 +50,16 @@ func TestSourceLabels(t *testing.T) {
 			},
 		},
 		{
+			name:   "no healthy upstream (UH): nothing of the peer, the service from the cluster's metadata",
+			report: SourceReport{Source: productpage, Service: svc, ResponseCode: 503, ResponseFlags: "UH"},
+			want: map[string]string{
+				"destination_service": "reviews.bookinfo.svc.cluster.local", "destination_service_name": "reviews",
+				"destination_service_namespace": "bookinfo", "destination_workload": Unknown,
+				"destination_workload_namespace": Unknown, "destination_canonical_revision": "latest",
+				"destination_cluster": Unknown, "response_flags": "UH",
+			},
+		},
+		{
 			name:   "no route: service from the Host header, namespace unknown",
 			report: SourceReport{Source: productpage, Service: Service{Kind: ServiceFromAuthority, Host: "ratings:9080"}, ResponseCode: 404, ResponseFlags: "NR"},
 			want: map[string]string{

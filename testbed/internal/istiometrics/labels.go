@@ -111,9 +111,11 @@ type SourceReport struct {
 }
 
 // SourceLabels are the labels the client's sidecar records (reporter="source"):
-// destination_* from the peer (app and version only with full peer metadata),
-// destination_service_namespace is the peer's namespace, principals only over mTLS,
-// connection_security_policy always `unknown`.
+// destination_* from the peer (app and version only with full peer metadata);
+// destination_service_namespace is the namespace of the service the cluster's metadata
+// names (istio_stats reads `istio.services[0]`), so it is known even when no host was
+// reached (UH), else the peer's; principals only over mTLS; connection_security_policy
+// always `unknown`.
 func SourceLabels(r SourceReport) Labels {
 	dst := Workload{Name: Unknown, Namespace: Unknown, App: Unknown, Version: Unknown,
 		CanonicalService: Unknown, CanonicalRevision: "latest", Cluster: Unknown}
@@ -133,14 +135,17 @@ func SourceLabels(r SourceReport) Labels {
 	if r.MutualTLS {
 		srcPrincipal = r.Source.Principal
 	}
-	host, name := serviceLabels(r.Service)
+	host, name, serviceNamespace := serviceLabels(r.Service)
+	if serviceNamespace == "" {
+		serviceNamespace = dst.Namespace
+	}
 	protocol, grpcStatus := r.Protocol.labels(r.ResponseCode)
 	return Labels{
 		"source",
 		r.Source.Name, r.Source.Namespace, srcPrincipal, r.Source.App, r.Source.Version,
 		r.Source.CanonicalService, r.Source.CanonicalRevision, r.Source.Cluster,
 		dst.Name, dst.Namespace, dstPrincipal, dst.App, dst.Version,
-		host, name, dst.Namespace, dst.CanonicalService, dst.CanonicalRevision, dst.Cluster,
+		host, name, serviceNamespace, dst.CanonicalService, dst.CanonicalRevision, dst.Cluster,
 		protocol, strconv.Itoa(r.ResponseCode), grpcStatus, flags(r.ResponseFlags), Unknown,
 	}
 }
@@ -177,7 +182,7 @@ func DestinationLabels(r DestinationReport) Labels {
 		}
 	}
 	d := r.Destination
-	host, name := serviceLabels(Service{Kind: ServiceFromCluster, Host: r.ServiceHost})
+	host, name, _ := serviceLabels(Service{Kind: ServiceFromCluster, Host: r.ServiceHost})
 	protocol, grpcStatus := r.Protocol.labels(r.ResponseCode)
 	return Labels{
 		"destination",
@@ -196,16 +201,19 @@ func flags(f string) string {
 	return f
 }
 
-func serviceLabels(s Service) (host, name string) {
+// serviceLabels: a cluster's metadata names its Kubernetes Service (host, name,
+// namespace), which the FQDN `<name>.<namespace>.svc.<domain>` carries; namespace is empty
+// when no cluster metadata names one (the Host header, PassthroughCluster).
+func serviceLabels(s Service) (host, name, namespace string) {
 	switch s.Kind {
 	case ServiceFromAuthority:
-		return s.Host, s.Host
+		return s.Host, s.Host, ""
 	case ServiceFromPassthrough:
-		return s.Host, "PassthroughCluster"
+		return s.Host, "PassthroughCluster", ""
 	}
-	// Istio's cluster metadata names the service: the first label of the FQDN.
-	if i := strings.IndexByte(s.Host, '.'); i >= 0 {
-		return s.Host, s.Host[:i]
+	parts := strings.SplitN(s.Host, ".", 4)
+	if len(parts) >= 3 && parts[2] == "svc" {
+		return s.Host, parts[0], parts[1]
 	}
-	return s.Host, s.Host
+	return s.Host, parts[0], ""
 }

@@ -204,7 +204,7 @@ describe('source reporter labels', () => {
     });
   });
 
-  it('knows only the service after UH, and only the Host header after NC', () => {
+  it('knows only the service after UH (its namespace from the cluster), and only the Host header after NC', () => {
     const uh = sourceReporterLabels({
       source: client,
       service: { kind: 'cluster', host: 'reviews.bookinfo.svc.cluster.local' },
@@ -220,7 +220,7 @@ describe('source reporter labels', () => {
       destination_version: 'unknown',
       destination_service: 'reviews.bookinfo.svc.cluster.local',
       destination_service_name: 'reviews',
-      destination_service_namespace: 'unknown',
+      destination_service_namespace: 'bookinfo',
       destination_canonical_service: 'unknown',
       destination_canonical_revision: 'latest',
       destination_cluster: 'unknown',
@@ -237,6 +237,7 @@ describe('source reporter labels', () => {
     expect(nc).toMatchObject({
       destination_service: 'reviews:9080',
       destination_service_name: 'reviews:9080',
+      destination_service_namespace: 'unknown',
       response_flags: 'NC',
     });
   });

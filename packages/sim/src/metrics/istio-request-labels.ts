@@ -7,10 +7,13 @@
  *   `destination_*` from the peer metadata the server's sidecar returned, else from the
  *   endpoint metadata of the upstream host (workload, namespace, canonical service and
  *   revision, cluster, but no app or version), else `unknown` (`latest` for the canonical
- *   revision). `destination_service` comes from the cluster's service, else from the Host
- *   header (NR, NC, and `PassthroughCluster`, whose service name reads `PassthroughCluster`). `destination_service_namespace` is the peer's namespace, so it is
- *   `unknown` when no host was reached. Principals are known only over mTLS.
- *   `connection_security_policy` is always `unknown`.
+ *   revision). `destination_service`, `destination_service_name` and
+ *   `destination_service_namespace` come from the service istiod names in the cluster's
+ *   metadata (`istio.services[0]`: host, name, namespace), so they are known even when no
+ *   host was reached (UH); without a cluster (NR, NC) the service is the Host header and its
+ *   namespace the peer's, else `unknown`; through `PassthroughCluster` the service name reads
+ *   `PassthroughCluster`. Principals are known only over mTLS. `connection_security_policy`
+ *   is always `unknown`.
  * - `reporter="destination"` (server sidecar): `destination_*` from its own workload,
  *   `source_*` from the client's peer metadata; `connection_security_policy` is
  *   `mutual_tls` over mTLS, else `none`.
@@ -200,7 +203,8 @@ export function sourceReporterLabels(report: SourceReport): IstioRequestLabels {
     destination_version: fullPeer?.version ?? UNKNOWN,
     destination_service: service.host,
     destination_service_name: service.name,
-    destination_service_namespace: server?.namespace ?? UNKNOWN,
+    // istio_stats: the cluster's service namespace, else the peer's.
+    destination_service_namespace: service.namespace ?? server?.namespace ?? UNKNOWN,
     destination_canonical_service: server?.canonicalService ?? UNKNOWN,
     destination_canonical_revision: server?.canonicalRevision ?? 'latest',
     destination_cluster: server?.cluster ?? UNKNOWN,
@@ -259,11 +263,20 @@ export function destinationReporterLabels(report: DestinationReport): IstioReque
   };
 }
 
-function serviceLabels(service: ServiceIdentity): { host: string; name: string } {
-  if (service.kind === 'authority') return { host: service.authority, name: service.authority };
+/**
+ * The service labels of a request. A cluster's metadata names its Kubernetes Service
+ * (`{host, name, namespace}`), which the FQDN `<name>.<namespace>.svc.<domain>` carries.
+ */
+function serviceLabels(service: ServiceIdentity): {
+  host: string;
+  name: string;
+  /** Undefined when no cluster metadata names it (the peer's namespace is used then). */
+  namespace: string | undefined;
+} {
+  if (service.kind === 'authority')
+    return { host: service.authority, name: service.authority, namespace: undefined };
   if (service.kind === 'passthrough')
-    return { host: service.authority, name: 'PassthroughCluster' };
-  // Istio's cluster metadata names the service; it is the first label of the FQDN.
-  const dot = service.host.indexOf('.');
-  return { host: service.host, name: dot < 0 ? service.host : service.host.slice(0, dot) };
+    return { host: service.authority, name: 'PassthroughCluster', namespace: undefined };
+  const [name = service.host, namespace, svc] = service.host.split('.');
+  return { host: service.host, name, namespace: svc === 'svc' ? namespace : undefined };
 }

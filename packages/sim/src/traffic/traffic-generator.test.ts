@@ -348,7 +348,8 @@ describe('TrafficGenerator', () => {
     expect(uh[0]!.labels).toMatchObject({
       destination_service: FQDN,
       destination_workload: 'unknown',
-      destination_service_namespace: 'unknown',
+      // From the cluster's service metadata (istio_stats), not from a peer.
+      destination_service_namespace: 'bookinfo',
     });
 
     world.mesh.applyAll(
