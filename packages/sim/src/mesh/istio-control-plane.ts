@@ -33,6 +33,7 @@ import {
   ensureIstioInstall,
   istiodPodLabels,
 } from './istio-install.js';
+import { istioFeatures, type IstioFeatures } from './istio-features.js';
 import { IstiodReplica, type QueuedPush } from './istiod-replica.js';
 import type {
   ClusterConfig,
@@ -164,6 +165,7 @@ export class IstioControlPlane implements MeshView {
   readonly #podNetwork: PodNetwork;
   readonly #registry: ResourceRegistry;
   readonly #istio: Scenario['istio'];
+  readonly #features: IstioFeatures;
   readonly #random: () => number;
   readonly #graceMs: number;
   readonly #isLoopback: LoopbackCheck;
@@ -198,6 +200,7 @@ export class IstioControlPlane implements MeshView {
     this.#registry = options.registry;
     this.#podNetwork = options.podNetwork;
     this.#istio = options.istio;
+    this.#features = istioFeatures(options.istio.version);
     this.#overrides = [...options.proxies];
     this.#applyDelay = options.istio.applyDelay;
     this.#random = options.random ?? Math.random;
@@ -386,7 +389,11 @@ export class IstioControlPlane implements MeshView {
 
   /** The current config, captured once per change (replicas starting together share it). */
   #generationNow(): MeshConfigGeneration {
-    this.#latestGeneration ??= MeshConfigGeneration.fromStore(this.#store, this.#types);
+    this.#latestGeneration ??= MeshConfigGeneration.fromStore(
+      this.#store,
+      this.#types,
+      this.#features,
+    );
     return this.#latestGeneration;
   }
 

@@ -64,17 +64,21 @@ export function hostIsSubsetOf(a: string, b: string): boolean {
 
 /**
  * The domains of a sidecar virtual host for a Kubernetes Service, as Istio generates them
- * for a proxy in `proxyNamespace`. Sidecar route configurations set
- * `ignore_port_in_host_matching`, so no `host:port` forms are added. Same namespace:
- * `[fqdn, name, name.ns.svc, name.ns, clusterIP]`; other namespaces drop the bare name:
- * `[fqdn, name.ns, name.ns.svc, clusterIP]`.
+ * for a proxy in `proxyNamespace` (`generateVirtualHostDomains`, `GenerateAltVirtualHosts`).
+ * Sidecar route configurations set `ignore_port_in_host_matching`, so no `host:port` forms
+ * are added. Same namespace: `[fqdn, name, name.ns.svc, name.ns, clusterIP]`; other
+ * namespaces drop the bare name: `[fqdn, name.ns, name.ns.svc, clusterIP]`. With
+ * `absoluteFqdn` (Istio 1.27+) the absolute `fqdn.` follows the FQDN.
  */
 export function sidecarServiceDomains(
   hostname: string,
   proxyNamespace: string,
   clusterIP: string | undefined,
+  absoluteFqdn = false,
 ): string[] {
-  const domains = [hostname, ...kubernetesAltHosts(hostname, proxyNamespace)];
+  const domains = [hostname];
+  if (absoluteFqdn && !IPV4.test(hostname) && !hostname.includes(':')) domains.push(`${hostname}.`);
+  domains.push(...kubernetesAltHosts(hostname, proxyNamespace));
   if (clusterIP !== undefined && clusterIP !== '' && clusterIP !== 'None') domains.push(clusterIP);
   return domains;
 }

@@ -1,10 +1,13 @@
 /**
  * What `istioctl install` leaves in a cluster, as far as switchyard can see it: namespace
  * `istio-system`, the `istiod` Deployment (pods `app=istiod`, `istio=pilot`, plus
- * `istio.io/rev` for a revisioned install) and the `istio-ingressgateway` Deployment
- * (pods `istio=ingressgateway`, whose `istio-proxy` container runs `proxy router`). The
+ * `istio.io/rev` for a revisioned install) and its Service (`istiod`, or `istiod-<rev>`,
+ * with the chart's four ports: every sidecar gets its clusters and the routes of its two
+ * HTTP-ish ports, as on a real mesh), and the `istio-ingressgateway` Deployment (pods
+ * `istio=ingressgateway`, whose `istio-proxy` container runs `proxy router`). The
  * Deployment controller turns them into pods; objects that already exist are left alone.
  */
+import { allocateClusterIp, applyBuiltinDefaults } from '../api/builtin-defaults.js';
 import type { KubeObjectInput, ObjectStore } from '../store/object-store.js';
 import type { ResourceRegistry } from '../store/resource-types.js';
 import type { Scenario } from '../scenario/scenario-schema.js';
@@ -74,6 +77,38 @@ function istiodDeployment(istio: Scenario['istio']): KubeObjectInput {
   };
 }
 
+/** istiod's Service as the istio-discovery chart renders it (`templates/service.yaml`). */
+function istiodService(istio: Scenario['istio']): KubeObjectInput {
+  const revision = istio.revision;
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: revision !== undefined ? `istiod-${revision}` : 'istiod',
+      namespace: ISTIO_NAMESPACE,
+      labels: {
+        'istio.io/rev': revision ?? 'default',
+        app: 'istiod',
+        istio: 'pilot',
+        'app.kubernetes.io/name': 'istiod',
+      },
+    },
+    spec: {
+      ports: [
+        { port: 15010, name: 'grpc-xds', protocol: 'TCP' },
+        { port: 15012, name: 'https-dns', protocol: 'TCP' },
+        { port: 443, name: 'https-webhook', targetPort: 15017, protocol: 'TCP' },
+        { port: 15014, name: 'http-monitoring', protocol: 'TCP' },
+      ],
+      // The default Service selects istio=pilot so it never picks a canary revision.
+      selector:
+        revision !== undefined
+          ? { app: 'istiod', 'istio.io/rev': revision }
+          : { app: 'istiod', istio: 'pilot' },
+    },
+  };
+}
+
 function ingressGatewayDeployment(istio: Scenario['istio']): KubeObjectInput {
   return {
     apiVersion: 'apps/v1',
@@ -135,6 +170,15 @@ export function ensureIstioInstall(
       kind: 'Namespace',
       metadata: { name: ISTIO_NAMESPACE },
     });
+  }
+  const services = registry.byPlural('', 'services');
+  const service = istiodService(istio);
+  const serviceName = (service.metadata as { name: string }).name;
+  if (services && !store.peek(services, ISTIO_NAMESPACE, serviceName)) {
+    // As the API server would create it: defaults and a cluster IP.
+    applyBuiltinDefaults(services, service as Record<string, unknown>);
+    allocateClusterIp(service as Record<string, unknown>, store.peekAll(services));
+    store.create(services, ISTIO_NAMESPACE, service);
   }
   const deployments = registry.byPlural('apps', 'deployments');
   if (!deployments) return;

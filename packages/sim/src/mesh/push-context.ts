@@ -22,6 +22,7 @@ import {
   type IstioConfig,
   type VirtualServiceSpec,
 } from './istio-config.js';
+import { istioFeatures, type IstioFeatures } from './istio-features.js';
 import type { ProxyType } from './mesh-types.js';
 import { meshServiceFromObject, type MeshService } from './mesh-service.js';
 import type { ConfigChange } from './push-debouncer.js';
@@ -84,6 +85,8 @@ export class MeshConfigGeneration {
   readonly destinationRules: readonly IstioConfig<DestinationRuleSpec>[];
   /** Gateways, oldest first. */
   readonly gateways: readonly IstioConfig<GatewaySpec>[];
+  /** Version-dependent istiod behaviour. */
+  readonly features: IstioFeatures;
   readonly #sourceSelectors: readonly Readonly<Record<string, string>>[];
   readonly #routes = new Map<string, readonly IstioRouteConfiguration[]>();
   readonly #skeletons = new Map<string, readonly ClusterSkeleton[]>();
@@ -94,8 +97,11 @@ export class MeshConfigGeneration {
     virtualServices: readonly IstioConfig<VirtualServiceSpec>[];
     destinationRules: readonly IstioConfig<DestinationRuleSpec>[];
     gateways: readonly IstioConfig<GatewaySpec>[];
+    /** The istiod release's behaviour; absent: Istio 1.26's. */
+    features?: IstioFeatures | undefined;
   }) {
     this.services = inputs.services;
+    this.features = inputs.features ?? istioFeatures('1.26');
     this.virtualServices = [...inputs.virtualServices].sort(compareConfigs);
     this.destinationRules = [...inputs.destinationRules].sort(compareConfigs);
     this.gateways = [...inputs.gateways].sort(compareConfigs);
@@ -114,7 +120,11 @@ export class MeshConfigGeneration {
   }
 
   /** Captures the current config from the store. */
-  static fromStore(store: ObjectStore, types: MeshResourceTypes): MeshConfigGeneration {
+  static fromStore(
+    store: ObjectStore,
+    types: MeshResourceTypes,
+    features?: IstioFeatures,
+  ): MeshConfigGeneration {
     const all = (type: ResourceType | undefined): readonly Readonly<KubeObject>[] =>
       type ? store.peekAll(type) : [];
     const services: MeshService[] = [];
@@ -131,6 +141,7 @@ export class MeshConfigGeneration {
         istioConfigFromObject<DestinationRuleSpec>(o),
       ),
       gateways: all(types.gateways).map((o) => istioConfigFromObject<GatewaySpec>(o)),
+      features,
     });
   }
 
@@ -165,6 +176,7 @@ export class MeshConfigGeneration {
         proxy,
         services: this.services,
         virtualServices: visible.filter((vs) => virtualServiceGateways(vs).includes('mesh')),
+        absoluteFqdnDomains: this.features.absoluteFqdnVhostDomain,
       });
     } else {
       const keys = new Set(scope.gatewayKeys);

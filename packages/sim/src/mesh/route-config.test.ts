@@ -30,12 +30,14 @@ function sidecarRoutes(
   options: {
     services?: MeshService[];
     proxy?: { namespace: string; labels: Record<string, string> };
+    absoluteFqdnDomains?: boolean;
   } = {},
 ): IstioRouteConfiguration[] {
   return buildSidecarRouteConfigurations({
     proxy: options.proxy ?? sidecar,
     services: options.services ?? bookinfoServices(),
     virtualServices,
+    absoluteFqdnDomains: options.absoluteFqdnDomains,
   });
 }
 
@@ -77,6 +79,71 @@ describe('sidecar route configurations', () => {
       'reviews.bookinfo',
       '10.96.12.34',
     ]);
+  });
+
+  it('adds the absolute FQDN after the FQDN when istiod does (1.27+)', () => {
+    const same = virtualHost(
+      sidecarRoutes([], { absoluteFqdnDomains: true }),
+      '9080',
+      `${REVIEWS}:9080`,
+    );
+    expect(same.domains).toEqual([
+      REVIEWS,
+      `${REVIEWS}.`,
+      'reviews',
+      'reviews.bookinfo.svc',
+      'reviews.bookinfo',
+      '10.96.12.34',
+    ]);
+    const other = virtualHost(
+      sidecarRoutes([], { absoluteFqdnDomains: true, proxy: { namespace: 'shop', labels: {} } }),
+      '9080',
+      `${REVIEWS}:9080`,
+    );
+    expect(other.domains).toEqual([
+      REVIEWS,
+      `${REVIEWS}.`,
+      'reviews.bookinfo',
+      'reviews.bookinfo.svc',
+      '10.96.12.34',
+    ]);
+  });
+
+  it("prints fields in Envoy's field-number order, with the VirtualService named in each route's metadata", () => {
+    const configs = sidecarRoutes(bookinfoVirtualServices('virtual-service-reviews-90-10.yaml'));
+    expect(Object.keys(configs[0] as object)).toEqual([
+      '@type',
+      'name',
+      'virtual_hosts',
+      'validate_clusters',
+      'max_direct_response_body_size_bytes',
+      'ignore_port_in_host_matching',
+    ]);
+    const named = {
+      ...bookinfoVirtualServices('virtual-service-reviews-90-10.yaml')[0]!,
+      spec: {
+        hosts: ['reviews'],
+        http: [{ name: 'primary', route: [{ destination: { host: 'reviews', subset: 'v1' } }] }],
+      },
+    };
+    const route = virtualHost(sidecarRoutes([named]), '9080', `${REVIEWS}:9080`).routes[0];
+    expect(Object.keys(route as object)).toEqual([
+      'match',
+      'route',
+      'metadata',
+      'decorator',
+      'name',
+    ]);
+    expect(route?.metadata).toEqual({
+      filter_metadata: {
+        istio: {
+          config: '/apis/networking.istio.io/v1/namespaces/bookinfo/virtual-service/reviews',
+        },
+      },
+    });
+    // Routes istiod makes up itself name no config.
+    const defaults = virtualHost(configs, '9080', 'productpage.bookinfo.svc.cluster.local:9080');
+    expect(defaults.routes[0]?.metadata).toBeUndefined();
   });
 
   it('drops the bare name for a proxy in another namespace', () => {

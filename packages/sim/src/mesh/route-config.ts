@@ -102,11 +102,21 @@ export interface EnvoyRedirectAction {
   response_code?: 'FOUND' | 'SEE_OTHER' | 'TEMPORARY_REDIRECT' | 'PERMANENT_REDIRECT';
 }
 
+/** Envoy `Metadata` Istio puts on a route built from a VirtualService. */
+export interface IstioConfigInfoMetadata {
+  filter_metadata: {
+    /** `config`: `/apis/networking.istio.io/v1/namespaces/<ns>/virtual-service/<name>`. */
+    istio: { config: string };
+  };
+}
+
 /** Envoy `Route` as Istio builds it. */
 export interface IstioRoute extends EnvoyRoute {
   match: IstioRouteMatch;
   route?: IstioRouteAction;
   redirect?: EnvoyRedirectAction & Record<string, unknown>;
+  /** The VirtualService the route came from; absent on `default` and `allow_any`. */
+  metadata?: IstioConfigInfoMetadata;
   direct_response?: { status: number; body?: { inline_string: string } };
   /** Tracing operation name. */
   decorator?: { operation: string };
@@ -150,6 +160,8 @@ export interface SidecarRouteInput {
    * istiod's order (see `config-visibility.ts`).
    */
   virtualServices: readonly IstioConfig<VirtualServiceSpec>[];
+  /** Istio 1.27+: virtual hosts also answer for the absolute FQDN. Absent: false. */
+  absoluteFqdnDomains?: boolean | undefined;
 }
 
 /** Input of `buildGatewayRouteConfigurations`. */
@@ -330,7 +342,12 @@ function buildSidecarPortRouteConfiguration(
     for (const service of wrapper.services) {
       addVirtualHost(
         service.hostname,
-        sidecarServiceDomains(service.hostname, input.proxy.namespace, service.clusterIP),
+        sidecarServiceDomains(
+          service.hostname,
+          input.proxy.namespace,
+          service.clusterIP,
+          input.absoluteFqdnDomains ?? false,
+        ),
         wrapper.routes,
       );
     }
@@ -342,8 +359,8 @@ function buildSidecarPortRouteConfiguration(
     name: String(listenPort),
     virtual_hosts: virtualHosts,
     validate_clusters: false,
-    ignore_port_in_host_matching: true,
     max_direct_response_body_size_bytes: MAX_DIRECT_RESPONSE_BODY_BYTES,
+    ignore_port_in_host_matching: true,
   };
 }
 
@@ -670,6 +687,7 @@ function translateRoute(
   let name = http.name ?? '';
   if (match?.name) name = `${name}.${match.name}`;
 
+  // Fields are added in Envoy's field-number order, the order config_dump prints them in.
   const route: IstioRoute = { match: translateRouteMatch(match) };
   let headerAuthority = '';
   const headerOps = http.headers ? translateHeaderOperations(http.headers) : undefined;
@@ -677,17 +695,19 @@ function translateRoute(
 
   if (http.redirect) {
     route.redirect = translateRedirect(http.redirect);
-  } else if (http.directResponse) {
+  } else if (!http.directResponse) {
+    route.route = translateRouteAction(vs, http, headerAuthority, destinationPort);
+  }
+  route.metadata = configInfoMetadata(vs);
+  route.decorator = { operation: routeOperation(route, vs.name, listenPort) };
+  if (http.directResponse && !http.redirect) {
     route.direct_response = {
       status: http.directResponse.status,
       ...(http.directResponse.body?.string !== undefined
         ? { body: { inline_string: http.directResponse.body.string } }
         : {}),
     };
-  } else {
-    route.route = translateRouteAction(vs, http, headerAuthority, destinationPort);
   }
-  route.decorator = { operation: routeOperation(route, vs.name, listenPort) };
   if (headerOps) {
     if (headerOps.requestToAdd.length > 0) route.request_headers_to_add = headerOps.requestToAdd;
     if (headerOps.responseToAdd.length > 0) route.response_headers_to_add = headerOps.responseToAdd;
@@ -698,6 +718,21 @@ function translateRoute(
   }
   if (name !== '') route.name = name;
   return route;
+}
+
+/**
+ * Istio's `BuildConfigInfoMetadata`: which config a route came from, as
+ * `/apis/<group>/<version>/namespaces/<ns>/<kebab-kind>/<name>` (the version is istiod's
+ * internal one, `v1` since Istio 1.22).
+ */
+function configInfoMetadata(vs: IstioConfig<VirtualServiceSpec>): IstioConfigInfoMetadata {
+  return {
+    filter_metadata: {
+      istio: {
+        config: `/apis/networking.istio.io/v1/namespaces/${vs.namespace}/virtual-service/${vs.name}`,
+      },
+    },
+  };
 }
 
 function toEnvoyStringMatch(match: IstioStringMatch): EnvoyStringMatch | undefined {
