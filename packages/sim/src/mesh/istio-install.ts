@@ -176,8 +176,8 @@ export function ensureIstioInstall(
   const serviceName = (service.metadata as { name: string }).name;
   if (services && !store.peek(services, ISTIO_NAMESPACE, serviceName)) {
     // As the API server would create it: defaults and a cluster IP.
-    applyBuiltinDefaults(services, service as Record<string, unknown>);
-    allocateClusterIp(service as Record<string, unknown>, store.peekAll(services));
+    applyBuiltinDefaults(services, service);
+    allocateClusterIp(service, store.peekAll(services));
     store.create(services, ISTIO_NAMESPACE, service);
   }
   const deployments = registry.byPlural('apps', 'deployments');
