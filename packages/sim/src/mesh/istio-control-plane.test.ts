@@ -219,12 +219,16 @@ describe('IstioControlPlane', () => {
   let cluster: TestCluster;
   let controlPlane: IstioControlPlane;
 
-  const start = (proxies: ProxyOverride[] = [], reconnectGraceMs?: number): void => {
+  const start = (
+    proxies: ProxyOverride[] = [],
+    reconnectGraceMs?: number,
+    istio: Scenario['istio'] = ISTIO,
+  ): void => {
     controlPlane = new IstioControlPlane({
       store: cluster.store,
       registry: cluster.registry,
       podNetwork: cluster.podNetwork,
-      istio: ISTIO,
+      istio,
       proxies,
       ...(reconnectGraceMs !== undefined ? { reconnectGraceMs } : {}),
     });
@@ -548,6 +552,40 @@ describe('IstioControlPlane', () => {
       counter(afterSpec.get(id)?.route_sent),
     );
   });
+
+  it.each([
+    { version: '1.26.2', newVersion: false },
+    { version: '1.31.0', newVersion: true },
+  ])(
+    'pushes an Endpoints change as EDS only, with a new push version from 1.31 ($version)',
+    async ({ version, newVersion }) => {
+      start([], undefined, { ...ISTIO, version });
+      const istiods = ['istiod-a', 'istiod-b'];
+      const before = await waitAllSynced(cluster, istiods);
+      writeEndpoints(cluster, NS, 'reviews', 9080, [{ name: REVIEWS_BLUE, ip: '10.1.0.10' }]);
+      const after = await waitFor(
+        async () => {
+          const merged = await mergedSyncz(cluster, istiods);
+          const resent = ALL_PROXIES.every(
+            (id) => merged.get(id)?.endpoint_sent !== before.get(id)?.endpoint_sent,
+          );
+          return resent && ALL_PROXIES.every((id) => synced(merged.get(id))) ? merged : undefined;
+        },
+        15_000,
+        'EDS pushed and acked',
+      );
+      const counter = (nonce: string | undefined): number => Number(versionOf(nonce).split('/')[1]);
+      for (const id of ALL_PROXIES) {
+        const was = before.get(id) as SyncEntry;
+        const now = after.get(id) as SyncEntry;
+        expect(now.route_sent).toBe(was.route_sent);
+        expect(now.cluster_sent).toBe(was.cluster_sent);
+        // Before 1.31 an incremental push reuses the push context: same version, fresh UUID.
+        if (newVersion) expect(counter(now.endpoint_sent)).toBeGreaterThan(counter(was.route_sent));
+        else expect(versionOf(now.endpoint_sent)).toBe(versionOf(was.route_sent));
+      }
+    },
+  );
 
   it('pushes an Endpoints change as EDS only: endpoint nonces change, route nonces do not', async () => {
     start();

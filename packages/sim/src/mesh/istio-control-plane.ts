@@ -536,10 +536,13 @@ export class IstioControlPlane implements MeshView {
   // Pushes
   // -------------------------------------------------------------------------------------
 
-  /** A debounced push: a full push starts a new push context on every replica. */
+  /**
+   * A debounced push: a full push starts a new push context on every replica; from Istio
+   * 1.31 every push does (an endpoints-only push included), so its version is new too.
+   */
   #push(request: PushRequest): void {
     if (this.#stopped) return;
-    if (request.full) {
+    if (request.full || this.#features.newPushContextPerPush) {
       const generation = this.#generationNow();
       const now = new Date();
       for (const replica of this.#replicas.values()) replica.newPushContext(generation, now);
