@@ -655,7 +655,7 @@ describe('IstioControlPlane', () => {
     );
   }, 40_000);
 
-  it('gives a new proxy a full push on connect and drops a proxy whose pod is gone', async () => {
+  it('connects a new proxy as Envoy subscribes, CDS then EDS, LDS, RDS, and drops a proxy whose pod is gone', async () => {
     start();
     await waitAllSynced(cluster, ['istiod-a', 'istiod-b']);
     const late = createPod(cluster, {
@@ -672,14 +672,28 @@ describe('IstioControlPlane', () => {
       15_000,
       'the new proxy in syncz',
     );
+    expect(entry.cluster_sent).toMatch(NONCE);
+    const synced = await waitAllSynced(cluster, ['istiod-a', 'istiod-b'], [...ALL_PROXIES, lateId]);
+    const lateEntry = synced.get(lateId) as SyncEntry;
     for (const nonce of [
-      entry.cluster_sent,
-      entry.listener_sent,
-      entry.route_sent,
-      entry.endpoint_sent,
+      lateEntry.cluster_sent,
+      lateEntry.listener_sent,
+      lateEntry.route_sent,
+      lateEntry.endpoint_sent,
     ])
       expect(nonce).toMatch(NONCE);
-    await waitAllSynced(cluster, ['istiod-a', 'istiod-b'], [...ALL_PROXIES, lateId]);
+    // Each type was sent once the one before it was answered.
+    const sentAt = (type: string): number =>
+      Date.parse(lateEntry.resources?.[`type.googleapis.com/envoy.config.${type}`]?.sentTime ?? '');
+    expect(sentAt('cluster.v3.Cluster')).toBeLessThanOrEqual(
+      sentAt('endpoint.v3.ClusterLoadAssignment'),
+    );
+    expect(sentAt('endpoint.v3.ClusterLoadAssignment')).toBeLessThanOrEqual(
+      sentAt('listener.v3.Listener'),
+    );
+    expect(sentAt('listener.v3.Listener')).toBeLessThanOrEqual(
+      sentAt('route.v3.RouteConfiguration'),
+    );
 
     deletePod(cluster, NS, late.metadata.name);
     await waitFor(
@@ -699,8 +713,14 @@ describe('IstioControlPlane', () => {
     const others = ALL_PROXIES.filter((id) => id !== `${stuckPod}.${NS}`);
     const merged = await waitAllSynced(cluster, ['istiod-a', 'istiod-b'], others);
     const stuck = merged.get(`${stuckPod}.${NS}`);
-    expect(stuck?.route_sent).toMatch(NONCE);
-    expect(stuck?.route_acked).toBeUndefined();
+    // Envoy never answered CDS, so it never subscribed to anything else.
+    expect(stuck?.cluster_sent).toMatch(NONCE);
+    expect(Object.keys(stuck ?? {}).filter((k) => /_(sent|acked)$/.test(k))).toEqual([
+      'cluster_sent',
+    ]);
+    expect(Object.keys(stuck?.resources ?? {})).toEqual([
+      'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+    ]);
     expect(await routeDump(cluster, stuckPod)).toEqual({});
     const ready = await getFromPod(
       cluster.podNetwork,
@@ -724,6 +744,12 @@ describe('IstioControlPlane', () => {
       '/stats/nothing',
     );
     expect(missing.status).toBe(404);
+
+    // Released, it answers CDS and subscribes to the rest, one step after the other.
+    controlPlane.setProxyOverrides([]);
+    const all = await waitAllSynced(cluster, ['istiod-a', 'istiod-b']);
+    expect(all.get(`${stuckPod}.${NS}`)?.listener_acked).toMatch(NONCE);
+    expect(primaryWeights(await routeDump(cluster, stuckPod))).toEqual([90, 10]);
   });
 
   it('serves a full config_dump with clusters, listeners and routes, and rejects non-repeated or unknown resources', async () => {

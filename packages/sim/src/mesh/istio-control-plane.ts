@@ -497,7 +497,13 @@ export class IstioControlPlane implements MeshView {
     proxy.resetConnection(best.pod);
     best.proxies.add(proxy);
     best.lingering.delete(proxy.id);
-    this.#enqueue(best, proxy, { connect: true, full: true, changes: [] });
+    this.#enqueue(best, proxy, {
+      connect: true,
+      full: true,
+      endpoints: false,
+      changes: [],
+      subscribed: [],
+    });
   }
 
   #reconcileProxyPod(key: string): void {
@@ -547,7 +553,13 @@ export class IstioControlPlane implements MeshView {
       const now = new Date();
       for (const replica of this.#replicas.values()) replica.newPushContext(generation, now);
     }
-    const queued: QueuedPush = { connect: false, full: request.full, changes: request.changes };
+    const queued: QueuedPush = {
+      connect: false,
+      full: request.full,
+      endpoints: !request.full,
+      changes: request.changes,
+      subscribed: [],
+    };
     for (const replica of this.#replicas.values()) {
       for (const proxy of replica.proxies) this.#enqueue(replica, proxy, queued);
     }
@@ -583,7 +595,7 @@ export class IstioControlPlane implements MeshView {
 
   #send(replica: IstiodReplica, proxy: SimulatedProxy, push: QueuedPush): void {
     const scope = replica.generation.scopeOf(proxy);
-    let types: Set<XdsType>;
+    let types: ReadonlySet<XdsType>;
     if (push.connect) types = new Set(XDS_TYPES);
     else if (push.full) {
       let byScope = this.#typesMemo.get(push);
@@ -597,24 +609,17 @@ export class IstioControlPlane implements MeshView {
         byScope.set(scope.key, forScope);
       }
       types = forScope;
-    } else types = new Set<XdsType>(['eds']);
-    if (types.size === 0) return;
+    } else types = new Set<XdsType>();
+    const sends = (type: XdsType): boolean =>
+      // istiod pushes only what the proxy subscribed to (its watched resources).
+      proxy.subscriptions.has(type) &&
+      (types.has(type) || push.subscribed.includes(type) || (push.endpoints && type === 'eds'));
+    if (!XDS_TYPES.some(sends)) return;
     const snapshot = this.#snapshotFor(replica, scope);
-    const watched = (type: XdsType): boolean => {
-      if (proxy.xds[type].watched) return true;
-      // Envoy subscribes to EDS once CDS names EDS clusters, to RDS once listeners name routes.
-      if (type === 'eds') return snapshot.clusters.size > 0;
-      if (type === 'rds') return snapshot.routes.length > 0;
-      return true;
-    };
     const nonces: Partial<Record<XdsType, string>> = {};
-    let any = false;
     for (const type of XDS_TYPES) {
-      if (!types.has(type) || !watched(type)) continue;
-      nonces[type] = `${replica.version}${randomUUID()}`;
-      any = true;
+      if (sends(type)) nonces[type] = `${replica.version}${randomUUID()}`;
     }
-    if (!any) return;
     const pending = proxy.receive(snapshot, nonces, new Date());
     if (proxy.settings.stuck) {
       // A stuck proxy only ever needs the newest of what it holds: keep memory bounded.
@@ -676,7 +681,18 @@ export class IstioControlPlane implements MeshView {
         push.nonces.rds === undefined
           ? undefined
           : (routeConfigRejection(push.snapshot.routes) ?? proxy.settings.reject);
-      proxy.applyHead(new Date(), rejection);
+      const subscribed = proxy.applyHead(new Date(), rejection);
+      // Envoy's new subscriptions go to its istiod on the same stream, answered at once.
+      const replica = this.#replicas.get(proxy.istiod);
+      if (subscribed.length > 0 && replica && replica.proxies.has(proxy)) {
+        this.#enqueue(replica, proxy, {
+          connect: false,
+          full: false,
+          endpoints: false,
+          changes: [],
+          subscribed,
+        });
+      }
     });
   }
 

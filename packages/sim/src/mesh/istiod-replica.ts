@@ -9,15 +9,20 @@ import type { MeshConfigGeneration } from './push-context.js';
 import type { ConfigChange } from './push-debouncer.js';
 import type { SimulatedProxy } from './simulated-proxy.js';
 import { goRfc3339Seconds } from './xds-time.js';
+import type { XdsType } from './xds-type.js';
 
 /** A push waiting in the queue for one proxy. */
 export interface QueuedPush {
-  /** Initial push of a new connection: every type. */
+  /** Initial push of a new connection: every type the proxy subscribes to. */
   connect: boolean;
-  /** Full push (else endpoints only). */
+  /** Full push: the types the changes affect. */
   full: boolean;
+  /** Endpoints changed: EDS. */
+  endpoints: boolean;
   /** What changed (full pushes are scoped by it). */
   changes: readonly ConfigChange[];
+  /** Types the proxy just subscribed to: istiod answers them from its push context. */
+  subscribed: readonly XdsType[];
 }
 
 /** Merges two queued pushes for the same proxy. */
@@ -25,7 +30,9 @@ export function mergeQueuedPushes(a: QueuedPush, b: QueuedPush): QueuedPush {
   return {
     connect: a.connect || b.connect,
     full: a.full || b.full,
+    endpoints: a.endpoints || b.endpoints,
     changes: [...a.changes, ...b.changes],
+    subscribed: [...new Set([...a.subscribed, ...b.subscribed])],
   };
 }
 

@@ -4,6 +4,14 @@
  * each after its own delay), and the snapshot it runs on, which the traffic generator
  * routes through.
  *
+ * Envoy subscribes in steps as it initializes (GrpcMuxImpl, CdsApiImpl, LdsApiImpl,
+ * ClusterManagerImpl): CDS first; EDS once CDS names EDS clusters; LDS once the cluster
+ * manager initialized (EDS answered); RDS once listeners name route configurations. istiod
+ * pushes only subscribed types, so a proxy that never answers its first push shows only
+ * `cluster_sent` in syncz. A new stream re-sends every subscription at once. Envoy serves
+ * traffic (and config_dump shows its config) once initialized: listeners answered and, when
+ * they name routes, RDS answered too; a rejected response initializes just the same.
+ *
  * A push's route configuration can be rejected (NACKed) when applied, as istiod records it
  * (`ShouldRespond` in istio pkg/xds/server.go): the acked nonce stays on the previous push,
  * `lastError` takes Envoy's message, and only a later ack clears it. Envoy keeps serving the
@@ -98,6 +106,10 @@ export class SimulatedProxy implements ProxyView {
   revision = 0;
   /** Stuck / delay settings from the overrides. */
   settings: ProxyApplySettings = { stuck: false, applyDelay: undefined, reject: undefined };
+  /** Types Envoy subscribed to, kept across streams (a new stream re-sends them all). */
+  readonly subscriptions = new Set<XdsType>(['cds']);
+  /** Types Envoy answered (applied or rejected) at least once. */
+  readonly #answered = new Set<XdsType>();
 
   /** `max_request_headers_kb` its overrides set; undefined: Envoy's default. */
   get maxRequestHeadersKb(): number | undefined {
@@ -170,22 +182,28 @@ export class SimulatedProxy implements ProxyView {
    * Applies the oldest pending push: the snapshot takes effect and its nonces are acked.
    * With `routeRejection`, Envoy rejects the push's route configuration with that message:
    * the routes it had stay, the RDS nonce is not acked and istiod records the error; the
-   * other types are applied and acked.
+   * other types are applied and acked. Returns the types Envoy subscribes to now.
    */
-  applyHead(now: Date, routeRejection?: string): void {
+  applyHead(now: Date, routeRejection?: string): XdsType[] {
     const push = this.pending.shift();
-    if (!push) return;
+    if (!push) return [];
     const hasRoutes = push.nonces.rds !== undefined;
     const rejectRoutes = routeRejection !== undefined && hasRoutes;
-    // Routes change only through an accepted RDS response; a push without one (EDS only)
-    // keeps what RDS gave, even when istiod's current routes are ones Envoy refused.
-    const routes =
-      hasRoutes && !rejectRoutes
-        ? push.snapshot.routes
-        : (this.applied?.routes ?? (hasRoutes ? [] : push.snapshot.routes));
-    this.applied =
-      routes === push.snapshot.routes ? push.snapshot : Object.freeze({ ...push.snapshot, routes });
-    this.appliedAt = now;
+    for (const type of Object.keys(push.nonces) as XdsType[]) this.#answered.add(type);
+    const subscribed = this.#subscribeAfter(push);
+    if (this.applied !== undefined || this.#initialized()) {
+      // Routes change only through an accepted RDS response; a push without one (EDS only)
+      // keeps what RDS gave, even when istiod's current routes are ones Envoy refused.
+      const routes =
+        hasRoutes && !rejectRoutes
+          ? push.snapshot.routes
+          : (this.applied?.routes ?? (hasRoutes ? [] : push.snapshot.routes));
+      this.applied =
+        routes === push.snapshot.routes
+          ? push.snapshot
+          : Object.freeze({ ...push.snapshot, routes });
+      this.appliedAt = now;
+    }
     this.revision += 1;
     for (const [type, nonce] of Object.entries(push.nonces) as [XdsType, string][]) {
       const status = this.xds[type];
@@ -198,5 +216,31 @@ export class SimulatedProxy implements ProxyView {
       this.appliedAtByType[type] = now;
       this.appliedVersionByType[type] = push.snapshot.version;
     }
+    return subscribed;
+  }
+
+  /** Listeners answered, and their routes too when they name any. */
+  #initialized(): boolean {
+    return (
+      this.#answered.has('lds') && (!this.subscriptions.has('rds') || this.#answered.has('rds'))
+    );
+  }
+
+  /** Envoy's next subscriptions after answering `push` (see the module comment). */
+  #subscribeAfter(push: PendingPush): XdsType[] {
+    const added: XdsType[] = [];
+    const subscribe = (type: XdsType): void => {
+      if (this.subscriptions.has(type)) return;
+      this.subscriptions.add(type);
+      added.push(type);
+    };
+    if (push.nonces.cds !== undefined) {
+      // Without EDS clusters the cluster manager initializes with CDS alone.
+      if (push.snapshot.clusters.size > 0) subscribe('eds');
+      else subscribe('lds');
+    }
+    if (push.nonces.eds !== undefined) subscribe('lds');
+    if (push.nonces.lds !== undefined && push.snapshot.routes.length > 0) subscribe('rds');
+    return added;
   }
 }
