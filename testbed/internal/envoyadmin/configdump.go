@@ -1,7 +1,8 @@
 // Package envoyadmin is Envoy's admin interface (port 15000) over a fleet proxy's applied
 // config: `/config_dump` in Envoy's own shapes, built from go-control-plane's
-// envoy.admin.v3 messages and printed with protojson as Envoy prints protos (proto field
-// names, `@type` on Any, defaults omitted), and `/ready`.
+// envoy.admin.v3 messages and printed as Envoy prints protos (proto field names, fields in
+// field-number order, `@type` on Any, defaults omitted, one space of indentation; see
+// envoyjson.go), and `/ready`.
 //
 //   - `/config_dump`: `{"configs": [...]}` with BootstrapConfigDump, ClustersConfigDump,
 //     EndpointsConfigDump (only with `?include_eds`), ListenersConfigDump, RoutesConfigDump,
@@ -24,7 +25,6 @@ import (
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -61,8 +61,6 @@ type Result struct {
 func text(status int, body string) Result {
 	return Result{Status: status, ContentType: "text/plain; charset=UTF-8", Body: []byte(body)}
 }
-
-var printer = protojson.MarshalOptions{UseProtoNames: true, Multiline: true, Indent: " ", Resolver: lenientResolver{}}
 
 // lenientResolver resolves Any types from the global registry; a type this binary does
 // not link prints as its `@type` alone instead of failing the whole dump.
@@ -218,7 +216,7 @@ func ConfigDump(p Proxy, query url.Values) Result {
 			dump.Configs = append(dump.Configs, mustAny(top))
 		}
 	}
-	body, err := printer.Marshal(dump)
+	body, err := marshalEnvoyJSON(dump.ProtoReflect(), lenientResolver{})
 	if err != nil {
 		return text(500, "proxy-fleet could not print the config dump: "+err.Error())
 	}
