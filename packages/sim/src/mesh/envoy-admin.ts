@@ -5,11 +5,15 @@
  *
  * - `/config_dump`: `{"configs": [...]}` with BootstrapConfigDump, ClustersConfigDump,
  *   (EndpointsConfigDump with `?include_eds`), ListenersConfigDump, RoutesConfigDump, in
- *   Envoy's tracker order. Listeners are the HTTP ones Istio builds, with their HTTP
- *   connection manager: one outbound listener per route configuration (`0.0.0.0_9080` using
- *   RDS `9080`; a gateway's `0.0.0.0_8080` using `http.8080`) and, for sidecars,
- *   `virtualInbound` with its HTTP filter chain. `max_request_headers_kb` appears only when
- *   the proxy's override sets it, as Envoy omits an unset field.
+ *   Envoy's tracker order. Clusters by name (Envoy's cluster map is ordered):
+ *   `BlackHoleCluster`, `PassthroughCluster`, for sidecars `InboundPassthroughCluster` and
+ *   `inbound|<port>||` per target port of the Services selecting the pod, then the outbound
+ *   clusters; their bodies are abbreviated (name, type, EDS config, connect timeout, lb
+ *   policy). Listeners are the HTTP ones Istio builds, with their HTTP connection manager:
+ *   one outbound listener per route configuration (`0.0.0.0_9080` using RDS `9080`; a
+ *   gateway's `0.0.0.0_8080` using `http.8080`) and, for sidecars, `virtualInbound` with its
+ *   HTTP filter chain. `max_request_headers_kb` appears only when the proxy's override sets
+ *   it, as Envoy omits an unset field.
  * - `/config_dump?resource=<repeated field>`: every element of that field across the
  *   dumps, each packed as Any (`@type` `...RoutesConfigDump.DynamicRouteConfig`, ...);
  *   a non-repeated field is 400, an unknown one 404 `<name> not found in config dump`.
@@ -205,11 +209,18 @@ function topLevelDumps(
   if (proxy.applied && cdsVersion !== undefined && cdsAt !== undefined) {
     clustersDump.version_info = cdsVersion;
     const dynamic: Json[] = [];
-    const builtIn = [
+    const originalDst = (name: string): Json =>
+      clusterJson({ name, lbPolicy: 'CLUSTER_PROVIDED' }, 'ORIGINAL_DST');
+    const clusters = [
       clusterJson({ name: 'BlackHoleCluster' }, 'STATIC'),
-      clusterJson({ name: 'PassthroughCluster', lbPolicy: 'CLUSTER_PROVIDED' }, 'ORIGINAL_DST'),
+      originalDst('PassthroughCluster'),
+      ...(proxy.proxyType === 'sidecar' ? [originalDst('InboundPassthroughCluster')] : []),
+      ...proxy.inboundPorts.map((port) => originalDst(`inbound|${port}||`)),
+      ...sortedClusters(proxy).map((c) => clusterJson(c)),
     ];
-    for (const cluster of [...builtIn, ...sortedClusters(proxy).map((c) => clusterJson(c))]) {
+    // Envoy keeps its clusters in a map ordered by name.
+    clusters.sort((a, b) => ((a.name as string) < (b.name as string) ? -1 : 1));
+    for (const cluster of clusters) {
       if (!keep(cluster.name as string)) continue;
       dynamic.push({ version_info: cdsVersion, cluster, last_updated: protoTimestamp(cdsAt) });
     }

@@ -84,13 +84,18 @@ describe('IstioControlPlane with the workload controllers', () => {
           );
           all.push(...(JSON.parse(response.body) as SyncEntry[]));
         }
+        // Envoy subscribes step by step: wait for the routes of sidecars too.
         const synced = all.filter(
-          (e) => e.cluster_sent !== undefined && e.cluster_sent === e.cluster_acked,
+          (e) =>
+            e.cluster_sent !== undefined &&
+            e.cluster_sent === e.cluster_acked &&
+            (e.proxy_type === 'router' ||
+              (e.route_sent !== undefined && e.route_sent === e.route_acked)),
         );
         return synced.length === 7 ? all : undefined;
       },
       15_000,
-      'six bookinfo sidecars and the gateway to ack CDS',
+      'six bookinfo sidecars to ack their routes and the gateway CDS',
     );
     const byType = entries
       .map((e) => `${e.proxy_type} ${e.proxy.replace(/-[a-z0-9]+-[a-z0-9]+\./, '.')}`)

@@ -768,13 +768,22 @@ describe('IstioControlPlane', () => {
       'type.googleapis.com/envoy.admin.v3.RoutesConfigDump',
     ]);
     const clusterNames = dump.configs[1]?.dynamic_active_clusters?.map((c) => c.cluster.name) ?? [];
-    expect(clusterNames).toEqual(
-      expect.arrayContaining([
-        `outbound|9080||${REVIEWS}`,
-        `outbound|9080|blue|${REVIEWS}`,
-        `outbound|9080|green|${REVIEWS}`,
-      ]),
-    );
+    // By name, as Envoy's cluster map orders them; the sidecar's inbound cluster for the
+    // productpage Service's target port, and istiod's Service like any other.
+    expect(clusterNames).toEqual([
+      'BlackHoleCluster',
+      'InboundPassthroughCluster',
+      'PassthroughCluster',
+      'inbound|9080||',
+      'outbound|15010||istiod.istio-system.svc.cluster.local',
+      'outbound|15012||istiod.istio-system.svc.cluster.local',
+      'outbound|15014||istiod.istio-system.svc.cluster.local',
+      'outbound|443||istiod.istio-system.svc.cluster.local',
+      `outbound|9080|blue|${REVIEWS}`,
+      `outbound|9080|green|${REVIEWS}`,
+      `outbound|9080||productpage.bookinfo.svc.cluster.local`,
+      `outbound|9080||${REVIEWS}`,
+    ]);
     const notRepeated = await getFromPod(
       cluster.podNetwork,
       pod,

@@ -92,7 +92,11 @@ const ENVOY_ADMIN_PORT = 15000;
 
 interface PodShape {
   spec?: {
-    containers?: { name?: unknown; args?: unknown }[];
+    containers?: {
+      name?: unknown;
+      args?: unknown;
+      ports?: { name?: unknown; containerPort?: unknown }[];
+    }[];
     initContainers?: { name?: unknown; args?: unknown }[];
   };
   status?: {
@@ -149,6 +153,14 @@ function proxyIdentityOf(pod: Readonly<KubeObject>): ProxyIdentity | undefined {
   if (!proxyContainer && !gatewayPod) return undefined;
   const args = Array.isArray(proxyContainer?.args) ? (proxyContainer.args as unknown[]) : [];
   const proxyType: ProxyType = gatewayPod || args.includes('router') ? 'router' : 'sidecar';
+  const containerPorts: Record<string, number> = {};
+  for (const container of shape.spec?.containers ?? []) {
+    if (container.name === 'istio-proxy') continue;
+    for (const port of container.ports ?? []) {
+      if (typeof port.name === 'string' && typeof port.containerPort === 'number')
+        containerPorts[port.name] = port.containerPort;
+    }
+  }
   return {
     pod: pod.metadata.name,
     namespace,
@@ -156,6 +168,7 @@ function proxyIdentityOf(pod: Readonly<KubeObject>): ProxyIdentity | undefined {
     proxyType,
     labels,
     podIP: typeof shape.status?.podIP === 'string' ? shape.status.podIP : '',
+    containerPorts,
   };
 }
 
@@ -620,7 +633,11 @@ export class IstioControlPlane implements MeshView {
     for (const type of XDS_TYPES) {
       if (sends(type)) nonces[type] = `${replica.version}${randomUUID()}`;
     }
-    const pending = proxy.receive(snapshot, nonces, new Date());
+    const inbound =
+      nonces.cds !== undefined && proxy.proxyType === 'sidecar'
+        ? replica.generation.inboundPortsFor(proxy)
+        : undefined;
+    const pending = proxy.receive(snapshot, nonces, new Date(), inbound);
     if (proxy.settings.stuck) {
       // A stuck proxy only ever needs the newest of what it holds: keep memory bounded.
       proxy.collapsePending();

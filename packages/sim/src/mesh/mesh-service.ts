@@ -14,6 +14,8 @@ export interface MeshServicePort {
   port: number;
   /** Istio protocol resolved from appProtocol / name. */
   protocol: ServicePortProtocol;
+  /** `targetPort`: a number, a container port name, or undefined (the port itself). */
+  targetPort?: number | string | undefined;
 }
 
 /** A Service in the registry. */
@@ -28,12 +30,21 @@ export interface MeshService {
   clusterIP: string | undefined;
   /** Ports in declaration order. */
   ports: readonly MeshServicePort[];
+  /** `spec.selector`; undefined without one (the Service selects no pods itself). */
+  selector?: Readonly<Record<string, string>> | undefined;
 }
 
 interface ServiceSpecShape {
   clusterIP?: unknown;
   type?: unknown;
-  ports?: { name?: unknown; port?: unknown; protocol?: unknown; appProtocol?: unknown }[];
+  selector?: unknown;
+  ports?: {
+    name?: unknown;
+    port?: unknown;
+    protocol?: unknown;
+    appProtocol?: unknown;
+    targetPort?: unknown;
+  }[];
 }
 
 /**
@@ -60,13 +71,50 @@ export function meshServiceFromObject(object: Readonly<KubeObject>): MeshService
         protocol: typeof port.protocol === 'string' ? port.protocol : undefined,
         appProtocol: typeof port.appProtocol === 'string' ? port.appProtocol : undefined,
       }),
+      targetPort:
+        typeof port.targetPort === 'number' || typeof port.targetPort === 'string'
+          ? port.targetPort
+          : undefined,
     });
   }
+  const selector =
+    spec.selector !== null && typeof spec.selector === 'object' && !Array.isArray(spec.selector)
+      ? (spec.selector as Record<string, string>)
+      : undefined;
   return {
     name: object.metadata.name,
     namespace,
     hostname: serviceFqdn(object.metadata.name, namespace),
     clusterIP,
     ports,
+    selector: selector && Object.keys(selector).length > 0 ? selector : undefined,
   };
+}
+
+/**
+ * The ports of a sidecar's inbound clusters (`inbound|<port>||`, Istio 1.10+): the target
+ * ports of every Service of the pod's namespace whose selector matches its labels (istiod's
+ * ServiceTargets); a named target port is the pod's container port of that name (left out
+ * when the pod has none). Sorted, without duplicates.
+ */
+export function inboundPorts(
+  services: readonly MeshService[],
+  pod: {
+    namespace: string;
+    labels: Readonly<Record<string, string>>;
+    containerPorts: Readonly<Record<string, number>>;
+  },
+): number[] {
+  const ports = new Set<number>();
+  for (const service of services) {
+    const selector = service.selector;
+    if (service.namespace !== pod.namespace || !selector) continue;
+    if (!Object.entries(selector).every(([k, v]) => pod.labels[k] === v)) continue;
+    for (const port of service.ports) {
+      const target = port.targetPort ?? port.port;
+      const number = typeof target === 'number' ? target : pod.containerPorts[target];
+      if (number !== undefined) ports.add(number);
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }

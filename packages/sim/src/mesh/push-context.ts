@@ -24,7 +24,7 @@ import {
 } from './istio-config.js';
 import { istioFeatures, type IstioFeatures } from './istio-features.js';
 import type { ProxyType } from './mesh-types.js';
-import { meshServiceFromObject, type MeshService } from './mesh-service.js';
+import { inboundPorts, meshServiceFromObject, type MeshService } from './mesh-service.js';
 import type { ConfigChange } from './push-debouncer.js';
 import {
   buildGatewayRouteConfigurations,
@@ -91,6 +91,7 @@ export class MeshConfigGeneration {
   readonly #routes = new Map<string, readonly IstioRouteConfiguration[]>();
   readonly #skeletons = new Map<string, readonly ClusterSkeleton[]>();
   readonly #visible = new Map<string, IstioConfig<VirtualServiceSpec>[]>();
+  readonly #inbound = new Map<string, readonly number[]>();
 
   constructor(inputs: {
     services: readonly MeshService[];
@@ -190,6 +191,22 @@ export class MeshConfigGeneration {
     const frozen = Object.freeze(built);
     this.#routes.set(scope.key, frozen);
     return frozen;
+  }
+
+  /** Ports of a sidecar's inbound clusters (see `inboundPorts`), memoised per pod shape. */
+  inboundPortsFor(pod: {
+    namespace: string;
+    labels: Readonly<Record<string, string>>;
+    containerPorts: Readonly<Record<string, number>>;
+  }): readonly number[] {
+    let key = pod.namespace;
+    for (const [k, v] of Object.entries(pod.labels)) key += `|${k}=${v}`;
+    for (const [k, v] of Object.entries(pod.containerPorts)) key += `|:${k}=${v}`;
+    const cached = this.#inbound.get(key);
+    if (cached) return cached;
+    const ports = Object.freeze(inboundPorts(this.services, pod));
+    this.#inbound.set(key, ports);
+    return ports;
   }
 
   /** CDS of proxies in a namespace (DestinationRule visibility depends on it). */

@@ -43,6 +43,8 @@ export interface PendingPush {
   readonly nonces: Readonly<Partial<Record<XdsType, string>>>;
   /** When the proxy applies it (epoch ms); undefined while the proxy is stuck. */
   applyAt: number | undefined;
+  /** Ports of the sidecar's inbound clusters, when the push carries CDS. */
+  readonly inbound?: readonly number[] | undefined;
 }
 
 /** Identity of a proxy's pod. */
@@ -59,6 +61,8 @@ export interface ProxyIdentity {
   labels: Readonly<Record<string, string>>;
   /** Pod IP. */
   podIP: string;
+  /** Named ports of the pod's app containers (named Service target ports resolve here). */
+  containerPorts?: Readonly<Record<string, number>> | undefined;
 }
 
 function emptyStatus(): XdsStatus {
@@ -83,6 +87,10 @@ export class SimulatedProxy implements ProxyView {
   labels: Readonly<Record<string, string>>;
   /** Pod IP. */
   podIP: string;
+  /** Named ports of the pod's app containers. */
+  containerPorts: Readonly<Record<string, number>>;
+  /** Ports of the inbound clusters applied (`inbound|<port>||`); sidecars only. */
+  inboundPorts: readonly number[] = [];
   /** istiod pod of the current connection; `''` while disconnected. */
   istiod = '';
   /** Applied config, undefined before the first apply. */
@@ -124,6 +132,7 @@ export class SimulatedProxy implements ProxyView {
     this.proxyType = identity.proxyType;
     this.labels = identity.labels;
     this.podIP = identity.podIP;
+    this.containerPorts = identity.containerPorts ?? {};
   }
 
   /**
@@ -138,11 +147,12 @@ export class SimulatedProxy implements ProxyView {
     this.pending = [];
   }
 
-  /** Records a push istiod sent now. */
+  /** Records a push istiod sent now (`inbound`: its inbound cluster ports, with CDS). */
   receive(
     snapshot: ProxyConfigSnapshot,
     nonces: Partial<Record<XdsType, string>>,
     now: Date,
+    inbound?: readonly number[],
   ): PendingPush {
     for (const [type, nonce] of Object.entries(nonces) as [XdsType, string][]) {
       const status = this.xds[type];
@@ -151,7 +161,7 @@ export class SimulatedProxy implements ProxyView {
       status.watched = true;
     }
     this.revision += 1;
-    const push: PendingPush = { snapshot, nonces, applyAt: undefined };
+    const push: PendingPush = { snapshot, nonces, applyAt: undefined, inbound };
     this.pending.push(push);
     return push;
   }
@@ -173,7 +183,8 @@ export class SimulatedProxy implements ProxyView {
     const nonces: Partial<Record<XdsType, string>> = {};
     for (const push of this.pending) Object.assign(nonces, push.nonces);
     const last = this.pending[this.pending.length - 1] as PendingPush;
-    const merged: PendingPush = { snapshot: last.snapshot, nonces, applyAt: undefined };
+    const inbound = this.pending.findLast((p) => p.inbound !== undefined)?.inbound;
+    const merged: PendingPush = { snapshot: last.snapshot, nonces, applyAt: undefined, inbound };
     this.pending = [merged];
     return merged;
   }
@@ -190,6 +201,7 @@ export class SimulatedProxy implements ProxyView {
     const hasRoutes = push.nonces.rds !== undefined;
     const rejectRoutes = routeRejection !== undefined && hasRoutes;
     for (const type of Object.keys(push.nonces) as XdsType[]) this.#answered.add(type);
+    if (push.inbound !== undefined) this.inboundPorts = push.inbound;
     const subscribed = this.#subscribeAfter(push);
     if (this.applied !== undefined || this.#initialized()) {
       // Routes change only through an accepted RDS response; a push without one (EDS only)
