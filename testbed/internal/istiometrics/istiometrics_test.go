@@ -169,15 +169,25 @@ func TestExpositionHasIstioBucketsAndWholeMilliseconds(t *testing.T) {
 	m.Record(l, 0.9) // Envoy records 0 ms
 	m.Record(l, 24.99)
 	rec := httptest.NewRecorder()
-	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	// What Prometheus asks for; Envoy answers text 0.0.4 whatever the Accept.
+	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.8,application/openmetrics-text;version=1.0.0;q=0.7,text/plain;version=0.0.4;q=0.5")
+	m.Handler().ServeHTTP(rec, req)
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/plain; version=0.0.4") {
+		t.Fatalf("content type %q, want text 0.0.4", ct)
+	}
 	body, _ := io.ReadAll(rec.Body)
 	text := string(body)
+	if strings.Contains(text, "e+") {
+		t.Fatalf("a bucket bound in exponent form:\n%s", text)
+	}
 	for _, want := range []string{
 		"# TYPE istio_requests_total counter",
 		"# TYPE istio_request_duration_milliseconds histogram",
 		`le="0.5"} 1`,
 		`le="25"} 2`,
-		`le="3.6e+06"} 2`,
+		`le="1800000"} 2`, // Envoy's fixed point ({:.32g}), not client_golang's 1.8e+06
+		`le="3600000"} 2`,
 		`le="+Inf"} 2`,
 		"istio_request_duration_milliseconds_sum{",
 	} {

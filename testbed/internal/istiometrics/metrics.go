@@ -1,8 +1,12 @@
 package istiometrics
 
 import (
+	"bytes"
 	"math"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -52,7 +56,38 @@ func (m *Metrics) Registry() *prometheus.Registry {
 	return m.registry
 }
 
-// Handler serves the text exposition for Prometheus.
+// Handler serves the text exposition for Prometheus, as Envoy's `/stats/prometheus` does:
+// text format only, and bucket bounds in fixed point (Envoy prints them with `{:.32g}`,
+// so `le="1800000"`, where client_golang prints `le="1.8e+06"`). `le` is a label, so the
+// bound's spelling is part of every bucket series' identity in Prometheus.
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	inner := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.Clone(r.Context())
+		r.Header.Del("Accept") // no protobuf or OpenMetrics: Envoy serves text 0.0.4
+		r.Header.Del("Accept-Encoding")
+		rec := httptest.NewRecorder()
+		inner.ServeHTTP(rec, r)
+		for key, values := range rec.Header() {
+			if key != "Content-Length" {
+				w.Header()[key] = values
+			}
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(EnvoyBucketBounds(rec.Body.Bytes()))
+	})
+}
+
+var bucketBound = regexp.MustCompile(`le="([^"]+)"`)
+
+// EnvoyBucketBounds rewrites every finite `le` value of a text exposition in fixed point.
+func EnvoyBucketBounds(text []byte) []byte {
+	return bucketBound.ReplaceAllFunc(text, func(match []byte) []byte {
+		value := string(bucketBound.FindSubmatch(match)[1])
+		f, err := strconv.ParseFloat(value, 64)
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return match
+		}
+		return bytes.Join([][]byte{[]byte(`le="`), []byte(strconv.FormatFloat(f, 'f', -1, 64)), []byte(`"`)}, nil)
+	})
 }
