@@ -12,6 +12,7 @@ export type { Testbed } from './testbed.js';
 export {
   bookinfoIn,
   parseUpOutput,
+  promQuery,
   realNamespace,
   startRealTestbed,
   stopRealTestbed,
