@@ -242,8 +242,14 @@ beforeAll(async () => {
     async () => {
       const list = JSON.parse(
         await kubectl({ kubeconfig: info.kubeconfig }, ['get', 'namespaces', '-o', 'json']),
-      ) as { items: { metadata: { name: string } }[] };
-      return list.items.some((n) => n.metadata.name.startsWith('conformance-')) ? undefined : true;
+      ) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
+      const earlier = list.items.filter(
+        (n) =>
+          n.status?.phase === 'Terminating' ||
+          n.metadata.name.startsWith('conformance-') ||
+          n.metadata.name.startsWith('differential-'),
+      );
+      return earlier.length === 0 ? true : undefined;
     },
     { timeoutMs: 120_000, intervalMs: 1000, description: 'earlier conformance namespaces gone' },
   );
