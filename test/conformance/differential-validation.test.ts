@@ -128,6 +128,8 @@ describe('the CRDs (kept differences, see docs/conformance.md)', () => {
     const versions = ['v1', 'v1alpha3', 'v1beta1'];
     expect(differing).toEqual({
       'virtualservices.networking.istio.io': [],
+      'serviceentries.networking.istio.io': [],
+      'peerauthentications.security.istio.io': [],
       'destinationrules.networking.istio.io': versions
         .flatMap((v) =>
           balancers.flatMap((b) => [`${v}.${b}.oneOf`, `${v}.${b}.properties.backendUtilization`]),
