@@ -163,7 +163,9 @@ const WATCHDOG_SCRIPT = [
   '( while read -r _ <&3; do :; done; kill -TERM "$child" 2>/dev/null ) &',
   'watcher=$!',
   'exec 3<&-',
-  'status=0',
+  // A child that already exited (and was reaped) fails `kill -0`: the first wait still
+  // returns its saved status. Waits interrupted by a trapped signal go round the loop.
+  'wait "$child"; status=$?',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
   'kill "$watcher" 2>/dev/null',
   'exit "$status"',
