@@ -24,7 +24,11 @@ import (
 
 	adminv3 "github.com/envoyproxy/go-control-plane/envoy/admin/v3"
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -103,6 +107,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// dynamic is the dump entry of each resource of m that keep selects, by name.
+func dynamic[T proto.Message, D any](m map[string]xdsclient.Resource[T], keep func(string) bool, entry func(name string, r xdsclient.Resource[T]) D) []D {
+	var out []D
+	for _, name := range sortedKeys(m) {
+		if keep(name) {
+			out = append(out, entry(name, m[name]))
+		}
+	}
+	return out
+}
+
 // dumps builds the top-level dump messages in Envoy's order.
 func dumps(p Proxy, includeEDS bool, keep func(string) bool) []proto.Message {
 	snap := p.Snapshot()
@@ -111,66 +126,37 @@ func dumps(p Proxy, includeEDS bool, keep func(string) bool) []proto.Message {
 		LastUpdated: timestamppb.New(p.Started()),
 	}}
 
-	clusters := &adminv3.ClustersConfigDump{VersionInfo: snap.Status[xdsclient.ClusterType].Version}
-	for _, name := range sortedKeys(snap.Clusters) {
-		if !keep(name) {
-			continue
-		}
-		c := snap.Clusters[name]
-		clusters.DynamicActiveClusters = append(clusters.DynamicActiveClusters, &adminv3.ClustersConfigDump_DynamicCluster{
-			VersionInfo: c.Version,
-			Cluster:     mustAny(c.Message),
-			LastUpdated: timestamppb.New(c.Updated),
-		})
+	clusters := &adminv3.ClustersConfigDump{
+		VersionInfo: snap.Status[xdsclient.ClusterType].Version,
+		DynamicActiveClusters: dynamic(snap.Clusters, keep, func(_ string, c xdsclient.Resource[*clusterv3.Cluster]) *adminv3.ClustersConfigDump_DynamicCluster {
+			return &adminv3.ClustersConfigDump_DynamicCluster{VersionInfo: c.Version, Cluster: mustAny(c.Message), LastUpdated: timestamppb.New(c.Updated)}
+		}),
 	}
 	out = append(out, clusters)
 
 	if includeEDS {
-		endpoints := &adminv3.EndpointsConfigDump{}
-		for _, name := range sortedKeys(snap.Endpoints) {
-			if !keep(name) {
-				continue
+		out = append(out, &adminv3.EndpointsConfigDump{
+			DynamicEndpointConfigs: dynamic(snap.Endpoints, keep, func(_ string, e xdsclient.Resource[*endpointv3.ClusterLoadAssignment]) *adminv3.EndpointsConfigDump_DynamicEndpointConfig {
+				return &adminv3.EndpointsConfigDump_DynamicEndpointConfig{VersionInfo: e.Version, EndpointConfig: mustAny(e.Message), LastUpdated: timestamppb.New(e.Updated)}
+			}),
+		})
+	}
+
+	out = append(out, &adminv3.ListenersConfigDump{
+		VersionInfo: snap.Status[xdsclient.ListenerType].Version,
+		DynamicListeners: dynamic(snap.Listeners, keep, func(name string, l xdsclient.Resource[*listenerv3.Listener]) *adminv3.ListenersConfigDump_DynamicListener {
+			return &adminv3.ListenersConfigDump_DynamicListener{
+				Name:        name,
+				ActiveState: &adminv3.ListenersConfigDump_DynamicListenerState{VersionInfo: l.Version, Listener: mustAny(l.Message), LastUpdated: timestamppb.New(l.Updated)},
 			}
-			e := snap.Endpoints[name]
-			endpoints.DynamicEndpointConfigs = append(endpoints.DynamicEndpointConfigs, &adminv3.EndpointsConfigDump_DynamicEndpointConfig{
-				VersionInfo:    e.Version,
-				EndpointConfig: mustAny(e.Message),
-				LastUpdated:    timestamppb.New(e.Updated),
-			})
-		}
-		out = append(out, endpoints)
-	}
+		}),
+	})
 
-	listeners := &adminv3.ListenersConfigDump{VersionInfo: snap.Status[xdsclient.ListenerType].Version}
-	for _, name := range sortedKeys(snap.Listeners) {
-		if !keep(name) {
-			continue
-		}
-		l := snap.Listeners[name]
-		listeners.DynamicListeners = append(listeners.DynamicListeners, &adminv3.ListenersConfigDump_DynamicListener{
-			Name: name,
-			ActiveState: &adminv3.ListenersConfigDump_DynamicListenerState{
-				VersionInfo: l.Version,
-				Listener:    mustAny(l.Message),
-				LastUpdated: timestamppb.New(l.Updated),
-			},
-		})
-	}
-	out = append(out, listeners)
-
-	routes := &adminv3.RoutesConfigDump{}
-	for _, name := range sortedKeys(snap.Routes) {
-		if !keep(name) {
-			continue
-		}
-		r := snap.Routes[name]
-		routes.DynamicRouteConfigs = append(routes.DynamicRouteConfigs, &adminv3.RoutesConfigDump_DynamicRouteConfig{
-			VersionInfo: r.Version,
-			RouteConfig: mustAny(r.Message),
-			LastUpdated: timestamppb.New(r.Updated),
-		})
-	}
-	out = append(out, routes)
+	out = append(out, &adminv3.RoutesConfigDump{
+		DynamicRouteConfigs: dynamic(snap.Routes, keep, func(_ string, r xdsclient.Resource[*routev3.RouteConfiguration]) *adminv3.RoutesConfigDump_DynamicRouteConfig {
+			return &adminv3.RoutesConfigDump_DynamicRouteConfig{VersionInfo: r.Version, RouteConfig: mustAny(r.Message), LastUpdated: timestamppb.New(r.Updated)}
+		}),
+	})
 	return out
 }
 

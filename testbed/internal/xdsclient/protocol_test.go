@@ -244,6 +244,15 @@ func TestSnapshotApply(t *testing.T) {
 	if st := rejected.Status[RouteType]; st.Rejected != 1 || st.LastError != "boom" || st.Version != "v1" {
 		t.Fatalf("reject status %+v", st)
 	}
+	// RDS keeps an unchanged route configuration and its version; EDS takes the new version.
+	snap = apply(snap, response(RouteType, "v2", "r2", &routev3.RouteConfiguration{Name: "9080"}), []string{"9080"}, later)
+	if r := snap.Routes["9080"]; r.Version != "v1" || !r.Updated.Equal(at) {
+		t.Fatalf("unchanged route 9080 re-versioned: %+v", r)
+	}
+	snap = apply(snap, response(EndpointType, "v4", "e4", &endpointv3.ClusterLoadAssignment{ClusterName: "a"}), []string{"a"}, later)
+	if snap.Endpoints["a"].Version != "v4" {
+		t.Fatalf("resent endpoints a kept version %s", snap.Endpoints["a"].Version)
+	}
 }
 
 func TestMergeResponsesKeepsNewestPerName(t *testing.T) {

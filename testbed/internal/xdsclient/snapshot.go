@@ -153,63 +153,21 @@ func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []strin
 		if err != nil {
 			return nil, err
 		}
-		m := make(map[string]Resource[*clusterv3.Cluster], len(clusters))
-		for _, c := range clusters {
-			prev, ok := s.Clusters[c.GetName()]
-			if ok && proto.Equal(prev.Message, c) {
-				m[c.GetName()] = prev
-				continue
-			}
-			m[c.GetName()] = Resource[*clusterv3.Cluster]{Message: c, Version: version, Updated: now}
-		}
-		next.Clusters = m
-		keep := toSet(EDSNames(m))
-		eps := make(map[string]Resource[*endpointv3.ClusterLoadAssignment], len(s.Endpoints))
-		for name, e := range s.Endpoints {
-			if keep[name] {
-				eps[name] = e
-			}
-		}
-		next.Endpoints = eps
+		next.Clusters = replaceAll(s.Clusters, clusters, (*clusterv3.Cluster).GetName, version, now)
+		next.Endpoints = keepOnly(s.Endpoints, EDSNames(next.Clusters))
 	case EndpointType:
 		cla, err := decodeResources(resp, func() *endpointv3.ClusterLoadAssignment { return &endpointv3.ClusterLoadAssignment{} })
 		if err != nil {
 			return nil, err
 		}
-		want := toSet(subscribed)
-		eps := make(map[string]Resource[*endpointv3.ClusterLoadAssignment], len(s.Endpoints)+len(cla))
-		for name, e := range s.Endpoints {
-			eps[name] = e
-		}
-		for _, c := range cla {
-			if want[c.GetClusterName()] {
-				eps[c.GetClusterName()] = Resource[*endpointv3.ClusterLoadAssignment]{Message: c, Version: version, Updated: now}
-			}
-		}
-		next.Endpoints = eps
+		next.Endpoints = updateSubscribed(s.Endpoints, cla, (*endpointv3.ClusterLoadAssignment).GetClusterName, subscribed, false, version, now)
 	case ListenerType:
 		listeners, err := decodeResources(resp, func() *listenerv3.Listener { return &listenerv3.Listener{} })
 		if err != nil {
 			return nil, err
 		}
-		m := make(map[string]Resource[*listenerv3.Listener], len(listeners))
-		for _, l := range listeners {
-			prev, ok := s.Listeners[l.GetName()]
-			if ok && proto.Equal(prev.Message, l) {
-				m[l.GetName()] = prev
-				continue
-			}
-			m[l.GetName()] = Resource[*listenerv3.Listener]{Message: l, Version: version, Updated: now}
-		}
-		next.Listeners = m
-		keep := toSet(RDSNames(m))
-		routes := make(map[string]Resource[*routev3.RouteConfiguration], len(s.Routes))
-		for name, r := range s.Routes {
-			if keep[name] {
-				routes[name] = r
-			}
-		}
-		next.Routes = routes
+		next.Listeners = replaceAll(s.Listeners, listeners, (*listenerv3.Listener).GetName, version, now)
+		next.Routes = keepOnly(s.Routes, RDSNames(next.Listeners))
 	case RouteType:
 		rcs, err := decodeResources(resp, func() *routev3.RouteConfiguration { return &routev3.RouteConfiguration{} })
 		if err != nil {
@@ -220,24 +178,8 @@ func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []strin
 				return nil, err
 			}
 		}
-		want := toSet(subscribed)
-		routes := make(map[string]Resource[*routev3.RouteConfiguration], len(s.Routes)+len(rcs))
-		for name, r := range s.Routes {
-			routes[name] = r
-		}
-		for _, r := range rcs {
-			if !want[r.GetName()] {
-				continue
-			}
-			// Envoy keeps a route configuration whose hash did not change, and its version.
-			if prev, ok := s.Routes[r.GetName()]; ok && proto.Equal(prev.Message, r) {
-				continue
-			}
-			{
-				routes[r.GetName()] = Resource[*routev3.RouteConfiguration]{Message: r, Version: version, Updated: now}
-			}
-		}
-		next.Routes = routes
+		// Envoy keeps a route configuration whose hash did not change, and its version.
+		next.Routes = updateSubscribed(s.Routes, rcs, (*routev3.RouteConfiguration).GetName, subscribed, true, version, now)
 	default:
 		return nil, fmt.Errorf("unsupported type %s", resp.GetTypeUrl())
 	}
@@ -257,6 +199,54 @@ func (s *Snapshot) Reject(resp *discoveryv3.DiscoveryResponse, message string) *
 	st.LastError = message
 	next.Status[resp.GetTypeUrl()] = st
 	return next
+}
+
+// replaceAll is a state-of-the-world update (CDS, LDS): items are the whole set. A resource
+// equal to the one applied keeps its version and time, as Envoy keeps it.
+func replaceAll[T proto.Message](prev map[string]Resource[T], items []T, name func(T) string, version string, now time.Time) map[string]Resource[T] {
+	m := make(map[string]Resource[T], len(items))
+	for _, item := range items {
+		if p, ok := prev[name(item)]; ok && proto.Equal(p.Message, item) {
+			m[name(item)] = p
+			continue
+		}
+		m[name(item)] = Resource[T]{Message: item, Version: version, Updated: now}
+	}
+	return m
+}
+
+// keepOnly is m without the resources no name in names refers to any more: the endpoints of
+// removed clusters, the route configurations of removed listeners.
+func keepOnly[T proto.Message](m map[string]Resource[T], names []string) map[string]Resource[T] {
+	keep := toSet(names)
+	out := make(map[string]Resource[T], len(m))
+	for name, r := range m {
+		if keep[name] {
+			out[name] = r
+		}
+	}
+	return out
+}
+
+// updateSubscribed is an incremental update (EDS, RDS): items replace their namesakes among
+// those subscribed, the rest stay. With keepEqual an item equal to the applied one keeps its
+// version and time.
+func updateSubscribed[T proto.Message](prev map[string]Resource[T], items []T, name func(T) string, subscribed []string, keepEqual bool, version string, now time.Time) map[string]Resource[T] {
+	want := toSet(subscribed)
+	m := make(map[string]Resource[T], len(prev)+len(items))
+	for n, r := range prev {
+		m[n] = r
+	}
+	for _, item := range items {
+		if !want[name(item)] {
+			continue
+		}
+		if p, ok := prev[name(item)]; keepEqual && ok && proto.Equal(p.Message, item) {
+			continue
+		}
+		m[name(item)] = Resource[T]{Message: item, Version: version, Updated: now}
+	}
+	return m
 }
 
 func toSet(names []string) map[string]bool {
