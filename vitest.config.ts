@@ -10,6 +10,9 @@ const alias = {
   '@switchyard/core/errors': fileURLToPath(
     new URL('./packages/core/src/errors.ts', import.meta.url),
   ),
+  '@switchyard/core/preflight-check-ids': fileURLToPath(
+    new URL('./packages/core/src/preflight/check-ids.ts', import.meta.url),
+  ),
   '@switchyard/core': src('core'),
   '@switchyard/sim': src('sim'),
   '@switchyard/cli': src('cli'),

@@ -1,4 +1,6 @@
 /** `switchyard doctor <service>`: the Istio pitfalls, before any traffic moves. Read-only. */
+// The ids only: a module of core that imports nothing, so the command loads no core.
+import { PREFLIGHT_CHECK_IDS } from '@switchyard/core/preflight-check-ids';
 import type { CliContext } from '../cli-context.js';
 import { CHECK_OPTIONS, DEPLOY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
@@ -11,26 +13,8 @@ const {
   'sync-selector': syncSelector,
 } = SYNC_OPTIONS;
 
-/** The check ids, as `doctor --help` lists them (a unit test keeps them equal to core's). */
-export const DOCTOR_CHECK_IDS = [
-  'target-objects',
-  'port-protocol',
-  'subset-labels',
-  'subset-overlap',
-  'subset-empty',
-  'sidecar-injection',
-  'vs-hosts',
-  'vs-gateways',
-  'vs-shadowed-route',
-  'vs-visibility',
-  'service-entry-collision',
-  'mtls-mismatch',
-  'proxy-sync',
-  'prometheus-data',
-  'header-size',
-] as const;
-
-const EPILOGUE = `Checks: ${DOCTOR_CHECK_IDS.join(', ')}.
+/** What `doctor --help` says after the flags: every check id, and the exit codes. */
+export const DOCTOR_EPILOGUE = `Checks: ${PREFLIGHT_CHECK_IDS.join(', ')}.
 deploy and release run them first (target-objects aside): an error refuses the change
 (exit 2), a warning is printed.
 
@@ -65,7 +49,7 @@ export function doctorCommand(context: CliContext) {
         .example('$0 doctor reviews -n bookinfo', 'a table of findings, errors first')
         .example('$0 doctor reviews -o json', 'every finding as one JSON object')
         .example('$0 doctor reviews --skip-check proxy-sync', 'leave one check out (printed)')
-        .epilogue(EPILOGUE),
+        .epilogue(DOCTOR_EPILOGUE),
     handler: async (args) => {
       const { runDoctor } = await import('../handlers/doctor-handler.js');
       await runDoctor(context, args);

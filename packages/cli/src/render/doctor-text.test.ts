@@ -1,7 +1,7 @@
 import { PREFLIGHT_CHECK_IDS, type PreflightReport } from '@switchyard/core';
 import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
-import { DOCTOR_CHECK_IDS } from '../commands/doctor-command.js';
+import { DOCTOR_EPILOGUE } from '../commands/doctor-command.js';
 import { doctorText } from './doctor-text.js';
 
 const colors = picocolors.createColors(false);
@@ -76,6 +76,6 @@ describe('doctor as text', () => {
   });
 
   it('lists in --help exactly the checks core has', () => {
-    expect([...DOCTOR_CHECK_IDS]).toEqual([...PREFLIGHT_CHECK_IDS]);
+    expect(DOCTOR_EPILOGUE).toContain(`Checks: ${PREFLIGHT_CHECK_IDS.join(', ')}.\n`);
   });
 });
