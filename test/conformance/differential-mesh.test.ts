@@ -13,7 +13,6 @@
  * real istiod (syncz is its own output, routes are what it sent, printed as Envoy prints
  * them) and Istio's source (istio_stats for metric labels).
  */
-import { spawn } from 'node:child_process';
 import {
   inspectRoutes,
   parseRouteConfigDump,
@@ -25,6 +24,7 @@ import {
   bookinfoIn,
   promQuery,
   realNamespace,
+  runKubectl,
   waitFor,
   type RealNamespace,
 } from '@switchyard/test-utils';
@@ -94,13 +94,7 @@ function candidateRoutes(blue: number, green: number): string {
 }
 
 async function apply(side: MeshSide, manifest: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', side.kubeconfig, 'apply', '-f', '-']);
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(err))));
-    child.stdin.end(manifest);
-  });
+  await runKubectl(side.kubeconfig, ['apply', '-f', '-'], manifest);
 }
 
 async function setWeights(side: MeshSide, blue: number, green: number): Promise<void> {

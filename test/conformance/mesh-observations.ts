@@ -6,11 +6,8 @@
  * clusters (pod names, cluster IPs, push times, the random part of nonces, the other
  * contents of a shared cluster), so that everything else can be compared for equality.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core';
-
-const run = promisify(execFile);
+import { runKubectl } from '@switchyard/test-utils';
 
 /** One mesh under comparison. */
 export interface MeshSide {
@@ -31,10 +28,7 @@ export async function kubectl(
   side: Pick<MeshSide, 'kubeconfig'>,
   args: readonly string[],
 ): Promise<string> {
-  const { stdout } = await run('kubectl', ['--kubeconfig', side.kubeconfig, ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  return stdout;
+  return runKubectl(side.kubeconfig, args);
 }
 
 interface PodShape {

@@ -1,4 +1,5 @@
 export { FakeClock } from './fake-clock.js';
+export { runKubectl } from './run-kubectl.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
 export {

@@ -5,18 +5,16 @@
  * `realNamespace` gives each test file its own copy of bookinfo in a fresh namespace, so
  * suites sharing one test bed do not see each other's releases.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import type { OperationInput, VirtualService } from '@switchyard/core';
+import { runKubectl } from './run-kubectl.js';
 import { BOOKINFO_MANIFESTS } from './testbed.js';
 import { waitFor } from './wait-for.js';
-
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Where a running real test bed is reached. */
@@ -152,27 +150,8 @@ export async function realNamespace(
   info: RealTestbedInfo,
   namespace: string,
 ): Promise<RealNamespace> {
-  const kubectl = async (args: readonly string[], input?: string): Promise<string> => {
-    if (input === undefined) {
-      const { stdout } = await run('kubectl', ['--kubeconfig', info.kubeconfig, ...args], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      return stdout;
-    }
-    return new Promise((resolve, reject) => {
-      const child = spawn('kubectl', ['--kubeconfig', info.kubeconfig, ...args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-      child.on('close', (code) =>
-        code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`)),
-      );
-      child.stdin.end(input);
-    });
-  };
+  const kubectl = (args: readonly string[], input?: string): Promise<string> =>
+    runKubectl(info.kubeconfig, args, input);
   const kubectlJson = async <T>(args: readonly string[]): Promise<T> =>
     JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
   const control = (method: 'PUT' | 'GET', path: string, body?: unknown) =>

@@ -4,13 +4,10 @@
  * optionally a real Prometheus, and small helpers to look at it the way a user would:
  * kubectl, PromQL, the VirtualService's weights.
  */
-import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { OperationInput, VirtualService } from '@switchyard/core';
 import { startSimulator, type ScenarioInput, type Simulator } from '@switchyard/sim';
-
-const run = promisify(execFile);
+import { runKubectl } from './run-kubectl.js';
 
 /** Directory of the bookinfo manifests (examples/bookinfo). */
 export const BOOKINFO_MANIFESTS = fileURLToPath(
@@ -95,12 +92,8 @@ export async function startTestbed(
     await sim.stop();
     throw error;
   }
-  const kubectl = async (args: readonly string[]): Promise<string> => {
-    const { stdout } = await run('kubectl', ['--kubeconfig', sim.kubeconfigPath, ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return stdout;
-  };
+  const kubectl = (args: readonly string[]): Promise<string> =>
+    runKubectl(sim.kubeconfigPath, args);
   return {
     sim,
     kubectl,

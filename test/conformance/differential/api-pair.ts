@@ -4,12 +4,12 @@
  * the same name, so paths, names and messages are the same on both sides and only what
  * each server generates (uids, resourceVersions, timestamps) needs normalizing.
  */
-import { spawn } from 'node:child_process';
 import type { RealTestbedInfo } from '@switchyard/test-utils';
 import {
   bookinfoIn,
   fastScenario,
   realNamespace,
+  runKubectl,
   startTestbed,
   waitFor,
   type RealNamespace,
@@ -43,27 +43,6 @@ export interface ApiPair {
   stop(): Promise<void>;
 }
 
-/** Runs kubectl with `input` on stdin; resolves stdout, rejects with stderr. */
-function kubectlWithInput(
-  kubeconfig: string,
-  args: readonly string[],
-  input: string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', ['--kubeconfig', kubeconfig, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.on('close', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(' ')}: ${err}`)),
-    );
-    child.stdin.end(input);
-  });
-}
-
 /**
  * Applies bookinfo in `namespace` to the simulator with `kubectl apply`, as `realNamespace`
  * does on the real test bed (so both carry the same last-applied annotation), and waits
@@ -72,7 +51,7 @@ function kubectlWithInput(
  */
 async function simBookinfo(simBed: Testbed, namespace: string): Promise<void> {
   const objects = await bookinfoIn(namespace);
-  await kubectlWithInput(
+  await runKubectl(
     simBed.sim.kubeconfigPath,
     ['apply', '--validate=false', '-f', '-'],
     JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
