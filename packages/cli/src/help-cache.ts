@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 /** Width help is rendered at (main.ts wraps at min(HELP_WIDTH, terminal columns)). */
 export const HELP_WIDTH = 100;
 
-/** The commands whose help is cached; `''` is the top-level help. */
+/** Every command, whose help is cached; `''` is the top-level help. */
 export const HELP_COMMANDS = [
   '',
   'deploy',

@@ -20,7 +20,7 @@ import { simCommand } from './commands/sim-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { dropForeignEnvironmentFlags, outputFlagsFromArgv } from './environment-flags.js';
 import { EXIT_CODES_TEXT } from './exit-codes.js';
-import { HELP_WIDTH } from './help-cache.js';
+import { HELP_COMMANDS, HELP_WIDTH } from './help-cache.js';
 
 /** Where `main` reads and writes; the process by default. */
 export interface MainOptions {
@@ -111,17 +111,6 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
 /** The command word, for messages about a command line yargs could not parse. */
 function commandOf(argv: readonly string[]): string | undefined {
-  return argv.find((arg) =>
-    [
-      'deploy',
-      'release',
-      'promote',
-      'rollback',
-      'status',
-      'plan',
-      'doctor',
-      'sim',
-      'demo',
-    ].includes(arg),
-  );
+  const commands: readonly string[] = HELP_COMMANDS;
+  return argv.find((arg) => arg !== '' && commands.includes(arg));
 }

@@ -129,49 +129,59 @@ export const proxySyncCheck: PreflightCheck = {
     const rejecting = problems.filter((p) => p.state === 'ERROR');
     const unsent = problems.filter((p) => p.state === 'NOT SENT');
     const total = proxies.length;
+    // A group's finding names its slowest proxy and the types it waits for.
+    const about = (
+      group: ProxyProblem[],
+      severity: Finding['severity'],
+      message: string,
+      fix: string,
+    ): Finding => {
+      const first = group[0] as ProxyProblem;
+      const field = `xds ${first.types.join(', ')}`;
+      return { id: ID, severity, object: podRef(first.proxy), field, message, fix };
+    };
     if (stuck.length > 0) {
       const reachable = (total - stuck.length) / total;
       const fatal = reachable < context.spec.sync.requiredRatio;
-      findings.push({
-        id: ID,
-        severity: fatal ? 'error' : 'warning',
-        object: podRef((stuck[0] as ProxyProblem).proxy),
-        field: `xds ${(stuck[0] as ProxyProblem).types.join(', ')}`,
-        message:
+      findings.push(
+        about(
+          stuck,
+          fatal ? 'error' : 'warning',
           `${stuck.length} of ${total} proxies have not acked a push for longer than the sync timeout (${seconds(timeoutMs)}); slowest first: ${listed(stuck)}` +
-          (fatal
-            ? `: the sync gate needs ${Math.round(context.spec.sync.requiredRatio * 100)}% synced, so the release would time out and roll back`
-            : ''),
-        fix: 'restart the stuck pods (their Envoy lost istiod), or narrow sync.scope / lower sync.requiredRatio',
-      });
+            (fatal
+              ? `: the sync gate needs ${Math.round(context.spec.sync.requiredRatio * 100)}% synced, so the release would time out and roll back`
+              : ''),
+          'restart the stuck pods (their Envoy lost istiod), or narrow sync.scope / lower sync.requiredRatio',
+        ),
+      );
     }
     if (rejecting.length > 0)
-      findings.push({
-        id: ID,
-        severity: 'warning',
-        object: podRef((rejecting[0] as ProxyProblem).proxy),
-        field: `xds ${(rejecting[0] as ProxyProblem).types.join(', ')}`,
-        message: `${rejecting.length} of ${total} proxies rejected their last push (Envoy NACK): ${listed(rejecting)}; if they reject the release's change too, it rolls back`,
-        fix: 'find the config Envoy refuses (istioctl proxy-status <pod>, istiod logs) and fix it first',
-      });
+      findings.push(
+        about(
+          rejecting,
+          'warning',
+          `${rejecting.length} of ${total} proxies rejected their last push (Envoy NACK): ${listed(rejecting)}; if they reject the release's change too, it rolls back`,
+          'find the config Envoy refuses (istioctl proxy-status <pod>, istiod logs) and fix it first',
+        ),
+      );
     if (lagging.length > 0)
-      findings.push({
-        id: ID,
-        severity: 'warning',
-        object: podRef((lagging[0] as ProxyProblem).proxy),
-        field: `xds ${(lagging[0] as ProxyProblem).types.join(', ')}`,
-        message: `${lagging.length} of ${total} proxies have not acked a push for more than ${seconds(LAGGING_AFTER_MS)}; slowest first: ${listed(lagging)}`,
-        fix: 'nothing, if they catch up; the sync gate waits for them',
-      });
+      findings.push(
+        about(
+          lagging,
+          'warning',
+          `${lagging.length} of ${total} proxies have not acked a push for more than ${seconds(LAGGING_AFTER_MS)}; slowest first: ${listed(lagging)}`,
+          'nothing, if they catch up; the sync gate waits for them',
+        ),
+      );
     if (unsent.length > 0)
-      findings.push({
-        id: ID,
-        severity: 'info',
-        object: podRef((unsent[0] as ProxyProblem).proxy),
-        field: `xds ${(unsent[0] as ProxyProblem).types.join(', ')}`,
-        message: `${unsent.length} of ${total} proxies have not been sent every type yet (just connected?): ${listed(unsent)}`,
-        fix: 'nothing, if they get them shortly',
-      });
+      findings.push(
+        about(
+          unsent,
+          'info',
+          `${unsent.length} of ${total} proxies have not been sent every type yet (just connected?): ${listed(unsent)}`,
+          'nothing, if they get them shortly',
+        ),
+      );
     return findings;
   },
 };
