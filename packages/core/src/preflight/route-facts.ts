@@ -1,25 +1,14 @@
 /**
  * What the checks need to know about the managed routes, derived once from the facts: the
- * route-surgery target, the managed routes (undefined when switchyard could not manage
- * them: `target-objects` reports why) and the live slot weights.
+ * managed routes (undefined when switchyard could not manage them: `target-objects` reports
+ * why) and the live slot weights, over the same route target the operations use.
  */
 import { RouteRefusedError } from '../errors.js';
 import { findManagedRoutes, type ManagedRouteSet } from '../istio/managed-routes.js';
-import type { RouteTarget, Slot } from '../istio/route-target.js';
+import type { Slot } from '../istio/route-target.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
-import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import { routeTargetOf } from '../release/service-context.js';
 import type { PreflightContext } from './preflight-context.js';
-
-/** The route-surgery target of a resolved spec. */
-export function routeTargetOf(spec: ResolvedReleaseSpec): RouteTarget {
-  return {
-    service: spec.service,
-    namespace: spec.namespace,
-    host: spec.target.host,
-    subsets: { blue: spec.target.slots.blue.subset, green: spec.target.slots.green.subset },
-    routeNames: spec.target.routes,
-  };
-}
 
 /** The managed routes, or undefined when the VirtualService is missing or refused. */
 export function managedRoutesOf(context: PreflightContext): ManagedRouteSet | undefined {
