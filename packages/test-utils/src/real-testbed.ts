@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import type { OperationInput, VirtualService } from '@switchyard/core';
 import { runKubectl } from './run-kubectl.js';
-import { BOOKINFO_MANIFESTS } from './testbed.js';
+import { BOOKINFO_MANIFESTS, FAST_CHECKS } from './testbed.js';
 import { waitFor } from './wait-for.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -229,14 +229,7 @@ export async function realNamespace(
       namespace,
       holderIdentity,
       prometheus: { url: info.prometheusUrl },
-      checks: {
-        interval: '1s',
-        window: '5s',
-        scrapeInterval: '1s',
-        minRequests: 5,
-        failureLimit: 2,
-        inconclusiveLimit: 30,
-      },
+      checks: FAST_CHECKS,
       sync: { timeout: '60s' },
       ...extra,
     }),

@@ -19,6 +19,19 @@ export const BAD_IMAGE = 'docker.io/istio/examples-bookinfo-reviews-v3:1.20.1';
 /** A healthy new version. */
 export const GOOD_IMAGE = 'docker.io/istio/examples-bookinfo-reviews-v2:1.20.1';
 
+/**
+ * Check settings for tests, on the simulator and the real test bed alike: windows of several
+ * 1 s scrapes, generous inconclusive limits while data arrives.
+ */
+export const FAST_CHECKS = {
+  interval: '1s',
+  window: '5s',
+  scrapeInterval: '1s',
+  minRequests: 5,
+  failureLimit: 2,
+  inconclusiveLimit: 30,
+} as const;
+
 /** The bookinfo scenario with test-speed settings; `overrides` replace top-level sections. */
 export function fastScenario(overrides: Partial<ScenarioInput> = {}): ScenarioInput {
   return {
@@ -106,15 +119,7 @@ export async function startTestbed(
       service: 'reviews',
       holderIdentity,
       ...(sim.prometheusUrl ? { prometheus: { url: sim.prometheusUrl } } : {}),
-      // Windows of several 1 s scrapes; generous inconclusive limits while data arrives.
-      checks: {
-        interval: '1s',
-        window: '5s',
-        scrapeInterval: '1s',
-        minRequests: 5,
-        failureLimit: 2,
-        inconclusiveLimit: 30,
-      },
+      checks: FAST_CHECKS,
       sync: { timeout: '30s' },
       ...extra,
     }),
