@@ -9,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GOOD_IMAGE, realNamespace, type RealNamespace } from '@switchyard/test-utils';
-import { readSlotWeights } from '@switchyard/core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../cli/run-cli.js';
 
@@ -27,14 +26,6 @@ afterEach(async () => {
 afterAll(async () => {
   await ns?.remove();
 });
-
-async function weights(): Promise<{ blue: number; green: number }> {
-  return readSlotWeights(await ns.virtualService(), {
-    service: 'reviews',
-    namespace: ns.namespace,
-    subsets: { blue: 'blue', green: 'green' },
-  });
-}
 
 async function deploy(image: string): Promise<void> {
   const result = await runCli(['deploy', 'reviews', '--image', image, '-q', ...ns.cliTarget()]);
@@ -133,7 +124,7 @@ describe('failures on real istiod', () => {
     expect(result.stdout).toMatch(/proxy productpage-\S+ \(istiod istiod-\S+\) STALE/);
     expect(result.stdout).toContain('rollback verified');
     expect(result.stderr).toMatch(/proxies did not ack weights blue 50 \/ green 50 within 8s/);
-    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
   });
 
   it('a proxy whose Envoy rejects the routes fails the gate at once, named with its message (exit 5)', async () => {
@@ -172,7 +163,7 @@ describe('failures on real istiod', () => {
       rollback: { reason: 'config-rejected', verified: true },
       exitCode: 5,
     });
-    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
   });
 
   it('a release killed with SIGKILL in a bake resumes without applying a step twice', async () => {
@@ -210,6 +201,6 @@ describe('failures on real istiod', () => {
     expect(types.indexOf('sync-completed')).toBeLessThan(types.indexOf('bake-started'));
     expect(events.at(-1)).toMatchObject({ outcome: 'released', resumed: true, exitCode: 0 });
     expect(greenWeightsWritten().slice(before)).toEqual([10, 25, 50, 100]);
-    expect(await weights()).toEqual({ blue: 0, green: 100 });
+    expect(await ns.weights()).toEqual({ blue: 0, green: 100 });
   });
 });

@@ -6,13 +6,7 @@
  * semantics, keeping it.
  */
 import { spawn } from 'node:child_process';
-import {
-  ConcurrentEditError,
-  microTime,
-  readSlotWeights,
-  release,
-  type ReleaseEvent,
-} from '@switchyard/core';
+import { ConcurrentEditError, microTime, release, type ReleaseEvent } from '@switchyard/core';
 import { GOOD_IMAGE, realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../cli/run-cli.js';
@@ -167,13 +161,7 @@ describe('switchyard deploy on a real API server', () => {
       r.match?.some((m) => m.headers?.['x-release']?.exact === 'candidate'),
     );
     expect(headerRoute?.route?.[0]?.destination.subset).toBe('green');
-    expect(
-      readSlotWeights(vs, {
-        service: 'reviews',
-        namespace: ns.namespace,
-        subsets: { blue: 'blue', green: 'green' },
-      }),
-    ).toEqual({ blue: 100, green: 0 });
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
   });
 
   it('records Events on the VirtualService that kubectl describe shows', async () => {
@@ -270,13 +258,6 @@ describe('locks and concurrent edits on a real API server', () => {
     const outcome = await running;
     expect(outcome).toBeInstanceOf(ConcurrentEditError);
     expect((outcome as Error).message).toMatch(/changed by someone else to blue 50 \/ green 50/);
-    const vs = await ns.virtualService();
-    expect(
-      readSlotWeights(vs, {
-        service: 'reviews',
-        namespace: ns.namespace,
-        subsets: { blue: 'blue', green: 'green' },
-      }),
-    ).toEqual({ blue: 50, green: 50 });
+    expect(await ns.weights()).toEqual({ blue: 50, green: 50 });
   });
 });

@@ -12,7 +12,6 @@ import {
   waitFor,
   type RealNamespace,
 } from '@switchyard/test-utils';
-import { readSlotWeights } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../cli/run-cli.js';
 
@@ -25,14 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ns?.remove();
 });
-
-async function weights(): Promise<{ blue: number; green: number }> {
-  return readSlotWeights(await ns.virtualService(), {
-    service: 'reviews',
-    namespace: ns.namespace,
-    subsets: { blue: 'blue', green: 'green' },
-  });
-}
 
 /** Requests per second reaching each reviews version from one client workload, as the server side reports them. */
 async function trafficFrom(source: string): Promise<Record<string, number>> {
@@ -76,7 +67,7 @@ describe('switchyard against real istiod, the proxy fleet and Prometheus', () =>
     expect(result.code, result.stdout + result.stderr).toBe(0);
     // The gate read every proxy from real istiod's syncz before it reported success.
     expect(result.stdout).toMatch(/all \d+ proxies in scope acked in/);
-    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
     await waitForTrafficOnlyTo('release-tester', 'green');
     await waitForTrafficOnlyTo('productpage', 'blue');
   });
@@ -111,7 +102,7 @@ describe('switchyard against real istiod, the proxy fleet and Prometheus', () =>
       weights: { blue: 0, green: 100 },
       exitCode: 0,
     });
-    expect(await weights()).toEqual({ blue: 0, green: 100 });
+    expect(await ns.weights()).toEqual({ blue: 0, green: 100 });
     await waitForTrafficOnlyTo('productpage', 'green');
   });
 
@@ -143,7 +134,7 @@ describe('switchyard against real istiod, the proxy fleet and Prometheus', () =>
     expect(result.stdout).toMatch(/checks fail: success-rate=\d+(\.\d+)? \(fail min 99/);
     expect(result.stdout).toContain('rollback verified: every proxy acked the stable routes');
     expect(result.stderr).toContain('[SWITCHYARD_ROLLED_BACK]');
-    expect(await weights()).toEqual({ blue: 0, green: 100 });
+    expect(await ns.weights()).toEqual({ blue: 0, green: 100 });
     await waitForTrafficOnlyTo('productpage', 'green');
   });
 
@@ -170,7 +161,7 @@ describe('switchyard against real istiod, the proxy fleet and Prometheus', () =>
       ...ns.cliTarget(),
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(await weights()).toEqual({ blue: 100, green: 0 });
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
     await waitForTrafficOnlyTo('productpage', 'blue');
   });
 
@@ -192,10 +183,10 @@ describe('switchyard against real istiod, the proxy fleet and Prometheus', () =>
     ]);
     expect(paused.code, paused.stdout + paused.stderr).toBe(4);
     expect(paused.stdout).toContain('switchyard promote reviews');
-    expect(await weights()).toEqual({ blue: 50, green: 50 });
+    expect(await ns.weights()).toEqual({ blue: 50, green: 50 });
     const promoted = await runCli(['promote', 'reviews', ...ns.checkFlags(), ...ns.cliTarget()]);
     expect(promoted.code, promoted.stdout + promoted.stderr).toBe(0);
-    expect(await weights()).toEqual({ blue: 0, green: 100 });
+    expect(await ns.weights()).toEqual({ blue: 0, green: 100 });
     await waitForTrafficOnlyTo('productpage', 'green');
   });
 });

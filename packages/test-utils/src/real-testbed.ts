@@ -11,7 +11,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import type { OperationInput, VirtualService } from '@switchyard/core';
+import { readSlotWeights, type OperationInput, type VirtualService } from '@switchyard/core';
 import { runKubectl } from './run-kubectl.js';
 import { BOOKINFO_MANIFESTS, FAST_CHECKS } from './testbed.js';
 import { waitFor } from './wait-for.js';
@@ -127,6 +127,8 @@ export interface RealNamespace {
   kubectlJson<T = unknown>(args: readonly string[]): Promise<T>;
   /** The reviews VirtualService. */
   virtualService(): Promise<VirtualService>;
+  /** The reviews VirtualService's primary-route weights per slot. */
+  weights(): Promise<{ blue: number; green: number }>;
   /** resourceVersions of every object switchyard may touch, and whether its Lease exists. */
   snapshot(): Promise<Record<string, string | boolean | undefined>>;
   /** Library options for reviews in this namespace. */
@@ -209,13 +211,20 @@ export async function realNamespace(
       return undefined;
     }
   };
+  const virtualService = () =>
+    kubectlJson<VirtualService>(['-n', namespace, 'get', 'virtualservice', 'reviews']);
   return {
     info,
     namespace,
     kubectl,
     kubectlJson,
-    virtualService: () =>
-      kubectlJson<VirtualService>(['-n', namespace, 'get', 'virtualservice', 'reviews']),
+    virtualService,
+    weights: async () =>
+      readSlotWeights(await virtualService(), {
+        service: 'reviews',
+        namespace,
+        subsets: { blue: 'blue', green: 'green' },
+      }),
     snapshot: async () => ({
       virtualService: await rv('virtualservice', 'reviews'),
       destinationRule: await rv('destinationrule', 'reviews'),
