@@ -9,7 +9,7 @@
  * header limits not readable.
  */
 import { doctor, type OperationInput } from '@switchyard/core';
-import { realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
+import { promQuery, realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixturesFor, type FixtureBed } from '../preflight/check-fixtures.js';
 import { runFixture } from '../preflight/fixture-runner.js';
@@ -39,14 +39,11 @@ beforeAll(async () => {
   if (dataPlane) {
     await waitFor(
       async () => {
-        const response = await fetch(`${info.prometheusUrl}/api/v1/query`, {
-          method: 'POST',
-          body: new URLSearchParams({
-            query: `istio_requests_total{reporter="destination",destination_service_namespace="${ns.namespace}",destination_service_name="reviews"}`,
-          }),
-        });
-        const body = (await response.json()) as { data?: { result?: unknown[] } };
-        return (body.data?.result?.length ?? 0) > 0;
+        const rows = await promQuery(
+          info.prometheusUrl,
+          `istio_requests_total{reporter="destination",destination_service_namespace="${ns.namespace}",destination_service_name="reviews"}`,
+        );
+        return rows.length > 0;
       },
       { timeoutMs: 180_000, intervalMs: 1000, description: 'reviews traffic in Prometheus' },
     );

@@ -7,7 +7,7 @@
  * contents of a shared cluster), so that everything else can be compared for equality.
  */
 import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core';
-import { runKubectl } from '@switchyard/test-utils';
+import { runKubectl, type PromSample } from '@switchyard/test-utils';
 
 /** One mesh under comparison. */
 export interface MeshSide {
@@ -20,7 +20,7 @@ export interface MeshSide {
   /** PUTs a JSON body to the control API (the simulator's, or the fleet's: same paths). */
   control(path: string, body: unknown): Promise<void>;
   /** Instant PromQL query against this side's Prometheus. */
-  promQuery(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  promQuery(query: string): Promise<PromSample[]>;
 }
 
 /** kubectl against a side (or any cluster's kubeconfig); resolves stdout. */

@@ -1,4 +1,6 @@
 export { FakeClock } from './fake-clock.js';
+export { promQuery } from './prom-query.js';
+export type { PromSample } from './prom-query.js';
 export { runKubectl } from './run-kubectl.js';
 export { waitFor } from './wait-for.js';
 export type { WaitForOptions } from './wait-for.js';
@@ -13,7 +15,6 @@ export type { Testbed } from './testbed.js';
 export {
   bookinfoIn,
   parseUpOutput,
-  promQuery,
   realNamespace,
   startRealTestbed,
   stopRealTestbed,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
 import { readSlotWeights, type OperationInput, type VirtualService } from '@switchyard/core';
+import { promQuery, type PromSample } from './prom-query.js';
 import { runKubectl } from './run-kubectl.js';
 import { BOOKINFO_MANIFESTS, FAST_CHECKS } from './testbed.js';
 import { waitFor } from './wait-for.js';
@@ -142,7 +143,7 @@ export interface RealNamespace {
   /** Makes matching proxies of this namespace stuck or rejecting (`[]` clears). */
   setProxyOverrides(overrides: readonly Record<string, unknown>[]): Promise<void>;
   /** Instant PromQL query; the vector as metric labels and values. */
-  promQuery(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  promQuery(query: string): Promise<PromSample[]>;
   /** Deletes the namespace. */
   remove(): Promise<void>;
 }
@@ -285,22 +286,4 @@ async function controlRequest(
   const text = await response.text();
   if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status} ${text}`);
   return text ? (JSON.parse(text) as unknown) : undefined;
-}
-
-/** Instant PromQL query against `prometheusUrl`. */
-export async function promQuery(
-  prometheusUrl: string,
-  query: string,
-): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ query }),
-  });
-  const body = (await response.json()) as {
-    status: string;
-    error?: string;
-    data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`PromQL error: ${body.error ?? response.status}`);
-  return (body.data?.result ?? []).map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import type { OperationInput, VirtualService } from '@switchyard/core';
 import { startSimulator, type ScenarioInput, type Simulator } from '@switchyard/sim';
+import { promQuery, type PromSample } from './prom-query.js';
 import { runKubectl } from './run-kubectl.js';
 
 /** Directory of the bookinfo manifests (examples/bookinfo). */
@@ -86,7 +87,7 @@ export interface Testbed {
    */
   operationOptions(holderIdentity: string, extra?: Partial<OperationInput>): OperationInput;
   /** Instant PromQL query against the test bed's Prometheus; returns the vector. */
-  promQuery(query: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  promQuery(query: string): Promise<PromSample[]>;
   /** Stops everything. */
   stop(): Promise<void>;
 }
@@ -125,24 +126,10 @@ export async function startTestbed(
     }),
     kubectlJson: async <T>(args: readonly string[]) =>
       JSON.parse(await kubectl([...args, '-o', 'json'])) as T,
-    promQuery: async (query) => {
-      if (!sim.prometheusUrl) throw new Error('the test bed was started without Prometheus');
-      const response = await fetch(`${sim.prometheusUrl}/api/v1/query`, {
-        method: 'POST',
-        body: new URLSearchParams({ query }),
-      });
-      const body = (await response.json()) as {
-        status: string;
-        error?: string;
-        data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
-      };
-      if (body.status !== 'success')
-        throw new Error(`PromQL error: ${body.error ?? response.status}`);
-      return (body.data?.result ?? []).map((r) => ({
-        metric: r.metric,
-        value: Number(r.value[1]),
-      }));
-    },
+    promQuery: (query) =>
+      sim.prometheusUrl
+        ? promQuery(sim.prometheusUrl, query)
+        : Promise.reject(new Error('the test bed was started without Prometheus')),
     stop: () => sim.stop(),
   };
 }
