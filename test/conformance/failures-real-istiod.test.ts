@@ -120,10 +120,15 @@ describe('failures on real istiod', () => {
     );
     expect(released).toBe(true);
     expect(result.code, result.stdout + result.stderr).toBe(5);
-    expect(result.stdout).toMatch(/waiting for productpage-\S+/);
-    expect(result.stdout).toMatch(/proxy productpage-\S+ \(istiod istiod-\S+\) STALE/);
-    expect(result.stdout).toContain('rollback verified');
-    expect(result.stderr).toMatch(/proxies did not ack weights blue 50 \/ green 50 within 8s/);
+    // Each message carries the other stream, so a failure shows the whole run.
+    expect(result.stdout, result.stderr).toMatch(/waiting for productpage-\S+/);
+    expect(result.stdout, result.stderr).toMatch(
+      /proxy productpage-\S+ \(istiod istiod-\S+\) STALE/,
+    );
+    expect(result.stdout, result.stderr).toContain('rollback verified');
+    expect(result.stderr, result.stdout).toMatch(
+      /proxies did not ack weights blue 50 \/ green 50 within 8s/,
+    );
     expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
   });
 
