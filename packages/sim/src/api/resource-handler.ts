@@ -447,15 +447,7 @@ export class ResourceHandler {
       ]);
     }
     const result = this.#commitUpdate(target, current, object, write, resourceVersion, subresource);
-    return withWarnings(
-      {
-        code: 200,
-        yaml: false,
-        body: present(result.object, target.group, target.version),
-        warnings: result.warnings,
-      },
-      decoded.warnings,
-    );
+    return updatedResponse(target, result, decoded.warnings);
   }
 
   async #patch(
@@ -490,15 +482,7 @@ export class ResourceHandler {
       resourceVersion,
       subresource,
     );
-    return withWarnings(
-      {
-        code: 200,
-        yaml: false,
-        body: present(result.object, target.group, target.version),
-        warnings: result.warnings,
-      },
-      decoded.warnings,
-    );
+    return updatedResponse(target, result, decoded.warnings);
   }
 
   /** Checks a patched object's identity; returns the resourceVersion it pins (409 when stale). */
@@ -881,6 +865,23 @@ function patchOptions(
 function withWarnings(response: RenderedResponse, warnings: readonly string[]): RenderedResponse {
   if (warnings.length === 0) return response;
   return { ...response, warnings: [...warnings, ...(response.warnings ?? [])] };
+}
+
+/** The 200 answer to an update or patch: the stored object, with the request's warnings first. */
+function updatedResponse(
+  target: ResourceTarget,
+  result: { object: KubeObject; warnings: string[] },
+  requestWarnings: readonly string[],
+): RenderedResponse {
+  return withWarnings(
+    {
+      code: 200,
+      yaml: false,
+      body: present(result.object, target.group, target.version),
+      warnings: result.warnings,
+    },
+    requestWarnings,
+  );
 }
 
 /** DeleteOptions from the query and the optional request body, as the real server reads them. */
