@@ -14,7 +14,10 @@ import { createPrometheusClient } from '../../packages/core/src/gates/prometheus
 import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
 import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
 import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';
-import type { CheckContext, CheckDefinition } from '../../packages/core/src/release/ports.js';
+import type {
+  CheckContext,
+  CheckDefinition,
+} from '../../packages/core/src/gates/metrics-provider.js';
 import { BUILTIN_CHECK_TYPES } from '../../packages/core/src/spec/check-types.js';
 import type { ResolvedPrometheus } from '../../packages/core/src/spec/resolved-release-spec.js';
 import { startPrometheus } from '../../packages/sim/src/prometheus/prometheus-process.js';

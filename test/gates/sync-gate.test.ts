@@ -23,7 +23,8 @@ import type { JsonPatchOperation } from '../../packages/core/src/istio/types.js'
 import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
 import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
 import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';
-import type { DataplaneExpectation, SyncProgress } from '../../packages/core/src/release/ports.js';
+import type { DataplaneExpectation } from '../../packages/core/src/gates/dataplane-verifier.js';
+import type { ProxyScope, SyncProgress } from '../../packages/core/src/gates/sync-gate.js';
 import type { ProxyView } from '../../packages/sim/src/mesh/mesh-types.js';
 
 const FQDN = 'reviews.bookinfo.svc.cluster.local';
@@ -32,6 +33,8 @@ const POLL_INTERVAL_MS = 500;
 let bed: Testbed;
 let kube: KubeClient;
 let source: IstiodPortForwardSource;
+/** The scope of these tests: every proxy (a VirtualService's default `sync.scope`). */
+const EVERY_PROXY: ProxyScope = { sets: [{ namespaces: undefined, selector: undefined }] };
 let gate: IstiodSyncGate;
 let verifier: EnvoyDataplaneVerifier;
 
@@ -49,13 +52,12 @@ beforeAll(async () => {
     source,
     pods: kube.pods,
     sync: {
-      scope: { namespaces: undefined, selector: undefined },
       pollIntervalMs: POLL_INTERVAL_MS,
       requiredRatio: 1,
     },
   });
   verifier = new EnvoyDataplaneVerifier({
-    proxies: (signal) => gate.proxiesInScope(signal),
+    proxies: (scope, signal) => gate.proxiesInScope(scope, signal),
     portForwarder,
     services: kube.services,
     pods: kube.pods,
@@ -114,12 +116,12 @@ function percentile(sorted: readonly number[], p: number): number {
 
 describe('IstiodSyncGate against the simulator', () => {
   it('sees every proxy, on both istiod replicas', async () => {
-    const status = await gate.currentStatus();
+    const status = await gate.currentStatus(EVERY_PROXY);
     const mesh = proxies();
     expect(status.istiodReplicas).toBe(2);
     expect(status.total).toBe(mesh.length);
     expect(status.synced).toBe(mesh.length);
-    const seen = await gate.proxiesInScope();
+    const seen = await gate.proxiesInScope(EVERY_PROXY);
     expect(new Map(seen.map((p) => [p.proxy, p.istiod]))).toEqual(
       new Map(mesh.map((p) => [p.id, p.istiod])),
     );
@@ -136,7 +138,7 @@ describe('IstiodSyncGate against the simulator', () => {
     for (let i = 0; i < 20; i++) {
       const snapshot = await gate.snapshot();
       await setWeights(i % 2 === 0 ? 90 - i : 100);
-      const report = await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
+      const report = await gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 30_000 });
       const mesh = proxies();
       // Correctness: not one proxy is still on the old routes when the gate returns.
       expect(mesh.filter((p) => !appliedRoutesMatch(p)).map((p) => p.id)).toEqual([]);
@@ -161,7 +163,9 @@ describe('IstiodSyncGate against the simulator', () => {
     const stuck = proxies().find((p) => p.workload === 'productpage') as ProxyView;
     const snapshot = await gate.snapshot();
     await setWeights(70);
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 3_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncTimeoutError);
     const timeout = error as SyncTimeoutError;
     expect(timeout.unsynced).toHaveLength(1);
@@ -176,7 +180,7 @@ describe('IstiodSyncGate against the simulator', () => {
 
     // The data plane agrees: the stuck proxy still routes 90/10 or whatever it had.
     const mismatch = await verifier
-      .verify(expectation(), { count: proxies().length })
+      .verify(expectation(), { scope: EVERY_PROXY, count: proxies().length })
       .catch((e: unknown) => e);
     expect(mismatch).toBeInstanceOf(DataplaneMismatchError);
     expect((mismatch as DataplaneMismatchError).proxy).toBe(stuck.id);
@@ -200,6 +204,7 @@ describe('IstiodSyncGate against the simulator', () => {
     const progress: SyncProgress[] = [];
     try {
       const report = await gate.waitForSync(snapshot, {
+        scope: EVERY_PROXY,
         timeoutMs: 30_000,
         onProgress: (p) => progress.push(p),
       });
@@ -238,7 +243,7 @@ describe('IstiodSyncGate when Envoy rejects the routes', () => {
     ]);
     try {
       const error = await gate
-        .waitForSync(snapshot, { timeoutMs: 60_000 })
+        .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 60_000 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ConfigRejectedError);
       const rejected = error as ConfigRejectedError;
@@ -265,9 +270,9 @@ describe('IstiodSyncGate when Envoy rejects the routes', () => {
         { op: 'replace', path: '/spec/http/0/route/0/weight', value: blue },
         { op: 'replace', path: '/spec/http/0/route/1/weight', value: 100 - blue },
       ]);
-      const report = await gate.waitForSync(fix, { timeoutMs: 30_000 });
+      const report = await gate.waitForSync(fix, { scope: EVERY_PROXY, timeoutMs: 30_000 });
       expect(report.synced).toBe(report.total);
-      expect((await gate.currentStatus()).notSynced).toEqual([]);
+      expect((await gate.currentStatus(EVERY_PROXY)).notSynced).toEqual([]);
     }
   });
 });
@@ -281,23 +286,23 @@ describe('IstiodSyncGate when an istiod replica is replaced', () => {
         stuck: false,
       },
     ]);
-    const status = await gate.proxiesInScope();
+    const status = await gate.proxiesInScope(EVERY_PROXY);
     const victim = status[0]!.istiod;
     const moved = status.filter((p) => p.istiod === victim).map((p) => p.proxy);
     const snapshot = await gate.snapshot();
     await setWeights(55);
     await bed.kubectl(['delete', 'pod', '-n', 'istio-system', victim, '--wait=false']);
-    const report = await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
+    const report = await gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 30_000 });
     const mesh = proxies();
     expect(report).toMatchObject({ synced: mesh.length, total: mesh.length });
     expect(mesh.filter((p) => !appliedRoutesMatch(p)).map((p) => p.id)).toEqual([]);
     // Its proxies reconnected elsewhere, and the gate reads the replicas that serve now.
     await bed.sim.waitForSettled({ timeoutMs: 30_000 });
-    const after = await gate.proxiesInScope();
+    const after = await gate.proxiesInScope(EVERY_PROXY);
     const istiods = new Set(after.map((p) => p.istiod));
     expect(istiods.has(victim)).toBe(false);
     expect(after.filter((p) => moved.includes(p.proxy)).map((p) => p.istiod)).not.toContain(victim);
-    expect(source.openForwards).toBe((await gate.currentStatus()).istiodReplicas);
+    expect(source.openForwards).toBe((await gate.currentStatus(EVERY_PROXY)).istiodReplicas);
   });
 });
 
@@ -305,8 +310,8 @@ describe('EnvoyDataplaneVerifier against the simulator', () => {
   it('proves synced proxies from their config_dump, gateway first', async () => {
     const snapshot = await gate.snapshot();
     await setWeights(85);
-    await gate.waitForSync(snapshot, { timeoutMs: 30_000 });
-    const checks = await verifier.verify(expectation(), { count: 3 });
+    await gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 30_000 });
+    const checks = await verifier.verify(expectation(), { scope: EVERY_PROXY, count: 3 });
     expect(checks).toHaveLength(3);
     expect(checks[0]).toMatchObject({ proxyType: 'router' });
     const byId = new Map(proxies().map((p) => [p.id, p]));

@@ -3,7 +3,8 @@
  * import them from (also as `@switchyard/core/errors`). Each has a stable `code` (what
  * scripts and the CLI's exit-code mapping key on), typed context fields, and keeps the
  * underlying failure as `cause`. Messages never contain credentials. The classes live in
- * `errors/`, one file per kind of failure.
+ * `errors/`, one file per kind of failure; `errors/exit-codes.ts` says what each means to a
+ * pipeline (its exit code).
  */
 export { describeRef, isSwitchyardError, SwitchyardError } from './errors/switchyard-error.js';
 export type { ObjectRef, SwitchyardErrorCode, ValidationIssue } from './errors/switchyard-error.js';
@@ -41,3 +42,9 @@ export {
   RollbackUnverifiedError,
 } from './errors/release-errors.js';
 export type { RollbackReason } from './errors/release-errors.js';
+export {
+  errorCodeOf,
+  ExitCode,
+  exitCodeForError,
+  exitCodeForRollback,
+} from './errors/exit-codes.js';

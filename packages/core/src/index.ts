@@ -94,17 +94,21 @@ export type {
   CheckDefinition,
   CheckResult,
   CheckType,
+  MetricsProvider,
+} from './gates/metrics-provider.js';
+export type {
   DataplaneExpectation,
   DataplaneProxyCheck,
   DataplaneVerifier,
-  MetricsProvider,
+} from './gates/dataplane-verifier.js';
+export type {
   SyncGate,
   SyncProgress,
   SyncReport,
   SyncSnapshot,
   SyncStatusSummary,
   SyncWaitOptions,
-} from './release/ports.js';
+} from './gates/sync-gate.js';
 export { DEFAULT_CLUSTER_DOMAIN, isSameHost, resolveHost } from './istio/host-name.js';
 export {
   prereleaseRouteName,
@@ -258,7 +262,7 @@ export type {
   PodLister,
   RouteObjectApi,
   ServiceReader,
-} from './kube/kube-ports.js';
+} from './kube/resource-apis.js';
 export { DEFAULT_RETRY } from './kube/retry.js';
 export type { RetryEvent, RetryOptions } from './kube/retry.js';
 export type { KubeRequest, KubeTransport } from './kube/kube-transport.js';
@@ -312,7 +316,11 @@ export type {
   ServiceSpec,
   WriteOptions,
 } from './kube/kube-types.js';
-export type { EngineDependencies, OperationOptions } from './release/operation-context.js';
+export type {
+  ClusterApis,
+  OperationDependencies,
+  OperationOptions,
+} from './release/operation-dependencies.js';
 export { deployCandidate } from './release/deploy.js';
 export type { DeployOptions } from './release/deploy.js';
 export { releaseCandidate } from './release/release.js';
@@ -325,7 +333,7 @@ export { readStatusFacts } from './release/status-facts.js';
 export type { SlotStatus, StatusFacts, StatusOptions } from './release/status-facts.js';
 export { planOperation } from './release/plan.js';
 export type { PlannedObjectChange, PlanOptions, PlanReport } from './release/plan.js';
-export type { EngineKube, ServiceContext } from './release/service-context.js';
+export type { ReleaseObjects } from './release/release-objects.js';
 export {
   describeCheck,
   describeEvent,

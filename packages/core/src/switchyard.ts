@@ -26,7 +26,7 @@ import type { ClusterFactSources } from './preflight/read-cluster-facts.js';
 import { systemClock, type Clock } from './release/clock.js';
 import { defaultHolderIdentity } from './release/holder-identity.js';
 import { deployCandidate } from './release/deploy.js';
-import type { EngineDependencies } from './release/operation-context.js';
+import type { OperationDependencies } from './release/operation-dependencies.js';
 import { planOperation, type PlanReport } from './release/plan.js';
 import { promoteRelease } from './release/promote.js';
 import { releaseCandidate } from './release/release.js';
@@ -152,7 +152,7 @@ function factSources(connection: Connection): ClusterFactSources {
  */
 async function withDependencies<T>(
   input: OperationInput,
-  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<T>,
+  operation: (spec: ResolvedReleaseSpec, deps: OperationDependencies) => Promise<T>,
   preflight?: 'deploy' | 'release',
 ): Promise<T> {
   const connection = await connect(input);
@@ -190,7 +190,7 @@ async function withDependencies<T>(
  */
 function withNotifications(
   input: OperationInput,
-  operation: (spec: ResolvedReleaseSpec, deps: EngineDependencies) => Promise<OperationSummary>,
+  operation: (spec: ResolvedReleaseSpec, deps: OperationDependencies) => Promise<OperationSummary>,
   preflight?: 'deploy' | 'release',
 ): Promise<OperationSummary> {
   return withDependencies(

@@ -201,13 +201,22 @@ export interface CheckEvidence {
   reason?: string | undefined;
 }
 
-/** Checks failed (or stayed inconclusive) beyond their limits. */
+/**
+ * Checks failed (or stayed inconclusive) beyond their limits. A release step throws it and
+ * the failure policy turns it into a rollback (reason `checks-failed`).
+ */
 export class ChecksFailedError extends SwitchyardError {
   readonly code = 'SWITCHYARD_CHECKS_FAILED';
   /** The failing evaluations. */
   readonly evidence: readonly CheckEvidence[];
+  /** When the streak of failing evaluations began (ms since epoch); undefined: unknown. */
+  readonly firstFailureAt: number | undefined;
 
-  constructor(evidence: readonly CheckEvidence[], message?: string) {
+  constructor(
+    evidence: readonly CheckEvidence[],
+    message?: string,
+    options?: { firstFailureAt?: number | undefined },
+  ) {
     super(
       message ??
         `checks failed: ${evidence
@@ -217,9 +226,10 @@ export class ChecksFailedError extends SwitchyardError {
           .join(', ')}`,
     );
     this.evidence = evidence;
+    this.firstFailureAt = options?.firstFailureAt;
   }
 
   override details(): Record<string, unknown> {
-    return { evidence: this.evidence };
+    return { evidence: this.evidence, firstFailureAt: this.firstFailureAt };
   }
 }

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { Pod } from '../kube/kube-types.js';
 import type { ForwardedPort, PortForwarder, PortForwardTarget } from '../kube/port-forward.js';
 import { resolveReleaseSpecYaml } from '../spec/resolve-release-spec.js';
 import { FakePrometheus, vector } from './__fixtures__/fake-prometheus.js';
 import { nonce, synczEntry } from './__fixtures__/syncz-fixtures.js';
 import { createGates } from './create-gates.js';
+import type { ProxyScope } from './sync-gate.js';
 
 const istiodPod = (name: string): Pod => ({
   apiVersion: 'v1',
@@ -68,6 +69,7 @@ const pods: PodLister = {
     ),
 };
 const services: ServiceReader = { get: () => Promise.resolve(undefined) };
+const EVERY_PROXY: ProxyScope = { sets: [{ namespaces: undefined, selector: undefined }] };
 
 function spec(yaml: string) {
   return resolveReleaseSpecYaml(
@@ -92,14 +94,14 @@ describe('createGates', () => {
       services,
       portForwarder: forwarderOf(istiods),
     });
-    const status = await gates.syncGate.currentStatus();
+    const status = await gates.syncGate.currentStatus(EVERY_PROXY);
     expect(status).toMatchObject({ synced: 1, total: 2, istiodReplicas: 2 });
     expect(istiods.opened.map((t) => `${t.pod}:${t.port}`).sort()).toEqual([
       'istiod-1:15014',
       'istiod-2:15014',
     ]);
     // Forwards are kept across polls.
-    await gates.syncGate.currentStatus();
+    await gates.syncGate.currentStatus(EVERY_PROXY);
     expect(istiods.opened).toHaveLength(2);
 
     prometheus.respond = (query) =>

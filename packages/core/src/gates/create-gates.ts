@@ -3,7 +3,7 @@
  * data-plane verifier (which picks its proxies from the gate's syncz view) and the metric
  * checks. What the engine and the CLI call; `close()` ends every port-forward they opened.
  */
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import type { Clock } from '../release/clock.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
@@ -60,7 +60,7 @@ export function createGates(deps: GateDependencies): Gates {
         });
   const syncGate = new IstiodSyncGate({ source, pods, sync: spec.sync, clock });
   const dataplane = new EnvoyDataplaneVerifier({
-    proxies: (signal) => syncGate.proxiesInScope(signal),
+    proxies: (scope, signal) => syncGate.proxiesInScope(scope, signal),
     portForwarder,
     services,
     pods,

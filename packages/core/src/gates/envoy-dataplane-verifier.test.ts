@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { AbortedError, DataplaneMismatchError, PortForwardError } from '../errors.js';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type {
   ForwardedPort,
   ForwardedResponse,
   PortForwarder,
   PortForwardTarget,
 } from '../kube/port-forward.js';
-import type { DataplaneExpectation } from '../release/ports.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
+import type { ProxyScope } from './sync-gate.js';
 import {
   dump,
   FQDN,
@@ -18,6 +19,8 @@ import {
 } from './__fixtures__/config-dump-fixtures.js';
 import { status } from './__fixtures__/syncz-fixtures.js';
 import { EnvoyDataplaneVerifier } from './envoy-dataplane-verifier.js';
+
+const EVERY_PROXY: ProxyScope = { sets: [{ namespaces: undefined, selector: undefined }] };
 
 /** Envoy admin endpoints by `<pod>.<namespace>`; a missing entry fails to forward. */
 class FakeEnvoys implements PortForwarder {
@@ -136,7 +139,7 @@ describe('EnvoyDataplaneVerifier', () => {
         ['istio-ingressgateway-1.istio-system', gateway],
       ]),
     );
-    const checks = await verifier(envoys).verify(expectation, { count: 2 });
+    const checks = await verifier(envoys).verify(expectation, { scope: EVERY_PROXY, count: 2 });
     expect(checks[0]).toEqual({
       proxy: 'istio-ingressgateway-1.istio-system',
       proxyType: 'router',
@@ -160,7 +163,7 @@ describe('EnvoyDataplaneVerifier', () => {
       ]),
     );
     const error = await verifier(envoys)
-      .verify(expectation, { count: 3 })
+      .verify(expectation, { scope: EVERY_PROXY, count: 3 })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataplaneMismatchError);
     const mismatch = error as DataplaneMismatchError;
@@ -186,20 +189,22 @@ describe('EnvoyDataplaneVerifier', () => {
         ['productpage-2.bookinfo', good],
       ]),
     );
-    const checks = await verifier(envoys).verify(expectation, { count: 1 });
+    const checks = await verifier(envoys).verify(expectation, { scope: EVERY_PROXY, count: 1 });
     expect(checks.map((c) => c.proxy)).toEqual(['productpage-2.bookinfo']);
   });
 
   it('fails when no proxy could be reached at all', async () => {
     const envoys = new FakeEnvoys(new Map());
-    await expect(verifier(envoys).verify(expectation, { count: 2 })).rejects.toBeInstanceOf(
-      PortForwardError,
-    );
+    await expect(
+      verifier(envoys).verify(expectation, { scope: EVERY_PROXY, count: 2 }),
+    ).rejects.toBeInstanceOf(PortForwardError);
   });
 
   it('returns nothing for count 0 and honours the abort signal', async () => {
     const envoys = new FakeEnvoys(new Map([['productpage-1.bookinfo', good]]));
-    expect(await verifier(envoys).verify(expectation, { count: 0 })).toEqual([]);
+    expect(await verifier(envoys).verify(expectation, { scope: EVERY_PROXY, count: 0 })).toEqual(
+      [],
+    );
     const aborting = new EnvoyDataplaneVerifier({
       proxies: () => Promise.resolve(proxies),
       portForwarder: {
@@ -209,7 +214,25 @@ describe('EnvoyDataplaneVerifier', () => {
       random: () => 0,
     });
     await expect(
-      aborting.verify(expectation, { count: 1, signal: AbortSignal.abort() }),
+      aborting.verify(expectation, { scope: EVERY_PROXY, count: 1, signal: AbortSignal.abort() }),
     ).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it("picks its proxies from the scope it is given (the route backend's, not a fixed one)", async () => {
+    const gateways: ProxyScope = {
+      sets: [{ proxyTypes: ['router'], namespaces: ['istio-system'], selector: undefined }],
+    };
+    const asked: ProxyScope[] = [];
+    const envoys = new FakeEnvoys(new Map([['istio-ingressgateway-1.istio-system', gateway]]));
+    const checks = await new EnvoyDataplaneVerifier({
+      proxies: (scope) => {
+        asked.push(scope);
+        return Promise.resolve(proxies.filter((p) => p.proxyType === 'router'));
+      },
+      portForwarder: envoys,
+      random: () => 0,
+    }).verify(expectation, { scope: gateways, count: 1 });
+    expect(asked).toEqual([gateways]);
+    expect(checks.map((c) => c.proxy)).toEqual(['istio-ingressgateway-1.istio-system']);
   });
 });

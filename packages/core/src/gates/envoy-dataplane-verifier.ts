@@ -11,13 +11,15 @@
  * candidate is tried, up to three times `count` candidates.
  */
 import { DataplaneMismatchError, PortForwardError } from '../errors.js';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import type {
   DataplaneExpectation,
   DataplaneProxyCheck,
   DataplaneVerifier,
-} from '../release/ports.js';
+  DataplaneVerifyOptions,
+} from './dataplane-verifier.js';
+import type { ProxyScope } from './sync-gate.js';
 import { throwIfAborted } from './abort-error.js';
 import { inspectRoutes, parseRouteConfigDump, type RouteInspection } from './envoy-route-dump.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
@@ -32,8 +34,8 @@ const CONCURRENCY = 4;
 
 /** Options of {@link EnvoyDataplaneVerifier}. */
 export interface EnvoyDataplaneVerifierOptions {
-  /** The proxies in the sync scope, as syncz lists them now (`IstiodSyncGate.proxiesInScope`). */
-  proxies: (signal?: AbortSignal) => Promise<readonly ProxyRouteStatus[]>;
+  /** The proxies in a sync scope, as syncz lists them now (`IstiodSyncGate.proxiesInScope`). */
+  proxies: (scope: ProxyScope, signal?: AbortSignal) => Promise<readonly ProxyRouteStatus[]>;
   /** Opens port-forwards to Envoy's admin port. */
   portForwarder: PortForwarder;
   /** Reads the Service, to leave its own pods out; undefined: no proxy is left out. */
@@ -66,11 +68,11 @@ export class EnvoyDataplaneVerifier implements DataplaneVerifier {
 
   async verify(
     expectation: DataplaneExpectation,
-    options: { count: number; signal?: AbortSignal | undefined },
+    options: DataplaneVerifyOptions,
   ): Promise<DataplaneProxyCheck[]> {
     const { count, signal } = options;
     if (count <= 0) return [];
-    const all = await this.#proxies(signal);
+    const all = await this.#proxies(options.scope, signal);
     const own = await this.#ownProxies(expectation.host, signal);
     const routers = this.#shuffle(all.filter((p) => p.proxyType === 'router'));
     const sidecars = this.#shuffle(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DataplaneExpectation } from '../release/ports.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
 import {
   cluster,
   dump,

@@ -25,7 +25,7 @@
  * compared rather than raw numbers.
  */
 import { isJsonObject } from '../istio/json-value.js';
-import type { DataplaneExpectation } from '../release/ports.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
 
 /** One dynamic route configuration of a proxy. */
 export interface DynamicRouteConfig {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AbortedError, KubeApiError, PortForwardError } from '../errors.js';
-import type { PodLister } from '../kube/kube-ports.js';
+import type { PodLister } from '../kube/resource-apis.js';
 import type { ListOptions, Pod } from '../kube/kube-types.js';
 import type { ForwardedPort, ForwardedResponse, PortForwardTarget } from '../kube/port-forward.js';
 import { synczEntry } from './__fixtures__/syncz-fixtures.js';

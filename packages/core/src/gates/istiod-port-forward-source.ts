@@ -9,7 +9,7 @@
  * keep-alive reuses the WebSocket); a forward whose request failed is closed and reopened
  * on the next poll, and forwards of pods that are gone are closed.
  */
-import type { PodLister } from '../kube/kube-ports.js';
+import type { PodLister } from '../kube/resource-apis.js';
 import type { Pod } from '../kube/kube-types.js';
 import type { ForwardedPort, PortForwarder } from '../kube/port-forward.js';
 import { throwIfAborted } from './abort-error.js';

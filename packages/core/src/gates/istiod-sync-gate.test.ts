@@ -8,8 +8,8 @@ import {
   SyncTimeoutError,
   UsageError,
 } from '../errors.js';
-import type { PodLister } from '../kube/kube-ports.js';
-import type { SyncProgress } from '../release/ports.js';
+import type { PodLister } from '../kube/resource-apis.js';
+import type { ProxyScope, SyncProgress } from './sync-gate.js';
 import { nonce, status } from './__fixtures__/syncz-fixtures.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
 import { LEFTOVER_ERROR_GRACE_MS } from './sync-evaluation.js';
@@ -107,16 +107,16 @@ class FakeMesh implements SynczSource {
 
 const noPods: PodLister = { list: () => Promise.resolve([]) };
 
-function setup(
-  options: { requiredRatio?: number; random?: () => number; namespaces?: string[] } = {},
-) {
+/** The scope of most tests: every proxy. */
+const EVERY_PROXY: ProxyScope = { sets: [{ namespaces: undefined, selector: undefined }] };
+
+function setup(options: { requiredRatio?: number; random?: () => number } = {}) {
   const clock = new FakeClock({ start: START });
   const mesh = new FakeMesh(clock);
   const gate = new IstiodSyncGate({
     source: mesh,
     pods: noPods,
     sync: {
-      scope: { namespaces: options.namespaces, selector: undefined },
       pollIntervalMs: 500,
       requiredRatio: options.requiredRatio ?? 1,
     },
@@ -142,6 +142,7 @@ describe('IstiodSyncGate.waitForSync', () => {
     };
     const progress: SyncProgress[] = [];
     const report = await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
       timeoutMs: 60_000,
       onProgress: (p) => progress.push(p),
     });
@@ -165,6 +166,7 @@ describe('IstiodSyncGate.waitForSync', () => {
     };
     const progress: number[] = [];
     await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
       timeoutMs: 60_000,
       onProgress: (p) => progress.push(p.synced),
     });
@@ -197,7 +199,9 @@ describe('IstiodSyncGate.waitForSync', () => {
           sentAt: undefined,
         });
     };
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncTimeoutError);
     const timeout = error as SyncTimeoutError;
     expect(timeout.synced).toBe(1);
@@ -247,6 +251,7 @@ describe('IstiodSyncGate.waitForSync', () => {
     const progress: string[] = [];
     const error = await gate
       .waitForSync(snapshot, {
+        scope: EVERY_PROXY,
         timeoutMs: 120_000,
         onProgress: (p) => progress.push(p.pending.map((q) => `${q.proxy} ${q.state}`).join()),
       })
@@ -287,7 +292,9 @@ describe('IstiodSyncGate.waitForSync', () => {
       }
       if (poll === 3) ['a.ns', 'b.ns'].forEach((id) => mesh.ack(id));
     };
-    expect(await gate.waitForSync(tolerated, { timeoutMs: 60_000 })).toMatchObject({
+    expect(
+      await gate.waitForSync(tolerated, { scope: EVERY_PROXY, timeoutMs: 60_000 }),
+    ).toMatchObject({
       synced: 2,
       total: 4,
     });
@@ -298,7 +305,9 @@ describe('IstiodSyncGate.waitForSync', () => {
       if (poll === 7) mesh.nack('a.ns', 'rejected');
       if (poll === 8) ['b.ns', 'c.ns'].forEach((id) => mesh.nack(id, 'rejected again'));
     };
-    const error = await gate.waitForSync(failing, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(failing, { scope: EVERY_PROXY, timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigRejectedError);
     // d.ns showed its error before this change: not counted as rejecting it. Three of four
     // rejected leave one at most, below half.
@@ -322,7 +331,9 @@ describe('IstiodSyncGate.waitForSync', () => {
         mesh.ack('b.ns');
       }
     };
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 120_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 120_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigRejectedError);
     expect((error as ConfigRejectedError).rejected).toEqual([
       expect.objectContaining({ proxy: 'a.ns', state: 'ERROR', lastError: 'same message' }),
@@ -343,6 +354,7 @@ describe('IstiodSyncGate.waitForSync', () => {
       if (poll === 4) mesh.ack('a.ns');
     };
     const report = await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
       timeoutMs: 60_000,
       onProgress: (p) => states.push(p.pending.map((q) => q.state).join() || 'done'),
     });
@@ -364,6 +376,7 @@ describe('IstiodSyncGate.waitForSync', () => {
     };
     const totals: string[] = [];
     const report = await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
       timeoutMs: 60_000,
       onProgress: (p) => totals.push(`${p.synced}/${p.total}`),
     });
@@ -379,7 +392,7 @@ describe('IstiodSyncGate.waitForSync', () => {
       if (poll === 2) mesh.pushAll();
       if (poll === 3) ['a.ns', 'b.ns', 'c.ns'].forEach((id) => mesh.ack(id));
     };
-    const report = await gate.waitForSync(snapshot, { timeoutMs: 60_000 });
+    const report = await gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 60_000 });
     expect(report).toMatchObject({ synced: 3, total: 5 });
   });
 
@@ -402,6 +415,7 @@ describe('IstiodSyncGate.waitForSync', () => {
     };
     const seen: string[] = [];
     await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
       timeoutMs: 60_000,
       onProgress: (p) => seen.push(`${p.synced}/${p.total}`),
     });
@@ -420,7 +434,9 @@ describe('IstiodSyncGate.waitForSync', () => {
         mesh.ack('a.ns');
       }
     };
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 3_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IstiodUnavailableError);
     expect((error as Error).message).toMatch(/istiod istiod-b never answered/);
     expect((error as Error).message).toMatch(/1\/1 proxies of the other replicas synced/);
@@ -432,7 +448,9 @@ describe('IstiodSyncGate.waitForSync', () => {
     const snapshot = await gate.snapshot();
     mesh.failing.add('istiod-a');
     mesh.failing.add('istiod-b');
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 2_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IstiodUnavailableError);
     expect(error).toMatchObject({ namespace: 'istio-system', selector: 'app=istiod' });
     expect((error as Error).message).toMatch(
@@ -446,7 +464,9 @@ describe('IstiodSyncGate.waitForSync', () => {
     const { mesh, gate } = setup({ random: () => randoms[i++ % randoms.length]! });
     mesh.add('a.ns', 'istiod-a', true);
     const snapshot = await gate.snapshot();
-    await gate.waitForSync(snapshot, { timeoutMs: 2_000 }).catch(() => undefined);
+    await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 2_000 })
+      .catch(() => undefined);
     // pollTimes[0] is the snapshot's poll.
     const waits = mesh.pollTimes.slice(1);
     const gaps = waits.slice(1).map((t, k) => Math.round(t - waits[k]!));
@@ -463,23 +483,32 @@ describe('IstiodSyncGate.waitForSync', () => {
       if (poll === 3) controller.abort();
     };
     await expect(
-      gate.waitForSync(snapshot, { timeoutMs: 60_000, signal: controller.signal }),
+      gate.waitForSync(snapshot, {
+        scope: EVERY_PROXY,
+        timeoutMs: 60_000,
+        signal: controller.signal,
+      }),
     ).rejects.toBeInstanceOf(AbortedError);
     const lost = new LockLostError({ kind: 'Lease', namespace: 'ns', name: 'l' }, 'lost');
     await expect(
-      gate.waitForSync(snapshot, { timeoutMs: 60_000, signal: AbortSignal.abort(lost) }),
+      gate.waitForSync(snapshot, {
+        scope: EVERY_PROXY,
+        timeoutMs: 60_000,
+        signal: AbortSignal.abort(lost),
+      }),
     ).rejects.toBe(lost);
   });
 
   it('refuses a snapshot it did not make', async () => {
     const { gate } = setup();
-    await expect(gate.waitForSync({ takenAt: 0 }, { timeoutMs: 1 })).rejects.toBeInstanceOf(
-      UsageError,
-    );
+    await expect(
+      gate.waitForSync({ takenAt: 0 }, { scope: EVERY_PROXY, timeoutMs: 1 }),
+    ).rejects.toBeInstanceOf(UsageError);
   });
 
   it('only counts proxies in scope', async () => {
-    const { mesh, gate } = setup({ namespaces: ['bookinfo'] });
+    const { mesh, gate } = setup();
+    const bookinfo: ProxyScope = { sets: [{ namespaces: ['bookinfo'], selector: undefined }] };
     mesh.add('a.bookinfo', 'istiod-a');
     mesh.add('stuck.other', 'istiod-b');
     const snapshot = await gate.snapshot();
@@ -489,7 +518,7 @@ describe('IstiodSyncGate.waitForSync', () => {
         mesh.ack('a.bookinfo');
       }
     };
-    const report = await gate.waitForSync(snapshot, { timeoutMs: 60_000 });
+    const report = await gate.waitForSync(snapshot, { scope: bookinfo, timeoutMs: 60_000 });
     expect(report).toMatchObject({ synced: 1, total: 1 });
   });
 });
@@ -518,7 +547,9 @@ describe('IstiodSyncGate.snapshot', () => {
         mesh.ack('a.ns');
       }
     };
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 3_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 3_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncTimeoutError);
     expect((error as SyncTimeoutError).unsynced.map((p) => p.proxy)).toEqual(['b.ns']);
     expect(clock.now()).toBe(START + 5_000 + 400 + 3_000);
@@ -535,7 +566,9 @@ describe('IstiodSyncGate.since', () => {
     mesh.add('new.ns', 'istiod-b');
     const snapshot = gate.since(changeAt);
     expect(snapshot.takenAt).toBe(changeAt);
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 1_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncTimeoutError);
     const timeout = error as SyncTimeoutError;
     expect(timeout.synced).toBe(1);
@@ -566,7 +599,9 @@ describe('IstiodSyncGate.since and rejections', () => {
     mesh.onPoll = (poll) => {
       if (poll === 3) mesh.nack('fresh-error.ns', 'rejected the change');
     };
-    const error = await gate.waitForSync(snapshot, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    const error = await gate
+      .waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 60_000 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigRejectedError);
     expect((error as ConfigRejectedError).rejected.map((p) => p.proxy)).toEqual(['fresh-error.ns']);
     expect(clock.now()).toBe(START + 200 + 2 * 500);
@@ -586,7 +621,7 @@ describe('IstiodSyncGate.currentStatus', () => {
       waitingMs: 4_000,
       lastError: undefined,
     };
-    expect(await gate.currentStatus()).toEqual({
+    expect(await gate.currentStatus(EVERY_PROXY)).toEqual({
       synced: 1,
       total: 2,
       istiodReplicas: 2,
@@ -594,7 +629,7 @@ describe('IstiodSyncGate.currentStatus', () => {
     });
     // istiod-b is down now: its proxies keep their last known state.
     mesh.failing.add('istiod-b');
-    expect(await gate.currentStatus()).toEqual({
+    expect(await gate.currentStatus(EVERY_PROXY)).toEqual({
       synced: 1,
       total: 2,
       istiodReplicas: 1,
@@ -606,7 +641,7 @@ describe('IstiodSyncGate.currentStatus', () => {
     const { mesh, gate } = setup();
     mesh.failing.add('istiod-a');
     mesh.failing.add('istiod-b');
-    await expect(gate.currentStatus()).rejects.toBeInstanceOf(IstiodUnavailableError);
+    await expect(gate.currentStatus(EVERY_PROXY)).rejects.toBeInstanceOf(IstiodUnavailableError);
   });
 
   it('closes its source', async () => {

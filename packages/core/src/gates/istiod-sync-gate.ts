@@ -26,15 +26,16 @@ import {
   UsageError,
   type UnsyncedProxy,
 } from '../errors.js';
-import type { PodLister } from '../kube/kube-ports.js';
+import type { PodLister } from '../kube/resource-apis.js';
 import { systemClock, type Clock } from '../release/clock.js';
 import type {
+  ProxyScope,
   SyncGate,
   SyncReport,
   SyncSnapshot,
   SyncStatusSummary,
   SyncWaitOptions,
-} from '../release/ports.js';
+} from './sync-gate.js';
 import type { ResolvedSync } from '../spec/resolved-release-spec.js';
 import { abortError, throwIfAborted } from './abort-error.js';
 import {
@@ -46,7 +47,7 @@ import {
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
-import { SyncScope, type ScopeResolution } from './sync-scope.js';
+import { ProxyScopeResolver, type ScopeResolution } from './sync-scope.js';
 import type { SynczSource } from './syncz-source.js';
 import { mergeReplicas, type ProxyRouteStatus } from './syncz-status.js';
 
@@ -61,10 +62,10 @@ const POLL_JITTER = 0.1;
 export interface IstiodSyncGateOptions {
   /** Where syncz comes from (every istiod pod by port-forward, or one URL). */
   source: SynczSource;
-  /** Lists pods for a `scope.selector`. */
+  /** Lists pods for a scope's selector. */
   pods: PodLister;
-  /** Sync settings: scope, poll interval, required ratio. */
-  sync: Pick<ResolvedSync, 'scope' | 'pollIntervalMs' | 'requiredRatio'>;
+  /** Sync settings: poll interval, required ratio. (The scope comes with each call.) */
+  sync: Pick<ResolvedSync, 'pollIntervalMs' | 'requiredRatio'>;
   /** Time and sleeps; default the system clock. */
   clock?: Clock | undefined;
   /** Uniform random numbers in [0, 1) for the jitter; default `Math.random`. */
@@ -99,7 +100,7 @@ interface Observation {
 /** {@link SyncGate} over istiod's `/debug/syncz`. */
 export class IstiodSyncGate implements SyncGate {
   readonly #source: SynczSource;
-  readonly #scope: SyncScope;
+  readonly #scopes: ProxyScopeResolver;
   readonly #pollIntervalMs: number;
   readonly #requiredRatio: number;
   readonly #clock: Clock;
@@ -109,7 +110,7 @@ export class IstiodSyncGate implements SyncGate {
 
   constructor(options: IstiodSyncGateOptions) {
     this.#source = options.source;
-    this.#scope = new SyncScope(options.sync.scope, options.pods);
+    this.#scopes = new ProxyScopeResolver(options.pods);
     this.#pollIntervalMs = options.sync.pollIntervalMs;
     this.#requiredRatio = options.sync.requiredRatio;
     this.#clock = options.clock ?? systemClock;
@@ -153,7 +154,7 @@ export class IstiodSyncGate implements SyncGate {
     if (!(snapshot instanceof GateSnapshot))
       throw new UsageError('waitForSync needs a snapshot made by this sync gate');
     const { criterion } = snapshot;
-    const { signal, timeoutMs } = options;
+    const { scope, signal, timeoutMs } = options;
     const startedAt = this.#clock.now();
     const deadline = startedAt + timeoutMs;
     // How long a proxy has waited counts from the change when it is known (resume), else
@@ -173,7 +174,7 @@ export class IstiodSyncGate implements SyncGate {
       const observation = await this.#observe(signal);
       lastObservation = observation;
       if (observation.fresh.size > 0) answeredDuringWait = true;
-      const view = await this.#scoped(observation, signal);
+      const view = await this.#scopes.resolve(scope, observation.merged.values(), signal);
       const now = this.#clock.now();
       for (const id of observation.merged.keys())
         if (!firstSeen.has(id)) firstSeen.set(id, first ? origin : pollStart);
@@ -242,7 +243,7 @@ export class IstiodSyncGate implements SyncGate {
       throw new IstiodUnavailableError(
         this.#source.namespace,
         this.#source.selector,
-        `cannot tell which proxies are in the sync scope (${this.#scope.describe()}): ${lastScopeProblem}`,
+        `cannot tell which proxies are in the sync scope (${this.#scopes.describe(scope)}): ${lastScopeProblem}`,
       );
     }
     throw new SyncTimeoutError({
@@ -253,9 +254,9 @@ export class IstiodSyncGate implements SyncGate {
     });
   }
 
-  async currentStatus(signal?: AbortSignal): Promise<SyncStatusSummary> {
+  async currentStatus(scope: ProxyScope, signal?: AbortSignal): Promise<SyncStatusSummary> {
     const observation = await this.#observe(signal);
-    const view = await this.#requireScope(observation, signal);
+    const view = await this.#requireScope(scope, observation, signal);
     const now = this.#clock.now();
     let synced = 0;
     let total = 0;
@@ -282,12 +283,12 @@ export class IstiodSyncGate implements SyncGate {
   }
 
   /**
-   * Every proxy in scope as syncz reports it now (merged across replicas). The data-plane
+   * Every proxy in `scope` as syncz reports it now (merged across replicas). The data-plane
    * verifier picks the proxies it inspects from here.
    */
-  async proxiesInScope(signal?: AbortSignal): Promise<ProxyRouteStatus[]> {
+  async proxiesInScope(scope: ProxyScope, signal?: AbortSignal): Promise<ProxyRouteStatus[]> {
     const observation = await this.#observe(signal);
-    const view = await this.#requireScope(observation, signal);
+    const view = await this.#requireScope(scope, observation, signal);
     return [...observation.merged.values()].filter(view);
   }
 
@@ -329,14 +330,8 @@ export class IstiodSyncGate implements SyncGate {
     };
   }
 
-  async #scoped(
-    observation: Observation,
-    signal: AbortSignal | undefined,
-  ): Promise<ScopeResolution> {
-    return this.#scope.resolve(observation.merged.values(), signal);
-  }
-
   async #requireScope(
+    scope: ProxyScope,
     observation: Observation,
     signal: AbortSignal | undefined,
   ): Promise<(status: ProxyRouteStatus) => boolean> {
@@ -347,12 +342,16 @@ export class IstiodSyncGate implements SyncGate {
         `no istiod answered /debug/syncz: ${describeProblems(observation.problems)}`,
       );
     }
-    const view = await this.#scoped(observation, signal);
+    const view: ScopeResolution = await this.#scopes.resolve(
+      scope,
+      observation.merged.values(),
+      signal,
+    );
     if (!view.includes) {
       throw new IstiodUnavailableError(
         this.#source.namespace,
         this.#source.selector,
-        `cannot tell which proxies are in the sync scope (${this.#scope.describe()}): ${view.problem}`,
+        `cannot tell which proxies are in the sync scope (${this.#scopes.describe(scope)}): ${view.problem}`,
       );
     }
     return view.includes;

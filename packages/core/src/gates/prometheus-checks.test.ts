@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CheckContext, CheckDefinition } from '../release/ports.js';
+import type { CheckContext, CheckDefinition } from './metrics-provider.js';
 import { BUILTIN_CHECK_TYPES } from '../spec/check-types.js';
 import {
   apiError,

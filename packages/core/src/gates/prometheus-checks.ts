@@ -30,7 +30,7 @@ import type {
   CheckDefinition,
   CheckResult,
   MetricsProvider,
-} from '../release/ports.js';
+} from './metrics-provider.js';
 import { renderCheckQuery, type CheckQueryVariables } from '../spec/check-query.js';
 import { CANDIDATE_REQUEST_COUNT_QUERY } from '../spec/check-types.js';
 import { formatDuration } from '../spec/duration.js';

@@ -13,7 +13,7 @@
  * that could echo them.
  */
 import { PrometheusError } from '../errors.js';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import { redactSecrets } from '../kube/redact-secrets.js';
 import type { Clock } from '../release/clock.js';

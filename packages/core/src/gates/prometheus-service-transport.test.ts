@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PrometheusError } from '../errors.js';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { Pod, Service } from '../kube/kube-types.js';
 import type { ForwardedPort, PortForwarder, PortForwardTarget } from '../kube/port-forward.js';
 import { FakePrometheus, vector } from './__fixtures__/fake-prometheus.js';

@@ -6,7 +6,7 @@
  * so a Prometheus pod restarted between two evaluations is followed.
  */
 import { isPodReady } from '../kube/pod-readiness.js';
-import type { PodLister, ServiceReader } from '../kube/kube-ports.js';
+import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { Pod, ServicePort } from '../kube/kube-types.js';
 import type { ForwardedPort, PortForwarder } from '../kube/port-forward.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from '../errors.js';
-import type { PodLister } from '../kube/kube-ports.js';
+import type { PodLister } from '../kube/resource-apis.js';
 import type { ListOptions, Pod } from '../kube/kube-types.js';
 import { status } from './__fixtures__/syncz-fixtures.js';
 import { SyncScope } from './sync-scope.js';

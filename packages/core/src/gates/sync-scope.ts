@@ -1,14 +1,16 @@
 /**
- * Which proxies count for the sync gate (`sync.scope`): every proxy by default, those of
- * some namespaces (the proxy id's suffix), and/or those whose pod matches a label selector.
+ * Which proxies count for the sync gate: the sets of a `ProxyScope` (the route backend
+ * supplies it; for a VirtualService it is `sync.scope`). A set is every proxy by default,
+ * or those of some types (`router`, `sidecar`), of some namespaces (the proxy id's suffix),
+ * and/or whose pod matches a label selector; a proxy in any set counts.
  *
  * syncz does not carry pod labels, so a selector needs the pods: the matching pods of each
  * namespace are listed once, and listed again only when a proxy the gate has not seen yet
  * appears there (a client scaled up mid-wait), not on every poll. A pod whose labels change
  * while it runs keeps the classification it had when its namespace was listed.
  */
-import type { PodLister } from '../kube/kube-ports.js';
-import type { ResolvedSyncScope } from '../spec/resolved-release-spec.js';
+import type { PodLister } from '../kube/resource-apis.js';
+import type { ProxyScope, ProxySet } from './sync-gate.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 
 /** A scope filter for one poll, or why none could be built. */
@@ -24,8 +26,9 @@ export type ScopeResolution =
       readonly problem: string;
     };
 
-/** Resolves `sync.scope` against the proxies syncz lists. */
+/** Resolves one proxy set against the proxies syncz lists. */
 export class SyncScope {
+  readonly #types: ReadonlySet<string> | undefined;
   readonly #namespaces: ReadonlySet<string> | undefined;
   readonly #selector: string | undefined;
   readonly #pods: PodLister;
@@ -34,8 +37,9 @@ export class SyncScope {
   /** Proxy ids already classified, by namespace. */
   readonly #classified = new Map<string, Set<string>>();
 
-  /** @param scope the resolved scope; @param pods lists pods when a selector is set */
-  constructor(scope: ResolvedSyncScope, pods: PodLister) {
+  /** @param scope the set (`sync.scope` is one); @param pods lists pods when a selector is set */
+  constructor(scope: ProxySet, pods: PodLister) {
+    this.#types = scope.proxyTypes ? new Set(scope.proxyTypes) : undefined;
     this.#namespaces = scope.namespaces ? new Set(scope.namespaces) : undefined;
     this.#selector = scope.selector?.trim() ? scope.selector.trim() : undefined;
     this.#pods = pods;
@@ -44,14 +48,18 @@ export class SyncScope {
   /** Human-readable scope, for messages. */
   describe(): string {
     const parts: string[] = [];
+    if (this.#types) parts.push(`${[...this.#types].join(', ')} proxies`);
     if (this.#namespaces) parts.push(`namespaces ${[...this.#namespaces].join(', ')}`);
     if (this.#selector) parts.push(`pods matching "${this.#selector}"`);
     return parts.length > 0 ? parts.join(' and ') : 'every proxy';
   }
 
-  /** Whether the namespace part of the scope admits `status`. */
+  /** Whether the type and namespace parts of the set admit `status`. */
   #inNamespaces(status: ProxyRouteStatus): boolean {
-    return !this.#namespaces || this.#namespaces.has(status.namespace);
+    return (
+      (!this.#types || this.#types.has(status.proxyType)) &&
+      (!this.#namespaces || this.#namespaces.has(status.namespace))
+    );
   }
 
   /**
@@ -96,6 +104,53 @@ export class SyncScope {
     return {
       includes: (status) => this.#inNamespaces(status) && this.#matched.has(status.proxy),
     };
+  }
+}
+
+/**
+ * Resolves whole proxy scopes (the union of their sets) against the proxies syncz lists.
+ * Each distinct set keeps its pod classification across calls, so a gate that waits on
+ * the same scope change after change lists pods only for proxies it has not seen.
+ */
+export class ProxyScopeResolver {
+  readonly #pods: PodLister;
+  readonly #sets = new Map<string, SyncScope>();
+
+  /** @param pods lists pods for sets with a selector */
+  constructor(pods: PodLister) {
+    this.#pods = pods;
+  }
+
+  /** Human-readable scope, for messages. */
+  describe(scope: ProxyScope): string {
+    return this.#setsOf(scope)
+      .map((set) => set.describe())
+      .join(' or ');
+  }
+
+  /** A filter admitting a proxy in any set of `scope`, or why one could not be built. */
+  async resolve(
+    scope: ProxyScope,
+    statuses: Iterable<ProxyRouteStatus>,
+    signal?: AbortSignal,
+  ): Promise<ScopeResolution> {
+    const list = [...statuses];
+    const resolutions = await Promise.all(
+      this.#setsOf(scope).map((set) => set.resolve(list, signal)),
+    );
+    const problems = resolutions.flatMap((r) => (r.problem === undefined ? [] : [r.problem]));
+    if (problems.length > 0) return { problem: problems.join('; ') };
+    const filters = resolutions.flatMap((r) => (r.includes ? [r.includes] : []));
+    return { includes: (status) => filters.some((includes) => includes(status)) };
+  }
+
+  #setsOf(scope: ProxyScope): SyncScope[] {
+    return scope.sets.map((set) => {
+      const key = JSON.stringify([set.proxyTypes, set.namespaces, set.selector]);
+      let resolver = this.#sets.get(key);
+      if (!resolver) this.#sets.set(key, (resolver = new SyncScope(set, this.#pods)));
+      return resolver;
+    });
   }
 }
 

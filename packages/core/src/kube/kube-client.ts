@@ -29,7 +29,7 @@ import type {
   PodLister,
   RouteObjectApi,
   ServiceReader,
-} from './kube-ports.js';
+} from './resource-apis.js';
 import { KubeRequester } from './kube-requester.js';
 import { ClientNodeTransport, type KubeTransport } from './kube-transport.js';
 import type {

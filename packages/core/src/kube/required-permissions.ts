@@ -9,6 +9,7 @@
  * AuthorizePodWebsocketUpgradeCreatePermission, on by default) also as `create`, which the
  * SPDY transport of kubectl always needed. Hence both verbs.
  */
+import { ROUTE_BACKEND_KINDS } from '../routing/route-backends.js';
 
 /**
  * Which namespace a permission is needed in: the service's own; istiod's
@@ -42,21 +43,8 @@ const PREFLIGHT = 'optional: without it that preflight check reports not checked
 
 /** Every permission switchyard needs, by namespace. */
 export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze([
-  {
-    scope: 'service',
-    apiGroup: 'networking.istio.io',
-    resource: 'virtualservices',
-    verbs: ['get', 'patch'],
-    purpose:
-      'read the routes and the state record; shift weights, header route and record (JSON Patch)',
-  },
-  {
-    scope: 'service',
-    apiGroup: 'networking.istio.io',
-    resource: 'destinationrules',
-    verbs: ['get', 'patch'],
-    purpose: 'read the slot subsets; add a missing one',
-  },
+  // The routing objects: each route backend's reads and patches.
+  ...ROUTE_BACKEND_KINDS.flatMap((kind) => kind.permissions),
   {
     scope: 'service',
     apiGroup: 'apps',

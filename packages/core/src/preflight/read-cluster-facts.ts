@@ -22,7 +22,7 @@ import type {
   ServiceEntry,
   VirtualService,
 } from '../istio/types.js';
-import type { DeploymentApi, ObjectReader } from '../kube/kube-ports.js';
+import type { DeploymentApi, ObjectReader } from '../kube/resource-apis.js';
 import type { Namespace, Pod, Service } from '../kube/kube-types.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import type { Clock } from '../release/clock.js';

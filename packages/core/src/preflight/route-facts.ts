@@ -7,7 +7,7 @@ import { RouteRefusedError } from '../errors.js';
 import { findManagedRoutes, type ManagedRouteSet } from '../istio/managed-routes.js';
 import type { Slot } from '../istio/route-target.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
-import { routeTargetOf } from '../release/service-context.js';
+import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import type { PreflightContext } from './preflight-context.js';
 
 /** The managed routes, or undefined when the VirtualService is missing or refused. */

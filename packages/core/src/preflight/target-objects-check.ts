@@ -5,7 +5,7 @@
  */
 import { describeRef, RouteRefusedError } from '../errors.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
-import { routeTargetOf } from '../release/service-context.js';
+import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import type { Finding } from './finding.js';
 import { deploymentRef, destinationRuleRef, serviceRef, virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';

@@ -16,7 +16,7 @@ import type { HttpMatchRequest, HttpRoute, StringMatch } from '../istio/types.js
 import type { Finding } from './finding.js';
 import { virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
-import { routeTargetOf } from '../release/service-context.js';
+import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import { managedRoutesOf } from './route-facts.js';
 
 const ID = 'vs-shadowed-route';

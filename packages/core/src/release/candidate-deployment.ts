@@ -11,7 +11,7 @@ import {
   RolloutTimeoutError,
   type ObjectRef,
 } from '../errors.js';
-import type { DeploymentApi } from '../kube/kube-ports.js';
+import type { DeploymentApi } from '../kube/resource-apis.js';
 import type { Container, Deployment } from '../kube/kube-types.js';
 import type { RolloutStatus } from '../kube/deployment-rollout.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';

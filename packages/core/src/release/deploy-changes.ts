@@ -1,24 +1,25 @@
 /**
  * The changes a deploy makes, computed (and so validated) without I/O: the candidate
- * Deployment, the DestinationRule with the slot subsets, the pre-release header route.
- * `deploy` computes them before the lock and again under it; `plan` shows them.
+ * Deployment, what makes the slots routable (a VirtualService's DestinationRule subsets),
+ * the pre-release header route. `deploy` computes them before the lock and again under it;
+ * `plan` shows them.
  */
 import { PreflightError } from '../errors.js';
-import { setPrereleaseRoute } from '../istio/prerelease-route.js';
-import { ensureSlotSubsets } from '../istio/slot-subsets.js';
-import type { DestinationRule, StringMatch } from '../istio/types.js';
+import type { StringMatch } from '../istio/types.js';
 import type { Deployment } from '../kube/kube-types.js';
+import type { SlotDestinations } from '../routing/route-backend.js';
+import type { RouteEdit } from '../routing/route-edit.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { desiredCandidate } from './candidate-deployment.js';
-import type { ServiceContext } from './service-context.js';
-import { otherSlot, type ReleaseRecord } from './state-record.js';
+import type { ReleaseObjects } from './release-objects.js';
+import { otherSlot, type ReleaseRecord, type Slot } from './state-record.js';
 
 /** What a deploy will change. */
 export interface DeployChanges {
   /** The candidate Deployment as it will be written, and whether it is created. */
   deployment: { deployment: Deployment; created: boolean };
-  /** The DestinationRule with the slot subsets; undefined when it already has them. */
-  destinationRule: DestinationRule | undefined;
+  /** What makes the slots routable; undefined when they already are. */
+  slotDestinations: SlotDestinations | undefined;
 }
 
 /** The pre-release header match of the spec, when it has one. */
@@ -28,15 +29,21 @@ export function prereleaseHeaders(
   return spec.deploy.preRelease?.headers;
 }
 
+/** The header route deploy leaves: to the candidate when the spec has headers, else none. */
+export function prereleaseRouteEdit(spec: ResolvedReleaseSpec, candidate: Slot): RouteEdit {
+  const headers = prereleaseHeaders(spec);
+  return { headerRoute: headers ? { slot: candidate, headers } : 'remove' };
+}
+
 /** Computes (and so validates) every change deploying `image` will make. */
 export function deployChanges(
   spec: ResolvedReleaseSpec,
-  service: ServiceContext,
+  objects: ReleaseObjects,
   record: ReleaseRecord,
   image: string,
 ): DeployChanges {
   const candidate = otherSlot(record.activeSlot);
-  const active = service.deployments[record.activeSlot];
+  const active = objects.deployments[record.activeSlot];
   if (!active) {
     throw new PreflightError([
       {
@@ -54,21 +61,12 @@ export function deployChanges(
     candidate,
     image,
     active,
-    existing: service.deployments[candidate],
+    existing: objects.deployments[candidate],
   });
-  const selector = service.service.spec?.selector ?? {};
-  const after = ensureSlotSubsets(service.destinationRule, service.target, {
-    slotLabel: spec.target.slotLabel,
-    slotValues: {
-      blue: spec.target.slots.blue.labelValue,
-      green: spec.target.slots.green.labelValue,
-    },
-    selector,
-  });
+  const { backend, routing } = objects;
+  const slotDestinations = backend.slotDestinations(routing, objects.service);
   const headers = prereleaseHeaders(spec);
-  if (headers) {
-    setPrereleaseRoute(service.virtualService, service.target, { slot: candidate, headers });
-  }
-  const changed = JSON.stringify(after) !== JSON.stringify(service.destinationRule);
-  return { deployment, destinationRule: changed ? after : undefined };
+  // Validation only: refuses (RouteRefusedError) a header route the routes cannot take.
+  if (headers) backend.setHeaderRoute(routing.object, { slot: candidate, headers });
+  return { deployment, slotDestinations };
 }

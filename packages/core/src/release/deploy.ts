@@ -1,34 +1,28 @@
 /**
  * `deploy`: puts a new image on the idle slot with no user traffic. Updates (or creates)
- * the slot's Deployment and waits for its rollout, adds the slot subsets to the
- * DestinationRule (synced before any route may use them), and, when the spec has a
- * pre-release header, routes requests carrying it to the candidate, in one write with the
- * record.
+ * the slot's Deployment and waits for its rollout, makes the slot routable (a
+ * VirtualService's DestinationRule subsets, synced before any route may use them), and,
+ * when the spec has a pre-release header, routes requests carrying it to the candidate, in
+ * one gated write with the record. What a failure means is the failure policy's call.
  */
-import {
-  ConfigRejectedError,
-  RolloutFailedError,
-  RolloutTimeoutError,
-  UsageError,
-} from '../errors.js';
-import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
-import { planRouteChanges } from '../istio/route-plan.js';
-import type { DestinationRule, VirtualService } from '../istio/types.js';
+import { UsageError } from '../errors.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { applyCandidate, waitForRollout } from './candidate-deployment.js';
 import { isoTime } from './clock.js';
-import { deployChanges, prereleaseHeaders } from './deploy-changes.js';
+import { deployChanges, prereleaseHeaders, prereleaseRouteEdit } from './deploy-changes.js';
+import { judgeFailure } from './failure-policy.js';
 import {
-  withOperationContext,
-  type EngineDependencies,
-  type OperationStart,
-} from './operation-context.js';
+  applyGatedChange,
+  applyGatedSlotDestinations,
+  commitRecord,
+  emitPhaseChange,
+} from './gated-change.js';
+import { withOperationContext, type OperationStart } from './operation-context.js';
+import type { OperationDependencies } from './operation-dependencies.js';
 import { finishOperation } from './operation-summary.js';
 import { checkDeployable } from './preconditions.js';
-import { preflight } from './preflight.js';
-import { commitChange, emitPhaseChange } from './record-commit.js';
+import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
-import { applyRouteChange, applySyncedChange } from './route-change.js';
 import { otherSlot, type OperationRecord } from './state-record.js';
 
 /** Options of `deploy`. */
@@ -42,16 +36,16 @@ export interface DeployOptions {
 /** Deploys `options.image` to the idle slot of `spec`'s service with zero user traffic. */
 export async function deployCandidate(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   options: DeployOptions,
 ): Promise<OperationSummary> {
   const { image } = options;
   if (!image || /\s/.test(image)) {
     throw new UsageError(`image: must be a container image reference, got "${image}"`);
   }
-  const before = await preflight(spec, deps, 'deploy', options.signal);
+  const before = await readBeforeLock(spec, deps, 'deploy', options.signal);
   checkDeployable(spec, before.record);
-  deployChanges(spec, before.service, before.record, image); // validation only: throws before the lock
+  deployChanges(spec, before.objects, before.record, image); // validation only: throws before the lock
 
   const start: OperationStart = {
     kind: 'deploy',
@@ -63,11 +57,11 @@ export async function deployCandidate(
     }),
   };
   return withOperationContext(spec, deps, start, async (context) => {
-    const { candidate, service, log } = context;
+    const { candidate, log } = context;
     const kube = context.clients.kube;
-    const record = context.state.record;
+    const record = context.routes.record;
     checkDeployable(spec, record);
-    const changes = deployChanges(spec, service, record, image);
+    const changes = deployChanges(spec, context.objects, record, image);
     const op: OperationRecord = {
       kind: 'deploy',
       id: context.id,
@@ -75,7 +69,7 @@ export async function deployCandidate(
       stepIndex: 0,
       stage: 'applying',
     };
-    await commitChange(context, {
+    await commitRecord(context, {
       record: (r) => ({ ...r, operation: op, holder: deps.holderIdentity }),
     });
 
@@ -107,88 +101,33 @@ export async function deployCandidate(
           }),
       });
     } catch (error) {
-      if (error instanceof RolloutTimeoutError || error instanceof RolloutFailedError) {
+      const verdict = judgeFailure(error, { during: 'deploy-rollout' }, context.signal);
+      if (verdict.action === 'forget-candidate') {
         // User traffic never moved; the record forgets the candidate so release refuses it.
-        await commitChange(context, {
+        await commitRecord(context, {
           record: (r) => ({
             ...r,
             phase: r.phase === 'deployed' ? 'idle' : r.phase,
             candidateSlot: undefined,
             images: { ...r.images, [candidate]: image },
             operation: undefined,
-            reason: error.message,
+            reason: verdict.message,
           }),
         }).catch(() => undefined);
       }
       throw error;
     }
 
-    // 2. DestinationRule subsets, synced before any route may use them.
-    const destinationRule = changes.destinationRule;
-    if (destinationRule) {
-      await applySyncedChange(context, 'DestinationRule slot subsets', async () => {
-        const planned = planRouteChanges({
-          destinationRules: [{ before: service.destinationRule, after: destinationRule }],
-        });
-        for (const change of planned) {
-          const written: DestinationRule = await kube.destinationRules.patch(
-            spec.namespace,
-            spec.target.destinationRule,
-            change.patch,
-            { signal: context.signal },
-          );
-          service.destinationRule = written;
-          log.emit({
-            type: 'routes-applied',
-            object: {
-              kind: 'DestinationRule',
-              namespace: spec.namespace,
-              name: spec.target.destinationRule,
-            },
-            description: change.description,
-            resourceVersion: written.metadata.resourceVersion,
-          });
-        }
-      });
-    }
+    // 2. The slots made routable (DestinationRule subsets), synced before any route uses them.
+    if (changes.slotDestinations)
+      await applyGatedSlotDestinations(context, changes.slotDestinations);
 
-    // 3. The pre-release header route and the record, in one write.
+    // 3. The pre-release header route and the record, in one gated write.
     const headers = prereleaseHeaders(spec);
-    const withdrawRejectedRoute = async (error: unknown): Promise<void> => {
-      if (!(error instanceof ConfigRejectedError)) throw error;
-      // Envoy refuses the route: left in place, every later push to those proxies would be
-      // refused with it. Take it out again (gated), and forget the candidate.
-      let withdrawn = 'the header route was removed again';
-      try {
-        await applyRouteChange(context, {
-          what: 'removal of the rejected pre-release header route',
-          routes: (vs: VirtualService) => removePrereleaseRoute(vs, service.target),
-          record: (r) => ({
-            ...r,
-            phase: record.phase === 'deployed' ? 'idle' : record.phase,
-            candidateSlot: undefined,
-            headerRoute: false,
-            operation: undefined,
-            reason: error.message.split('\n')[0] ?? error.message,
-          }),
-        });
-      } catch (removal) {
-        withdrawn = `removing the header route again failed too: ${(removal as Error).message}`;
-      }
-      log.emit({
-        type: 'warning',
-        message: `pre-release header route rejected by Envoy; ${withdrawn}`,
-      });
-      throw error;
-    };
-    await applyRouteChange(
-      context,
-      {
+    try {
+      await applyGatedChange(context, {
         what: 'pre-release header route',
-        routes: (vs: VirtualService) =>
-          headers
-            ? setPrereleaseRoute(vs, service.target, { slot: candidate, headers })
-            : removePrereleaseRoute(vs, service.target),
+        routes: prereleaseRouteEdit(spec, candidate),
         record: (r) => ({
           ...r,
           phase: 'deployed',
@@ -199,9 +138,36 @@ export async function deployCandidate(
           reason: undefined,
           routeState: undefined,
         }),
-      },
-      headers ? withdrawRejectedRoute : undefined,
-    );
+      });
+    } catch (error) {
+      const verdict = judgeFailure(error, { during: 'deploy-header-route' }, context.signal);
+      if (headers && verdict.action === 'withdraw-header-route') {
+        // Envoy refuses the route: left in place, every later push to those proxies would be
+        // refused with it. Take it out again (gated), and forget the candidate.
+        let withdrawn = 'the header route was removed again';
+        try {
+          await applyGatedChange(context, {
+            what: 'removal of the rejected pre-release header route',
+            routes: { headerRoute: 'remove' },
+            record: (r) => ({
+              ...r,
+              phase: record.phase === 'deployed' ? 'idle' : record.phase,
+              candidateSlot: undefined,
+              headerRoute: false,
+              operation: undefined,
+              reason: verdict.message,
+            }),
+          });
+        } catch (removal) {
+          withdrawn = `removing the header route again failed too: ${(removal as Error).message}`;
+        }
+        log.emit({
+          type: 'warning',
+          message: `pre-release header route rejected by Envoy; ${withdrawn}`,
+        });
+      }
+      throw error;
+    }
     emitPhaseChange(context, record.phase, 'deployed');
     return finishOperation(
       context,

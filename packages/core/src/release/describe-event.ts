@@ -2,7 +2,7 @@
  * One human line per event: the timeline, plain CLI output and Kubernetes Event messages
  * all say the same thing the same way.
  */
-import type { CheckResult } from './ports.js';
+import type { CheckResult } from '../gates/metrics-provider.js';
 import type { ReleaseEvent } from './release-events.js';
 import type { ReleaseStep, SlotWeights } from './state-record.js';
 

@@ -2,57 +2,26 @@
  * The one module that builds an operation's context. Every operation that changes
  * something runs its body inside `withOperationContext`, which takes the Lease lock, reads
  * everything again under it, reconciles the release record with the live routes, and hands
- * the body one small context: the spec, the clients, the lock, the VirtualService with its
- * state record, the event sink and the clock. When the body ends, however it ends, the lock
+ * the body one small context: the spec, the clients, the lock, the objects read (with the
+ * route backend), the routing object with its state record, the event sink and the clock. When the body ends, however it ends, the lock
  * is released and the events are flushed.
  *
- * Before the lock, operations go through `preflight.ts`; see there for where checks that
- * must pass before the lock belong.
+ * Before the lock, operations go through `read-before-lock.ts`; see there for where checks
+ * that must pass before the lock belong.
  */
 import { randomUUID } from 'node:crypto';
 import { LockLostError } from '../errors.js';
+import type { CheckResult } from '../gates/metrics-provider.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import type { Clock } from './clock.js';
 import { LeaseLock, type LockHandle } from './lease-lock.js';
 import type { OperationLog } from './operation-log.js';
-import type { CheckResult, DataplaneVerifier, MetricsProvider, SyncGate } from './ports.js';
+import type { OperationClients, OperationDependencies } from './operation-dependencies.js';
 import { reconcileRecord } from './reconcile-record.js';
-import { RecordedVirtualService } from './recorded-virtual-service.js';
-import type { OperationKind, OperationSummary, ReleaseEvent } from './release-events.js';
-import { loadServiceContext, type EngineKube, type ServiceContext } from './service-context.js';
+import { RecordedRoutes } from './recorded-routes.js';
+import type { OperationKind, OperationSummary } from './release-events.js';
+import { readReleaseObjects, type ReleaseObjects } from './release-objects.js';
 import { isInProgress, otherSlot, type ReleaseRecord, type Slot } from './state-record.js';
-
-/** What the operations need from the outside world. */
-export interface EngineDependencies {
-  /** Kubernetes access. */
-  kube: EngineKube;
-  /** Time. */
-  clock: Clock;
-  /** Proxy sync gate. */
-  syncGate: SyncGate;
-  /** Data-plane verifier; required when `spec.sync.verifyDataplane > 0`. */
-  dataplane?: DataplaneVerifier | undefined;
-  /** Metric checks; required when the spec has checks and bake steps. */
-  metrics?: MetricsProvider | undefined;
-  /** Identity written to the Lease and the record. */
-  holderIdentity: string;
-  /** Receives every event as it happens. */
-  onEvent?: ((event: ReleaseEvent) => void) | undefined;
-  /** Operation ids; defaults to a random id. */
-  newOperationId?: (() => string) | undefined;
-}
-
-/** Options of `release` and `rollback` (and the base of every operation's options). */
-export interface OperationOptions {
-  /** Aborts the operation. */
-  signal?: AbortSignal | undefined;
-}
-
-/** The clients an operation talks to the world through. */
-export type OperationClients = Pick<
-  EngineDependencies,
-  'kube' | 'syncGate' | 'dataplane' | 'metrics'
->;
 
 /** The two slots as an operation sees them. */
 export interface SlotRoles {
@@ -80,10 +49,10 @@ export interface OperationContext extends Readonly<SlotRoles> {
   readonly lock: LockHandle;
   /** Aborts on the caller's signal and when the lock is lost. */
   readonly signal: AbortSignal;
-  /** What was read under the lock: Service, DestinationRule, both Deployments, route target. */
-  readonly service: ServiceContext;
-  /** The VirtualService with the state record it carries; every write goes through it. */
-  readonly state: RecordedVirtualService;
+  /** What was read under the lock: the route backend and routing objects, the Service, both Deployments. */
+  readonly objects: ReleaseObjects;
+  /** The routing object with the state record it carries; every write goes through it. */
+  readonly routes: RecordedRoutes;
   /** The event sink: the caller's listener, the timeline, Kubernetes Events. */
   readonly log: OperationLog;
   /** True when this run picks up a release an earlier run left in progress. */
@@ -106,7 +75,7 @@ export interface OperationStart {
    */
   slots?:
     | ((
-        service: ServiceContext,
+        objects: ReleaseObjects,
         record: ReleaseRecord,
         signal: AbortSignal,
       ) => Promise<SlotRoles> | SlotRoles)
@@ -116,7 +85,7 @@ export interface OperationStart {
 /** Takes the lock, re-reads everything, builds the context, runs `body`, releases the lock. */
 export async function withOperationContext(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   start: OperationStart,
   body: (context: OperationContext) => Promise<OperationSummary>,
 ): Promise<OperationSummary> {
@@ -132,15 +101,16 @@ export async function withOperationContext(
   }).acquire();
   try {
     const signal = start.signal ? AbortSignal.any([start.signal, lock.signal]) : lock.signal;
-    const service = await loadServiceContext(deps.kube, spec, signal);
-    const record = reconcileRecord(spec, deps, service, kind);
+    const objects = await readReleaseObjects(deps.kube, spec, signal);
+    const record = reconcileRecord(spec, deps, objects, kind);
+    const routing = objects.routing.object;
     log.attachTo({
-      apiVersion: service.virtualService.apiVersion,
-      kind: 'VirtualService',
+      apiVersion: routing.apiVersion,
+      kind: routing.kind,
       metadata: {
-        name: service.virtualService.metadata.name,
-        namespace: service.virtualService.metadata.namespace,
-        uid: service.virtualService.metadata.uid,
+        name: routing.metadata.name,
+        namespace: routing.metadata.namespace,
+        uid: routing.metadata.uid,
       },
     });
     const id =
@@ -157,7 +127,7 @@ export async function withOperationContext(
       resumed,
     });
     const slots = start.slots
-      ? await start.slots(service, record, signal)
+      ? await start.slots(objects, record, signal)
       : {
           stable: record.activeSlot,
           candidate: record.candidateSlot ?? otherSlot(record.activeSlot),
@@ -176,13 +146,8 @@ export async function withOperationContext(
       holder,
       lock,
       signal,
-      service,
-      state: new RecordedVirtualService({
-        api: deps.kube.virtualServices,
-        target: service.target,
-        virtualService: service.virtualService,
-        record,
-      }),
+      objects,
+      routes: new RecordedRoutes({ backend: objects.backend, object: routing, record }),
       log,
       resumed,
       stable: slots.stable,

@@ -5,7 +5,7 @@
  * a release).
  */
 import type { EventRecord } from '../kube/kube-events.js';
-import type { EventRecorder } from '../kube/kube-ports.js';
+import type { EventRecorder } from '../kube/resource-apis.js';
 import type { Clock } from './clock.js';
 import { describeEvent } from './describe-event.js';
 import type { ReleaseEvent, TimelineEntry } from './release-events.js';

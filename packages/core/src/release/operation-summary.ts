@@ -6,7 +6,7 @@ import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime, type Clock } from './clock.js';
 import type { OperationContext } from './operation-context.js';
 import type { OperationLog } from './operation-log.js';
-import type { CheckResult } from './ports.js';
+import type { CheckResult } from '../gates/metrics-provider.js';
 import type {
   OperationKind,
   OperationOutcome,
@@ -78,7 +78,7 @@ export async function finishOperation(
     kind: context.kind,
     id: context.id,
     log: context.log,
-    record: context.state.record,
+    record: context.routes.record,
     outcome,
     resumed: context.resumed,
     checks: context.checks,

@@ -6,20 +6,16 @@
  */
 import { dump } from 'js-yaml';
 import { UsageError } from '../errors.js';
-import { removeMirror } from '../istio/candidate-mirror.js';
-import { removePrereleaseRoute, setPrereleaseRoute } from '../istio/prerelease-route.js';
-import { planRouteChanges } from '../istio/route-plan.js';
-import { setSlotWeights } from '../istio/slot-weights.js';
-import type { DestinationRule, VirtualService } from '../istio/types.js';
 import { renderUnifiedDiff } from '../istio/unified-diff.js';
-import type { Deployment } from '../kube/kube-types.js';
+import type { Deployment, KubeObject } from '../kube/kube-types.js';
+import { applyRouteEdit } from '../routing/route-edit.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import { deployChanges, prereleaseHeaders } from './deploy-changes.js';
+import { deployChanges, prereleaseRouteEdit } from './deploy-changes.js';
 import { describeStep, describeWeights } from './describe-event.js';
-import type { EngineDependencies } from './operation-context.js';
+import type { OperationDependencies } from './operation-dependencies.js';
 import { checkDeployable, checkReleasable } from './preconditions.js';
 import { reconcileRecord } from './reconcile-record.js';
-import { loadServiceContext, type ServiceContext } from './service-context.js';
+import { readReleaseObjects, type ReleaseObjects } from './release-objects.js';
 import {
   otherSlot,
   weightsFor,
@@ -98,16 +94,16 @@ function deploymentDiff(before: Deployment | undefined, after: Deployment): stri
 /** Plans `options.operation` for `spec`'s service; every change validated with `dryRun=All`. */
 export async function planOperation(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   options: PlanOptions,
 ): Promise<PlanReport> {
-  const service = await loadServiceContext(deps.kube, spec, options.signal);
+  const objects = await readReleaseObjects(deps.kube, spec, options.signal);
   const kind = options.operation;
-  const record = reconcileRecord(spec, deps, service, kind);
+  const record = reconcileRecord(spec, deps, objects, kind);
   const planning: Planning = {
     spec,
     deps,
-    service,
+    objects,
     record,
     signal: options.signal,
     changes: [],
@@ -133,60 +129,40 @@ export async function planOperation(
 /** What planning works on, and what it found so far. */
 interface Planning {
   spec: ResolvedReleaseSpec;
-  deps: EngineDependencies;
-  service: ServiceContext;
+  deps: OperationDependencies;
+  objects: ReleaseObjects;
   record: ReleaseRecord;
   signal: AbortSignal | undefined;
   changes: PlannedObjectChange[];
   notes: string[];
 }
 
-/** Validates a route change with `dryRun=All` and adds it to the plan. */
-async function validateRoutes(
-  planning: Planning,
-  before: VirtualService | DestinationRule,
-  after: VirtualService | DestinationRule,
-): Promise<void> {
-  const { spec, deps } = planning;
-  const planned = planRouteChanges(
-    before.kind === 'VirtualService'
-      ? {
-          virtualServices: [{ before: before, after: after }],
-        }
-      : {
-          destinationRules: [
-            { before: before as DestinationRule, after: after as DestinationRule },
-          ],
-        },
-  );
-  for (const change of planned) {
-    const api =
-      before.kind === 'VirtualService' ? deps.kube.virtualServices : deps.kube.destinationRules;
-    await api.patch(spec.namespace, before.metadata.name, change.patch, {
-      dryRun: 'All',
-      signal: planning.signal,
-    });
-    planning.changes.push({
-      object: {
-        kind: change.object.kind,
-        namespace: change.object.namespace,
-        name: change.object.name,
-      },
-      description: change.description,
-      diff: change.diff,
-      validated: true,
-    });
-  }
+/**
+ * Validates the write taking the routing object as read to `after` with `dryRun=All` and
+ * adds it to the plan (nothing when they are equal).
+ */
+async function planRoutingWrite(planning: Planning, after: KubeObject, prefix = ''): Promise<void> {
+  const { backend, routing } = planning.objects;
+  const write = backend.planWrite(routing.object, after, { pinManagedRoutes: false });
+  if (!write) return;
+  await backend.patch(write.patch, { dryRun: 'All', signal: planning.signal });
+  const { kind, namespace, name } = backend.ref;
+  planning.changes.push({
+    object: { kind, namespace, name },
+    description: `${prefix}${write.description}`,
+    diff: write.diff,
+    validated: true,
+  });
 }
 
-/** The candidate Deployment, the DestinationRule subsets, the pre-release route. */
+/** The candidate Deployment, the slot destinations, the pre-release route. */
 async function planDeploy(planning: Planning, image: string): Promise<void> {
-  const { spec, deps, service, record, signal } = planning;
+  const { spec, deps, objects, record, signal } = planning;
   checkDeployable(spec, record);
   const candidate = otherSlot(record.activeSlot);
-  const planned = deployChanges(spec, service, record, image);
+  const planned = deployChanges(spec, objects, record, image);
   const deployment = planned.deployment.deployment;
-  const before = service.deployments[candidate];
+  const before = objects.deployments[candidate];
   if (planned.deployment.created)
     await deps.kube.deployments.create(deployment, { dryRun: 'All', signal });
   else await deps.kube.deployments.replace(deployment, { dryRun: 'All', signal });
@@ -196,67 +172,50 @@ async function planDeploy(planning: Planning, image: string): Promise<void> {
     diff: deploymentDiff(before, deployment),
     validated: true,
   });
-  if (planned.destinationRule)
-    await validateRoutes(planning, service.destinationRule, planned.destinationRule);
-  const headers = prereleaseHeaders(spec);
-  const after = headers
-    ? setPrereleaseRoute(service.virtualService, service.target, { slot: candidate, headers })
-    : removePrereleaseRoute(service.virtualService, service.target);
-  await validateRoutes(planning, service.virtualService, after);
+  for (const change of planned.slotDestinations?.changes ?? []) {
+    await change.write({ dryRun: 'All', signal });
+    const { kind, namespace, name } = change.object;
+    planning.changes.push({
+      object: { kind, namespace, name },
+      description: change.description,
+      diff: change.diff,
+      validated: true,
+    });
+  }
+  const { backend, routing } = objects;
+  await planRoutingWrite(
+    planning,
+    applyRouteEdit(backend, routing.object, prereleaseRouteEdit(spec, candidate)),
+  );
   planning.notes.push(
-    `the candidate slot is ${candidate}; users keep ${record.activeSlot} (weights ${describeWeights(service.liveWeights)})`,
+    `the candidate slot is ${candidate}; users keep ${record.activeSlot} (weights ${describeWeights(objects.liveWeights)})`,
   );
 }
 
 /** The first weight step and the routes after the last step; returns the steps still to run. */
 async function planRelease(planning: Planning): Promise<ReleaseStep[]> {
-  const { spec, deps, service, record, signal } = planning;
+  const { spec, deps, objects, record } = planning;
   if (record.phase === 'paused') {
     planning.notes.push('the release is paused: run promote to continue');
   } else {
-    checkReleasable(spec, deps, service, record);
+    checkReleasable(spec, deps, objects, record);
   }
   const candidate = record.candidateSlot as Slot;
   const { steps, start } = remainingPlan(spec, record);
   const firstWeight = steps
     .slice(start)
     .find((step): step is { weight: number } => 'weight' in step);
+  const { backend, routing } = objects;
   if (firstWeight) {
-    const after = setSlotWeights(
-      service.virtualService,
-      service.target,
-      weightsFor(candidate, firstWeight.weight),
-    );
-    await validateRoutes(planning, service.virtualService, after);
+    const weights = weightsFor(candidate, firstWeight.weight);
+    await planRoutingWrite(planning, applyRouteEdit(backend, routing.object, { weights }));
   }
-  const final = removeMirror(
-    removePrereleaseRoute(
-      setSlotWeights(service.virtualService, service.target, weightsFor(candidate, 100)),
-      service.target,
-    ),
-    service.target,
-  );
-  const finalPlan = planRouteChanges({
-    virtualServices: [{ before: service.virtualService, after: final }],
+  const final = applyRouteEdit(backend, routing.object, {
+    weights: weightsFor(candidate, 100),
+    headerRoute: 'remove',
+    mirror: 'remove',
   });
-  for (const change of finalPlan) {
-    await deps.kube.virtualServices.patch(
-      spec.namespace,
-      spec.target.virtualService,
-      change.patch,
-      { dryRun: 'All', signal },
-    );
-    planning.changes.push({
-      object: {
-        kind: 'VirtualService',
-        namespace: spec.namespace,
-        name: spec.target.virtualService,
-      },
-      description: `after the last step: ${change.description}`,
-      diff: change.diff,
-      validated: true,
-    });
-  }
+  await planRoutingWrite(planning, final, 'after the last step: ');
   planning.notes.push(
     `steps from step ${start + 1}: ${steps.slice(start).map(describeStep).join(', ')}`,
   );

@@ -5,8 +5,8 @@
  */
 import { InvalidStateError, PreflightError, UsageError } from '../errors.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import type { EngineDependencies } from './operation-context.js';
-import type { ServiceContext } from './service-context.js';
+import type { OperationDependencies } from './operation-dependencies.js';
+import type { ReleaseObjects } from './release-objects.js';
 import { isInProgress, otherSlot, type ReleaseRecord } from './state-record.js';
 
 /** Deploy: nothing in progress, and the last rollback was verified. */
@@ -33,8 +33,8 @@ export function checkDeployable(spec: ResolvedReleaseSpec, record: ReleaseRecord
  */
 export function checkReleasable(
   spec: ResolvedReleaseSpec,
-  deps: Pick<EngineDependencies, 'metrics' | 'dataplane'>,
-  service: ServiceContext,
+  deps: Pick<OperationDependencies, 'metrics' | 'dataplane'>,
+  objects: ReleaseObjects,
   record: ReleaseRecord,
 ): void {
   if (record.phase === 'failed') {
@@ -47,17 +47,13 @@ export function checkReleasable(
   if (!isInProgress(record.phase) && record.phase !== 'deployed') {
     throw new PreflightError([
       {
-        object: {
-          kind: 'VirtualService',
-          namespace: spec.namespace,
-          name: spec.target.virtualService,
-        },
+        object: objects.backend.ref,
         message: `nothing is deployed to release (phase ${record.phase}); run switchyard deploy ${spec.service} --image <image> first`,
       },
     ]);
   }
   const candidate = record.candidateSlot;
-  if (!candidate || !service.deployments[candidate]) {
+  if (!candidate || !objects.deployments[candidate]) {
     throw new PreflightError([
       {
         object: {

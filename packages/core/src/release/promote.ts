@@ -4,14 +4,11 @@
  * and baked.
  */
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import {
-  withOperationContext,
-  type EngineDependencies,
-  type OperationStart,
-} from './operation-context.js';
+import { commitRecord, emitPhaseChange } from './gated-change.js';
+import { withOperationContext, type OperationStart } from './operation-context.js';
+import type { OperationDependencies } from './operation-dependencies.js';
 import { checkPromotable } from './preconditions.js';
-import { preflight } from './preflight.js';
-import { commitChange, emitPhaseChange } from './record-commit.js';
+import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
 import type { OperationRecord } from './state-record.js';
 import { runReleaseSteps } from './step-loop.js';
@@ -28,19 +25,19 @@ export interface PromoteOptions {
 /** Continues the paused release of `spec`'s service. */
 export async function promoteRelease(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   options: PromoteOptions = {},
 ): Promise<OperationSummary> {
-  const before = await preflight(spec, deps, 'promote', options.signal);
+  const before = await readBeforeLock(spec, deps, 'promote', options.signal);
   checkPromotable(spec, before.record);
 
   const start: OperationStart = { kind: 'promote', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
-    const record = context.state.record;
+    const record = context.routes.record;
     checkPromotable(spec, record);
     const op = record.operation as OperationRecord;
     const steps = options.full ? fullPromotionPlan(op.steps ?? [], op.stepIndex) : (op.steps ?? []);
-    await commitChange(context, {
+    await commitRecord(context, {
       record: (r) => ({ ...r, phase: 'releasing', operation: { ...op, steps } }),
     });
     emitPhaseChange(context, 'paused', 'releasing');

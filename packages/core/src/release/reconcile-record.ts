@@ -7,7 +7,7 @@ import { ConcurrentEditError, PreflightError, describeRef } from '../errors.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import type { Clock } from './clock.js';
 import { describeWeights } from './describe-event.js';
-import { slotWithTraffic, type ServiceContext } from './service-context.js';
+import { slotWithTraffic, type ReleaseObjects } from './release-objects.js';
 import {
   initialRecord,
   isInProgress,
@@ -23,18 +23,14 @@ import {
 export function reconcileRecord(
   spec: ResolvedReleaseSpec,
   deps: { clock: Clock; holderIdentity: string },
-  service: ServiceContext,
+  objects: ReleaseObjects,
   operation: string,
 ): ReleaseRecord {
   const now = deps.clock.now();
-  const live = service.liveWeights;
+  const live = objects.liveWeights;
   const single = live.blue === 100 || live.green === 100;
-  const ref = {
-    kind: 'VirtualService',
-    namespace: spec.namespace,
-    name: spec.target.virtualService,
-  };
-  if (!service.record) {
+  const ref = objects.backend.ref;
+  if (!objects.record) {
     if (!single && operation !== 'rollback') {
       throw new PreflightError([
         {
@@ -45,7 +41,7 @@ export function reconcileRecord(
     }
     const images: Partial<Record<Slot, string>> = {};
     for (const slot of ['blue', 'green'] as const) {
-      const container = service.deployments[slot]?.spec.template.spec?.containers?.[0];
+      const container = objects.deployments[slot]?.spec.template.spec?.containers?.[0];
       if (container?.image) images[slot] = container.image;
     }
     return {
@@ -60,7 +56,7 @@ export function reconcileRecord(
       weights: live,
     };
   }
-  const record = service.record;
+  const record = objects.record;
   if (sameWeights(record.weights, live)) return record;
   // A rollback restores the stable slot from whatever the routes are now, including a
   // split someone made by hand: that is what it is for.

@@ -4,7 +4,8 @@
  * event carries its time in milliseconds since the epoch.
  */
 import type { CheckEvidence, ObjectRef, RollbackReason, UnsyncedProxy } from '../errors.js';
-import type { CheckResult, DataplaneProxyCheck } from './ports.js';
+import type { DataplaneProxyCheck } from '../gates/dataplane-verifier.js';
+import type { CheckResult } from '../gates/metrics-provider.js';
 import type { ReleasePhase, ReleaseStep, Slot, SlotWeights } from './state-record.js';
 
 /** The operations the engine runs. */

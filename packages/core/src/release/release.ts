@@ -8,19 +8,13 @@
  */
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime, type Clock } from './clock.js';
-import {
-  withOperationContext,
-  type EngineDependencies,
-  type OperationStart,
-  type OperationContext,
-  type OperationOptions,
-} from './operation-context.js';
+import { commitRecord, emitPhaseChange, regateAfterInterruption } from './gated-change.js';
+import { withOperationContext, type OperationStart } from './operation-context.js';
+import type { OperationDependencies, OperationOptions } from './operation-dependencies.js';
 import type { OperationLog } from './operation-log.js';
 import { operationSummary } from './operation-summary.js';
 import { checkReleasable } from './preconditions.js';
-import { preflight } from './preflight.js';
-import { waitForProxySync } from './proxy-sync.js';
-import { commitChange, emitPhaseChange } from './record-commit.js';
+import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
 import type { OperationRecord, ReleaseRecord } from './state-record.js';
 import { runReleaseSteps } from './step-loop.js';
@@ -30,37 +24,33 @@ import { rollBackVerified } from './verified-rollback.js';
 /** Releases the deployed candidate of `spec`'s service, or resumes an interrupted release. */
 export async function releaseCandidate(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   options: OperationOptions = {},
 ): Promise<OperationSummary> {
-  const before = await preflight(spec, deps, 'release', options.signal);
+  const before = await readBeforeLock(spec, deps, 'release', options.signal);
   if (before.record.phase === 'paused')
     return pausedSummary(spec, deps.clock, before.log, before.record);
-  checkReleasable(spec, deps, before.service, before.record);
+  checkReleasable(spec, deps, before.objects, before.record);
 
   const start: OperationStart = { kind: 'release', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
-    const record = context.state.record;
+    const record = context.routes.record;
     if (record.phase === 'paused') return pausedSummary(spec, context.clock, context.log, record);
-    checkReleasable(spec, deps, context.service, record);
+    checkReleasable(spec, deps, context.objects, record);
     if (record.phase === 'rolling-back') {
-      return rollBackVerified(
-        context,
-        'resume-rollback',
-        `continuing the rollback an earlier run started (${record.reason ?? 'no reason recorded'})`,
-        {},
-      );
+      return rollBackVerified(context, {
+        reason: 'resume-rollback',
+        message: `continuing the rollback an earlier run started (${record.reason ?? 'no reason recorded'})`,
+      });
     }
     if (record.phase === 'releasing') {
       if (spec.onResume === 'rollback') {
-        return rollBackVerified(
-          context,
-          'resume-rollback',
-          'an interrupted release was found and onResume is "rollback"',
-          {},
-        );
+        return rollBackVerified(context, {
+          reason: 'resume-rollback',
+          message: 'an interrupted release was found and onResume is "rollback"',
+        });
       }
-      return runReleaseSteps(context, () => regateAfterResume(context));
+      return runReleaseSteps(context, () => regateAfterInterruption(context));
     }
     // A new release of the deployed candidate.
     const op: OperationRecord = {
@@ -71,7 +61,7 @@ export async function releaseCandidate(
       stepIndex: 0,
       stage: 'pending',
     };
-    await commitChange(context, {
+    await commitRecord(context, {
       record: (r) => ({ ...r, phase: 'releasing', operation: op, reason: undefined }),
     });
     emitPhaseChange(context, record.phase, 'releasing');
@@ -100,16 +90,4 @@ async function pausedSummary(
     rollback: undefined,
     message: `the release of ${spec.service} is paused before step ${next + 1}; run switchyard promote ${spec.service} to continue`,
   });
-}
-
-/**
- * After a crash: the routes the record says were applied may never have been confirmed.
- * Re-run the sync gate for the last change (no new push will come, so by time), then
- * carry on from the recorded step.
- */
-async function regateAfterResume(context: OperationContext): Promise<void> {
-  const changeAt = context.state.record.operation?.changeAt;
-  if (changeAt === undefined) return;
-  const snapshot = context.clients.syncGate.since(Date.parse(changeAt));
-  await waitForProxySync(context, snapshot, 'routes applied before the interruption');
 }

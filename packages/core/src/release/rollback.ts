@@ -6,27 +6,22 @@
  */
 import { InvalidStateError, PreflightError, ReleaseRolledBackError } from '../errors.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
-import {
-  withOperationContext,
-  type EngineDependencies,
-  type OperationOptions,
-  type OperationStart,
-  type SlotRoles,
-} from './operation-context.js';
+import { withOperationContext, type OperationStart, type SlotRoles } from './operation-context.js';
+import type { OperationDependencies, OperationOptions } from './operation-dependencies.js';
 import { finishOperation } from './operation-summary.js';
-import { preflight } from './preflight.js';
+import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
-import { readyPodCount, type ServiceContext } from './service-context.js';
+import { readyPodCount, type ReleaseObjects } from './release-objects.js';
 import { otherSlot, sameWeights, weightsFor, type ReleaseRecord } from './state-record.js';
 import { rollBackVerified } from './verified-rollback.js';
 
 /** Rolls `spec`'s service back to its stable slot, verified. */
 export async function rollbackRelease(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
+  deps: OperationDependencies,
   options: OperationOptions = {},
 ): Promise<OperationSummary> {
-  const before = await preflight(spec, deps, 'rollback', options.signal);
+  const before = await readBeforeLock(spec, deps, 'rollback', options.signal);
   if (before.record.phase === 'idle') {
     throw new InvalidStateError(
       'rollback',
@@ -34,16 +29,16 @@ export async function rollbackRelease(
       `nothing to roll back: no release of ${spec.service} is recorded`,
     );
   }
-  await rollbackSlots(spec, deps, before.service, before.record, options.signal);
+  await rollbackSlots(spec, deps, before.objects, before.record, options.signal);
 
   const start: OperationStart = {
     kind: 'rollback',
     log: before.log,
     signal: options.signal,
-    slots: (service, record, signal) => rollbackSlots(spec, deps, service, record, signal),
+    slots: (objects, record, signal) => rollbackSlots(spec, deps, objects, record, signal),
   };
   return withOperationContext(spec, deps, start, async (context) => {
-    const record = context.state.record;
+    const record = context.routes.record;
     const target = weightsFor(context.stable, 100);
     if (
       record.phase === 'rolled-back' &&
@@ -58,7 +53,7 @@ export async function rollbackRelease(
       );
     }
     try {
-      return await rollBackVerified(context, 'manual', 'rollback requested', {});
+      return await rollBackVerified(context, { reason: 'manual', message: 'rollback requested' });
     } catch (error) {
       // A verified manual rollback is the requested outcome, not a failure.
       if (error instanceof ReleaseRolledBackError) return error.summary as OperationSummary;
@@ -73,14 +68,14 @@ export async function rollbackRelease(
  */
 async function rollbackSlots(
   spec: ResolvedReleaseSpec,
-  deps: EngineDependencies,
-  service: ServiceContext,
+  deps: OperationDependencies,
+  objects: ReleaseObjects,
   record: ReleaseRecord,
   signal?: AbortSignal,
 ): Promise<SlotRoles> {
   if (record.phase === 'released') {
     const previous = record.history[0]?.fromSlot ?? otherSlot(record.activeSlot);
-    const ready = await readyPodCount(deps.kube, spec, service.service, previous, signal);
+    const ready = await readyPodCount(deps.kube, spec, objects.service, previous, signal);
     if (ready === 0) {
       throw new PreflightError([
         {

@@ -1,15 +1,15 @@
 /**
- * Reading what `status` reports on: the objects (VirtualService with the record, Service,
- * DestinationRule, both Deployments), each slot's image and ready pods, the lock's Lease,
- * and the proxies' sync state. Read-only: takes no lock, writes nothing. `status.ts` turns
+ * Reading what `status` reports on: the objects (the routing object with the record and
+ * its companions, the Service, both Deployments), each slot's image and ready pods, the
+ * lock's Lease, and the sync state of the proxies the route backend is gated on. Read-only: takes no lock, writes nothing. `status.ts` turns
  * these facts into the report.
  */
 import type { Lease } from '../kube/kube-types.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { leaseName } from './lease-lock.js';
-import type { EngineDependencies } from './operation-context.js';
-import type { SyncStatusSummary } from './ports.js';
-import { loadServiceContext, readyPodCount, type ServiceContext } from './service-context.js';
+import type { SyncStatusSummary } from '../gates/sync-gate.js';
+import type { OperationDependencies } from './operation-dependencies.js';
+import { readReleaseObjects, readyPodCount, type ReleaseObjects } from './release-objects.js';
 import type { Slot } from './state-record.js';
 
 /** One slot in a status report. */
@@ -29,7 +29,7 @@ export interface SlotStatus {
 /** What the cluster says about a service's releases right now. */
 export interface StatusFacts {
   /** The objects as read, with the release record and the live weights. */
-  service: ServiceContext;
+  objects: ReleaseObjects;
   /** Both slots. */
   slots: Record<Slot, SlotStatus>;
   /** The release lock's Lease; undefined when it does not exist. */
@@ -49,14 +49,14 @@ export interface StatusOptions {
 /** Reads the facts `status` reports on. */
 export async function readStatusFacts(
   spec: ResolvedReleaseSpec,
-  deps: Pick<EngineDependencies, 'kube' | 'syncGate'>,
+  deps: Pick<OperationDependencies, 'kube' | 'syncGate'>,
   options: StatusOptions = {},
 ): Promise<StatusFacts> {
   const { kube } = deps;
-  const service = await loadServiceContext(kube, spec, options.signal);
+  const objects = await readReleaseObjects(kube, spec, options.signal);
   const slots = {} as StatusFacts['slots'];
   for (const slot of ['blue', 'green'] as const) {
-    const deployment = service.deployments[slot];
+    const deployment = objects.deployments[slot];
     const containerName = spec.target.container;
     const containers = deployment?.spec.template.spec?.containers ?? [];
     const container = containerName
@@ -68,7 +68,7 @@ export async function readStatusFacts(
       image: container?.image,
       replicas: deployment?.spec.replicas ?? 0,
       ready: deployment
-        ? await readyPodCount(kube, spec, service.service, slot, options.signal)
+        ? await readyPodCount(kube, spec, objects.service, slot, options.signal)
         : 0,
     };
   }
@@ -78,10 +78,11 @@ export async function readStatusFacts(
   let sync: StatusFacts['sync'];
   if (options.sync !== false) {
     try {
-      sync = await deps.syncGate.currentStatus(options.signal);
+      const { backend, routing } = objects;
+      sync = await deps.syncGate.currentStatus(backend.proxyScope(routing.object), options.signal);
     } catch (error) {
       sync = { error: (error as Error).message };
     }
   }
-  return { service, slots, lease, sync };
+  return { objects, slots, lease, sync };
 }

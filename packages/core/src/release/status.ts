@@ -6,9 +6,9 @@
  */
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime } from './clock.js';
-import type { EngineDependencies } from './operation-context.js';
-import type { SyncStatusSummary } from './ports.js';
-import { slotWithTraffic } from './service-context.js';
+import type { OperationDependencies } from './operation-dependencies.js';
+import type { SyncStatusSummary } from '../gates/sync-gate.js';
+import { slotWithTraffic } from './release-objects.js';
 import {
   sameWeights,
   type CheckSummary,
@@ -73,7 +73,7 @@ export interface StatusReport {
 /** Reads and describes the release state of `spec`'s service. Takes no lock, writes nothing. */
 export async function releaseStatus(
   spec: ResolvedReleaseSpec,
-  deps: Pick<EngineDependencies, 'kube' | 'syncGate' | 'clock'>,
+  deps: Pick<OperationDependencies, 'kube' | 'syncGate' | 'clock'>,
   options: StatusOptions = {},
 ): Promise<StatusReport> {
   const facts = await readStatusFacts(spec, deps, options);
@@ -86,8 +86,8 @@ export function describeStatus(
   facts: StatusFacts,
   now: number,
 ): StatusReport {
-  const { service, lease } = facts;
-  const record = service.record;
+  const { objects, lease } = facts;
+  const record = objects.record;
   const holder = lease?.spec?.holderIdentity;
   const renewed = Date.parse(lease?.spec?.renewTime ?? lease?.spec?.acquireTime ?? '');
   const expiresAt =
@@ -100,12 +100,12 @@ export function describeStatus(
     service: spec.service,
     namespace: spec.namespace,
     phase: record?.phase ?? 'unmanaged',
-    activeSlot: record?.activeSlot ?? slotWithTraffic(service.liveWeights),
+    activeSlot: record?.activeSlot ?? slotWithTraffic(objects.liveWeights),
     candidateSlot: record?.candidateSlot,
     slots: facts.slots,
-    weights: service.liveWeights,
+    weights: objects.liveWeights,
     recordedWeights: record?.weights,
-    weightsDiverged: record !== undefined && !sameWeights(record.weights, service.liveWeights),
+    weightsDiverged: record !== undefined && !sameWeights(record.weights, objects.liveWeights),
     headerRoute: record?.headerRoute ?? false,
     mirrorPercent: record?.mirrorPercent ?? 0,
     step:

@@ -1,38 +1,50 @@
 /**
  * One executor per kind of step (`step-plan.ts`). Each runs one step of the plan inside the
- * step loop and either returns nothing (the loop records the step done and goes on) or the
- * summary that ends the release (a pause). A step whose change is not confirmed, or whose
- * checks fail, rolls back (verified) and so throws.
+ * step loop and returns what the loop does next: a route change to gate (the loop applies
+ * it through `gated-change.ts`), the summary that ends the release (a pause), or nothing.
+ * An executor that finds a reason to stop throws it (ChecksFailedError, NoReadyPodsError);
+ * the loop asks the failure policy what it means.
  */
-import { NoReadyPodsError } from '../errors.js';
-import { setMirror } from '../istio/candidate-mirror.js';
-import { setSlotWeights } from '../istio/slot-weights.js';
-import { bake, checkSummariesOf, verdictOf } from './bake-checks.js';
+import { ChecksFailedError, NoReadyPodsError } from '../errors.js';
+import type { CheckContext } from '../gates/metrics-provider.js';
+import { bake } from './bake-checks.js';
+import { CheckStreak, checkSummariesOf, evaluateChecks } from './check-evaluation.js';
 import { isoTime } from './clock.js';
 import { describeWeights } from './describe-event.js';
+import { commitRecord, emitPhaseChange, type GatedChange } from './gated-change.js';
 import type { OperationContext } from './operation-context.js';
 import { finishOperation } from './operation-summary.js';
-import type { CheckContext } from './ports.js';
-import { commitChange, emitPhaseChange } from './record-commit.js';
 import type { OperationSummary } from './release-events.js';
-import { applyRouteChange, type RouteChange } from './route-change.js';
-import { readyPodCount } from './service-context.js';
+import { readyPodCount } from './release-objects.js';
 import { stepKindOf, type StepKind, type StepOfKind } from './step-plan.js';
 import { sameWeights, weightsFor, type OperationRecord, type ReleaseStep } from './state-record.js';
-import { rollBackUnconfirmed, rollBackVerified } from './verified-rollback.js';
 
-/** Runs step `index` of `total`; returns the summary when the step ends the release. */
+/** What the step loop does after an executor: gate a route change, end the release, or go on. */
+export type StepOutcome =
+  | {
+      /** The step's route change, for the loop to apply gated. */
+      readonly change: GatedChange;
+      readonly ended?: undefined;
+    }
+  | {
+      readonly change?: undefined;
+      /** The release ends here (paused). */
+      readonly ended: OperationSummary;
+    }
+  | undefined;
+
+/** Runs step `index` of `total`. */
 export type StepExecutor<S extends ReleaseStep> = (
   context: OperationContext,
   step: S,
   index: number,
   total: number,
-) => Promise<OperationSummary | undefined>;
+) => Promise<StepOutcome>;
 
 /** The executor of each kind of step. */
 export const STEP_EXECUTORS: { readonly [K in StepKind]: StepExecutor<StepOfKind[K]> } = {
   weight: (context, step, index) => weightStep(context, index, step.weight),
-  mirror: (context, step, index) => mirrorStep(context, index, step.mirror),
+  mirror: (context, step, index) => Promise.resolve(mirrorStep(context, index, step.mirror)),
   bake: (context, step, index) => bakeStep(context, index, step.bakeMs),
   pause: (context, _step, index, total) => pauseStep(context, index, total),
 };
@@ -43,15 +55,10 @@ export function executeStep(
   step: ReleaseStep,
   index: number,
   total: number,
-): Promise<OperationSummary | undefined> {
+): Promise<StepOutcome> {
   // The kind names the step's shape, so the executor of that kind accepts it.
   const executor = STEP_EXECUTORS[stepKindOf(step)] as StepExecutor<ReleaseStep>;
   return executor(context, step, index, total);
-}
-
-/** A route change of a release step: unconfirmed, it rolls back. */
-function releaseRouteChange(context: OperationContext, change: RouteChange): Promise<void> {
-  return applyRouteChange(context, change, rollBackUnconfirmed(context, change.what));
 }
 
 function checkContextOf(context: OperationContext): CheckContext {
@@ -71,103 +78,94 @@ async function weightStep(
   context: OperationContext,
   index: number,
   percent: number,
-): Promise<undefined> {
+): Promise<StepOutcome> {
   const { spec, candidate, clients } = context;
   const target = weightsFor(candidate, percent);
-  const current = context.state.record.weights;
+  const current = context.routes.record.weights;
   if (sameWeights(current, target)) return; // applied before an interruption, already re-gated
   if (target[candidate] > current[candidate]) {
     const ready = await readyPodCount(
       clients.kube,
       spec,
-      context.service.service,
+      context.objects.service,
       candidate,
       context.signal,
     );
     if (ready === 0) {
       const deployment = spec.target.slots[candidate].deployment;
-      const error = new NoReadyPodsError(
+      throw new NoReadyPodsError(
         { kind: 'Deployment', namespace: spec.namespace, name: deployment },
         candidate,
         `has no ready pods; refusing to send it ${percent}% of the traffic`,
       );
-      return rollBackVerified(context, 'step-error', error.message, { cause: error });
     }
     // Checks must not be failing before more users see the candidate.
     const metrics = spec.checks.items.length > 0 ? clients.metrics : undefined;
-    if ((current[candidate] > 0 || context.state.record.mirrorPercent > 0) && metrics) {
-      const results = await metrics.evaluate(
-        spec.checks.items,
-        checkContextOf(context),
-        context.signal,
-      );
-      context.checks = [...results];
-      const verdict = verdictOf(results);
-      context.log.emit({
-        type: 'checks-evaluated',
-        results,
-        verdict,
-        consecutiveFailures: verdict === 'fail' ? 1 : 0,
-        consecutiveInconclusive: verdict === 'inconclusive' ? 1 : 0,
+    if ((current[candidate] > 0 || context.routes.record.mirrorPercent > 0) && metrics) {
+      const streak = new CheckStreak();
+      const { results, verdict, at } = await evaluateChecks({
+        metrics,
+        checks: spec.checks.items,
+        context: checkContextOf(context),
+        streak,
+        log: context.log,
+        clock: context.clock,
+        signal: context.signal,
       });
+      context.checks = [...results];
       if (verdict === 'fail') {
-        return rollBackVerified(
-          context,
-          'checks-failed',
+        throw new ChecksFailedError(
+          results.filter((r) => r.outcome !== 'pass'),
           `checks failed before step ${index + 1}`,
-          {
-            evidence: results.filter((r) => r.outcome !== 'pass'),
-            firstFailureAt: context.clock.now(),
-          },
+          { firstFailureAt: streak.startedAt ?? at },
         );
       }
     }
   }
-  await releaseRouteChange(context, {
-    what: `weights ${describeWeights(target)}`,
-    routes: (vs) => setSlotWeights(vs, context.service.target, target),
-    record: (r) => ({
-      ...r,
-      weights: target,
-      operation: {
-        ...(r.operation as OperationRecord),
-        stepIndex: index,
-        stage: 'syncing',
-        targetWeights: target,
-      },
-    }),
-  });
+  return {
+    change: {
+      what: `weights ${describeWeights(target)}`,
+      routes: { weights: target },
+      record: (r) => ({
+        ...r,
+        weights: target,
+        operation: {
+          ...(r.operation as OperationRecord),
+          stepIndex: index,
+          stage: 'syncing',
+          targetWeights: target,
+        },
+      }),
+    },
+  };
 }
 
-async function mirrorStep(
-  context: OperationContext,
-  index: number,
-  percent: number,
-): Promise<undefined> {
-  if (context.state.record.mirrorPercent === percent) return;
-  await releaseRouteChange(context, {
-    what: `mirror ${percent}% to ${context.candidate}`,
-    routes: (vs) =>
-      setMirror(vs, context.service.target, { slot: context.candidate, percentage: percent }),
-    record: (r) => ({
-      ...r,
-      mirrorPercent: percent,
-      operation: { ...(r.operation as OperationRecord), stepIndex: index, stage: 'syncing' },
-    }),
-  });
+function mirrorStep(context: OperationContext, index: number, percent: number): StepOutcome {
+  if (context.routes.record.mirrorPercent === percent) return;
+  return {
+    change: {
+      what: `mirror ${percent}% to ${context.candidate}`,
+      routes: { mirror: { slot: context.candidate, percentage: percent } },
+      record: (r) => ({
+        ...r,
+        mirrorPercent: percent,
+        operation: { ...(r.operation as OperationRecord), stepIndex: index, stage: 'syncing' },
+      }),
+    },
+  };
 }
 
 async function bakeStep(
   context: OperationContext,
   index: number,
   durationMs: number,
-): Promise<undefined> {
+): Promise<StepOutcome> {
   const { clock } = context;
-  const op = context.state.record.operation as OperationRecord;
+  const op = context.routes.record.operation as OperationRecord;
   const resumedBake = op.stepIndex === index && op.stage === 'baking' && op.bakeStartedAt;
   const startedAt = resumedBake ? Date.parse(op.bakeStartedAt as string) : clock.now();
   if (!resumedBake) {
-    await commitChange(context, {
+    await commitRecord(context, {
       record: (r) => ({
         ...r,
         operation: {
@@ -179,7 +177,7 @@ async function bakeStep(
       }),
     });
   }
-  const result = await bake({
+  await bake({
     clock,
     metrics: context.clients.metrics,
     checks: context.spec.checks,
@@ -191,26 +189,21 @@ async function bakeStep(
     afterEvaluation: async (results) => {
       context.checks = [...results];
       // Someone may have moved the weights while we were measuring: stop, don't overwrite.
-      await context.state.refresh(context.signal);
-      await commitChange(context, {
+      await context.routes.refresh(context.signal);
+      await commitRecord(context, {
         record: (r) => ({ ...r, lastChecks: checkSummariesOf(results) }),
       });
     },
   });
-  if (!result.ok) {
-    return rollBackVerified(context, 'checks-failed', result.message, {
-      evidence: result.evidence,
-      firstFailureAt: result.firstFailureAt,
-    });
-  }
+  return undefined;
 }
 
 async function pauseStep(
   context: OperationContext,
   index: number,
   total: number,
-): Promise<OperationSummary> {
-  await commitChange(context, {
+): Promise<StepOutcome> {
+  await commitRecord(context, {
     record: (r) => ({
       ...r,
       phase: 'paused',
@@ -223,9 +216,11 @@ async function pauseStep(
   });
   emitPhaseChange(context, 'releasing', 'paused');
   context.log.emit({ type: 'paused', nextStep: index + 1 });
-  return finishOperation(
-    context,
-    'paused',
-    `paused before step ${index + 2} of ${total}; run switchyard promote ${context.spec.service} to continue`,
-  );
+  return {
+    ended: await finishOperation(
+      context,
+      'paused',
+      `paused before step ${index + 2} of ${total}; run switchyard promote ${context.spec.service} to continue`,
+    ),
+  };
 }

@@ -1,47 +1,27 @@
 /**
  * The verified rollback every operation falls back on: all traffic to the stable slot,
  * mirror off, the pre-release route removed when asked (or after a finished release), in
- * one write with the record, then the same proxy sync gate as any change. It never returns
- * normally: a verified rollback throws ReleaseRolledBackError carrying the summary; one that
- * could not be verified records phase `failed` with the exact route state and throws
- * RollbackUnverifiedError, for a human.
+ * one gated change with the record (`gated-change.ts`, confirmed by the sync gate alone).
+ * It never returns normally: a verified rollback throws ReleaseRolledBackError carrying the
+ * summary; one that could not be verified (the failure policy says when) records phase
+ * `failed` with the exact route state and throws RollbackUnverifiedError, for a human.
  */
 import {
-  DataplaneMismatchError,
-  LockLostError,
+  ConfigRejectedError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
-  ConfigRejectedError,
   SyncTimeoutError,
   describeRef,
-  type CheckEvidence,
-  type RollbackReason,
-  type UnsyncedProxy,
 } from '../errors.js';
-import { removeMirror } from '../istio/candidate-mirror.js';
-import { removePrereleaseRoute } from '../istio/prerelease-route.js';
-import { readSlotWeights, setSlotWeights } from '../istio/slot-weights.js';
-import { checkSummariesOf } from './bake-checks.js';
+import { checkSummariesOf } from './check-evaluation.js';
 import { isoTime } from './clock.js';
 import { describeWeights } from './describe-event.js';
+import { judgeFailure, type RollbackTrigger } from './failure-policy.js';
+import { applyGatedChange, commitRecord, emitPhaseChange } from './gated-change.js';
 import type { OperationContext } from './operation-context.js';
 import { finishOperation } from './operation-summary.js';
-import { waitForProxySync } from './proxy-sync.js';
-import { commitChange, emitPhaseChange, emitRoutesApplied } from './record-commit.js';
 import type { RollbackSummary } from './release-events.js';
 import { weightsFor, withHistory, type SlotWeights } from './state-record.js';
-
-/** What led to a rollback, for the summary and the error. */
-export interface RollbackDetails {
-  /** Failing check results. */
-  evidence?: readonly CheckEvidence[] | undefined;
-  /** Proxies that did not ack a change. */
-  stale?: readonly UnsyncedProxy[] | undefined;
-  /** When the failure streak began (ms since epoch); default now. */
-  firstFailureAt?: number | undefined;
-  /** The underlying error. */
-  cause?: unknown;
-}
 
 /**
  * Rolls back to `context.stable` and verifies it. Throws ReleaseRolledBackError when every
@@ -49,35 +29,34 @@ export interface RollbackDetails {
  */
 export async function rollBackVerified(
   context: OperationContext,
-  reason: RollbackReason,
-  message: string,
-  details: RollbackDetails,
+  trigger: RollbackTrigger,
 ): Promise<never> {
-  const { clock, spec, service } = context;
-  const firstFailureAt = details.firstFailureAt ?? clock.now();
+  const { clock, spec } = context;
+  const { reason, message } = trigger;
+  const firstFailureAt = trigger.firstFailureAt ?? clock.now();
   const target = weightsFor(context.stable, 100);
-  const previousPhase = context.state.record.phase;
+  const previousPhase = context.routes.record.phase;
   context.log.emit({ type: 'rollback-started', reason, message });
-  const removeHeader = spec.rollback.removeHeaderRoute || previousPhase === 'released';
+  const released = previousPhase === 'released';
+  const removeHeader = spec.rollback.removeHeaderRoute || released;
   const rollback: RollbackSummary = {
     reason,
     message,
     firstFailureAt: isoTime(firstFailureAt),
     restoredAt: undefined,
     timeToRestoreMs: undefined,
-    evidence: details.evidence ?? [],
-    staleProxies: details.stale ?? [],
+    evidence: trigger.evidence ?? [],
+    staleProxies: trigger.stale ?? [],
     verified: false,
   };
-  const released = previousPhase === 'released';
   let acceptedAt: number | undefined;
   try {
-    const snapshot = await context.clients.syncGate.snapshot(context.signal);
-    const result = await commitChange(context, {
-      routes: (vs) => {
-        let next = setSlotWeights(vs, service.target, target);
-        next = removeMirror(next, service.target);
-        return removeHeader ? removePrereleaseRoute(next, service.target) : next;
+    await applyGatedChange(context, {
+      what: 'rollback to the stable routes',
+      routes: {
+        weights: target,
+        mirror: 'remove',
+        headerRoute: removeHeader ? 'remove' : undefined,
       },
       record: (r) => ({
         ...r,
@@ -95,29 +74,24 @@ export async function rollBackVerified(
             stepIndex: 0,
           }),
           stage: 'syncing',
-          changeAt: isoTime(clock.now()),
         },
       }),
+      afterWrite: () => {
+        acceptedAt = clock.now();
+        emitPhaseChange(context, previousPhase, 'rolling-back');
+      },
+      verifyDataplane: false,
     });
-    acceptedAt = clock.now();
-    if (previousPhase !== 'rolling-back') emitPhaseChange(context, previousPhase, 'rolling-back');
-    if (result.routesChanged) {
-      emitRoutesApplied(context, result.description, result.resourceVersion, target);
-      await waitForProxySync(context, snapshot, 'rollback to the stable routes');
-    }
   } catch (error) {
-    if (
-      error instanceof LockLostError ||
-      (context.signal.aborted && context.signal.reason === error)
-    )
-      throw error;
+    const verdict = judgeFailure(error, { during: 'rollback' }, context.signal);
+    if (verdict.action === 'stop') throw error;
     return recordUnverified(context, rollback, error, acceptedAt, target);
   }
   const restoredAt = clock.now();
   rollback.restoredAt = isoTime(restoredAt);
   rollback.timeToRestoreMs = restoredAt - firstFailureAt;
   rollback.verified = true;
-  await commitChange(context, {
+  await commitRecord(context, {
     record: (r) =>
       withHistory(
         {
@@ -155,38 +129,8 @@ export async function rollBackVerified(
     reason,
     `rolled back ${spec.service} to ${context.stable}: ${message}`,
     summary,
-    {
-      cause: details.cause,
-    },
+    { cause: trigger.cause },
   );
-}
-
-/**
- * What a release step does when its route change was not confirmed: a sync timeout or a
- * data-plane mismatch rolls back (verified); anything else is thrown as is.
- */
-export function rollBackUnconfirmed(
-  context: OperationContext,
-  what: string,
-): (error: unknown) => Promise<void> {
-  return async (error) => {
-    if (context.state.record.phase === 'rolled-back') throw error;
-    if (error instanceof SyncTimeoutError) {
-      return rollBackVerified(
-        context,
-        'sync-timeout',
-        `proxies did not ack ${what} within ${(error.timeoutMs / 1000).toFixed(0)}s`,
-        {
-          stale: error.unsynced,
-          cause: error,
-        },
-      );
-    }
-    if (error instanceof DataplaneMismatchError) {
-      return rollBackVerified(context, 'dataplane-mismatch', error.message, { cause: error });
-    }
-    throw error;
-  };
 }
 
 /** Records phase `failed` with the exact route state, then throws RollbackUnverifiedError. */
@@ -201,11 +145,8 @@ async function recordUnverified(
   const notSynced = error instanceof SyncTimeoutError || error instanceof ConfigRejectedError;
   const stale = notSynced ? error.unsynced : [];
   rollback.staleProxies = [...rollback.staleProxies, ...stale];
-  const ref = describeRef({
-    kind: 'VirtualService',
-    namespace: spec.namespace,
-    name: spec.target.virtualService,
-  });
+  const { backend } = context.objects;
+  const ref = describeRef(backend.ref);
   let routeState: string;
   if (acceptedAt !== undefined && notSynced) {
     routeState =
@@ -215,18 +156,15 @@ async function recordUnverified(
   } else {
     let live = 'unknown (could not read it)';
     try {
-      const vs = await context.clients.kube.virtualServices.get(
-        spec.namespace,
-        spec.target.virtualService,
-        {},
-      );
-      if (vs) live = describeWeights(readSlotWeights(vs, context.service.target));
+      // No signal: the operation's may be aborted, and the route state is what a human needs.
+      const object = await backend.get();
+      if (object) live = describeWeights(backend.readWeights(object));
     } catch {
       // Keep "unknown": the API is what failed.
     }
     routeState = `the rollback write failed (${(error as Error).message}); ${ref} currently routes ${live}`;
   }
-  await commitChange(context, {
+  await commitRecord(context, {
     record: (r) => ({ ...r, phase: 'failed', routeState, reason: rollback.message }),
   }).catch(() => undefined);
   context.log.emit({ type: 'rollback-completed', verified: false, timeToRestoreMs: undefined });

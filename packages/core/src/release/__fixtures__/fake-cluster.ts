@@ -17,7 +17,7 @@ import type {
   Pod,
   Service,
 } from '../../kube/kube-types.js';
-import type { EngineKube } from '../service-context.js';
+import type { ClusterApis } from '../operation-dependencies.js';
 
 type Stored = KubeObject & { metadata: KubeObject['metadata'] & { resourceVersion?: string } };
 
@@ -32,7 +32,7 @@ export interface WriteRecord {
   ops?: JsonPatchOperation[];
 }
 
-export class FakeCluster implements EngineKube {
+export class FakeCluster implements ClusterApis {
   #rv = 100;
   readonly objects = new Map<string, Stored>();
   readonly writes: WriteRecord[] = [];

@@ -5,19 +5,24 @@
 import { ConfigRejectedError, SyncTimeoutError, type UnsyncedProxy } from '../../errors.js';
 import type { Clock } from '../clock.js';
 import type {
-  CheckContext,
-  CheckDefinition,
-  CheckResult,
   DataplaneExpectation,
   DataplaneProxyCheck,
   DataplaneVerifier,
+} from '../../gates/dataplane-verifier.js';
+import type {
+  CheckContext,
+  CheckDefinition,
+  CheckResult,
   MetricsProvider,
+} from '../../gates/metrics-provider.js';
+import type {
+  ProxyScope,
   SyncGate,
   SyncReport,
   SyncSnapshot,
   SyncStatusSummary,
   SyncWaitOptions,
-} from '../ports.js';
+} from '../../gates/sync-gate.js';
 
 /** A sync gate whose behaviour tests script; it sleeps on the (fake) clock like the real one polls. */
 export class FakeSyncGate implements SyncGate {
@@ -76,7 +81,7 @@ export class FakeSyncGate implements SyncGate {
     return { synced: 6, total: 6, startedAt, completedAt: this.clock.now(), istiodReplicas: 2 };
   }
 
-  currentStatus(): Promise<SyncStatusSummary> {
+  currentStatus(_scope: ProxyScope): Promise<SyncStatusSummary> {
     return Promise.resolve({ synced: 6, total: 6, notSynced: [], istiodReplicas: 2 });
   }
 }

@@ -10,13 +10,13 @@ import type { ReleaseSpecOverrides } from '../../spec/release-spec.js';
 import { resolveReleaseSpec } from '../../spec/resolve-release-spec.js';
 import type { ResolvedReleaseSpec } from '../../spec/resolved-release-spec.js';
 import { deployCandidate, type DeployOptions } from '../deploy.js';
-import type { EngineDependencies, OperationOptions } from '../operation-context.js';
+import type { OperationDependencies, OperationOptions } from '../operation-dependencies.js';
 import { planOperation, type PlanOptions, type PlanReport } from '../plan.js';
 import { promoteRelease, type PromoteOptions } from '../promote.js';
 import { releaseCandidate } from '../release.js';
 import type { OperationSummary, ReleaseEvent } from '../release-events.js';
 import { rollbackRelease } from '../rollback.js';
-import { recordOf } from '../service-context.js';
+import { recordOf } from '../recorded-routes.js';
 import { releaseStatus, type StatusReport } from '../status.js';
 import type { StatusOptions } from '../status-facts.js';
 import { bookinfo, FakeCluster } from './fake-cluster.js';
@@ -38,7 +38,7 @@ export interface Operations {
   plan(options: PlanOptions): Promise<PlanReport>;
 }
 
-function operationsOver(spec: ResolvedReleaseSpec, deps: EngineDependencies): Operations {
+function operationsOver(spec: ResolvedReleaseSpec, deps: OperationDependencies): Operations {
   return {
     deploy: (options) => deployCandidate(spec, deps, options),
     release: (options) => releaseCandidate(spec, deps, options),
@@ -64,7 +64,7 @@ export interface World {
   dataplane: FakeDataplane;
   events: ReleaseEvent[];
   /** The operations over one spec (the test spec plus `overrides`) and this world. */
-  engine: (overrides?: ReleaseSpecOverrides, deps?: Partial<EngineDependencies>) => Operations;
+  engine: (overrides?: ReleaseSpecOverrides, deps?: Partial<OperationDependencies>) => Operations;
   vs: () => VirtualService;
   weights: () => { blue: number; green: number };
 }

@@ -1,0 +1,122 @@
+/**
+ * Where an evaluation of the checks becomes a verdict, the one place: only an evaluation
+ * where every check passed is a pass; any failing check makes it a fail; anything else (no
+ * checks, no data, too few requests, Prometheus unreachable) is inconclusive, never a pass.
+ * A streak counts consecutive failing and inconclusive evaluations for the limits a bake
+ * applies; the check a weight step makes before it shifts more traffic is a streak of one.
+ */
+import type {
+  CheckContext,
+  CheckDefinition,
+  CheckResult,
+  MetricsProvider,
+} from '../gates/metrics-provider.js';
+import type { Clock } from './clock.js';
+import type { OperationLog } from './operation-log.js';
+import type { CheckSummary } from './state-record.js';
+import { isoTime } from './clock.js';
+
+/** The verdict of one evaluation of every check. */
+export type CheckVerdict = 'pass' | 'fail' | 'inconclusive';
+
+/** The verdict of one evaluation of every check. */
+export function verdictOf(results: readonly CheckResult[]): CheckVerdict {
+  if (results.some((r) => r.outcome === 'fail')) return 'fail';
+  if (results.length === 0 || results.some((r) => r.outcome !== 'pass')) return 'inconclusive';
+  return 'pass';
+}
+
+/** Consecutive failing and inconclusive evaluations. A pass ends both streaks. */
+export class CheckStreak {
+  #failures = 0;
+  #inconclusive = 0;
+  #startedAt: number | undefined;
+
+  /** Failing evaluations in a row. */
+  get failures(): number {
+    return this.#failures;
+  }
+
+  /** Inconclusive evaluations in a row. */
+  get inconclusive(): number {
+    return this.#inconclusive;
+  }
+
+  /** When the current streak of evaluations that did not pass began; undefined after a pass. */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /** Counts one evaluation's verdict, made at `at` (ms since epoch). */
+  count(verdict: CheckVerdict, at: number): void {
+    if (verdict === 'pass') {
+      this.#failures = 0;
+      this.#inconclusive = 0;
+      this.#startedAt = undefined;
+    } else if (verdict === 'fail') {
+      if (this.#failures === 0) this.#startedAt = at;
+      this.#failures++;
+      this.#inconclusive = 0;
+    } else {
+      if (this.#inconclusive === 0 && this.#failures === 0) this.#startedAt = at;
+      this.#inconclusive++;
+      this.#failures = 0;
+    }
+  }
+}
+
+/** One evaluation, judged. */
+export interface CheckEvaluation {
+  /** Every check's result. */
+  results: CheckResult[];
+  /** Their verdict. */
+  verdict: CheckVerdict;
+  /** When it was judged (ms since epoch). */
+  at: number;
+}
+
+/** What an evaluation needs. */
+export interface CheckEvaluationOptions {
+  /** Where checks are evaluated. */
+  metrics: MetricsProvider;
+  /** The checks. */
+  checks: readonly CheckDefinition[];
+  /** What they are about. */
+  context: CheckContext;
+  /** The streak this evaluation counts in. */
+  streak: CheckStreak;
+  /** Where `checks-evaluated` goes. */
+  log: OperationLog;
+  /** Time. */
+  clock: Clock;
+  /** Aborts the evaluation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Evaluates every check once, judges it, counts it in the streak, emits `checks-evaluated`. */
+export async function evaluateChecks(options: CheckEvaluationOptions): Promise<CheckEvaluation> {
+  const { streak } = options;
+  const results = await options.metrics.evaluate(options.checks, options.context, options.signal);
+  const verdict = verdictOf(results);
+  const at = options.clock.now();
+  streak.count(verdict, at);
+  options.log.emit({
+    type: 'checks-evaluated',
+    results,
+    verdict,
+    consecutiveFailures: streak.failures,
+    consecutiveInconclusive: streak.inconclusive,
+  });
+  return { results, verdict, at };
+}
+
+/** Check results as the record keeps them (ISO times, no NaN values). */
+export function checkSummariesOf(results: readonly CheckResult[]): CheckSummary[] {
+  return results.map((r) => ({
+    name: r.name,
+    outcome: r.outcome,
+    ...(r.value !== undefined && !Number.isNaN(r.value) ? { value: r.value } : {}),
+    ...(r.reason ? { reason: r.reason } : {}),
+    at: isoTime(r.at),
+  }));
+}
