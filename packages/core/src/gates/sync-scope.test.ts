@@ -3,7 +3,8 @@ import { KubeApiError } from '../errors.js';
 import type { PodLister } from '../kube/resource-apis.js';
 import type { ListOptions, Pod } from '../kube/kube-types.js';
 import { status } from './__fixtures__/syncz-fixtures.js';
-import { SyncScope } from './sync-scope.js';
+import type { ProxyScope } from './sync-gate.js';
+import { ProxyScopeResolver, SyncScope } from './sync-scope.js';
 
 function pod(name: string, namespace: string): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace } };
@@ -109,5 +110,41 @@ describe('SyncScope', () => {
     expect(grown.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
       'productpage-1.bookinfo',
     ]);
+  });
+});
+
+describe('ProxyScopeResolver', () => {
+  it("admits a proxy in any of the scope's sets: a gateway's routers and the callers' sidecars", async () => {
+    const pods = new FakePods(new Map([['bookinfo', ['productpage-1']]]));
+    const resolver = new ProxyScopeResolver(pods);
+    const scope: ProxyScope = {
+      sets: [
+        { proxyTypes: ['router'], namespaces: ['istio-system'], selector: undefined },
+        { proxyTypes: ['sidecar'], namespaces: ['bookinfo'], selector: 'app=productpage' },
+      ],
+    };
+    const view = await resolver.resolve(scope, proxies);
+    expect(proxies.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
+      'productpage-1.bookinfo',
+      'istio-ingressgateway-1.istio-system',
+    ]);
+    expect(resolver.describe(scope)).toBe(
+      'router proxies and namespaces istio-system or sidecar proxies and namespaces bookinfo and pods matching "app=productpage"',
+    );
+  });
+
+  it('keeps each set’s pod classification across calls, and reports a set it cannot resolve', async () => {
+    const pods = new FakePods(new Map([['bookinfo', ['productpage-1']]]));
+    const resolver = new ProxyScopeResolver(pods);
+    const scope: ProxyScope = { sets: [{ namespaces: ['bookinfo'], selector: 'app=productpage' }] };
+    await resolver.resolve(scope, proxies);
+    await resolver.resolve({ sets: [{ ...scope.sets[0]! }] }, proxies);
+    expect(pods.calls).toHaveLength(1);
+    pods.failing = true;
+    const view = await resolver.resolve(
+      { sets: [{ namespaces: ['shop'], selector: 'app=productpage' }] },
+      proxies,
+    );
+    expect(view.problem).toMatch(/cannot list pods matching "app=productpage" in shop/);
   });
 });

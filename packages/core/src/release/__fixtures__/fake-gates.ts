@@ -8,6 +8,7 @@ import type {
   DataplaneExpectation,
   DataplaneProxyCheck,
   DataplaneVerifier,
+  DataplaneVerifyOptions,
 } from '../../gates/dataplane-verifier.js';
 import type {
   CheckContext,
@@ -41,6 +42,8 @@ export class FakeSyncGate implements SyncGate {
   rejectOnWaits = new Set<number>();
   /** Called at the start of every wait with its number (1-based). */
   onWait: ((n: number) => void) | undefined;
+  /** The scope of every wait and status read, in order. */
+  scopes: ProxyScope[] = [];
 
   constructor(readonly clock: Clock) {}
 
@@ -56,6 +59,7 @@ export class FakeSyncGate implements SyncGate {
 
   async waitForSync(_snapshot: SyncSnapshot, options: SyncWaitOptions): Promise<SyncReport> {
     this.waits++;
+    this.scopes.push(options.scope);
     this.onWait?.(this.waits);
     const startedAt = this.clock.now();
     if (this.rejecting && this.rejectOnWaits.has(this.waits)) {
@@ -81,7 +85,8 @@ export class FakeSyncGate implements SyncGate {
     return { synced: 6, total: 6, startedAt, completedAt: this.clock.now(), istiodReplicas: 2 };
   }
 
-  currentStatus(_scope: ProxyScope): Promise<SyncStatusSummary> {
+  currentStatus(scope: ProxyScope): Promise<SyncStatusSummary> {
+    this.scopes.push(scope);
     return Promise.resolve({ synced: 6, total: 6, notSynced: [], istiodReplicas: 2 });
   }
 }
@@ -119,8 +124,13 @@ export class FakeMetrics implements MetricsProvider {
 /** A data-plane verifier that passes unless told to fail. */
 export class FakeDataplane implements DataplaneVerifier {
   expectations: DataplaneExpectation[] = [];
-  verify(expectation: DataplaneExpectation): Promise<DataplaneProxyCheck[]> {
+  scopes: ProxyScope[] = [];
+  verify(
+    expectation: DataplaneExpectation,
+    options: DataplaneVerifyOptions,
+  ): Promise<DataplaneProxyCheck[]> {
     this.expectations.push(expectation);
+    this.scopes.push(options.scope);
     return Promise.resolve([
       { proxy: 'istio-ingressgateway-1.istio-system', proxyType: 'router', version: 'v1' },
     ]);
