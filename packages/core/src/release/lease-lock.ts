@@ -1,6 +1,6 @@
 /**
  * The release lock: a `coordination.k8s.io/v1` Lease `switchyard-<service>` next to the
- * VirtualService. One holder at a time; the holder renews it while working; another
+ * routing object (the VirtualService). One holder at a time; the holder renews it while working; another
  * identity may take it over only after it expired. Every write carries the resourceVersion
  * it read, so two contenders cannot both win.
  */

@@ -1,7 +1,7 @@
 /**
  * The running record of one operation: forwards every event to the caller's listener,
  * keeps the timeline for the summary, and mirrors the significant events as Kubernetes
- * Events on the VirtualService (best effort: an Event that cannot be written never fails
+ * Events on the routing object (best effort: an Event that cannot be written never fails
  * a release).
  */
 import type { EventRecord } from '../kube/kube-events.js';
@@ -87,7 +87,7 @@ export class OperationLog {
     this.startedAt = options.clock.now();
   }
 
-  /** Sets the object Kubernetes Events attach to (the VirtualService, once read). */
+  /** Sets the object Kubernetes Events attach to (the routing object, once read). */
   attachTo(object: InvolvedObject): void {
     this.#involved = object;
   }

@@ -75,7 +75,7 @@ export interface RoutesAppliedEvent {
   description: string;
   /** resourceVersion after the write. */
   resourceVersion: string | undefined;
-  /** Slot weights in effect after the write (VirtualService writes). */
+  /** Slot weights in effect after the write (writes of the routing object). */
   weights?: SlotWeights | undefined;
 }
 

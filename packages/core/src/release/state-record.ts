@@ -1,7 +1,7 @@
 /**
  * The release state record: a versioned JSON document kept in one annotation on the
- * VirtualService. It is what lets a crashed pipeline resume at the recorded step, and what
- * `status` prints. It is written in the same JSON Patch as the route change it describes
+ * routing object (the VirtualService). It is what lets a crashed pipeline resume at the
+ * recorded step, and what `status` prints. It is written in the same JSON Patch as the route change it describes
  * where possible, so routes and record cannot disagree.
  */
 import { isJsonObject } from '../istio/json-value.js';
