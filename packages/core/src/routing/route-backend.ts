@@ -25,15 +25,21 @@
  *   a foreign mirror, a user route using switchyard's header-route name) is refused with
  *   `RouteRefusedError` naming the object, the route and how to fix it; nothing is written.
  * - **Never a state without a ready backend.** `setWeights` gets weights that sum to 100
- *   (the engine validates them); the object it returns must route every user request to a
- *   slot with that weight, never an all-zero split (istiod turns all-zero HTTPRoute weights
- *   into a 500) and never a backend whose weight 0 leaves a route with no destination. A
- *   lone remaining slot must still be routed as a weighted (or plain) destination Envoy
- *   accepts.
+ *   (the engine validates them); the object it returns must send every user request to the
+ *   slots with exactly those weights. Never all backends at weight 0 (istiod answers an
+ *   HTTPRoute rule whose backends all weigh 0 with a 500), never a rule left without a
+ *   backend. Keep both slot backends, the one at 0 included, where the API allows it, and
+ *   know how the control plane renders them: istiod drops a weight-0 backend from Envoy's
+ *   route and renders a lone remaining one as a plain `cluster`, not `weighted_clusters`;
+ *   `dataplaneExpectation` must expect exactly that.
+ * - **Reads agree with writes.** `readWeights(setWeights(o, w))` is `w`; the engine compares
+ *   them to detect someone else's edit, so any difference stops a release as a concurrent
+ *   edit.
  * - **The record is the engine's.** The release record lives in the annotation
  *   `STATE_ANNOTATION` on the routing object; the engine reads and writes it
  *   (`release/recorded-routes.ts`). A backend must keep annotations it does not own as they
- *   are and must not write that one.
+ *   are and must not write that one. Routes live under `spec`: a write whose `spec` did not
+ *   change is a record-only write and is not gated.
  * - **One pinned write.** Every change to the routing object leaves in ONE JSON Patch from
  *   `planWrite`: `test` ops pin every value it replaces, so a concurrent edit fails with
  *   `ConcurrentEditError` (the API server's 422 on a failed `test`) instead of being
@@ -235,19 +241,23 @@ export interface RouteBackend<
 
   /**
    * The proxies that must ack a change of `object` before it counts (the sync gate's
-   * scope). A VirtualService is gated on `sync.scope`; an HTTPRoute on its parents' proxies:
-   * the callers' sidecars for a Service parent, `proxyTypes: ['router']` pods of the
-   * Gateway for a Gateway parent, the union for both.
+   * scope). Every proxy that routes users by `object` must be in it (else the gate confirms
+   * too early), and only proxies istiod pushes the change to (one that never receives it
+   * never acks it, and the gate times out). A VirtualService is gated on `sync.scope`; an
+   * HTTPRoute on its parents' proxies: the callers' sidecars for a Service parent,
+   * `proxyTypes: ['router']` pods of the Gateway for a Gateway parent, the union for both.
    */
   proxyScope(object: R): ProxyScope;
 
   /**
    * What Envoy's config_dump must show once the proxies acked `routed` on `object`: the
    * data-plane verifier checks it on up to `sync.verifyDataplane` proxies of `proxyScope`.
-   * It must prove the users' split (each slot's weight, zero weights absent) and the header
-   * route's presence and destination. `service` gives the port. A backend whose slots are
-   * not subsets of one host extends `DataplaneExpectation` (and `gates/envoy-route-dump.ts`)
-   * with its cluster names rather than faking subsets.
+   * It must prove what users get, not that something changed: each slot's weight on the
+   * managed route (zero weights absent, a lone slot as Envoy renders it), and the header
+   * route present with its destination, or absent. `service` gives the port. A backend
+   * whose slots are not subsets of one host (an HTTPRoute's two slot Services) extends
+   * `DataplaneExpectation` and `gates/envoy-route-dump.ts` with its cluster names
+   * (`outbound|<port>||<service>-green.<ns>.svc.cluster.local`) rather than faking subsets.
    */
   dataplaneExpectation(object: R, routed: RoutedState, service: Service): DataplaneExpectation;
 }
