@@ -9,7 +9,7 @@
 import { ChecksFailedError } from '../errors.js';
 import type { CheckContext, CheckResult, MetricsProvider } from '../gates/metrics-provider.js';
 import type { ResolvedChecks } from '../spec/resolved-release-spec.js';
-import { CheckStreak, evaluateChecks } from './check-evaluation.js';
+import { CheckStreak, evaluateChecks, evidenceOf } from './check-evaluation.js';
 import type { Clock } from './clock.js';
 import type { OperationLog } from './operation-log.js';
 
@@ -67,7 +67,7 @@ export async function bake(options: BakeOptions): Promise<readonly CheckResult[]
       signal,
     });
     await options.afterEvaluation?.(results);
-    const evidence = results.filter((r) => r.outcome !== 'pass');
+    const evidence = evidenceOf(results);
     const firstFailureAt = streak.startedAt ?? at;
     if (streak.failures >= checks.failureLimit) {
       const failures = streak.failures;

@@ -26,6 +26,11 @@ export function verdictOf(results: readonly CheckResult[]): CheckVerdict {
   return 'pass';
 }
 
+/** The results that kept an evaluation from passing: the evidence a rollback reports. */
+export function evidenceOf(results: readonly CheckResult[]): CheckResult[] {
+  return results.filter((r) => r.outcome !== 'pass');
+}
+
 /** Consecutive failing and inconclusive evaluations. A pass ends both streaks. */
 export class CheckStreak {
   #failures = 0;

@@ -8,7 +8,7 @@
 import { ChecksFailedError, NoReadyPodsError } from '../errors.js';
 import type { CheckContext } from '../gates/metrics-provider.js';
 import { bake } from './bake-checks.js';
-import { CheckStreak, checkSummariesOf, evaluateChecks } from './check-evaluation.js';
+import { CheckStreak, checkSummariesOf, evaluateChecks, evidenceOf } from './check-evaluation.js';
 import { isoTime } from './clock.js';
 import { describeWeights } from './describe-event.js';
 import { commitRecord, emitPhaseChange, type GatedChange } from './gated-change.js';
@@ -114,11 +114,9 @@ async function weightStep(
       });
       context.checks = [...results];
       if (verdict === 'fail') {
-        throw new ChecksFailedError(
-          results.filter((r) => r.outcome !== 'pass'),
-          `checks failed before step ${index + 1}`,
-          { firstFailureAt: streak.startedAt ?? at },
-        );
+        throw new ChecksFailedError(evidenceOf(results), `checks failed before step ${index + 1}`, {
+          firstFailureAt: streak.startedAt ?? at,
+        });
       }
     }
   }
