@@ -2,9 +2,11 @@
  * The main path against the simulator and a real Prometheus: status, plan, deploy and a
  * canary release of a good image (exit 0, text and JSON Lines), then a bad image whose
  * release fails its checks and rolls back (exit 3) with the traffic verified on stable.
+ * Every operation's events begin with `operation-started`; its preflight warnings (here a
+ * skipped check, which is always reported) come after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
+import { BAD_IMAGE, GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
 import { peekObject } from '@switchyard/sim';
 import { clusterSnapshot, liveWeights, routeNames } from './cluster-snapshot.js';
 import { jsonLines, runCli } from './run-cli.js';
@@ -39,7 +41,19 @@ beforeAll(async () => {
     '--check',
     'latency-p99<=500',
   ];
-});
+  // What the release's checks (and its prometheus-data preflight check) read: reviews'
+  // requests as its own sidecars report them. Prometheus' first scrapes come seconds after
+  // the simulator is up; without this wait a fast machine releases before them.
+  await waitFor(
+    async () =>
+      (
+        await bed.promQuery(
+          'istio_requests_total{reporter="destination",destination_service_name="reviews"}',
+        )
+      ).length > 0,
+    { timeoutMs: 60_000, intervalMs: 500, description: 'reviews traffic in Prometheus' },
+  );
+}, 120_000);
 
 afterAll(async () => {
   await bed?.stop();
@@ -84,11 +98,15 @@ describe('switchyard deploy and release against the simulator', () => {
       GOOD_IMAGE,
       '--header',
       'x-release=candidate',
+      '--skip-check',
+      'header-size',
       ...cluster,
     ]);
     expect(result.code, result.stderr).toBe(0);
     const progress = result.lines.filter((line) => TIMESTAMPED.test(line));
     expect(progress.length).toBeGreaterThan(4);
+    expect(progress[0]).toMatch(/ starting deploy of bookinfo\/reviews \(operation \w+\)$/);
+    expect(progress[1]).toMatch(/ preflight: skipped check header-size \(--skip-check\)$/);
     expect(progress.some((line) => line.includes('deployment reviews-green updated'))).toBe(true);
     expect(result.stdout).toContain('✔ deployed:');
     // No redrawing on a pipe: no cursor movement or erase sequences.
@@ -107,6 +125,8 @@ describe('switchyard deploy and release against the simulator', () => {
       '--bake',
       '4s',
       ...checks,
+      '--skip-check',
+      'header-size',
       '-o',
       'json',
       ...cluster,
@@ -118,7 +138,16 @@ describe('switchyard deploy and release against the simulator', () => {
     expect(
       events.every((event) => typeof event.type === 'string' && typeof event.at === 'number'),
     ).toBe(true);
-    expect(events[0]?.type).toBe('operation-started');
+    expect(events[0]).toMatchObject({ type: 'operation-started', operation: 'release' });
+    expect(events[1]).toEqual({
+      type: 'warning',
+      at: expect.any(Number),
+      message: 'preflight: skipped check header-size (--skip-check)',
+    });
+    // Prometheus had the service's requests before the release (beforeAll waited for them).
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(1);
+    const times = events.map((event) => event.at as number);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(events.some((e) => e.type === 'checks-evaluated' && e.verdict === 'pass')).toBe(true);
     expect(events.at(-1)?.type).toBe('operation-finished');
     expect(final).toMatchObject({

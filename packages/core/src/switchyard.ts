@@ -51,9 +51,11 @@ export type OperationInput = ReleaseSpecOverrides &
     /** Release spec file (`-f`); fields given here override it. */
     file?: string | undefined;
     /**
-     * Receives every event as it happens; for deploy, release, promote and rollback also
-     * `warning` events about notifications (`notify`) that could not be delivered, the last
-     * of them after `operation-finished`.
+     * Receives every event as it happens, beginning with `operation-started` (deploy's and
+     * release's preflight warnings come right after it, though the checks ran before); for
+     * deploy, release, promote and rollback also `warning` events about notifications
+     * (`notify`) that could not be delivered, the last of them after `operation-finished`.
+     * An operation refused before it started sends no `operation-started`.
      */
     onEvent?: ((event: ReleaseEvent) => void) | undefined;
     /** Aborts the operation: the lock is released and the release stays resumable. */
@@ -146,6 +148,48 @@ function factSources(connection: Connection): ClusterFactSources {
   return { kube: client, syncz: gates.syncz, prometheus: gates.prometheus, portForwarder, clock };
 }
 
+/** An operation's event stream, put in the order its consumers key on (`startedFirst`). */
+interface OrderedEvents {
+  /** The listener to give the operation. */
+  onEvent: (event: ReleaseEvent) => void;
+  /** Delivers what is still held: the operation ended without starting. */
+  end(): void;
+}
+
+/**
+ * The events of an operation begin with `operation-started`: a consumer (JSON Lines reader,
+ * renderer, notifier) keys on it. The preflight checks run before the operation takes its
+ * lock, so their warnings (`held`) are delivered right after `operation-started`, stamped
+ * then, like every event of the operation. An operation that ends without starting
+ * (refused by the preflight itself or its preconditions, the lock held) gets them at its
+ * end, before its error: nothing is lost.
+ */
+function startedFirst(
+  listener: ((event: ReleaseEvent) => void) | undefined,
+  held: ReleaseEvent[],
+  clock: Clock,
+): OrderedEvents {
+  const deliverHeld = (): void => {
+    for (const event of held.splice(0)) {
+      try {
+        listener?.({ ...event, at: clock.now() });
+      } catch {
+        // As in the operation's own log: a failing listener must not change the outcome.
+      }
+    }
+  };
+  return {
+    onEvent: (event) => {
+      try {
+        listener?.(event);
+      } finally {
+        if (event.type === 'operation-started') deliverHeld();
+      }
+    },
+    end: deliverHeld,
+  };
+}
+
 /**
  * Runs `operation` with the spec and dependencies `input` describes, then closes the gates.
  * `preflight` names the operation whose preflight checks run first.
@@ -157,15 +201,18 @@ async function withDependencies<T>(
 ): Promise<T> {
   const connection = await connect(input);
   const { spec, client, gates, clock, holderIdentity } = connection;
+  const held: ReleaseEvent[] = [];
+  const events = startedFirst(input.onEvent, held, clock);
   try {
     // Preflight (issue 9): the checks `switchyard doctor` makes, before the operation takes
-    // the lock or writes anything. Errors throw PreflightFailedError; warnings become events.
+    // the lock or writes anything. Errors throw PreflightFailedError; warnings become events
+    // of the operation.
     if (preflight) {
       await checkBeforeChange(factSources(connection), {
         operation: preflight,
         spec,
         skipChecks: input.skipChecks,
-        onEvent: input.onEvent,
+        onEvent: (event) => held.push(event),
         signal: input.signal,
       });
     }
@@ -176,9 +223,10 @@ async function withDependencies<T>(
       dataplane: gates.dataplane,
       metrics: gates.metrics,
       holderIdentity,
-      onEvent: input.onEvent,
+      onEvent: events.onEvent,
     });
   } finally {
+    events.end();
     await gates.close();
   }
 }
