@@ -20,12 +20,13 @@ RUN npx -y pnpm@10 install --frozen-lockfile \
   && node scripts/build-help-cache.mjs \
   && node scripts/pack-packages.mjs /packs
 
-# Runtime: the three packed packages and their production dependencies, nothing else.
+# Runtime: the packed core and CLI and their production dependencies, nothing else. The
+# simulator (an optional peer of the CLI, for `switchyard sim` and `demo`) stays out.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 COPY --from=build /packs /tmp/packs
 RUN npm install --global --omit=dev --no-audit --no-fund \
-    /tmp/packs/switchyard-core-*.tgz /tmp/packs/switchyard-sim-*.tgz /tmp/packs/switchyard-cli-*.tgz \
+    /tmp/packs/switchyard-core-*.tgz /tmp/packs/switchyard-cli-*.tgz \
   && rm -rf /tmp/packs /root/.npm
 # The base image's `node` user, by number so that runAsNonRoot can verify it.
 USER 1000:1000

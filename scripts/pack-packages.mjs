@@ -3,9 +3,10 @@
 //   node scripts/pack-packages.mjs [destination]     (default .tmp/packs)
 // Run after the build (node scripts/setup.mjs). pnpm packs them because it rewrites the
 // `workspace:*` dependencies to the packages' versions (npm pack would leave them as they are,
-// and npm install cannot resolve them). Install the three together:
-//   npm install ./switchyard-core-*.tgz ./switchyard-sim-*.tgz ./switchyard-cli-*.tgz
-// (the CLI needs the simulator for `switchyard sim` and `demo`). Prints the tarball paths.
+// and npm install cannot resolve them). Install them together:
+//   npm install ./switchyard-core-*.tgz ./switchyard-cli-*.tgz [./switchyard-sim-*.tgz]
+// (the simulator is an optional peer of the CLI, only for `switchyard sim` and `demo`).
+// Prints the tarball paths.
 //
 // The simulator's default scenario is examples/scenarios/bookinfo.yaml with the manifests of
 // examples/bookinfo; its tarball carries a copy of both (packed from a staging copy of the

@@ -3,19 +3,25 @@
  * (scripts/pack-packages.mjs), installed with npm into an empty folder outside the
  * workspace, and run: `npx switchyard --help`, `kubectl switchyard` as a kubectl plugin
  * found on PATH, and the installed `switchyard sim` and `kubectl switchyard status` talking
- * to each other. The Dockerfile is checked for its structure (no container engine here).
+ * to each other. The simulator is an optional peer of the CLI: a second folder gets only
+ * core and cli, whose `doctor`, `plan`, `status` and `deploy` work against a simulator this
+ * test starts from the workspace, and whose `demo` and `sim` say what to install. The
+ * Dockerfile is checked for its structure (no container engine here).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 let dir: string;
 let app: string;
+/** An install of core and cli only: no simulator. */
+let lean: string;
 let tarballs: string[];
 let env: NodeJS.ProcessEnv;
 
@@ -52,7 +58,9 @@ function run(
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'switchyard-packages-'));
   app = join(dir, 'app');
+  lean = join(dir, 'lean');
   await mkdir(app);
+  await mkdir(lean);
   // Nothing of the workspace leaks in: no SWITCHYARD_*, the install's bin first on PATH.
   env = {
     PATH: [join(app, 'node_modules', '.bin'), dirname(process.execPath), process.env.PATH].join(
@@ -72,13 +80,20 @@ beforeAll(async () => {
   );
   expect(packed.code, packed.stderr).toBe(0);
   tarballs = packed.stdout.trim().split('\n');
-  const installed = await run(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs],
-    { cwd: app, env: { ...env, npm_config_loglevel: 'error' }, timeoutMs: 150_000 },
-  );
+  const install = (cwd: string, packs: string[]) =>
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packs], {
+      cwd,
+      env: { ...env, npm_config_loglevel: 'error' },
+      timeoutMs: 150_000,
+    });
+  const installed = await install(app, tarballs);
   expect(installed.code, installed.stderr).toBe(0);
-}, 300_000);
+  const withoutSimulator = await install(
+    lean,
+    tarballs.filter((tarball) => !tarball.includes('switchyard-sim-')),
+  );
+  expect(withoutSimulator.code, withoutSimulator.stderr).toBe(0);
+}, 400_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -93,9 +108,15 @@ describe('the packed packages', () => {
     ]);
     const manifest = JSON.parse(
       await readFile(join(app, 'node_modules', '@switchyard', 'cli', 'package.json'), 'utf8'),
-    ) as { dependencies: Record<string, string> };
+    ) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
     expect(manifest.dependencies['@switchyard/core']).toBe('0.1.0');
-    expect(manifest.dependencies['@switchyard/sim']).toBe('0.1.0');
+    expect(manifest.dependencies['@switchyard/sim']).toBeUndefined();
+    expect(manifest.peerDependencies['@switchyard/sim']).toBe('0.1.0');
+    expect(manifest.peerDependenciesMeta['@switchyard/sim']).toEqual({ optional: true });
     // Installed from the tarballs, not fetched: the folder holds exactly them.
     expect((await readdir(join(app, 'node_modules', '@switchyard'))).sort()).toEqual([
       'cli',
@@ -162,6 +183,72 @@ describe('the packed packages', () => {
       sim.kill('SIGTERM');
       await new Promise((resolve) => sim.once('close', resolve));
     }
+  });
+});
+
+describe('the CLI installed without the simulator', () => {
+  let bed: Testbed;
+  let cli: string;
+  let cluster: string[];
+
+  beforeAll(async () => {
+    cli = join(lean, 'node_modules', '.bin', 'switchyard');
+    // A simulator from the workspace: the installed CLI only talks to it.
+    bed = await startTestbed();
+    cluster = ['-n', 'bookinfo', '--kubeconfig', bed.sim.kubeconfigPath];
+  }, 120_000);
+
+  afterAll(async () => {
+    await bed?.stop();
+  });
+
+  it('has core and cli, and no simulator', async () => {
+    expect((await readdir(join(lean, 'node_modules', '@switchyard'))).sort()).toEqual([
+      'cli',
+      'core',
+    ]);
+    const help = await run(cli, ['--help'], { cwd: lean });
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('switchyard demo');
+  });
+
+  it('runs doctor, plan, status and deploy', async () => {
+    const doctor = await run(cli, ['doctor', 'reviews', ...cluster], { cwd: lean });
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toContain('bookinfo/reviews');
+
+    const plan = await run(cli, ['plan', 'reviews', 'deploy', '--image', GOOD_IMAGE, ...cluster], {
+      cwd: lean,
+    });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('plan: deploy of bookinfo/reviews (dry run, nothing changed)');
+
+    const status = await run(cli, ['status', 'reviews', ...cluster], { cwd: lean });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('bookinfo/reviews  phase unmanaged');
+
+    const deploy = await run(cli, ['deploy', 'reviews', '--image', GOOD_IMAGE, ...cluster], {
+      cwd: lean,
+    });
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    expect(deploy.stdout).toContain('✔ deployed:');
+  });
+
+  it('demo and sim say what to install (exit 2)', async () => {
+    for (const command of ['demo', 'sim']) {
+      const result = await run(cli, [command], { cwd: lean });
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stderr).toContain(
+        `switchyard ${command} runs on the simulator, and @switchyard/sim is not installed`,
+      );
+      expect(result.stderr).toContain('npm install @switchyard/sim@0.1.0');
+    }
+    const json = await run(cli, ['demo', '-o', 'json'], { cwd: lean });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({
+      exitCode: 2,
+      error: { code: 'SWITCHYARD_INVALID_USAGE' },
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 /** `switchyard demo`: the whole story against the simulator, in under two minutes. */
 import type { CliContext } from '../cli-context.js';
 import { defineCommand } from './define-command.js';
+import { withSimulator } from './simulator-package.js';
 
 /** The demo command. */
 export function demoCommand(context: CliContext) {
@@ -13,7 +14,7 @@ export function demoCommand(context: CliContext) {
         describe: 'keep the simulator running afterwards (until Ctrl-C) to try commands on it',
       }),
     handler: async (args) => {
-      const { runDemo } = await import('../handlers/demo-handler.js');
+      const { runDemo } = await withSimulator('demo', () => import('../handlers/demo-handler.js'));
       await runDemo(context, args);
     },
   });

@@ -1,6 +1,7 @@
 /** `switchyard sim`: the mesh simulator in the foreground until Ctrl-C. */
 import type { CliContext } from '../cli-context.js';
 import { defineCommand } from './define-command.js';
+import { withSimulator } from './simulator-package.js';
 
 /** The sim command. */
 export function simCommand(context: CliContext) {
@@ -26,7 +27,7 @@ export function simCommand(context: CliContext) {
           describe: 'API server port [default: any free port]',
         }),
     handler: async (args) => {
-      const { runSim } = await import('../handlers/sim-handler.js');
+      const { runSim } = await withSimulator('sim', () => import('../handlers/sim-handler.js'));
       await runSim(context, args);
     },
   });
