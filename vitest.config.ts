@@ -13,6 +13,9 @@ const alias = {
   '@switchyard/core/preflight-check-ids': fileURLToPath(
     new URL('./packages/core/src/preflight/check-ids.ts', import.meta.url),
   ),
+  '@switchyard/core/spec-fields': fileURLToPath(
+    new URL('./packages/core/src/spec-fields.ts', import.meta.url),
+  ),
   '@switchyard/core': src('core'),
   '@switchyard/sim': src('sim'),
   '@switchyard/cli': src('cli'),

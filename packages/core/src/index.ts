@@ -171,12 +171,12 @@ export type {
 export { formatDuration, parseDuration } from './spec/duration.js';
 export { releaseSpecJsonSchema } from './spec/json-schema.js';
 export { parseReleaseSpec, parseReleaseSpecOrThrow } from './spec/parse-release-spec.js';
-export { NOTIFICATION_EVENTS } from './spec/notify-spec.js';
+export { NOTIFICATION_EVENTS } from './spec/sections/notify.js';
 export type {
   NotificationEvent,
   NotificationFormat,
   NotifyTargetSpec,
-} from './spec/notify-spec.js';
+} from './spec/sections/notify.js';
 export type { ParseReleaseSpecOptions } from './spec/parse-release-spec.js';
 export type {
   BakeStepSpec,
@@ -373,9 +373,15 @@ export {
   release,
   resolveOperationSpec,
   rollback,
+  RUNTIME_OPTION_KEYS,
   status,
 } from './switchyard.js';
-export type { ConnectionOptions, OperationInput } from './switchyard.js';
+export type {
+  ConnectionOptions,
+  OperationInput,
+  RuntimeOptions,
+  StatusInput,
+} from './switchyard.js';
 export { createGates } from './gates/create-gates.js';
 export type { GateDependencies, Gates } from './gates/create-gates.js';
 export { IstiodSyncGate } from './gates/istiod-sync-gate.js';

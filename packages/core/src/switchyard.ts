@@ -45,34 +45,39 @@ export interface ConnectionOptions {
   context?: string | undefined;
 }
 
-/** Options every operation takes: the spec (file and/or fields), the cluster, and run-time hooks. */
-export type OperationInput = ReleaseSpecOverrides &
-  ConnectionOptions & {
-    /** Release spec file (`-f`); fields given here override it. */
-    file?: string | undefined;
-    /**
-     * Receives every event as it happens, beginning with `operation-started` (deploy's and
-     * release's preflight warnings come right after it, though the checks ran before); for
-     * deploy, release, promote and rollback also `warning` events about notifications
-     * (`notify`) that could not be delivered, the last of them after `operation-finished`.
-     * An operation refused before it started sends no `operation-started`.
-     */
-    onEvent?: ((event: ReleaseEvent) => void) | undefined;
-    /** Aborts the operation: the lock is released and the release stays resumable. */
-    signal?: AbortSignal | undefined;
-    /** Identity for the lock; default from the CI environment or host and pid. */
-    holderIdentity?: string | undefined;
-    /** Clock; default the system clock. */
-    clock?: Clock | undefined;
-    /**
-     * Preflight check ids to leave out on purpose (`--skip-check`), besides the spec's
-     * `preflight.skip`; deploy, release and doctor honour it.
-     */
-    skipChecks?: readonly string[] | undefined;
-  };
+/**
+ * Options every operation takes that are not part of the release spec: the cluster, the
+ * spec file, run-time hooks. Everything else an operation is given is the spec.
+ */
+export interface RuntimeOptions extends ConnectionOptions {
+  /** Release spec file (`-f`); fields given with the options override it. */
+  file?: string | undefined;
+  /**
+   * Receives every event as it happens, beginning with `operation-started` (deploy's and
+   * release's preflight warnings come right after it, though the checks ran before); for
+   * deploy, release, promote and rollback also `warning` events about notifications
+   * (`notify`) that could not be delivered, the last of them after `operation-finished`.
+   * An operation refused before it started sends no `operation-started`.
+   */
+  onEvent?: ((event: ReleaseEvent) => void) | undefined;
+  /** Aborts the operation: the lock is released and the release stays resumable. */
+  signal?: AbortSignal | undefined;
+  /** Identity for the lock; default from the CI environment or host and pid. */
+  holderIdentity?: string | undefined;
+  /** Clock; default the system clock. */
+  clock?: Clock | undefined;
+  /**
+   * Preflight check ids to leave out on purpose (`--skip-check`), besides the spec's
+   * `preflight.skip`; deploy, release and doctor honour it.
+   */
+  skipChecks?: readonly string[] | undefined;
+}
 
-const RUNTIME_KEYS = [
-  'readSync',
+/**
+ * Every key of `RuntimeOptions`: what is taken out of an operation's input before the rest
+ * is read as the spec. The compiler holds the list to the interface both ways.
+ */
+export const RUNTIME_OPTION_KEYS = [
   'kubeconfig',
   'context',
   'file',
@@ -81,14 +86,26 @@ const RUNTIME_KEYS = [
   'holderIdentity',
   'clock',
   'skipChecks',
-  'image',
-  'full',
-  'operation',
-] as const;
+] as const satisfies readonly (keyof RuntimeOptions)[];
 
+type Unlisted = Exclude<keyof RuntimeOptions, (typeof RUNTIME_OPTION_KEYS)[number]>;
+type SharedWithSpec = Extract<keyof RuntimeOptions, keyof ReleaseSpecOverrides>;
+const everyRuntimeKeyListed: [Unlisted] extends [never] ? true : false = true;
+const runtimeKeysApartFromSpec: [SharedWithSpec] extends [never] ? true : false = true;
+void everyRuntimeKeyListed;
+void runtimeKeysApartFromSpec;
+
+/** What every operation takes: the spec (file and/or fields) and the runtime options. */
+export type OperationInput = ReleaseSpecOverrides & RuntimeOptions;
+
+/**
+ * The spec fields of `input`: everything but the runtime options. Options an operation
+ * takes for itself (`image`, `full`, ...) are taken out by the operation before; anything
+ * else that is not the spec's fails the spec validation, named.
+ */
 function specOverrides(input: OperationInput): ReleaseSpecOverrides {
   const overrides: Record<string, unknown> = { ...input };
-  for (const key of RUNTIME_KEYS) delete overrides[key];
+  for (const key of RUNTIME_OPTION_KEYS) delete overrides[key];
   return overrides;
 }
 
@@ -272,10 +289,13 @@ function withNotifications(
 }
 
 /** Puts `image` on the idle slot with zero user traffic (reachable by the pre-release header). */
-export function deploy(input: OperationInput & { image: string }): Promise<OperationSummary> {
+export function deploy({
+  image,
+  ...input
+}: OperationInput & { image: string }): Promise<OperationSummary> {
   return withNotifications(
     input,
-    (spec, deps) => deployCandidate(spec, deps, { image: input.image, signal: input.signal }),
+    (spec, deps) => deployCandidate(spec, deps, { image, signal: input.signal }),
     'deploy',
   );
 }
@@ -290,11 +310,12 @@ export function release(input: OperationInput): Promise<OperationSummary> {
 }
 
 /** Continues a paused release; `full` goes straight to 100% (still gated and baked). */
-export function promote(
-  input: OperationInput & { full?: boolean | undefined },
-): Promise<OperationSummary> {
+export function promote({
+  full,
+  ...input
+}: OperationInput & { full?: boolean | undefined }): Promise<OperationSummary> {
   return withNotifications(input, (spec, deps) =>
-    promoteRelease(spec, deps, { full: input.full, signal: input.signal }),
+    promoteRelease(spec, deps, { full, signal: input.signal }),
   );
 }
 
@@ -305,25 +326,35 @@ export function rollback(input: OperationInput): Promise<OperationSummary> {
   );
 }
 
+/** Options of `status`: `sync` is the spec's section, or whether to read the proxies' sync state. */
+export type StatusInput = Omit<OperationInput, 'sync'> & {
+  /**
+   * `false`: leave the proxies' sync state out (no istiod is asked). An object: the spec's
+   * `sync` section (how istiod is reached, which proxies count), read with it. Undefined or
+   * `true`: read with the spec's section.
+   */
+  sync?: ReleaseSpecOverrides['sync'] | boolean | undefined;
+};
+
 /** Reads the release state, slots, weights, lock, proxy sync and last checks. Changes nothing. */
-export function status(
-  input: OperationInput & { sync?: boolean | undefined },
-): Promise<StatusReport> {
+export function status({ sync, ...rest }: StatusInput): Promise<StatusReport> {
+  const input: OperationInput = typeof sync === 'object' ? { ...rest, sync } : rest;
   return withDependencies(input, (spec, deps) =>
-    releaseStatus(spec, deps, { signal: input.signal, sync: input.sync }),
+    releaseStatus(spec, deps, { signal: input.signal, sync: sync !== false }),
   );
 }
 
 /** What deploy or release would change, validated by the API server with dryRun; changes nothing. */
-export function plan(
-  input: OperationInput & { operation: 'deploy' | 'release'; image?: string | undefined },
-): Promise<PlanReport> {
+export function plan({
+  operation,
+  image,
+  ...input
+}: OperationInput & {
+  operation: 'deploy' | 'release';
+  image?: string | undefined;
+}): Promise<PlanReport> {
   return withDependencies(input, (spec, deps) =>
-    planOperation(spec, deps, {
-      operation: input.operation,
-      image: input.image,
-      signal: input.signal,
-    }),
+    planOperation(spec, deps, { operation, image, signal: input.signal }),
   );
 }
 

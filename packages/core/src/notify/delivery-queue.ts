@@ -9,7 +9,7 @@
  */
 import { readCredential } from '../gates/credential-source.js';
 import type { Clock } from '../release/clock.js';
-import type { NotificationFormat } from '../spec/notify-spec.js';
+import type { NotificationFormat } from '../spec/sections/notify.js';
 import type { CredentialSource } from '../spec/resolved-release-spec.js';
 import type { LifecycleNotification } from './notification.js';
 import { notificationBody } from './notification-text.js';

@@ -4,7 +4,7 @@
  * each format.
  */
 import { describeStep, describeWeights } from '../release/describe-event.js';
-import type { NotificationFormat } from '../spec/notify-spec.js';
+import type { NotificationFormat } from '../spec/sections/notify.js';
 import type { LifecycleNotification } from './notification.js';
 
 /** The notification without its `text`, which is derived from the rest. */

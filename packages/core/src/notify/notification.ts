@@ -6,7 +6,7 @@
 import type { RollbackReason } from '../errors.js';
 import type { OperationKind, OperationOutcome } from '../release/release-events.js';
 import type { ReleaseStep, Slot, SlotWeights } from '../release/state-record.js';
-import type { NotificationEvent } from '../spec/notify-spec.js';
+import type { NotificationEvent } from '../spec/sections/notify.js';
 
 /** The payload version. */
 export const NOTIFICATION_VERSION = 1;

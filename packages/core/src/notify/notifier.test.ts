@@ -10,7 +10,7 @@ import { FakeClock } from '@switchyard/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError } from '../errors.js';
 import type { ReleaseEvent } from '../release/release-events.js';
-import type { NotifyTargetSpec } from '../spec/notify-spec.js';
+import type { NotifyTargetSpec } from '../spec/sections/notify.js';
 import { resolveReleaseSpec } from '../spec/resolve-release-spec.js';
 import { Notifier, NOTIFY_FLUSH_TIMEOUT_MS } from './notifier.js';
 import {

@@ -6,7 +6,7 @@
  */
 import { readCredential } from '../gates/credential-source.js';
 import { redactSecrets } from '../kube/redact-secrets.js';
-import type { NotificationEvent } from '../spec/notify-spec.js';
+import type { NotificationEvent } from '../spec/sections/notify.js';
 import { notifyUrlProblem } from '../spec/notify-rules.js';
 import type { ResolvedNotifyTarget } from '../spec/resolved-release-spec.js';
 import type { DeliveryTarget } from './delivery-queue.js';

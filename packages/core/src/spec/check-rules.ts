@@ -14,14 +14,14 @@ import {
   present,
   type Fields,
   type IssueList,
-} from './spec-fields.js';
+} from './unvalidated-spec.js';
 
 /** The check window against the scrape interval (two samples) and the evaluation interval. */
 export function checkTiming(spec: Fields, out: IssueList): void {
   const checks = fieldsOf(spec.checks);
-  const windowMs = durationMs(checks, 'window', SPEC_DEFAULTS.checkWindow);
-  const scrapeMs = durationMs(checks, 'scrapeInterval', SPEC_DEFAULTS.scrapeInterval);
-  const intervalMs = durationMs(checks, 'interval', SPEC_DEFAULTS.checkInterval);
+  const windowMs = durationMs(checks, 'window', SPEC_DEFAULTS['checks.window']);
+  const scrapeMs = durationMs(checks, 'scrapeInterval', SPEC_DEFAULTS['checks.scrapeInterval']);
+  const intervalMs = durationMs(checks, 'interval', SPEC_DEFAULTS['checks.interval']);
   if (windowMs !== undefined && scrapeMs !== undefined && windowMs < 2 * scrapeMs) {
     const needed = formatDuration(2 * scrapeMs);
     if (present(checks, 'window')) {

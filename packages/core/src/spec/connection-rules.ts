@@ -13,7 +13,7 @@ import {
   present,
   type Fields,
   type IssueList,
-} from './spec-fields.js';
+} from './unvalidated-spec.js';
 import { describeValue } from './spec-issues.js';
 
 function urlProblem(value: string, credentialHint: string): string | undefined {
@@ -35,8 +35,8 @@ function urlProblem(value: string, credentialHint: string): string | undefined {
 /** The sync gate: poll interval within the timeout, a valid scope selector, istiod address and token. */
 export function checkSync(spec: Fields, out: IssueList): void {
   const sync = fieldsOf(spec.sync);
-  const timeoutMs = durationMs(sync, 'timeout', SPEC_DEFAULTS.syncTimeout);
-  const pollMs = durationMs(sync, 'pollInterval', SPEC_DEFAULTS.syncPollInterval);
+  const timeoutMs = durationMs(sync, 'timeout', SPEC_DEFAULTS['sync.timeout']);
+  const pollMs = durationMs(sync, 'pollInterval', SPEC_DEFAULTS['sync.pollInterval']);
   if (timeoutMs !== undefined && pollMs !== undefined && pollMs > timeoutMs) {
     const [key, message] = present(sync, 'pollInterval')
       ? [

@@ -1,7 +1,7 @@
 /** `notify:` in the spec: validation (never echoing a URL), resolution, and merging. */
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors.js';
-import { NOTIFICATION_EVENTS } from './notify-spec.js';
+import { NOTIFICATION_EVENTS } from './sections/notify.js';
 import { resolveReleaseSpec, resolveReleaseSpecYaml } from './resolve-release-spec.js';
 import { validateReleaseSpec } from './validate-release-spec.js';
 

@@ -2,7 +2,7 @@
  * Cross-field rules of `notify:`: where each webhook's URL and token come from, and what a
  * URL may be. No message repeats a URL: a webhook URL can be the credential itself.
  */
-import { isFields, listOf, onlyOne, type Fields, type IssueList } from './spec-fields.js';
+import { isFields, listOf, onlyOne, type Fields, type IssueList } from './unvalidated-spec.js';
 
 const URL_SOURCES = ['url', 'urlEnv', 'urlFile'] as const;
 

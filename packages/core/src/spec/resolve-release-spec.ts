@@ -5,39 +5,23 @@
  * no part of the engine can change the plan another part relies on.
  */
 import { SpecError, type ValidationIssue } from '../errors.js';
-import type { Slot } from '../istio/route-target.js';
-import type { StringMatch } from '../istio/types.js';
-import type { ReleaseStep } from '../release/state-record.js';
-import { builtinCheckType, DEFAULT_CHECK_TYPES } from './check-types.js';
-import { parseDuration } from './duration.js';
 import { DNS_LABEL, nameProblem } from './kubernetes-names.js';
 import { mergeSpecOverrides } from './merge-overrides.js';
-import { NOTIFICATION_EVENTS, type NotifyTargetSpec } from './notify-spec.js';
-import type {
-  CheckSpec,
-  HeaderMatchSpec,
-  PrometheusSpec,
-  ReleaseSpec,
-  ReleaseSpecOverrides,
-  SlotSpec,
-  StepSpec,
-  StrategySpec,
-} from './release-spec.js';
-import type {
-  CredentialSource,
-  PrometheusAuth,
-  PrometheusEndpoint,
-  NotifyUrlSource,
-  ResolvedCheck,
-  ResolvedNotifyTarget,
-  ResolvedPrometheus,
-  ResolvedReleaseSpec,
-  ResolvedSlot,
-} from './resolved-release-spec.js';
+import { loadSpecDocument } from './parse-release-spec.js';
+import type { ReleaseSpec, ReleaseSpecOverrides } from './release-spec.js';
+import type { ResolvedReleaseSpec } from './resolved-release-spec.js';
+import { resolveChecks } from './sections/checks.js';
+import { resolveDeploy } from './sections/deploy.js';
+import { resolveLock } from './sections/lock.js';
+import { resolveNotify } from './sections/notify.js';
+import { resolvePreflight } from './sections/preflight.js';
+import { resolvePrometheus } from './sections/prometheus.js';
+import { resolveRollback } from './sections/rollback.js';
+import { resolveStrategy } from './sections/strategy.js';
+import { resolveSync } from './sections/sync.js';
+import { resolveTarget } from './sections/target.js';
 import { SPEC_DEFAULTS } from './spec-defaults.js';
 import { formatPath } from './spec-issues.js';
-import { blueGreenSteps, canarySteps } from './strategy-presets.js';
-import { loadSpecDocument } from './parse-release-spec.js';
 import {
   validateReleaseSpec,
   validateReleaseSpecDocument,
@@ -55,196 +39,22 @@ export interface ResolveReleaseSpecOptions {
   file?: string | undefined;
 }
 
-function slot(service: string, name: Slot, spec: SlotSpec | undefined): ResolvedSlot {
-  const subset = spec?.subset ?? name;
-  return {
-    deployment: spec?.deployment ?? `${service}-${name}`,
-    subset,
-    labelValue: spec?.labelValue ?? subset,
-  };
-}
-
-function headerMatches(headers: readonly HeaderMatchSpec[]): Record<string, StringMatch> {
-  const matches: Record<string, StringMatch> = {};
-  for (const header of headers) {
-    if (header.exact !== undefined) matches[header.name] = { exact: header.exact };
-    else if (header.prefix !== undefined) matches[header.name] = { prefix: header.prefix };
-    else matches[header.name] = { regex: header.regex };
-  }
-  return matches;
-}
-
-function step(spec: StepSpec): ReleaseStep {
-  if (spec.weight !== undefined) return { weight: spec.weight };
-  if (spec.mirror !== undefined) return { mirror: spec.mirror };
-  if (spec.bake !== undefined) return { bakeMs: parseDuration(spec.bake) };
-  return { pause: true };
-}
-
-function strategySteps(strategy: StrategySpec | undefined): {
-  type: ResolvedReleaseSpec['strategy']['type'];
-  steps: ReleaseStep[];
-} {
-  if (strategy?.steps) {
-    return { type: strategy.type ?? 'custom', steps: strategy.steps.map(step) };
-  }
-  const bakeMs = parseDuration(strategy?.bake ?? SPEC_DEFAULTS.bake);
-  if (strategy?.type === 'bluegreen') {
-    return {
-      type: 'bluegreen',
-      steps: blueGreenSteps(bakeMs, strategy.mirror ?? SPEC_DEFAULTS.mirror),
-    };
-  }
-  return { type: 'canary', steps: canarySteps(bakeMs) };
-}
-
-function check(spec: CheckSpec): ResolvedCheck {
-  const builtin = builtinCheckType(spec.type);
-  if (builtin) {
-    const threshold =
-      (spec as Partial<Record<typeof builtin.thresholdField, number>>)[builtin.thresholdField] ??
-      builtin.defaultThreshold;
-    return {
-      name: spec.name ?? builtin.type,
-      type: builtin.type,
-      query: builtin.query,
-      min: builtin.bound === 'min' ? threshold : undefined,
-      max: builtin.bound === 'max' ? threshold : undefined,
-      unit: builtin.unit,
-    };
-  }
-  // Not a built-in, so custom: validation required its name and query.
-  const custom = spec as Extract<CheckSpec, { query: string }>;
-  return {
-    name: custom.name,
-    type: 'custom',
-    query: custom.query,
-    min: custom.min,
-    max: custom.max,
-    unit: '',
-  };
-}
-
-function credential(
-  file: string | undefined,
-  env: string | undefined,
-): CredentialSource | undefined {
-  if (file !== undefined) return { file };
-  if (env !== undefined) return { env };
-  return undefined;
-}
-
-function endpoint(spec: PrometheusSpec | undefined): PrometheusEndpoint {
-  if (spec?.url !== undefined) return { kind: 'url', url: spec.url.replace(/\/+$/, '') };
-  const service = spec?.service ?? SPEC_DEFAULTS.prometheusService;
-  const [namespace = '', rest = ''] = service.split('/');
-  const [name = '', port = ''] = rest.split(':');
-  return { kind: 'service', namespace, name, port: Number(port) };
-}
-
-function auth(spec: PrometheusSpec | undefined): PrometheusAuth {
-  const bearer = credential(spec?.bearerTokenFile, spec?.bearerTokenEnv);
-  if (bearer) return { type: 'bearer', token: bearer };
-  const basic = spec?.basicAuth;
-  const password = credential(basic?.passwordFile, basic?.passwordEnv);
-  if (basic && password) return { type: 'basic', username: basic.username, password };
-  return { type: 'none' };
-}
-
-function prometheus(spec: PrometheusSpec | undefined): ResolvedPrometheus {
-  return {
-    endpoint: endpoint(spec),
-    auth: auth(spec),
-    headers: { ...spec?.headers },
-    timeoutMs: parseDuration(spec?.timeout ?? SPEC_DEFAULTS.prometheusTimeout),
-  };
-}
-
-function notifyTarget(spec: NotifyTargetSpec, index: number): ResolvedNotifyTarget {
-  const url: NotifyUrlSource =
-    spec.url !== undefined
-      ? { value: spec.url }
-      : (credential(spec.urlFile, spec.urlEnv) as CredentialSource);
-  const source =
-    'value' in url
-      ? `url on ${new URL(url.value).host}`
-      : 'env' in url
-        ? `urlEnv ${url.env}`
-        : `urlFile ${url.file}`;
-  return {
-    label: `notify[${index}] (${source})`,
-    url,
-    token: credential(spec.tokenFile, spec.tokenEnv),
-    format: spec.format,
-    events: spec.events ? [...spec.events] : [...NOTIFICATION_EVENTS],
-  };
-}
-
-/** Fills every default of a valid spec whose namespace is decided. */
+/** Fills every default of a valid spec whose namespace is decided, section by section. */
 function build(spec: ReleaseSpec & { namespace: string }): ResolvedReleaseSpec {
-  const { service, namespace, target, deploy, checks, sync } = spec;
-  const istiod = sync?.istiod;
   return {
-    service,
-    namespace,
-    target: {
-      virtualService: target?.virtualService ?? service,
-      destinationRule: target?.destinationRule ?? service,
-      host: target?.host ?? service,
-      routes: target?.routes ? [...target.routes] : undefined,
-      slotLabel: target?.slotLabel ?? SPEC_DEFAULTS.slotLabel,
-      slots: {
-        blue: slot(service, 'blue', target?.slots?.blue),
-        green: slot(service, 'green', target?.slots?.green),
-      },
-      container: target?.container,
-    },
-    deploy: {
-      preRelease: deploy?.preRelease
-        ? { headers: headerMatches(deploy.preRelease.headers) }
-        : undefined,
-      rolloutTimeoutMs: parseDuration(deploy?.rolloutTimeout ?? SPEC_DEFAULTS.rolloutTimeout),
-    },
-    strategy: {
-      ...strategySteps(spec.strategy),
-      scaleDownOld: spec.strategy?.scaleDownOld ?? SPEC_DEFAULTS.scaleDownOld,
-    },
-    checks: {
-      intervalMs: parseDuration(checks?.interval ?? SPEC_DEFAULTS.checkInterval),
-      windowMs: parseDuration(checks?.window ?? SPEC_DEFAULTS.checkWindow),
-      scrapeIntervalMs: parseDuration(checks?.scrapeInterval ?? SPEC_DEFAULTS.scrapeInterval),
-      failureLimit: checks?.failureLimit ?? SPEC_DEFAULTS.failureLimit,
-      inconclusiveLimit: checks?.inconclusiveLimit ?? SPEC_DEFAULTS.inconclusiveLimit,
-      minRequests: checks?.minRequests ?? SPEC_DEFAULTS.minRequests,
-      items: (checks?.items ?? DEFAULT_CHECK_TYPES.map((type): CheckSpec => ({ type }))).map(check),
-    },
-    sync: {
-      timeoutMs: parseDuration(sync?.timeout ?? SPEC_DEFAULTS.syncTimeout),
-      pollIntervalMs: parseDuration(sync?.pollInterval ?? SPEC_DEFAULTS.syncPollInterval),
-      requiredRatio: sync?.requiredRatio ?? SPEC_DEFAULTS.requiredRatio,
-      scope: {
-        namespaces: sync?.scope?.namespaces ? [...sync.scope.namespaces] : undefined,
-        selector: sync?.scope?.selector,
-      },
-      istiod: {
-        namespace: istiod?.namespace ?? SPEC_DEFAULTS.istiodNamespace,
-        revision: istiod?.revision,
-        url: istiod?.url?.replace(/\/+$/, ''),
-        token: credential(istiod?.tokenFile, istiod?.tokenEnv),
-      },
-      verifyDataplane: sync?.verifyDataplane ?? SPEC_DEFAULTS.verifyDataplane,
-    },
-    prometheus: prometheus(spec.prometheus),
-    rollback: {
-      removeHeaderRoute: spec.rollback?.removeHeaderRoute ?? SPEC_DEFAULTS.removeHeaderRoute,
-    },
+    service: spec.service,
+    namespace: spec.namespace,
+    target: resolveTarget(spec.service, spec.target),
+    deploy: resolveDeploy(spec.deploy),
+    strategy: resolveStrategy(spec.strategy),
+    checks: resolveChecks(spec.checks),
+    sync: resolveSync(spec.sync),
+    prometheus: resolvePrometheus(spec.prometheus),
+    rollback: resolveRollback(spec.rollback),
     onResume: spec.onResume ?? SPEC_DEFAULTS.onResume,
-    lock: {
-      leaseDurationMs: parseDuration(spec.lock?.leaseDuration ?? SPEC_DEFAULTS.leaseDuration),
-      holderIdentity: spec.lock?.holderIdentity,
-    },
-    preflight: { skip: [...new Set(spec.preflight?.skip ?? [])] },
-    notify: (spec.notify ?? []).map(notifyTarget),
+    lock: resolveLock(spec.lock),
+    preflight: resolvePreflight(spec.preflight),
+    notify: resolveNotify(spec.notify),
   };
 }
 

@@ -8,7 +8,7 @@
 import { checkItems, checkTiming } from './check-rules.js';
 import { checkLock, checkPrometheus, checkSync } from './connection-rules.js';
 import { checkNotify } from './notify-rules.js';
-import { isFields, IssueList } from './spec-fields.js';
+import { isFields, IssueList } from './unvalidated-spec.js';
 import { checkStrategy } from './strategy-rules.js';
 import { checkPreRelease, checkRoutes, checkSlots } from './target-rules.js';
 import type { RawIssue } from './spec-issues.js';

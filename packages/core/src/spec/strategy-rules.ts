@@ -13,7 +13,7 @@ import {
   present,
   type Fields,
   type IssueList,
-} from './spec-fields.js';
+} from './unvalidated-spec.js';
 import { describeValue } from './spec-issues.js';
 
 const STEP_KINDS = ['weight', 'bake', 'pause', 'mirror'] as const;
@@ -109,7 +109,7 @@ export function checkStrategy(spec: Fields, out: IssueList): void {
   // A bake shorter than the evaluation interval would pass without a single check.
   if (!hasChecks(spec)) return;
   const checks = fieldsOf(spec.checks);
-  const intervalMs = durationMs(checks, 'interval', SPEC_DEFAULTS.checkInterval);
+  const intervalMs = durationMs(checks, 'interval', SPEC_DEFAULTS['checks.interval']);
   if (intervalMs === undefined) return;
   const interval = formatDuration(intervalMs);
   if (Array.isArray(steps)) {
@@ -123,7 +123,7 @@ export function checkStrategy(spec: Fields, out: IssueList): void {
       }
     });
   } else {
-    const bakeMs = durationMs(strategy, 'bake', SPEC_DEFAULTS.bake);
+    const bakeMs = durationMs(strategy, 'bake', SPEC_DEFAULTS['strategy.bake']);
     if (bakeMs !== undefined && bakeMs > 0 && bakeMs < intervalMs) {
       if (present(strategy, 'bake')) {
         out.add(

@@ -11,7 +11,7 @@ import {
   present,
   type Fields,
   type IssueList,
-} from './spec-fields.js';
+} from './unvalidated-spec.js';
 
 /** The two slots may not share a Deployment, a subset or a label value. */
 export function checkSlots(spec: Fields, out: IssueList): void {
