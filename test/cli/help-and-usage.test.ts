@@ -133,8 +133,10 @@ describe('switchyard help and usage', () => {
       env: {
         SWITCHYARD_KUBECONFIG: '/nonexistent/from-env',
         SWITCHYARD_OUTPUT: 'json',
-        // Set pipeline-wide for `release`; `deploy` has no such flag and must not fail on it.
+        // A spec flag: every command that reads a spec takes it.
         SWITCHYARD_PROMETHEUS_URL: 'http://prometheus:9090',
+        // Set pipeline-wide for `status`; `deploy` has no such flag and must not fail on it.
+        SWITCHYARD_WATCH: 'true',
       },
     });
     expect(result.code).toBe(2);

@@ -4,6 +4,7 @@
  * Commands fill it; the top-level catch in `main.ts` reads it.
  */
 import picocolors from 'picocolors';
+import type { RuntimeFlags } from './flags/runtime-flags.js';
 
 /** picocolors' colour functions. */
 export type Colors = ReturnType<typeof picocolors.createColors>;
@@ -22,25 +23,8 @@ export interface CliStreams {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
-/** Global flags, as parsed. */
-export interface GlobalFlags {
-  /** `--kubeconfig`. */
-  kubeconfig?: string | undefined;
-  /** `--context`. */
-  context?: string | undefined;
-  /** `-n/--namespace`. */
-  namespace?: string | undefined;
-  /** `-f/--file`. */
-  file?: string | undefined;
-  /** `-o/--output`. */
-  output?: OutputFormat | undefined;
-  /** `--color` (false with `--no-color`). */
-  color?: boolean | undefined;
-  /** `--quiet`. */
-  quiet?: boolean | undefined;
-  /** `--holder`. */
-  holder?: string | undefined;
-}
+/** The runtime flags, as parsed (`flags/runtime-flags.ts`): output form, cluster, spec file. */
+export type GlobalFlags = RuntimeFlags;
 
 /** The signals that interrupt an operation. */
 export type InterruptSignal = 'SIGINT' | 'SIGTERM';

@@ -6,12 +6,9 @@
  * not know them, so typos on the command line are still refused.
  */
 import type { Arguments, Argv } from 'yargs';
+import { camelCase } from './flags/spec-flags.js';
 
 const PREFIX = 'SWITCHYARD_';
-
-function camelCase(kebab: string): string {
-  return kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 /** yargs' option table (not in its public typings). */
 interface OptionTable {

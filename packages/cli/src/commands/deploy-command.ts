@@ -1,7 +1,7 @@
 /** `switchyard deploy <service> --image IMG`: the candidate on the idle slot, no user traffic. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import { DEPLOY_OPTIONS, NOTIFY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { IMAGE_OPTION, SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The deploy command. */
@@ -16,10 +16,8 @@ export function deployCommand(context: CliContext) {
           type: 'string',
           describe: 'Kubernetes Service to release (or `service` in the -f spec)',
         })
-        .options(DEPLOY_OPTIONS)
-        .options(SYNC_OPTIONS)
-        .options(PREFLIGHT_OPTIONS)
-        .options(NOTIFY_OPTIONS)
+        .options(IMAGE_OPTION)
+        .options(SPEC_COMMAND_OPTIONS)
         .demandOption('image')
         .example(
           '$0 deploy reviews --image reviews:v2 --header x-release=candidate',

@@ -2,16 +2,8 @@
 // The ids only: a module of core that imports nothing, so the command loads no core.
 import { PREFLIGHT_CHECK_IDS } from '@switchyard/core/preflight-check-ids';
 import type { CliContext } from '../cli-context.js';
-import { CHECK_OPTIONS, DEPLOY_OPTIONS, PREFLIGHT_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
-
-const { header, 'header-prefix': headerPrefix, 'header-regex': headerRegex } = DEPLOY_OPTIONS;
-const { 'prometheus-url': prometheusUrl, 'prometheus-service': prometheusService } = CHECK_OPTIONS;
-const {
-  'sync-timeout': syncTimeout,
-  'sync-namespace': syncNamespace,
-  'sync-selector': syncSelector,
-} = SYNC_OPTIONS;
 
 /** What `doctor --help` says after the flags: every check id, and the exit codes. */
 export const DOCTOR_EPILOGUE = `Checks: ${PREFLIGHT_CHECK_IDS.join(', ')}.
@@ -35,17 +27,7 @@ export function doctorCommand(context: CliContext) {
           type: 'string',
           describe: 'Kubernetes Service to check (or `service` in the -f spec)',
         })
-        .options(PREFLIGHT_OPTIONS)
-        .options({
-          header,
-          'header-prefix': headerPrefix,
-          'header-regex': headerRegex,
-          'prometheus-url': prometheusUrl,
-          'prometheus-service': prometheusService,
-          'sync-timeout': syncTimeout,
-          'sync-namespace': syncNamespace,
-          'sync-selector': syncSelector,
-        })
+        .options(SPEC_COMMAND_OPTIONS)
         .example('$0 doctor reviews -n bookinfo', 'a table of findings, errors first')
         .example('$0 doctor reviews -o json', 'every finding as one JSON object')
         .example('$0 doctor reviews --skip-check proxy-sync', 'leave one check out (printed)')

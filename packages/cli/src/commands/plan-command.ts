@@ -1,6 +1,6 @@
 /** `switchyard plan <service> deploy|release`: the changes as diffs, validated with dryRun; nothing changes. */
 import type { CliContext } from '../cli-context.js';
-import { CHECK_OPTIONS, DEPLOY_OPTIONS, STRATEGY_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { IMAGE_OPTION, SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The plan command. */
@@ -16,10 +16,8 @@ export function planCommand(context: CliContext) {
           describe: 'Kubernetes Service; may be left out with -f (then: plan deploy|release)',
         })
         .positional('operation', { choices: ['deploy', 'release'] as const })
-        .options(DEPLOY_OPTIONS)
-        .options(STRATEGY_OPTIONS)
-        .options(CHECK_OPTIONS)
-        .options(SYNC_OPTIONS)
+        .options(IMAGE_OPTION)
+        .options(SPEC_COMMAND_OPTIONS)
         .example('$0 plan reviews deploy --image reviews:v2 --header x-release=candidate', '')
         .example('$0 plan -f release.yaml release', ''),
     handler: async (args) => {

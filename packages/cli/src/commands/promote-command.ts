@@ -1,7 +1,7 @@
 /** `switchyard promote <service> [--full]`: continue a paused release. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import { CHECK_OPTIONS, NOTIFY_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The promote command. */
@@ -16,9 +16,7 @@ export function promoteCommand(context: CliContext) {
           type: 'boolean',
           describe: 'go straight to 100% (still sync-gated and baked)',
         })
-        .options(CHECK_OPTIONS)
-        .options(SYNC_OPTIONS)
-        .options(NOTIFY_OPTIONS)
+        .options(SPEC_COMMAND_OPTIONS)
         .epilogue(EXIT_CODES_TEXT),
     handler: async (args) => {
       const { runPromote } = await import('../handlers/promote-handler.js');

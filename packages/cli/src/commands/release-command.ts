@@ -1,13 +1,7 @@
 /** `switchyard release <service>`: shift traffic step by step, gated, with automatic rollback. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import {
-  CHECK_OPTIONS,
-  NOTIFY_OPTIONS,
-  PREFLIGHT_OPTIONS,
-  STRATEGY_OPTIONS,
-  SYNC_OPTIONS,
-} from './cli-options.js';
+import { SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The release command. */
@@ -22,11 +16,7 @@ export function releaseCommand(context: CliContext) {
           type: 'string',
           describe: 'Kubernetes Service to release (or `service` in the -f spec)',
         })
-        .options(STRATEGY_OPTIONS)
-        .options(CHECK_OPTIONS)
-        .options(SYNC_OPTIONS)
-        .options(PREFLIGHT_OPTIONS)
-        .options(NOTIFY_OPTIONS)
+        .options(SPEC_COMMAND_OPTIONS)
         .example(
           '$0 release reviews --steps 10,50,100 --bake 1m --check success-rate>=99 --check latency-p99<=500',
           'canary with a one-minute bake after each weight',

@@ -1,7 +1,7 @@
 /** `switchyard rollback <service>`: all traffic back to the stable slot, verified. */
 import type { CliContext } from '../cli-context.js';
 import { EXIT_CODES_TEXT } from '../exit-codes.js';
-import { NOTIFY_OPTIONS, SYNC_OPTIONS } from './cli-options.js';
+import { SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The rollback command. */
@@ -13,8 +13,7 @@ export function rollbackCommand(context: CliContext) {
     builder: (y) =>
       y
         .positional('service', { type: 'string', describe: 'Kubernetes Service' })
-        .options(SYNC_OPTIONS)
-        .options(NOTIFY_OPTIONS)
+        .options(SPEC_COMMAND_OPTIONS)
         .epilogue(EXIT_CODES_TEXT),
     handler: async (args) => {
       const { runRollback } = await import('../handlers/rollback-handler.js');

@@ -1,5 +1,6 @@
 /** `switchyard status <service> [--watch]`: what is going on, read-only. */
 import type { CliContext } from '../cli-context.js';
+import { SPEC_COMMAND_OPTIONS } from './cli-options.js';
 import { defineCommand } from './define-command.js';
 
 /** The status command. */
@@ -11,6 +12,7 @@ export function statusCommand(context: CliContext) {
     builder: (y) =>
       y
         .positional('service', { type: 'string', describe: 'Kubernetes Service' })
+        .options(SPEC_COMMAND_OPTIONS)
         .option('watch', {
           alias: 'w',
           type: 'boolean',

@@ -7,18 +7,15 @@ import type { CliContext } from '../cli-context.js';
 import { ExitCode } from '../exit-codes.js';
 import { doctorText } from '../render/doctor-text.js';
 import { withInterrupts } from './interrupts.js';
-import { operationInputOf, type OperationArgs, type PreflightArgs } from './operation-args.js';
+import { operationInputOf, type OperationArgs } from './operation-args.js';
 
 /** Runs doctor. */
-export async function runDoctor(
-  context: CliContext,
-  args: OperationArgs & PreflightArgs,
-): Promise<void> {
+export async function runDoctor(context: CliContext, args: OperationArgs): Promise<void> {
   const input = operationInputOf(args);
   context.service = input.service;
   const report = await withInterrupts(
     context,
-    (signal) => doctor({ ...input, skipChecks: args.skipCheck, signal }),
+    (signal) => doctor({ ...input, signal }),
     'stopping (doctor changes nothing)',
   );
   const exitCode = report.errors > 0 ? ExitCode.Invalid : ExitCode.Done;

@@ -1,29 +1,17 @@
 /**
- * The arguments every operation handler receives, and their translation into the
- * library's `OperationInput`: the spec overrides from the flags plus cluster access.
+ * The arguments every command that reads a release spec receives, and their translation
+ * into the library's `OperationInput`: the spec overrides from the spec flags plus the
+ * runtime options from the runtime flags.
  */
 import type { OperationInput } from '@switchyard/core';
-import type { GlobalFlags } from '../cli-context.js';
+import type { RuntimeFlags } from '../flags/runtime-flags.js';
 import { specOverridesOf, type SpecFlags } from '../flags/spec-overrides.js';
+import { runtimeOptionsOf } from '../flags/runtime-flags.js';
 
-/** Global and spec flags. */
-export type OperationArgs = GlobalFlags & SpecFlags;
-
-/** `--skip-check` (repeatable) of doctor, deploy and release → `skipChecks`. */
-export interface PreflightArgs {
-  /** Preflight check ids to leave out. */
-  skipCheck?: NonNullable<OperationInput['skipChecks']> extends readonly (infer Id)[]
-    ? Id[] | undefined
-    : never;
-}
+/** Runtime and spec flags. */
+export type OperationArgs = RuntimeFlags & SpecFlags;
 
 /** The library input for `args` (without event and signal hooks). */
 export function operationInputOf(args: OperationArgs): OperationInput {
-  return {
-    ...specOverridesOf(args),
-    kubeconfig: args.kubeconfig,
-    context: args.context,
-    file: args.file,
-    holderIdentity: args.holder,
-  };
+  return { ...specOverridesOf(args), ...runtimeOptionsOf(args) };
 }

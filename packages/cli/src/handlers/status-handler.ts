@@ -30,8 +30,7 @@ function intervalMs(value: string | undefined): number {
 
 /** Runs status. */
 export async function runStatus(context: CliContext, args: StatusArgs): Promise<void> {
-  // `status` has no sync flags; its own `sync` option (read proxy sync state) keeps its default.
-  const { sync: _noSyncSection, ...input } = operationInputOf(args);
+  const input = operationInputOf(args);
   context.service = input.service;
   const every = intervalMs(args.interval);
   await withInterrupts(context, async (signal) => {
