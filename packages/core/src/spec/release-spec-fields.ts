@@ -87,8 +87,18 @@ type FieldShape<T> = [T] extends [never]
     : T extends object
       ? { [K in keyof T]-?: FieldShape<NonNullable<T[K]>> }
       : 'leaf';
+// Values outside lists, both ways (a list's items may be a union the declaration leaves open).
+type LeafTypes<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[]
+    ? 'list'
+    : NonNullable<T[K]> extends object
+      ? LeafTypes<NonNullable<T[K]>>
+      : NonNullable<T[K]>;
+};
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const sameFields: Same<FieldShape<ReleaseSpec>, FieldShape<DeclaredReleaseSpec>> = true;
+const sameValues: Same<LeafTypes<ReleaseSpec>, LeafTypes<DeclaredReleaseSpec>> = true;
 const specFitsDeclaration = (spec: ReleaseSpec): DeclaredReleaseSpec => spec;
 void sameFields;
+void sameValues;
 void specFitsDeclaration;

@@ -6,6 +6,7 @@
 import { builtinCheckType, DEFAULT_CHECK_TYPES, type CheckType } from '../check-types.js';
 import { parseDuration } from '../duration.js';
 import {
+  choiceKind,
   DURATION,
   field,
   group,
@@ -113,10 +114,7 @@ const check = group(
   'A check: a built-in type with a threshold, or a custom query with min and/or max.',
   {
     type: field({
-      kind: {
-        type: 'choice',
-        values: ['success-rate', 'latency-p99', 'success-rate-vs-stable', 'custom'],
-      },
+      kind: choiceKind(['success-rate', 'latency-p99', 'success-rate-vs-stable', 'custom']),
       description: 'Built-in type, or custom (the default when query is given).',
     }),
     name: field({

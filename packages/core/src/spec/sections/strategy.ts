@@ -5,7 +5,16 @@
  */
 import type { ReleaseStep } from '../../release/state-record.js';
 import { parseDuration } from '../duration.js';
-import { BOOLEAN, DURATION, field, group, list, PERCENT, wholeKind } from '../field-declaration.js';
+import {
+  BOOLEAN,
+  choiceKind,
+  DURATION,
+  field,
+  group,
+  list,
+  PERCENT,
+  wholeKind,
+} from '../field-declaration.js';
 import { blueGreenSteps, canarySteps } from '../strategy-presets.js';
 
 /** Strategy presets, or `custom` for an explicit step list. */
@@ -112,7 +121,7 @@ const step = group(
 /** The fields of `strategy`. */
 export const STRATEGY_FIELDS = group('How traffic moves to the candidate. Default: canary.', {
   type: field({
-    kind: { type: 'choice', values: ['canary', 'bluegreen', 'custom'] },
+    kind: choiceKind(['canary', 'bluegreen', 'custom']),
     description: 'Preset (canary, bluegreen) or custom.',
     defaultText: 'custom with steps, else canary',
     flags: [
