@@ -5,7 +5,12 @@
  * so. deploy refuses on the same error (exit 2, SWITCHYARD_PREFLIGHT_FAILED) with the
  * cluster unchanged.
  */
-import { GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import {
+  GOOD_IMAGE,
+  startTestbed,
+  waitForServiceRequests,
+  type Testbed,
+} from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from './run-cli.js';
 
@@ -30,15 +35,7 @@ beforeAll(async () => {
   bed = await startTestbed({ prometheus: true });
   kubeconfig = ['--kubeconfig', bed.sim.kubeconfigPath];
   cluster = [...kubeconfig, '--prometheus-url', bed.sim.prometheusUrl as string];
-  await waitFor(
-    async () =>
-      (
-        await bed.promQuery(
-          'istio_requests_total{reporter="destination",destination_service_name="reviews"}',
-        )
-      ).length > 0,
-    { timeoutMs: 60_000, intervalMs: 500, description: 'reviews traffic in Prometheus' },
-  );
+  await waitForServiceRequests(bed, 'reviews');
 }, 120_000);
 
 afterAll(async () => {

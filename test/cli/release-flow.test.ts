@@ -6,7 +6,13 @@
  * skipped check, which is always reported) come after it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import {
+  BAD_IMAGE,
+  GOOD_IMAGE,
+  startTestbed,
+  waitForServiceRequests,
+  type Testbed,
+} from '@switchyard/test-utils';
 import { peekObject } from '@switchyard/sim';
 import { clusterSnapshot, liveWeights, routeNames } from './cluster-snapshot.js';
 import { jsonLines, runCli } from './run-cli.js';
@@ -41,18 +47,9 @@ beforeAll(async () => {
     '--check',
     'latency-p99<=500',
   ];
-  // What the release's checks (and its prometheus-data preflight check) read: reviews'
-  // requests as its own sidecars report them. Prometheus' first scrapes come seconds after
-  // the simulator is up; without this wait a fast machine releases before them.
-  await waitFor(
-    async () =>
-      (
-        await bed.promQuery(
-          'istio_requests_total{reporter="destination",destination_service_name="reviews"}',
-        )
-      ).length > 0,
-    { timeoutMs: 60_000, intervalMs: 500, description: 'reviews traffic in Prometheus' },
-  );
+  // What the release's checks (and its prometheus-data preflight check) read: without this
+  // wait a fast machine releases before Prometheus' first scrapes.
+  await waitForServiceRequests(bed, 'reviews');
 }, 120_000);
 
 afterAll(async () => {

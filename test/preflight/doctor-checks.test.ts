@@ -6,7 +6,7 @@
  * and is scraped by a real Prometheus, so every check runs, data-plane ones included.
  */
 import { doctor, type OperationInput } from '@switchyard/core';
-import { startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import { startTestbed, waitForServiceRequests, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixturesFor, type FixtureBed } from './check-fixtures.js';
 import { runFixture } from './fixture-runner.js';
@@ -25,15 +25,7 @@ beforeAll(async () => {
   };
   base = bed.operationOptions('doctor-test');
   // The sidecars' own reports of reviews' traffic, what prometheus-data looks for.
-  await waitFor(
-    async () =>
-      (
-        await bed.promQuery(
-          'istio_requests_total{reporter="destination",destination_service_name="reviews"}',
-        )
-      ).length > 0,
-    { timeoutMs: 60_000, intervalMs: 500, description: 'reviews traffic in Prometheus' },
-  );
+  await waitForServiceRequests(bed, 'reviews');
 }, 120_000);
 
 afterAll(async () => {

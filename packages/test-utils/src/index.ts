@@ -1,5 +1,7 @@
 export { FakeClock } from './fake-clock.js';
+export { tableCell, withGeneratedBlock } from './generated-markdown.js';
 export { promQuery } from './prom-query.js';
+export { waitForServiceRequests } from './prometheus-requests.js';
 export type { PromSample } from './prom-query.js';
 export { runKubectl } from './run-kubectl.js';
 export { waitFor } from './wait-for.js';

@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { format, resolveConfig } from 'prettier';
-import { describe, expect, it } from 'vitest';
+import { tableCell as cell, withGeneratedBlock } from '@switchyard/test-utils';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  type NumberFlag,
+  type ParsedFlagName,
+  type SpecFlags,
   helpText,
   isRepeated,
   SPEC_FLAGS,
@@ -18,8 +20,6 @@ const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const START =
   '<!-- spec-flags: generated from the spec declaration; regenerate with vitest -u (spec-flags.test.ts) -->';
 const END = '<!-- /spec-flags -->';
-
-const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 /** How the flag is written, with a placeholder for its value: `--sync-timeout 2m`. */
 function usage(flag: SpecFlag): string {
@@ -58,6 +58,21 @@ function table(): string {
 }
 
 describe('the spec flags', () => {
+  it('hand over the types the declaration says (checked by the compiler)', () => {
+    expectTypeOf<SpecFlags['verifyDataplane']>().toEqualTypeOf<NumberFlag | undefined>();
+    expectTypeOf<SpecFlags['syncTimeout']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<SpecFlags['scaleDownOld']>().toEqualTypeOf<boolean | undefined>();
+    expectTypeOf<SpecFlags['strategy']>().toEqualTypeOf<
+      'canary' | 'bluegreen' | 'custom' | undefined
+    >();
+    expectTypeOf<SpecFlags['syncNamespace']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<SpecFlags['header']>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<SpecFlags['steps']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<ParsedFlagName>().toEqualTypeOf<
+      'header' | 'header-prefix' | 'header-regex' | 'steps' | 'check' | 'notify'
+    >();
+  });
+
   it('are options of the right yargs type, one per declared flag', () => {
     const options = SPEC_OPTIONS as Record<
       string,
@@ -85,14 +100,6 @@ describe('the spec flags', () => {
   });
 
   it('are listed in the README as declared', async () => {
-    const text = await readFile(README, 'utf8');
-    const start = text.indexOf(START);
-    const end = text.indexOf(END);
-    expect(start, `packages/cli/README.md has no ${START} block`).toBeGreaterThan(-1);
-    const replaced = text.slice(0, start) + table() + text.slice(end + END.length);
-    const config = (await resolveConfig(README)) ?? {};
-    await expect(await format(replaced, { ...config, parser: 'markdown' })).toMatchFileSnapshot(
-      README,
-    );
+    await expect(await withGeneratedBlock(README, START, END, table())).toMatchFileSnapshot(README);
   });
 });

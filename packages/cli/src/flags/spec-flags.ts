@@ -47,34 +47,28 @@ type ListFlagValue<I, F> = F extends { readonly repeatable: false }
       ? LeafFlagValue<K>[]
       : never;
 
+type IsParsed<F> = F extends { readonly parsed: true } ? true : false;
+
+/** The value yargs hands over for flag `F` of node `N`. */
+type FlagValue<N, F> = N extends { readonly node: 'list'; readonly item: infer I }
+  ? ListFlagValue<I, F>
+  : N extends { readonly kind: infer K }
+    ? IsParsed<F> extends true
+      ? string
+      : LeafFlagValue<K>
+    : never;
+
 /** Each declared flag: its name, the value yargs hands over, whether the CLI parses it. */
 type FlagEntry<N> = N extends {
-  readonly node: 'field';
-  readonly kind: infer K;
+  readonly node: 'field' | 'list';
   readonly flags: readonly (infer F)[];
 }
   ? F extends { readonly name: infer Name extends string }
-    ? {
-        name: Name;
-        value: F extends { readonly parsed: true } ? string : LeafFlagValue<K>;
-        parsed: F extends { readonly parsed: true } ? true : false;
-      }
+    ? { name: Name; value: FlagValue<N, F>; parsed: IsParsed<F> }
     : never
-  : N extends {
-        readonly node: 'list';
-        readonly item: infer I;
-        readonly flags: readonly (infer F)[];
-      }
-    ? F extends { readonly name: infer Name extends string }
-      ? {
-          name: Name;
-          value: ListFlagValue<I, F>;
-          parsed: F extends { readonly parsed: true } ? true : false;
-        }
-      : never
-    : N extends { readonly node: 'group'; readonly fields: infer Fields }
-      ? { [K in keyof Fields]: FlagEntry<Fields[K]> }[keyof Fields]
-      : never;
+  : N extends { readonly node: 'group'; readonly fields: infer Fields }
+    ? { [K in keyof Fields]: FlagEntry<Fields[K]> }[keyof Fields]
+    : never;
 
 type Entry = FlagEntry<Declaration>;
 

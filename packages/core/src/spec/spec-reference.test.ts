@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { format, resolveConfig } from 'prettier';
+import { tableCell as cell, withGeneratedBlock } from '@switchyard/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   declaredSettings,
@@ -19,8 +18,6 @@ const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 const START =
   '<!-- spec-reference: generated from packages/core/src/spec/release-spec-fields.ts; regenerate with vitest -u (spec-reference.test.ts) -->';
 const END = '<!-- /spec-reference -->';
-
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** A default as a table cell: constants as code, words as words. */
 function defaultCell(node: FieldNode | ListNode): string {
@@ -64,14 +61,6 @@ function table(): string {
 
 describe('the README table of spec fields', () => {
   it('lists every field with its default and flag, as declared', async () => {
-    const text = await readFile(README, 'utf8');
-    const start = text.indexOf(START);
-    const end = text.indexOf(END);
-    expect(start, `README.md has no ${START} block`).toBeGreaterThan(-1);
-    const replaced = text.slice(0, start) + table() + text.slice(end + END.length);
-    const config = (await resolveConfig(README)) ?? {};
-    await expect(await format(replaced, { ...config, parser: 'markdown' })).toMatchFileSnapshot(
-      README,
-    );
+    await expect(await withGeneratedBlock(README, START, END, table())).toMatchFileSnapshot(README);
   });
 });
