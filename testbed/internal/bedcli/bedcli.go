@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/switchyard/switchyard/testbed/internal/controlplane"
+	"github.com/switchyard/switchyard/testbed/internal/gatewayapi"
 	"github.com/switchyard/switchyard/testbed/internal/process"
 )
 
@@ -34,6 +35,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type options struct {
 	dir, bin, fleetScenario string
+	gatewayAPI              string
 	manifests               stringList
 	replicas                int
 	noDataPlane             bool
@@ -53,6 +55,7 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 		fs.IntVar(&o.replicas, "istiod-replicas", 2, "istiod pods")
 		fs.StringVar(&o.fleetScenario, "fleet-scenario", "", "proxy fleet scenario (images, clients, proxy overrides)")
 		fs.BoolVar(&o.noDataPlane, "no-data-plane", false, "leave out the proxy fleet and Prometheus")
+		fs.StringVar(&o.gatewayAPI, "gateway-api", gatewayapi.Standard, "Gateway API CRDs to install: "+strings.Join(gatewayapi.Channels, ", "))
 		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long up waits for the test bed to be ready")
 	}
 	if err := fs.Parse(args); err != nil {
@@ -60,6 +63,9 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 	}
 	if (name == "up" || name == "run") && o.bin == "" {
 		return o, fs, errors.New("--bin is required")
+	}
+	if _, err := gatewayapi.CRDs(o.gatewayAPI); (name == "up" || name == "run") && err != nil {
+		return o, fs, fmt.Errorf("--gateway-api: %w", err)
 	}
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {
@@ -110,7 +116,7 @@ func run(o options, stderr io.Writer) int {
 	defer stop()
 	err := controlplane.Run(ctx, controlplane.Config{
 		Dir: o.dir, BinDir: o.bin, Manifests: o.manifests, IstiodReplicas: o.replicas,
-		FleetScenario: o.fleetScenario, NoDataPlane: o.noDataPlane,
+		FleetScenario: o.fleetScenario, NoDataPlane: o.noDataPlane, GatewayAPI: o.gatewayAPI,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 		},

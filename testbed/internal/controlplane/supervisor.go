@@ -30,6 +30,7 @@ import (
 	nodeheartbeat "sigs.k8s.io/kwok/kustomize/stage/node/heartbeat"
 
 	"github.com/switchyard/switchyard/testbed/internal/freeport"
+	"github.com/switchyard/switchyard/testbed/internal/gatewayapi"
 	"github.com/switchyard/switchyard/testbed/internal/process"
 )
 
@@ -51,6 +52,9 @@ type Config struct {
 	FleetScenario string
 	// NoDataPlane leaves out the proxy fleet and Prometheus: the control plane alone.
 	NoDataPlane bool
+	// GatewayAPI is the Gateway API CRD channel installed before istiod starts
+	// (gatewayapi.Standard by default, gatewayapi.Experimental, or gatewayapi.None).
+	GatewayAPI string
 	// Logf receives progress lines.
 	Logf func(format string, args ...any)
 }
@@ -80,6 +84,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.Logf == nil {
 		cfg.Logf = func(string, ...any) {}
+	}
+	if cfg.GatewayAPI == "" {
+		cfg.GatewayAPI = gatewayapi.Standard
+	}
+	if _, err := gatewayapi.CRDs(cfg.GatewayAPI); err != nil {
+		return err
 	}
 	s := &supervisor{cfg: cfg, layout: Layout{Dir: cfg.Dir}, logf: cfg.Logf}
 	s.state = State{Phase: PhaseStarting, SupervisorPid: os.Getpid()}
@@ -284,6 +294,12 @@ func (s *supervisor) start(ctx context.Context) error {
 		return fmt.Errorf("kwok: node %s: %w", NodeName, err)
 	}
 
+	// Before istiod, as on a cluster prepared by Istio's instructions: istiod's Gateway API
+	// controllers (and its GatewayClasses) start on the CRDs they find.
+	if err := s.installGatewayAPI(ctx, apply); err != nil {
+		return err
+	}
+
 	s.step("installing Istio from its charts (%d istiod replicas)", s.cfg.IstiodReplicas)
 	rendered, err := renderIstio(s.cfg.IstiodReplicas)
 	if err != nil {
@@ -359,6 +375,24 @@ func (s *supervisor) start(ctx context.Context) error {
 	s.state.Control = controlURL
 	s.mu.Unlock()
 	return nil
+}
+
+// installGatewayAPI applies the configured channel of the Gateway API CRDs (and the
+// release's admission policy) and waits until they are served.
+func (s *supervisor) installGatewayAPI(ctx context.Context, apply *applier) error {
+	data, err := gatewayapi.CRDs(s.cfg.GatewayAPI)
+	if err != nil || len(data) == 0 {
+		return err
+	}
+	s.step("installing the Gateway API CRDs (%s channel)", s.cfg.GatewayAPI)
+	objects, err := decodeYAML(data)
+	if err != nil {
+		return fmt.Errorf("gateway API CRDs: %w", err)
+	}
+	if err := apply.apply(ctx, orderForApply(objects)); err != nil {
+		return fmt.Errorf("gateway API CRDs: %w", err)
+	}
+	return apply.waitEstablished(ctx, objects)
 }
 
 // startDataPlane starts the proxy fleet (sidecars on real xDS through the istiod Service)

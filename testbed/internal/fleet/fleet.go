@@ -1,9 +1,11 @@
-// Package fleet runs one proxy per sidecar pod: it watches pods (all namespaces), starts
-// an xDS client with an Envoy admin listener for every pod with an istio-proxy container
-// that is Running with an IP, maps the pod's port 15000 to that listener with a KWOK
-// PortForward, and stops both when the pod goes away or stops running. It also answers
-// the traffic generator's questions about the cluster (pods by IP, Services, endpoints)
-// from the same informers.
+// Package fleet runs one proxy per proxy pod: it watches pods (all namespaces), tells by
+// the istio-proxy container's arguments what each runs as (sidecar, gateway router,
+// waypoint, ztunnel), starts an xDS client with an Envoy admin listener for every sidecar
+// and router pod that is Running with an IP, maps the pod's port 15000 to that listener
+// with a KWOK PortForward, and stops both when the pod goes away or stops running.
+// Waypoint and ztunnel pods are listed as not played. It also answers the traffic
+// generator's questions about the cluster (pods by IP, Services, endpoints) from the same
+// informers.
 package fleet
 
 import (
@@ -61,6 +63,7 @@ type Fleet struct {
 	mu         sync.RWMutex
 	ctx        context.Context
 	proxies    map[string]*Proxy
+	unplayed   map[string]UnplayedPod
 	overrides  []scenario.Override
 	applyDelay scenario.Latency
 	images     map[string]scenario.Behaviour
@@ -80,6 +83,7 @@ func New(opts Options) *Fleet {
 		log:        log,
 		queue:      workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[string]()),
 		proxies:    map[string]*Proxy{},
+		unplayed:   map[string]UnplayedPod{},
 		applyDelay: scenario.DefaultApplyDelay,
 		images:     map[string]scenario.Behaviour{},
 	}
@@ -161,6 +165,7 @@ func (f *Fleet) sync(key string) error {
 	} else if err != nil {
 		return err
 	}
+	f.noteUnplayed(key, pod)
 	f.mu.RLock()
 	p := f.proxies[key]
 	f.mu.RUnlock()
@@ -196,13 +201,51 @@ func (f *Fleet) sync(key string) error {
 	return nil
 }
 
+// UnplayedPod is a proxy pod the fleet recognises but does not play.
+type UnplayedPod struct {
+	Pod       string             `json:"pod"`
+	Namespace string             `json:"namespace"`
+	ProxyType xdsclient.NodeType `json:"proxyType"`
+	Reason    string             `json:"reason"`
+}
+
+// noteUnplayed records (or forgets) a Running proxy pod of a type the fleet does not play.
+func (f *Fleet) noteUnplayed(key string, pod *corev1.Pod) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.unplayed, key)
+	if pod == nil || !IsRunningWithIP(pod) {
+		return
+	}
+	if t, ok := ProxyTypeOf(pod); ok && !Plays(t) {
+		f.unplayed[key] = UnplayedPod{Pod: pod.Name, Namespace: pod.Namespace, ProxyType: t,
+			Reason: "ambient proxies (waypoint, ztunnel) are not played yet: no xDS connection, no config_dump, no traffic"}
+	}
+}
+
+// Unplayed lists the proxy pods the fleet recognises but does not play, by namespace and
+// pod.
+func (f *Fleet) Unplayed() []UnplayedPod {
+	f.mu.RLock()
+	out := make([]UnplayedPod, 0, len(f.unplayed))
+	for _, u := range f.unplayed {
+		out = append(out, u)
+	}
+	f.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Namespace+"/"+out[i].Pod < out[j].Namespace+"/"+out[j].Pod
+	})
+	return out
+}
+
 func (f *Fleet) start(pod *corev1.Pod) (*Proxy, error) {
-	boot := bootstrapPod(pod)
+	proxyType, _ := ProxyTypeOf(pod)
+	boot := bootstrapPod(pod, proxyType)
 	node, err := xdsclient.BuildNode(boot, f.opts.Node)
 	if err != nil {
 		return nil, err
 	}
-	identity := scenario.ProxyIdentity{Namespace: pod.Namespace, Workload: boot.Workload, Pod: pod.Name, ProxyType: "sidecar"}
+	identity := scenario.ProxyIdentity{Namespace: pod.Namespace, Workload: boot.Workload, Pod: pod.Name, ProxyType: string(proxyType)}
 	f.mu.Lock()
 	settings := scenario.SettingsFor(f.overrides, f.applyDelay, identity)
 	first := f.started % len(f.opts.Istiod)
@@ -369,7 +412,8 @@ func (f *Fleet) Proxies() []ProxyState {
 	return out
 }
 
-// Senders implements traffic.World.
+// Senders implements traffic.World: the proxies of a workload's Running and Ready pods, a
+// gateway's routers included (whose clients come from outside the mesh).
 func (f *Fleet) Senders(namespace, workload string) []traffic.Sender {
 	f.mu.RLock()
 	var candidates []*Proxy
@@ -386,7 +430,8 @@ func (f *Fleet) Senders(namespace, workload string) []traffic.Sender {
 		if err != nil || pod.UID != p.uid || !IsReady(pod) {
 			continue
 		}
-		out = append(out, traffic.Sender{Pod: p.identity.Pod, Workload: p.workload, Proxy: p.client.Snapshot})
+		out = append(out, traffic.Sender{Pod: p.identity.Pod, Workload: p.workload, Proxy: p.client.Snapshot,
+			Gateway: p.identity.ProxyType == string(xdsclient.Router)})
 	}
 	return out
 }

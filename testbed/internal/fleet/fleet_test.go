@@ -60,6 +60,9 @@ func TestWantsProxy(t *testing.T) {
 		{"no IP yet", pod("a", func(p *corev1.Pod) { p.Status.PodIP = "" }), false},
 		{"terminating keeps its proxy", pod("a", func(p *corev1.Pod) { now := metav1.Now(); p.DeletionTimestamp = &now }), true},
 		{"Succeeded", pod("a", func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded }), false},
+		{"gateway router", gatewayPod("gw", "router"), true},
+		{"waypoint: recognised, not played yet", gatewayPod("wp", "waypoint"), false},
+		{"ztunnel: recognised, not played", gatewayPod("zt", "ztunnel"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +73,82 @@ func TestWantsProxy(t *testing.T) {
 	}
 }
 
+// gatewayPod is a pod as istiod's kube-gateway (or waypoint) template and the ztunnel
+// chart make them: one istio-proxy container run as `proxy <proxyType>`.
+func gatewayPod(name, proxyType string) *corev1.Pod {
+	return pod(name, func(p *corev1.Pod) {
+		p.Labels = map[string]string{"gateway.networking.k8s.io/gateway-name": "bookinfo-ingress", "service.istio.io/canonical-name": "bookinfo-ingress-istio", "sidecar.istio.io/inject": "false"}
+		p.Spec.Containers = []corev1.Container{{Name: SidecarContainer, Image: "proxyv2", Args: []string{"proxy", proxyType, "--domain", "$(POD_NAMESPACE).svc.cluster.local"}}}
+	})
+}
+
+func TestProxyTypeOf(t *testing.T) {
+	always := corev1.ContainerRestartPolicyAlways
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want xdsclient.NodeType
+		ok   bool
+	}{
+		{"injected sidecar", pod("a", func(p *corev1.Pod) { p.Spec.Containers[1].Args = []string{"proxy", "sidecar", "--domain", "x"} }), xdsclient.Sidecar, true},
+		{"no arguments: pilot-agent's default", pod("a"), xdsclient.Sidecar, true},
+		{"flags only: the default type", pod("a", func(p *corev1.Pod) { p.Spec.Containers[1].Args = []string{"proxy", "--domain", "x"} }), xdsclient.Sidecar, true},
+		{"native sidecar", pod("a", func(p *corev1.Pod) {
+			p.Spec.Containers = p.Spec.Containers[:1]
+			p.Spec.InitContainers = []corev1.Container{{Name: SidecarContainer, RestartPolicy: &always, Args: []string{"proxy", "sidecar"}}}
+		}), xdsclient.Sidecar, true},
+		{"gateway", gatewayPod("gw", "router"), xdsclient.Router, true},
+		{"waypoint", gatewayPod("wp", "waypoint"), xdsclient.Waypoint, true},
+		{"ztunnel", gatewayPod("zt", "ztunnel"), xdsclient.Ztunnel, true},
+		{"a type pilot-agent refuses", gatewayPod("x", "ingress"), "", false},
+		{"no istio-proxy", pod("a", func(p *corev1.Pod) { p.Spec.Containers = p.Spec.Containers[:1] }), "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := ProxyTypeOf(tt.pod)
+			if got != tt.want || ok != tt.ok {
+				t.Fatalf("ProxyTypeOf = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestBootstrapRouter(t *testing.T) {
+	yes := true
+	p := gatewayPod("bookinfo-ingress-istio-7c9-xk2lp", "router")
+	p.Labels["pod-template-hash"] = "7c9"
+	p.Spec.ServiceAccountName = "bookinfo-ingress-istio"
+	p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "bookinfo-ingress-istio-7c9", Controller: &yes}}
+	b := bootstrapPod(p, xdsclient.Router)
+	node, err := xdsclient.BuildNode(b, xdsclient.NodeOptions{IstioVersion: "1.31.0", ClusterID: "Kubernetes", MeshID: "cluster.local", DNSDomain: "cluster.local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "router~10.0.0.9~bookinfo-ingress-istio-7c9-xk2lp.bookinfo~bookinfo.svc.cluster.local"; node.GetId() != want {
+		t.Fatalf("node id %s, want %s", node.GetId(), want)
+	}
+	md := node.GetMetadata().GetFields()
+	for k, want := range map[string]string{
+		"WORKLOAD_NAME": "bookinfo-ingress-istio", "OWNER": "kubernetes://apis/apps/v1/namespaces/bookinfo/deployments/bookinfo-ingress-istio",
+		"SERVICE_ACCOUNT": "bookinfo-ingress-istio", "INTERCEPTION_MODE": "REDIRECT", "CLUSTER_ID": "Kubernetes",
+	} {
+		if got := md[k].GetStringValue(); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+	// The kube-gateway template sets ISTIO_META_APP_CONTAINERS "" and POD_PORTS "[]":
+	// both empty, so absent from the node.
+	for _, k := range []string{"APP_CONTAINERS", "POD_PORTS"} {
+		if _, ok := md[k]; ok {
+			t.Errorf("%s present for a gateway: %v", k, md[k])
+		}
+	}
+	// istiod selects the Gateway's config by these labels.
+	if got := md["LABELS"].GetStructValue().GetFields()["gateway.networking.k8s.io/gateway-name"].GetStringValue(); got != "bookinfo-ingress" {
+		t.Errorf("LABELS gateway-name = %q", got)
+	}
+}
+
 func TestBootstrapPod(t *testing.T) {
 	yes := true
 	p := pod("reviews-blue-5d8f-abcde", func(p *corev1.Pod) {
@@ -77,7 +156,7 @@ func TestBootstrapPod(t *testing.T) {
 		p.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "reviews-blue-5d8f", Controller: &yes}}
 		p.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 9080, Protocol: corev1.ProtocolTCP}}
 	})
-	b := bootstrapPod(p)
+	b := bootstrapPod(p, xdsclient.Sidecar)
 	if b.Workload != "reviews-blue" || b.Owner != "kubernetes://apis/apps/v1/namespaces/bookinfo/deployments/reviews-blue" || b.ServiceAccount != "default" {
 		t.Fatalf("bootstrap %+v", b)
 	}
@@ -106,11 +185,12 @@ func TestBootstrapPod(t *testing.T) {
 	}
 }
 
-func TestFleetRunsAProxyPerSidecarPod(t *testing.T) {
+func TestFleetRunsAProxyPerSidecarAndGatewayPod(t *testing.T) {
+	withIP := func(p *corev1.Pod, ip string) *corev1.Pod { p.Status.PodIP = ip; return p }
 	kube := kubefake.NewClientset(pod("reviews-1"), pod("plain", func(p *corev1.Pod) {
 		p.Spec.Containers = p.Spec.Containers[:1]
 		p.Status.PodIP = "10.0.0.8"
-	}))
+	}), withIP(gatewayPod("gw-1", "router"), "10.0.0.7"), withIP(gatewayPod("wp-1", "waypoint"), "10.0.0.6"))
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{PortForwards: "PortForwardList"})
 	f := New(Options{
 		Kube: kube, Dynamic: dyn,
@@ -129,12 +209,30 @@ func TestFleetRunsAProxyPerSidecarPod(t *testing.T) {
 		<-done
 	}()
 
-	eventually(t, "a proxy for the sidecar pod only", func() bool {
+	eventually(t, "a proxy for the sidecar and the gateway pod only", func() bool {
 		ps := f.Proxies()
-		return len(ps) == 1 && ps[0].Pod == "reviews-1" && ps[0].PortForward
+		return len(ps) == 2 && ps[0].Pod == "gw-1" && ps[1].Pod == "reviews-1" && ps[1].PortForward
 	})
-	st := f.Proxies()[0]
-	if !st.Settings.Stuck || st.NodeID != "sidecar~10.0.0.9~reviews-1.bookinfo~bookinfo.svc.cluster.local" || st.Istiod != "127.0.0.1:1" {
+	gw := f.Proxies()[0]
+	if gw.ProxyType != "router" || gw.NodeID != "router~10.0.0.7~gw-1.bookinfo~bookinfo.svc.cluster.local" || gw.Settings.Stuck {
+		t.Fatalf("gateway proxy state %+v", gw)
+	}
+	if u := f.Unplayed(); len(u) != 1 || u[0].Pod != "wp-1" || u[0].ProxyType != xdsclient.Waypoint {
+		t.Fatalf("unplayed %+v, want the waypoint", u)
+	}
+	// Overrides match by proxy type.
+	f.SetOverrides([]scenario.Override{{Match: scenario.ProxyMatch{ProxyType: "router"}, Stuck: true}})
+	eventually(t, "only the router stuck", func() bool {
+		ps := f.Proxies()
+		return ps[0].Settings.Stuck && !ps[1].Settings.Stuck
+	})
+	f.SetOverrides([]scenario.Override{{Match: scenario.ProxyMatch{Pod: "reviews-*"}, Stuck: true}})
+	eventually(t, "only the sidecar stuck", func() bool {
+		ps := f.Proxies()
+		return !ps[0].Settings.Stuck && ps[1].Settings.Stuck
+	})
+	st := f.Proxies()[1]
+	if st.ProxyType != "sidecar" || st.NodeID != "sidecar~10.0.0.9~reviews-1.bookinfo~bookinfo.svc.cluster.local" || st.Istiod != "127.0.0.1:1" {
 		t.Fatalf("proxy state %+v", st)
 	}
 	pf, err := dyn.Resource(PortForwards).Namespace("bookinfo").Get(ctx, "reviews-1", metav1.GetOptions{})
@@ -162,14 +260,14 @@ func TestFleetRunsAProxyPerSidecarPod(t *testing.T) {
 
 	// Overrides reach running proxies.
 	f.SetOverrides(nil)
-	eventually(t, "released", func() bool { return !f.Proxies()[0].Settings.Stuck })
+	eventually(t, "released", func() bool { return !f.Proxies()[1].Settings.Stuck })
 
 	// The pod stops running: proxy, listener and PortForward go.
 	stopped := pod("reviews-1", func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded })
 	if _, err := kube.CoreV1().Pods("bookinfo").UpdateStatus(ctx, stopped, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "proxy stopped", func() bool { return len(f.Proxies()) == 0 })
+	eventually(t, "proxy stopped", func() bool { return len(f.Proxies()) == 1 })
 	eventually(t, "PortForward deleted", func() bool {
 		_, err := dyn.Resource(PortForwards).Namespace("bookinfo").Get(ctx, "reviews-1", metav1.GetOptions{})
 		return apierrors.IsNotFound(err)

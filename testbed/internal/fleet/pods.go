@@ -12,31 +12,76 @@ import (
 	"github.com/switchyard/switchyard/testbed/internal/xdsclient"
 )
 
-// SidecarContainer is the name injection gives Istio's sidecar container.
+// SidecarContainer is the name of Istio's proxy container: injected next to an
+// application, and the only container of a gateway, waypoint or ztunnel pod.
 const SidecarContainer = "istio-proxy"
 
-// IsSidecarPod reports whether injection gave the pod a sidecar: a container named
-// istio-proxy, or an init container of that name with restartPolicy Always (native
-// sidecars).
-func IsSidecarPod(pod *corev1.Pod) bool {
-	for _, c := range pod.Spec.Containers {
+// proxyContainer is the pod's istio-proxy container: a container of that name, or an init
+// container of that name with restartPolicy Always (native sidecars).
+func proxyContainer(pod *corev1.Pod) *corev1.Container {
+	for i, c := range pod.Spec.Containers {
 		if c.Name == SidecarContainer {
-			return true
+			return &pod.Spec.Containers[i]
 		}
 	}
-	for _, c := range pod.Spec.InitContainers {
+	for i, c := range pod.Spec.InitContainers {
 		if c.Name == SidecarContainer && c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways {
-			return true
+			return &pod.Spec.InitContainers[i]
 		}
 	}
-	return false
+	return nil
 }
 
-// WantsProxy reports whether the fleet runs a proxy for the pod: a sidecar pod that is
-// Running with an IP. A terminating pod keeps its proxy until it stops running or goes
-// away, as Envoy drains during graceful termination.
+// ProxyTypeOf is what the pod's istio-proxy container runs as, read from its arguments as
+// pilot-agent reads them (`proxy <type>`, `sidecar` when the type is left out): injection
+// gives sidecars `proxy sidecar`, istiod's kube-gateway template `proxy router`, its
+// waypoint template `proxy waypoint`, the ztunnel chart `proxy ztunnel`. ok is false for a
+// pod without an istio-proxy container, or with a type pilot-agent refuses.
+func ProxyTypeOf(pod *corev1.Pod) (t xdsclient.NodeType, ok bool) {
+	c := proxyContainer(pod)
+	if c == nil {
+		return "", false
+	}
+	args := c.Args
+	if len(args) == 0 || args[0] != "proxy" {
+		return xdsclient.Sidecar, true
+	}
+	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+		return xdsclient.Sidecar, true
+	}
+	switch t := xdsclient.NodeType(args[1]); t {
+	case xdsclient.Sidecar, xdsclient.Router, xdsclient.Waypoint, xdsclient.Ztunnel:
+		return t, true
+	}
+	return "", false
+}
+
+// Plays reports whether the fleet plays proxies of this type. Waypoints and ztunnel are
+// recognised (so a waypoint is never played as a sidecar) but not played yet: ambient
+// mode is a later issue, whose work starts here and in bootstrapPod.
+func Plays(t xdsclient.NodeType) bool {
+	return t == xdsclient.Sidecar || t == xdsclient.Router
+}
+
+// IsSidecarPod reports whether injection gave the pod a sidecar (a proxy of type
+// sidecar): its own inbound traffic crosses that proxy.
+func IsSidecarPod(pod *corev1.Pod) bool {
+	t, ok := ProxyTypeOf(pod)
+	return ok && t == xdsclient.Sidecar
+}
+
+// IsRunningWithIP: the pod is Running and has an IP, so a proxy in it can be up. A
+// terminating pod keeps its proxy until it stops running or goes away, as Envoy drains
+// during graceful termination.
+func IsRunningWithIP(pod *corev1.Pod) bool {
+	return pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != ""
+}
+
+// WantsProxy reports whether the fleet runs a proxy for the pod: a proxy type it plays,
+// in a pod Running with an IP.
 func WantsProxy(pod *corev1.Pod) bool {
-	return IsSidecarPod(pod) && pod.Status.Phase == corev1.PodRunning && pod.Status.PodIP != ""
+	t, ok := ProxyTypeOf(pod)
+	return ok && Plays(t) && IsRunningWithIP(pod)
 }
 
 // IsReady is the pod's Ready condition on a Running pod.
@@ -83,8 +128,8 @@ func ownerURI(pod *corev1.Pod) string {
 	return "kubernetes://apis/" + owner.APIVersion + "/namespaces/" + pod.Namespace + "/" + strings.ToLower(owner.Kind) + "s/" + owner.Name
 }
 
-// bootstrapPod is what the sidecar of this pod knows about it at bootstrap.
-func bootstrapPod(pod *corev1.Pod) xdsclient.Pod {
+// bootstrapPod is what the proxy of this pod (of type t) knows about it at bootstrap.
+func bootstrapPod(pod *corev1.Pod, t xdsclient.NodeType) xdsclient.Pod {
 	var apps []string
 	var ports []model.PodPort
 	for _, c := range pod.Spec.Containers {
@@ -101,6 +146,7 @@ func bootstrapPod(pod *corev1.Pod) xdsclient.Pod {
 		sa = "default"
 	}
 	return xdsclient.Pod{
+		Type:           t,
 		Name:           pod.Name,
 		Namespace:      pod.Namespace,
 		IP:             pod.Status.PodIP,

@@ -232,6 +232,8 @@ type ProxiesState struct {
 	Total      int                `json:"total"`
 	WithConfig int                `json:"withConfig"`
 	Items      []fleet.ProxyState `json:"items"`
+	// Unplayed are the proxy pods recognised but not played (waypoints, ztunnel).
+	Unplayed []fleet.UnplayedPod `json:"unplayed"`
 }
 
 // State is `GET /state`.
@@ -251,7 +253,7 @@ func (s *server) State() any {
 	out := State{
 		ControlURL:     s.ready.ControlURL,
 		MetricsURL:     s.ready.MetricsURL,
-		Proxies:        ProxiesState{Total: len(items), Items: items},
+		Proxies:        ProxiesState{Total: len(items), Items: items, Unplayed: s.fleet.Unplayed()},
 		ProxyOverrides: s.fleet.Overrides(),
 		ApplyDelay:     s.fleet.ApplyDelay(),
 		Images:         s.fleet.Images(),

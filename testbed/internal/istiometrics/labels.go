@@ -58,6 +58,10 @@ const (
 	// ServiceFromPassthrough: through PassthroughCluster, the service is the Host header,
 	// its name `PassthroughCluster`.
 	ServiceFromPassthrough
+	// ServiceUnknown: no cluster, and the reporter does not fall back to the Host header
+	// (a gateway: istiod sets disable_host_header_fallback on gateway listeners), so both
+	// service labels are `unknown`.
+	ServiceUnknown
 )
 
 // Service identifies the destination service of a request.
@@ -210,6 +214,8 @@ func serviceLabels(s Service) (host, name, namespace string) {
 		return s.Host, s.Host, ""
 	case ServiceFromPassthrough:
 		return s.Host, "PassthroughCluster", ""
+	case ServiceUnknown:
+		return Unknown, Unknown, ""
 	}
 	parts := strings.SplitN(s.Host, ".", 4)
 	if len(parts) >= 3 && parts[2] == "svc" {

@@ -35,7 +35,7 @@ type ProxyIdentity struct {
 	Namespace string
 	Workload  string
 	Pod       string
-	// ProxyType is `sidecar` for every proxy of the fleet.
+	// ProxyType is the proxy's node type: `sidecar`, or `router` for a gateway.
 	ProxyType string
 }
 

@@ -30,7 +30,8 @@ type Pod struct {
 	// Image of the application container (the first that is not istio-proxy).
 	Image    string
 	Workload istiometrics.Workload
-	// Sidecar: the pod has an istio-proxy container.
+	// Sidecar: the pod has a sidecar proxy (istio-proxy running as `sidecar`; a gateway's
+	// router is not one), which records what the pod serves.
 	Sidecar bool
 	// Proxy is the fleet proxy's applied config; nil when no proxy runs for the pod.
 	Proxy func() *xdsclient.Snapshot
@@ -41,6 +42,10 @@ type Sender struct {
 	Pod      string
 	Workload istiometrics.Workload
 	Proxy    func() *xdsclient.Snapshot
+	// Gateway: the pod is a gateway (a router proxy). Its client is outside the mesh and
+	// reaches the gateway's listener on the target port with the target host as Host
+	// header: no cluster DNS, no sidecar listener, no passthrough.
+	Gateway bool
 }
 
 // World is the cluster as the traffic model sees it.
@@ -245,7 +250,7 @@ func (g *Generator) sendFor(c *clientState, start, elapsed, work time.Duration) 
 		sender := senders[c.next%len(senders)]
 		c.next++
 		arrival := start + time.Duration(i)*spacing + spacing/2
-		if !resolved {
+		if !resolved && !sender.Gateway {
 			g.failBeforeProxy(c, arrival)
 			continue
 		}
@@ -317,15 +322,18 @@ func (g *Generator) failBeforeProxy(c *clientState, arrival time.Duration) {
 
 func (g *Generator) send(c *clientState, sender Sender, req Request, service resolvedService, arrival time.Duration) {
 	snap := sender.Proxy()
-	if !snap.HasConfig() {
+	routeConfig := RouteConfigName(sender.Gateway, req.Port)
+	if _, listening := snap.Routes[routeConfig]; !snap.HasConfig() || (sender.Gateway && !listening) {
 		// Before its first listeners the sidecar listens on nothing: iptables still
-		// redirects the connection to 15001, where it is refused. Nothing is recorded.
+		// redirects the connection to 15001, where it is refused. A gateway listens only
+		// on its servers' ports, once their routes are applied (a listener warming for
+		// its RDS is not active). Nothing is recorded.
 		g.failBeforeProxy(c, arrival)
 		return
 	}
 	c.stats.Sent++
 	source := sender.Workload
-	decision := Route(snap, req, g.uniform)
+	decision := Route(snap, routeConfig, req, g.uniform)
 	switch decision.Kind {
 	case LocalReply:
 		status, grpcStatus := decision.Status, 0
@@ -333,8 +341,14 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 			// Envoy answers a gRPC request with HTTP 200 and the mapped grpc-status.
 			grpcStatus, status = HTTPToGrpcStatus(status), 200
 		}
+		// A gateway's stats filter does not fall back to the Host header
+		// (disable_host_header_fallback, istio's telemetry for gateway listeners).
+		service := istiometrics.Service{Kind: istiometrics.ServiceFromAuthority, Host: req.Authority()}
+		if sender.Gateway {
+			service = istiometrics.Service{Kind: istiometrics.ServiceUnknown}
+		}
 		labels := istiometrics.SourceLabels(istiometrics.SourceReport{
-			Source: source, Service: istiometrics.Service{Kind: istiometrics.ServiceFromAuthority, Host: req.Authority()},
+			Source: source, Service: service,
 			ResponseCode: status, ResponseFlags: decision.Flags, Protocol: protocolOf(req, grpcStatus),
 		})
 		g.schedule(arrival, func() {

@@ -86,13 +86,23 @@ func localReply(status int, flags, route string) Decision {
 	return Decision{Kind: LocalReply, Status: status, Flags: flags, RouteName: route}
 }
 
-// Route routes one request over a proxy's applied snapshot; uniform returns numbers in
-// [0, 1) and decides weights and mirrors. Sidecar outbound route configurations are named
-// after the port; without one no HTTP listener for the port is active (TCPPassthrough);
-// no virtual host or route is 404 NR; a route to a cluster the proxy does not have is 503
-// NC (Istio sets validate_clusters false).
-func Route(snap *xdsclient.Snapshot, req Request, uniform func() float64) Decision {
-	rc, ok := snap.Routes[strconv.Itoa(req.Port)]
+// RouteConfigName is the route configuration Istio gives the HTTP listener a request on
+// port enters: a sidecar's outbound listener for the port uses `<port>`, a gateway's
+// plain-HTTP server on the port `http.<port>`.
+func RouteConfigName(gateway bool, port int) string {
+	if gateway {
+		return "http." + strconv.Itoa(port)
+	}
+	return strconv.Itoa(port)
+}
+
+// Route routes one request over a proxy's applied snapshot, by the route configuration
+// named routeConfig (RouteConfigName); uniform returns numbers in [0, 1) and decides
+// weights and mirrors. Without that configuration no HTTP listener for the port is active
+// (TCPPassthrough); no virtual host or route is 404 NR; a route to a cluster the proxy
+// does not have is 503 NC (Istio sets validate_clusters false).
+func Route(snap *xdsclient.Snapshot, routeConfig string, req Request, uniform func() float64) Decision {
+	rc, ok := snap.Routes[routeConfig]
 	if !ok {
 		return Decision{Kind: TCPPassthrough}
 	}

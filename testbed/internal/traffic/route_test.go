@@ -201,7 +201,7 @@ func TestRoute(t *testing.T) {
 	}
 	snap := snapshotWith(routes, "outbound|9080|blue|reviews", "outbound|9080|green|reviews", "outbound|9080|shadow|reviews", "outbound|9080|half|reviews")
 
-	d := Route(snap, Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0.25))
+	d := Route(snap, "9080", Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0.25))
 	if d.Kind != Upstream || d.ClusterName != "outbound|9080|blue|reviews" || d.RouteName != "primary" || d.Timeout != 0 {
 		t.Fatalf("split at 0.25: %+v", d)
 	}
@@ -209,28 +209,28 @@ func TestRoute(t *testing.T) {
 	if len(d.Mirrors) != 2 || d.Mirrors[0].GetName() != "outbound|9080|shadow|reviews" || d.Mirrors[1].GetName() != "outbound|9080|half|reviews" {
 		t.Fatalf("mirrors %v", d.Mirrors)
 	}
-	if d := Route(snap, Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0.75)); d.ClusterName != "outbound|9080|green|reviews" || len(d.Mirrors) != 1 {
+	if d := Route(snap, "9080", Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0.75)); d.ClusterName != "outbound|9080|green|reviews" || len(d.Mirrors) != 1 {
 		t.Fatalf("split at 0.75: %+v", d)
 	}
-	if d := Route(snap, Request{Host: "reviews", Port: 9080, Path: "/", Headers: map[string]string{"x-release": "candidate"}}, constant(0)); d.Kind != LocalReply || d.Status != 503 || d.Flags != "NC" || d.ClusterName != "outbound|9080|gone|reviews" {
+	if d := Route(snap, "9080", Request{Host: "reviews", Port: 9080, Path: "/", Headers: map[string]string{"x-release": "candidate"}}, constant(0)); d.Kind != LocalReply || d.Status != 503 || d.Flags != "NC" || d.ClusterName != "outbound|9080|gone|reviews" {
 		t.Fatalf("route to an unknown cluster: %+v", d)
 	}
-	if d := Route(snap, Request{Host: "ratings", Port: 9080, Path: "/"}, constant(0)); d.Kind != Passthrough {
+	if d := Route(snap, "9080", Request{Host: "ratings", Port: 9080, Path: "/"}, constant(0)); d.Kind != Passthrough {
 		t.Fatalf("allow_any: %+v", d)
 	}
-	if d := Route(snap, Request{Host: "reviews", Port: 8080, Path: "/"}, constant(0)); d.Kind != TCPPassthrough {
+	if d := Route(snap, "8080", Request{Host: "reviews", Port: 8080, Path: "/"}, constant(0)); d.Kind != TCPPassthrough {
 		t.Fatalf("no route configuration for the port: %+v", d)
 	}
 	noCatchAll := snapshotWith(routes[:1], "outbound|9080|gone|reviews")
 	noCatchAll.Routes["9080"].Message.VirtualHosts = noCatchAll.Routes["9080"].Message.VirtualHosts[:1]
-	if d := Route(noCatchAll, Request{Host: "ratings", Port: 9080, Path: "/"}, constant(0)); d.Kind != LocalReply || d.Status != 404 || d.Flags != "NR" {
+	if d := Route(noCatchAll, "9080", Request{Host: "ratings", Port: 9080, Path: "/"}, constant(0)); d.Kind != LocalReply || d.Status != 404 || d.Flags != "NR" {
 		t.Fatalf("no virtual host: %+v", d)
 	}
-	if d := Route(noCatchAll, Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0)); d.Kind != LocalReply || d.Status != 404 || d.Flags != "NR" {
+	if d := Route(noCatchAll, "9080", Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0)); d.Kind != LocalReply || d.Status != 404 || d.Flags != "NR" {
 		t.Fatalf("no route: %+v", d)
 	}
 	unset := snapshotWith([]*routev3.Route{{Name: "r", Match: all, Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "c"}}}}}, "c")
-	if d := Route(unset, Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0)); d.Timeout != 15*time.Second {
+	if d := Route(unset, "9080", Request{Host: "reviews", Port: 9080, Path: "/"}, constant(0)); d.Timeout != 15*time.Second {
 		t.Fatalf("Envoy's default route timeout is 15s, got %v", d.Timeout)
 	}
 }

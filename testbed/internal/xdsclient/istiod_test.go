@@ -314,11 +314,11 @@ func TestIstiodAcksEveryTypeAndAppliesRouteChanges(t *testing.T) {
 
 	// Routing by the applied config: the header route wins for the tester, the split for the rest.
 	snap = p.client.Snapshot()
-	d := traffic.Route(snap, traffic.Request{Host: "reviews", Port: 9080, Path: "/reviews/0", Headers: map[string]string{"x-release": "candidate"}}, func() float64 { return 0 })
+	d := traffic.Route(snap, "9080", traffic.Request{Host: "reviews", Port: 9080, Path: "/reviews/0", Headers: map[string]string{"x-release": "candidate"}}, func() float64 { return 0 })
 	if d.Kind != traffic.Upstream || d.ClusterName != greenCluster || d.RouteName != "release-candidate" {
 		t.Fatalf("tester routed to %+v", d)
 	}
-	d = traffic.Route(snap, traffic.Request{Host: "reviews", Port: 9080, Path: "/"}, func() float64 { return 0.5 })
+	d = traffic.Route(snap, "9080", traffic.Request{Host: "reviews", Port: 9080, Path: "/"}, func() float64 { return 0.5 })
 	if d.Kind != traffic.Upstream || d.ClusterName != greenCluster || d.RouteName != "primary" {
 		t.Fatalf("0.5 of a 20/80 split routed to %+v", d)
 	}

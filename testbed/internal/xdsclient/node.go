@@ -44,10 +44,29 @@ func ShortType(typeURL string) string {
 	return typeURL
 }
 
-// Pod is what a sidecar knows about its own pod at bootstrap: the injected environment
-// (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, ISTIO_META_*) and the labels file the
-// downward API mounts.
+// NodeType is the proxy type pilot-agent runs as (`pilot-agent proxy <type>`), the first
+// field of the node id and syncz's `proxy_type`.
+type NodeType string
+
+// The node types of pilot-agent (istio.io/istio/pkg/model.NodeType) and ztunnel's.
+const (
+	// Sidecar: injected next to an application (`proxy sidecar`, pilot-agent's default).
+	Sidecar NodeType = "sidecar"
+	// Router: a gateway (`proxy router`): Istio's gateway charts and the Deployment istiod
+	// creates for a Gateway API Gateway of class `istio`.
+	Router NodeType = "router"
+	// Waypoint: an ambient waypoint (`proxy waypoint`, Gateway class `istio-waypoint`).
+	Waypoint NodeType = "waypoint"
+	// Ztunnel: ambient's node proxy (`proxy ztunnel`), not an Envoy.
+	Ztunnel NodeType = "ztunnel"
+)
+
+// Pod is what a proxy knows about its own pod at bootstrap: the injected (or, for a
+// gateway, templated) environment (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, ISTIO_META_*)
+// and the labels file the downward API mounts.
 type Pod struct {
+	// Type is what pilot-agent runs as: Sidecar or Router.
+	Type           NodeType
 	Name           string
 	Namespace      string
 	IP             string
@@ -62,9 +81,11 @@ type Pod struct {
 	Annotations map[string]string
 	// NodeName is the Kubernetes node.
 	NodeName string
-	// AppContainers are the names of the containers other than the sidecar.
+	// AppContainers are the names of the containers other than the sidecar
+	// (ISTIO_META_APP_CONTAINERS; a gateway's template sets it empty).
 	AppContainers []string
-	// Ports are the pod's declared container ports (ISTIO_META_POD_PORTS).
+	// Ports are the pod's declared container ports (ISTIO_META_POD_PORTS; `[]` for a
+	// gateway).
 	Ports []model.PodPort
 }
 
@@ -80,15 +101,23 @@ type NodeOptions struct {
 	DNSDomain string
 }
 
-// NodeID is a sidecar's xDS node id: `sidecar~<podIP>~<pod>.<ns>~<ns>.svc.<domain>`.
+// NodeID is the xDS node id pilot-agent sends (istioagent.Proxy.ServiceNode):
+// `<type>~<podIP>~<pod>.<ns>~<ns>.svc.<domain>`, the type `sidecar` when unset. A
+// gateway's `--domain $(POD_NAMESPACE).svc.<domain>` gives the same last field.
 func NodeID(p Pod, dnsDomain string) string {
-	return fmt.Sprintf("sidecar~%s~%s.%s~%s.svc.%s", p.IP, p.Name, p.Namespace, p.Namespace, dnsDomain)
+	t := p.Type
+	if t == "" {
+		t = Sidecar
+	}
+	return fmt.Sprintf("%s~%s~%s.%s~%s.svc.%s", t, p.IP, p.Name, p.Namespace, p.Namespace, dnsDomain)
 }
 
-// BuildNode is the Envoy node pilot-agent bootstraps a sidecar of this pod with: Istio's
-// own NodeMetadata type, filled as the injection template's environment and
-// pkg/bootstrap.GetNodeMetaData fill it, with the mesh's default ProxyConfig (its presence
-// is what makes istiod list the connection in syncz).
+// BuildNode is the Envoy node pilot-agent bootstraps this pod's proxy with: Istio's own
+// NodeMetadata type, filled as pkg/bootstrap.GetNodeMetaData fills it from the
+// environment the sidecar injection template (or, for a router, istiod's kube-gateway
+// template: the same ISTIO_META_* keys, with POD_PORTS `[]` and APP_CONTAINERS empty)
+// gives the container, with the mesh's default ProxyConfig (its presence is what makes
+// istiod list the connection in syncz). Only the id's type differs between the two.
 func BuildNode(p Pod, o NodeOptions) (*corev3.Node, error) {
 	proxyConfig := mesh.DefaultProxyConfig()
 	labels := map[string]string{}
