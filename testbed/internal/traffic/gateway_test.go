@@ -107,6 +107,37 @@ func TestIngressThroughAGateway(t *testing.T) {
 			},
 		},
 		{
+			// istiod keeps a backendRef whose Service is missing as a cluster nobody has, on a
+			// route answering 500 for it (cluster_not_found_response_code).
+			name: "a backend Service that does not exist: 500 NC",
+			snap: func() *xdsclient.Snapshot {
+				s := gatewaySnapshot(0, 100)
+				delete(s.Clusters, greenSvc)
+				action := s.Routes["http.80"].Message.VirtualHosts[0].Routes[0].GetRoute()
+				action.ClusterNotFoundResponseCode = routev3.RouteAction_INTERNAL_SERVER_ERROR
+				return s
+			}(),
+			target: scenario.Target{Host: "bookinfo.example.com", Port: 80, Path: "/reviews/0"},
+			byCode: map[string]int{"500": 20},
+			metrics: map[string]float64{
+				"source|" + ingressGW + "|unknown|unknown|unknown|500|NC": 20,
+			},
+		},
+		{
+			// All backendRefs at weight 0: istiod's direct response.
+			name: "all weights zero: a direct 500",
+			snap: func() *xdsclient.Snapshot {
+				s := gatewaySnapshot(100, 0)
+				s.Routes["http.80"].Message.VirtualHosts[0].Routes[0].Action = &routev3.Route_DirectResponse{DirectResponse: &routev3.DirectResponseAction{Status: 500}}
+				return s
+			}(),
+			target: scenario.Target{Host: "bookinfo.example.com", Port: 80, Path: "/reviews/0"},
+			byCode: map[string]int{"500": 20},
+			metrics: map[string]float64{
+				"source|" + ingressGW + "|unknown|unknown|unknown|500|-": 20,
+			},
+		},
+		{
 			name:    "no server on the port: the connection is refused, nothing recorded",
 			snap:    gatewaySnapshot(100, 0),
 			target:  scenario.Target{Host: "bookinfo.example.com", Port: 8080, Path: "/"},

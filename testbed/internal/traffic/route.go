@@ -100,7 +100,8 @@ func RouteConfigName(gateway bool, port int) string {
 // named routeConfig (RouteConfigName); uniform returns numbers in [0, 1) and decides
 // weights and mirrors. Without that configuration no HTTP listener for the port is active
 // (TCPPassthrough); no virtual host or route is 404 NR; a route to a cluster the proxy
-// does not have is 503 NC (Istio sets validate_clusters false).
+// does not have is NC with the route's cluster_not_found_response_code (503 unless set;
+// Istio sets validate_clusters false).
 func Route(snap *xdsclient.Snapshot, routeConfig string, req Request, uniform func() float64) Decision {
 	rc, ok := snap.Routes[routeConfig]
 	if !ok {
@@ -137,7 +138,7 @@ func Route(snap *xdsclient.Snapshot, routeConfig string, req Request, uniform fu
 	}
 	c, ok := snap.Clusters[clusterName]
 	if !ok {
-		d := localReply(503, "NC", name)
+		d := localReply(clusterNotFoundStatus(action), "NC", name)
 		d.ClusterName = clusterName
 		return d
 	}
@@ -165,6 +166,19 @@ func Route(snap *xdsclient.Snapshot, routeConfig string, req Request, uniform fu
 		}
 	}
 	return d
+}
+
+// clusterNotFoundStatus is the route's cluster_not_found_response_code: 503 by default,
+// 500 on the routes istiod builds from Gateway API routes (a backendRef whose Service does
+// not exist stays in the route, as a cluster nobody has).
+func clusterNotFoundStatus(action *routev3.RouteAction) int {
+	switch action.GetClusterNotFoundResponseCode() {
+	case routev3.RouteAction_NOT_FOUND:
+		return 404
+	case routev3.RouteAction_INTERNAL_SERVER_ERROR:
+		return 500
+	}
+	return 503
 }
 
 func denominator(d typev3.FractionalPercent_DenominatorType) int {
