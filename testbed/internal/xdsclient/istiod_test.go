@@ -138,10 +138,16 @@ type istiod struct {
 }
 
 func startIstiod(t *testing.T) *istiod {
+	return startIstiodWith(t, "", "")
+}
+
+// startIstiodWith starts istiod with more Kubernetes objects and Istio config than the
+// shared ones (YAML documents, appended).
+func startIstiodWith(t *testing.T, moreKube, moreConfig string) *istiod {
 	var addr string
 	fake := xdsfake.NewFakeDiscoveryServer(t, xdsfake.FakeOptions{
-		KubernetesObjectString: kubeObjects,
-		ConfigString:           istioConfig,
+		KubernetesObjectString: kubeObjects + moreKube,
+		ConfigString:           istioConfig + moreConfig,
 		ListenerBuilder: func() (net.Listener, error) {
 			l, err := net.Listen("tcp", "127.0.0.1:0")
 			if err == nil {
@@ -156,6 +162,7 @@ func startIstiod(t *testing.T) *istiod {
 // syncStatus is one entry of istiod's /debug/syncz (pilot/pkg/xds/debug.go SyncStatus).
 type syncStatus struct {
 	Proxy     string `json:"proxy"`
+	ProxyType string `json:"proxy_type"`
 	Resources map[string]struct {
 		Sent      string `json:"sent"`
 		Acked     string `json:"acked"`
@@ -214,7 +221,12 @@ type runningProxy struct {
 
 func connect(t *testing.T, s *istiod, settings scenario.ApplySettings) *runningProxy {
 	t.Helper()
-	node, err := xdsclient.BuildNode(productpage, xdsclient.NodeOptions{IstioVersion: "1.31.0", ClusterID: "Kubernetes", MeshID: "cluster.local", DNSDomain: "cluster.local"})
+	return connectAs(t, s, productpage, settings)
+}
+
+func connectAs(t *testing.T, s *istiod, pod xdsclient.Pod, settings scenario.ApplySettings) *runningProxy {
+	t.Helper()
+	node, err := xdsclient.BuildNode(pod, xdsclient.NodeOptions{IstioVersion: "1.31.0", ClusterID: "Kubernetes", MeshID: "cluster.local", DNSDomain: "cluster.local"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,6 +422,83 @@ func TestIstiodRecordsEnvoyRejectionOfWeightsPastUint32(t *testing.T) {
 	if w := primaryWeights(p.client.Snapshot()); w[blueCluster] != 100 {
 		t.Fatalf("the refused routes were applied: %v", w)
 	}
+}
+
+// A gateway pod (one istio-proxy container run as a router) with an Istio Gateway
+// selecting it and a route bound to that Gateway.
+const (
+	gatewayObjects = `
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ingress-1
+  namespace: bookinfo
+  labels: {istio: ingressgateway}
+spec:
+  containers: [{name: istio-proxy, image: proxyv2, args: [proxy, router]}]
+status:
+  phase: Running
+  podIP: 10.0.0.9
+  conditions: [{type: Ready, status: "True"}]
+`
+	gatewayConfig = `
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: ingress, namespace: bookinfo}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [bookinfo.example.com]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews-ingress, namespace: bookinfo}
+spec:
+  hosts: [bookinfo.example.com]
+  gateways: [bookinfo/ingress]
+  http:
+    - name: primary
+      route: [{destination: {host: reviews.bookinfo.svc.cluster.local, subset: green}}]
+`
+)
+
+var ingress = xdsclient.Pod{
+	Type: xdsclient.Router, Name: "ingress-1", Namespace: "bookinfo", IP: "10.0.0.9", ServiceAccount: "ingress",
+	Workload: "ingress", Owner: "kubernetes://apis/apps/v1/namespaces/bookinfo/deployments/ingress",
+	Labels: map[string]string{"istio": "ingressgateway"},
+}
+
+// A router's node (id type `router`) gets the Gateway's listener and `http.80` routes from
+// istiod, which lists it in syncz as a router; the sidecar gets neither.
+func TestIstiodServesARouterItsGateway(t *testing.T) {
+	s := startIstiodWith(t, gatewayObjects, gatewayConfig)
+	router := connectAs(t, s, ingress, scenario.ApplySettings{})
+	sidecar := connect(t, s, scenario.ApplySettings{})
+	eventually(t, "the router SYNCED in syncz", func() bool { return synced(s.syncz()["ingress-1.bookinfo"], allTypes...) })
+	eventually(t, "the sidecar SYNCED in syncz", func() bool { return synced(s.syncz()[proxyID], allTypes...) })
+	if got := s.syncz()["ingress-1.bookinfo"].ProxyType; got != "router" {
+		t.Fatalf("syncz proxy_type %q, want router", got)
+	}
+	snap := router.client.Snapshot()
+	if _, ok := snap.Listeners["0.0.0.0_80"]; !ok || len(snap.Listeners) != 1 {
+		t.Fatalf("router listeners %v, want the Gateway's 0.0.0.0_80 alone", keys(snap.Listeners))
+	}
+	d := traffic.Route(snap, traffic.RouteConfigName(true, 80), traffic.Request{Host: "bookinfo.example.com", Port: 80, Path: "/"}, func() float64 { return 0 })
+	if d.Kind != traffic.Upstream || d.ClusterName != greenCluster || d.RouteName != "primary" {
+		t.Fatalf("ingress routed to %+v", d)
+	}
+	if _, ok := sidecar.client.Snapshot().Routes["http.80"]; ok {
+		t.Fatal("a sidecar got the Gateway's routes")
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 type staticProxy struct {
