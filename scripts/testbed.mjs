@@ -4,8 +4,12 @@
 //
 //   npm run testbed -- build            build (or reuse) every component, print the bin dir
 //   npm run testbed -- up [flags]       build, start, print kubeconfig/control/prometheus
+//                                       (--gateway-api=standard|experimental|none: the
+//                                       Gateway API CRD channel, standard by default)
 //   npm run testbed -- down [--dir D]   stop every process it started and remove its files
 //   npm run testbed -- status           print the state file
+//   npm run testbed -- generate         copy the Gateway API CRDs from the gateway-api module
+//                                       go.mod selects into testbed/internal/gatewayapi/crds
 //
 // The cache is $SWITCHYARD_TESTBED_CACHE or ~/.cache/switchyard-testbed: one binary per
 // component and key (the pins, the Go version and, for our own components, their source),
@@ -220,11 +224,22 @@ export function build({ quiet = false } = {}) {
   return dir;
 }
 
+/** Regenerates the committed sources copied from Go modules (`go generate`). */
+function generate() {
+  goVersion();
+  const result = spawnSync('go', ['generate', './internal/gatewayapi'], {
+    cwd: testbed,
+    stdio: 'inherit',
+  });
+  return result.status ?? 1;
+}
+
 function main(argv) {
   const [command = 'up', ...rest] = argv;
-  if (!['build', 'up', 'down', 'status'].includes(command)) {
-    fail(`unknown command ${command} (build, up, down, status)`);
+  if (!['build', 'up', 'down', 'status', 'generate'].includes(command)) {
+    fail(`unknown command ${command} (build, up, down, status, generate)`);
   }
+  if (command === 'generate') return generate();
   const bin = build({ quiet: command !== 'build' && command !== 'up' });
   if (command === 'build') {
     process.stdout.write(`${bin}\n`);

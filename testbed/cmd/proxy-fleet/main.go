@@ -1,7 +1,8 @@
-// Command proxy-fleet runs one simulated Envoy sidecar per sidecar pod of the cluster,
-// connected to real istiod over ADS, with Envoy's admin config_dump reachable through the
-// pod's port 15000 (KWOK PortForward), synthetic traffic routed by the applied routes,
-// Istio's request metrics for Prometheus and the simulator's control API.
+// Command proxy-fleet runs one simulated Envoy per sidecar and gateway (router) pod of the
+// cluster, connected to real istiod over ADS, with Envoy's admin config_dump reachable
+// through the pod's port 15000 (KWOK PortForward), synthetic traffic (mesh clients through
+// sidecars, ingress clients through gateways) routed by the applied routes, Istio's request
+// metrics for Prometheus and the simulator's control API.
 //
 //	proxy-fleet --kubeconfig PATH --istiod ADDR[,ADDR...] --control-addr 127.0.0.1:PORT
 //	  --metrics-addr 127.0.0.1:PORT [--ready-file PATH] [--scenario PATH]

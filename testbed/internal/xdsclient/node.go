@@ -1,10 +1,10 @@
-// Package xdsclient is one Envoy sidecar's xDS side, as far as istiod can tell: an ADS
-// (state-of-the-world `StreamAggregatedResources`) stream with the node metadata
-// pilot-agent would send for the pod, Envoy's subscription order (CDS and LDS wildcard,
-// EDS for the EDS clusters, RDS for the route names the listeners reference), and ACKs
-// or NACKs of what istiod really sends, each after a per-proxy apply delay, or never
-// while the proxy is stuck. What the proxy has applied is kept as a Snapshot that the
-// admin interface dumps and the traffic generator routes by.
+// Package xdsclient is one Envoy's xDS side (a sidecar's or a gateway router's), as far
+// as istiod can tell: an ADS (state-of-the-world `StreamAggregatedResources`) stream with
+// the node id and metadata pilot-agent would send for the pod, Envoy's subscription order
+// (CDS and LDS wildcard, EDS for the EDS clusters, RDS for the route names the listeners
+// reference), and ACKs or NACKs of what istiod really sends, each after a per-proxy apply
+// delay, or never while the proxy is stuck. What the proxy has applied is kept as a
+// Snapshot that the admin interface dumps and the traffic generator routes by.
 package xdsclient
 
 import (
