@@ -136,6 +136,12 @@ const meshRouted = async (expected: Record<string, number>) =>
 const ingressRouted = async (expected: Record<string, number>) =>
   waitRouted(await gatewayPods(), 'http.80', INGRESS_HOST, expected);
 
+/** Sets a route's weights and waits until istiod has judged that generation. */
+async function applyWeights(route: string, weights: { blue: number; green: number }) {
+  const generation = await ns.setWeights(route, weights);
+  return ns.routeStatusAt(route, generation);
+}
+
 /** Every proxy of the namespace SYNCED on routes in syncz. */
 async function waitAllSynced(): Promise<void> {
   await waitFor(
@@ -285,30 +291,36 @@ describe('Gateway API on real istiod', () => {
   });
 
   it('turns a lone backend into a plain cluster and a weight of 0 into no cluster', async () => {
-    // As applied: blue 100, green 0, on both routes.
+    // As the manifests have it: blue 100, green 0, on both routes.
+    await applyWeights(MESH_ROUTE, { blue: 100, green: 0 });
+    await applyWeights(INGRESS_ROUTE, { blue: 100, green: 0 });
     await meshRouted({ blue: 100 });
     await ingressRouted({ blue: 100 });
   });
 
   it('brings a weight change on each HTTPRoute to the sidecars and to the router', async () => {
-    const meshGeneration = await ns.setWeights(MESH_ROUTE, { blue: 80, green: 20 });
-    const [meshParent] = await ns.routeStatusAt(MESH_ROUTE, meshGeneration);
+    await applyWeights(MESH_ROUTE, { blue: 100, green: 0 });
+    await applyWeights(INGRESS_ROUTE, { blue: 100, green: 0 });
+    await meshRouted({ blue: 100 });
+    await ingressRouted({ blue: 100 });
+    const [meshParent] = await applyWeights(MESH_ROUTE, { blue: 80, green: 20 });
     expect(condition(meshParent, 'Accepted')?.status).toBe('True');
     await meshRouted({ blue: 80, green: 20 });
     // A mesh route is no Gateway's: the router keeps its own.
     await ingressRouted({ blue: 100 });
 
-    const ingressGeneration = await ns.setWeights(INGRESS_ROUTE, { blue: 70, green: 30 });
-    await ns.routeStatusAt(INGRESS_ROUTE, ingressGeneration);
+    await applyWeights(INGRESS_ROUTE, { blue: 70, green: 30 });
     await ingressRouted({ blue: 70, green: 30 });
     await meshRouted({ blue: 80, green: 20 });
     await waitAllSynced();
   });
 
   it('splits mesh and ingress traffic by the applied weights, in the fleet and in Prometheus', async () => {
-    // Weights as the previous test left them: mesh 80/20, ingress 70/30, all SYNCED.
+    await applyWeights(MESH_ROUTE, { blue: 80, green: 20 });
+    await applyWeights(INGRESS_ROUTE, { blue: 70, green: 30 });
     await meshRouted({ blue: 80, green: 20 });
     await ingressRouted({ blue: 70, green: 30 });
+    await waitAllSynced();
     const window = 15;
     const before = await ns.traffic();
     const start = Date.now() / 1000;
@@ -359,9 +371,11 @@ describe('Gateway API on real istiod', () => {
 
   it('keeps a stuck router STALE in syncz while the sidecars sync', async () => {
     const router = await routerPod();
+    await applyWeights(INGRESS_ROUTE, { blue: 70, green: 30 });
+    await ingressRouted({ blue: 70, green: 30 });
+    await waitAllSynced();
     await ns.setProxyOverrides([{ match: { proxyType: 'router' }, stuck: true }]);
-    const generation = await ns.setWeights(INGRESS_ROUTE, { blue: 60, green: 40 });
-    await ns.routeStatusAt(INGRESS_ROUTE, generation);
+    await applyWeights(INGRESS_ROUTE, { blue: 60, green: 40 });
     const stale = await waitFor(
       async () => {
         const statuses = await ns.syncz();
@@ -384,9 +398,11 @@ describe('Gateway API on real istiod', () => {
 
   it('shows a router that rejects the routes as ERROR with Envoy’s message', async () => {
     const router = await routerPod();
+    await applyWeights(INGRESS_ROUTE, { blue: 60, green: 40 });
+    await ingressRouted({ blue: 60, green: 40 });
+    await waitAllSynced();
     await ns.setProxyOverrides([{ match: { proxyType: 'router' }, reject: MESSAGE }]);
-    const generation = await ns.setWeights(INGRESS_ROUTE, { blue: 50, green: 50 });
-    await ns.routeStatusAt(INGRESS_ROUTE, generation);
+    await applyWeights(INGRESS_ROUTE, { blue: 50, green: 50 });
     const rejected = await waitFor(
       async () => {
         const r = (await ns.syncz()).find((s) => s.pod === router);
@@ -405,8 +421,7 @@ describe('Gateway API on real istiod', () => {
   });
 
   it('turns all-zero weights into a 500 for every request', async () => {
-    const generation = await ns.setWeights(INGRESS_ROUTE, { blue: 0, green: 0 });
-    const [parent] = await ns.routeStatusAt(INGRESS_ROUTE, generation);
+    const [parent] = await applyWeights(INGRESS_ROUTE, { blue: 0, green: 0 });
     // istiod accepts it: nothing in the status warns of the 500s.
     expect(condition(parent, 'Accepted')?.status).toBe('True');
     expect(condition(parent, 'ResolvedRefs')?.status).toBe('True');
@@ -415,7 +430,7 @@ describe('Gateway API on real istiod', () => {
     const codes = await codesOver(GATEWAY_WORKLOAD, 3000);
     expect(Object.keys(codes)).toEqual(['500']);
 
-    await ns.setWeights(INGRESS_ROUTE, { blue: 100, green: 0 });
+    await applyWeights(INGRESS_ROUTE, { blue: 100, green: 0 });
     await ingressRouted({ blue: 100 });
   });
 
