@@ -343,12 +343,12 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		}
 		// A gateway's stats filter does not fall back to the Host header
 		// (disable_host_header_fallback, istio's telemetry for gateway listeners).
-		service := istiometrics.Service{Kind: istiometrics.ServiceFromAuthority, Host: req.Authority()}
+		reported := istiometrics.Service{Kind: istiometrics.ServiceFromAuthority, Host: req.Authority()}
 		if sender.Gateway {
-			service = istiometrics.Service{Kind: istiometrics.ServiceUnknown}
+			reported = istiometrics.Service{Kind: istiometrics.ServiceUnknown}
 		}
 		labels := istiometrics.SourceLabels(istiometrics.SourceReport{
-			Source: source, Service: service,
+			Source: source, Service: reported,
 			ResponseCode: status, ResponseFlags: decision.Flags, Protocol: protocolOf(req, grpcStatus),
 		})
 		g.schedule(arrival, func() {
