@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CelUnsupportedError } from './cel-program.js';
 import { CrdCatalog, loadIstioCrds } from './crd-catalog.js';
+import { UnknownRuleError } from './crd-rules.js';
 import { UnsupportedSchemaError } from './structural-schema.js';
 
 function crdWith(specSchema: Record<string, unknown>): Record<string, unknown> {
@@ -54,12 +54,15 @@ describe('CrdCatalog', () => {
     expect(catalog.version('networking.istio.io', 'virtualservices', 'v2')).toBeUndefined();
   });
 
-  it('refuses, at load, CEL it cannot evaluate', () => {
+  it('refuses, at load, a rule it does not know, naming the CRD and the rule', () => {
     const crd = crdWith({
       type: 'string',
       'x-kubernetes-validations': [{ rule: 'self.lowerAscii() == "a"', message: 'must be a' }],
     });
-    expect(() => new CrdCatalog([crd])).toThrow(CelUnsupportedError);
+    expect(() => new CrdCatalog([crd])).toThrow(UnknownRuleError);
+    expect(() => new CrdCatalog([crd])).toThrow(
+      'CRD widgets.example.com: the x-kubernetes-validations rule "self.lowerAscii() == \\"a\\"" (at v1.properties.spec) is not one the simulator implements; add it to packages/sim/src/crd/crd-rules.ts',
+    );
   });
 
   it('refuses, at load, schema keywords it does not implement', () => {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { loadAll } from 'js-yaml';
 import { resourceTypeFromCrd, type ResourceType } from '../store/resource-types.js';
-import { hasRules } from './cel-validation.js';
+import { hasRules } from './crd-rules.js';
 import { compileSchema, type SchemaNode } from './structural-schema.js';
 
 /** The CRD file shipped with the package (resolves from both `src/crd` and `dist/crd`). */

@@ -7,7 +7,7 @@
  */
 import type { FieldProblem, FieldValidation, SchemaResult } from '../store/admission.js';
 import { validateObjectMeta } from '../store/object-meta-validation.js';
-import { validateRules } from './cel-validation.js';
+import { validateRules } from './crd-rules.js';
 import type { CrdVersion } from './crd-catalog.js';
 import {
   formatProblem,

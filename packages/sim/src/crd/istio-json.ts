@@ -4,7 +4,7 @@
  * `time.ParseDuration` (golang/protobuf jsonpb). A value jsonpb cannot decode raises
  * `IstioDecodeError`, which the webhook reports as `error decoding configuration: ...`.
  */
-import { GoDurationError, parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../go-faithful/go-duration.js';
 
 /** A JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -73,13 +73,10 @@ export function duration(parent: JsonObject | undefined, key: string): bigint | 
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string')
     throw new IstioDecodeError(`bad Duration: ${JSON.stringify(value)}`);
-  try {
-    return parseGoDuration(value);
-  } catch (error) {
-    if (error instanceof GoDurationError)
-      throw new IstioDecodeError(`bad Duration: ${error.message}`);
-    throw error;
-  }
+  const nanos = parseGoDuration(value);
+  if (nanos === undefined)
+    throw new IstioDecodeError(`bad Duration: time: invalid duration ${JSON.stringify(value)}`);
+  return nanos;
 }
 
 /** A wrapper (`google.protobuf.UInt32Value` etc.) field's value, undefined when unset. */

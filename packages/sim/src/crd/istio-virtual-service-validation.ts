@@ -53,7 +53,7 @@ import {
   validateWildcardDomain,
   validateWildcardDomainForGateway,
 } from './istio-names.js';
-import { goRegexpError } from './re2-syntax.js';
+import { regexSyntaxError } from './regex-syntax.js';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -132,7 +132,7 @@ function validateStringRegexp(re: string, where: string): MaybeError {
   // Envoy limits RE2 program size; Istio approximates it by length.
   if (Buffer.byteLength(re) > 1024)
     return istioError(`${goQuote(where)}: regex is too large, max length allowed is 1024`);
-  const error = goRegexpError(re);
+  const error = regexSyntaxError(re);
   if (!error) return undefined;
   return istioError(
     `${goQuote(where)}: ${error}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`,

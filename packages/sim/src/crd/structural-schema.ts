@@ -4,8 +4,7 @@
  * simulator does not implement (defaulting, embedded resources, transition rules) make
  * compilation throw, so a CRD that starts using them is noticed.
  */
-import { compileCel, type CelProgram } from './cel-program.js';
-import type { CelSchemaShape } from './cel-values.js';
+import { ruleCheck, type RuleCheck } from './crd-rules.js';
 
 /** One `x-kubernetes-validations` entry, compiled. */
 export interface CompiledRule {
@@ -22,12 +21,12 @@ export interface CompiledRule {
     | undefined;
   /** `fieldPath`, as path segments appended to the node's path, or undefined. */
   readonly fieldPath: readonly string[] | undefined;
-  /** The compiled expression. */
-  readonly program: CelProgram;
+  /** The rule, written out in TypeScript (`crd-rules.ts`). */
+  readonly check: RuleCheck;
 }
 
 /** A compiled schema node. */
-export interface SchemaNode extends CelSchemaShape {
+export interface SchemaNode {
   /** OpenAPI types: `[]` when untyped, `['integer', 'string']` for `x-kubernetes-int-or-string`. */
   readonly types: readonly string[];
   /** `format`, after dropping formats the API server ignores (as `StripUnsupportedFormatsPostProcess`). */
@@ -237,7 +236,7 @@ function compileRules(value: unknown, where: string): CompiledRule[] {
         typeof raw.fieldPath === 'string' && raw.fieldPath !== ''
           ? parseFieldPath(raw.fieldPath, where)
           : undefined,
-      program: compileCel(raw.rule),
+      check: ruleCheck(raw.rule, where),
     };
   });
 }
