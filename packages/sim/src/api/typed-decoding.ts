@@ -8,8 +8,8 @@
  * `reportingInstance: ""`). The simulator knows the Go shapes of ObjectMeta (every object),
  * and of the kinds switchyard writes, Lease and Event; other kinds keep their fields as sent.
  */
-import { goJsonKind } from './go-json.js';
-import { decodeGoTime, RFC3339, RFC3339_MICRO } from './go-time.js';
+import { goJsonKind } from './json-syntax.js';
+import { decodeKubeTime } from '../go-faithful/kube-time.js';
 
 type Json = Record<string, unknown>;
 
@@ -212,7 +212,7 @@ function decodeValue(
           context.fatal = `json: cannot unmarshal ${goJsonKind(value)} into Go struct field ${struct}.${path} of type string`;
           return undefined;
         }
-        const decoded = decodeGoTime(value, type === 'Time' ? RFC3339 : RFC3339_MICRO);
+        const decoded = decodeKubeTime(value, type);
         if ('error' in decoded) {
           context.fatal = decoded.error;
           return undefined;

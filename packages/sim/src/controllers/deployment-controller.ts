@@ -43,7 +43,7 @@ import {
   type ReplicaSet,
   type ReplicaSetSpec,
 } from './kube-shapes.js';
-import { parseKubeTime } from './kube-time.js';
+import { parseKubeTime } from '../go-faithful/kube-time.js';
 import { selectorMatches, selectsEverything } from './label-selector.js';
 import { controllerUid, objectKey, splitKey } from './object-index.js';
 import { computePodTemplateHash } from './pod-template-hash.js';

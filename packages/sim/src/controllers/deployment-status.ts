@@ -11,7 +11,7 @@ import type {
   DeploymentStatus,
   ReplicaSet,
 } from './kube-shapes.js';
-import { kubeTime, parseKubeTime } from './kube-time.js';
+import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import { maxUnavailableOf } from './rolling-update-bounds.js';
 
 /** Condition reasons of a Deployment. */

@@ -21,7 +21,7 @@ import {
   type Service,
   type ServicePort,
 } from './kube-shapes.js';
-import { kubeTime, parseKubeTime } from './kube-time.js';
+import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import { isPodReady } from './kubelet.js';
 import { labelsEqual, labelsMatch } from './label-selector.js';
 import { objectKey, splitKey } from './object-index.js';

@@ -7,7 +7,7 @@
  */
 import type { KubeObject, ObjectStore } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
-import { kubeTime } from './kube-time.js';
+import { kubeTime } from '../go-faithful/kube-time.js';
 
 const MAX_CORRELATED = 4096;
 

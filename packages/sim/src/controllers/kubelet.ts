@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ObjectStore, StoreEvent } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { kubeTime, parseKubeTime } from './kube-time.js';
+import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import {
   viewAs,
   type Container,

@@ -6,7 +6,7 @@
  * with related pods first, ready for less time first, more restarts first, newer first.
  * Times are compared on a log2 scale of their age, ties broken by uid.
  */
-import { parseKubeTime } from './kube-time.js';
+import { parseKubeTime } from '../go-faithful/kube-time.js';
 import type { Pod } from './kube-shapes.js';
 import { isPodReady } from './kubelet.js';
 

@@ -7,7 +7,7 @@
  */
 import { StoreError, type KubeObject, type ObjectStore } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
-import { kubeTime } from './kube-time.js';
+import { kubeTime } from '../go-faithful/kube-time.js';
 import { viewAs, type Pod } from './kube-shapes.js';
 
 /** Options of a pod deletion. */

@@ -16,7 +16,7 @@ import {
 } from '../store/object-store.js';
 import type { InformerCache, WorkloadResources } from './informer-cache.js';
 import type { Pod, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from './kube-shapes.js';
-import { kubeTime, parseKubeTime } from './kube-time.js';
+import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import { isPodReady } from './kubelet.js';
 import { labelsEqual, selectorMatches } from './label-selector.js';
 import { controllerUid, objectKey, ownerReferencesEqual, splitKey } from './object-index.js';
