@@ -14,7 +14,7 @@ import {
   matchesLabels,
   requirementsOf,
   type LabelSelectorSpec,
-} from './label-selector.js';
+} from '../go-faithful/label-selector.js';
 
 type Json = Record<string, unknown>;
 

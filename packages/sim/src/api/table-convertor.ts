@@ -8,7 +8,7 @@ import type { KubeObject } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
 import { ageOf } from './human-duration.js';
 import { evaluateJsonPath } from './json-path.js';
-import { formatLabelSelector, requirementsOf } from './label-selector.js';
+import { formatLabelSelector, requirementsOf } from '../go-faithful/label-selector.js';
 
 /** A Table column. */
 export interface TableColumn {

@@ -44,7 +44,7 @@ import {
   type ReplicaSetSpec,
 } from './kube-shapes.js';
 import { parseKubeTime } from '../go-faithful/kube-time.js';
-import { selectorMatches, selectsEverything } from './label-selector.js';
+import { selectorMatches, selectsEverything } from '../go-faithful/label-selector.js';
 import { controllerUid, objectKey, splitKey } from './object-index.js';
 import { computePodTemplateHash } from './pod-template-hash.js';
 import {

@@ -23,7 +23,7 @@ import {
 } from './kube-shapes.js';
 import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import { isPodReady } from './kubelet.js';
-import { labelsEqual, labelsMatch } from './label-selector.js';
+import { labelsEqual, labelsMatch } from '../go-faithful/label-selector.js';
 import { objectKey, splitKey } from './object-index.js';
 import { WorkQueue } from './work-queue.js';
 

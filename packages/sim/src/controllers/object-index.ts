@@ -5,7 +5,7 @@
  * the store's own objects (never mutated) so reads cost nothing.
  */
 import type { KubeObject } from '../store/object-store.js';
-import { labelsEqual } from './label-selector.js';
+import { labelsEqual } from '../go-faithful/label-selector.js';
 
 /** `namespace/name`. */
 export function objectKey(namespace: string | undefined, name: string): string {

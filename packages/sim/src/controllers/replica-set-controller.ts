@@ -18,7 +18,7 @@ import type { InformerCache, WorkloadResources } from './informer-cache.js';
 import type { Pod, ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from './kube-shapes.js';
 import { kubeTime, parseKubeTime } from '../go-faithful/kube-time.js';
 import { isPodReady } from './kubelet.js';
-import { labelsEqual, selectorMatches } from './label-selector.js';
+import { labelsEqual, selectorMatches } from '../go-faithful/label-selector.js';
 import { controllerUid, objectKey, ownerReferencesEqual, splitKey } from './object-index.js';
 import { sortPodsForDeletion } from './pod-deletion-order.js';
 import { ReplicaSetPodTally } from './replica-set-pod-tally.js';

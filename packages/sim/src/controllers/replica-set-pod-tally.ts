@@ -6,7 +6,7 @@
  */
 import type { Pod } from './kube-shapes.js';
 import { isPodReady } from './kubelet.js';
-import { labelsMatch } from './label-selector.js';
+import { labelsMatch } from '../go-faithful/label-selector.js';
 
 /** Counts for one ReplicaSet. */
 export interface PodCounts {

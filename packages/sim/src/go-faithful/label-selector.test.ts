@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatLabelSelector,
+  labelsMatch,
   LabelSelectorError,
   matchesLabels,
   parseLabelSelector,
   requirementsOf,
+  selectorMatches,
+  selectsEverything,
 } from './label-selector.js';
 
 const labels = { app: 'reviews', version: 'v2', tier: 'backend', replicas: '3' };
@@ -76,5 +79,48 @@ describe('requirementsOf / formatLabelSelector', () => {
     });
     expect(matchesLabels(requirements, labels)).toBe(true);
     expect(matchesLabels(requirements, { app: 'reviews', version: 'v3' })).toBe(false);
+  });
+});
+
+describe('selectorMatches / labelsMatch: a metav1.LabelSelector and a Service selector', () => {
+  const pod = { app: 'reviews', version: 'blue' };
+
+  it('selects nothing when absent, everything when empty', () => {
+    expect(selectorMatches(undefined, pod)).toBe(false);
+    expect(selectorMatches({}, pod)).toBe(true);
+    expect(selectorMatches({}, undefined)).toBe(true);
+    expect(selectsEverything({})).toBe(true);
+    expect(selectsEverything(undefined)).toBe(false);
+    expect(selectsEverything({ matchLabels: { app: 'reviews' } })).toBe(false);
+  });
+
+  it('requires every matchLabels pair and every expression; NotIn selects objects without the label', () => {
+    const selector = {
+      matchLabels: { app: 'reviews' },
+      matchExpressions: [
+        { key: 'version', operator: 'In', values: ['blue', 'green'] },
+        { key: 'canary', operator: 'NotIn', values: ['true'] },
+        { key: 'tier', operator: 'DoesNotExist' },
+      ],
+    };
+    expect(selectorMatches(selector, pod)).toBe(true);
+    expect(selectorMatches(selector, { ...pod, canary: 'true' })).toBe(false);
+    expect(selectorMatches(selector, { ...pod, tier: 'web' })).toBe(false);
+    expect(selectorMatches(selector, { ...pod, version: 'red' })).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'Exists' }] }, pod)).toBe(
+      true,
+    );
+  });
+
+  it('selects nothing with an operator Kubernetes does not know', () => {
+    expect(selectorMatches({ matchExpressions: [{ key: 'app', operator: 'Like' }] }, pod)).toBe(
+      false,
+    );
+  });
+
+  it('selects with a Service selector only pods carrying every pair', () => {
+    expect(labelsMatch({ app: 'reviews' }, pod)).toBe(true);
+    expect(labelsMatch({ app: 'reviews', version: 'green' }, pod)).toBe(false);
+    expect(labelsMatch({ app: 'reviews' }, undefined)).toBe(false);
   });
 });

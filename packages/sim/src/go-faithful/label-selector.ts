@@ -1,9 +1,12 @@
 /**
- * Label selectors as `?labelSelector=` carries them (k8s.io/apimachinery `labels.Parse`):
- * `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x,y)`, `a`, `!a`, `a>1`, `a<1`, joined
- * by commas, plus rendering of a `metav1.LabelSelector` to that syntax.
+ * Label selectors, with apimachinery's semantics: which objects a selector selects decides
+ * which pods a ReplicaSet owns, a Deployment's ReplicaSets and a Service's endpoints, and what
+ * a `?labelSelector=` list returns, so it must be Kubernetes' own. One matcher,
+ * `matchesLabels`, serves the string form (`labels.Parse`: `a=b`, `a==b`, `a!=b`,
+ * `a in (x,y)`, `a notin (x,y)`, `a`, `!a`, `a>1`, `a<1`, joined by commas) and the
+ * `metav1.LabelSelector` form (`LabelSelectorAsSelector`: an absent selector selects nothing,
+ * an empty one everything; `NotIn` also selects objects without the label).
  */
-
 /** One parsed requirement. */
 export interface LabelRequirement {
   /** Label key. */
@@ -14,8 +17,8 @@ export interface LabelRequirement {
   values: string[];
 }
 
-/** A parsed label selector: every requirement must hold. Empty matches everything. */
-export type LabelSelector = readonly LabelRequirement[];
+/** Parsed requirements: every one must hold. None selects everything. */
+export type Requirements = readonly LabelRequirement[];
 
 /** A parse failure; the API answers 400 BadRequest with this message. */
 export class LabelSelectorError extends Error {
@@ -86,7 +89,7 @@ function validateValue(key: string, index: number, value: string): void {
 }
 
 /** Parses `?labelSelector=`. Throws LabelSelectorError on malformed input. */
-export function parseLabelSelector(input: string): LabelSelector {
+export function parseLabelSelector(input: string): Requirements {
   const tokens = tokenize(input);
   const requirements: LabelRequirement[] = [];
   let pos = 0;
@@ -184,7 +187,7 @@ export function parseLabelSelector(input: string): LabelSelector {
 
 /** True when the labels satisfy every requirement. */
 export function matchesLabels(
-  selector: LabelSelector,
+  selector: Requirements,
   labels: Readonly<Record<string, string>> | undefined,
 ): boolean {
   for (const r of selector) {
@@ -221,9 +224,13 @@ export function matchesLabels(
 /** A `metav1.LabelSelector` (`spec.selector` of Deployments and ReplicaSets). */
 export interface LabelSelectorSpec {
   /** Exact key/value pairs. */
-  matchLabels?: Record<string, string>;
-  /** Set-based expressions. */
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  /** Set-based expressions, all of which must hold. */
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: string;
+    readonly values?: readonly string[];
+  }[];
 }
 
 /** Converts a `metav1.LabelSelector` to parsed requirements (`LabelSelectorAsSelector`). */
@@ -278,4 +285,58 @@ export function formatLabelSelector(requirements: readonly LabelRequirement[]): 
       }
     })
     .join(',');
+}
+
+// Stored objects are never mutated, so a selector's requirements are computed once.
+const converted = new WeakMap<object, Requirements | undefined>();
+
+function cachedRequirements(spec: LabelSelectorSpec): Requirements | undefined {
+  if (converted.has(spec)) return converted.get(spec);
+  let requirements: Requirements | undefined;
+  try {
+    requirements = requirementsOf(spec);
+  } catch (error) {
+    // An unknown operator fails validation on a real cluster: such a selector selects nothing.
+    if (!(error instanceof LabelSelectorError)) throw error;
+  }
+  converted.set(spec, requirements);
+  return requirements;
+}
+
+/** True when the `metav1.LabelSelector` selects an object carrying `labels`. */
+export function selectorMatches(
+  selector: LabelSelectorSpec | undefined,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  const requirements = selector && cachedRequirements(selector);
+  return requirements !== undefined && matchesLabels(requirements, labels);
+}
+
+/** True for `{}`: a selector without requirements, which selects every object. */
+export function selectsEverything(selector: LabelSelectorSpec | undefined): boolean {
+  return selector !== undefined && cachedRequirements(selector)?.length === 0;
+}
+
+/** True when a Service's selector (a label map, every pair required) selects `labels`. */
+export function labelsMatch(
+  required: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  let requirements = converted.get(required);
+  if (requirements === undefined) {
+    requirements = requirementsOf({ matchLabels: required });
+    converted.set(required, requirements);
+  }
+  return matchesLabels(requirements, labels);
+}
+
+/** True when two label maps hold the same pairs (absent and empty are equal). */
+export function labelsEqual(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a ?? {});
+  if (keys.length !== Object.keys(b ?? {}).length) return false;
+  return keys.every((k) => a?.[k] === b?.[k]);
 }
