@@ -5,7 +5,8 @@
  * counts are non-negative, Leases have a positive duration, Events name their involved
  * object's namespace.
  */
-import { goJson, goValue } from '../crd/go-format.js';
+import { goValue } from '../crd/go-format.js';
+import { goJson } from '../go-faithful/go-json-bytes.js';
 import { dns1123SubdomainErrors, labelKeyErrors } from '../store/object-meta-validation.js';
 import type { ResourceType } from '../store/resource-types.js';
 import type { FieldError } from './api-status.js';

@@ -5,7 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { goJsonKind } from './json-syntax.js';
-import { parseRawJson, rawEqual, type RawNode } from './raw-json.js';
+import { parseRawJson, rawEqual, type RawNode } from '../go-faithful/go-json-bytes.js';
 
 /** The patch could not be decoded (400 BadRequest). */
 export class JsonPatchDecodeError extends Error {

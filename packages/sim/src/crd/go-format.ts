@@ -4,6 +4,8 @@
  * servers only match byte for byte if the values inside them are formatted the same way.
  */
 
+import { goJson } from '../go-faithful/go-json-bytes.js';
+
 const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 
 /** `strconv.Quote`: double-quoted, Go escapes for control and non-printable characters. */
@@ -81,26 +83,6 @@ export function goFixed(value: number): string {
 /** `%v` of a `[]string`: `[a b c]`. */
 export function goStringSlice(values: readonly string[]): string {
   return `[${values.join(' ')}]`;
-}
-
-/**
- * Go's `json.Marshal` of a decoded JSON value: map keys sorted, `<`, `>`, `&`, U+2028 and
- * U+2029 escaped as Go escapes them for HTML safety.
- */
-export function goJson(value: unknown): string {
-  const sorted = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(sorted);
-    if (node === null || typeof node !== 'object') return node;
-    return Object.fromEntries(
-      Object.keys(node)
-        .sort()
-        .map((key) => [key, sorted((node as Record<string, unknown>)[key])]),
-    );
-  };
-  return (JSON.stringify(sorted(value)) ?? 'null').replace(
-    /[<>&\u2028\u2029]/g,
-    (ch) => `\\u${(ch.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
-  );
 }
 
 /**

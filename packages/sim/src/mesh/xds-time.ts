@@ -3,6 +3,7 @@
  * (istiod's syncz), Go's RFC3339 seconds (push versions), protobuf JSON `Timestamp` and
  * `Duration` (Envoy's config_dump).
  */
+import { parseGoDuration } from '../go-faithful/go-duration.js';
 
 /** Go's zero `time.Time` as JSON: what syncz shows as `sentTime` for a type never sent. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -32,44 +33,13 @@ export function protoTimestamp(date: Date): string {
   return date.toISOString().replace(/\.000Z$/, 'Z');
 }
 
-const UNIT_NANOS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
-/**
- * Parses a Go duration string (`10s`, `1.5s`, `500ms`, `1m30s`) into nanoseconds; undefined
- * when it is not one. Istio's CRDs carry durations in this form.
- */
-export function parseGoDuration(text: string): number | undefined {
-  if (text === '0') return 0;
-  const pattern = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
-  let total = 0;
-  let index = 0;
-  if (text.length === 0) return undefined;
-  while (index < text.length) {
-    pattern.lastIndex = index;
-    const match = pattern.exec(text);
-    if (!match) return undefined;
-    total += Number(match[1]) * (UNIT_NANOS[match[2] as string] as number);
-    index = pattern.lastIndex;
-  }
-  return Math.round(total);
-}
-
 /**
  * Protobuf JSON `Duration` for a number of nanoseconds: seconds with 0, 3, 6 or 9
  * fractional digits (`0s`, `1.500s`, `0.000250s`).
  */
-export function protoDuration(nanos: number): string {
-  const seconds = Math.trunc(nanos / 1e9);
-  const fraction = Math.round(nanos - seconds * 1e9);
+export function protoDuration(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n;
+  const fraction = Number(nanos - seconds * 1_000_000_000n);
   if (fraction === 0) return `${seconds}s`;
   let digits = String(fraction).padStart(9, '0');
   if (digits.endsWith('000000')) digits = digits.slice(0, 3);

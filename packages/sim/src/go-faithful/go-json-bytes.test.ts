@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goEncodeLeaf, parseRawJson, rawEqual } from './raw-json.js';
+import { goEncodeLeaf, parseRawJson, rawEqual } from './go-json-bytes.js';
 
 describe('rawEqual: a JSON Patch test op as the real API server compares it', () => {
   it.each([

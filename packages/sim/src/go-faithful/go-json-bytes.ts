@@ -74,12 +74,28 @@ export function parseRawJson(text: string): RawNode {
 
 const GO_ESCAPED = /[<>&\u2028\u2029]/g;
 
-/** A leaf as Go's `encoding/json` writes it (HTML characters and U+2028/9 escaped). */
+/** JSON text as Go's `encoding/json` writes it (HTML characters and U+2028/9 escaped). */
+function goEscaped(json: string): string {
+  return json.replace(GO_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A leaf as Go's `encoding/json` writes it. */
 export function goEncodeLeaf(value: unknown): string {
-  return JSON.stringify(value).replace(
-    GO_ESCAPED,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return goEscaped(JSON.stringify(value));
+}
+
+/** Go's `json.Marshal` of a decoded JSON value: map keys sorted, HTML characters escaped. */
+export function goJson(value: unknown): string {
+  const sorted = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(sorted);
+    if (node === null || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.keys(node)
+        .sort()
+        .map((key) => [key, sorted((node as Record<string, unknown>)[key])]),
+    );
+  };
+  return goEscaped(JSON.stringify(sorted(value)) ?? 'null');
 }
 
 /** Whether a stored value equals a patch's raw value, by evanphx v4's rules. */
