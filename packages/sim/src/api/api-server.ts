@@ -37,6 +37,7 @@ import {
 } from './discovery.js';
 import { FaultInjector, type FaultVerb } from './fault-injector.js';
 import type { MutatingAdmission } from './mutating-admission.js';
+import { openApiV3Document, openApiV3Paths } from './openapi-v3.js';
 import { PodProxy } from './pod-proxy.js';
 import { PortForwardServer } from './port-forward.js';
 import { parseRequestTarget, type RequestTarget, type ResourceTarget } from './request-target.js';
@@ -370,15 +371,12 @@ export class ApiServer {
         throw resourceNotFound();
       case 'openapi-v3-index': {
         const paths: Record<string, { serverRelativeURL: string }> = {};
-        for (const path of this.#admission?.openApiV3Paths() ?? []) {
-          const parts = path.split('/');
-          const document =
-            parts[0] === 'api'
-              ? this.#openApiV3('', parts[1] ?? '')
-              : this.#openApiV3(parts[1] ?? '', parts[2] ?? '');
-          if (!document) continue;
+        for (const path of openApiV3Paths(this.#registry.all())) {
+          const [, group, version] = path.startsWith('api/')
+            ? ['', '', path.slice(4)]
+            : path.split('/');
           const hash = createHash('sha512')
-            .update(JSON.stringify(document))
+            .update(JSON.stringify(this.#openApiV3(group ?? '', version ?? '')))
             .digest('hex')
             .toUpperCase();
           paths[path] = { serverRelativeURL: `/openapi/v3/${path}?hash=${hash}` };
@@ -396,7 +394,9 @@ export class ApiServer {
   }
 
   #openApiV3(group: string, version: string): Record<string, unknown> | undefined {
-    return this.#admission?.openApiV3(group, version);
+    return openApiV3Document(this.#registry.all(), group, version, (type, v) =>
+      this.#admission?.crdSchema(type, v),
+    );
   }
 
   async #onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {

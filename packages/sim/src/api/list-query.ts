@@ -7,7 +7,11 @@ import type { KubeObject } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
 import { badRequest } from './api-status.js';
 import { compileFieldSelector, FieldSelectorError, parseFieldSelector } from './field-selector.js';
-import { LabelSelectorError, matchesLabels, parseLabelSelector } from '../go-faithful/label-selector.js';
+import {
+  LabelSelectorError,
+  matchesLabels,
+  parseLabelSelector,
+} from '../go-faithful/label-selector.js';
 
 /** Predicate over stored objects. */
 export type ObjectFilter = (object: Readonly<KubeObject>) => boolean;

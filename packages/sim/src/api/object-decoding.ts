@@ -9,8 +9,9 @@ import type { FieldValidation } from '../store/admission.js';
 import type { ResourceRegistry } from '../store/resource-types.js';
 import { apiVersionOf, parseApiVersion } from '../store/resource-types.js';
 import { goQuote } from '../crd/go-format.js';
-import { badRequest, invalid } from './api-status.js';
+import { badRequest, invalid, unsupportedMediaType } from './api-status.js';
 import { goJsonKind, jsonSyntaxError } from './json-syntax.js';
+import { decodeProtobufBody, PROTOBUF } from './protobuf-body.js';
 import { decodeObjectBody, mediaType } from './request-body.js';
 import type { ResourceTarget } from './request-target.js';
 import { decodeBuiltin, decodeCustomResourceMeta } from './typed-decoding.js';
@@ -68,6 +69,11 @@ function parseTypeMeta(
 ): Json {
   if (mediaType(contentType) === 'application/yaml') {
     return decodeObjectBody(body, contentType, "couldn't get version/kind; json parse error: ");
+  }
+  if (mediaType(contentType) === PROTOBUF) {
+    // Custom resources have no protobuf form, on a real server either.
+    if (!target.type.builtin) throw unsupportedMediaType(['application/json', 'application/yaml']);
+    return decodeProtobufBody(body);
   }
   const parseError = (detail: string): Error =>
     unrecognized(target, body, `couldn't get version/kind; json parse error: ${detail}`);

@@ -375,6 +375,15 @@ describe('patch types', () => {
     }
   });
 
+  it('answers 415 for a protobuf body of a custom resource, which has no protobuf form', async () => {
+    const reply = await apiRequest(cluster, 'POST', VS_PATH, {
+      body: 'k8s\u0000',
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
+    expect(reply.status).toBe(415);
+    expect(reply.body).toMatchObject({ reason: 'UnsupportedMediaType', code: 415 });
+  });
+
   it('checks an apply patch’s options first: no field manager is the real 422', async () => {
     await apiRequest(cluster, 'POST', VS_PATH, { body: virtualService(name) });
     const reply = await apiRequest(cluster, 'PATCH', `${VS_PATH}/${name}`, {

@@ -5,7 +5,11 @@
  */
 import type { KubeObject } from '../store/object-store.js';
 import { invalid } from './api-status.js';
-import { formatLabelSelector, requirementsOf, type LabelSelectorSpec } from '../go-faithful/label-selector.js';
+import {
+  formatLabelSelector,
+  requirementsOf,
+  type LabelSelectorSpec,
+} from '../go-faithful/label-selector.js';
 
 type Json = Record<string, unknown>;
 

@@ -12,7 +12,6 @@ import type { ResourceType } from '../store/resource-types.js';
 import { CrdCatalog } from './crd-catalog.js';
 import { validateCustomResource } from './custom-resource-validation.js';
 import { ISTIO_WEBHOOK_NAME, reviewIstioObject } from './istio-webhook.js';
-import { buildOpenApiV3 } from './openapi-v3.js';
 
 /** A webhook review with its warnings, which `Admission.validateWebhooks` cannot carry. */
 export interface WebhookReview {
@@ -44,7 +43,6 @@ export interface IstioAdmissionOptions {
 /** Creates the admission chain; compiles every schema and CEL rule up front. */
 export function createIstioAdmission(options: IstioAdmissionOptions = {}): IstioAdmission {
   const catalog = options.catalog ?? CrdCatalog.istio();
-  const openApiCache = new Map<string, Record<string, unknown>>();
 
   const reviewWebhooks = (
     type: ResourceType,
@@ -79,18 +77,6 @@ export function createIstioAdmission(options: IstioAdmissionOptions = {}): Istio
     },
     reviewWebhooks: (type, operation, object, _oldObject) =>
       reviewWebhooks(type, operation, object),
-    openApiV3(group: string, version: string): Record<string, unknown> | undefined {
-      const key = `${group}/${version}`;
-      const cached = openApiCache.get(key);
-      if (cached) return structuredClone(cached);
-      const versions = catalog.versions().filter((v) => v.group === group && v.version === version);
-      if (versions.length === 0) return undefined;
-      const document = buildOpenApiV3(versions);
-      openApiCache.set(key, document);
-      return structuredClone(document);
-    },
-    openApiV3Paths(): string[] {
-      return catalog.groupVersions().map(({ group, version }) => `apis/${group}/${version}`);
-    },
+    crdSchema: (type, version) => catalog.version(type.group, type.plural, version)?.openApiSchema,
   };
 }

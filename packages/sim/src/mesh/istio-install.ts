@@ -7,7 +7,11 @@
  * `istio=ingressgateway`, whose `istio-proxy` container runs `proxy router`). The
  * Deployment controller turns them into pods; objects that already exist are left alone.
  */
-import { allocateClusterIp, applyBuiltinDefaults } from '../api/builtin-defaults.js';
+import {
+  allocateClusterIp,
+  applyBuiltinDefaults,
+  prepareForCreate,
+} from '../api/builtin-defaults.js';
 import type { KubeObjectInput, ObjectStore } from '../store/object-store.js';
 import type { ResourceRegistry } from '../store/resource-types.js';
 import type { Scenario } from '../scenario/scenario-schema.js';
@@ -165,11 +169,11 @@ export function ensureIstioInstall(
 ): void {
   const namespaces = registry.byPlural('', 'namespaces');
   if (namespaces && !store.peek(namespaces, undefined, ISTIO_NAMESPACE)) {
-    store.create(namespaces, undefined, {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: ISTIO_NAMESPACE },
-    });
+    // As the API server would create it: defaults and an Active phase.
+    const namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } };
+    applyBuiltinDefaults(namespaces, namespace);
+    prepareForCreate(namespaces, namespace);
+    store.create(namespaces, undefined, namespace);
   }
   const services = registry.byPlural('', 'services');
   const service = istiodService(istio);

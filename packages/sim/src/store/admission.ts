@@ -57,9 +57,6 @@ export interface Admission {
     oldObject: Record<string, unknown> | undefined,
   ): { webhook: string; message: string } | undefined;
 
-  /** OpenAPI v3 document for `/openapi/v3/apis/<group>/<version>`, when this admission knows the group. */
-  openApiV3(group: string, version: string): Record<string, unknown> | undefined;
-
-  /** Group-versions `openApiV3` can answer for, as `apis/<group>/<version>`. */
-  openApiV3Paths(): string[];
+  /** The CRD's `openAPIV3Schema` for a custom resource version (for `/openapi/v3`); undefined for built-in kinds. */
+  crdSchema(type: ResourceType, version: string): Record<string, unknown> | undefined;
 }

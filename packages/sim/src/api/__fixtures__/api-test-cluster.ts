@@ -99,23 +99,10 @@ export class TestAdmission implements Admission {
     return undefined;
   }
 
-  openApiV3(group: string, version: string): Record<string, unknown> | undefined {
-    if (group !== 'networking.istio.io') return undefined;
-    return {
-      openapi: '3.0.0',
-      info: { title: 'Kubernetes', version: 'v1.32.0' },
-      paths: {},
-      components: { schemas: {} },
-      'x-test-version': version,
-    };
-  }
-
-  openApiV3Paths(): string[] {
-    return [
-      'apis/networking.istio.io/v1',
-      'apis/networking.istio.io/v1beta1',
-      'apis/networking.istio.io/v1alpha3',
-    ];
+  crdSchema(type: ResourceType): Record<string, unknown> | undefined {
+    return type.builtin
+      ? undefined
+      : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
   }
 }
 
