@@ -3,7 +3,7 @@
  * (pkg/config/validation/validation.go and agent/validation.go): durations, percentages,
  * exportTo, workload selectors, gateway references, header names and values, subsets, IPs.
  */
-import { goFloat, goQuote } from './go-format.js';
+import { goQuote } from './go-format.js';
 import {
   appendErrors,
   appendValidation,
@@ -13,7 +13,7 @@ import {
   type IstioValidation,
   type MaybeError,
 } from './istio-errors.js';
-import { isDns1123Label, isValidIpAddress, validateFqdn } from './istio-names.js';
+import { isDns1123Label, validateFqdn } from './istio-names.js';
 import type { JsonObject } from './istio-json.js';
 
 const MILLISECOND = 1_000_000n;
@@ -22,23 +22,6 @@ const MILLISECOND = 1_000_000n;
 export function validateDuration(nanos: bigint): MaybeError {
   if (nanos < MILLISECOND) return istioError('duration must be greater than 1ms');
   if (nanos % MILLISECOND !== 0n) return istioError('only durations to ms precision are supported');
-  return undefined;
-}
-
-/** `ValidatePercent`: an int32 percentage in 0..100. */
-export function validatePercent(value: number): MaybeError {
-  return value < 0 || value > 100
-    ? istioError(`percentage ${value} is not in range 0..100`)
-    : undefined;
-}
-
-/** `validatePercentage`: a `Percent` message (0, or 0.0001..100). */
-export function validatePercentage(percentage: JsonObject | undefined): MaybeError {
-  if (!percentage) return undefined;
-  const value = typeof percentage.value === 'number' ? percentage.value : 0;
-  if (value < 0 || value > 100 || (value > 0 && value < 0.0001)) {
-    return istioError(`percentage ${goFloat(value)} is neither 0.0, nor in range [0.0001, 100.0]`);
-  }
   return undefined;
 }
 
@@ -195,15 +178,6 @@ export function validateMatchHeaderName(name: string): MaybeError {
   return undefined;
 }
 
-/** `ValidateCORSHTTPHeaderName`. */
-export function validateCorsHeaderName(name: string): MaybeError {
-  if (name === '') return istioError('header name cannot be empty');
-  if (name === '*') return undefined;
-  if (!VALID_HEADER_NAME.test(name))
-    return istioError(`header name ${name} is not a valid header name`);
-  return undefined;
-}
-
 function isInternalHeader(name: string): boolean {
   return name.startsWith(':') || name.toLowerCase() === 'host';
 }
@@ -291,30 +265,4 @@ export function validateSubsetName(name: string): MaybeError {
   if (name.length === 0) return istioError('subset name cannot be empty');
   if (!isDns1123Label(name)) return istioError(`subset name is invalid: ${name}`);
   return undefined;
-}
-
-/** `agent.ValidateIPAddress`. */
-export function validateIpAddress(address: string): MaybeError {
-  return isValidIpAddress(address) ? undefined : istioError(`${address} is not a valid IP`);
-}
-
-/** `agent.ValidateIPSubnet`: an address or a CIDR prefix. */
-export function validateIpSubnet(subnet: string): MaybeError {
-  if (subnet.split('/').length === 2) {
-    const [address = '', bits = ''] = subnet.split('/');
-    const ok =
-      !address.includes('%') &&
-      isValidIpAddress(address) &&
-      /^(0|[1-9]\d*)$/.test(bits) &&
-      Number(bits) <= (address.includes(':') ? 128 : 32);
-    return ok ? undefined : istioError(`${subnet} is not a valid CIDR block`);
-  }
-  return validateIpAddress(subnet);
-}
-
-/** `validateHTTPStatus`. */
-export function validateHttpStatus(status: number): MaybeError {
-  return status < 200 || status > 600
-    ? istioError(`HTTP status ${status} is not in range 200-599`)
-    : undefined;
 }

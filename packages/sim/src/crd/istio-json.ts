@@ -78,9 +78,3 @@ export function duration(parent: JsonObject | undefined, key: string): bigint | 
     throw new IstioDecodeError(`bad Duration: time: invalid duration ${JSON.stringify(value)}`);
   return nanos;
 }
-
-/** A wrapper (`google.protobuf.UInt32Value` etc.) field's value, undefined when unset. */
-export function wrapped(parent: JsonObject | undefined, key: string): unknown {
-  const value = parent?.[key];
-  return value === null ? undefined : value;
-}

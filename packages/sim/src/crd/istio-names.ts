@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { goQuote } from './go-format.js';
-import { appendErrors, istioError, multiAppend, type MaybeError } from './istio-errors.js';
+import { istioError, multiAppend, type MaybeError } from './istio-errors.js';
 
 const DNS1123_LABEL = '[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?';
 const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL}$`);
@@ -134,66 +134,6 @@ export function validateLabels(labels: Record<string, unknown> | undefined): May
       errs = multiAppend(errs, istioError(`invalid tag value: ${goQuote(text)}`));
   }
   return errs;
-}
-
-/** `agent.ValidatePartialWildCard`. */
-export function validatePartialWildcard(host: string): MaybeError {
-  if (host.includes('*') && host.length !== 1 && !host.startsWith('*.'))
-    return istioError(`partial wildcard ${goQuote(host)} not allowed`);
-  return undefined;
-}
-
-function validateSidecarOrGatewayHostnamePart(hostname: string, isGateway: boolean): MaybeError {
-  let errs: MaybeError;
-  if (hostname !== '*' && !hostname.includes('.'))
-    errs = appendErrors(errs, istioError('short names (non FQDN) are not allowed'));
-  const domainError = validateWildcardDomain(hostname);
-  if (domainError) {
-    if (!isGateway) errs = appendErrors(errs, domainError);
-    // Gateways also accept an IP address as host.
-    if (!isValidIpAddress(hostname)) errs = appendErrors(errs, domainError);
-  }
-  return appendErrors(errs, validatePartialWildcard(hostname));
-}
-
-/** `agent.ValidateNamespaceSlashWildcardHostname`, for gateway server hosts and sidecar hosts. */
-export function validateNamespaceSlashWildcardHostname(
-  hostname: string,
-  isGateway: boolean,
-): MaybeError {
-  const slash = hostname.indexOf('/');
-  if (slash < 0) {
-    if (isGateway) return validateSidecarOrGatewayHostnamePart(hostname, true);
-    return istioError('host must be of form namespace/dnsName');
-  }
-  const namespace = hostname.slice(0, slash);
-  const dnsName = hostname.slice(slash + 1);
-  let errs: MaybeError;
-  if (namespace.length === 0 || dnsName.length === 0) {
-    errs = appendErrors(
-      errs,
-      istioError('config namespace and dnsName in host entry cannot be empty'),
-    );
-  }
-  if (isGateway) {
-    if (namespace !== '*' && namespace !== '.' && !isDns1123Label(namespace)) {
-      errs = appendErrors(
-        errs,
-        istioError(`invalid namespace value ${goQuote(namespace)} in gateway`),
-      );
-    }
-  } else if (
-    namespace !== '*' &&
-    namespace !== '.' &&
-    namespace !== '~' &&
-    !isDns1123Label(namespace)
-  ) {
-    errs = appendErrors(
-      errs,
-      istioError(`invalid namespace value ${goQuote(namespace)} in sidecar`),
-    );
-  }
-  return appendErrors(errs, validateSidecarOrGatewayHostnamePart(dnsName, isGateway));
 }
 
 /** `host.Name.Matches`, shared with the mesh: whether two (possibly wildcard) host names overlap. */

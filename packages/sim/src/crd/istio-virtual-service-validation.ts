@@ -1,24 +1,20 @@
 /**
  * Istio's `ValidateVirtualService` (pkg/config/validation/validation.go and virtualservice.go),
- * as istiod's validating webhook runs it: hosts, gateways, HTTP/TLS/TCP routes, destinations and
- * weights (relative since Istio 1.15: negative weights and an all-zero multi-destination route are
- * errors, sums other than 100 are fine), matches and regular expressions (checked with Go's
- * regexp syntax), timeouts, retries, fault injection, mirroring, CORS, redirects and rewrites,
- * plus the unreachable-rule analysis that only warns.
+ * as istiod's validating webhook runs it, for what switchyard writes and reads: hosts, gateways,
+ * HTTP routes, destinations and weights (relative since Istio 1.15: negative weights and an
+ * all-zero multi-destination route are errors, sums other than 100 are fine), matches and regular
+ * expressions, header operations, timeouts and mirroring, plus the unreachable-rule analysis that
+ * only warns. Not simulated (the CRD schema still checks them): the contents of TLS and TCP
+ * routes, CORS policies, fault injection, retries, redirects, direct responses and rewrites.
  */
 import { goFixed, goQuote, goStringSlice } from './go-format.js';
 import {
-  isAuthorityHeader,
   isJwtClaimRoute,
-  validateCorsHeaderName,
   validateDuration,
   validateExportTo,
   validateGatewayNames,
   validateHeaderOperations,
-  validateHttpStatus,
-  validateIpSubnet,
   validateMatchHeaderName,
-  validatePercentage,
   validateSubsetName,
 } from './istio-common-validation.js';
 import {
@@ -55,69 +51,7 @@ import {
 } from './istio-names.js';
 import { regexSyntaxError } from './regex-syntax.js';
 
-const KB = 1024;
-const MB = 1024 * KB;
 const ROUTE_SEMANTICS_ANNOTATION = 'internal.istio.io/route-semantics';
-
-const SUPPORTED_RETRY_ON = new Set([
-  '5xx',
-  'gateway-error',
-  'reset',
-  'reset-before-request',
-  'connect-failure',
-  'retriable-4xx',
-  'refused-stream',
-  'retriable-status-codes',
-  'retriable-headers',
-  'envoy-ratelimited',
-  'http3-post-connect-failure',
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-]);
-
-// Status codes Go's http.StatusText knows.
-const HTTP_STATUS_CODES = new Set([
-  100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304,
-  305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415,
-  416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505,
-  506, 507, 508, 510, 511,
-]);
-
-const GRPC_STATUSES = new Set([
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-]);
-
-const CORS_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'PATCH',
-  'DELETE',
-  'CONNECT',
-  'OPTIONS',
-  'TRACE',
-  '*',
-]);
 
 /** The match type a `StringMatch` has set (a protobuf oneof). */
 function matchType(sm: JsonObject | undefined): 'exact' | 'prefix' | 'regex' | undefined {
@@ -198,28 +132,6 @@ function validateHttpRouteDestinations(routes: unknown[], gatewaySemantics: bool
     if (!isSet(route, 'destination'))
       errs = multiAppend(errs, istioError('destination is required'));
     errs = appendErrors(errs, validateHeaderOperations(message(route, 'headers')));
-    if (!gatewaySemantics)
-      errs = appendErrors(errs, validateDestination(message(route, 'destination')));
-    const weight = num(route, 'weight');
-    errs = appendErrors(errs, validateWeight(weight));
-    total = addInt32(total, weight);
-  }
-  if (routes.length > 1 && total === 0)
-    errs = appendErrors(errs, istioError('total destination weight = 0'));
-  return errs;
-}
-
-function validateRouteDestinations(routes: unknown[], gatewaySemantics: boolean): MaybeError {
-  let errs: MaybeError;
-  let total = 0;
-  for (const entry of routes) {
-    const route = asMessage(entry);
-    if (!route) {
-      errs = multiAppend(errs, istioError('weight may not be nil'));
-      continue;
-    }
-    if (!isSet(route, 'destination'))
-      errs = multiAppend(errs, istioError('destination is required'));
     if (!gatewaySemantics)
       errs = appendErrors(errs, validateDestination(message(route, 'destination')));
     const weight = num(route, 'weight');
@@ -330,203 +242,6 @@ function validateHttpRouteMatchRequest(http: JsonObject): MaybeError {
   return errs;
 }
 
-function validateCorsPolicy(policy: JsonObject | undefined): MaybeError {
-  if (!policy) return undefined;
-  let errs: MaybeError;
-  for (const entry of list(policy, 'allowOrigins')) {
-    const origin = asMessage(entry);
-    const type = matchType(origin);
-    const value = type ? str(origin, type) : '';
-    if (value === '')
-      errs = appendErrors(
-        errs,
-        istioError(`'${value}' is not a valid match type for CORS allow origins`),
-      );
-    else errs = appendErrors(errs, validateStringMatchRegexp(origin, 'corsPolicy.allowOrigins'));
-  }
-  for (const method of strings(policy, 'allowMethods')) {
-    if (!CORS_METHODS.has(method))
-      errs = appendErrors(errs, istioError(`${goQuote(method)} is not a supported HTTP method`));
-  }
-  for (const name of strings(policy, 'allowHeaders'))
-    errs = appendErrors(errs, validateCorsHeaderName(name));
-  for (const name of strings(policy, 'exposeHeaders'))
-    errs = appendErrors(errs, validateCorsHeaderName(name));
-  const maxAge = duration(policy, 'maxAge');
-  if (maxAge !== undefined) {
-    errs = appendErrors(errs, validateDuration(maxAge));
-    if (maxAge % 1_000_000_000n > 0n)
-      errs = multiAppend(
-        errs,
-        istioError('max_age duration is accurate only to seconds precision'),
-      );
-  }
-  return errs;
-}
-
-function validateFaultInjection(fault: JsonObject | undefined): MaybeError {
-  if (!fault) return undefined;
-  let errs: MaybeError;
-  const abort = message(fault, 'abort');
-  const delay = message(fault, 'delay');
-  if (!abort && !delay)
-    errs = multiAppend(errs, istioError('HTTP fault injection must have an abort and/or a delay'));
-  if (abort) {
-    errs = appendErrors(errs, validatePercentage(message(abort, 'percentage')));
-    if (isSet(abort, 'grpcStatus')) {
-      const status = str(abort, 'grpcStatus');
-      if (!GRPC_STATUSES.has(status)) {
-        errs = appendErrors(
-          errs,
-          istioError(
-            `gRPC status ${goQuote(status)} is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'`,
-          ),
-        );
-      }
-    } else if (isSet(abort, 'http2Error')) {
-      errs = appendErrors(errs, istioError('HTTP/2 abort fault injection not supported yet'));
-    } else if (isSet(abort, 'httpStatus')) {
-      errs = appendErrors(errs, validateHttpStatus(num(abort, 'httpStatus')));
-    }
-    // An abort without an error type only warns, and that warning is dropped by appendErrors.
-  }
-  if (delay) {
-    errs = appendErrors(errs, validatePercentage(message(delay, 'percentage')));
-    const fixed = duration(delay, 'fixedDelay');
-    const exponential = duration(delay, 'exponentialDelay');
-    if (fixed !== undefined) errs = appendErrors(errs, validateDuration(fixed));
-    else if (exponential !== undefined) {
-      errs = appendErrors(errs, validateDuration(exponential));
-      errs = multiAppend(errs, istioError('exponentialDelay not supported yet'));
-    }
-  }
-  return errs;
-}
-
-function validateRedirect(redirect: JsonObject | undefined): MaybeError {
-  if (!redirect) return undefined;
-  const port = num(redirect, 'port');
-  const portSet = isSet(redirect, 'port') || isSet(redirect, 'derivePort');
-  if (
-    str(redirect, 'uri') === '' &&
-    str(redirect, 'authority') === '' &&
-    !portSet &&
-    str(redirect, 'scheme') === ''
-  ) {
-    return istioError('redirect must specify URI, authority, scheme, or port');
-  }
-  const code = num(redirect, 'redirectCode');
-  if (code !== 0 && (code < 300 || code > 399))
-    return istioError(`${code} is not a valid redirect code, must be 3xx`);
-  const scheme = str(redirect, 'scheme');
-  if (scheme !== '' && scheme !== 'http' && scheme !== 'https')
-    return istioError('invalid redirect scheme, must be "http" or "https"');
-  if (port > 0) return validatePort(port);
-  return undefined;
-}
-
-function validateDirectResponse(response: JsonObject | undefined): IstioValidation {
-  if (!response) return NO_VALIDATION;
-  let v = NO_VALIDATION;
-  const body = message(response, 'body');
-  if (body) {
-    const size = isSet(body, 'string')
-      ? Buffer.byteLength(str(body, 'string'))
-      : isSet(body, 'bytes')
-        ? Buffer.from(str(body, 'bytes'), 'base64').length
-        : 0;
-    if (size > MB)
-      v = appendValidation(
-        v,
-        wrapError(
-          istioError(
-            'large direct_responses may impact control plane performance, must be less than 1MB',
-          ),
-        ),
-      );
-    else if (size > 100 * KB)
-      v = appendValidation(
-        v,
-        wrapWarning(istioError('large direct_responses may impact control plane performance')),
-      );
-  }
-  return appendValidation(v, wrapError(validateHttpStatus(num(response, 'status'))));
-}
-
-function validateRetry(retries: JsonObject | undefined): MaybeError {
-  if (!retries) return undefined;
-  let errs: MaybeError;
-  const attempts = num(retries, 'attempts');
-  if (attempts < 0) errs = multiAppend(errs, istioError('attempts cannot be negative'));
-  const perTryTimeout = duration(retries, 'perTryTimeout');
-  const retryOn = str(retries, 'retryOn');
-  if (
-    attempts === 0 &&
-    (perTryTimeout !== undefined || retryOn !== '' || isSet(retries, 'retryRemoteLocalities'))
-  ) {
-    errs = appendErrors(
-      errs,
-      istioError('http retry policy configured when attempts are set to 0 (disabled)'),
-    );
-  }
-  if (perTryTimeout !== undefined) errs = appendErrors(errs, validateDuration(perTryTimeout));
-  if (retryOn !== '') {
-    for (const policy of retryOn.split(',')) {
-      const code = /^[+-]?\d+$/.test(policy) ? Number(policy) : 0;
-      if (!HTTP_STATUS_CODES.has(code) && !SUPPORTED_RETRY_ON.has(policy)) {
-        errs = appendErrors(errs, istioError(`${goQuote(policy)} is not a valid retryOn policy`));
-      }
-    }
-  }
-  const backoff = duration(retries, 'backoff');
-  if (backoff !== undefined) errs = appendErrors(errs, validateDuration(backoff));
-  return errs;
-}
-
-function validateRewrite(rewrite: JsonObject | undefined): MaybeError {
-  if (!rewrite) return undefined;
-  const uri = str(rewrite, 'uri');
-  const regexRewrite = message(rewrite, 'uriRegexRewrite');
-  if (uri !== '' && regexRewrite)
-    return istioError('rewrite may only contain one of URI or UriRegexRewrite');
-  if (uri === '' && !regexRewrite && str(rewrite, 'authority') === '') {
-    return istioError(
-      'rewrite must specify at least one of URI, UriRegexRewrite, or authority. Only one of URI or UriRegexRewrite may be specified',
-    );
-  }
-  if (regexRewrite) {
-    let inner: MaybeError;
-    if (str(regexRewrite, 'match') === '' || str(regexRewrite, 'rewrite') === '') {
-      inner = istioError('UriRegexRewrite requires both Rewrite and Match fields to be specified');
-    } else {
-      inner = validateStringRegexp(str(regexRewrite, 'match'), 'HTTPRewrite.UriRegexRewrite.Match');
-    }
-    // errors.Join: the messages on separate lines.
-    if (inner) return istioError(`UriRegexRewrite has errors\n${inner.messages.join('\n')}`);
-  }
-  return undefined;
-}
-
-function validateAuthorityRewrite(
-  rewrite: JsonObject | undefined,
-  headers: JsonObject | undefined,
-): MaybeError {
-  let current = str(rewrite, 'authority');
-  const request = message(headers, 'request');
-  for (const key of ['set', 'add']) {
-    for (const [name, value] of Object.entries(map(request, key))) {
-      if (!isAuthorityHeader(name)) continue;
-      const text = typeof value === 'string' ? value : '';
-      if (current !== '')
-        return istioError(
-          `authority header cannot be set multiple times: have ${goQuote(current)}, attempting to set ${goQuote(text)}`,
-        );
-      current = text;
-    }
-  }
-  return undefined;
-}
-
 function validateMirrors(mirrors: unknown[]): IstioValidation {
   let v = NO_VALIDATION;
   for (const entry of mirrors) {
@@ -568,8 +283,6 @@ function validateHttpRoute(
   let v = wrapError(validateHttpRouteConflict(http, rootRoute, delegate));
   v = appendValidation(v, validateHttpRouteMatchRequest(http));
   v = appendValidation(v, validateHeaderOperations(message(http, 'headers')));
-  v = appendValidation(v, validateCorsPolicy(message(http, 'corsPolicy')));
-  v = appendValidation(v, validateFaultInjection(message(http, 'fault')));
   const mirrorPercent = http.mirrorPercent;
   if (mirrorPercent !== undefined && mirrorPercent !== null) {
     const value = typeof mirrorPercent === 'number' ? mirrorPercent : 0;
@@ -601,108 +314,10 @@ function validateHttpRoute(
   }
   v = appendValidation(v, validateDestination(message(http, 'mirror')));
   v = appendValidation(v, validateMirrors(list(http, 'mirrors')));
-  v = appendValidation(v, validateRedirect(message(http, 'redirect')));
-  v = appendValidation(v, validateDirectResponse(message(http, 'directResponse')));
-  v = appendValidation(v, validateRetry(message(http, 'retries')));
-  v = appendValidation(v, validateRewrite(message(http, 'rewrite')));
-  v = appendValidation(
-    v,
-    validateAuthorityRewrite(message(http, 'rewrite'), message(http, 'headers')),
-  );
   v = appendValidation(v, validateHttpRouteDestinations(list(http, 'route'), gatewaySemantics));
   const timeout = duration(http, 'timeout');
   if (timeout !== undefined) v = appendValidation(v, validateDuration(timeout));
   return v;
-}
-
-// host.Name.SubsetOf.
-function hostSubsetOf(a: string, b: string): boolean {
-  if (a.startsWith('*')) return b.startsWith('*') && a.slice(1).endsWith(b.slice(1));
-  if (b.startsWith('*')) return a.endsWith(b.slice(1));
-  return a === b;
-}
-
-function validateSniHost(
-  sniHost: string,
-  hosts: readonly string[],
-  gateway: boolean,
-): IstioValidation {
-  const err = gateway
-    ? validateWildcardDomainForGateway(true, sniHost)
-    : validateWildcardDomain(sniHost);
-  if (err) {
-    if (isValidIpAddress(sniHost)) {
-      return wrapWarning(
-        istioError(
-          `using an IP address (${goQuote(sniHost)}) goes against SNI spec and most clients do not support this`,
-        ),
-      );
-    }
-    return wrapError(err);
-  }
-  if (hosts.some((host) => hostSubsetOf(sniHost, host))) return NO_VALIDATION;
-  return wrapError(
-    istioError(
-      `SNI host ${goQuote(sniHost)} is not a compatible subset of any of the virtual service hosts: [${hosts.join(', ')}]`,
-    ),
-  );
-}
-
-function validateTlsRoute(
-  tls: JsonObject | undefined,
-  hosts: readonly string[],
-  gateway: boolean,
-  gatewaySemantics: boolean,
-): IstioValidation {
-  if (!tls) return NO_VALIDATION;
-  let v = NO_VALIDATION;
-  const matches = list(tls, 'match');
-  if (matches.length === 0)
-    v = appendValidation(v, istioError('TLS route must have at least one match condition'));
-  for (const entry of matches) {
-    const match = asMessage(entry);
-    if (!match) {
-      v = appendValidation(v, istioError('TLS match may not be null'));
-      continue;
-    }
-    const sniHosts = strings(match, 'sniHosts');
-    if (sniHosts.length === 0)
-      v = appendValidation(v, istioError('TLS match must have at least one SNI host'));
-    for (const sniHost of sniHosts)
-      v = appendValidation(v, validateSniHost(sniHost, hosts, gateway));
-    for (const subnet of strings(match, 'destinationSubnets'))
-      v = appendValidation(v, validateIpSubnet(subnet));
-    const port = num(match, 'port');
-    if (port !== 0) v = appendValidation(v, validatePort(port));
-    v = appendValidation(v, validateLabels(message(match, 'sourceLabels')));
-    v = appendValidation(v, validateGatewayNames(strings(match, 'gateways'), false));
-  }
-  if (list(tls, 'route').length === 0) v = appendValidation(v, istioError('TLS route is required'));
-  return appendValidation(v, validateRouteDestinations(list(tls, 'route'), gatewaySemantics));
-}
-
-function validateTcpRoute(tcp: JsonObject | undefined, gatewaySemantics: boolean): MaybeError {
-  if (!tcp) return undefined;
-  let errs: MaybeError;
-  for (const entry of list(tcp, 'match')) {
-    const match = asMessage(entry);
-    if (!match) {
-      errs = multiAppend(errs, istioError('tcp match may not be nil'));
-      continue;
-    }
-    for (const subnet of strings(match, 'destinationSubnets'))
-      errs = appendErrors(errs, validateIpSubnet(subnet));
-    const port = num(match, 'port');
-    if (port !== 0) errs = appendErrors(errs, validatePort(port));
-    errs = appendErrors(
-      errs,
-      validateLabels(message(match, 'sourceLabels')),
-      validateGatewayNames(strings(match, 'gateways'), false),
-    );
-  }
-  if (list(tcp, 'route').length === 0)
-    errs = appendErrors(errs, istioError('TCP route is required'));
-  return appendErrors(errs, validateRouteDestinations(list(tcp, 'route'), gatewaySemantics));
 }
 
 // Proto JSON of a match without its name and without zero values, for duplicate detection.
@@ -864,60 +479,6 @@ function analyzeUnreachableHttpRules(routes: unknown[]): MaybeError {
   return warnings;
 }
 
-function analyzeUnreachableL4Rules(routes: unknown[]): MaybeError {
-  let warnings: MaybeError;
-  const encountered = new Map<string, number>();
-  let emptyMatchAt = -1;
-  routes.forEach((entry, rulen) => {
-    const route = asMessage(entry);
-    if (!route) return;
-    const matches = list(route, 'match');
-    if (matches.length === 0) {
-      if (emptyMatchAt >= 0)
-        warnings = appendErrors(
-          warnings,
-          istioError(
-            `virtualService rule #${rulen} not used (only the last rule can have no matches)`,
-          ),
-        );
-      emptyMatchAt = rulen;
-      return;
-    }
-    let duplicates = 0;
-    matches.forEach((m, matchn) => {
-      if (emptyMatchAt >= 0) {
-        warnings = appendErrors(
-          warnings,
-          istioError(
-            `virtualService rule #${rulen} not used (route without matches defined before)`,
-          ),
-        );
-        return;
-      }
-      const key = JSON.stringify(m);
-      const dup = encountered.get(key);
-      if (dup !== undefined) {
-        warnings = appendErrors(
-          warnings,
-          istioError(
-            `virtualService rule #${rulen} match #${matchn} is not used (duplicate/overlapping match in rule #${dup})`,
-          ),
-        );
-        duplicates++;
-      } else {
-        encountered.set(key, rulen);
-      }
-    });
-    if (duplicates === matches.length) {
-      warnings = appendErrors(
-        warnings,
-        istioError(`virtualService rule #${rulen} not used (all matches used by prior rules)`),
-      );
-    }
-  });
-  return warnings;
-}
-
 /** Validates a VirtualService's `spec`; `metadata` supplies namespace and annotations. */
 export function validateVirtualService(spec: JsonObject, metadata: JsonObject): IstioValidation {
   let v = NO_VALIDATION;
@@ -970,13 +531,10 @@ export function validateVirtualService(spec: JsonObject, metadata: JsonObject): 
       }
     }
   }
-  const sni = tls.some((route) =>
-    list(asMessage(route), 'match').some((m) => strings(asMessage(m), 'sniHosts').length > 0),
-  );
   let allHostsValid = true;
   for (const host of hosts) {
     const err = appliesToGateway
-      ? validateWildcardDomainForGateway(sni, host)
+      ? validateWildcardDomainForGateway(false, host)
       : validateWildcardDomain(host);
     if (err) {
       if (!isValidIpAddress(host)) {
@@ -1012,19 +570,9 @@ export function validateVirtualService(spec: JsonObject, metadata: JsonObject): 
     }
     v = appendValidation(v, validateHttpRoute(route, hosts.length === 0, gatewaySemantics));
   }
-  for (const entry of tls)
-    v = appendValidation(
-      v,
-      validateTlsRoute(asMessage(entry), hosts, appliesToGateway, gatewaySemantics),
-    );
-  for (const entry of tcp)
-    v = appendValidation(v, validateTcpRoute(asMessage(entry), gatewaySemantics));
   v = appendValidation(
     v,
     validateExportTo(str(metadata, 'namespace'), strings(spec, 'exportTo'), false),
   );
-  v = appendValidation(v, wrapWarning(analyzeUnreachableHttpRules(http)));
-  v = appendValidation(v, wrapWarning(analyzeUnreachableL4Rules(tcp)));
-  v = appendValidation(v, wrapWarning(analyzeUnreachableL4Rules(tls)));
-  return v;
+  return appendValidation(v, wrapWarning(analyzeUnreachableHttpRules(http)));
 }
