@@ -7,6 +7,7 @@
  */
 import type { KubeObject } from '../store/object-store.js';
 import type { ResourceType } from '../store/resource-types.js';
+import { defaultPodSpecInPlace, podQosClass } from '../controllers/pod-defaults.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,41 +21,6 @@ function obj(parent: Json, key: string): Json {
 
 function setDefault(target: Json, key: string, value: unknown): void {
   if (target[key] === undefined || target[key] === null) target[key] = value;
-}
-
-function imagePullPolicy(image: unknown): string {
-  if (typeof image !== 'string') return 'IfNotPresent';
-  const withoutDigest = image.includes('@') ? undefined : image;
-  if (withoutDigest === undefined) return 'IfNotPresent';
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const tag = withoutDigest.slice(lastSlash + 1).split(':')[1];
-  return tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
-}
-
-function defaultContainers(list: unknown): void {
-  if (!Array.isArray(list)) return;
-  for (const c of list) {
-    if (c === null || typeof c !== 'object') continue;
-    const container = c as Json;
-    setDefault(container, 'terminationMessagePath', '/dev/termination-log');
-    setDefault(container, 'terminationMessagePolicy', 'File');
-    setDefault(container, 'imagePullPolicy', imagePullPolicy(container.image));
-    setDefault(container, 'resources', {});
-    if (Array.isArray(container.ports)) {
-      for (const p of container.ports)
-        if (p && typeof p === 'object') setDefault(p as Json, 'protocol', 'TCP');
-    }
-  }
-}
-
-function defaultPodSpec(spec: Json): void {
-  setDefault(spec, 'restartPolicy', 'Always');
-  setDefault(spec, 'terminationGracePeriodSeconds', 30);
-  setDefault(spec, 'dnsPolicy', 'ClusterFirst');
-  setDefault(spec, 'securityContext', {});
-  setDefault(spec, 'schedulerName', 'default-scheduler');
-  defaultContainers(spec.containers);
-  defaultContainers(spec.initContainers);
 }
 
 function defaultWorkload(object: Json, deployment: boolean): void {
@@ -72,7 +38,7 @@ function defaultWorkload(object: Json, deployment: boolean): void {
     setDefault(spec, 'progressDeadlineSeconds', 600);
   }
   const template = obj(spec, 'template');
-  defaultPodSpec(obj(template, 'spec'));
+  defaultPodSpecInPlace(obj(template, 'spec'));
 }
 
 function defaultService(object: Json): void {
@@ -95,7 +61,7 @@ export function applyBuiltinDefaults(type: ResourceType, object: Json): void {
   if (!type.builtin) return;
   switch (`${type.group}/${type.plural}`) {
     case '/pods':
-      defaultPodSpec(obj(object, 'spec'));
+      defaultPodSpecInPlace(obj(object, 'spec'));
       setDefault(obj(object, 'spec'), 'enableServiceLinks', true);
       break;
     case 'apps/deployments':
@@ -128,25 +94,6 @@ export function applyBuiltinDefaults(type: ResourceType, object: Json): void {
   }
 }
 
-function qosClass(spec: Json): string {
-  const containers = Array.isArray(spec.containers) ? (spec.containers as Json[]) : [];
-  const resources = containers.map(
-    (c) => (c.resources ?? {}) as { requests?: Json; limits?: Json },
-  );
-  const any = resources.some(
-    (r) => Object.keys(r.requests ?? {}).length > 0 || Object.keys(r.limits ?? {}).length > 0,
-  );
-  if (!any) return 'BestEffort';
-  const guaranteed = resources.every((r) => {
-    const limits = r.limits ?? {};
-    const requests = r.requests ?? limits;
-    return ['cpu', 'memory'].every(
-      (k) => limits[k] !== undefined && JSON.stringify(requests[k]) === JSON.stringify(limits[k]),
-    );
-  });
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 /**
  * The create-time strategy: a new object's status belongs to the server. Types with a
  * status subresource start with the server's status (custom resources: none).
@@ -155,7 +102,7 @@ export function prepareForCreate(type: ResourceType, object: Json): void {
   if (type.builtin) {
     switch (`${type.group}/${type.plural}`) {
       case '/pods':
-        object.status = { phase: 'Pending', qosClass: qosClass(obj(object, 'spec')) };
+        object.status = { phase: 'Pending', qosClass: podQosClass(obj(object, 'spec')) };
         return;
       case 'apps/deployments':
       case 'apps/replicasets':

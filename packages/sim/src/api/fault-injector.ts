@@ -4,21 +4,10 @@
  * seeded PRNG so a scenario replays the same failure sequence for the same requests.
  */
 import type { ApiFault } from '../scenario/scenario-schema.js';
+import { seededRandom } from '../traffic/seeded-random.js';
 
 /** Verbs faults can name (deletecollection counts as delete). */
 export type FaultVerb = ApiFault['verbs'][number];
-
-/** mulberry32: small, fast, good enough to spread faults; deterministic for a seed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Decides which requests fail. */
 export class FaultInjector {
@@ -28,7 +17,7 @@ export class FaultInjector {
 
   constructor(faults: readonly ApiFault[] = [], seed = 1) {
     this.#faults = faults;
-    this.#random = mulberry32(seed);
+    this.#random = seededRandom(seed);
   }
 
   /** Replaces the active faults. */

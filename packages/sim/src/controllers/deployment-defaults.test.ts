@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDeployment, effectiveDeploymentSpec } from './deployment-defaults.js';
+import { applyBuiltinDefaults } from '../api/builtin-defaults.js';
+import { builtinResourceTypes } from '../store/resource-types.js';
+import { effectiveDeploymentSpec } from './deployment-defaults.js';
+
+const DEPLOYMENTS = builtinResourceTypes().find((t) => t.plural === 'deployments')!;
+
+/** A copy of a Deployment as the API server stores it: with its defaults. */
+function defaultDeployment<T extends object>(deployment: T): T {
+  const copy = structuredClone(deployment);
+  applyBuiltinDefaults(DEPLOYMENTS, copy as Record<string, unknown>);
+  return copy;
+}
 
 const written = {
   apiVersion: 'apps/v1',
@@ -24,7 +35,7 @@ const written = {
   },
 };
 
-describe('defaultDeployment', () => {
+describe('Deployment defaults', () => {
   it('fills the fields the API server defaults, and only those', () => {
     const defaulted = defaultDeployment(written);
     expect(defaulted.spec).toMatchObject({
@@ -45,7 +56,8 @@ describe('defaultDeployment', () => {
         },
       },
     });
-    const [reviews, latest] = defaulted.spec.template.spec.containers as Record<string, unknown>[];
+    const [reviews, latest] = (defaulted.spec.template.spec as { containers: unknown[] })
+      .containers as Record<string, unknown>[];
     expect(reviews).toEqual({
       name: 'reviews',
       image: 'reviews:1.20.1',

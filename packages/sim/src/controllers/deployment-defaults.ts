@@ -1,11 +1,10 @@
 /**
- * Deployment defaulting (`SetDefaults_Deployment` of apps/v1 plus the pod template
- * defaults). The API server applies it on create and update; `defaultDeployment` is the
- * function it should call. Until it does, the controller reads every Deployment through
- * `effectiveDeploymentSpec`, which treats missing fields as their defaults without writing
- * them back.
+ * Deployment defaults as the controller reads them (`SetDefaults_Deployment` of apps/v1 plus
+ * the pod template defaults). The API server writes them on create and update
+ * (`api/builtin-defaults.ts`); the controller still reads every Deployment through
+ * `effectiveDeploymentSpec`, so objects stored without the API server (tests, the Istio
+ * install) behave the same.
  */
-import type { KubeObjectInput } from '../store/object-store.js';
 import type { DeploymentSpec, LabelSelector, PodTemplateSpec } from './kube-shapes.js';
 import { defaultPodTemplate } from './pod-defaults.js';
 
@@ -54,27 +53,4 @@ export function effectiveDeploymentSpec(spec: DeploymentSpec | undefined): Effec
     };
   }
   return effective;
-}
-
-/**
- * A copy of a Deployment (as written by a client) with the API server's defaults applied:
- * replicas 1, RollingUpdate with 25%/25%, revisionHistoryLimit 10, progressDeadlineSeconds
- * 600, and pod template defaults. Fields already set are kept. Idempotent.
- */
-export function defaultDeployment<T extends KubeObjectInput>(deployment: T): T {
-  const copy = structuredClone(deployment);
-  const spec = (copy.spec ?? {}) as DeploymentSpec;
-  spec.replicas ??= 1;
-  const strategy = (spec.strategy ??= {});
-  if (!strategy.type) strategy.type = 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    const rolling = (strategy.rollingUpdate ??= {});
-    rolling.maxUnavailable ??= '25%';
-    rolling.maxSurge ??= '25%';
-  }
-  spec.revisionHistoryLimit ??= 10;
-  spec.progressDeadlineSeconds ??= 600;
-  spec.template = defaultPodTemplate(spec.template);
-  (copy as KubeObjectInput).spec = spec;
-  return copy;
 }

@@ -87,7 +87,8 @@ function defaultVolumeInPlace(volume: Mutable): void {
   }
 }
 
-function defaultPodSpecInPlace(spec: Mutable): void {
+/** Fills the API server's defaults into a pod spec, in place. */
+export function defaultPodSpecInPlace(spec: Mutable): void {
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.restartPolicy ??= 'Always';
   spec.securityContext ??= {};

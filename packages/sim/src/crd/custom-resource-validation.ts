@@ -39,7 +39,7 @@ function dedupe(problems: FieldProblem[]): FieldProblem[] {
  * Prunes and validates `object` against one CRD version.
  *
  * Under `Strict`, unknown fields are reported alone as `FieldValueUnknown` problems: the real
- * server fails the request while decoding (400 BadRequest, see `strictDecodingMessage`) and never
+ * server fails the request while decoding (400 BadRequest) and never
  * gets to validation.
  */
 export function validateCustomResource(

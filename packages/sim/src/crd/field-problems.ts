@@ -75,7 +75,7 @@ export function tooManyProblem(field: string, actual: number, max: number): Fiel
 /**
  * An unknown field under `fieldValidation=Strict`. The real server rejects these while decoding,
  * before validation, with 400 BadRequest (`strict decoding error: unknown field "spec.foo"`), not
- * 422 Invalid: see `strictDecodingMessage`.
+ * 422 Invalid.
  */
 export function unknownFieldProblem(path: string): FieldProblem {
   return { type: 'FieldValueUnknown', field: path, message: `unknown field ${goQuote(path)}` };

@@ -1,6 +1,6 @@
 /**
  * A small seedable pseudo-random generator (mulberry32), so tests can replay exactly the
- * same traffic. Not for anything security related.
+ * same traffic and the same injected API faults. Not for anything security related.
  */
 
 /** A source of uniform random numbers in [0, 1), like `Math.random`. */
