@@ -66,9 +66,13 @@ describe('CrdCatalog', () => {
   });
 
   it('refuses, at load, schema keywords it does not implement', () => {
-    expect(() => new CrdCatalog([crdWith({ type: 'string', default: 'x' })])).toThrow(
-      UnsupportedSchemaError,
-    );
+    for (const unsupported of [
+      { type: 'string', default: 'x' },
+      { type: 'string', pattern: '^a' },
+      { type: 'string', format: 'email' },
+      { type: 'array', uniqueItems: true },
+    ])
+      expect(() => new CrdCatalog([crdWith(unsupported)])).toThrow(UnsupportedSchemaError);
     expect(
       () =>
         new CrdCatalog([
