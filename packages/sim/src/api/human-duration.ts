@@ -1,6 +1,7 @@
 /**
  * Durations as kubectl's AGE column shows them (k8s.io/apimachinery `duration.HumanDuration`):
- * `45s`, `3m20s`, `15m`, `5h10m`, `3d4h`, `400d`, `2y100d`.
+ * `45s`, `3m20s`, `15m`, `5h10m`, `3d4h`, `400d` (a simulator does not live for years, so
+ * kubectl's year forms are not reproduced).
  */
 
 /** Renders a duration in milliseconds. */
@@ -26,14 +27,7 @@ export function humanDuration(ms: number): string {
     const h = hours % 24;
     return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
   }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const days = Math.floor(hours / 24) % 365;
-    return days === 0
-      ? `${Math.floor(hours / 24 / 365)}y`
-      : `${Math.floor(hours / 24 / 365)}y${days}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
+  return `${Math.floor(hours / 24)}d`;
 }
 
 /** Age of a Kubernetes timestamp relative to `now`; `<unknown>` when absent or unparsable. */
