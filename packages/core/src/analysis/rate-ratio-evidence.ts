@@ -1,0 +1,112 @@
+/**
+ * What a rate-ratio test shows now, as data and as a sentence: the verdict, both likelihood
+ * ratios beside their thresholds, the confidence bounds on the ratio, the counts, and why.
+ */
+import { formatLikelihoodRatio, percent, significant } from './evidence-text.js';
+import { rateRatioBounds, type RateRatioBounds } from './rate-ratio-bounds.js';
+import { LATTICE_SIZE } from './rate-ratio-grid.js';
+import { promotionLogRatio, rollbackLogRatio, type RateRatioState } from './rate-ratio-test.js';
+import type { SequentialVerdict } from './sequential-verdict.js';
+import type { SlotCounts } from './slot-counts.js';
+import {
+  cappedRatio,
+  FAILED_REQUESTS,
+  testStatistic,
+  type EventWording,
+  type TestStatistic,
+} from './test-statistic.js';
+
+/** The evidence of a rate-ratio test. */
+export interface RateRatioEvidence {
+  /** What it says. */
+  readonly verdict: SequentialVerdict;
+  /** Why, in one sentence with the figures. */
+  readonly reason: string;
+  /** The rollback test (canary worse than `tolerance` times the stable?). */
+  readonly rollback: TestStatistic & {
+    /** The largest likelihood ratio reached so far: a rollback stays decided. */
+    readonly peakLikelihoodRatio: number;
+  };
+  /** The promotion test (canary better than `margin` times the stable?). */
+  readonly promotion: TestStatistic;
+  /** The canary's event rate over the stable's, pooled over every interval; undefined without stable events. */
+  readonly observedRatio: number | undefined;
+  /** Anytime-valid bounds on the ratio (lower at 1 - alpha, upper at 1 - beta). */
+  readonly bounds: RateRatioBounds;
+  /** The canary's counts since the start. */
+  readonly canary: SlotCounts;
+  /** The stable slot's counts since the start. */
+  readonly stable: SlotCounts;
+  /** Intervals counted. */
+  readonly intervals: number;
+}
+
+/** The evidence of `state` now. */
+export function rateRatioEvidence(
+  state: RateRatioState,
+  wording: EventWording = FAILED_REQUESTS,
+): RateRatioEvidence {
+  const { alpha, beta, tolerance, margin } = state.settings;
+  const rollbackLog = rollbackLogRatio(state);
+  const promotionLog = promotionLogRatio(state);
+  const rollbackCrossed = state.peakRollbackLogRatio >= Math.log(1 / alpha);
+  const promotionCrossed = promotionLog >= Math.log(1 / beta);
+  const bounds = rateRatioBounds(state.logLikelihood.slice(0, LATTICE_SIZE), alpha, beta);
+  const { canary, stable } = state;
+  const observedRatio =
+    stable.events > 0 && canary.requests > 0 && stable.requests > 0
+      ? canary.events / canary.requests / (stable.events / stable.requests)
+      : undefined;
+  const verdict: SequentialVerdict = rollbackCrossed
+    ? 'rollback'
+    : promotionCrossed
+      ? 'promote'
+      : 'continue';
+  const counts =
+    `canary ${canary.events} of ${canary.requests} requests ${wording.events}` +
+    `${canary.requests > 0 ? ` (${percent(canary.events / canary.requests)})` : ''}, ` +
+    `stable ${stable.events} of ${stable.requests}` +
+    `${stable.requests > 0 ? ` (${percent(stable.events / stable.requests)})` : ''}`;
+  const ratioText =
+    observedRatio === undefined ? '' : `; ratio ${significant(observedRatio)}${boundsText(bounds)}`;
+  const rollbackText = `likelihood ratio ${formatLikelihoodRatio(state.peakRollbackLogRatio)} >= ${significant(1 / alpha)} (1/alpha)`;
+  let reason: string;
+  if (verdict === 'rollback') {
+    reason = `canary worse than ${significant(tolerance)}x the stable rate: ${rollbackText}; ${counts}${ratioText}`;
+  } else if (verdict === 'promote') {
+    reason =
+      `canary no worse than ${significant(margin)}x the stable rate: likelihood ratio ` +
+      `${formatLikelihoodRatio(promotionLog)} >= ${significant(1 / beta)} (1/beta); ${counts}${ratioText}`;
+  } else {
+    reason = `${undecidedWhy(state)}: rollback likelihood ratio ${formatLikelihoodRatio(rollbackLog)} of ${significant(1 / alpha)}, promotion ${formatLikelihoodRatio(promotionLog)} of ${significant(1 / beta)}; ${counts}${ratioText}`;
+  }
+  return {
+    verdict,
+    reason,
+    rollback: {
+      ...testStatistic(rollbackLog, 1 / alpha),
+      peakLikelihoodRatio: cappedRatio(state.peakRollbackLogRatio),
+    },
+    promotion: testStatistic(promotionLog, 1 / beta),
+    observedRatio,
+    bounds,
+    canary,
+    stable,
+    intervals: state.intervals,
+  };
+}
+
+function undecidedWhy(state: RateRatioState): string {
+  if (state.canary.requests === 0) return 'no evidence: the canary received no requests';
+  if (state.stable.requests === 0) return 'no evidence: the stable slot received no requests';
+  if (state.canary.events + state.stable.events === 0)
+    return 'no evidence: no events in either slot yet';
+  return 'not decided yet';
+}
+
+function boundsText({ lower, upper }: RateRatioBounds): string {
+  if (lower === undefined && upper === undefined) return '';
+  if (upper === undefined) return ` (above ${significant(lower as number)})`;
+  if (lower === undefined) return ` (below ${significant(upper)})`;
+  return ` (between ${significant(lower)} and ${significant(upper)})`;
+}

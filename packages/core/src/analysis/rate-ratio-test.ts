@@ -1,0 +1,211 @@
+/**
+ * The sequential comparison of the canary with the stable slot: is the canary's event rate
+ * (failed requests, or requests slower than a fixed latency edge) more than `r0` times the
+ * stable's (roll back), or less than `r1` times it (promote the step early)?
+ *
+ * Model (Lindon & Malek 2022, "Anytime-valid inference for multinomial count data", NeurIPS,
+ * §canary testing; Lindon, Sanden & Shirikian 2022, "Rapid regression detection in software
+ * deployments through sequential testing", KDD). In stratum `i` (one evaluation interval,
+ * or one scrape origin within it) the canary served `n_i^c` requests with `x_i` events and the
+ * stable slot `n_i^s` with `y_i`. Given the request counts, each slot's events are Poisson
+ * with means `n^c p_i^c` and `n^s p_i^s`; the per-request rates may change with time in any
+ * way (load, a shared dependency failing) and only their ratio `r = p^c / p^s` is tested. Then,
+ * given the `E_i = x_i + y_i` events of the stratum, the canary's share is binomial:
+ *
+ *   x_i | E_i ~ Binomial(E_i, θ_i(r)),   θ_i(r) = ρ_i r / (ρ_i r + 1 - ρ_i),
+ *
+ * where `ρ_i = n_i^c / (n_i^c + n_i^s)` is the canary's measured share of the requests (the
+ * route weight as the proxies really applied it, not as configured).
+ *
+ * The test martingale. The log-likelihood of ratio `r`, up to a term free of `r`, is
+ *
+ *   ℓ_t(r) = Σ_{i<=t} [ x_i ln r - E_i ln(1 + ρ_i (r - 1)) ],
+ *
+ * kept at fixed ratios (`rate-ratio-grid.ts`). The rollback statistic is the mixture
+ *
+ *   M_t = Σ_{j=1..16} (1/16) exp(ℓ_t(r0 · 2^(j/2)) - ℓ_t(r0)),
+ *
+ * a uniform mixture of likelihood ratios of alternatives above the tolerated ratio `r0`
+ * against `r0` itself. Each factor a stratum adds, `(θ_i(r_j)/θ_i(r0))^x_i ·
+ * ((1-θ_i(r_j))/(1-θ_i(r0)))^y_i`, has conditional mean exactly 1 when the true ratio is
+ * `r0`, and at most 1 when it is below `r0` (the factor increases with `x_i`, whose law
+ * increases with `r`: the composite null "r <= r0" has `r0` as least favourable point). So
+ * `M_t` is a nonnegative supermartingale with `M_0 = 1` under the null, whatever the
+ * shares `ρ_i` (they may change at every weight step: they are conditioned on), and Ville's
+ * inequality gives
+ *
+ *   P(there is a time t with M_t >= 1/alpha) <= alpha.
+ *
+ * The canary is rolled back the first time `M_t >= 1/alpha`; evidence carries across weight
+ * steps because the same product continues. The promotion statistic mirrors it: alternatives
+ * `r1 · 2^(-j/2)`, `j = 1..10`, weights 1/10, against `r1`; a supermartingale whenever the
+ * true ratio is at least the margin `r1`, so the chance of ever promoting early a canary
+ * that is `r1` times worse or more is at most beta.
+ *
+ * Why the grid and not Lindon & Malek's conjugate Dirichlet mixture over θ: θ depends on
+ * `ρ_i`, which changes at every weight step, so no single prior over θ stays conjugate; a
+ * prior over `r` does, and a finite grid with fixed weights makes the mixture exact.
+ *
+ * Assumptions, stated plainly in docs/sequential-verdicts.md: every request is routed to a
+ * slot at random with the same probability whatever the client (sticky sessions and
+ * consistent hashing break this); the slots' counts in a stratum cover the same span; events
+ * are independent given the rates. With per-request Bernoulli outcomes instead of Poisson
+ * counts the canary's share given `E_i` is hypergeometric-like: at `r0 = 1` it is less
+ * dispersed than the binomial (Hoeffding 1963), so the test stays valid; for `r0 != 1` the
+ * model is exact to first order in the event rate.
+ */
+import { assertSlotCounts, addSlotCounts, NO_REQUESTS } from './slot-counts.js';
+import type { ComparisonCounts, SlotCounts } from './slot-counts.js';
+import { logSumExp } from './log-sum-exp.js';
+import { PROMOTION_ALTERNATIVES, ROLLBACK_ALTERNATIVES, ratioPoints } from './rate-ratio-grid.js';
+
+/** What a rate-ratio test decides and how sure it must be. */
+export interface RateRatioSettings {
+  /**
+   * Bound on the chance of ever rolling back a canary whose event rate is at most
+   * `tolerance` times the stable's, over the whole test (0 < alpha < 1).
+   */
+  readonly alpha: number;
+  /**
+   * Bound on the chance of ever promoting early a canary whose event rate is at least
+   * `margin` times the stable's (0 < beta < 1).
+   */
+  readonly beta: number;
+  /** `r0`: the ratio canary/stable still tolerated; roll back once shown above it (> 0). */
+  readonly tolerance: number;
+  /** `r1`: promote early once the ratio is shown below it (> 0; usually above `tolerance`). */
+  readonly margin: number;
+}
+
+/**
+ * Suggested settings: at most 1 % chance of a false rollback ever; promote early once the
+ * canary is shown, at 95 % confidence, to have less than twice the stable's event rate.
+ */
+export const DEFAULT_RATE_RATIO_SETTINGS: RateRatioSettings = Object.freeze({
+  alpha: 0.01,
+  beta: 0.05,
+  tolerance: 1,
+  margin: 2,
+});
+
+/** The state of a rate-ratio test: plain JSON, small enough to keep in the release record. */
+export interface RateRatioState {
+  /** The settings it was started with (they fix the ratios the log-likelihood is kept at). */
+  readonly settings: RateRatioSettings;
+  /** Updates that brought requests to either slot. */
+  readonly intervals: number;
+  /** Everything the canary served since the start. */
+  readonly canary: SlotCounts;
+  /** Everything the stable slot served since the start. */
+  readonly stable: SlotCounts;
+  /** `ℓ_t(r)` at every ratio of `ratioPoints(tolerance, margin)`, in its order. */
+  readonly logLikelihood: readonly number[];
+  /**
+   * The largest `ln M_t` reached so far: once it reaches `ln(1/alpha)` the null is rejected
+   * for good (Ville's inequality covers every time at once).
+   */
+  readonly peakRollbackLogRatio: number;
+}
+
+/**
+ * Starts a test.
+ *
+ * @throws RangeError naming the setting that is out of range.
+ */
+export function startRateRatioTest(settings: RateRatioSettings): RateRatioState {
+  assertProbability(settings.alpha, 'alpha');
+  assertProbability(settings.beta, 'beta');
+  assertRatio(settings.tolerance, 'tolerance');
+  assertRatio(settings.margin, 'margin');
+  const points = ratioPoints(settings.tolerance, settings.margin);
+  return {
+    settings: { ...settings },
+    intervals: 0,
+    canary: NO_REQUESTS,
+    stable: NO_REQUESTS,
+    logLikelihood: points.ratios.map(() => 0),
+    peakRollbackLogRatio: 0,
+  };
+}
+
+/**
+ * Adds one interval's counts: one stratum per span both slots were counted over (usually
+ * one; one per scrape origin when the origin sees both slots, as source-side metrics do).
+ * A stratum without requests to the canary or without requests to the stable slot carries
+ * no evidence (its factor is 1) but its counts still add to the totals.
+ *
+ * @throws RangeError when a count is negative, not finite, or has more events than requests.
+ */
+export function updateRateRatioTest(
+  state: RateRatioState,
+  strata: readonly ComparisonCounts[],
+): RateRatioState {
+  const { settings } = state;
+  const points = ratioPoints(settings.tolerance, settings.margin);
+  const logLikelihood = [...state.logLikelihood];
+  let canary = state.canary;
+  let stable = state.stable;
+  let requests = 0;
+  strata.forEach((stratum, index) => {
+    assertSlotCounts(stratum.canary, `strata[${index}].canary`);
+    assertSlotCounts(stratum.stable, `strata[${index}].stable`);
+    canary = addSlotCounts(canary, stratum.canary);
+    stable = addSlotCounts(stable, stratum.stable);
+    const total = stratum.canary.requests + stratum.stable.requests;
+    requests += total;
+    const events = stratum.canary.events + stratum.stable.events;
+    if (events === 0) return;
+    const share = stratum.canary.requests / total;
+    const x = stratum.canary.events;
+    for (let k = 0; k < logLikelihood.length; k++) {
+      const ratio = points.ratios[k] as number;
+      logLikelihood[k] =
+        (logLikelihood[k] as number) +
+        x * (points.logRatios[k] as number) -
+        events * Math.log1p(share * (ratio - 1));
+    }
+  });
+  const next: RateRatioState = {
+    settings,
+    intervals: state.intervals + (requests > 0 ? 1 : 0),
+    canary,
+    stable,
+    logLikelihood,
+    peakRollbackLogRatio: state.peakRollbackLogRatio,
+  };
+  return {
+    ...next,
+    peakRollbackLogRatio: Math.max(state.peakRollbackLogRatio, rollbackLogRatio(next)),
+  };
+}
+
+/** `ln M_t`: the rollback mixture against the tolerated ratio, now. */
+export function rollbackLogRatio(state: RateRatioState): number {
+  const points = ratioPoints(state.settings.tolerance, state.settings.margin);
+  const ll = state.logLikelihood;
+  const components = ll.slice(points.rollbackFirst, points.rollbackFirst + ROLLBACK_ALTERNATIVES);
+  return (
+    logSumExp(components) - Math.log(ROLLBACK_ALTERNATIVES) - (ll[points.tolerance] as number)
+  );
+}
+
+/** The promotion mixture against the margin, now (natural log). */
+export function promotionLogRatio(state: RateRatioState): number {
+  const points = ratioPoints(state.settings.tolerance, state.settings.margin);
+  const ll = state.logLikelihood;
+  const components = ll.slice(
+    points.promotionFirst,
+    points.promotionFirst + PROMOTION_ALTERNATIVES,
+  );
+  return logSumExp(components) - Math.log(PROMOTION_ALTERNATIVES) - (ll[points.margin] as number);
+}
+
+function assertProbability(value: number, name: string): void {
+  if (!(value > 0 && value < 1))
+    throw new RangeError(`${name} must be strictly between 0 and 1, got ${value}`);
+}
+
+function assertRatio(value: number, name: string): void {
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new RangeError(`${name} must be a finite ratio > 0, got ${value}`);
+}
