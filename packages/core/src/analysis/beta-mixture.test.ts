@@ -50,7 +50,8 @@ describe('Robbins beta mixture', () => {
 
   it("reproduces savvi's confidence-sequence lower bound 0.00464625 on the log rate ratio", () => {
     // {delta : M(theta(delta)) < 1/alpha}, theta(delta) = 0.2 e^delta / (0.8 + 0.2 e^delta).
-    const share = (delta: number): number => (0.2 * Math.exp(delta)) / (0.8 + 0.2 * Math.exp(delta));
+    const share = (delta: number): number =>
+      (0.2 * Math.exp(delta)) / (0.8 + 0.2 * Math.exp(delta));
     const excess = (delta: number): number =>
       betaMixtureLogLikelihoodRatio(canary, stable, share(delta), prior, 'two-sided') -
       Math.log(20);

@@ -35,7 +35,8 @@ describe('rate-bound check', () => {
   it('fails 30 failures in 1,000 requests against 1 %', () => {
     // Above q: B(31, 1069) / B(1, 99) · tail ratio / (0.01^30 0.99^970); the posterior mass
     // above 1 % is all but 1, the prior's is 0.99^99.
-    const twoSided = logBeta(31, 1069) - logBeta(1, 99) - 30 * Math.log(0.01) - 970 * Math.log(0.99);
+    const twoSided =
+      logBeta(31, 1069) - logBeta(1, 99) - 30 * Math.log(0.01) - 970 * Math.log(0.99);
     expect(rateBoundLogRatio({ requests: 1000, events: 30 }, 0.01, 'above')).toBeCloseTo(
       twoSided - 99 * Math.log(0.99),
       6,

@@ -184,9 +184,7 @@ export function rollbackLogRatio(state: RateRatioState): number {
   const points = ratioPoints(state.settings.tolerance, state.settings.margin);
   const ll = state.logLikelihood;
   const components = ll.slice(points.rollbackFirst, points.rollbackFirst + ROLLBACK_ALTERNATIVES);
-  return (
-    logSumExp(components) - Math.log(ROLLBACK_ALTERNATIVES) - (ll[points.tolerance] as number)
-  );
+  return logSumExp(components) - Math.log(ROLLBACK_ALTERNATIVES) - (ll[points.tolerance] as number);
 }
 
 /** The promotion mixture against the margin, now (natural log). */
