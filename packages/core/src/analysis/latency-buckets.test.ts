@@ -75,7 +75,13 @@ describe('latency buckets', () => {
     ];
     const read = slotIncrements(slowRequestCounts(increments, 250), { slotOf });
     expect(read.strata).toEqual([
-      { canary: { requests: 110, events: 10 }, stable: { requests: 900, events: 3 } },
+      {
+        key: '',
+        canary: { requests: 110, events: 10 },
+        stable: { requests: 900, events: 3 },
+        observed: { canary: true, stable: true },
+        origins: [''],
+      },
     ]);
     expect(bucketTotals(increments, slotOf, 'stable')).toEqual([
       { le: 250, count: 897 },

@@ -41,6 +41,17 @@ export interface RateRatioEvidence {
   readonly intervals: number;
 }
 
+/**
+ * The verdict alone (what {@link rateRatioEvidence} says, without its bounds): `rollback`
+ * once the rollback statistic has ever reached 1/alpha, else `promote` while the promotion
+ * statistic is at or above 1/beta, else `continue`.
+ */
+export function rateRatioVerdict(state: RateRatioState): SequentialVerdict {
+  if (state.peakRollbackLogRatio >= Math.log(1 / state.settings.alpha)) return 'rollback';
+  if (promotionLogRatio(state) >= Math.log(1 / state.settings.beta)) return 'promote';
+  return 'continue';
+}
+
 /** The evidence of `state` now. */
 export function rateRatioEvidence(
   state: RateRatioState,
@@ -49,19 +60,13 @@ export function rateRatioEvidence(
   const { alpha, beta, tolerance, margin } = state.settings;
   const rollbackLog = rollbackLogRatio(state);
   const promotionLog = promotionLogRatio(state);
-  const rollbackCrossed = state.peakRollbackLogRatio >= Math.log(1 / alpha);
-  const promotionCrossed = promotionLog >= Math.log(1 / beta);
   const bounds = rateRatioBounds(state.logLikelihood.slice(0, LATTICE_SIZE), alpha, beta);
   const { canary, stable } = state;
   const observedRatio =
     stable.events > 0 && canary.requests > 0 && stable.requests > 0
       ? canary.events / canary.requests / (stable.events / stable.requests)
       : undefined;
-  const verdict: SequentialVerdict = rollbackCrossed
-    ? 'rollback'
-    : promotionCrossed
-      ? 'promote'
-      : 'continue';
+  const verdict = rateRatioVerdict(state);
   const counts =
     `canary ${canary.events} of ${canary.requests} requests ${wording.events}` +
     `${canary.requests > 0 ? ` (${percent(canary.events / canary.requests)})` : ''}, ` +

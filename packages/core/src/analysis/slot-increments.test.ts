@@ -37,14 +37,19 @@ describe('Istio request outcomes', () => {
     ];
     const read = slotIncrements(requestCounts(increments, isFailedRequest), { slotOf });
     expect(read.strata).toEqual([
-      { canary: { requests: 100, events: 5 }, stable: { requests: 900, events: 4 } },
+      {
+        key: '',
+        canary: { requests: 100, events: 5 },
+        stable: { requests: 900, events: 4 },
+        observed: { canary: true, stable: true },
+        origins: [''],
+      },
     ]);
-    expect(read.observed).toEqual({ canary: true, stable: true });
     expect(slotTotal(read, 'canary')).toEqual({ requests: 100, events: 5 });
     const stableOnly = slotIncrements(requestCounts(increments.slice(2), isFailedRequest), {
       slotOf,
     });
-    expect(stableOnly.observed).toEqual({ canary: false, stable: true });
+    expect(stableOnly.strata[0]?.observed).toEqual({ canary: false, stable: true });
   });
 
   it('keeps one stratum per origin when asked (source-side metrics)', () => {
@@ -59,8 +64,20 @@ describe('Istio request outcomes', () => {
       stratumOf: (labels) => labels['pod'] ?? '',
     });
     expect(read.strata).toEqual([
-      { canary: { requests: 2, events: 2 }, stable: { requests: 20, events: 0 } },
-      { canary: { requests: 0, events: 0 }, stable: { requests: 30, events: 0 } },
+      {
+        key: 'client-1',
+        canary: { requests: 2, events: 2 },
+        stable: { requests: 20, events: 0 },
+        observed: { canary: true, stable: true },
+        origins: ['client-1'],
+      },
+      {
+        key: 'client-2',
+        canary: { requests: 0, events: 0 },
+        stable: { requests: 30, events: 0 },
+        observed: { canary: false, stable: true },
+        origins: ['client-2'],
+      },
     ]);
   });
 });

@@ -4,7 +4,7 @@
  * belong to which slot is a function of the labels (`request-outcome.ts` has Istio's);
  * series of other workloads are ignored.
  */
-import type { CounterIncrement } from './counter-increments.js';
+import { defaultOrigin, type CounterIncrement } from './counter-increments.js';
 import {
   addSlotCounts,
   NO_REQUESTS,
@@ -27,12 +27,28 @@ export interface SeriesCounts extends SlotCounts {
   readonly labels: SeriesLabels;
 }
 
+/** Which slots had a new sample. */
+export interface SlotsObserved {
+  /** Some canary series had a new sample. */
+  readonly canary: boolean;
+  /** Some stable series had a new sample. */
+  readonly stable: boolean;
+}
+
+/** One stratum of a read: both slots' counts over the spans read, and which slots were seen. */
+export interface SlotStratum extends ComparisonCounts {
+  /** The stratum's key (`''` when there is one). */
+  readonly key: string;
+  /** Which slots had a new sample in it: an unseen slot has no evidence, not zero requests. */
+  readonly observed: SlotsObserved;
+  /** The scrape origins (pods) with a new sample in it, sorted. */
+  readonly origins: readonly string[];
+}
+
 /** Counts of one read, by stratum. */
 export interface SlotIncrements {
-  /** One entry per stratum with requests to either slot. */
-  readonly strata: readonly ComparisonCounts[];
-  /** Whether any series of each slot had a new sample in the read (false: no evidence, not zero). */
-  readonly observed: { readonly canary: boolean; readonly stable: boolean };
+  /** One entry per stratum in which either slot had a new sample. */
+  readonly strata: readonly SlotStratum[];
 }
 
 /** Options of {@link slotIncrements}. */
@@ -45,6 +61,8 @@ export interface SlotIncrementOptions {
    * its requests to both slots in the same scrape), so each stratum's spans match exactly.
    */
   readonly stratumOf?: ((labels: SeriesLabels) => string) | undefined;
+  /** The scrape origin of a series; default `instance`, else `pod` (as the counter tracker). */
+  readonly originOf?: ((labels: SeriesLabels) => string) | undefined;
 }
 
 /** Request-counter increments as series counts: every request counted, events by `isEvent`. */
@@ -64,22 +82,39 @@ export function slotIncrements(
   counts: readonly SeriesCounts[],
   options: SlotIncrementOptions,
 ): SlotIncrements {
-  const strata = new Map<string, { canary: SlotCounts; stable: SlotCounts }>();
-  const observed = { canary: false, stable: false };
+  const originOf = options.originOf ?? defaultOrigin;
+  const strata = new Map<string, MutableStratum>();
   for (const { labels, requests, events } of counts) {
     const slot = options.slotOf(labels);
     if (slot === undefined) continue;
-    observed[slot] = true;
     const key = options.stratumOf?.(labels) ?? '';
-    const stratum = strata.get(key) ?? { canary: NO_REQUESTS, stable: NO_REQUESTS };
+    const stratum = strata.get(key) ?? {
+      key,
+      canary: NO_REQUESTS,
+      stable: NO_REQUESTS,
+      observed: { canary: false, stable: false },
+      origins: new Set<string>(),
+    };
     stratum[slot] = addSlotCounts(stratum[slot], { requests, events });
+    stratum.observed[slot] = true;
+    stratum.origins.add(originOf(labels));
     strata.set(key, stratum);
   }
   return {
-    strata: [...strata.values()].filter((s) => s.canary.requests + s.stable.requests > 0),
-    observed,
+    strata: [...strata.values()].map((stratum) => ({
+      ...stratum,
+      origins: [...stratum.origins].sort(),
+    })),
   };
 }
+
+type MutableStratum = {
+  key: string;
+  canary: SlotCounts;
+  stable: SlotCounts;
+  observed: { canary: boolean; stable: boolean };
+  origins: Set<string>;
+};
 
 /** One slot's counts over every stratum (for an absolute check of the canary). */
 export function slotTotal(read: SlotIncrements, slot: Slot): SlotCounts {
