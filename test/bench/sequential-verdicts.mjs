@@ -79,10 +79,6 @@ function calibrate(worstPairs) {
   return sorted[Math.floor(0.01 * sorted.length)];
 }
 
-function quantile(sortedTimes, q) {
-  return sortedTimes[Math.min(sortedTimes.length - 1, Math.ceil(q * sortedTimes.length) - 1)];
-}
-
 function duration(seconds) {
   if (seconds === undefined) return '>1 h';
   if (seconds < 120) return `${Math.round(seconds)} s`;
@@ -243,7 +239,7 @@ for (const [label, extra] of [
 const late = simulate(
   { ...base, canaryErrors: 0.05, faultAt: 1800, identical: true },
   DETECTION_RUNS,
-  seed++,
+  seed,
   calibratedBase,
 );
 stressRows.push([
