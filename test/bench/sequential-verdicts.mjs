@@ -3,7 +3,7 @@
  * a stable slot and a canary, read the way switchyard reads Prometheus (raw samples every
  * 10 s), judged by the anytime-valid rate-ratio test and, on the same streams, by threshold
  * rules configured as Flagger's, Argo Rollouts' and switchyard's current defaults, and as
- * switchyard's rule calibrated to 1 % false rollbacks per hour (see sequential/rules.mjs).
+ * switchyard's rule calibrated to the same false-rollback rate (see sequential/rules.mjs).
  *
  * It prints tables, no assertions: time to rollback (median / p90 from the canary's first
  * request, with the share caught within the hour when not all were), false rollbacks of an
@@ -23,36 +23,38 @@ import { argoRule, flaggerRule, sequentialRule, switchyardRule } from './sequent
 import { SimulatedService } from './sequential/simulated-service.mjs';
 
 /** Runs per row of an identical canary (one simulated hour each). */
-const IDENTICAL_RUNS = Number(process.env.SEQUENTIAL_BENCH_RUNS ?? 1000);
+const IDENTICAL_RUNS = Number(process.env.SEQUENTIAL_BENCH_RUNS ?? 500);
 /** Runs per row of a worse canary (each stops once every rule has rolled back). */
 const DETECTION_RUNS = Math.max(50, Math.round(IDENTICAL_RUNS / 2));
 const HORIZON = 3600;
 const TICK = 10;
 const SETTINGS = DEFAULT_RATE_RATIO_SETTINGS;
-const RULES = ['sequential', 'flagger', 'argo', 'switchyard', 'calibrated'];
+/** Columns: the sequential test, the three tools' defaults, switchyard's rule calibrated twice. */
+const RULES = ['sequential', 'flagger', 'argo', 'switchyard', 'threshold @1%/h', 'threshold @seq'];
 
-/** Simulates `runs` runs of `scenario`; returns per rule the rollback times (undefined: none). */
-function simulate(scenario, runs, seed, calibratedRate, extraMargins = []) {
+/**
+ * Simulates `runs` runs of `scenario`; returns per rule the rollback times (undefined: none),
+ * the sequential test's early-promotion times per margin, and what calibration needs.
+ * `thresholds` are the failure rates of the two calibrated threshold columns.
+ */
+function simulate(scenario, runs, seed, thresholds, extraMargins = []) {
+  const margins = [SETTINGS.margin, ...extraMargins];
   const times = Object.fromEntries(RULES.map((rule) => [rule, []]));
-  const promotions = Object.fromEntries(
-    [SETTINGS.margin, ...extraMargins].map((margin) => [margin, []]),
-  );
+  const promotions = Object.fromEntries(margins.map((margin) => [margin, []]));
   const worstPairs = [];
   const inconclusiveRollbacks = [];
   for (let run = 0; run < runs; run++) {
-    const random = seededRandom(seed * 1_000_003 + run);
-    const service = new SimulatedService(scenario, random);
+    const service = new SimulatedService(scenario, seededRandom(seed * 1_000_003 + run));
     // Source-side reports: one stratum per reporting client pod (exact spans).
     const strata = scenario.reporter === 'source' ? { stratumOf: (labels) => labels.instance } : {};
-    const sequential = [SETTINGS.margin, ...extraMargins].map((margin) =>
-      sequentialRule({ ...SETTINGS, margin }, strata),
-    );
+    const sequential = margins.map((margin) => sequentialRule({ ...SETTINGS, margin }, strata));
     const rules = [
       sequential[0],
       flaggerRule(),
       argoRule(),
-      switchyardRule('switchyard', 0.01),
-      switchyardRule('calibrated', calibratedRate ?? 0.01),
+      switchyardRule(0.01),
+      switchyardRule(thresholds?.hourly ?? 0.01),
+      switchyardRule(thresholds?.matched ?? 0.01),
     ];
     const baseline = service.baseline();
     for (const rule of sequential) rule.start(baseline);
@@ -64,19 +66,28 @@ function simulate(scenario, runs, seed, calibratedRate, extraMargins = []) {
       if (!scenario.identical && rules.every((rule) => rule.rollbackAt !== undefined)) break;
     }
     rules.forEach((rule, i) => times[RULES[i]].push(rule.rollbackAt));
-    sequential.forEach((rule, i) =>
-      promotions[[SETTINGS.margin, ...extraMargins][i]].push(rule.promoteAt),
-    );
+    sequential.forEach((rule, i) => promotions[margins[i]].push(rule.promoteAt));
     worstPairs.push(rules[3].worstPair);
     inconclusiveRollbacks.push(rules[3].inconclusiveAt);
   }
   return { times, promotions, worstPairs, inconclusiveRollbacks };
 }
 
-/** The failure rate above which the switchyard rule rolls back at most 1 % of identical runs. */
-function calibrate(worstPairs) {
+/**
+ * The failure rate above which switchyard's rule rolls back at most `share` of the identical
+ * runs: it rolls back on failures exactly when two conclusive evaluations in a row exceed
+ * its threshold (`worstPair` above it).
+ */
+function calibrate(worstPairs, share) {
   const sorted = [...worstPairs].sort((a, b) => b - a);
-  return sorted[Math.floor(0.01 * sorted.length)];
+  return sorted[Math.floor(share * sorted.length)];
+}
+
+/** The calibrated columns on the identical runs they were calibrated on. */
+function calibratedTimes(identical, threshold) {
+  return identical.worstPairs.map((worst, i) =>
+    worst > threshold || identical.inconclusiveRollbacks[i] !== undefined ? 0 : undefined,
+  );
 }
 
 function duration(seconds) {
@@ -150,13 +161,15 @@ for (const config of CONFIGS) {
     undefined,
     extra,
   );
-  const calibrated = calibrate(identical.worstPairs);
-  calibrations[config.label] = calibrated;
-  // The calibrated rule on the same identical runs: it rolls back when two conclusive
-  // evaluations in a row exceed its threshold, or on too many inconclusive ones.
-  identical.times.calibrated = identical.worstPairs.map((worst, i) =>
-    worst > calibrated || identical.inconclusiveRollbacks[i] !== undefined ? 0 : undefined,
-  );
+  const sequentialRate =
+    identical.times.sequential.filter((t) => t !== undefined).length / IDENTICAL_RUNS;
+  const thresholds = {
+    hourly: calibrate(identical.worstPairs, 0.01),
+    matched: calibrate(identical.worstPairs, sequentialRate),
+  };
+  calibrations[config.label] = thresholds;
+  identical.times['threshold @1%/h'] = calibratedTimes(identical, thresholds.hourly);
+  identical.times['threshold @seq'] = calibratedTimes(identical, thresholds.matched);
   const rows = [
     [
       'identical: false rollbacks in 1 h',
@@ -169,14 +182,16 @@ for (const config of CONFIGS) {
     ],
   ];
   for (const rate of CANARY_RATES) {
-    const worse = simulate({ ...config, canaryErrors: rate }, DETECTION_RUNS, seed++, calibrated);
+    const worse = simulate({ ...config, canaryErrors: rate }, DETECTION_RUNS, seed++, thresholds);
     rows.push([
       `canary ${pct(rate)}: time to rollback`,
       ...RULES.map((r) => timeCell(worse.times[r])),
     ]);
   }
   table(
-    `${config.label}, stable 0.5 % failures, 15 s scrapes (calibrated: fails above ${pct(calibrated)} in the 1m window)`,
+    `${config.label}, stable 0.5 % failures, 15 s scrapes (thresholds: fail above ` +
+      `${pct(thresholds.hourly)} (1 %/h) and ${pct(thresholds.matched)} (the sequential ` +
+      `test's ${pct(sequentialRate)}) in the 1m window)`,
     ['canary', ...RULES],
     rows,
   );
@@ -192,7 +207,7 @@ for (const config of CONFIGS) {
 }
 
 const base = CONFIGS[0];
-const calibratedBase = calibrations[base.label];
+const thresholdsBase = calibrations[base.label];
 const swing = { traffic: (t) => 1 + 0.5 * Math.sin((2 * Math.PI * t) / 600) };
 const outage = { outage: { from: 120, to: 240, errors: 0.3 } };
 const resets = {
@@ -214,7 +229,7 @@ for (const [label, extra] of [
     { ...scenario, canaryErrors: base.stableErrors, identical: true },
     IDENTICAL_RUNS,
     seed++,
-    calibratedBase,
+    thresholdsBase,
   );
   stressRows.push([
     `${label}: identical, false rollbacks in 1 h`,
@@ -229,7 +244,7 @@ for (const [label, extra] of [
     { ...scenario, canaryErrors: 0.05 },
     DETECTION_RUNS,
     seed++,
-    calibratedBase,
+    thresholdsBase,
   );
   stressRows.push([
     `${label}: canary 5%, time to rollback`,
@@ -240,7 +255,7 @@ const late = simulate(
   { ...base, canaryErrors: 0.05, faultAt: 1800, identical: true },
   DETECTION_RUNS,
   seed,
-  calibratedBase,
+  thresholdsBase,
 );
 stressRows.push([
   'canary identical for 30 min, then 5%: time to rollback after the fault',

@@ -16,9 +16,11 @@
  *   (packages/core/src/spec/spec-defaults.ts, release/bake-checks.ts): success-rate >= 99 %
  *   over a 1m window every 10 s, rollback after 2 failed evaluations in a row, or after more
  *   than 3 inconclusive ones in a row (fewer than 20 canary requests in the window);
- * - `calibrated`: the same switchyard rule with its threshold lowered until an identical
- *   canary is rolled back in at most 1 % of one-hour runs (the issue's "at the same
- *   false-rollback rate").
+ * - `threshold @1%/h` and `threshold @seq`: the same switchyard rule with its threshold
+ *   raised until an identical canary is rolled back in at most 1 % of one-hour runs (the
+ *   issue's goal), and in at most as many runs as the sequential test rolled back (the
+ *   issue's "at the same false-rollback rate"), calibrated on the identical row of each
+ *   traffic configuration and kept for its other rows.
  *
  * PromQL windows are computed from the raw samples like `increase()` without its
  * extrapolation (the success ratio is nearly unchanged by it).
@@ -53,7 +55,6 @@ export function sequentialRule(settings, { stratumOf } = {}) {
   let pending = NO_PENDING_STRATA;
   let state = startRateRatioTest(settings);
   return {
-    name: 'sequential',
     rollbackAt: undefined,
     promoteAt: undefined,
     start(series) {
@@ -80,7 +81,6 @@ export function sequentialRule(settings, { stratumOf } = {}) {
 export function flaggerRule() {
   let failedChecks = 0;
   return {
-    name: 'flagger',
     rollbackAt: undefined,
     observe(t, _series, service) {
       if (t % 60 !== 0) return;
@@ -98,7 +98,6 @@ export function argoRule() {
   let failed = 0;
   let consecutiveErrors = 0;
   return {
-    name: 'argo',
     rollbackAt: undefined,
     observe(t, _series, service) {
       if (t % 300 !== 0) return;
@@ -122,12 +121,11 @@ export function argoRule() {
  * failure rate that two conclusive evaluations in a row both exceeded (`worstPair`): the
  * rule with threshold e rolls back on failures exactly when worstPair > e.
  */
-export function switchyardRule(name, maxFailureRate) {
+export function switchyardRule(maxFailureRate) {
   let failures = 0;
   let inconclusive = 0;
   let previous;
   return {
-    name,
     rollbackAt: undefined,
     /** When too many inconclusive evaluations in a row ended it (whatever the threshold). */
     inconclusiveAt: undefined,

@@ -103,9 +103,25 @@ export const START_COUNTERS: CounterTrackerState = Object.freeze({
   origins: Object.freeze([]),
 });
 
-/** A stable key for a label set: its entries sorted by name. */
+const keys = new WeakMap<Readonly<Record<string, string>>, string>();
+
+/**
+ * A stable key for a label set: its entries sorted by name, each part length-prefixed so no
+ * two label sets share a key (cached per labels object).
+ */
 export function seriesKey(labels: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = Object.keys(labels)
+      .sort()
+      .map((name) => {
+        const value = labels[name] as string;
+        return `${name.length}:${name}${value.length}:${value}`;
+      })
+      .join('');
+    keys.set(labels, key);
+  }
+  return key;
 }
 
 /** The default scrape origin: `instance`, else `pod`, else `''`. */

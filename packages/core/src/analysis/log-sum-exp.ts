@@ -3,12 +3,15 @@
  * of its weighted components.
  */
 
-/** `ln Σ e^{values[i]}`; `-Infinity` for an empty list or all `-Infinity`. */
-export function logSumExp(values: readonly number[]): number {
+/**
+ * `ln Σ e^{values[i]}` over `from <= i < to` (default: all); `-Infinity` for an empty range
+ * or all `-Infinity`.
+ */
+export function logSumExp(values: readonly number[], from = 0, to = values.length): number {
   let max = -Infinity;
-  for (const value of values) if (value > max) max = value;
+  for (let i = from; i < to; i++) if ((values[i] as number) > max) max = values[i] as number;
   if (max === -Infinity || max === Infinity) return max;
   let sum = 0;
-  for (const value of values) sum += Math.exp(value - max);
+  for (let i = from; i < to; i++) sum += Math.exp((values[i] as number) - max);
   return max + Math.log(sum);
 }

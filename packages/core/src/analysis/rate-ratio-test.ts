@@ -183,19 +183,24 @@ export function updateRateRatioTest(
 export function rollbackLogRatio(state: RateRatioState): number {
   const points = ratioPoints(state.settings.tolerance, state.settings.margin);
   const ll = state.logLikelihood;
-  const components = ll.slice(points.rollbackFirst, points.rollbackFirst + ROLLBACK_ALTERNATIVES);
-  return logSumExp(components) - Math.log(ROLLBACK_ALTERNATIVES) - (ll[points.tolerance] as number);
+  const first = points.rollbackFirst;
+  return (
+    logSumExp(ll, first, first + ROLLBACK_ALTERNATIVES) -
+    Math.log(ROLLBACK_ALTERNATIVES) -
+    (ll[points.tolerance] as number)
+  );
 }
 
 /** The promotion mixture against the margin, now (natural log). */
 export function promotionLogRatio(state: RateRatioState): number {
   const points = ratioPoints(state.settings.tolerance, state.settings.margin);
   const ll = state.logLikelihood;
-  const components = ll.slice(
-    points.promotionFirst,
-    points.promotionFirst + PROMOTION_ALTERNATIVES,
+  const first = points.promotionFirst;
+  return (
+    logSumExp(ll, first, first + PROMOTION_ALTERNATIVES) -
+    Math.log(PROMOTION_ALTERNATIVES) -
+    (ll[points.margin] as number)
   );
-  return logSumExp(components) - Math.log(PROMOTION_ALTERNATIVES) - (ll[points.margin] as number);
 }
 
 function assertProbability(value: number, name: string): void {
