@@ -23,7 +23,7 @@ import { argoRule, flaggerRule, sequentialRule, switchyardRule } from './sequent
 import { SimulatedService } from './sequential/simulated-service.mjs';
 
 /** Runs per row of an identical canary (one simulated hour each). */
-const IDENTICAL_RUNS = Number(process.env.SEQUENTIAL_BENCH_RUNS ?? 500);
+const IDENTICAL_RUNS = Number(process.env.SEQUENTIAL_BENCH_RUNS ?? 1000);
 /** Runs per row of a worse canary (each stops once every rule has rolled back). */
 const DETECTION_RUNS = Math.max(50, Math.round(IDENTICAL_RUNS / 2));
 const HORIZON = 3600;
