@@ -5,12 +5,13 @@
  *
  * Model (Lindon & Malek 2022, "Anytime-valid inference for multinomial count data", NeurIPS,
  * §canary testing; Lindon, Sanden & Shirikian 2022, "Rapid regression detection in software
- * deployments through sequential testing", KDD). In stratum `i` (one evaluation interval,
- * or one scrape origin within it) the canary served `n_i^c` requests with `x_i` events and the
- * stable slot `n_i^s` with `y_i`. Given the request counts, each slot's events are Poisson
- * with means `n^c p_i^c` and `n^s p_i^s`; the per-request rates may change with time in any
- * way (load, a shared dependency failing) and only their ratio `r = p^c / p^s` is tested. Then,
- * given the `E_i = x_i + y_i` events of the stratum, the canary's share is binomial:
+ * deployments through sequential testing", KDD). In stratum `i` (both slots' counts over
+ * one span, as `paired-strata.ts` releases them) the canary served `n_i^c` requests with
+ * `x_i` events and the stable slot `n_i^s` with `y_i`. Given the request counts, each slot's
+ * events are Poisson with means `n^c p_i^c` and `n^s p_i^s`; the per-request rates may change
+ * from stratum to stratum in any way (load, a shared dependency failing) and only their ratio
+ * `r = p^c / p^s` is tested. Then, given the `E_i = x_i + y_i` events of the stratum, the
+ * canary's share is binomial:
  *
  *   x_i | E_i ~ Binomial(E_i, θ_i(r)),   θ_i(r) = ρ_i r / (ρ_i r + 1 - ρ_i),
  *
@@ -51,8 +52,9 @@
  * consistent hashing break this); the slots' counts in a stratum cover the same span; events
  * are independent given the rates. With per-request Bernoulli outcomes instead of Poisson
  * counts the canary's share given `E_i` is hypergeometric-like: at `r0 = 1` it is less
- * dispersed than the binomial (Hoeffding 1963), so the test stays valid; for `r0 != 1` the
- * model is exact to first order in the event rate.
+ * dispersed than the binomial (Hoeffding 1963), so the test stays valid; for `r0 != 1`, and
+ * for the margin `r1`, it is exact to first order in the event rate (the property tests
+ * measure it with binomial failures: crossings stay well below alpha and beta).
  */
 import { assertSlotCounts, addSlotCounts, NO_REQUESTS } from './slot-counts.js';
 import type { ComparisonCounts, SlotCounts } from './slot-counts.js';
