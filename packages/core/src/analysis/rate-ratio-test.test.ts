@@ -25,7 +25,7 @@ const counts = (
 });
 
 const run = (settings: RateRatioSettings, intervals: readonly ComparisonCounts[]): RateRatioState =>
-  intervals.reduce(
+  intervals.reduce<RateRatioState>(
     (state, interval) => updateRateRatioTest(state, [interval]),
     startRateRatioTest(settings),
   );
