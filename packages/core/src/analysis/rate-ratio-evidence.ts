@@ -77,10 +77,10 @@ export function rateRatioEvidence(
   const rollbackText = `likelihood ratio ${formatLikelihoodRatio(state.peakRollbackLogRatio)} >= ${significant(1 / alpha)} (1/alpha)`;
   let reason: string;
   if (verdict === 'rollback') {
-    reason = `canary worse than ${significant(tolerance)}x the stable rate: ${rollbackText}; ${counts}${ratioText}`;
+    reason = `canary's rate above ${significant(tolerance)}x the stable's: ${rollbackText}; ${counts}${ratioText}`;
   } else if (verdict === 'promote') {
     reason =
-      `canary no worse than ${significant(margin)}x the stable rate: likelihood ratio ` +
+      `canary's rate below ${significant(margin)}x the stable's: likelihood ratio ` +
       `${formatLikelihoodRatio(promotionLog)} >= ${significant(1 / beta)} (1/beta); ${counts}${ratioText}`;
   } else {
     reason = `${undecidedWhy(state)}: rollback likelihood ratio ${formatLikelihoodRatio(rollbackLog)} of ${significant(1 / alpha)}, promotion ${formatLikelihoodRatio(promotionLog)} of ${significant(1 / beta)}; ${counts}${ratioText}`;

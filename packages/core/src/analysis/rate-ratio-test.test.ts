@@ -113,7 +113,7 @@ describe('rate-ratio test: verdicts and evidence', () => {
     const bad = run(DEFAULT_RATE_RATIO_SETTINGS, intervals);
     const evidence = rateRatioEvidence(bad);
     expect(evidence.verdict).toBe('rollback');
-    expect(evidence.reason).toMatch(/^canary worse than 1x the stable rate: likelihood ratio/);
+    expect(evidence.reason).toMatch(/^canary's rate above 1x the stable's: likelihood ratio/);
     expect(evidence.reason).toContain('canary 50 of 1000 requests failed (5%)');
     expect(evidence.bounds.lower).toBeGreaterThan(1);
     expect(evidence.observedRatio).toBeCloseTo(11.25, 10);
@@ -128,7 +128,7 @@ describe('rate-ratio test: verdicts and evidence', () => {
     const intervals = Array.from({ length: 20 }, () => counts(500, 5, 1500, 15));
     const evidence = rateRatioEvidence(run(DEFAULT_RATE_RATIO_SETTINGS, intervals));
     expect(evidence.verdict).toBe('promote');
-    expect(evidence.reason).toMatch(/^canary no worse than 2x the stable rate/);
+    expect(evidence.reason).toMatch(/^canary's rate below 2x the stable's/);
     expect(evidence.bounds.upper).toBeLessThan(2);
     expect(evidence.bounds.upper).toBeGreaterThan(1);
     expect(evidence.bounds.lower ?? 0).toBeLessThan(1);
