@@ -27,7 +27,7 @@ import {
   type RateRatioState,
 } from './rate-ratio-test.js';
 import { isFailedRequest } from './request-outcome.js';
-import type { CheckVerdict } from './sequential-verdict.js';
+import type { SequentialCheckVerdict } from './sequential-verdict.js';
 import {
   requestCounts,
   slotIncrements,
@@ -102,7 +102,7 @@ export type SequentialCheckState =
     };
 
 /** A check's verdict with its evidence. */
-export interface SequentialCheckResult extends CheckVerdict {
+export interface SequentialCheckResult extends SequentialCheckVerdict {
   /** The evidence, as data. */
   readonly evidence: RateRatioEvidence | RateBoundEvidence;
 }

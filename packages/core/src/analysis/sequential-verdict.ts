@@ -17,7 +17,7 @@
 export type SequentialVerdict = 'rollback' | 'promote' | 'continue';
 
 /** One check's verdict, as the combination needs it. */
-export interface CheckVerdict {
+export interface SequentialCheckVerdict {
   /** The check's name, as in the spec. */
   readonly name: string;
   /** Its verdict. */
@@ -37,7 +37,7 @@ export interface CombinedVerdict {
 }
 
 /** Combines the checks' verdicts: any rollback wins; promote needs every check. */
-export function combineVerdicts(checks: readonly CheckVerdict[]): CombinedVerdict {
+export function combineVerdicts(checks: readonly SequentialCheckVerdict[]): CombinedVerdict {
   if (checks.length === 0) {
     return { verdict: 'continue', reason: 'no sequential checks to decide', decidedBy: [] };
   }
@@ -48,7 +48,10 @@ export function combineVerdicts(checks: readonly CheckVerdict[]): CombinedVerdic
   return summary('continue', undecided);
 }
 
-function summary(verdict: SequentialVerdict, checks: readonly CheckVerdict[]): CombinedVerdict {
+function summary(
+  verdict: SequentialVerdict,
+  checks: readonly SequentialCheckVerdict[],
+): CombinedVerdict {
   return {
     verdict,
     reason: checks.map((check) => `${check.name}: ${check.reason}`).join('; '),
