@@ -13,7 +13,7 @@
  *   interval 5m, `successCondition: result[0] >= 0.95`, `failureLimit: 3`, i.e. abort on the
  *   4th failed measurement), its `irate(...[5m])` query scoped to the canary's workload;
  * - `switchyard`: switchyard's current threshold mode with its defaults
- *   (packages/core/src/spec/spec-defaults.ts, release/bake-checks.ts): success-rate >= 99 %
+ *   (packages/core/src/spec/sections/checks.ts, release/bake-checks.ts): success-rate >= 99 %
  *   over a 1m window every 10 s, rollback after 2 failed evaluations in a row, or after more
  *   than 3 inconclusive ones in a row (fewer than 20 canary requests in the window);
  * - `threshold @1%/h` and `threshold @seq`: the same switchyard rule with its threshold
