@@ -11,6 +11,7 @@
  * candidate is tried, up to three times `count` candidates.
  */
 import { DataplaneMismatchError, PortForwardError } from '../errors.js';
+import { labelSelectorText } from '../kube/label-selector.js';
 import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import type {
@@ -165,9 +166,7 @@ export class EnvoyDataplaneVerifier implements DataplaneVerifier {
       const service = await this.#services.get(namespace, name, { signal });
       const selector = service?.spec?.selector;
       if (!selector || Object.keys(selector).length === 0) return own;
-      const labelSelector = Object.entries(selector)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(',');
+      const labelSelector = labelSelectorText({ matchLabels: selector });
       for (const pod of await this.#pods.list(namespace, { labelSelector, signal }))
         own.add(`${pod.metadata.name}.${namespace}`);
     } catch {

@@ -5,6 +5,7 @@
  * forward is kept for later queries and rebuilt (with a fresh pod choice) after a failure,
  * so a Prometheus pod restarted between two evaluations is followed.
  */
+import { labelSelectorText } from '../kube/label-selector.js';
 import { isPodReady } from '../kube/pod-readiness.js';
 import type { PodLister, ServiceReader } from '../kube/resource-apis.js';
 import type { Pod, ServicePort } from '../kube/kube-types.js';
@@ -115,9 +116,7 @@ export class ServicePrometheusTransport implements PrometheusTransport {
         `${where} has no selector: cannot find a pod to port-forward to`,
       );
     }
-    const labelSelector = Object.entries(selector)
-      .map(([key, value]) => `${key}=${value}`)
-      .join(',');
+    const labelSelector = labelSelectorText({ matchLabels: selector });
     let candidates: Pod[];
     try {
       candidates = await pods.list(namespace, { labelSelector, signal });

@@ -14,6 +14,7 @@
  * no pods: refused, with the labels to set.
  */
 import { RouteRefusedError, UsageError } from '../errors.js';
+import { matchesLabels } from '../kube/label-selector.js';
 import { DEFAULT_CLUSTER_DOMAIN, resolveHost } from './host-name.js';
 import { isJsonObject } from './json-value.js';
 import { objectRefOf } from './object-ref.js';
@@ -71,7 +72,8 @@ function isCompatible(
   slotLabel: string,
 ): boolean {
   if (!isJsonObject(existing) || existing[slotLabel] !== expected[slotLabel]) return false;
-  return Object.entries(existing).every(([key, value]) => expected[key] === value);
+  // Compatible: the existing subset selects the slot's pods (it may select by fewer labels).
+  return matchesLabels(expected, existing);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ObjectRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import type { Deployment, Pod } from '../kube/kube-types.js';
 import { isPodReady } from '../kube/pod-readiness.js';
-import { matchesLabelSelector } from './label-selectors.js';
+import { matchesLabelSelector } from '../kube/label-selector.js';
 import type { PreflightContext } from './preflight-context.js';
 
 /** The container Istio injects. */

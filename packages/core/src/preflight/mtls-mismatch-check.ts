@@ -17,7 +17,7 @@ import { SLOTS } from '../istio/route-target.js';
 import type { PeerAuthentication, PeerAuthenticationMode } from '../istio/types.js';
 import type { ServicePort } from '../kube/kube-types.js';
 import { notCheckedFinding, type Finding } from './finding.js';
-import { matchesLabels } from './label-selectors.js';
+import { matchesLabels } from '../kube/label-selector.js';
 import { destinationRuleRef, templateLabels } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 import type { PreflightContext } from './preflight-context.js';

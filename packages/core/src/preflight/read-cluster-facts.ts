@@ -28,7 +28,7 @@ import type { PortForwarder } from '../kube/port-forward.js';
 import type { Clock } from '../release/clock.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { gatewayRefsOf, MESH_GATEWAY } from './gateway-refs.js';
-import { labelSelectorText } from './label-selectors.js';
+import { labelSelectorText } from '../kube/label-selector.js';
 import { hasIstioProxy, readyPods, slotPods } from './mesh-refs.js';
 import type {
   EnvoyFacts,

@@ -7,7 +7,7 @@
  */
 import { SLOTS } from '../istio/route-target.js';
 import type { Finding } from './finding.js';
-import { describeLabels, matchesLabels } from './label-selectors.js';
+import { describeLabels, matchesLabels } from '../kube/label-selector.js';
 import {
   deploymentRef,
   destinationRuleRef,

@@ -6,7 +6,7 @@
 import type { Pod } from '../kube/kube-types.js';
 import { SLOTS } from '../istio/route-target.js';
 import type { Finding } from './finding.js';
-import { describeLabels, matchesLabels } from './label-selectors.js';
+import { describeLabels, matchesLabels } from '../kube/label-selector.js';
 import { destinationRuleRef, listSome, templateLabels } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 

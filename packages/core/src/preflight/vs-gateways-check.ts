@@ -5,7 +5,7 @@
  */
 import { notCheckedFinding, type Finding } from './finding.js';
 import { gatewayRefsOf, MESH_GATEWAY } from './gateway-refs.js';
-import { describeLabels, matchesLabels } from './label-selectors.js';
+import { describeLabels, matchesLabels } from '../kube/label-selector.js';
 import { virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 

@@ -9,7 +9,7 @@ import type { VirtualService } from '../istio/types.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { gatewayRefsOf, MESH_GATEWAY } from './gateway-refs.js';
 import { isExportedTo } from './host-match.js';
-import { matchesLabels } from './label-selectors.js';
+import { matchesLabels } from '../kube/label-selector.js';
 import { listSome, slotPods, virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 import type { PreflightContext } from './preflight-context.js';

@@ -6,6 +6,7 @@
  */
 import { PreflightError, type ObjectRef } from '../errors.js';
 import type { Deployment, Service } from '../kube/kube-types.js';
+import { labelSelectorText } from '../kube/label-selector.js';
 import { isPodReady } from '../kube/pod-readiness.js';
 import type { LoadedRouting, RouteBackend } from '../routing/route-backend.js';
 import { routeBackendFor } from '../routing/route-backends.js';
@@ -81,9 +82,7 @@ export function slotPodSelector(spec: ResolvedReleaseSpec, service: Service, slo
     ...(service.spec?.selector ?? {}),
     [spec.target.slotLabel]: spec.target.slots[slot].labelValue,
   };
-  return Object.entries(labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(',');
+  return labelSelectorText({ matchLabels: labels });
 }
 
 /** Ready pods of a slot (Running, Ready condition true, not terminating). */

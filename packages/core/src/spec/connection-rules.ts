@@ -3,7 +3,7 @@
  * gate, Prometheus and the lock.
  */
 import { formatDuration, tryParseDuration } from './duration.js';
-import { labelSelectorProblem } from './label-selector.js';
+import { labelSelectorProblem } from '../kube/label-selector.js';
 import { SPEC_DEFAULTS } from './spec-defaults.js';
 import {
   durationMs,

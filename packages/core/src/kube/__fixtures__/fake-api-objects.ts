@@ -1,5 +1,5 @@
 /**
- * Object semantics of the fake API server: Status bodies, label selectors, and PATCH
+ * Object semantics of the fake API server: Status bodies, labels, and PATCH
  * (JSON Patch with `test` ops failing as the API server reports it, merge patch).
  */
 
@@ -44,14 +44,9 @@ export function conflict(resource: string, name: string): [number, unknown] {
   ];
 }
 
-/** True when `object`'s labels match an equality-based `k=v,k2=v2` selector. */
-export function matchesSelector(object: Json, selector: string | undefined): boolean {
-  if (!selector) return true;
-  const labels = ((object.metadata as Json).labels ?? {}) as Record<string, string>;
-  return selector.split(',').every((term) => {
-    const [key, value] = term.split('=');
-    return labels[key?.trim() ?? ''] === value?.trim();
-  });
+/** An object's `metadata.labels`. */
+export function labelsOf(object: Json): Record<string, string> | undefined {
+  return (object.metadata as Json | undefined)?.labels as Record<string, string> | undefined;
 }
 
 interface Op {

@@ -13,11 +13,12 @@ import {
   conflict,
   invalidWeight,
   KIND_BY_PLURAL,
-  matchesSelector,
+  labelsOf,
   patchedObject,
   status,
   type Json,
 } from './fake-api-objects.js';
+import { matchesLabelSelector, parseLabelSelector } from '../label-selector.js';
 import { writeFakeKubeconfig } from './fake-kubeconfig.js';
 import { acceptPortForward, type FakePod } from './fake-port-forward.js';
 
@@ -271,11 +272,12 @@ export class FakeApiServer {
     const dryRun = request.query.dryRun === 'All';
 
     if (request.method === 'GET' && !name) {
-      const selector = request.query.labelSelector;
+      const { selector, problem } = parseLabelSelector(request.query.labelSelector ?? '');
+      if (problem !== undefined) return [400, status(400, 'BadRequest', problem)];
       const items = [...this.#objects.entries()]
         .filter(([k]) => k.startsWith(`${group}|${plural}|${namespace}|`))
         .map(([, object]) => object)
-        .filter((object) => matchesSelector(object, selector));
+        .filter((object) => matchesLabelSelector(labelsOf(object), selector));
       return [
         200,
         {

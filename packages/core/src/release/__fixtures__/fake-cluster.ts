@@ -9,6 +9,7 @@ import { applyJsonPatch } from '../../istio/json-patch-apply.js';
 import type { DestinationRule, JsonPatchOperation, VirtualService } from '../../istio/types.js';
 import type { RolloutStatus } from '../../kube/deployment-rollout.js';
 import type { EventRecord } from '../../kube/kube-events.js';
+import { matchesLabelSelectorText } from '../../kube/label-selector.js';
 import type {
   Deployment,
   KubeEvent,
@@ -215,17 +216,12 @@ export class FakeCluster implements ClusterApis {
 
   readonly pods = {
     list: (namespace: string, options?: { labelSelector?: string }): Promise<Pod[]> => {
-      const wanted: Record<string, string> = {};
-      for (const pair of (options?.labelSelector ?? '').split(',').filter(Boolean)) {
-        const [key = '', value = ''] = pair.split('=');
-        wanted[key] = value;
-      }
       const pods: Pod[] = [];
       for (const object of this.objects.values()) {
         if (object.kind !== 'Deployment' || object.metadata.namespace !== namespace) continue;
         const deployment = object as unknown as Deployment;
         const labels = deployment.spec.template.metadata?.labels ?? {};
-        if (!Object.entries(wanted).every(([k, v]) => labels[k] === v)) continue;
+        if (!matchesLabelSelectorText(labels, options?.labelSelector)) continue;
         const ready = !this.notReady.has(deployment.metadata.name);
         for (let i = 0; i < (deployment.spec.replicas ?? 1); i++) {
           pods.push({
