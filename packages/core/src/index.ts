@@ -109,7 +109,7 @@ export type {
   SyncStatusSummary,
   SyncWaitOptions,
 } from './gates/sync-gate.js';
-export { DEFAULT_CLUSTER_DOMAIN, isSameHost, resolveHost } from './istio/host-name.js';
+export { DEFAULT_CLUSTER_DOMAIN, resolveHost } from './istio/host-name.js';
 export {
   prereleaseRouteName,
   serviceHostOf,

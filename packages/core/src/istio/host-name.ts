@@ -1,44 +1,47 @@
 /**
- * Service host identity. Kubernetes gives a Service four spellings that clients use
- * interchangeably: `reviews`, `reviews.bookinfo`, `reviews.bookinfo.svc` and
- * `reviews.bookinfo.svc.cluster.local`. A short name in a VirtualService or DestinationRule
- * resolves in that object's own namespace, not the Service's (istio.md §4), so the same
- * `reviews` in two namespaces names two different hosts. Comparing hosts always goes
- * through {@link resolveHost}.
+ * Host names in Istio configuration, resolved the way istiod resolves them
+ * (`ResolveShortnameToFQDN`, pilot/pkg/model/config.go): a name without a dot is a short
+ * name in the namespace of the object that contains it (`reviews` in a VirtualService of
+ * `bookinfo` is `reviews.bookinfo.svc.cluster.local`); any name with a dot is taken as fully
+ * qualified, as written. So `reviews.bookinfo` and `reviews.bookinfo.svc`, which cluster DNS
+ * resolves for a client, name no Service in a VirtualService's `hosts`, a route's
+ * `destination.host` or a DestinationRule's `host`: istiod matches them against no Service
+ * and the object routes none of its traffic. Comparing hosts always goes through
+ * {@link resolveHost}.
  */
+import { isIP } from 'node:net';
 
 /** The Kubernetes cluster DNS domain unless a cluster is configured otherwise. */
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /**
- * The fully qualified name of `host` as written in an object in `namespace`:
- * `reviews` → `reviews.<namespace>.svc.<domain>`, `reviews.bookinfo` →
- * `reviews.bookinfo.svc.<domain>`, `reviews.bookinfo.svc` → `reviews.bookinfo.svc.<domain>`.
- * Wildcards, IP addresses and other names are returned as written (lower-cased, without a
- * trailing dot).
+ * The host istiod reads `host` as, written in an object in `namespace`: a short name
+ * (no dot) becomes `<host>.<namespace>.svc.<domain>`; `*`, IP addresses and every name
+ * with a dot are returned exactly as written (`reviews.bookinfo` stays `reviews.bookinfo`).
  */
 export function resolveHost(
   host: string,
   namespace: string,
   clusterDomain: string = DEFAULT_CLUSTER_DOMAIN,
 ): string {
-  const name = host.trim().toLowerCase().replace(/\.$/, '');
-  if (name === '' || name.startsWith('*') || IPV4.test(name) || name.includes(':')) return name;
-  const labels = name.split('.');
-  if (labels.length === 1) return `${name}.${namespace}.svc.${clusterDomain}`;
-  if (labels.length === 2) return `${name}.svc.${clusterDomain}`;
-  if (labels.length === 3 && labels[2] === 'svc') return `${name}.${clusterDomain}`;
-  return name;
+  if (host === '' || host === '*' || isIP(host) !== 0 || host.includes('.')) return host;
+  const qualified = namespace === '' ? host : `${host}.${namespace}`;
+  return clusterDomain === '' ? qualified : `${qualified}.svc.${clusterDomain}`;
 }
 
-/** True when `a` and `b`, both written in objects in `namespace`, name the same host. */
-export function isSameHost(
-  a: string,
-  b: string,
-  namespace: string,
+/**
+ * How a host written as `<service>.<namespace>` or `<service>.<namespace>.svc` (which
+ * cluster DNS resolves, but istiod reads as fully qualified) should be written to name the
+ * Service: `reviews.bookinfo.svc.cluster.local`. Undefined for any other host.
+ */
+export function dnsOnlyServiceSpelling(
+  host: string,
   clusterDomain: string = DEFAULT_CLUSTER_DOMAIN,
-): boolean {
-  return resolveHost(a, namespace, clusterDomain) === resolveHost(b, namespace, clusterDomain);
+): string | undefined {
+  const labels = host.split('.');
+  const [name, namespace, svc] = labels;
+  if (!name || !namespace || isIP(host) !== 0 || name.startsWith('*')) return undefined;
+  if (labels.length === 2 || (labels.length === 3 && svc === 'svc'))
+    return `${name}.${namespace}.svc.${clusterDomain}`;
+  return undefined;
 }

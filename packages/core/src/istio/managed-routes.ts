@@ -4,8 +4,8 @@
  * With `routeNames`: exactly the routes with those names, whatever their `match`
  * conditions (a user who names a header route asks for it to be managed).
  *
- * Without: the http routes that send traffic to the service host (any spelling, resolved in
- * the VirtualService's namespace) are the candidates; switchyard's own pre-release route is
+ * Without: the http routes that send traffic to the service host (resolved as istiod does,
+ * a short name in the VirtualService's namespace) are the candidates; switchyard's own pre-release route is
  * not one. One candidate is managed as is, even with `match` conditions (a gateway
  * VirtualService that routes `/productpage` to the service). Among several candidates,
  * routes with `match` conditions are the user's own (Istio's jason sample: a header route to

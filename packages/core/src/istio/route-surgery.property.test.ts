@@ -88,12 +88,7 @@ const userHeaderRoute: fc.Arbitrary<HttpRoute> = fc
 const managedRoute: fc.Arbitrary<HttpRoute> = fc
   .record({
     name: optional(fc.constant('reviews-default')),
-    host: fc.constantFrom(
-      'reviews',
-      'reviews.bookinfo',
-      'reviews.bookinfo.svc',
-      'reviews.bookinfo.svc.cluster.local',
-    ),
+    host: fc.constantFrom('reviews', 'reviews.bookinfo.svc.cluster.local'),
     shape: fc.constantFrom('lone-unweighted', 'lone-weighted', 'split'),
     lone: fc.constantFrom('blue', 'green'),
     green: fc.integer({ min: 0, max: 100 }),

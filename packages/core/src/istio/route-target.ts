@@ -26,8 +26,9 @@ export interface RouteTarget {
   /** Namespace of the Service. */
   namespace: string;
   /**
-   * Host the routes send to, in any spelling (resolved in `namespace`); undefined means
-   * the service name, i.e. `<service>.<namespace>.svc.<domain>`.
+   * Host the routes send to, a short name (resolved in `namespace`) or fully qualified, as
+   * istiod resolves it (`resolveHost`); undefined means the service name, i.e.
+   * `<service>.<namespace>.svc.<domain>`.
    */
   host?: string | undefined;
   /** Subset per slot, as an object or as `[blue, green]`. The two must differ. */

@@ -1,7 +1,7 @@
 /**
  * Istio host matching: a host `*.bookinfo.svc.cluster.local` (or `*`) covers
  * `reviews.bookinfo.svc.cluster.local`; other hosts match only themselves. Hosts are
- * compared fully qualified (`resolveHost`).
+ * compared as istiod reads them (`resolveHost`).
  */
 import { resolveHost } from '../istio/host-name.js';
 
@@ -12,9 +12,12 @@ export function hostCovers(pattern: string, host: string): boolean {
   return pattern === host;
 }
 
-/** The hosts of an object in `namespace`, fully qualified. */
+/**
+ * A VirtualService's `hosts` as istiod matches them against Services: resolved in the
+ * VirtualService's namespace, then lower-cased (`separateVSHostsAndServices`).
+ */
 export function resolvedHosts(hosts: readonly string[] | undefined, namespace: string): string[] {
-  return (hosts ?? []).map((host) => resolveHost(host, namespace));
+  return (hosts ?? []).map((host) => resolveHost(host, namespace).toLowerCase());
 }
 
 /** True when `exportTo` (absent: `*`) makes a config in `configNamespace` visible in `namespace`. */

@@ -20,10 +20,49 @@ describe('vs-hosts', () => {
     ).toEqual([]);
   });
 
+  it('passes a short name written in another case, as istiod lower-cases hosts to match', () => {
+    expect(vsHostsCheck.run(withVs((vs) => (vs.spec.hosts = ['Reviews'])))).toEqual([]);
+  });
+
   it('catches hosts that name another service', () => {
-    const findings = vsHostsCheck.run(withVs((vs) => (vs.spec.hosts = ['reviews.other'])));
+    const findings = vsHostsCheck.run(
+      withVs((vs) => (vs.spec.hosts = ['reviews.other.svc.cluster.local'])),
+    );
     expect(summary(findings)).toEqual(['error vs-hosts spec.hosts']);
-    expect(findings[0]?.message).toContain('reviews.other.svc.cluster.local');
+    expect(findings[0]?.message).toBe(
+      'hosts reviews.other.svc.cluster.local do not include reviews.bookinfo.svc.cluster.local: sidecars route requests for the Service without this VirtualService, so its weights and header route apply to none of them',
+    );
+    expect(findings[0]?.fix).toBe('add "reviews" to spec.hosts');
+  });
+
+  it.each(['reviews.bookinfo', 'reviews.bookinfo.svc'])(
+    'catches %j, which cluster DNS resolves but istiod reads as fully qualified',
+    (host) => {
+      const findings = vsHostsCheck.run(withVs((vs) => (vs.spec.hosts = [host])));
+      expect(summary(findings)).toEqual(['error vs-hosts spec.hosts']);
+      expect(findings[0]?.message).toBe(
+        `hosts ${host} do not include reviews.bookinfo.svc.cluster.local: sidecars route requests for the Service without this VirtualService, so its weights and header route apply to none of them (${host} resolves in cluster DNS, but istiod reads a host with a dot as fully qualified; only a name without a dot resolves in the VirtualService's namespace)`,
+      );
+      expect(findings[0]?.fix).toBe(
+        `write "reviews" or "reviews.bookinfo.svc.cluster.local" in spec.hosts instead of "${host}"`,
+      );
+    },
+  );
+
+  it('does not count another VirtualService whose host only cluster DNS would resolve', () => {
+    const other = virtualService();
+    other.metadata = {
+      name: 'reviews-legacy',
+      namespace: 'bookinfo',
+      creationTimestamp: '2025-01-01T00:00:00Z',
+    };
+    other.spec.hosts = ['reviews.bookinfo'];
+    delete other.spec.gateways;
+    expect(
+      vsHostsCheck.run(
+        healthyContext({ virtualServices: { ok: true, value: [virtualService(), other] } }),
+      ),
+    ).toEqual([]);
   });
 
   it('catches an older VirtualService claiming the same host for the mesh', () => {

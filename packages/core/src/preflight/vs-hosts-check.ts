@@ -1,16 +1,20 @@
 /**
  * `vs-hosts`: the VirtualService applies to requests for the Service. Sidecars pick a
  * VirtualService by the request's host, so one whose `hosts` do not resolve to the Service
- * (`reviews` resolves in the VirtualService's own namespace) routes none of the mesh
- * traffic, and its weights move nothing. And no other VirtualService claims the same host
- * for the mesh: sidecars use one per host, the oldest, and ignore the others.
+ * routes none of the mesh traffic, and its weights move nothing. Hosts resolve as istiod
+ * resolves them: `reviews` in the VirtualService's own namespace, while `reviews.bookinfo`
+ * (which cluster DNS would resolve) is another, fully qualified host. And no other
+ * VirtualService claims the same host for the mesh: sidecars use one per host, the oldest,
+ * and ignore the others.
  */
+import { dnsOnlyServiceSpelling } from '../istio/host-name.js';
 import type { VirtualService } from '../istio/types.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { appliesToMesh } from './gateway-refs.js';
 import { hostCovers, isExportedTo, resolvedHosts } from './host-match.js';
 import { refOf, virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
+import type { PreflightContext } from './preflight-context.js';
 
 const ID = 'vs-hosts';
 
@@ -29,6 +33,27 @@ function older(a: VirtualService, b: VirtualService): boolean {
   return ka < kb;
 }
 
+/** The finding for hosts that leave out the Service's, naming a DNS-only spelling of it. */
+function missingServiceHost(context: PreflightContext, hosts: readonly string[]): Finding {
+  const service = context.spec.service;
+  const dnsOnly = hosts.filter((host) => dnsOnlyServiceSpelling(host) === context.host);
+  const why =
+    dnsOnly.length > 0
+      ? ` (${dnsOnly.join(', ')} resolves in cluster DNS, but istiod reads a host with a dot as fully qualified; only a name without a dot resolves in the VirtualService's namespace)`
+      : '';
+  return {
+    id: ID,
+    severity: 'error',
+    object: virtualServiceRef(context),
+    field: 'spec.hosts',
+    message: `hosts ${hosts.join(', ')} do not include ${context.host}: sidecars route requests for the Service without this VirtualService, so its weights and header route apply to none of them${why}`,
+    fix:
+      dnsOnly.length > 0
+        ? `write "${service}" or "${context.host}" in spec.hosts instead of ${dnsOnly.map((host) => `"${host}"`).join(', ')}`
+        : `add "${service}" to spec.hosts`,
+  };
+}
+
 /** The check. */
 export const vsHostsCheck: PreflightCheck = {
   id: ID,
@@ -45,14 +70,7 @@ export const vsHostsCheck: PreflightCheck = {
     const mesh = appliesToMesh(vs);
     // A VirtualService without hosts is a delegate: its root decides (vs-visibility).
     if (mesh && hosts.length > 0 && !hosts.some((host) => hostCovers(host, context.host))) {
-      findings.push({
-        id: ID,
-        severity: 'error',
-        object: ref,
-        field: 'spec.hosts',
-        message: `hosts ${hosts.join(', ')} do not include ${context.host}: sidecars route requests for the Service without this VirtualService, so its weights and header route apply to none of them`,
-        fix: `add "${context.spec.service}" to spec.hosts`,
-      });
+      findings.push(missingServiceHost(context, hosts));
     }
     if (!mesh) return findings;
     if (!context.virtualServices.ok) {

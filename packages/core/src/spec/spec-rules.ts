@@ -10,7 +10,7 @@ import { checkLock, checkPrometheus, checkSync } from './connection-rules.js';
 import { checkNotify } from './notify-rules.js';
 import { isFields, IssueList } from './unvalidated-spec.js';
 import { checkStrategy } from './strategy-rules.js';
-import { checkPreRelease, checkRoutes, checkSlots } from './target-rules.js';
+import { checkPreRelease, checkRoutes, checkSlots, checkTargetHost } from './target-rules.js';
 import type { RawIssue } from './spec-issues.js';
 
 /** Every cross-field problem of a spec (possibly one that failed the schema). */
@@ -19,6 +19,7 @@ export function specRuleIssues(spec: unknown): RawIssue[] {
   const out = new IssueList();
   checkSlots(spec, out);
   checkRoutes(spec, out);
+  checkTargetHost(spec, out);
   checkPreRelease(spec, out);
   checkStrategy(spec, out);
   checkTiming(spec, out);

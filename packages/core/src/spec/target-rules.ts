@@ -2,6 +2,7 @@
  * Cross-field rules of the target (slots, routes) and the deploy section (the pre-release
  * header route).
  */
+import { dnsOnlyServiceSpelling } from '../istio/host-name.js';
 import { isValidName, SERVICE_NAME } from './kubernetes-names.js';
 import {
   fieldsOf,
@@ -52,6 +53,22 @@ export function checkRoutes(spec: Fields, out: IssueList): void {
     }
     seen.add(route);
   });
+}
+
+/**
+ * `target.host` is not a DNS-only spelling of the service (`reviews.bookinfo`,
+ * `reviews.bookinfo.svc`): istiod reads a host with a dot as fully qualified, so routes to
+ * it reach no Service (istio/host-name.ts).
+ */
+export function checkTargetHost(spec: Fields, out: IssueList): void {
+  const host = fieldsOf(spec.target).host;
+  if (typeof host !== 'string' || typeof spec.service !== 'string') return;
+  const fqdn = dnsOnlyServiceSpelling(host);
+  if (fqdn === undefined || !host.startsWith(`${spec.service}.`)) return;
+  out.add(
+    ['target', 'host'],
+    `"${host}" names no Service for istiod, which reads a host with a dot as fully qualified (cluster DNS resolves it, Istio does not): write "${spec.service}" or "${fqdn}"`,
+  );
 }
 
 // --- deploy -------------------------------------------------------------------------

@@ -57,6 +57,18 @@ describe('validateReleaseSpec', () => {
     ]);
   });
 
+  it('refuses a target.host that cluster DNS resolves but istiod reads as fully qualified', () => {
+    for (const host of ['reviews.bookinfo', 'reviews.bookinfo.svc'])
+      expect(validateReleaseSpec({ service: 'reviews', target: { host } }).errors).toEqual([
+        {
+          path: 'target.host',
+          message: `"${host}" names no Service for istiod, which reads a host with a dot as fully qualified (cluster DNS resolves it, Istio does not): write "reviews" or "reviews.bookinfo.svc.cluster.local"`,
+        },
+      ]);
+    for (const host of ['reviews', 'reviews.bookinfo.svc.cluster.local'])
+      expect(validateReleaseSpec({ service: 'reviews', target: { host } }).errors).toEqual([]);
+  });
+
   it('throws a SpecError from the OrThrow variant', () => {
     expect(() => validateReleaseSpecOrThrow({ service: 'reviews', onResume: 'retry' })).toThrow(
       SpecError,
