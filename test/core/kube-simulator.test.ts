@@ -15,7 +15,8 @@ import {
   LockHeldError,
   PortForwardError,
 } from '../../packages/core/src/errors.js';
-import type { JsonPatchOperation, VirtualService } from '../../packages/core/src/istio/types.js';
+import type { VirtualService } from '../../packages/core/src/istio/types.js';
+import type { JsonPatchOperation } from '../../packages/core/src/json-diff/json-patch-operation.js';
 import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
 import { systemClock } from '../../packages/core/src/release/clock.js';
 import { LeaseLock } from '../../packages/core/src/release/lease-lock.js';

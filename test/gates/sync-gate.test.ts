@@ -19,7 +19,7 @@ import { EnvoyDataplaneVerifier } from '../../packages/core/src/gates/envoy-data
 import { inspectRoutes } from '../../packages/core/src/gates/envoy-route-dump.js';
 import { IstiodPortForwardSource } from '../../packages/core/src/gates/istiod-port-forward-source.js';
 import { IstiodSyncGate } from '../../packages/core/src/gates/istiod-sync-gate.js';
-import type { JsonPatchOperation } from '../../packages/core/src/istio/types.js';
+import type { JsonPatchOperation } from '../../packages/core/src/json-diff/json-patch-operation.js';
 import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
 import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
 import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';

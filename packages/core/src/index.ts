@@ -49,7 +49,6 @@ export type {
   HttpMirrorPolicy,
   HttpRoute,
   HttpRouteDestination,
-  JsonPatchOperation,
   ObjectMeta,
   PeerAuthentication,
   PeerAuthenticationMode,
@@ -145,11 +144,12 @@ export type {
   PlannedObject,
   RoutePlanInput,
 } from './istio/route-plan.js';
-export { createPinnedJsonPatch } from './istio/json-patch-diff.js';
-export { applyJsonPatch } from './istio/json-patch-apply.js';
-export type { JsonPatchFailureReason, JsonPatchResult } from './istio/json-patch-apply.js';
-export { renderUnifiedDiff } from './istio/unified-diff.js';
-export type { UnifiedDiffOptions } from './istio/unified-diff.js';
+export { createPinnedJsonPatch } from './json-diff/json-patch-diff.js';
+export type { JsonPatchOperation } from './json-diff/json-patch-operation.js';
+export { applyJsonPatch } from './json-diff/json-patch-apply.js';
+export type { JsonPatchFailureReason, JsonPatchResult } from './json-diff/json-patch-apply.js';
+export { renderUnifiedDiff } from './json-diff/unified-diff.js';
+export type { UnifiedDiffOptions } from './json-diff/unified-diff.js';
 export { RELEASE_SPEC_API_VERSION, RELEASE_SPEC_KIND } from './spec/api-version.js';
 export {
   CHECK_TEMPLATE_VARIABLES,

@@ -13,7 +13,7 @@
  * - the service's own sidecar (`inbound`): `virtualInbound`'s HTTP filter chains (those
  *   matching the target port when any says which port it matches).
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { ConfigDumpFormatError } from './envoy-route-dump.js';
 
 /** Envoy's `max_request_headers_kb` when the connection manager does not set it. */

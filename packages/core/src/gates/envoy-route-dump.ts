@@ -24,7 +24,7 @@
  * `weighted_clusters` without zero weights, passed through unnormalised, so shares are
  * compared rather than raw numbers.
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import type { DataplaneExpectation } from './dataplane-verifier.js';
 
 /** One dynamic route configuration of a proxy. */

@@ -6,7 +6,7 @@
  * using the newer `mirrors[]` list is refused (Istio rejects `mirror` next to it).
  */
 import { RouteRefusedError, UsageError } from '../errors.js';
-import { isJsonObject } from './json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { findManagedRoutes, type ManagedRoute } from './managed-routes.js';
 import { isServiceDestination, routeContextOf, type RouteContext } from './route-context.js';
 import { slotOfSubset, type RouteTarget, type Slot } from './route-target.js';

@@ -5,8 +5,8 @@
  * themselves, so the summary can never drift from the patch.
  */
 import { describeRef } from '../errors.js';
-import { alignArrays } from './array-alignment.js';
-import { definedKeys, isJsonObject, jsonEqual } from './json-value.js';
+import { alignArrays } from '../json-diff/array-alignment.js';
+import { definedKeys, isJsonObject, jsonEqual } from '../json-diff/json-value.js';
 import { objectRefOf } from './object-ref.js';
 import type { DestinationRule, VirtualService } from './types.js';
 

@@ -23,7 +23,7 @@
  * routed deliberately. Routes for other hosts are never managed and never touched.
  */
 import { RouteRefusedError } from '../errors.js';
-import { isJsonObject } from './json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { isOwnPrereleaseRoute } from './own-prerelease-route.js';
 import {
   isServiceDestination,

@@ -6,7 +6,7 @@
  * our route after someone added a fault or a second destination to it, is not ours: we
  * refuse to replace or remove it rather than destroy their edit.
  */
-import { isJsonObject } from './json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { isServiceDestination, routeEntriesOf, type RouteContext } from './route-context.js';
 import { prereleaseRouteName, slotOfSubset } from './route-target.js';
 import type { HttpRoute } from './types.js';

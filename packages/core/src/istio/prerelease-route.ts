@@ -13,7 +13,7 @@
  * removing it restores the VirtualService exactly.
  */
 import { describeRef, RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
-import { isJsonObject } from './json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { findManagedRoutes, type ManagedRouteSet } from './managed-routes.js';
 import { isOwnPrereleaseRoute } from './own-prerelease-route.js';
 import { routeContextOf, routeLabel, type RouteContext } from './route-context.js';

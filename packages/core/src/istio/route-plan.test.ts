@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RouteRefusedError, UsageError } from '../errors.js';
 import { destinationRuleFixture, virtualServiceFixture } from './__fixtures__/load-fixtures.js';
 import { setMirror } from './candidate-mirror.js';
-import { applyJsonPatch } from './json-patch-apply.js';
+import { applyJsonPatch } from '../json-diff/json-patch-apply.js';
 import { setPrereleaseRoute } from './prerelease-route.js';
 import { planRouteChanges, type PlannedChange } from './route-plan.js';
 import type { RouteTarget } from './route-target.js';

@@ -18,11 +18,12 @@ import {
   describeVirtualServiceChange,
 } from './change-description.js';
 import { DEFAULT_CLUSTER_DOMAIN } from './host-name.js';
-import { createPinnedJsonPatch } from './json-patch-diff.js';
+import { createPinnedJsonPatch } from '../json-diff/json-patch-diff.js';
 import { objectRefOf } from './object-ref.js';
 import { listSubsetReferences } from './slot-subsets.js';
-import type { DestinationRule, JsonPatchOperation, Subset, VirtualService } from './types.js';
-import { renderUnifiedDiff } from './unified-diff.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
+import type { DestinationRule, Subset, VirtualService } from './types.js';
+import { renderUnifiedDiff } from '../json-diff/unified-diff.js';
 
 /** An object as read (`before`) and as it should be (`after`). */
 export interface ObjectChange<T> {

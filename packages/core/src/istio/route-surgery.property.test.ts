@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { removeMirror, setMirror } from './candidate-mirror.js';
-import { applyJsonPatch } from './json-patch-apply.js';
-import { jsonEqual } from './json-value.js';
+import { applyJsonPatch } from '../json-diff/json-patch-apply.js';
+import { jsonEqual } from '../json-diff/json-value.js';
 import { findManagedRoutes } from './managed-routes.js';
 import {
   findPrereleaseRoute,

@@ -4,7 +4,7 @@
  * every other field of the route, every other route, and route order stay as they are.
  */
 import { RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
-import { isJsonObject } from './json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { findManagedRoutes, type ManagedRoute, type ManagedRouteSet } from './managed-routes.js';
 import { objectRefOf } from './object-ref.js';
 import { SLOTS, type RouteTarget, type Slot } from './route-target.js';

@@ -258,10 +258,3 @@ export interface PeerAuthentication {
   };
   [field: string]: unknown;
 }
-
-/** One RFC 6902 JSON Patch operation. */
-export type JsonPatchOperation =
-  | { op: 'add'; path: string; value: unknown }
-  | { op: 'replace'; path: string; value: unknown }
-  | { op: 'remove'; path: string }
-  | { op: 'test'; path: string; value: unknown };

@@ -3,7 +3,7 @@
  * client-node hands over: `ApiException.body` is a JSON string from most paths, an object
  * from some, a Buffer or nothing from others (401 from generated APIs carries no body).
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 
 /** One cause of a failure, e.g. a field that failed validation. */
 export interface StatusCause {

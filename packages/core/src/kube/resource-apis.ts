@@ -3,7 +3,7 @@
  * exactly what they use and unit tests can pass small fakes. KubeClient's members implement
  * them. (Port-forwarding has its own, `PortForwarder`, in `port-forward.ts`.)
  */
-import type { JsonPatchOperation } from '../istio/types.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import type { RolloutStatus } from './deployment-rollout.js';
 import type { EventRecord } from './kube-events.js';
 import type {

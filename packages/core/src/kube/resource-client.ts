@@ -10,7 +10,7 @@ import {
   KubeApiError,
   type ObjectRef,
 } from '../errors.js';
-import type { JsonPatchOperation } from '../istio/types.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import type { CallSettings, KubeRequester } from './kube-requester.js';
 import type {
   CallOptions,

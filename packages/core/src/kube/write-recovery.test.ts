@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { JsonPatchOperation } from '../istio/types.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import {
   containsObject,
   deepEqual,

@@ -22,8 +22,8 @@
  * "not applied" costs a ConcurrentEditError and a re-plan; a false "applied" would hide a
  * lost write.
  */
-import { isJsonObject } from '../istio/json-value.js';
-import type { JsonPatchOperation } from '../istio/types.js';
+import { isJsonObject } from '../json-diff/json-value.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 
 /** True when repeating `ops` after it may have been applied cannot apply it twice. */
 export function isJsonPatchRetrySafe(ops: readonly JsonPatchOperation[]): boolean {

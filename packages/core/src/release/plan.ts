@@ -6,7 +6,7 @@
  */
 import { dump } from 'js-yaml';
 import { UsageError } from '../errors.js';
-import { renderUnifiedDiff } from '../istio/unified-diff.js';
+import { renderUnifiedDiff } from '../json-diff/unified-diff.js';
 import type { Deployment, KubeObject } from '../kube/kube-types.js';
 import { applyRouteEdit } from '../routing/route-edit.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';

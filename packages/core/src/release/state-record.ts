@@ -4,7 +4,7 @@
  * recorded step, and what `status` prints. It is written in the same JSON Patch as the route change it describes
  * where possible, so routes and record cannot disagree.
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import { StateRecordError, type CheckEvidence, type ObjectRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import type { SlotWeights } from '../istio/slot-weights.js';

@@ -52,12 +52,8 @@ import type { DataplaneExpectation } from '../gates/dataplane-verifier.js';
 import type { ProxyScope } from '../gates/sync-gate.js';
 import type { Slot } from '../istio/route-target.js';
 import type { SlotWeights } from '../istio/slot-weights.js';
-import type {
-  DestinationRule,
-  JsonPatchOperation,
-  StringMatch,
-  VirtualService,
-} from '../istio/types.js';
+import type { DestinationRule, StringMatch, VirtualService } from '../istio/types.js';
+import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import type { KubeObject, Service, WriteOptions } from '../kube/kube-types.js';
 import type { RequiredPermission } from '../kube/required-permissions.js';
 import type { RouteObjectApi } from '../kube/resource-apis.js';

@@ -5,8 +5,9 @@
  * that never finish. The gates are scripted fakes in `fake-gates.ts`.
  */
 import { ConcurrentEditError, KubeApiError } from '../../errors.js';
-import { applyJsonPatch } from '../../istio/json-patch-apply.js';
-import type { DestinationRule, JsonPatchOperation, VirtualService } from '../../istio/types.js';
+import { applyJsonPatch } from '../../json-diff/json-patch-apply.js';
+import type { DestinationRule, VirtualService } from '../../istio/types.js';
+import type { JsonPatchOperation } from '../../json-diff/json-patch-operation.js';
 import type { RolloutStatus } from '../../kube/deployment-rollout.js';
 import type { EventRecord } from '../../kube/kube-events.js';
 import { matchesLabelSelectorText } from '../../kube/label-selector.js';

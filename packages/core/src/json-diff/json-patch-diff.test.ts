@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyJsonPatch } from './json-patch-apply.js';
 import { createPinnedJsonPatch } from './json-patch-diff.js';
-import type { JsonPatchOperation } from './types.js';
+import type { JsonPatchOperation } from './json-patch-operation.js';
 
 function applied(before: unknown, patch: JsonPatchOperation[]): unknown {
   const result = applyJsonPatch(before, patch);

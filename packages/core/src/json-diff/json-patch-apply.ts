@@ -8,7 +8,7 @@
  */
 import { isJsonObject, jsonEqual } from './json-value.js';
 import { parsePointer } from './json-pointer.js';
-import type { JsonPatchOperation } from './types.js';
+import type { JsonPatchOperation } from './json-patch-operation.js';
 
 /** Why an operation could not be applied. */
 export type JsonPatchFailureReason =

@@ -23,7 +23,7 @@
 import { alignArrays } from './array-alignment.js';
 import { appendPointer } from './json-pointer.js';
 import { definedKeys, isJsonObject, jsonEqual } from './json-value.js';
-import type { JsonPatchOperation } from './types.js';
+import type { JsonPatchOperation } from './json-patch-operation.js';
 
 /**
  * The JSON Patch that turns `before` into `after`, with `test` operations pinning what it

@@ -1,7 +1,8 @@
 /**
- * JSON values as Kubernetes stores them. Route surgery works on plain objects parsed from
- * API responses, so equality is structural: key order never matters, array order does, and a
- * key whose value is `undefined` counts as absent (JSON serialisation drops it).
+ * JSON values as Kubernetes stores them. Route surgery and the record work on plain objects
+ * parsed from API responses, so equality is structural: key order never matters, array
+ * order does, and a key whose value is `undefined` counts as absent (JSON serialisation
+ * drops it).
  */
 
 /** True for a non-null, non-array object (a JSON object). */
