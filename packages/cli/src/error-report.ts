@@ -3,17 +3,10 @@
  * calls this once. With `-o json` the error becomes the final JSON object on stdout;
  * otherwise the summary it carries (if any) goes to stdout and the message to stderr.
  */
-import type { OperationSummary } from '@switchyard/core';
+import { summaryCarriedBy } from '@switchyard/core/errors';
 import type { CliContext } from './cli-context.js';
 import { errorCodeOf, ExitCode, exitCodeForError } from './exit-codes.js';
 import { reportOperationResult } from './render/operation-result.js';
-
-function summaryOf(error: unknown): OperationSummary | undefined {
-  const summary = (error as { summary?: unknown } | undefined)?.summary;
-  return typeof summary === 'object' && summary !== null && 'outcome' in summary
-    ? (summary as OperationSummary)
-    : undefined;
-}
 
 function interruptedMessage(context: CliContext): string {
   if (context.command === 'demo') {
@@ -57,7 +50,7 @@ export async function reportError(context: CliContext, error: unknown): Promise<
   const reported = signal
     ? Object.assign(new Error(interruptedMessage(context)), { code: 'SWITCHYARD_ABORTED' })
     : error;
-  const summary = summaryOf(error);
+  const summary = summaryCarriedBy(error);
   if (context.output === 'json') {
     await reportOperationResult(context, summary, exitCode, reported);
     return exitCode;

@@ -40,6 +40,7 @@ export {
   NoReadyPodsError,
   ReleaseRolledBackError,
   RollbackUnverifiedError,
+  summaryCarriedBy,
 } from './errors/release-errors.js';
 export type { RollbackReason } from './errors/release-errors.js';
 export {

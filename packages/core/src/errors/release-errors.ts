@@ -2,6 +2,7 @@
  * How a release ends when it does not succeed: traffic refused to a slot without ready
  * pods, rolled back (verified), a rollback that could not be verified, aborted.
  */
+import type { OperationSummary } from '../release/release-events.js';
 import { describeRef, SwitchyardError, type ObjectRef } from './switchyard-error.js';
 
 /** switchyard refused to route traffic to a slot with no ready pods. */
@@ -91,4 +92,16 @@ export class RollbackUnverifiedError extends SwitchyardError {
 /** The operation was aborted (signal). */
 export class AbortedError extends SwitchyardError {
   readonly code = 'SWITCHYARD_ABORTED';
+}
+
+/**
+ * The operation summary an error carries (`ReleaseRolledBackError`,
+ * `RollbackUnverifiedError`, or any error given a `summary` with an `outcome`), by duck
+ * type so it works across package copies; undefined when it carries none.
+ */
+export function summaryCarriedBy(error: unknown): OperationSummary | undefined {
+  const summary = (error as { summary?: unknown } | null | undefined)?.summary;
+  return typeof summary === 'object' && summary !== null && 'outcome' in summary
+    ? (summary as OperationSummary)
+    : undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigDumpFormatError } from './envoy-route-dump.js';
+import { ConfigDumpFormatError } from './config-dump-sections.js';
 import { headerLimitOf, parseHttpConnectionManagers } from './envoy-listener-dump.js';
 
 const HCM = 'envoy.filters.network.http_connection_manager';

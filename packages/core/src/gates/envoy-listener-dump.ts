@@ -14,14 +14,12 @@
  *   matching the target port when any says which port it matches).
  */
 import { isJsonObject } from '../json-diff/json-value.js';
-import { ConfigDumpFormatError } from './envoy-route-dump.js';
+import { LISTENERS, sectionElements } from './config-dump-sections.js';
 
 /** Envoy's `max_request_headers_kb` when the connection manager does not set it. */
 export const ENVOY_DEFAULT_MAX_REQUEST_HEADERS_KB = 60;
 
 const HCM = 'envoy.filters.network.http_connection_manager';
-const DYNAMIC_LISTENER = 'ListenersConfigDump.DynamicListener';
-const LISTENERS_CONFIG_DUMP = 'ListenersConfigDump';
 
 /** One HTTP connection manager of a listener. */
 export interface HttpConnectionManagerDump {
@@ -76,26 +74,10 @@ function listenerOf(element: Record<string, unknown>): Record<string, unknown> |
  * @throws ConfigDumpFormatError when the answer is not a config dump at all.
  */
 export function parseHttpConnectionManagers(body: unknown): HttpConnectionManagerDump[] {
-  if (!isJsonObject(body))
-    throw new ConfigDumpFormatError('config_dump did not answer a JSON object');
-  if (body.configs === undefined) return [];
-  if (!Array.isArray(body.configs))
-    throw new ConfigDumpFormatError('config_dump "configs" is not a list');
-  const out: HttpConnectionManagerDump[] = [];
-  for (const element of body.configs) {
-    if (!isJsonObject(element)) continue;
-    const type = typeof element['@type'] === 'string' ? element['@type'] : '';
-    if (type.endsWith(DYNAMIC_LISTENER) || (type === '' && 'active_state' in element)) {
-      const listener = listenerOf(element);
-      if (listener) out.push(...managersOf(listener));
-    } else if (type.endsWith(LISTENERS_CONFIG_DUMP) && Array.isArray(element.dynamic_listeners)) {
-      for (const nested of element.dynamic_listeners) {
-        const listener = isJsonObject(nested) ? listenerOf(nested) : undefined;
-        if (listener) out.push(...managersOf(listener));
-      }
-    }
-  }
-  return out;
+  return sectionElements(body, LISTENERS).flatMap((element) => {
+    const listener = listenerOf(element);
+    return listener ? managersOf(listener) : [];
+  });
 }
 
 /** Where on the request's path a proxy sits. */

@@ -9,12 +9,8 @@ import {
   sidecarRouteConfig,
   splitRoute,
 } from './__fixtures__/config-dump-fixtures.js';
-import {
-  ConfigDumpFormatError,
-  inspectRoutes,
-  parseRouteConfigDump,
-  type RouteInspection,
-} from './envoy-route-dump.js';
+import { ConfigDumpFormatError } from './config-dump-sections.js';
+import { inspectRoutes, parseRouteConfigDump, type RouteInspection } from './envoy-route-dump.js';
 
 const HEADER = 'switchyard-reviews-prerelease';
 

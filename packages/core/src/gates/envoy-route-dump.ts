@@ -25,6 +25,7 @@
  * compared rather than raw numbers.
  */
 import { isJsonObject } from '../json-diff/json-value.js';
+import { ROUTE_CONFIGS, sectionElements } from './config-dump-sections.js';
 import type { DataplaneExpectation } from './dataplane-verifier.js';
 
 /** One dynamic route configuration of a proxy. */
@@ -69,17 +70,6 @@ export interface EnvoyRouteDump {
   };
 }
 
-/** Why a config_dump answer is not usable. */
-export class ConfigDumpFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigDumpFormatError';
-  }
-}
-
-const DYNAMIC_ROUTE_CONFIG = 'RoutesConfigDump.DynamicRouteConfig';
-const ROUTES_CONFIG_DUMP = 'RoutesConfigDump';
-
 function dynamicRouteConfig(element: Record<string, unknown>): DynamicRouteConfig | undefined {
   const routeConfig = element.route_config;
   if (!isJsonObject(routeConfig)) return undefined;
@@ -96,26 +86,10 @@ function dynamicRouteConfig(element: Record<string, unknown>): DynamicRouteConfi
  * @throws ConfigDumpFormatError when the answer is not a config dump at all.
  */
 export function parseRouteConfigDump(body: unknown): DynamicRouteConfig[] {
-  if (!isJsonObject(body))
-    throw new ConfigDumpFormatError('config_dump did not answer a JSON object');
-  if (body.configs === undefined) return [];
-  if (!Array.isArray(body.configs))
-    throw new ConfigDumpFormatError('config_dump "configs" is not a list');
-  const out: DynamicRouteConfig[] = [];
-  for (const element of body.configs) {
-    if (!isJsonObject(element)) continue;
-    const type = typeof element['@type'] === 'string' ? element['@type'] : '';
-    if (type.endsWith(DYNAMIC_ROUTE_CONFIG) || (type === '' && 'route_config' in element)) {
-      const config = dynamicRouteConfig(element);
-      if (config) out.push(config);
-    } else if (type.endsWith(ROUTES_CONFIG_DUMP) && Array.isArray(element.dynamic_route_configs)) {
-      for (const nested of element.dynamic_route_configs) {
-        const config = isJsonObject(nested) ? dynamicRouteConfig(nested) : undefined;
-        if (config) out.push(config);
-      }
-    }
-  }
-  return out;
+  return sectionElements(body, ROUTE_CONFIGS).flatMap((element) => {
+    const config = dynamicRouteConfig(element);
+    return config ? [config] : [];
+  });
 }
 
 /** Envoy's outbound cluster name for a subset of a service port. */

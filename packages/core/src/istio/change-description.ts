@@ -7,7 +7,7 @@
 import { describeRef } from '../errors.js';
 import { alignArrays } from '../json-diff/array-alignment.js';
 import { definedKeys, isJsonObject, jsonEqual } from '../json-diff/json-value.js';
-import { objectRefOf } from './object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import type { DestinationRule, VirtualService } from './types.js';
 
 function routeName(route: unknown, index: number): string {

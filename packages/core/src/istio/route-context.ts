@@ -6,7 +6,7 @@
 import type { ObjectRef } from '../errors.js';
 import { DEFAULT_CLUSTER_DOMAIN, resolveHost } from './host-name.js';
 import { isJsonObject } from '../json-diff/json-value.js';
-import { objectRefOf } from './object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import {
   serviceHostOf,
   slotSubsetsOf,

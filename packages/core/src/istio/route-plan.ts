@@ -19,7 +19,7 @@ import {
 } from './change-description.js';
 import { DEFAULT_CLUSTER_DOMAIN } from './host-name.js';
 import { createPinnedJsonPatch } from '../json-diff/json-patch-diff.js';
-import { objectRefOf } from './object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import { listSubsetReferences } from './slot-subsets.js';
 import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import type { DestinationRule, Subset, VirtualService } from './types.js';

@@ -17,7 +17,7 @@ import { RouteRefusedError, UsageError } from '../errors.js';
 import { matchesLabels } from '../kube/label-selector.js';
 import { DEFAULT_CLUSTER_DOMAIN, resolveHost } from './host-name.js';
 import { isJsonObject } from '../json-diff/json-value.js';
-import { objectRefOf } from './object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import {
   SLOTS,
   serviceHostOf,

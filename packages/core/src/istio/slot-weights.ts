@@ -6,7 +6,7 @@
 import { RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
 import { isJsonObject } from '../json-diff/json-value.js';
 import { findManagedRoutes, type ManagedRoute, type ManagedRouteSet } from './managed-routes.js';
-import { objectRefOf } from './object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import { SLOTS, type RouteTarget, type Slot } from './route-target.js';
 import type { HttpRouteDestination, VirtualService } from './types.js';
 

@@ -7,6 +7,7 @@
  * that notified `started` also notifies `finished`, even one that failed without
  * reaching its end.
  */
+import { summaryCarriedBy } from '../errors.js';
 import { isoTime } from '../release/clock.js';
 import type {
   OperationStartedEvent,
@@ -50,13 +51,6 @@ type NotificationFields = UntextedNotification extends infer N
       >
     : never
   : never;
-
-function summaryOf(error: unknown): OperationSummary | undefined {
-  const summary = (error as { summary?: unknown } | null | undefined)?.summary;
-  return typeof summary === 'object' && summary !== null && 'outcome' in summary
-    ? (summary as OperationSummary)
-    : undefined;
-}
 
 function errorFields(error: unknown): { code: string; message: string } {
   const code = (error as { code?: unknown } | null | undefined)?.code;
@@ -128,7 +122,7 @@ export class LifecycleNotifications {
     if (!this.#started || this.#finished) return undefined;
     this.#finished = true;
     const error = 'error' in ending ? ending.error : undefined;
-    const summary = 'summary' in ending ? ending.summary : summaryOf(error);
+    const summary = 'summary' in ending ? ending.summary : summaryCarriedBy(error);
     const failure = error === undefined ? undefined : errorFields(error);
     const outcome: NotifiedOutcome =
       summary?.outcome ?? (failure?.code === 'SWITCHYARD_ABORTED' ? 'interrupted' : 'failed');

@@ -5,20 +5,12 @@
 import type { ObjectRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import type { Deployment, Pod } from '../kube/kube-types.js';
-import { isPodReady } from '../kube/pod-readiness.js';
+import { isPodReady, isPodTerminating } from '../kube/pod-readiness.js';
 import { matchesLabelSelector } from '../kube/label-selector.js';
 import type { PreflightContext } from './preflight-context.js';
 
 /** The container Istio injects. */
 export const ISTIO_PROXY = 'istio-proxy';
-
-/** `{ kind, namespace, name }` of an object's metadata. */
-export function refOf(
-  kind: string,
-  object: { metadata: { namespace?: string | undefined; name: string } },
-): ObjectRef {
-  return { kind, namespace: object.metadata.namespace, name: object.metadata.name };
-}
 
 /** The Service's ref. */
 export function serviceRef(context: PreflightContext): ObjectRef {
@@ -63,8 +55,7 @@ export function slotPods(context: PreflightContext, slot: Slot): Pod[] {
   if (!deployment || !context.pods.ok) return [];
   return context.pods.value.filter(
     (pod) =>
-      pod.metadata.deletionTimestamp === undefined &&
-      matchesLabelSelector(pod.metadata.labels, deployment.spec.selector),
+      !isPodTerminating(pod) && matchesLabelSelector(pod.metadata.labels, deployment.spec.selector),
   );
 }
 

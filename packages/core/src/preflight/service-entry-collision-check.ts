@@ -5,9 +5,10 @@
  * `reviews.bookinfo.svc.cluster.local` (or a wildcard covering it) can put its own ports,
  * resolution and endpoints behind the host the routes send to.
  */
+import { objectRefOf } from '../kube/object-ref.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { hostCovers, isExportedTo } from './host-match.js';
-import { refOf, serviceRef } from './mesh-refs.js';
+import { serviceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 
 const ID = 'service-entry-collision';
@@ -44,7 +45,7 @@ export const serviceEntryCollisionCheck: PreflightCheck = {
       findings.push({
         id: ID,
         severity: visible ? (elsewhere ? 'error' : 'warning') : 'info',
-        object: refOf('ServiceEntry', entry),
+        object: objectRefOf(entry, 'ServiceEntry'),
         field: `spec.hosts[${index}]`,
         message: visible
           ? `claims ${claim}${elsewhere ? ` from namespace ${entryNamespace}` : ''}${entry.spec.exportTo ? '' : ', exported to the whole mesh'}: Istio merges it with the Service under one host, so its ports, resolution and endpoints can take the traffic the routes send to ${context.spec.service}`

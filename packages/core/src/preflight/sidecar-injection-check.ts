@@ -8,15 +8,9 @@
  */
 import { SLOTS } from '../istio/route-target.js';
 import type { Deployment } from '../kube/kube-types.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import { notCheckedFinding, type Finding } from './finding.js';
-import {
-  deploymentRef,
-  hasIstioProxy,
-  listSome,
-  refOf,
-  slotPods,
-  templateLabels,
-} from './mesh-refs.js';
+import { deploymentRef, hasIstioProxy, listSome, slotPods, templateLabels } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 
 const ID = 'sidecar-injection';
@@ -92,7 +86,7 @@ export const sidecarInjectionCheck: PreflightCheck = {
         findings.push({
           id: ID,
           severity: 'error',
-          object: refOf('Pod', without[0] as (typeof without)[number]),
+          object: objectRefOf(without[0] as (typeof without)[number], 'Pod'),
           field: 'spec.containers',
           message: `${without.length} pod(s) of the ${slot} slot run without the istio-proxy container (${listSome(without.map((p) => p.metadata.name))}): their traffic bypasses the mesh and its metrics`,
           fix: `enable injection, then kubectl rollout restart deployment ${ref.name} -n ${context.spec.namespace}`,

@@ -7,6 +7,7 @@ import type { Pod } from '../kube/kube-types.js';
 import { SLOTS } from '../istio/route-target.js';
 import type { Finding } from './finding.js';
 import { describeLabels, matchesLabels } from '../kube/label-selector.js';
+import { isPodTerminating } from '../kube/pod-readiness.js';
 import { destinationRuleRef, readyPods } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 import { liveWeightsOf } from './route-facts.js';
@@ -24,9 +25,7 @@ export const subsetEmptyCheck: PreflightCheck = {
     const subsets = context.destinationRule.spec.subsets ?? [];
     const serviceSelector = context.service?.spec?.selector;
     const servicePods: Pod[] = context.pods.value.filter(
-      (pod) =>
-        pod.metadata.deletionTimestamp === undefined &&
-        matchesLabels(pod.metadata.labels, serviceSelector),
+      (pod) => !isPodTerminating(pod) && matchesLabels(pod.metadata.labels, serviceSelector),
     );
     const weights = liveWeightsOf(context);
     const findings: Finding[] = [];

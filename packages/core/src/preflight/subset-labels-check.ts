@@ -8,11 +8,11 @@
 import { SLOTS } from '../istio/route-target.js';
 import type { Finding } from './finding.js';
 import { describeLabels, matchesLabels } from '../kube/label-selector.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import {
   deploymentRef,
   destinationRuleRef,
   listSome,
-  refOf,
   slotPods,
   templateLabels,
 } from './mesh-refs.js';
@@ -65,7 +65,7 @@ export const subsetLabelsCheck: PreflightCheck = {
           findings.push({
             id: ID,
             severity: 'error',
-            object: refOf('Pod', stray[0] as (typeof stray)[number]),
+            object: objectRefOf(stray[0] as (typeof stray)[number], 'Pod'),
             field: 'metadata.labels',
             message: `pods of the ${slot} slot run without ${describeLabels(wanted)} (${listSome(stray.map((p) => p.metadata.name))}), though the template has it: they get none of the slot's traffic`,
             fix: `finish or restart the rollout of Deployment ${ref.name} (kubectl rollout restart)`,

@@ -9,10 +9,11 @@
  */
 import { dnsOnlyServiceSpelling } from '../istio/host-name.js';
 import type { VirtualService } from '../istio/types.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { appliesToMesh } from './gateway-refs.js';
 import { hostCovers, isExportedTo, resolvedHosts } from './host-match.js';
-import { refOf, virtualServiceRef } from './mesh-refs.js';
+import { virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 import type { PreflightContext } from './preflight-context.js';
 
@@ -100,7 +101,7 @@ export const vsHostsCheck: PreflightCheck = {
       findings.push({
         id: ID,
         severity: wins ? 'error' : 'warning',
-        object: refOf('VirtualService', other),
+        object: objectRefOf(other, 'VirtualService'),
         field: 'spec.hosts',
         message: wins
           ? `also claims ${context.host} for the mesh and is older than ${vs.metadata.name}: sidecars use its routes and ignore the ones switchyard manages`

@@ -11,6 +11,7 @@ import {
   LockLostError,
   type ObjectRef,
 } from '../errors.js';
+import type { LeaseSpec } from '../kube/kube-types.js';
 import type { Clock } from './clock.js';
 
 /** The Lease fields switchyard uses. */
@@ -27,20 +28,9 @@ export interface LeaseObject {
     labels?: Record<string, string>;
     [field: string]: unknown;
   };
-  /** Lease spec. */
-  spec?: {
-    /** Current holder; empty or undefined when released. */
-    holderIdentity?: string;
-    /** Validity of a claim after its last renewal. */
-    leaseDurationSeconds?: number;
-    /** When the current holder acquired it (RFC 3339 with microseconds). */
-    acquireTime?: string;
-    /** Last renewal (RFC 3339 with microseconds). */
-    renewTime?: string;
-    /** How many times the holder changed. */
-    leaseTransitions?: number;
-    [field: string]: unknown;
-  };
+  /** Lease spec (microsecond times). */
+  spec?: LeaseSpec;
+
   [field: string]: unknown;
 }
 

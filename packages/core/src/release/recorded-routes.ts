@@ -11,7 +11,7 @@
  * weights or the record, switchyard stops with ConcurrentEditError and changes nothing.
  */
 import { ConcurrentEditError, describeRef, type ObjectRef } from '../errors.js';
-import { objectRefOf } from '../istio/object-ref.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import type { KubeObject } from '../kube/kube-types.js';
 import type { RouteBackend } from '../routing/route-backend.js';
 import { applyRouteEdit, type RouteEdit } from '../routing/route-edit.js';

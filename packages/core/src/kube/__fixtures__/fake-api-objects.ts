@@ -3,6 +3,9 @@
  * (JSON Patch with `test` ops failing as the API server reports it, merge patch).
  */
 
+import { applyJsonPatch } from '../../json-diff/json-patch-apply.js';
+import type { JsonPatchOperation } from '../../json-diff/json-patch-operation.js';
+
 /** A JSON object. */
 export type Json = Record<string, unknown>;
 
@@ -49,62 +52,17 @@ export function labelsOf(object: Json): Record<string, string> | undefined {
   return (object.metadata as Json | undefined)?.labels as Record<string, string> | undefined;
 }
 
-interface Op {
-  op: string;
-  path: string;
-  value?: unknown;
-}
-
-/** Applies JSON Patch ops; throws with the API server's message when one does not apply. */
-function applyJsonPatch(document: Json, ops: readonly Op[]): Json {
-  const result = structuredClone(document);
-  for (const op of ops) {
-    const segments = op.path
-      .slice(1)
-      .split('/')
-      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const last = segments.pop() as string;
-    let parent: unknown = result;
-    for (const segment of segments) {
-      const next: unknown = Array.isArray(parent)
-        ? parent[Number(segment)]
-        : (parent as Json | undefined)?.[segment];
-      if (next === undefined)
-        throw new Error(`${op.op} operation does not apply: doc is missing path: ${op.path}`);
-      parent = next;
-    }
-    const container = parent as Json | unknown[];
-    const exists = Array.isArray(container)
-      ? Number(last) < container.length
-      : Object.hasOwn(container, last);
-    const existing: unknown = Array.isArray(container) ? container[Number(last)] : container[last];
-    switch (op.op) {
-      case 'test':
-        if (!exists || JSON.stringify(existing) !== JSON.stringify(op.value))
-          throw new Error(`testing value ${op.path} failed: test failed`);
-        break;
-      case 'add':
-        if (Array.isArray(container))
-          container.splice(last === '-' ? container.length : Number(last), 0, op.value);
-        else container[last] = op.value;
-        break;
-      case 'replace':
-        if (!exists)
-          throw new Error(`replace operation does not apply: doc is missing key: ${op.path}`);
-        if (Array.isArray(container)) container[Number(last)] = op.value;
-        else container[last] = op.value;
-        break;
-      case 'remove':
-        if (!exists)
-          throw new Error(`remove operation does not apply: doc is missing path: ${op.path}`);
-        if (Array.isArray(container)) container.splice(Number(last), 1);
-        else delete container[last];
-        break;
-      default:
-        throw new Error(`unsupported op ${op.op}`);
-    }
-  }
-  return result;
+/**
+ * Applies JSON Patch ops with core's applier; throws with the API server's message when
+ * one does not apply (`testing value <path> failed: test failed`, ...).
+ */
+function applyPatch(document: Json, ops: readonly JsonPatchOperation[]): Json {
+  const result = applyJsonPatch(document, ops);
+  if (result.ok) return result.document as Json;
+  const { op, path } = result.operation;
+  if (result.reason === 'test-failed') throw new Error(`testing value ${path} failed: test failed`);
+  const missing = op === 'replace' ? 'key' : 'path';
+  throw new Error(`${op} operation does not apply: doc is missing ${missing}: ${path}`);
 }
 
 /** RFC 7386 merge patch. */
@@ -135,7 +93,7 @@ export function patchedObject(
   const type = contentType;
   if (type === 'application/json-patch+json') {
     try {
-      return applyJsonPatch(current, body as Op[]);
+      return applyPatch(current, body as JsonPatchOperation[]);
     } catch (error) {
       return [
         422,
