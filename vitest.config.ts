@@ -16,6 +16,10 @@ const alias = {
   '@switchyard/core/spec-fields': fileURLToPath(
     new URL('./packages/core/src/spec-fields.ts', import.meta.url),
   ),
+  // Not published: the internals the suites under test/ drive (packages/core/src/internal-testing.ts).
+  '@switchyard/core/internal-testing': fileURLToPath(
+    new URL('./packages/core/src/internal-testing.ts', import.meta.url),
+  ),
   '@switchyard/core': src('core'),
   '@switchyard/sim': src('sim'),
   '@switchyard/cli': src('cli'),

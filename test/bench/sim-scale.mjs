@@ -1,7 +1,7 @@
 // Simulator scale benchmark (issue 2): 10,000 sidecar proxies across 3 istiod replicas,
 // /debug/syncz of every replica fetched through a real port-forward, and 2,000 synthetic
 // requests per second. Prints figures; asserts nothing. Needs the build (tsc -b).
-import { KubeClient, loadKubeconfig, openPortForward } from '@switchyard/core';
+import { KubeClient, loadKubeconfig, openPortForward } from '@switchyard/core/internal-testing';
 import { BOOKINFO_MANIFESTS } from '@switchyard/test-utils';
 import { startSimulator } from '@switchyard/sim';
 

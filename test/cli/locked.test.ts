@@ -3,7 +3,7 @@
  * (the message names the holder and nothing changes), or someone edited the managed
  * weights during a release (switchyard stops without overwriting them).
  */
-import { microTime } from '@switchyard/core';
+import { microTime } from '@switchyard/core/internal-testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { clusterSnapshot, liveWeights, routeNames } from './cluster-snapshot.js';

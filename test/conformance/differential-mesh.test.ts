@@ -18,7 +18,7 @@ import {
   parseRouteConfigDump,
   parseSyncz,
   type ProxyRouteStatus,
-} from '@switchyard/core';
+} from '@switchyard/core/internal-testing';
 import { scenarioSchema, startSimulator, type Simulator } from '@switchyard/sim';
 import {
   bookinfoIn,

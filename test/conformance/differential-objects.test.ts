@@ -6,14 +6,14 @@
  * or drops). The lock's behaviour (refusal of a second holder, release, hand-over) must be
  * the same too.
  */
+import { LockHeldError } from '@switchyard/core/errors';
 import {
   buildEvent,
   KubeClient,
   LeaseLock,
-  LockHeldError,
   loadKubeconfig,
   type LockHandle,
-} from '@switchyard/core';
+} from '@switchyard/core/internal-testing';
 import { FakeClock } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApiPair, type ApiPair } from './differential/api-pair.js';

@@ -10,7 +10,12 @@
  * How many pods become ready per status update is timing (kept, docs/conformance.md):
  * consecutive identical phases are collapsed before comparing.
  */
-import { KubeClient, loadKubeconfig, rolloutStatus, type Deployment } from '@switchyard/core';
+import {
+  KubeClient,
+  loadKubeconfig,
+  rolloutStatus,
+  type Deployment,
+} from '@switchyard/core/internal-testing';
 import { GOOD_IMAGE, waitFor } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApiPair, type ApiPair } from './differential/api-pair.js';

@@ -6,7 +6,9 @@
  * semantics, keeping it.
  */
 import { spawn } from 'node:child_process';
-import { ConcurrentEditError, microTime, release, type ReleaseEvent } from '@switchyard/core';
+import { release, type ReleaseEvent } from '@switchyard/core';
+import { ConcurrentEditError } from '@switchyard/core/errors';
+import { microTime } from '@switchyard/core/internal-testing';
 import { GOOD_IMAGE, realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../cli/run-cli.js';

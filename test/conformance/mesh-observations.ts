@@ -6,7 +6,7 @@
  * clusters (pod names, cluster IPs, push times, the random part of nonces, the other
  * contents of a shared cluster), so that everything else can be compared for equality.
  */
-import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core';
+import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core/internal-testing';
 import { runKubectl, type PromSample } from '@switchyard/test-utils';
 
 /** One mesh under comparison. */

@@ -8,25 +8,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import type { VirtualService } from '@switchyard/core';
 import {
   AbortedError,
   ConcurrentEditError,
   KubeApiError,
   LockHeldError,
   PortForwardError,
-} from '../../packages/core/src/errors.js';
-import type { VirtualService } from '../../packages/core/src/istio/types.js';
-import type { JsonPatchOperation } from '../../packages/core/src/json-diff/json-patch-operation.js';
-import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
-import { systemClock } from '../../packages/core/src/release/clock.js';
-import { LeaseLock } from '../../packages/core/src/release/lease-lock.js';
-import type { Lease } from '../../packages/core/src/kube/kube-types.js';
-import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
+} from '@switchyard/core/errors';
 import {
+  type JsonPatchOperation,
+  KubeClient,
+  systemClock,
+  LeaseLock,
+  type Lease,
+  loadKubeconfig,
   getJsonViaPortForward,
   openPortForward,
-} from '../../packages/core/src/kube/port-forward.js';
-import type { RetryOptions } from '../../packages/core/src/kube/retry.js';
+  type RetryOptions,
+} from '@switchyard/core/internal-testing';
 import { ApiServer } from '../../packages/sim/src/api/api-server.js';
 import { writeKubeconfig } from '../../packages/sim/src/api/kubeconfig.js';
 import { CrdCatalog, loadIstioCrds } from '../../packages/sim/src/crd/crd-catalog.js';

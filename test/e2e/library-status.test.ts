@@ -3,7 +3,8 @@
  * out (no istiod is asked), while `sync` as an object is the spec's sync section, as for
  * every operation. Options that are not the spec's never reach the spec.
  */
-import { SpecError, status } from '@switchyard/core';
+import { status } from '@switchyard/core';
+import { SpecError } from '@switchyard/core/errors';
 import { startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

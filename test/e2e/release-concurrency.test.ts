@@ -5,13 +5,12 @@
  */
 import {
   deploy,
-  LockHeldError,
-  ConcurrentEditError,
   readSlotWeights,
   release,
   type ReleaseEvent,
   type VirtualService,
 } from '@switchyard/core';
+import { LockHeldError, ConcurrentEditError } from '@switchyard/core/errors';
 import { GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -3,14 +3,8 @@
  * Prometheus: the pre-release header route, a canary to 100%, a blue/green switch, and a
  * pause that promote completes. Traffic is judged by Prometheus, as a user would.
  */
-import {
-  deploy,
-  promote,
-  readSlotWeights,
-  release,
-  STATE_ANNOTATION,
-  type ReleaseEvent,
-} from '@switchyard/core';
+import { deploy, promote, readSlotWeights, release, type ReleaseEvent } from '@switchyard/core';
+import { STATE_ANNOTATION } from '@switchyard/core/internal-testing';
 import { GOOD_IMAGE, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

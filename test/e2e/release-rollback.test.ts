@@ -6,10 +6,10 @@ import {
   deploy,
   readSlotWeights,
   release,
-  ReleaseRolledBackError,
   type OperationSummary,
   type ReleaseEvent,
 } from '@switchyard/core';
+import { ReleaseRolledBackError } from '@switchyard/core/errors';
 import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

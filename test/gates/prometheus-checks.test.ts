@@ -9,17 +9,17 @@
  */
 import { fastScenario, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PrometheusChecks } from '../../packages/core/src/gates/prometheus-checks.js';
-import { createPrometheusClient } from '../../packages/core/src/gates/prometheus-client.js';
-import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
-import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
-import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';
-import type {
-  CheckContext,
-  CheckDefinition,
-} from '../../packages/core/src/gates/metrics-provider.js';
-import { BUILTIN_CHECK_TYPES } from '../../packages/core/src/spec/check-types.js';
-import type { ResolvedPrometheus } from '../../packages/core/src/spec/resolved-release-spec.js';
+import {
+  PrometheusChecks,
+  createPrometheusClient,
+  KubeClient,
+  loadKubeconfig,
+  KubePortForwarder,
+  type CheckContext,
+  type CheckDefinition,
+  BUILTIN_CHECK_TYPES,
+  type ResolvedPrometheus,
+} from '@switchyard/core/internal-testing';
 import { startPrometheus } from '../../packages/sim/src/prometheus/prometheus-process.js';
 
 /** An image failing one request in ten. */

@@ -14,17 +14,20 @@ import {
   ConfigRejectedError,
   DataplaneMismatchError,
   SyncTimeoutError,
-} from '../../packages/core/src/errors.js';
-import { EnvoyDataplaneVerifier } from '../../packages/core/src/gates/envoy-dataplane-verifier.js';
-import { inspectRoutes } from '../../packages/core/src/gates/envoy-route-dump.js';
-import { IstiodPortForwardSource } from '../../packages/core/src/gates/istiod-port-forward-source.js';
-import { IstiodSyncGate } from '../../packages/core/src/gates/istiod-sync-gate.js';
-import type { JsonPatchOperation } from '../../packages/core/src/json-diff/json-patch-operation.js';
-import { KubeClient } from '../../packages/core/src/kube/kube-client.js';
-import { loadKubeconfig } from '../../packages/core/src/kube/kubeconfig.js';
-import { KubePortForwarder } from '../../packages/core/src/kube/port-forward.js';
-import type { DataplaneExpectation } from '../../packages/core/src/gates/dataplane-verifier.js';
-import type { ProxyScope, SyncProgress } from '../../packages/core/src/gates/sync-gate.js';
+} from '@switchyard/core/errors';
+import {
+  EnvoyDataplaneVerifier,
+  inspectRoutes,
+  IstiodPortForwardSource,
+  IstiodSyncGate,
+  type JsonPatchOperation,
+  KubeClient,
+  loadKubeconfig,
+  KubePortForwarder,
+  type DataplaneExpectation,
+  type ProxyScope,
+  type SyncProgress,
+} from '@switchyard/core/internal-testing';
 import type { ProxyView } from '../../packages/sim/src/mesh/mesh-types.js';
 
 const FQDN = 'reviews.bookinfo.svc.cluster.local';

@@ -125,6 +125,27 @@ describe('the packed packages', () => {
     ]);
   });
 
+  it('core serves its public entries, and an install cannot load its internal-testing subpath', async () => {
+    const dist = await readdir(join(app, 'node_modules', '@switchyard', 'core', 'dist'));
+    expect(dist).toContain('index.js');
+    expect(dist.filter((file) => file.startsWith('internal-testing'))).toEqual([]);
+    const probe = (specifier: string) =>
+      run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `import(${JSON.stringify(specifier)}).then((m) => console.log(Object.keys(m).length > 0 ? 'loaded' : 'empty'), (e) => console.log(e.code))`,
+        ],
+        { cwd: app },
+      );
+    expect((await probe('@switchyard/core')).stdout.trim()).toBe('loaded');
+    expect((await probe('@switchyard/core/errors')).stdout.trim()).toBe('loaded');
+    expect((await probe('@switchyard/core/internal-testing')).stdout.trim()).toBe(
+      'ERR_MODULE_NOT_FOUND',
+    );
+  });
+
   it('npx switchyard --help and --version run from the empty folder', async () => {
     // Offline: npx must find the installed binary, not fetch one.
     const offline = { ...env, npm_config_offline: 'true' };

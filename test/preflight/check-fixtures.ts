@@ -9,7 +9,8 @@
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FindingSeverity, OperationInput, PreflightCheckId } from '@switchyard/core';
+import type { FindingSeverity, OperationInput } from '@switchyard/core';
+import type { PreflightCheckId } from '@switchyard/core/preflight-check-ids';
 
 /** A cluster holding bookinfo in `namespace`, simulated or real. */
 export interface FixtureBed {

@@ -5,7 +5,9 @@
  * go stale, pods change), so each state is awaited with a generous deadline.
  */
 import { expect } from 'vitest';
-import { doctor, type Finding, type OperationInput, type PreflightReport } from '@switchyard/core';
+import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
+
+type Finding = PreflightReport['findings'][number];
 import { waitFor } from '@switchyard/test-utils';
 import type { CheckFixture, ExpectedFinding, FixtureBed } from './check-fixtures.js';
 

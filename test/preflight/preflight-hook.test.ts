@@ -4,13 +4,8 @@
  * unchanged, no Lease); warnings and skipped checks arrive as `warning` events right after
  * `operation-started` (an operation's events begin with it), and the operation goes on.
  */
-import {
-  deploy,
-  PreflightFailedError,
-  release,
-  type OperationInput,
-  type ReleaseEvent,
-} from '@switchyard/core';
+import { deploy, release, type OperationInput, type ReleaseEvent } from '@switchyard/core';
+import { PreflightFailedError } from '@switchyard/core/errors';
 import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -7,7 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_PERMISSIONS, type RequiredPermission } from '@switchyard/core';
+import { REQUIRED_PERMISSIONS } from '@switchyard/core';
+import type { RequiredPermission } from './rbac-model.js';
 import {
   granted,
   loadRbacDir as loadDir,

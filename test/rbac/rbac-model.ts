@@ -7,7 +7,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import type { RequiredPermission } from '@switchyard/core';
+import type { REQUIRED_PERMISSIONS } from '@switchyard/core';
+
+/** One row of core's permission table. */
+export type RequiredPermission = (typeof REQUIRED_PERMISSIONS)[number];
 
 type Doc = Record<string, any>;
 

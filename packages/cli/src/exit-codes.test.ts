@@ -12,7 +12,7 @@ import {
   SpecError,
   SyncTimeoutError,
   UsageError,
-} from '@switchyard/core';
+} from '@switchyard/core/errors';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES_TEXT, ExitCode, exitCodeForError, exitCodeForOutcome } from './exit-codes.js';
 

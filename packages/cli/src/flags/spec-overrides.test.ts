@@ -1,4 +1,5 @@
-import { resolveReleaseSpec, SpecError } from '@switchyard/core';
+import { SpecError } from '@switchyard/core/errors';
+import { resolveReleaseSpec } from '@switchyard/core/internal-testing';
 import { describe, expect, it } from 'vitest';
 import { specOverridesOf } from './spec-overrides.js';
 

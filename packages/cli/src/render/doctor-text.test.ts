@@ -1,4 +1,5 @@
-import { PREFLIGHT_CHECK_IDS, type PreflightReport } from '@switchyard/core';
+import type { PreflightReport } from '@switchyard/core';
+import { PREFLIGHT_CHECK_IDS } from '@switchyard/core/preflight-check-ids';
 import picocolors from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { DOCTOR_EPILOGUE } from '../commands/doctor-command.js';

@@ -13,8 +13,8 @@ import {
   type ReleaseEvent,
   type ReleaseStep,
   type SlotWeights,
-  type UnsyncedProxy,
 } from '@switchyard/core';
+import type { UnsyncedProxy } from '@switchyard/core/errors';
 import type { CliContext, Colors } from '../cli-context.js';
 import { formatDurationText } from './duration-text.js';
 import type { ProgressReporter } from './progress-reporter.js';
