@@ -39,6 +39,7 @@ import {
   normalizeRouteConfig,
   normalizeSynczEntry,
   ownName,
+  realSide,
   routeConfigs,
   synczAnswers,
   synczEntries,
@@ -248,15 +249,7 @@ beforeAll(async () => {
     { timeoutMs: 120_000, intervalMs: 1000, description: 'earlier conformance namespaces gone' },
   );
   ns = await realNamespace(info, NAMESPACE);
-  real = {
-    name: 'real',
-    namespace: NAMESPACE,
-    kubeconfig: info.kubeconfig,
-    control: async (path, body) => {
-      await ns.control('PUT', path, body);
-    },
-    promQuery: (query) => ns.promQuery(query),
-  };
+  real = realSide(ns);
   // The simulator plays the same Istio the fleet reports, with the fleet's scenario.
   const version = await waitFor(
     async () => {

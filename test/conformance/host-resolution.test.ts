@@ -11,7 +11,7 @@
 import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
 import { realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configDump, workloadPods, type MeshSide } from './mesh-observations.js';
+import { configDump, realSide, workloadPods, type MeshSide } from './mesh-observations.js';
 
 const info = inject('realTestbed');
 const NAMESPACE = 'conformance-hosts';
@@ -127,15 +127,7 @@ function vsHostsErrors(report: PreflightReport): string[] {
 
 beforeAll(async () => {
   ns = await realNamespace(info, NAMESPACE);
-  side = {
-    name: 'real',
-    namespace: NAMESPACE,
-    kubeconfig: info.kubeconfig,
-    control: async (path, body) => {
-      await ns.control('PUT', path, body);
-    },
-    promQuery: (query) => ns.promQuery(query),
-  };
+  side = realSide(ns);
   base = {
     kubeconfig: info.kubeconfig,
     service: 'reviews',

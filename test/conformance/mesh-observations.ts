@@ -7,7 +7,7 @@
  * contents of a shared cluster), so that everything else can be compared for equality.
  */
 import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core/internal-testing';
-import { runKubectl, type PromSample } from '@switchyard/test-utils';
+import { runKubectl, type PromSample, type RealNamespace } from '@switchyard/test-utils';
 
 /** One mesh under comparison. */
 export interface MeshSide {
@@ -21,6 +21,19 @@ export interface MeshSide {
   control(path: string, body: unknown): Promise<void>;
   /** Instant PromQL query against this side's Prometheus. */
   promQuery(query: string): Promise<PromSample[]>;
+}
+
+/** The real side: a namespace of the real test bed, the fleet's control API, its Prometheus. */
+export function realSide(ns: RealNamespace): MeshSide {
+  return {
+    name: 'real',
+    namespace: ns.namespace,
+    kubeconfig: ns.info.kubeconfig,
+    control: async (path, body) => {
+      await ns.control('PUT', path, body);
+    },
+    promQuery: (query) => ns.promQuery(query),
+  };
 }
 
 /** kubectl against a side (or any cluster's kubeconfig); resolves stdout. */

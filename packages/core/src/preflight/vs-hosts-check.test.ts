@@ -12,6 +12,19 @@ function withVs(edit: (vs: VirtualService) => void) {
   return healthyContext({ virtualService: vs, virtualServices: { ok: true, value: [vs] } });
 }
 
+/** An older mesh VirtualService `reviews-legacy` with one host. */
+function legacyVirtualService(host: string): VirtualService {
+  const other = virtualService();
+  other.metadata = {
+    name: 'reviews-legacy',
+    namespace: 'bookinfo',
+    creationTimestamp: '2025-01-01T00:00:00Z',
+  };
+  other.spec.hosts = [host];
+  delete other.spec.gateways;
+  return other;
+}
+
 describe('vs-hosts', () => {
   it('passes hosts that resolve to the Service', () => {
     expect(vsHostsCheck.run(healthyContext())).toEqual([]);
@@ -50,14 +63,7 @@ describe('vs-hosts', () => {
   );
 
   it('does not count another VirtualService whose host only cluster DNS would resolve', () => {
-    const other = virtualService();
-    other.metadata = {
-      name: 'reviews-legacy',
-      namespace: 'bookinfo',
-      creationTimestamp: '2025-01-01T00:00:00Z',
-    };
-    other.spec.hosts = ['reviews.bookinfo'];
-    delete other.spec.gateways;
+    const other = legacyVirtualService('reviews.bookinfo');
     expect(
       vsHostsCheck.run(
         healthyContext({ virtualServices: { ok: true, value: [virtualService(), other] } }),
@@ -66,14 +72,7 @@ describe('vs-hosts', () => {
   });
 
   it('catches an older VirtualService claiming the same host for the mesh', () => {
-    const other = virtualService();
-    other.metadata = {
-      name: 'reviews-legacy',
-      namespace: 'bookinfo',
-      creationTimestamp: '2025-01-01T00:00:00Z',
-    };
-    other.spec.hosts = ['reviews.bookinfo.svc.cluster.local'];
-    delete other.spec.gateways;
+    const other = legacyVirtualService('reviews.bookinfo.svc.cluster.local');
     const findings = vsHostsCheck.run(
       healthyContext({ virtualServices: { ok: true, value: [virtualService(), other] } }),
     );
