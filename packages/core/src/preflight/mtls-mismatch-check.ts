@@ -12,10 +12,12 @@
  * PERMISSIVE. The client's mode: the subset's traffic policy (port-level first), then the
  * rule's; nothing means auto mTLS, which adapts and never mismatches.
  */
+import { describeRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import { SLOTS } from '../istio/route-target.js';
 import type { PeerAuthentication, PeerAuthenticationMode } from '../istio/types.js';
 import type { ServicePort } from '../kube/kube-types.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { matchesLabels } from '../kube/label-selector.js';
 import { destinationRuleRef, templateLabels } from './mesh-refs.js';
@@ -169,7 +171,7 @@ export const mtlsMismatchCheck: PreflightCheck = {
           (server.mode === 'DISABLE' && client.mode === 'ISTIO_MUTUAL');
         if (!mismatch) continue;
         const serverText = server.from
-          ? `PeerAuthentication ${server.from.metadata.namespace}/${server.from.metadata.name} sets ${server.mode} (${server.field})`
+          ? `${describeRef(objectRefOf(server.from, 'PeerAuthentication'))} sets ${server.mode} (${server.field})`
           : `the pods accept ${server.mode}`;
         const message =
           server.mode === 'STRICT'

@@ -7,6 +7,7 @@
  * VirtualService claims the same host for the mesh: sidecars use one per host, the oldest,
  * and ignore the others.
  */
+import { describeRef } from '../errors.js';
 import { dnsOnlyServiceSpelling } from '../istio/host-name.js';
 import type { VirtualService } from '../istio/types.js';
 import { objectRefOf } from '../kube/object-ref.js';
@@ -106,7 +107,7 @@ export const vsHostsCheck: PreflightCheck = {
         message: wins
           ? `also claims ${context.host} for the mesh and is older than ${vs.metadata.name}: sidecars use its routes and ignore the ones switchyard manages`
           : `also claims ${context.host} for the mesh; sidecars ignore it while ${vs.metadata.name} (older) exists, but it takes over if that one is recreated`,
-        fix: `merge its routes into VirtualService ${namespace}/${vs.metadata.name} and delete it`,
+        fix: `merge its routes into ${describeRef(ref)} and delete it`,
       });
     }
     return findings;

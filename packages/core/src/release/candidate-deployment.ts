@@ -10,7 +10,9 @@ import {
   RolloutFailedError,
   RolloutTimeoutError,
   type ObjectRef,
+  describeRef,
 } from '../errors.js';
+import { objectRefOf } from '../kube/object-ref.js';
 import type { DeploymentApi } from '../kube/resource-apis.js';
 import type { Container, Deployment } from '../kube/kube-types.js';
 import type { RolloutStatus } from '../kube/deployment-rollout.js';
@@ -132,7 +134,7 @@ export async function applyCandidate(
   } catch (error) {
     if (error instanceof ConcurrentEditError) {
       throw new ConcurrentEditError(
-        `Deployment ${desired.deployment.metadata.namespace}/${desired.deployment.metadata.name} was changed by someone else while switchyard updated it; nothing was overwritten`,
+        `${describeRef(objectRefOf(desired.deployment, 'Deployment'))} was changed by someone else while switchyard updated it; nothing was overwritten`,
         {
           statusCode: error.statusCode,
           reason: error.reason,

@@ -124,12 +124,11 @@ export class RecordedRoutes {
       const routesChanged = JSON.stringify(routed.spec) !== JSON.stringify(before.spec);
       const write = backend.planWrite(before, after, { pinManagedRoutes: !change.unpinned });
       if (!write) {
-        const ref = this.ref;
         return {
           object: before,
           record,
           routesChanged: false,
-          description: `${ref.kind} ${ref.namespace}/${ref.name}: no change`,
+          description: `${describeRef(this.ref)}: no change`,
           resourceVersion: before.metadata.resourceVersion,
         };
       }
