@@ -4,28 +4,16 @@
  */
 import type { CheckEvidence } from '../errors.js';
 import type { CheckType } from '../spec/check-types.js';
+import type { ResolvedCheck } from '../spec/resolved-release-spec.js';
 
 export type { CheckType };
 
 /**
- * One metric check to evaluate against the candidate: a PromQL template and its bounds.
- * Built-in checks arrive in the same shape (the spec resolves them to templates), so every
- * check is evaluated the same way. `ResolvedCheck` from the spec satisfies it.
+ * One metric check to evaluate against the candidate: a PromQL template and its bounds, as
+ * the spec resolves it. Built-in checks arrive in the same shape (resolved to templates),
+ * so every check is evaluated the same way.
  */
-export interface CheckDefinition {
-  /** Unique name, shown in events and summaries. */
-  readonly name: string;
-  /** `success-rate`, `latency-p99`, `success-rate-vs-stable` or `custom`. */
-  readonly type: CheckType;
-  /** PromQL template using `{{service}}`, `{{namespace}}`, `{{workload}}`, `{{stableWorkload}}`, `{{slot}}`, `{{window}}`. */
-  readonly query: string;
-  /** Pass only when the value is >= min; undefined: no lower bound. */
-  readonly min: number | undefined;
-  /** Pass only when the value is <= max; undefined: no upper bound. */
-  readonly max: number | undefined;
-  /** Unit for display (`%`, `ms`, `pp`, `''`). */
-  readonly unit: string;
-}
+export type CheckDefinition = ResolvedCheck;
 
 /** What the checks are about. All names are validated Kubernetes names. */
 export interface CheckContext {

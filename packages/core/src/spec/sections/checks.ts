@@ -213,7 +213,10 @@ export interface ResolvedCheck {
   readonly name: string;
   /** Type it came from. */
   readonly type: CheckType;
-  /** PromQL template; render it with `renderCheckQuery`. */
+  /**
+   * PromQL template using `{{service}}`, `{{namespace}}`, `{{workload}}`,
+   * `{{stableWorkload}}`, `{{slot}}`, `{{window}}`; render it with `renderCheckQuery`.
+   */
   readonly query: string;
   /** Lowest passing value; undefined: no lower bound. */
   readonly min: number | undefined;
