@@ -15,7 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import { parseSyncz, type ProxyRouteStatus } from '@switchyard/core';
+import { parseSyncz, type ProxyRouteStatus } from '@switchyard/core/internal-testing';
 import {
   bookinfoIn,
   promQuery,
