@@ -20,7 +20,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deploy, release } from '../../packages/core/dist/index.js';
+import { deploy, release } from '@switchyard/core';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const stepsArg = process.argv.indexOf('--steps');

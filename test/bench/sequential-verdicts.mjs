@@ -16,8 +16,10 @@
  *   SEQUENTIAL_BENCH_RUNS=200 node test/bench/sequential-verdicts.mjs   # quicker, rougher
  */
 import { cpus } from 'node:os';
-import { clopperPearsonUpper } from '../../packages/core/dist/analysis/clopper-pearson.js';
-import { DEFAULT_RATE_RATIO_SETTINGS } from '../../packages/core/dist/analysis/rate-ratio-test.js';
+import {
+  clopperPearsonUpper,
+  DEFAULT_RATE_RATIO_SETTINGS,
+} from '@switchyard/core/internal-testing';
 import { seededRandom } from './sequential/random.mjs';
 import { argoRule, flaggerRule, sequentialRule, switchyardRule } from './sequential/rules.mjs';
 import { SimulatedService } from './sequential/simulated-service.mjs';

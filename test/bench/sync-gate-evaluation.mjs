@@ -10,7 +10,7 @@
  *
  *   node test/bench/sync-gate-evaluation.mjs
  */
-import { parseSyncz, mergeReplicas } from '../../packages/core/dist/gates/syncz-status.js';
+import { mergeReplicas, parseSyncz } from '@switchyard/core/internal-testing';
 import {
   baselineCriterion,
   evaluateSync,

@@ -1,8 +1,8 @@
 /**
- * `@switchyard/core/internal-testing`: the internals the suites under `test/` drive
- * directly (the Kubernetes client, the Lease lock, the gates, the config_dump and syncz
- * readers) because what they test is that part itself, against the simulator or the real
- * control plane. Not an API: the package's `files` leave it out, so an installed
+ * `@switchyard/core/internal-testing`: the internals the suites and benchmarks under
+ * `test/` drive directly (the Kubernetes client, the Lease lock, the gates, the config_dump
+ * and syncz readers, the sequential statistics) because what they test or measure is that
+ * part itself. Not an API: the package's `files` leave it out, so an installed
  * `@switchyard/core` does not have it, and it changes with core. A name belongs here only
  * when a test cannot say the same through the public index (`index.ts`) or
  * `@switchyard/core/errors`.
@@ -29,7 +29,7 @@ export { STATE_ANNOTATION } from './release/state-record.js';
 export { IstiodSyncGate } from './gates/istiod-sync-gate.js';
 export { IstiodPortForwardSource } from './gates/istiod-port-forward-source.js';
 export type { ProxyScope, SyncProgress } from './gates/sync-gate.js';
-export { parseSyncz } from './gates/syncz-status.js';
+export { mergeReplicas, parseSyncz } from './gates/syncz-status.js';
 export type { ProxyRouteStatus } from './gates/syncz-status.js';
 export { EnvoyDataplaneVerifier } from './gates/envoy-dataplane-verifier.js';
 export type { DataplaneExpectation } from './gates/dataplane-verifier.js';
@@ -40,3 +40,8 @@ export type { CheckContext, CheckDefinition } from './gates/metrics-provider.js'
 export { BUILTIN_CHECK_TYPES } from './spec/check-types.js';
 export { resolveReleaseSpec } from './spec/resolve-release-spec.js';
 export type { ResolvedPrometheus } from './spec/resolved-release-spec.js';
+
+export { clopperPearsonUpper } from './analysis/clopper-pearson.js';
+export { logGamma } from './analysis/log-gamma.js';
+export { DEFAULT_RATE_RATIO_SETTINGS } from './analysis/rate-ratio-test.js';
+export { rateRatioVerdict } from './analysis/rate-ratio-evidence.js';

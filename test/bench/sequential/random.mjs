@@ -4,7 +4,7 @@
  * draws: multiplication of uniforms for small means, Hörmann's PTRS (transformed rejection
  * with squeeze, 1993; the method numpy uses) from a mean of 10.
  */
-import { logGamma } from '../../../packages/core/dist/analysis/log-gamma.js';
+import { logGamma } from '@switchyard/core/internal-testing';
 
 /** A generator seeded with a 32-bit integer. */
 export function seededRandom(seed) {

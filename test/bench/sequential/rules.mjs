@@ -33,7 +33,7 @@ import {
   NO_PENDING_STRATA,
   pairStrata,
 } from '../../../packages/core/dist/analysis/paired-strata.js';
-import { rateRatioVerdict } from '../../../packages/core/dist/analysis/rate-ratio-evidence.js';
+import { rateRatioVerdict } from '@switchyard/core/internal-testing';
 import {
   startRateRatioTest,
   updateRateRatioTest,
