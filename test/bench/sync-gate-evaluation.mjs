@@ -10,12 +10,13 @@
  *
  *   node test/bench/sync-gate-evaluation.mjs
  */
-import { mergeReplicas, parseSyncz } from '@switchyard/core/internal-testing';
 import {
   baselineCriterion,
   evaluateSync,
+  mergeReplicas,
+  parseSyncz,
   pendingState,
-} from '../../packages/core/dist/gates/sync-evaluation.js';
+} from '@switchyard/core/internal-testing';
 
 const PROXIES = 10_000;
 const REPLICAS = 3;

@@ -30,6 +30,7 @@ export { IstiodSyncGate } from './gates/istiod-sync-gate.js';
 export { IstiodPortForwardSource } from './gates/istiod-port-forward-source.js';
 export type { ProxyScope, SyncProgress } from './gates/sync-gate.js';
 export { mergeReplicas, parseSyncz } from './gates/syncz-status.js';
+export { baselineCriterion, evaluateSync, pendingState } from './gates/sync-evaluation.js';
 export type { ProxyRouteStatus } from './gates/syncz-status.js';
 export { EnvoyDataplaneVerifier } from './gates/envoy-dataplane-verifier.js';
 export type { DataplaneExpectation } from './gates/dataplane-verifier.js';
@@ -43,5 +44,13 @@ export type { ResolvedPrometheus } from './spec/resolved-release-spec.js';
 
 export { clopperPearsonUpper } from './analysis/clopper-pearson.js';
 export { logGamma } from './analysis/log-gamma.js';
-export { DEFAULT_RATE_RATIO_SETTINGS } from './analysis/rate-ratio-test.js';
+export {
+  DEFAULT_RATE_RATIO_SETTINGS,
+  startRateRatioTest,
+  updateRateRatioTest,
+} from './analysis/rate-ratio-test.js';
 export { rateRatioVerdict } from './analysis/rate-ratio-evidence.js';
+export { readCounterIncrements, START_COUNTERS } from './analysis/counter-increments.js';
+export { NO_PENDING_STRATA, pairStrata } from './analysis/paired-strata.js';
+export { isFailedRequest, slotByWorkload } from './analysis/request-outcome.js';
+export { requestCounts, slotIncrements } from './analysis/slot-increments.js';

@@ -131,6 +131,13 @@ describe("core's public index", () => {
     ]);
   });
 
+  it('is reached by tests through package names, never by a path into packages/core', () => {
+    const byPath = filesBelow('test', /\.(ts|mts|js|mjs)$/).filter((file) =>
+      /from '(\.\.\/)+packages\/core\//.test(readFileSync(file, 'utf8')),
+    );
+    expect(byPath.map((file) => relative(ROOT, file))).toEqual([]);
+  });
+
   it('keeps the internal-testing subpath out of the published package', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')) as {
       exports: Record<string, unknown>;

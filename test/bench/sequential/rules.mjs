@@ -3,7 +3,7 @@
  *
  * - `sequential`: switchyard's anytime-valid rate-ratio test through the real code path
  *   (raw samples -> readCounterIncrements -> slotIncrements -> pairStrata ->
- *   updateRateRatioTest -> rateRatioVerdict, from packages/core/dist/analysis); with
+ *   updateRateRatioTest -> rateRatioVerdict, core's analysis/ through internal-testing); with
  *   source-side metrics, one stratum per reporting client pod;
  * - `flagger`: Flagger's defaults (fluxcd/flagger pkg/apis/flagger/v1beta1/canary.go:
  *   analysis interval 60 s, threshold 1 failed check; the built-in request-success-rate
@@ -26,26 +26,18 @@
  * extrapolation (the success ratio is nearly unchanged by it).
  */
 import {
-  readCounterIncrements,
-  START_COUNTERS,
-} from '../../../packages/core/dist/analysis/counter-increments.js';
-import {
+  isFailedRequest,
   NO_PENDING_STRATA,
   pairStrata,
-} from '../../../packages/core/dist/analysis/paired-strata.js';
-import { rateRatioVerdict } from '@switchyard/core/internal-testing';
-import {
+  rateRatioVerdict,
+  readCounterIncrements,
+  requestCounts,
+  slotByWorkload,
+  slotIncrements,
+  START_COUNTERS,
   startRateRatioTest,
   updateRateRatioTest,
-} from '../../../packages/core/dist/analysis/rate-ratio-test.js';
-import {
-  isFailedRequest,
-  slotByWorkload,
-} from '../../../packages/core/dist/analysis/request-outcome.js';
-import {
-  requestCounts,
-  slotIncrements,
-} from '../../../packages/core/dist/analysis/slot-increments.js';
+} from '@switchyard/core/internal-testing';
 
 const slotOf = slotByWorkload({ canary: 'reviews-green', stable: 'reviews-blue' });
 
