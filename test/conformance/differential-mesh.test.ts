@@ -419,7 +419,7 @@ describe('the simulator against real istiod and the proxy fleet', () => {
       port: 9080,
       routeName: 'primary',
       weights: { blue: 90, green: 10 },
-      headerRoute: { present: true, name: 'switchyard-reviews-prerelease', subset: 'green' },
+      headerRoute: { present: true, name: 'switchyard-reviews-prerelease', destination: 'green' },
     };
     const inspections = dumps.map((d) =>
       inspectRoutes(parseRouteConfigDump(d), expectation, 'sidecar'),

@@ -41,6 +41,10 @@ const candidate: CheckContext = {
   workload: 'reviews-green',
   stableWorkload: 'reviews-blue',
   slot: 'green',
+  candidateSelector:
+    'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"',
+  stableSelector:
+    'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-blue"',
   windowMs: WINDOW_MS,
   minRequests: 20,
 };
@@ -49,6 +53,8 @@ const stable: CheckContext = {
   workload: 'reviews-blue',
   stableWorkload: 'reviews-green',
   slot: 'blue',
+  candidateSelector: candidate.stableSelector,
+  stableSelector: candidate.candidateSelector,
 };
 
 let bed: Testbed;

@@ -133,6 +133,7 @@ describe("the README's list of permissions", () => {
     istiod: "istiod's",
     prometheus: "Prometheus'",
     proxies: "the proxies'",
+    cluster: 'cluster-scoped',
     preflight: 'cluster-wide',
   };
 

@@ -127,8 +127,8 @@ export function needed(permissions: readonly RequiredPermission[], placement: Pl
 }
 
 /**
- * Namespaced: service bookinfo; cluster: bookinfo and shop, proxies anywhere. Preflight reads
- * are cluster-wide in both.
+ * Namespaced: service bookinfo; cluster: bookinfo and shop, proxies anywhere. Cluster-scoped
+ * objects and preflight reads are cluster-wide in both.
  */
 export const PLACEMENT: Record<string, Placement> = {
   namespaced: {
@@ -136,6 +136,7 @@ export const PLACEMENT: Record<string, Placement> = {
     istiod: ['istio-system'],
     prometheus: ['istio-system'],
     proxies: ['bookinfo'],
+    cluster: ['*'],
     preflight: ['*'],
   },
   cluster: {
@@ -143,6 +144,7 @@ export const PLACEMENT: Record<string, Placement> = {
     istiod: ['istio-system'],
     prometheus: ['istio-system'],
     proxies: ['*'],
+    cluster: ['*'],
     preflight: ['*'],
   },
 };

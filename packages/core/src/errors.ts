@@ -32,9 +32,15 @@ export {
   DataplaneMismatchError,
   IstiodUnavailableError,
   PrometheusError,
+  RouteNotAcceptedError,
   SyncTimeoutError,
 } from './errors/gate-errors.js';
-export type { CheckEvidence, ProxySyncState, UnsyncedProxy } from './errors/gate-errors.js';
+export type {
+  CheckEvidence,
+  ProxySyncState,
+  RouteParentVerdict,
+  UnsyncedProxy,
+} from './errors/gate-errors.js';
 export {
   AbortedError,
   NoReadyPodsError,

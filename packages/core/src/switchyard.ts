@@ -32,6 +32,7 @@ import { promoteRelease } from './release/promote.js';
 import { releaseCandidate } from './release/release.js';
 import { rollbackRelease } from './release/rollback.js';
 import { releaseStatus, type StatusReport } from './release/status.js';
+import { decideRouteBackendKind } from './routing/route-backends.js';
 import type { OperationSummary, ReleaseEvent } from './release/release-events.js';
 import type { ReleaseSpecOverrides } from './spec/release-spec.js';
 import { resolveReleaseSpec, resolveReleaseSpecYaml } from './spec/resolve-release-spec.js';
@@ -143,11 +144,13 @@ interface Connection {
 
 async function connect(input: OperationInput): Promise<Connection> {
   const kube = loadKubeconfig({ path: input.kubeconfig, context: input.context });
-  const spec = await resolveOperationSpec(input, kube.namespace);
+  const resolved = await resolveOperationSpec(input, kube.namespace);
   const holderIdentity =
-    spec.lock.holderIdentity ?? defaultHolderIdentity(process.env, input.holderIdentity);
+    resolved.lock.holderIdentity ?? defaultHolderIdentity(process.env, input.holderIdentity);
   const clock = input.clock ?? systemClock;
   const client = new KubeClient({ kubeConfig: kube.kubeConfig, eventInstance: holderIdentity });
+  // VirtualService or HTTPRoute: what the spec says, else what routes the service.
+  const spec = await decideRouteBackendKind(resolved, client, input.signal);
   const portForwarder = new KubePortForwarder(kube.kubeConfig);
   const gates = createGates({
     spec,

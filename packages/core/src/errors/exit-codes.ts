@@ -19,8 +19,9 @@ export const ExitCode = Object.freeze({
   /** The release is paused and waits for `switchyard promote`. */
   Paused: 4,
   /**
-   * The proxies did not take a change (sync timeout, or Envoy rejected the routes) or a
-   * rollout timed out: a release was rolled back (verified); a deploy left traffic untouched.
+   * The proxies did not take a change (sync timeout, Envoy rejected the routes, or istiod
+   * did not accept a Gateway API route) or a rollout timed out: a release was rolled back
+   * (verified); a deploy left traffic untouched.
    */
   Timeout: 5,
   /** Another holder has the lock, or someone else edited the routes concurrently. */
@@ -56,6 +57,7 @@ const BY_CODE: Partial<Record<SwitchyardErrorCode, ExitCode>> = {
   SWITCHYARD_ROLLOUT_FAILED: ExitCode.Timeout,
   SWITCHYARD_SYNC_TIMEOUT: ExitCode.Timeout,
   SWITCHYARD_CONFIG_REJECTED: ExitCode.Timeout,
+  SWITCHYARD_ROUTE_NOT_ACCEPTED: ExitCode.Timeout,
   SWITCHYARD_LOCKED: ExitCode.Locked,
   SWITCHYARD_CONCURRENT_EDIT: ExitCode.Locked,
   SWITCHYARD_LOCK_LOST: ExitCode.Locked,
@@ -67,6 +69,7 @@ const BY_ROLLBACK_REASON: Readonly<Record<string, ExitCode>> = {
   'checks-failed': ExitCode.ChecksFailed,
   'sync-timeout': ExitCode.Timeout,
   'config-rejected': ExitCode.Timeout,
+  'route-not-accepted': ExitCode.Timeout,
   'rollout-failed': ExitCode.Timeout,
   'dataplane-mismatch': ExitCode.Timeout,
 };

@@ -2,7 +2,7 @@
  * Failures of the gates: istiod and proxy sync, the data-plane verifier, Prometheus and
  * the metric checks.
  */
-import { SwitchyardError } from './switchyard-error.js';
+import { describeRef, SwitchyardError, type ObjectRef } from './switchyard-error.js';
 
 /** No Running istiod pod was found, or none answered `/debug/syncz`. */
 export class IstiodUnavailableError extends SwitchyardError {
@@ -131,6 +131,68 @@ export class ConfigRejectedError extends SwitchyardError {
       unsynced: this.unsynced,
       synced: this.synced,
       total: this.total,
+    };
+  }
+}
+
+/** One parent's verdict on a route, as its controller (istiod) reported it. */
+export interface RouteParentVerdict {
+  /** The parent as the route names it (`Service bookinfo/reviews:9080`, `Gateway bookinfo/ingress`). */
+  parent: string;
+  /** The condition that is not true (`Accepted`, `ResolvedRefs`); undefined when none was reported. */
+  condition?: string | undefined;
+  /** Its reason (`BackendNotFound`). */
+  reason?: string | undefined;
+  /** The controller's message (`backend(reviews-green.bookinfo.svc.cluster.local) not found`). */
+  message?: string | undefined;
+}
+
+/**
+ * The control plane did not accept a route change: for a Gateway API route, istiod's status
+ * for a parent says `Accepted` or `ResolvedRefs` is false at the generation written (a
+ * backend Service missing, a parent refused), or it reported nothing for that generation
+ * within the time allowed. No proxy will get routes istiod refused, so the sync gate is not
+ * waited for.
+ */
+export class RouteNotAcceptedError extends SwitchyardError {
+  readonly code = 'SWITCHYARD_ROUTE_NOT_ACCEPTED';
+  /** The route. */
+  readonly object: ObjectRef;
+  /** The generation written. */
+  readonly generation: number;
+  /** The parents that refused it, or did not report (the timed-out case). */
+  readonly parents: readonly RouteParentVerdict[];
+  /** True when the controller reported nothing for the generation in time. */
+  readonly timedOut: boolean;
+
+  constructor(fields: {
+    object: ObjectRef;
+    generation: number;
+    parents: readonly RouteParentVerdict[];
+    timedOut: boolean;
+    timeoutMs?: number | undefined;
+  }) {
+    const first = fields.parents[0];
+    const headline = fields.timedOut
+      ? `istiod reported no status for generation ${fields.generation} of ${describeRef(fields.object)} within ${Math.round((fields.timeoutMs ?? 0) / 1000)}s` +
+        (fields.parents.length > 0
+          ? ` (waiting for ${fields.parents.map((p) => p.parent).join(', ')})`
+          : '')
+      : `istiod refused ${describeRef(fields.object)} (generation ${fields.generation}) for ${first?.parent ?? 'a parent'}: ` +
+        `${first?.condition ?? 'condition'} ${first?.reason ? `${first.reason}: ` : ''}${first?.message ?? 'no message'}`;
+    super(headline);
+    this.object = fields.object;
+    this.generation = fields.generation;
+    this.parents = fields.parents;
+    this.timedOut = fields.timedOut;
+  }
+
+  override details(): Record<string, unknown> {
+    return {
+      object: this.object,
+      generation: this.generation,
+      parents: this.parents,
+      timedOut: this.timedOut,
     };
   }
 }

@@ -82,7 +82,7 @@ export class PreflightFailedError extends PreflightError {
   }
 }
 
-/** Why switchyard refuses to manage a VirtualService's routes. */
+/** Why switchyard refuses to manage a VirtualService's or HTTPRoute's routes. */
 export type RouteRefusalReason =
   | 'no-http-routes'
   | 'no-matching-route'
@@ -93,9 +93,11 @@ export type RouteRefusalReason =
   | 'foreign-destination'
   | 'missing-subset'
   | 'invalid-weights'
-  | 'name-collision';
+  | 'name-collision'
+  | 'route-limits'
+  | 'precedence-conflict';
 
-/** The VirtualService or DestinationRule cannot be changed safely; the message says how to fix it. */
+/** The routing object (VirtualService, DestinationRule, HTTPRoute) cannot be changed safely; the message says how to fix it. */
 export class RouteRefusedError extends SwitchyardError {
   readonly code = 'SWITCHYARD_ROUTE_REFUSED';
   /** Machine-readable reason. */

@@ -29,6 +29,7 @@ export type RollbackReason =
   | 'checks-failed'
   | 'sync-timeout'
   | 'config-rejected'
+  | 'route-not-accepted'
   | 'dataplane-mismatch'
   | 'rollout-failed'
   | 'step-error'

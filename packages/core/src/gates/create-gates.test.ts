@@ -112,6 +112,10 @@ describe('createGates', () => {
       workload: 'reviews-green',
       stableWorkload: 'reviews-blue',
       slot: 'green',
+      candidateSelector:
+        'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"',
+      stableSelector:
+        'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-blue"',
       windowMs: 60_000,
       minRequests: 20,
     });

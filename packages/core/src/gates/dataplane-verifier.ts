@@ -7,19 +7,35 @@ import type { ProxyScope } from './sync-gate.js';
 
 /**
  * What Envoy should have for the service after a change, in Envoy's terms: the outbound
- * clusters `outbound|<port>|<subset>|<host>` of one host, weighted on the managed route.
+ * clusters of the slots, weighted on the managed route. A VirtualService's slots are subsets
+ * of one host (`outbound|<port>|<subset>|<host>`); an HTTPRoute's are two Services
+ * (`outbound|<port>||<slot-service>.<ns>.svc.cluster.local`), named in `clusters`.
  */
 export interface DataplaneExpectation {
-  /** Service FQDN, `reviews.bookinfo.svc.cluster.local`. */
+  /**
+   * FQDN whose virtual host carries the routes on sidecars (`reviews.bookinfo.svc.cluster.local`):
+   * the service host of a VirtualService, the parent Service of an HTTPRoute.
+   */
   host: string;
-  /** Service port of the route configuration, e.g. 9080. */
+  /** Service port of the sidecars' route configuration, e.g. 9080. */
   port: number;
-  /** Expected weight per subset on the managed route (zero weights are expected absent). */
+  /**
+   * Expected weight per destination on the managed route (zero weights are expected absent),
+   * keyed by subset name (VirtualService) or slot Service name (HTTPRoute).
+   */
   weights: Readonly<Record<string, number>>;
+  /**
+   * Envoy's cluster of each key of `weights`; undefined: the keys are subsets of `host` at
+   * `port` (`outbound|<port>|<subset>|<host>`).
+   */
+  clusters?: Readonly<Record<string, string>> | undefined;
   /** Name of the managed route, when it has one (Envoy route name). */
   routeName?: string | undefined;
-  /** The pre-release header route: expected present (to `subset`) or absent. */
-  headerRoute: { name: string; present: boolean; subset?: string | undefined };
+  /**
+   * The pre-release header route: expected present (sending to the destination keyed
+   * `destination`, as in `weights`) or absent.
+   */
+  headerRoute: { name: string; present: boolean; destination?: string | undefined };
 }
 
 /** One proxy checked by the verifier. */

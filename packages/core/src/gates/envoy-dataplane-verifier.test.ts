@@ -81,7 +81,7 @@ const expectation: DataplaneExpectation = {
   port: 9080,
   weights: { blue: 90, green: 10 },
   routeName: 'primary',
-  headerRoute: { name: 'switchyard-reviews-prerelease', present: true, subset: 'green' },
+  headerRoute: { name: 'switchyard-reviews-prerelease', present: true, destination: 'green' },
 };
 
 const proxies = [

@@ -16,7 +16,7 @@ const HEADER = 'switchyard-reviews-prerelease';
 
 function expectation(
   weights: Record<string, number>,
-  header: { present: boolean; subset?: string },
+  header: { present: boolean; destination?: string },
   routeName?: string,
 ): DataplaneExpectation {
   return {
@@ -75,7 +75,7 @@ describe('inspectRoutes on a sidecar', () => {
     );
     const inspection = inspect(
       body,
-      expectation({ blue: 90, green: 10 }, { present: true, subset: 'green' }),
+      expectation({ blue: 90, green: 10 }, { present: true, destination: 'green' }),
     );
     expect(inspection).toMatchObject({
       relevant: true,
@@ -123,7 +123,7 @@ describe('inspectRoutes on a sidecar', () => {
 
   it('catches a missing header route', () => {
     const body = dump(sidecarRouteConfig([splitRoute({ blue: 100 })]));
-    const exp = expectation({ blue: 100, green: 0 }, { present: true, subset: 'green' });
+    const exp = expectation({ blue: 100, green: 0 }, { present: true, destination: 'green' });
     expect(mismatchOf(inspect(body, exp))).toBe(`header route ${HEADER} is missing`);
   });
 
@@ -134,7 +134,7 @@ describe('inspectRoutes on a sidecar', () => {
   });
 
   it('catches a header route to the wrong subset, or after the split', () => {
-    const exp = expectation({ blue: 100, green: 0 }, { present: true, subset: 'green' });
+    const exp = expectation({ blue: 100, green: 0 }, { present: true, destination: 'green' });
     const wrong = dump(sidecarRouteConfig([headerRoute('blue'), splitRoute({ blue: 100 })]));
     expect(mismatchOf(inspect(wrong, exp))).toBe(
       `header route ${HEADER} sends to ${cluster('blue')}, expected ${cluster('green')}`,
@@ -230,7 +230,7 @@ describe('inspectRoutes on a gateway', () => {
 
   it('finds the managed routes through the pre-release route when they have no name', () => {
     const body = dump(gatewayRouteConfig([headerRoute('green'), splitRoute({ blue: 100 })]));
-    const exp = expectation({ blue: 90, green: 10 }, { present: true, subset: 'green' });
+    const exp = expectation({ blue: 90, green: 10 }, { present: true, destination: 'green' });
     expect(mismatchOf(inspect(body, exp, 'router'))).toMatch(/splits blue=100/);
   });
 
@@ -246,5 +246,97 @@ describe('inspectRoutes on a gateway', () => {
     const body = dump(sidecarRouteConfig([splitRoute({ blue: 100 }, { name: 'primary' })]));
     const exp = expectation({ blue: 100 }, { present: false }, 'primary');
     expect(inspect(body, exp, 'router').relevant).toBe(false);
+  });
+});
+
+describe("inspectRoutes for an HTTPRoute's slot Services", () => {
+  const slotCluster = (service: string) => `outbound|9080||${service}.bookinfo.svc.cluster.local`;
+  const exp = (
+    weights: Record<string, number>,
+    header: { present: boolean; destination?: string },
+  ): DataplaneExpectation => ({
+    host: FQDN,
+    port: 9080,
+    weights,
+    clusters: {
+      'reviews-blue': slotCluster('reviews-blue'),
+      'reviews-green': slotCluster('reviews-green'),
+    },
+    routeName: 'primary',
+    headerRoute: { name: HEADER, ...header },
+  });
+  // As istiod renders an HTTPRoute: Envoy routes named after the rules, per-Service clusters,
+  // a weight-0 backend left out, a lone one a plain cluster.
+  const split = (weights: Record<string, number>) => {
+    const nonZero = Object.entries(weights).filter(([, w]) => w > 0);
+    return {
+      name: 'primary',
+      match: { prefix: '/' },
+      route:
+        nonZero.length === 1
+          ? { cluster: slotCluster(nonZero[0]![0]) }
+          : {
+              weighted_clusters: {
+                clusters: nonZero.map(([s, weight]) => ({ name: slotCluster(s), weight })),
+              },
+            },
+    };
+  };
+  const header = (service: string) => ({
+    name: HEADER,
+    match: { prefix: '/', headers: [{ name: 'x-release', string_match: { exact: 'candidate' } }] },
+    route: { cluster: slotCluster(service) },
+  });
+
+  it('reads the split by slot Service on a sidecar and on a router', () => {
+    const expected = exp(
+      { 'reviews-blue': 90, 'reviews-green': 10 },
+      { present: true, destination: 'reviews-green' },
+    );
+    const routes = [header('reviews-green'), split({ 'reviews-blue': 90, 'reviews-green': 10 })];
+    for (const [body, type] of [
+      [dump(sidecarRouteConfig(routes)), 'sidecar'],
+      [dump(gatewayRouteConfig(routes)), 'router'],
+    ] as const) {
+      const inspection = inspect(body, expected, type);
+      expect(inspection).toMatchObject({ relevant: true, mismatch: undefined });
+      if (inspection.relevant)
+        expect(inspection.observed[0]?.weights).toEqual({
+          'reviews-blue': 90,
+          'reviews-green': 10,
+        });
+    }
+  });
+
+  it('expects a lone slot as a plain cluster, and names a wrong split by slot Service', () => {
+    const lone = dump(sidecarRouteConfig([split({ 'reviews-blue': 100 })]));
+    expect(
+      mismatchOf(
+        inspect(lone, exp({ 'reviews-blue': 100, 'reviews-green': 0 }, { present: false })),
+      ),
+    ).toBeUndefined();
+    expect(
+      mismatchOf(
+        inspect(lone, exp({ 'reviews-blue': 80, 'reviews-green': 20 }, { present: false })),
+      ),
+    ).toBe(
+      `route primary in ${FQDN}:9080 splits reviews-blue=1, expected reviews-blue=80, reviews-green=20`,
+    );
+    const toBlue = dump(
+      sidecarRouteConfig([header('reviews-blue'), split({ 'reviews-blue': 100 })]),
+    );
+    expect(
+      mismatchOf(
+        inspect(
+          toBlue,
+          exp(
+            { 'reviews-blue': 100, 'reviews-green': 0 },
+            { present: true, destination: 'reviews-green' },
+          ),
+        ),
+      ),
+    ).toBe(
+      `header route ${HEADER} sends to ${slotCluster('reviews-blue')}, expected ${slotCluster('reviews-green')}`,
+    );
   });
 });

@@ -20,7 +20,10 @@
  * `http[].name`, plus `.<match name>` for named matches), else every route that sends only
  * to slot subsets of the service, preferring routes without header matches (a user's own
  * header route to a slot is not the traffic split). Clusters are
- * `outbound|<port>|<subset>|<fqdn>`; one destination shows as `route.cluster`, several as
+ * `outbound|<port>|<subset>|<fqdn>` for a VirtualService's subsets, and
+ * `outbound|<port>||<slot-service fqdn>` for an HTTPRoute's slot Services (the expectation's
+ * `clusters`; istiod names an HTTPRoute rule's Envoy route after the rule's `name`, else
+ * `<namespace>.<route>.<rule index>`); one destination shows as `route.cluster`, several as
  * `weighted_clusters` without zero weights, passed through unnormalised, so shares are
  * compared rather than raw numbers.
  */
@@ -117,7 +120,7 @@ export interface ObservedRoutes {
   virtualHost: string;
   /** Managed route found (name, or `#<index>` when unnamed); undefined when none. */
   route: string | undefined;
-  /** Weight per subset (or per foreign cluster name) on the managed route. */
+  /** Weight per destination key (subset or slot Service; a foreign cluster by its name) on the managed route. */
   weights: Record<string, number> | undefined;
   /** The pre-release header route. */
   headerRoute: ObservedHeaderRoute;
@@ -125,7 +128,7 @@ export interface ObservedRoutes {
 
 /** What switchyard expects, in the same terms as {@link ObservedRoutes}. */
 export interface ExpectedRoutes {
-  /** Weight per subset; zero weights left out (Envoy drops them). */
+  /** Weight per destination key; zero weights left out (Envoy drops them). */
   weights: Record<string, number>;
   /** The pre-release header route. */
   headerRoute: { present: boolean; cluster?: string | undefined };
@@ -157,11 +160,28 @@ export type RouteInspection =
       readonly mismatch: RouteMismatch | undefined;
     };
 
+/** Envoy's cluster of a destination key of the expectation (a subset, or a slot Service). */
+export function expectedCluster(expectation: DataplaneExpectation, key: string): string {
+  return expectation.clusters?.[key] ?? outboundCluster(expectation.port, key, expectation.host);
+}
+
+/** The destination key of one of the expectation's clusters, or undefined for any other. */
+function keyOfCluster(expectation: DataplaneExpectation, cluster: string): string | undefined {
+  if (expectation.clusters) {
+    return Object.keys(expectation.clusters).find((key) => expectation.clusters?.[key] === cluster);
+  }
+  const prefix = `outbound|${expectation.port}|`;
+  const suffix = `|${expectation.host}`;
+  return cluster.startsWith(prefix) && cluster.endsWith(suffix)
+    ? cluster.slice(prefix.length, cluster.length - suffix.length)
+    : undefined;
+}
+
 /** The expectation as Envoy would show it. */
 export function expectedRoutes(expectation: DataplaneExpectation): ExpectedRoutes {
   const weights: Record<string, number> = {};
-  for (const [subset, weight] of Object.entries(expectation.weights))
-    if (weight > 0) weights[subset] = weight;
+  for (const [key, weight] of Object.entries(expectation.weights))
+    if (weight > 0) weights[key] = weight;
   const { headerRoute } = expectation;
   return {
     weights,
@@ -169,8 +189,8 @@ export function expectedRoutes(expectation: DataplaneExpectation): ExpectedRoute
       ? {
           present: true,
           cluster:
-            headerRoute.subset !== undefined
-              ? outboundCluster(expectation.port, headerRoute.subset, expectation.host)
+            headerRoute.destination !== undefined
+              ? expectedCluster(expectation, headerRoute.destination)
               : undefined,
         }
       : { present: false },
@@ -190,13 +210,6 @@ function routeClusters(route: EnvoyRouteDump): { name: string; weight: number }[
 
 function namedLike(route: EnvoyRouteDump, name: string): boolean {
   return route.name === name || (route.name?.startsWith(`${name}.`) ?? false);
-}
-
-/** Subset of a cluster of this service port, or undefined for any other cluster. */
-function subsetOf(cluster: string, prefix: string, suffix: string): string | undefined {
-  return cluster.startsWith(prefix) && cluster.endsWith(suffix)
-    ? cluster.slice(prefix.length, cluster.length - suffix.length)
-    : undefined;
 }
 
 /**
@@ -247,8 +260,6 @@ export function inspectRoutes(
 ): RouteInspection {
   const expected = expectedRoutes(expectation);
   const host = expectation.host.toLowerCase();
-  const prefix = `outbound|${expectation.port}|`;
-  const suffix = `|${expectation.host}`;
   const targets: { config: DynamicRouteConfig; virtualHost: EnvoyVirtualHostDump }[] = [];
   for (const config of configs) {
     const name = config.routeConfig.name ?? '';
@@ -271,7 +282,7 @@ export function inspectRoutes(
   const observed: ObservedRoutes[] = [];
   let mismatch: RouteMismatch | undefined;
   for (const { config, virtualHost } of targets) {
-    const result = inspectVirtualHost(config, virtualHost, expectation, expected, prefix, suffix);
+    const result = inspectVirtualHost(config, virtualHost, expectation, expected);
     observed.push(result.actual);
     if (result.message !== undefined && !mismatch)
       mismatch = { message: result.message, expected, actual: result.actual };
@@ -284,8 +295,6 @@ function inspectVirtualHost(
   virtualHost: EnvoyVirtualHostDump,
   expectation: DataplaneExpectation,
   expected: ExpectedRoutes,
-  prefix: string,
-  suffix: string,
 ): { actual: ObservedRoutes; message: string | undefined } {
   const routes = virtualHost.routes ?? [];
   const headerName = expectation.headerRoute.name;
@@ -300,8 +309,8 @@ function inspectVirtualHost(
       const clusters = routeClusters(route);
       if (!clusters || clusters.length === 0) return [];
       return clusters.every((c) => {
-        const subset = subsetOf(c.name, prefix, suffix);
-        return subset !== undefined && subset in expectation.weights;
+        const key = keyOfCluster(expectation, c.name);
+        return key !== undefined && key in expectation.weights;
       })
         ? [index]
         : [];
@@ -332,7 +341,7 @@ function inspectVirtualHost(
       message:
         expectation.routeName !== undefined
           ? `route "${expectation.routeName}" not found in virtual host ${actual.virtualHost}`
-          : `no route to the slot subsets of ${expectation.host} in virtual host ${actual.virtualHost}`,
+          : `no route to the slot ${expectation.clusters ? 'Services' : 'subsets'} of ${expectation.host} in virtual host ${actual.virtualHost}`,
     };
   }
   let message: string | undefined;
@@ -340,7 +349,7 @@ function inspectVirtualHost(
     const clusters = routeClusters(routes[index] as EnvoyRouteDump) ?? [];
     const weights: Record<string, number> = {};
     for (const cluster of clusters) {
-      const key = subsetOf(cluster.name, prefix, suffix) ?? cluster.name;
+      const key = keyOfCluster(expectation, cluster.name) ?? cluster.name;
       weights[key] = (weights[key] ?? 0) + cluster.weight;
     }
     if (index === first) actual.weights = weights;

@@ -27,6 +27,10 @@ export interface CheckContext {
   stableWorkload: string;
   /** Candidate slot name (`blue`/`green`). */
   slot: string;
+  /** Label matchers of the candidate's requests (`{{candidate}}`, `RouteBackend.requestSelector`). */
+  candidateSelector: string;
+  /** Label matchers of the stable slot's requests (`{{stable}}`). */
+  stableSelector: string;
   /** Evaluation window in milliseconds. */
   windowMs: number;
   /** Fewer requests than this to the candidate in the window makes a check inconclusive. */

@@ -83,6 +83,8 @@ export class PrometheusChecks implements MetricsProvider {
       workload: context.workload,
       stableWorkload: context.stableWorkload,
       slot: context.slot,
+      candidate: context.candidateSelector,
+      stable: context.stableSelector,
       window: context.windowMs,
     };
     const [count, ...outcomes] = await Promise.all([
@@ -177,11 +179,15 @@ function worstSample(
   return worst;
 }
 
+/** Where to look for the candidate's requests: its last label matcher, in the others' series. */
 function noTrafficHint(context: CheckContext, window: string): string {
+  const matchers = context.candidateSelector.split(',');
+  const last = matchers.pop() ?? '';
+  const [label = '', value = ''] = last.split('=');
   return (
     `is traffic reaching the candidate ${context.workload} (weights, header route)? ` +
-    `does its destination_workload label read "${context.workload}" in ` +
-    `istio_requests_total{reporter="destination",destination_workload_namespace="${context.namespace}"} ` +
+    `does its ${label} label read ${value} in ` +
+    `istio_requests_total{${matchers.join(',')}} ` +
     `over the last ${window}?`
   );
 }

@@ -10,6 +10,14 @@ import { definedKeys, isJsonObject, jsonEqual } from '../json-diff/json-value.js
 import { objectRefOf } from '../kube/object-ref.js';
 import type { DestinationRule, VirtualService } from './types.js';
 
+/** An object whose change can be described: kind, metadata and a spec object. */
+export interface DescribedObject {
+  kind: string;
+  metadata: { name: string; namespace?: string | undefined; [field: string]: unknown };
+  spec: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
 function routeName(route: unknown, index: number): string {
   return isJsonObject(route) && typeof route.name === 'string'
     ? `route "${route.name}"`
@@ -70,7 +78,8 @@ function describeRouteChange(before: unknown, after: unknown): string[] {
   return details;
 }
 
-function describeListChange(
+/** What changed in a list, element by element (aligned by content, not index). */
+export function describeListChange(
   before: unknown,
   after: unknown,
   name: (element: unknown, index: number) => string,
@@ -94,7 +103,8 @@ function describeListChange(
   });
 }
 
-function describeOtherFields(
+/** `<prefix><key> changed` for every key of the two objects that differs, but `handled`. */
+export function describeOtherFields(
   before: Record<string, unknown>,
   after: Record<string, unknown>,
   prefix: string,
@@ -105,9 +115,10 @@ function describeOtherFields(
     .map((key) => `${prefix}${key} changed`);
 }
 
-function describeObject(
-  before: VirtualService | DestinationRule,
-  after: VirtualService | DestinationRule,
+/** `<Kind> <ns>/<name>: <spec parts>; <other changed fields>` (or `no change`). */
+export function describeObject(
+  before: DescribedObject,
+  after: DescribedObject,
   specParts: string[],
   handledSpecKeys: readonly string[],
 ): string {

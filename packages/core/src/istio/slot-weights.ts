@@ -79,8 +79,7 @@ function routeWeights(
       raw[slot] = weight;
     }
   }
-  const total = raw.blue + raw.green;
-  if (total === 0) {
+  if (raw.blue + raw.green === 0) {
     throw new RouteRefusedError(
       'invalid-weights',
       ref,
@@ -88,6 +87,15 @@ function routeWeights(
       'Give the slot that should serve a positive weight.',
     );
   }
+  return normaliseSlotWeights(raw);
+}
+
+/**
+ * Relative slot weights (not both 0) as integers summing to 100, as the proxies split
+ * traffic: largest remainder, ties to blue.
+ */
+export function normaliseSlotWeights(raw: SlotWeights): SlotWeights {
+  const total = raw.blue + raw.green;
   if (total === 100) return raw;
   const exact = { blue: (raw.blue * 100) / total, green: (raw.green * 100) / total };
   const floors = { blue: Math.floor(exact.blue), green: Math.floor(exact.green) };

@@ -1,7 +1,8 @@
 /**
  * Typed access to the objects switchyard reads and writes: VirtualServices and
  * DestinationRules (whichever of `networking.istio.io` v1/v1beta1 the cluster serves),
- * Deployments, Pods, Services, Leases and Events. Every call is retried where safe and fails
+ * Gateway API HTTPRoutes and Gateways (`gateway.networking.k8s.io/v1`), the CRDs that define
+ * them, Deployments, Pods, Services, Leases and Events. Every call is retried where safe and fails
  * with KubeApiError, ConcurrentEditError or AbortedError (see `retry.ts`, `to-kube-error.ts`,
  * `write-recovery.ts`). No global state: each client owns its discovery cache.
  */
@@ -13,6 +14,11 @@ import type {
   ServiceEntry,
   VirtualService,
 } from '../istio/types.js';
+import {
+  GATEWAY_API_GROUP,
+  type GatewayApiGateway,
+  type HttpRoute,
+} from '../routing/http-route/http-route-types.js';
 import { rolloutStatus, type RolloutStatus } from './deployment-rollout.js';
 import {
   ISTIO_NETWORKING_GROUP,
@@ -34,6 +40,7 @@ import { KubeRequester } from './kube-requester.js';
 import { ClientNodeTransport, type KubeTransport } from './kube-transport.js';
 import type {
   CallOptions,
+  CustomResourceDefinition,
   Deployment,
   KubeEvent,
   Lease,
@@ -83,6 +90,12 @@ export class KubeClient {
   readonly gateways: ObjectReader<Gateway>;
   /** ServiceEntries (`networking.istio.io`), read by preflight. */
   readonly serviceEntries: ObjectReader<ServiceEntry>;
+  /** HTTPRoutes (`gateway.networking.k8s.io/v1`). */
+  readonly httpRoutes: RouteObjectApi<HttpRoute> & ObjectReader<HttpRoute>;
+  /** Gateway API Gateways (`gateway.networking.k8s.io/v1`), read by preflight. */
+  readonly gatewayApiGateways: ObjectReader<GatewayApiGateway>;
+  /** CustomResourceDefinitions (`apiextensions.k8s.io/v1`, cluster-scoped): installed schemas. */
+  readonly customResourceDefinitions: ObjectReader<CustomResourceDefinition>;
   /** PeerAuthentications (`security.istio.io`, v1 or v1beta1), read by preflight. */
   readonly peerAuthentications: ObjectReader<PeerAuthentication>;
   /** core/v1 Namespaces (cluster-scoped), read by preflight. */
@@ -161,6 +174,33 @@ export class KubeClient {
         plural: 'destinationrules',
         group: ISTIO_NETWORKING_GROUP,
         version: istioVersion,
+      },
+      fieldManager,
+    );
+    const gatewayApi = (kind: string, plural: string) => ({
+      kind,
+      plural,
+      group: GATEWAY_API_GROUP,
+      version: 'v1',
+    });
+    this.httpRoutes = new ResourceClient<HttpRoute>(
+      requester,
+      gatewayApi('HTTPRoute', 'httproutes'),
+      fieldManager,
+    );
+    this.gatewayApiGateways = new ResourceClient<GatewayApiGateway>(
+      requester,
+      gatewayApi('Gateway', 'gateways'),
+      fieldManager,
+    );
+    this.customResourceDefinitions = new ResourceClient<CustomResourceDefinition>(
+      requester,
+      {
+        kind: 'CustomResourceDefinition',
+        plural: 'customresourcedefinitions',
+        group: 'apiextensions.k8s.io',
+        version: 'v1',
+        namespaced: false,
       },
       fieldManager,
     );

@@ -187,6 +187,27 @@ export interface Namespace extends KubeObject {
   status?: { phase?: string; [field: string]: unknown };
 }
 
+/**
+ * An `apiextensions.k8s.io/v1` CustomResourceDefinition (cluster-scoped), the fields read:
+ * the versions served and their OpenAPI v3 schema (which fields the installed release has).
+ */
+export interface CustomResourceDefinition extends KubeObject {
+  /** Spec. */
+  spec: {
+    /** API group. */
+    group: string;
+    /** The versions, each with `served` and `schema.openAPIV3Schema`. */
+    versions?: {
+      name: string;
+      served?: boolean;
+      storage?: boolean;
+      schema?: { openAPIV3Schema?: Record<string, unknown> };
+      [field: string]: unknown;
+    }[];
+    [field: string]: unknown;
+  };
+}
+
 /** Lease `spec`. Times are MicroTime: RFC 3339 with exactly six fractional digits. */
 export interface LeaseSpec {
   /** Current holder; empty or undefined when released. */

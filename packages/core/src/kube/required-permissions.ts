@@ -15,12 +15,14 @@ import { ROUTE_BACKEND_KINDS } from '../routing/route-backends.js';
  * Which namespace a permission is needed in: the service's own; istiod's
  * (`sync.istiod.namespace`, default istio-system); the namespace of an in-cluster Prometheus
  * reached by port-forward (`prometheus.service`, default istio-system/prometheus:9090); the
- * namespaces of the proxies the sync gate waits for (`sync.scope`, default all); and
+ * namespaces of the proxies the sync gate waits for (`sync.scope`, default all); `cluster`:
+ * cluster-scoped objects an operation reads (the installed HTTPRoute schema); and
  * `preflight`, cluster-wide: what the preflight checks (`doctor`, and `deploy` and `release`
  * before they change anything) read across namespaces. Preflight rows are optional: without
  * them each check that needs the read reports `not checked` (info) and the operation goes on.
  */
-export type PermissionScope = 'service' | 'istiod' | 'prometheus' | 'proxies' | 'preflight';
+export type PermissionScope =
+  'service' | 'istiod' | 'prometheus' | 'proxies' | 'cluster' | 'preflight';
 
 /** One resource switchyard calls, with the verbs it uses. */
 export interface RequiredPermission {

@@ -142,8 +142,8 @@ export async function deployCandidate(
     } catch (error) {
       const verdict = judgeFailure(error, { during: 'deploy-header-route' }, context.signal);
       if (headers && verdict.action === 'withdraw-header-route') {
-        // Envoy refuses the route: left in place, every later push to those proxies would be
-        // refused with it. Take it out again (gated), and forget the candidate.
+        // Envoy or istiod refuses the route: left in place, every later push to those proxies
+        // would be refused with it. Take it out again (gated), and forget the candidate.
         let withdrawn = 'the header route was removed again';
         try {
           await applyGatedChange(context, {
@@ -163,7 +163,7 @@ export async function deployCandidate(
         }
         log.emit({
           type: 'warning',
-          message: `pre-release header route rejected by Envoy; ${withdrawn}`,
+          message: `pre-release header route rejected by ${verdict.rejectedBy}; ${withdrawn}`,
         });
       }
       throw error;

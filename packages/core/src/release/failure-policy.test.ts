@@ -13,6 +13,7 @@ import {
   RollbackUnverifiedError,
   RolloutFailedError,
   RolloutTimeoutError,
+  RouteNotAcceptedError,
   SyncTimeoutError,
   type UnsyncedProxy,
 } from '../errors.js';
@@ -38,6 +39,20 @@ const concurrentEdit = () =>
     statusCode: 409,
     reason: 'Conflict',
     verb: 'patch',
+  });
+const notAccepted = () =>
+  new RouteNotAcceptedError({
+    object: { kind: 'HTTPRoute', namespace: 'bookinfo', name: 'reviews' },
+    generation: 4,
+    parents: [
+      {
+        parent: 'Service bookinfo/reviews:9080',
+        condition: 'ResolvedRefs',
+        reason: 'BackendNotFound',
+        message: 'backend(reviews-green.bookinfo.svc.cluster.local) not found',
+      },
+    ],
+    timedOut: false,
   });
 const release: FailureSituation = { during: 'release' };
 const confirming: FailureSituation = {
@@ -67,6 +82,14 @@ describe('judgeFailure during a release', () => {
       reason: 'config-rejected',
       message:
         'proxy productpage-1.bookinfo (istiod istiod-a) rejected the new routes: route: bad regex; 5/6 proxies synced; rejected by:',
+      exitCode: 5,
+    },
+    {
+      error: notAccepted(),
+      situation: confirming,
+      reason: 'route-not-accepted',
+      message:
+        'istiod refused HTTPRoute bookinfo/reviews (generation 4) for Service bookinfo/reviews:9080: ResolvedRefs BackendNotFound: backend(reviews-green.bookinfo.svc.cluster.local) not found',
       exitCode: 5,
     },
     {
@@ -174,7 +197,13 @@ describe('judgeFailure during a release', () => {
 
 describe('judgeFailure during a rollback', () => {
   it('records an unverified rollback for a human (exit 7)', () => {
-    for (const error of [syncTimeout(), rejected(), concurrentEdit(), new Error('boom')])
+    for (const error of [
+      syncTimeout(),
+      rejected(),
+      notAccepted(),
+      concurrentEdit(),
+      new Error('boom'),
+    ])
       expect(judgeFailure(error, { during: 'rollback' }, live)).toEqual({
         action: 'record-unverified',
         exitCode: 7,
@@ -211,11 +240,17 @@ describe('judgeFailure during a deploy', () => {
     });
   });
 
-  it('withdraws a header route Envoy rejected (exit 5), and stops on anything else', () => {
+  it('withdraws a header route Envoy or istiod rejected (exit 5), and stops on anything else', () => {
     expect(judgeFailure(rejected(), { during: 'deploy-header-route' }, live)).toEqual({
       action: 'withdraw-header-route',
       message:
         'proxy productpage-1.bookinfo (istiod istiod-a) rejected the new routes: route: bad regex; 5/6 proxies synced; rejected by:',
+      rejectedBy: 'Envoy',
+      exitCode: 5,
+    });
+    expect(judgeFailure(notAccepted(), { during: 'deploy-header-route' }, live)).toMatchObject({
+      action: 'withdraw-header-route',
+      rejectedBy: 'istiod',
       exitCode: 5,
     });
     expect(judgeFailure(syncTimeout(), { during: 'deploy-header-route' }, live)).toEqual({

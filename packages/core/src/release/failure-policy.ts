@@ -20,6 +20,7 @@ import {
   RollbackUnverifiedError,
   RolloutFailedError,
   RolloutTimeoutError,
+  RouteNotAcceptedError,
   SyncTimeoutError,
   type CheckEvidence,
   type RollbackReason,
@@ -59,7 +60,7 @@ export type FailureSituation =
       readonly during: 'deploy-rollout';
     }
   | {
-      /** In deploy, applying the pre-release header route. */
+      /** In deploy, applying the pre-release header route (Envoy or istiod refusing it withdraws it). */
       readonly during: 'deploy-header-route';
     };
 
@@ -98,10 +99,12 @@ export type FailureVerdict =
       readonly exitCode: ExitCode;
     }
   | {
-      /** Deploy: Envoy refused the header route; take it out again (gated), then throw. */
+      /** Deploy: Envoy or istiod refused the header route; take it out again (gated), then throw. */
       readonly action: 'withdraw-header-route';
       /** The reason recorded. */
       readonly message: string;
+      /** Who refused it: Envoy (a proxy NACKed it) or istiod (a Gateway API route not accepted). */
+      readonly rejectedBy: 'Envoy' | 'istiod';
       readonly exitCode: ExitCode;
     };
 
@@ -130,10 +133,11 @@ export function judgeFailure(
         };
       return stop(error);
     case 'deploy-header-route':
-      if (error instanceof ConfigRejectedError) {
+      if (error instanceof ConfigRejectedError || error instanceof RouteNotAcceptedError) {
         return {
           action: 'withdraw-header-route',
           message: firstLine(error),
+          rejectedBy: error instanceof RouteNotAcceptedError ? 'istiod' : 'Envoy',
           exitCode: exitCodeForError(error),
         };
       }
@@ -171,6 +175,9 @@ function duringRelease(
       stale: error.unsynced,
       cause: error,
     });
+  }
+  if (error instanceof RouteNotAcceptedError) {
+    return rollBack({ reason: 'route-not-accepted', message: firstLine(error), cause: error });
   }
   // Only the verification of a gated change throws it.
   if (error instanceof DataplaneMismatchError) {

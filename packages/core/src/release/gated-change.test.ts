@@ -12,7 +12,7 @@ describe('data-plane verification', () => {
       host: 'reviews.bookinfo.svc.cluster.local',
       port: 9080,
       weights: { blue: 100, green: 0 },
-      headerRoute: { name: 'switchyard-reviews-prerelease', present: true, subset: 'green' },
+      headerRoute: { name: 'switchyard-reviews-prerelease', present: true, destination: 'green' },
     });
   });
 });

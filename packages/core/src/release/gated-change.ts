@@ -1,14 +1,16 @@
 /**
  * The gated change: the one way an operation changes what users' requests do. Snapshot what
  * every proxy has, write the route change and the record describing it in one pinned patch
- * (through the route backend), wait until every proxy in the backend's scope acked it, and
- * prove it from Envoy's config_dump when the spec asks. Deploy (the header route, the slot
+ * (through the route backend), wait until the control plane accepted it (an HTTPRoute's
+ * status) and every proxy in the backend's scope acked it, and prove it from Envoy's
+ * config_dump when the spec asks. Deploy (the header route, the slot
  * destinations), every release step, finalize and the verified rollback go through here;
  * what a failure means is decided in `failure-policy.ts`, not by the callers.
  *
  * Writing the record alone (a step index, a phase) goes through `commitRecord`, so every
  * write of the routing object is stamped with the lock holder and the time the same way.
  */
+import type { KubeObject } from '../kube/kube-types.js';
 import type { SlotDestinations } from '../routing/route-backend.js';
 import type { RouteEdit } from '../routing/route-edit.js';
 import { isoTime } from './clock.js';
@@ -45,6 +47,7 @@ export async function applyGatedChange(
   change: GatedChange,
 ): Promise<CommitResult> {
   const snapshot = await context.clients.syncGate.snapshot(context.signal);
+  const before = context.routes.object;
   const result = await commitRecord(context, {
     routes: change.routes,
     record: (r) => {
@@ -63,6 +66,7 @@ export async function applyGatedChange(
     resourceVersion: result.resourceVersion,
     weights: result.record.weights,
   });
+  await awaitAccepted(context, result.object, before);
   await waitForProxySync(context, snapshot, change.what);
   if (change.verifyDataplane !== false) await verifyDataplane(context);
   return result;
@@ -97,7 +101,27 @@ export async function regateAfterInterruption(context: OperationContext): Promis
   const changeAt = context.routes.record.operation?.changeAt;
   if (changeAt === undefined) return;
   const snapshot = context.clients.syncGate.since(Date.parse(changeAt));
+  await awaitAccepted(context, context.routes.object, undefined);
   await waitForProxySync(context, snapshot, 'routes applied before the interruption');
+}
+
+/**
+ * Waits until the control plane accepted the routing object as written (the backend says
+ * how: istiod's route status for an HTTPRoute, nothing for a VirtualService); a refusal
+ * throws RouteNotAcceptedError before any proxy is waited for.
+ */
+async function awaitAccepted(
+  context: OperationContext,
+  written: KubeObject,
+  before: KubeObject | undefined,
+): Promise<void> {
+  const { spec } = context;
+  await context.objects.backend.awaitAccepted(written, before, {
+    timeoutMs: spec.sync.timeoutMs,
+    pollIntervalMs: spec.sync.pollIntervalMs,
+    clock: context.clock,
+    signal: context.signal,
+  });
 }
 
 /** A write of the record alone, or with a route change that needs no gate. */

@@ -52,6 +52,8 @@ describe('release', () => {
       workload: 'reviews-green',
       stableWorkload: 'reviews-blue',
       slot: 'green',
+      candidateSelector:
+        'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"',
     });
   });
 

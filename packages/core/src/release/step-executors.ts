@@ -69,6 +69,8 @@ function checkContextOf(context: OperationContext): CheckContext {
     workload: spec.target.slots[context.candidate].deployment,
     stableWorkload: spec.target.slots[context.stable].deployment,
     slot: context.candidate,
+    candidateSelector: context.objects.backend.requestSelector(context.candidate),
+    stableSelector: context.objects.backend.requestSelector(context.stable),
     windowMs: spec.checks.windowMs,
     minRequests: spec.checks.minRequests,
   };

@@ -6,11 +6,11 @@
  * owns the release record, the lock, the sync gate and the failure policy, and asks the
  * backend only what differs between routing APIs.
  *
- * Today's backend is the VirtualService over DestinationRule subsets
- * (`virtual-service/virtual-service-backend.ts`). Adding one (an HTTPRoute of
- * `gateway.networking.k8s.io/v1`, say) means a folder beside it implementing
- * {@link RouteBackendKind}, one line in `route-backends.ts` choosing it by the spec's
- * `target.kind`, and the Kubernetes API it needs in {@link RoutingApis}.
+ * Two backends implement it: the VirtualService over DestinationRule subsets
+ * (`virtual-service/`) and the Gateway API HTTPRoute over one Service per slot
+ * (`http-route/`). Adding one means a folder beside them implementing
+ * {@link RouteBackendKind}, its entry in `route-backends.ts` (chosen by the spec's
+ * `target.kind`), and the Kubernetes API it needs in {@link RoutingApis}.
  *
  * What every backend must guarantee (the engine relies on each):
  *
@@ -40,6 +40,11 @@
  *   (`release/recorded-routes.ts`). A backend must keep annotations it does not own as they
  *   are and must not write that one. Routes live under `spec`: a write whose `spec` did not
  *   change is a record-only write and is not gated.
+ * - **Accepted before synced.** A control plane that reports on the object (istiod's
+ *   `Accepted` and `ResolvedRefs` per parent of a Gateway API route) is waited for after
+ *   every write that changed the routes (`awaitAccepted`), and a refusal fails the change at
+ *   once with the control plane's message: the sync gate would wait for a push that never
+ *   comes. A backend whose object carries no such status resolves at once.
  * - **One pinned write.** Every change to the routing object leaves in ONE JSON Patch from
  *   `planWrite`: `test` ops pin every value it replaces, so a concurrent edit fails with
  *   `ConcurrentEditError` (the API server's 422 on a failed `test`) instead of being
@@ -49,6 +54,7 @@
  */
 import type { ObjectRef } from '../errors.js';
 import type { DataplaneExpectation } from '../gates/dataplane-verifier.js';
+import type { Clock } from '../release/clock.js';
 import type { ProxyScope } from '../gates/sync-gate.js';
 import type { Slot } from '../istio/route-target.js';
 import type { SlotWeights } from '../istio/slot-weights.js';
@@ -56,7 +62,9 @@ import type { DestinationRule, StringMatch, VirtualService } from '../istio/type
 import type { JsonPatchOperation } from '../json-diff/json-patch-operation.js';
 import type { KubeObject, Service, WriteOptions } from '../kube/kube-types.js';
 import type { RequiredPermission } from '../kube/required-permissions.js';
-import type { RouteObjectApi } from '../kube/resource-apis.js';
+import type { ObjectReader, RouteObjectApi, ServiceReader } from '../kube/resource-apis.js';
+import type { CustomResourceDefinition } from '../kube/kube-types.js';
+import type { HttpRoute } from './http-route/http-route-types.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 
 /** The routing object as a backend read it, with whatever it read beside it. */
@@ -246,6 +254,25 @@ export interface RouteBackend<
   proxyScope(object: R): ProxyScope;
 
   /**
+   * Resolves once the control plane accepted `written` (the object a write returned, whose
+   * routes changed): for an HTTPRoute, istiod's `Accepted` and `ResolvedRefs` true for every
+   * parent at `written`'s generation. Throws RouteNotAcceptedError with the control plane's
+   * message when it refused the object for a reason it did not already give for `before`
+   * (the object as it was before the write), or reported nothing for that generation within
+   * `options.timeoutMs`. A VirtualService carries no such status: resolves at once.
+   */
+  awaitAccepted(written: R, before: R | undefined, options: AcceptanceWait): Promise<void>;
+
+  /**
+   * PromQL label matchers selecting the requests `slot` serves through this routing object,
+   * as Istio's standard metrics label them (the built-in checks and `{{candidate}}` /
+   * `{{stable}}` in custom ones): the slot's Deployment on the destination's side for a
+   * VirtualService; the slot's Service (`destination_service_name`) as the callers' sidecars
+   * and gateways report it for an HTTPRoute.
+   */
+  requestSelector(slot: Slot): string;
+
+  /**
    * What Envoy's config_dump must show once the proxies acked `routed` on `object`: the
    * data-plane verifier checks it on up to `sync.verifyDataplane` proxies of `proxyScope`.
    * It must prove what users get, not that something changed: each slot's weight on the
@@ -258,12 +285,30 @@ export interface RouteBackend<
   dataplaneExpectation(object: R, routed: RoutedState, service: Service): DataplaneExpectation;
 }
 
+/** How long and how often {@link RouteBackend.awaitAccepted} looks. */
+export interface AcceptanceWait {
+  /** Give up after this long (the sync gate's timeout). */
+  timeoutMs: number;
+  /** Time between reads. */
+  pollIntervalMs: number;
+  /** Time, for the deadline and the pauses. */
+  clock: Clock;
+  /** Aborts the wait. */
+  signal?: AbortSignal | undefined;
+}
+
 /** The Kubernetes APIs route backends are built with; `KubeClient` provides all of them. */
 export interface RoutingApis {
   /** VirtualServices (`networking.istio.io`). */
   virtualServices: RouteObjectApi<VirtualService>;
   /** DestinationRules (`networking.istio.io`). */
   destinationRules: RouteObjectApi<DestinationRule>;
+  /** HTTPRoutes (`gateway.networking.k8s.io/v1`). */
+  httpRoutes: RouteObjectApi<HttpRoute>;
+  /** Services (an HTTPRoute's slot Services). */
+  services: ServiceReader;
+  /** CustomResourceDefinitions (cluster-scoped): the installed HTTPRoute schema. */
+  customResourceDefinitions: Pick<ObjectReader<CustomResourceDefinition>, 'get'>;
 }
 
 /** A kind of routing object switchyard can release through. */

@@ -14,6 +14,10 @@ const variables: CheckQueryVariables = {
   workload: 'reviews-green',
   stableWorkload: 'reviews-blue',
   slot: 'green',
+  candidate:
+    'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"',
+  stable:
+    'reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-blue"',
   window: '1m30s',
 };
 
@@ -46,11 +50,27 @@ describe('renderCheckQuery', () => {
       expect(renderCheckQuery(query, variables)).not.toMatch(/[{][{]|[}][}]/);
     }
     expect(checkTemplateVariables(BUILTIN_CHECK_TYPES[2]?.query ?? '')).toEqual([
-      'namespace',
-      'stableWorkload',
+      'stable',
       'window',
-      'workload',
+      'candidate',
     ]);
+  });
+
+  it("renders the built-ins over an HTTPRoute's slot Services as the callers report them", () => {
+    const rendered = renderCheckQuery(CANDIDATE_REQUEST_COUNT_QUERY, {
+      ...variables,
+      candidate:
+        'reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"',
+    });
+    expect(rendered).toBe(
+      'sum(increase(istio_requests_total{reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"}[1m30s]))',
+    );
+  });
+
+  it('refuses a selector variable that is not a list of label matchers', () => {
+    expect(() =>
+      renderCheckQuery('x{{{candidate}}}', { ...variables, candidate: 'a="b"} or vector(1) #' }),
+    ).toThrow('variable {{candidate}}: not a list of label="value" matchers');
   });
 
   it('throws a SpecError naming an unknown variable and the path', () => {
@@ -67,12 +87,12 @@ describe('renderCheckQuery', () => {
       {
         path: 'checks.items[3].query',
         message:
-          'unknown template variable "{{pod}}"; known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{window}}',
+          'unknown template variable "{{pod}}"; known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{candidate}}, {{stable}}, {{window}}',
       },
       {
         path: 'checks.items[3].query',
         message:
-          'unknown template variable "{{workoad}}" (did you mean "{{workload}}"?); known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{window}}',
+          'unknown template variable "{{workoad}}" (did you mean "{{workload}}"?); known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{candidate}}, {{stable}}, {{window}}',
       },
     ]);
   });

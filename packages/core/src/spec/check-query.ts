@@ -29,6 +29,15 @@ export interface CheckQueryVariables {
   /** `{{slot}}`: the candidate slot's label value (`green`; matches `destination_version`). */
   slot: string;
   /**
+   * `{{candidate}}`: the label matchers of the candidate's requests as the route backend
+   * counts them (`reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"`
+   * through a VirtualService; `reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"`
+   * through an HTTPRoute, whose slots are Services).
+   */
+  candidate: string;
+  /** `{{stable}}`: the same for the stable slot. */
+  stable: string;
+  /**
    * `{{window}}`: the check window, as a duration string (`1m`) or in milliseconds; rendered
    * in canonical form (`1m30s`), which Prometheus accepts in range selectors.
    */
@@ -45,16 +54,28 @@ export const CHECK_TEMPLATE_VARIABLES: readonly CheckTemplateVariable[] = Object
   'workload',
   'stableWorkload',
   'slot',
+  'candidate',
+  'stable',
   'window',
 ]);
 
-const NAME_RULES: Record<Exclude<CheckTemplateVariable, 'window'>, NameRule> = {
+const NAME_RULES: Record<Exclude<CheckTemplateVariable, 'window' | SelectorVariable>, NameRule> = {
   service: SERVICE_NAME,
   namespace: DNS_LABEL,
   workload: DNS_SUBDOMAIN,
   stableWorkload: DNS_SUBDOMAIN,
   slot: LABEL_VALUE,
 };
+
+/** Variables holding label matchers rather than names. */
+type SelectorVariable = 'candidate' | 'stable';
+
+function isSelectorVariable(name: CheckTemplateVariable): name is SelectorVariable {
+  return name === 'candidate' || name === 'stable';
+}
+
+/** `label="value"` matchers joined by commas, values without quotes or backslashes. */
+const LABEL_MATCHERS = /^[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*$/;
 
 const PLACEHOLDER_RE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
@@ -136,6 +157,16 @@ export function renderCheckQuery(
       const window = renderWindow(variables.window);
       if (typeof window === 'string') rendered.set(name, window);
       else issues.push({ path, message: `variable {{window}}: ${window.problem}` });
+      continue;
+    }
+    if (isSelectorVariable(name)) {
+      const matchers = variables[name];
+      if (LABEL_MATCHERS.test(matchers)) rendered.set(name, matchers);
+      else
+        issues.push({
+          path,
+          message: `variable {{${name}}}: not a list of label="value" matchers`,
+        });
       continue;
     }
     const value = variables[name];

@@ -1,6 +1,9 @@
 /**
- * The built-in metric checks: Istio standard metrics (docs/reference/istio.md §3) measured
- * on the destination side for the candidate's Deployment over the check window. Their
+ * The built-in metric checks: Istio standard metrics (docs/reference/istio.md §3) of the
+ * candidate's requests over the check window, selected by `{{candidate}}` (and `{{stable}}`):
+ * the label matchers the route backend gives (a VirtualService's slot is a Deployment,
+ * counted on the destination side; an HTTPRoute's is a Service, counted by the callers'
+ * sidecars and gateways as `destination_service_name`). Their
  * queries are templates rendered with `renderCheckQuery`, exactly like custom checks, so
  * the gate evaluates every check the same way.
  *
@@ -45,9 +48,6 @@ export interface BuiltinCheckDefinition {
   readonly query: string;
 }
 
-const selector = (workload: string): string =>
-  `reporter="destination",destination_workload_namespace="{{namespace}}",destination_workload="${workload}"`;
-
 /**
  * Requests that did not fail: not a 5xx, and no non-OK gRPC status (`0` is OK, `""` means
  * not gRPC; Prometheus anchors regular expressions, so this excludes exactly `1`..`16` and
@@ -55,15 +55,15 @@ const selector = (workload: string): string =>
  */
 const SUCCESSFUL_REQUEST_MATCHERS = 'response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"';
 
-const successRate = (workload: string): string =>
-  `sum(rate(istio_requests_total{${selector(workload)},${SUCCESSFUL_REQUEST_MATCHERS}}[{{window}}]))` +
-  ` / sum(rate(istio_requests_total{${selector(workload)}}[{{window}}])) * 100`;
+const successRate = (selector: string): string =>
+  `sum(rate(istio_requests_total{${selector},${SUCCESSFUL_REQUEST_MATCHERS}}[{{window}}]))` +
+  ` / sum(rate(istio_requests_total{${selector}}[{{window}}])) * 100`;
 
 /**
  * Requests the candidate received in the window. The gate compares it with
  * `checks.minRequests`: fewer requests make every evaluation inconclusive.
  */
-export const CANDIDATE_REQUEST_COUNT_QUERY = `sum(increase(istio_requests_total{${selector('{{workload}}')}}[{{window}}]))`;
+export const CANDIDATE_REQUEST_COUNT_QUERY = `sum(increase(istio_requests_total{{{candidate}}}[{{window}}]))`;
 
 /** The built-in checks, in the order they are documented. */
 export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.freeze([
@@ -77,7 +77,7 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     thresholdMin: 0,
     thresholdMax: 100,
     unit: '%',
-    query: successRate('{{workload}}'),
+    query: successRate('{{candidate}}'),
   }),
   Object.freeze({
     type: 'latency-p99',
@@ -90,7 +90,7 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     unit: 'ms',
     query:
       'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket' +
-      `{${selector('{{workload}}')}}[{{window}}])) by (le))`,
+      '{{{candidate}}}[{{window}}])) by (le))',
   }),
   Object.freeze({
     type: 'success-rate-vs-stable',
@@ -103,7 +103,7 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     thresholdMin: 0,
     thresholdMax: 100,
     unit: 'pp',
-    query: `(${successRate('{{stableWorkload}}')}) - (${successRate('{{workload}}')})`,
+    query: `(${successRate('{{stable}}')}) - (${successRate('{{candidate}}')})`,
   }),
 ] as const);
 

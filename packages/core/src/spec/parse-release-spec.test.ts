@@ -217,7 +217,7 @@ describe('parseReleaseSpec', () => {
       ),
       path: 'checks.items[3].query',
       message:
-        'unknown template variable "{{pod}}"; known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{window}}',
+        'unknown template variable "{{pod}}"; known: {{service}}, {{namespace}}, {{workload}}, {{stableWorkload}}, {{slot}}, {{candidate}}, {{stable}}, {{window}}',
     },
     {
       name: 'custom check without bounds',

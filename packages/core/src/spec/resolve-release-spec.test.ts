@@ -31,14 +31,26 @@ describe('resolveReleaseSpec', () => {
       service: 'reviews',
       namespace: 'bookinfo',
       target: {
+        kind: undefined,
         virtualService: 'reviews',
+        httpRoute: 'reviews',
         destinationRule: 'reviews',
         host: 'reviews',
         routes: undefined,
         slotLabel: 'version',
         slots: {
-          blue: { deployment: 'reviews-blue', subset: 'blue', labelValue: 'blue' },
-          green: { deployment: 'reviews-green', subset: 'green', labelValue: 'green' },
+          blue: {
+            deployment: 'reviews-blue',
+            subset: 'blue',
+            labelValue: 'blue',
+            service: 'reviews-blue',
+          },
+          green: {
+            deployment: 'reviews-green',
+            subset: 'green',
+            labelValue: 'green',
+            service: 'reviews-green',
+          },
         },
         container: undefined,
       },
@@ -154,8 +166,13 @@ describe('resolveReleaseSpec', () => {
     );
     expect(resolved.target.slotLabel).toBe('app.kubernetes.io/version');
     expect(resolved.target.slots).toEqual({
-      blue: { deployment: 'reviews-blue', subset: 'v1', labelValue: 'v1' },
-      green: { deployment: 'reviews-next', subset: 'green', labelValue: 'green' },
+      blue: { deployment: 'reviews-blue', subset: 'v1', labelValue: 'v1', service: 'reviews-blue' },
+      green: {
+        deployment: 'reviews-next',
+        subset: 'green',
+        labelValue: 'green',
+        service: 'reviews-green',
+      },
     });
   });
 

@@ -32,7 +32,7 @@ export type {
 export type { ResolvedRollback } from './sections/rollback.js';
 export type { ResolvedStrategy } from './sections/strategy.js';
 export type { ResolvedIstiod, ResolvedSync, ResolvedSyncScope } from './sections/sync.js';
-export type { ResolvedSlot, ResolvedTarget } from './sections/target.js';
+export type { ResolvedSlot, ResolvedTarget, RouteBackendKindName } from './sections/target.js';
 
 /** The fully resolved release spec. */
 export interface ResolvedReleaseSpec {

@@ -11,7 +11,9 @@ import type { JsonPatchOperation } from '../../json-diff/json-patch-operation.js
 import type { RolloutStatus } from '../../kube/deployment-rollout.js';
 import type { EventRecord } from '../../kube/kube-events.js';
 import { matchesLabelSelectorText } from '../../kube/label-selector.js';
+import type { HttpRoute } from '../../routing/http-route/http-route-types.js';
 import type {
+  CustomResourceDefinition,
   Deployment,
   KubeEvent,
   KubeObject,
@@ -22,6 +24,13 @@ import type {
 import type { ClusterApis } from '../operation-dependencies.js';
 
 type Stored = KubeObject & { metadata: KubeObject['metadata'] & { resourceVersion?: string } };
+
+/** A condition istiod reports as not True for every parent. */
+export interface RefusedCondition {
+  type: 'Accepted' | 'ResolvedRefs';
+  reason: string;
+  message: string;
+}
 
 /** What kind of rollout a Deployment write triggers. */
 export type RolloutBehaviour = 'completes' | 'never-ready' | 'deadline-exceeded';
@@ -68,7 +77,7 @@ export class FakeCluster implements ClusterApis {
     return this.objects.get(this.key(kind, namespace, name)) as T;
   }
 
-  #get<T>(kind: string, namespace: string, name: string): Promise<T | undefined> {
+  #get<T>(kind: string, namespace: string | undefined, name: string): Promise<T | undefined> {
     const object = this.objects.get(this.key(kind, namespace, name));
     return Promise.resolve(object ? (structuredClone(object) as T) : undefined);
   }
@@ -97,9 +106,50 @@ export class FakeCluster implements ClusterApis {
         }),
       );
     }
-    if (dryRun) return Promise.resolve(structuredClone(result.document) as T);
+    const next = result.document as Stored;
+    // The API server bumps a custom resource's generation when its spec changes.
+    if (kind === 'HTTPRoute' && JSON.stringify(next.spec) !== JSON.stringify(current.spec))
+      next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    if (dryRun) return Promise.resolve(structuredClone(next) as T);
     this.writes.push({ verb: 'patch', kind, name, ops: [...ops] });
-    return Promise.resolve(this.put(result.document as Stored) as unknown as T);
+    const written = this.put(next);
+    if (kind === 'HTTPRoute') this.#reportRouteStatus(written as unknown as HttpRoute);
+    return Promise.resolve(written as unknown as T);
+  }
+
+  /**
+   * What istiod reports for an HTTPRoute after a write, per parent: a condition that is not
+   * True (`{ type: 'ResolvedRefs', reason, message }`), or undefined to accept it; `'silent'`
+   * writes no status at all. Default: every parent accepted.
+   */
+  routeVerdict: (route: HttpRoute) => RefusedCondition | 'silent' | undefined = () => undefined;
+
+  /** Writes the status istiod would for the route's generation (see `routeVerdict`). */
+  #reportRouteStatus(route: HttpRoute): void {
+    const verdict = this.routeVerdict(route);
+    if (verdict === 'silent') return;
+    const generation = route.metadata.generation ?? 1;
+    const stored = this.objects.get(
+      this.key('HTTPRoute', route.metadata.namespace, route.metadata.name),
+    );
+    if (!stored) return;
+    (stored as unknown as HttpRoute).status = {
+      parents: (route.spec.parentRefs ?? []).map((parentRef) => ({
+        parentRef,
+        controllerName: 'istio.io/gateway-controller',
+        conditions: ['Accepted', 'ResolvedRefs'].map((type) =>
+          verdict?.type === type
+            ? {
+                type,
+                status: 'False',
+                reason: verdict.reason,
+                message: verdict.message,
+                observedGeneration: generation,
+              }
+            : { type, status: 'True', reason: type, message: 'ok', observedGeneration: generation },
+        ),
+      })),
+    };
   }
 
   #routeApi<T extends KubeObject>(kind: string) {
@@ -121,6 +171,11 @@ export class FakeCluster implements ClusterApis {
 
   readonly virtualServices = this.#routeApi<VirtualService>('VirtualService');
   readonly destinationRules = this.#routeApi<DestinationRule>('DestinationRule');
+  readonly httpRoutes = this.#routeApi<HttpRoute>('HTTPRoute');
+  readonly customResourceDefinitions = {
+    get: (_namespace: string, name: string) =>
+      this.#get<CustomResourceDefinition>('CustomResourceDefinition', undefined, name),
+  };
 
   readonly deployments = {
     get: (namespace: string, name: string) => this.#get<Deployment>('Deployment', namespace, name),
@@ -342,5 +397,101 @@ export function bookinfo(): KubeObject[] {
       spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port: 9080 }] },
     },
     deployment('blue', 3, 'reviews:v1'),
+  ];
+}
+
+/** The CRD of HTTPRoute as Gateway API `version` installs it, with or without some fields. */
+export function httpRouteCrd(
+  options: { version?: string; ruleName?: boolean; mirrorPercent?: boolean } = {},
+): KubeObject {
+  const mirror: Record<string, unknown> = { backendRef: { type: 'object' } };
+  if (options.mirrorPercent !== false) mirror.percent = { type: 'integer' };
+  const rule: Record<string, unknown> = {
+    backendRefs: { type: 'array' },
+    filters: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          type: { type: 'string' },
+          requestMirror: { type: 'object', properties: mirror },
+        },
+      },
+    },
+    matches: { type: 'array' },
+  };
+  if (options.ruleName !== false) rule.name = { type: 'string' };
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: 'httproutes.gateway.networking.k8s.io',
+      labels: {
+        'gateway.networking.k8s.io/bundle-version': options.version ?? 'v1.6.0',
+        'gateway.networking.k8s.io/channel': 'standard',
+      },
+    },
+    spec: {
+      group: 'gateway.networking.k8s.io',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    rules: { type: 'array', items: { type: 'object', properties: rule } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * bookinfo's reviews released through an HTTPRoute (examples/bookinfo-gateway-api): the
+ * `reviews` HTTPRoute with the reviews Service as parent (rule "primary" to reviews-blue 100
+ * and reviews-green 0, a timeout of the user's), one Service per slot, the HTTPRoute CRD.
+ */
+export function bookinfoHttpRoute(): KubeObject[] {
+  const slotService = (slot: string): Service => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `reviews-${slot}`, namespace: 'bookinfo' },
+    spec: { selector: { app: 'reviews', version: slot }, ports: [{ name: 'http', port: 9080 }] },
+  });
+  return [
+    ...bookinfo().filter((o) => o.apiVersion !== 'networking.istio.io/v1'),
+    {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'reviews', namespace: 'bookinfo', uid: 'route-uid', generation: 1 },
+      spec: {
+        parentRefs: [{ group: '', kind: 'Service', name: 'reviews', port: 9080 }],
+        rules: [
+          {
+            name: 'primary',
+            matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+            backendRefs: [
+              { group: '', kind: 'Service', name: 'reviews-blue', port: 9080, weight: 100 },
+              { group: '', kind: 'Service', name: 'reviews-green', port: 9080, weight: 0 },
+            ],
+            timeouts: { request: '10s' },
+          },
+        ],
+      },
+    },
+    slotService('blue'),
+    slotService('green'),
+    httpRouteCrd(),
   ];
 }

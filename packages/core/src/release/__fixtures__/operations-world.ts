@@ -8,7 +8,14 @@ import { readSlotWeights } from '../../istio/slot-weights.js';
 import type { VirtualService } from '../../istio/types.js';
 import type { ReleaseSpecOverrides } from '../../spec/release-spec.js';
 import { resolveReleaseSpec } from '../../spec/resolve-release-spec.js';
-import type { ResolvedReleaseSpec } from '../../spec/resolved-release-spec.js';
+import type {
+  ResolvedReleaseSpec,
+  RouteBackendKindName,
+} from '../../spec/resolved-release-spec.js';
+import type { KubeObject } from '../../kube/kube-types.js';
+import type { HttpRoute } from '../../routing/http-route/http-route-types.js';
+import type { HttpRouteTarget } from '../../routing/http-route/managed-rules.js';
+import { readRuleWeights } from '../../routing/http-route/rule-weights.js';
 import { deployCandidate, type DeployOptions } from '../deploy.js';
 import type { OperationDependencies, OperationOptions } from '../operation-dependencies.js';
 import { planOperation, type PlanOptions, type PlanReport } from '../plan.js';
@@ -19,7 +26,7 @@ import { rollbackRelease } from '../rollback.js';
 import { recordOf } from '../recorded-routes.js';
 import { releaseStatus, type StatusReport } from '../status.js';
 import type { StatusOptions } from '../status-facts.js';
-import { bookinfo, FakeCluster } from './fake-cluster.js';
+import { bookinfo, bookinfoHttpRoute, FakeCluster } from './fake-cluster.js';
 import { FakeDataplane, FakeMetrics, FakeSyncGate } from './fake-gates.js';
 
 /** Every operation, over one spec and one set of dependencies. */
@@ -66,12 +73,34 @@ export interface World {
   /** The operations over one spec (the test spec plus `overrides`) and this world. */
   engine: (overrides?: ReleaseSpecOverrides, deps?: Partial<OperationDependencies>) => Operations;
   vs: () => VirtualService;
+  /** The HTTPRoute (an HTTPRoute world). */
+  route: () => HttpRoute;
+  /** The routing object the world releases through. */
+  routing: () => KubeObject;
   weights: () => { blue: number; green: number };
 }
 
+const routeTarget: HttpRouteTarget = {
+  service: 'reviews',
+  namespace: 'bookinfo',
+  slotServices: { blue: 'reviews-blue', green: 'reviews-green' },
+};
+
+/** `spec` releasing through `kind` (as the library entry's detection would decide it). */
+function withKind(kind: RouteBackendKindName, spec: ResolvedReleaseSpec): ResolvedReleaseSpec {
+  return { ...spec, target: { ...spec.target, kind } };
+}
+
+/** What a world releases through. */
+export interface WorldOptions {
+  /** The routing object: bookinfo's VirtualService (default) or its HTTPRoute flavour. */
+  kind?: RouteBackendKindName | undefined;
+}
+
 /** A fresh world with the bookinfo objects, blue active. */
-export function world(): World {
-  const cluster = new FakeCluster(bookinfo());
+export function world(options: WorldOptions = {}): World {
+  const kind = options.kind ?? 'VirtualService';
+  const cluster = new FakeCluster(kind === 'HTTPRoute' ? bookinfoHttpRoute() : bookinfo());
   const clock = new FakeClock();
   const gate = new FakeSyncGate(clock);
   const metrics = new FakeMetrics(clock);
@@ -79,6 +108,7 @@ export function world(): World {
   const events: ReleaseEvent[] = [];
   const vs = (): VirtualService =>
     cluster.peek<VirtualService>('VirtualService', 'bookinfo', 'reviews');
+  const route = (): HttpRoute => cluster.peek<HttpRoute>('HTTPRoute', 'bookinfo', 'reviews');
   return {
     cluster,
     clock,
@@ -87,20 +117,28 @@ export function world(): World {
     dataplane,
     events,
     vs,
-    weights: () => readSlotWeights(vs(), target),
+    route,
+    routing: () => (kind === 'HTTPRoute' ? route() : vs()),
+    weights: () =>
+      kind === 'HTTPRoute' ? readRuleWeights(route(), routeTarget) : readSlotWeights(vs(), target),
     engine: (overrides = {}, deps = {}) =>
       operationsOver(
-        resolveReleaseSpec(
-          undefined,
-          {
-            service: 'reviews',
-            deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } },
-            strategy: { steps: [{ weight: 20 }, { bake: '1m' }, { weight: 100 }, { bake: '1m' }] },
-            checks: { interval: '10s', window: '1m', failureLimit: 2, inconclusiveLimit: 2 },
-            prometheus: { url: 'http://prometheus.test:9090' },
-            ...overrides,
-          },
-          { defaultNamespace: 'bookinfo' },
+        withKind(
+          kind,
+          resolveReleaseSpec(
+            undefined,
+            {
+              service: 'reviews',
+              deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } },
+              strategy: {
+                steps: [{ weight: 20 }, { bake: '1m' }, { weight: 100 }, { bake: '1m' }],
+              },
+              checks: { interval: '10s', window: '1m', failureLimit: 2, inconclusiveLimit: 2 },
+              prometheus: { url: 'http://prometheus.test:9090' },
+              ...overrides,
+            },
+            { defaultNamespace: 'bookinfo' },
+          ),
         ),
         {
           kube: cluster,
@@ -118,7 +156,7 @@ export function world(): World {
 
 /** The release record on the VirtualService now. */
 export function recordIn(w: World) {
-  return recordOf(w.vs());
+  return recordOf(w.routing());
 }
 
 /** Deploys `image` to the idle slot (green). */

@@ -41,7 +41,7 @@ describe('the VirtualService route backend', () => {
   it('is the backend a spec naming a VirtualService gets, named for events and errors', () => {
     const { backend } = setup();
     expect(backend.ref).toEqual({ kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews' });
-    expect(ROUTE_BACKEND_KINDS.map((kind) => kind.kind)).toEqual(['VirtualService']);
+    expect(ROUTE_BACKEND_KINDS.map((kind) => kind.kind)).toEqual(['VirtualService', 'HTTPRoute']);
   });
 
   it('reads the VirtualService and its DestinationRule, or names every missing one', async () => {
@@ -189,7 +189,7 @@ describe('the VirtualService route backend', () => {
       port: 9080,
       weights: { blue: 70, green: 30 },
       routeName: 'primary',
-      headerRoute: { name: 'switchyard-reviews-prerelease', present: true, subset: 'green' },
+      headerRoute: { name: 'switchyard-reviews-prerelease', present: true, destination: 'green' },
     });
     expect(
       backend.dataplaneExpectation(

@@ -4,7 +4,8 @@
  * release record is an annotation on the VirtualService; deploy adds the slot subsets to the
  * DestinationRule before any route names them; the sync gate waits for the proxies
  * `sync.scope` names; the data-plane verifier expects `outbound|<port>|<subset>|<host>`
- * clusters on the managed route.
+ * clusters on the managed route; checks count a slot's requests by its Deployment, as the
+ * destination's sidecar reports them.
  */
 import type { ObjectRef } from '../../errors.js';
 import { removeMirror, setMirror } from '../../istio/candidate-mirror.js';
@@ -176,6 +177,13 @@ export function virtualServiceBackend(
 
     proxyScope: () => ({ sets: [spec.sync.scope] }),
 
+    // A VirtualService carries no status from istiod: a route Envoy cannot take shows in
+    // syncz as a rejection, which the sync gate reports.
+    awaitAccepted: () => Promise.resolve(),
+
+    requestSelector: (slot) =>
+      `reporter="destination",destination_workload_namespace="${namespace}",destination_workload="${spec.target.slots[slot].deployment}"`,
+
     dataplaneExpectation(virtualService, routed, service: Service) {
       const weights: Record<string, number> = {};
       for (const slot of ['blue', 'green'] as const)
@@ -192,7 +200,7 @@ export function virtualServiceBackend(
         headerRoute: {
           name: prereleaseRouteName(spec.service),
           present: headerSlot !== undefined,
-          subset: headerSlot ? spec.target.slots[headerSlot].subset : undefined,
+          destination: headerSlot ? spec.target.slots[headerSlot].subset : undefined,
         },
       };
     },

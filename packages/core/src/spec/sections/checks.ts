@@ -99,7 +99,9 @@ export interface CustomCheckSpec {
   name: string;
   /**
    * PromQL returning one number. Variables: `{{service}}`, `{{namespace}}`, `{{workload}}`
-   * (candidate Deployment), `{{stableWorkload}}`, `{{slot}}` (candidate label value), `{{window}}`.
+   * (candidate Deployment), `{{stableWorkload}}`, `{{slot}}` (candidate label value),
+   * `{{candidate}}` / `{{stable}}` (label matchers of each slot's requests, as the route
+   * backend counts them), `{{window}}`.
    */
   query: string;
   /** Lowest passing value. Undefined: no lower bound (at least one of `min` and `max` is required). */
@@ -125,7 +127,7 @@ const check = group(
     query: field({
       kind: TEXT,
       description:
-        'Custom PromQL; variables {{service}} {{namespace}} {{workload}} {{stableWorkload}} {{slot}} {{window}}.',
+        'Custom PromQL; variables {{service}} {{namespace}} {{workload}} {{stableWorkload}} {{slot}} {{candidate}} {{stable}} {{window}}.',
     }),
     min: field({ kind: NUMBER, description: 'Lowest passing value.' }),
     max: field({ kind: NUMBER, description: 'Highest passing value.' }),
