@@ -148,6 +148,8 @@ describe('the API calls of status, deploy, doctor, release and rollback', () => 
       'bookinfo|coordination.k8s.io|leases|create',
       'bookinfo|coordination.k8s.io|leases|get',
       'bookinfo|coordination.k8s.io|leases|update',
+      // Which routing object: the HTTPRoute of the service's name is read too (absent here).
+      'bookinfo|gateway.networking.k8s.io|httproutes|get',
       'bookinfo|networking.istio.io|destinationrules|get',
       'bookinfo|networking.istio.io|gateways|get',
       'bookinfo|networking.istio.io|virtualservices|get',
