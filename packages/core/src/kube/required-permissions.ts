@@ -88,7 +88,7 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     apiGroup: '',
     resource: 'events',
     verbs: ['create'],
-    purpose: 'Events on the VirtualService for each step',
+    purpose: 'Events on the routing object (VirtualService or HTTPRoute) for each step',
   },
   {
     scope: 'istiod',
@@ -176,7 +176,8 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     apiGroup: 'networking.istio.io',
     resource: 'virtualservices',
     verbs: ['list'],
-    purpose: 'preflight vs-hosts, vs-visibility: the other VirtualServices for the host',
+    purpose:
+      'preflight vs-hosts, vs-visibility, route-host-conflict: the other VirtualServices for the host',
     onlyWhen: PREFLIGHT,
   },
   {
@@ -185,6 +186,22 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     resource: 'serviceentries',
     verbs: ['list'],
     purpose: 'preflight service-entry-collision: ServiceEntries of every namespace',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'gateway.networking.k8s.io',
+    resource: 'httproutes',
+    verbs: ['list'],
+    purpose: 'preflight route-host-conflict: the other HTTPRoutes on the same Service parent',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'gateway.networking.k8s.io',
+    resource: 'gateways',
+    verbs: ['get'],
+    purpose: 'preflight gateway-address: the Gateways an HTTPRoute names, their status',
     onlyWhen: PREFLIGHT,
   },
   {

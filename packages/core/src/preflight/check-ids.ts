@@ -21,6 +21,13 @@ export const PREFLIGHT_CHECK_IDS = [
   'proxy-sync',
   'prometheus-data',
   'header-size',
+  'http-route-objects',
+  'gateway-api-crds',
+  'route-host-conflict',
+  'slot-services',
+  'backend-ports',
+  'gateway-address',
+  'route-headers',
 ] as const;
 
 /** A preflight check id. */

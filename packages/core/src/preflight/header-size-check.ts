@@ -9,9 +9,9 @@
  */
 import type { Finding } from './finding.js';
 import { notCheckedFinding } from './finding.js';
-import { virtualServiceRef } from './mesh-refs.js';
+import { httpRouteRef, virtualServiceRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
-import { reliedHeaders } from './relied-headers.js';
+import { reliedHeadersOf } from './relied-headers.js';
 
 const ID = 'header-size';
 
@@ -26,7 +26,8 @@ export const headerSizeCheck: PreflightCheck = {
   needs: ['envoy'],
   run(context) {
     if (context.envoy === undefined) return [];
-    const ref = virtualServiceRef(context);
+    const ref =
+      context.routeKind === 'HTTPRoute' ? httpRouteRef(context) : virtualServiceRef(context);
     if (!context.envoy.ok)
       return [
         notCheckedFinding(
@@ -55,7 +56,7 @@ export const headerSizeCheck: PreflightCheck = {
     }
     const lowest = limits.reduce((a, b) => (b.maxRequestHeadersKb < a.maxRequestHeadersKb ? b : a));
     const limitBytes = lowest.maxRequestHeadersKb * 1024;
-    for (const header of reliedHeaders(context.spec, context.virtualService)) {
+    for (const header of reliedHeadersOf(context)) {
       const where = `${lowest.proxy} (${lowest.direction}, listener ${lowest.listener})`;
       const fromSpec = header.where.startsWith('deploy.');
       const object = fromSpec ? { kind: 'ReleaseSpec', name: context.spec.service } : ref;

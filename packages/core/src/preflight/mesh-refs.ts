@@ -26,6 +26,24 @@ export function virtualServiceRef(context: PreflightContext): ObjectRef {
   };
 }
 
+/** The HTTPRoute's ref. */
+export function httpRouteRef(context: PreflightContext): ObjectRef {
+  return {
+    kind: 'HTTPRoute',
+    namespace: context.spec.namespace,
+    name: context.spec.target.httpRoute,
+  };
+}
+
+/** A slot Service's ref (HTTPRoute). */
+export function slotServiceRef(context: PreflightContext, slot: Slot): ObjectRef {
+  return {
+    kind: 'Service',
+    namespace: context.spec.namespace,
+    name: context.spec.target.slots[slot].service,
+  };
+}
+
 /** The DestinationRule's ref. */
 export function destinationRuleRef(context: PreflightContext): ObjectRef {
   return {

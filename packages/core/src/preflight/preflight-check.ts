@@ -5,6 +5,7 @@
 import type { PreflightCheckId } from './check-ids.js';
 import type { Finding, FindingSeverity } from './finding.js';
 import type { FactName, PreflightContext } from './preflight-context.js';
+import type { RouteBackendKindName } from '../spec/sections/target.js';
 
 /** A preflight check. */
 export interface PreflightCheck {
@@ -21,6 +22,11 @@ export interface PreflightCheck {
    * errors, so their preflight leaves the check out.
    */
   readonly doctorOnly?: boolean | undefined;
+  /**
+   * The kinds of routing object the check is about; undefined: both. A check about the
+   * other kind is not run (nor listed in the report's checks).
+   */
+  readonly routeKinds?: readonly RouteBackendKindName[] | undefined;
   /** The findings; pure, never throws for a problem it finds. */
   run(context: PreflightContext): Finding[];
 }

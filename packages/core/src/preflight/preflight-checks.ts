@@ -1,5 +1,12 @@
 /** Every preflight check, in `PREFLIGHT_CHECK_IDS` order. */
+import { backendPortsCheck } from './backend-ports-check.js';
+import { gatewayAddressCheck } from './gateway-address-check.js';
+import { gatewayApiCrdsCheck } from './gateway-api-crds-check.js';
 import { headerSizeCheck } from './header-size-check.js';
+import { httpRouteObjectsCheck } from './http-route-objects-check.js';
+import { routeHeadersCheck } from './route-headers-check.js';
+import { routeHostConflictCheck } from './route-host-conflict-check.js';
+import { slotServicesCheck } from './slot-services-check.js';
 import { mtlsMismatchCheck } from './mtls-mismatch-check.js';
 import { portProtocolCheck } from './port-protocol-check.js';
 import type { PreflightCheck } from './preflight-check.js';
@@ -33,4 +40,11 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   proxySyncCheck,
   prometheusDataCheck,
   headerSizeCheck,
+  httpRouteObjectsCheck,
+  gatewayApiCrdsCheck,
+  routeHostConflictCheck,
+  slotServicesCheck,
+  backendPortsCheck,
+  gatewayAddressCheck,
+  routeHeadersCheck,
 ];

@@ -15,6 +15,9 @@ import type {
 } from '../istio/types.js';
 import type { Deployment, Namespace, Pod, Service } from '../kube/kube-types.js';
 import type { ProxyRouteStatus } from '../gates/syncz-status.js';
+import type { HttpRouteSchema } from '../routing/http-route/http-route-schema.js';
+import type { GatewayApiGateway, HttpRoute } from '../routing/http-route/http-route-types.js';
+import type { RouteBackendKindName } from '../spec/sections/target.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 
 /** A fact that was read, or why it could not be. */
@@ -38,6 +41,13 @@ export interface ProxySyncFacts {
 export interface PrometheusFacts {
   /** Where it was asked (URL or Service), for messages. */
   readonly endpoint: string;
+  /**
+   * What was asked about: the service (`reviews.bookinfo.svc.cluster.local`) or, through an
+   * HTTPRoute, its slot Services (`the slot Services reviews-blue, reviews-green`).
+   */
+  readonly subject: string;
+  /** The reporter the built-in checks query (`destination`; `source` through an HTTPRoute). */
+  readonly checkedReporter: string;
   /** The window looked at, in milliseconds. */
   readonly windowMs: number;
   /** Samples of `istio_requests_total` for the service in the window, per `reporter`. */
@@ -82,6 +92,15 @@ export interface PreflightContext {
   readonly virtualService: VirtualService | undefined;
   /** The DestinationRule; undefined when it does not exist. */
   readonly destinationRule: DestinationRule | undefined;
+  /** The kind of routing object the release goes through (decided before preflight). */
+  readonly routeKind: RouteBackendKindName;
+  /** The HTTPRoute (`target.kind` HTTPRoute); undefined when it does not exist or is not used. */
+  readonly httpRoute: HttpRoute | undefined;
+  /**
+   * The Services of the HTTPRoute's namespace its backendRefs and the slots name, by name
+   * (the slot Services among them); undefined value: does not exist. Empty for a VirtualService.
+   */
+  readonly backendServices: ReadonlyMap<string, Service | undefined>;
   /** Each slot's Deployment; undefined when it does not exist. */
   readonly deployments: Readonly<Record<Slot, Deployment | undefined>>;
   /** The service's namespace (labels decide injection); undefined when it does not exist. */
@@ -98,8 +117,14 @@ export interface PreflightContext {
   readonly serviceEntries: Fact<readonly ServiceEntry[]>;
   /** PeerAuthentications of the service's namespace and of Istio's root namespace. */
   readonly peerAuthentications: Fact<readonly PeerAuthentication[]>;
-  /** The proxies' sync state. */
+  /** The proxies' sync state (the proxies of the routing object's scope). */
   readonly proxies: Fact<ProxySyncFacts>;
+  /** The installed HTTPRoute CRD's schema; undefined: the CRD is not installed. */
+  readonly httpRouteSchema: Fact<HttpRouteSchema | undefined>;
+  /** HTTPRoutes of every namespace (none when Gateway API is not installed). */
+  readonly httpRoutes: Fact<readonly HttpRoute[]>;
+  /** The Gateways the HTTPRoute names as parents, by `namespace/name`; undefined: does not exist. */
+  readonly routeGateways: Fact<ReadonlyMap<string, GatewayApiGateway | undefined>>;
   /** Prometheus' data for the service; undefined when the spec has no metric checks. */
   readonly prometheus: Fact<PrometheusFacts> | undefined;
   /** Envoy's header limits; undefined when no header is relied upon (nothing was read). */
@@ -117,4 +142,7 @@ export type FactName =
   | 'peerAuthentications'
   | 'proxies'
   | 'prometheus'
-  | 'envoy';
+  | 'envoy'
+  | 'httpRouteSchema'
+  | 'httpRoutes'
+  | 'routeGateways';

@@ -5,6 +5,7 @@
  * skips become `warning` events, the operation goes on).
  */
 import { PreflightFailedError } from '../errors.js';
+import { SLOTS } from '../istio/route-target.js';
 import type { ReleaseEvent } from '../release/release-events.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { describeFindingTarget, type PreflightReport } from './finding.js';
@@ -29,7 +30,8 @@ async function run(
   operation: PreflightOperation,
 ): Promise<{ report: PreflightReport; targetFound: boolean }> {
   const skipped = resolveSkips(options.skipChecks, options.spec.preflight.skip);
-  const checks = selectChecks(PREFLIGHT_CHECKS, operation, skipped);
+  const kind = options.spec.target.kind ?? 'VirtualService';
+  const checks = selectChecks(PREFLIGHT_CHECKS, operation, skipped, kind);
   const context = await readClusterFacts(sources, {
     spec: options.spec,
     operation,
@@ -38,8 +40,13 @@ async function run(
   });
   const targetFound =
     context.service !== undefined &&
-    context.virtualService !== undefined &&
-    context.destinationRule !== undefined;
+    (kind === 'HTTPRoute'
+      ? context.httpRoute !== undefined &&
+        SLOTS.every(
+          (slot) =>
+            context.backendServices.get(options.spec.target.slots[slot].service) !== undefined,
+        )
+      : context.virtualService !== undefined && context.destinationRule !== undefined);
   return { report: runChecks(checks, context, skipped), targetFound };
 }
 
@@ -60,8 +67,9 @@ export function skipMessage(skip: PreflightReport['skipped'][number]): string {
  * The preflight of deploy and release: the checks over the cluster as it is now, before any
  * lock or write. Warnings and skips go to `onEvent` as `warning` events.
  *
- * When the Service, VirtualService or DestinationRule is missing nothing is checked: the
- * operation reports that itself, with its own error.
+ * When the Service or the routing object is missing (its VirtualService and DestinationRule,
+ * or its HTTPRoute and slot Services), nothing is checked: the operation reports that
+ * itself, with its own error.
  *
  * @throws PreflightFailedError listing the error findings; nothing was changed.
  */

@@ -1,7 +1,9 @@
 /**
  * `prometheus-data`: the metric checks will have something to read. Prometheus must answer,
  * and hold `istio_requests_total` for the service from the last few minutes, reported by the
- * service's own sidecars (`reporter="destination"`, what the built-in checks query).
+ * service's own sidecars (`reporter="destination"`, what the built-in checks query), or,
+ * through an HTTPRoute, for its slot Services as the callers and gateways report them
+ * (`reporter="source"`).
  * Otherwise every evaluation during the bakes is inconclusive and the release rolls back:
  * better said before it starts. A warning, since traffic may start with the release.
  */
@@ -44,10 +46,28 @@ export const prometheusDataCheck: PreflightCheck = {
           fix: 'point prometheus.url or prometheus.service at your Prometheus',
         },
       ];
-    const { samplesByReporter, windowMs, endpoint } = context.prometheus.value;
+    const { samplesByReporter, windowMs, endpoint, subject, checkedReporter } =
+      context.prometheus.value;
     const window = formatDuration(windowMs);
     const findings: Finding[] = [];
-    if ((samplesByReporter.destination ?? 0) > 0) return findings;
+    if ((samplesByReporter[checkedReporter] ?? 0) > 0) return findings;
+    if (checkedReporter === 'source') {
+      // Through an HTTPRoute the checks read what the callers' sidecars and gateways report.
+      const fromServer = (samplesByReporter.destination ?? 0) > 0;
+      findings.push({
+        id: ID,
+        severity: 'warning',
+        object,
+        field: '',
+        message: fromServer
+          ? `Prometheus (${endpoint}) has istio_requests_total for ${subject} reported by their own sidecars only, none by callers or gateways in the last ${window}: the checks query the callers' reports, so they would be inconclusive`
+          : `Prometheus (${endpoint}) holds no istio_requests_total for ${subject} from the last ${window}: unless traffic starts, every check would be inconclusive and the release would roll back`,
+        fix: fromServer
+          ? 'route the callers through the HTTPRoute (sidecars, or its Gateway) and check that Prometheus scrapes them'
+          : 'send traffic through the HTTPRoute (or check that Prometheus scrapes the sidecars and gateways) before releasing',
+      });
+      return findings;
+    }
     const fromClients = (samplesByReporter.source ?? 0) > 0;
     findings.push({
       id: ID,
@@ -55,8 +75,8 @@ export const prometheusDataCheck: PreflightCheck = {
       object,
       field: '',
       message: fromClients
-        ? `Prometheus (${endpoint}) has istio_requests_total for ${context.host} from its callers only, none reported by its own sidecars in the last ${window}: the checks query those, so they would be inconclusive`
-        : `Prometheus (${endpoint}) holds no istio_requests_total for ${context.host} from the last ${window}: unless traffic starts, every check would be inconclusive and the release would roll back`,
+        ? `Prometheus (${endpoint}) has istio_requests_total for ${subject} from its callers only, none reported by its own sidecars in the last ${window}: the checks query those, so they would be inconclusive`
+        : `Prometheus (${endpoint}) holds no istio_requests_total for ${subject} from the last ${window}: unless traffic starts, every check would be inconclusive and the release would roll back`,
       fix: fromClients
         ? "check that the service's pods run istio-proxy and that Prometheus scrapes them"
         : 'send traffic to the service (or check that Prometheus scrapes the sidecars) before releasing',

@@ -1,7 +1,9 @@
 /**
- * Reads, once, every cluster fact the selected checks need: the target objects, then in
- * parallel the namespace, pods, VirtualServices and ServiceEntries of every namespace, the
- * Gateways named and their pods, PeerAuthentications, istiod's syncz and Prometheus, and
+ * Reads, once, every cluster fact the selected checks need: the target objects (through an
+ * HTTPRoute also the route, and the Services its backendRefs and slots name), then in
+ * parallel the namespace, pods, VirtualServices, HTTPRoutes and ServiceEntries of every
+ * namespace, the Gateways named and their pods (Gateway API ones for an HTTPRoute's parents),
+ * the installed HTTPRoute schema, PeerAuthentications, istiod's syncz and Prometheus, and
  * last (it needs the proxies) the Envoy config of a few proxies when a header is relied
  * upon. The target objects must be readable (an API failure rejects, as the operation itself
  * would fail); every other fact that cannot be read becomes a `Fact` with the reason.
@@ -10,7 +12,8 @@ import { throwIfAborted } from '../gates/abort-error.js';
 import { ENVOY_ADMIN_PORT } from '../gates/envoy-dataplane-verifier.js';
 import { headerLimitOf, parseHttpConnectionManagers } from '../gates/envoy-listener-dump.js';
 import type { PrometheusClient } from '../gates/prometheus-client.js';
-import { SyncScope } from '../gates/sync-scope.js';
+import { ProxyScopeResolver } from '../gates/sync-scope.js';
+import type { ProxyScope } from '../gates/sync-gate.js';
 import type { SynczSource } from '../gates/syncz-source.js';
 import { mergeReplicas } from '../gates/syncz-status.js';
 import { resolveHost } from '../istio/host-name.js';
@@ -23,7 +26,15 @@ import type {
   VirtualService,
 } from '../istio/types.js';
 import type { DeploymentApi, ObjectReader } from '../kube/resource-apis.js';
-import type { Namespace, Pod, Service } from '../kube/kube-types.js';
+import type { CustomResourceDefinition, Namespace, Pod, Service } from '../kube/kube-types.js';
+import { KubeApiError } from '../errors.js';
+import { httpRouteTargetOf, parentProxyScope } from '../routing/http-route/http-route-backend.js';
+import { HTTP_ROUTE_CRD, httpRouteSchemaOf } from '../routing/http-route/http-route-schema.js';
+import {
+  isGatewayParent,
+  type GatewayApiGateway,
+  type HttpRoute,
+} from '../routing/http-route/http-route-types.js';
 import type { PortForwarder } from '../kube/port-forward.js';
 import type { Clock } from '../release/clock.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
@@ -40,7 +51,7 @@ import type {
   PrometheusFacts,
   ProxySyncFacts,
 } from './preflight-context.js';
-import { reliedHeaders } from './relied-headers.js';
+import { reliedHeadersOf } from './relied-headers.js';
 
 /** The Kubernetes reads preflight makes; `KubeClient` provides all of them. */
 export interface PreflightKube {
@@ -62,6 +73,12 @@ export interface PreflightKube {
   serviceEntries: ObjectReader<ServiceEntry>;
   /** PeerAuthentications. */
   peerAuthentications: ObjectReader<PeerAuthentication>;
+  /** HTTPRoutes. */
+  httpRoutes: ObjectReader<HttpRoute>;
+  /** Gateway API Gateways. */
+  gatewayApiGateways: ObjectReader<GatewayApiGateway>;
+  /** CustomResourceDefinitions. */
+  customResourceDefinitions: Pick<ObjectReader<CustomResourceDefinition>, 'get'>;
 }
 
 /** Where the facts come from. */
@@ -99,6 +116,30 @@ async function fact<T>(read: () => Promise<T>, signal: AbortSignal | undefined):
 
 const NOT_NEEDED: Fact<never> = { ok: false, error: 'not read (no check needs it)' };
 
+/** A list of a kind the cluster may not serve (Gateway API not installed): none then. */
+async function listIfServed<T>(list: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await list();
+  } catch (error) {
+    if (error instanceof KubeApiError && error.statusCode === 404) return [];
+    throw error;
+  }
+}
+
+/** The Services an HTTPRoute's backendRefs and the slots name, in its namespace. */
+function backendServiceNames(spec: ResolvedReleaseSpec, route: HttpRoute | undefined): string[] {
+  const names = new Set([spec.target.slots.blue.service, spec.target.slots.green.service]);
+  for (const rule of route?.spec.rules ?? [])
+    for (const backend of rule.backendRefs ?? [])
+      if (
+        (backend.group ?? '') === '' &&
+        (backend.kind ?? 'Service') === 'Service' &&
+        (backend.namespace ?? spec.namespace) === spec.namespace
+      )
+        names.add(backend.name);
+  return [...names];
+}
+
 /** Options of {@link readClusterFacts}. */
 export interface ReadClusterFactsOptions {
   /** The resolved spec. */
@@ -119,14 +160,28 @@ export async function readClusterFacts(
   const { spec, needs, signal } = options;
   const { kube } = sources;
   const { namespace, target } = spec;
-  const [service, virtualService, destinationRule, blue, green] = await Promise.all([
+  const routeKind = target.kind ?? 'VirtualService';
+  const viaHttpRoute = routeKind === 'HTTPRoute';
+  const [service, virtualService, destinationRule, blue, green, httpRoute] = await Promise.all([
     kube.services.get(namespace, spec.service, { signal }),
     kube.virtualServices.get(namespace, target.virtualService, { signal }),
     kube.destinationRules.get(namespace, target.destinationRule, { signal }),
     kube.deployments.get(namespace, target.slots.blue.deployment, { signal }),
     kube.deployments.get(namespace, target.slots.green.deployment, { signal }),
+    viaHttpRoute ? kube.httpRoutes.get(namespace, target.httpRoute, { signal }) : undefined,
   ]);
   const deployments = { blue, green };
+  const backendServices = new Map<string, Service | undefined>();
+  if (viaHttpRoute) {
+    const names = backendServiceNames(spec, httpRoute);
+    const found = await Promise.all(
+      names.map((name) => kube.services.get(namespace, name, { signal })),
+    );
+    names.forEach((name, i) => backendServices.set(name, found[i]));
+  }
+  // The proxies the sync gate waits for: `sync.scope`, or the HTTPRoute's parents' proxies.
+  const proxyScope: ProxyScope =
+    viaHttpRoute && httpRoute ? parentProxyScope(httpRoute, spec) : { sets: [spec.sync.scope] };
   const want = (name: FactName): boolean => needs.has(name);
   const gatewayKeys = virtualService
     ? [...new Set(gatewayRefsOf(virtualService).map((ref) => ref.key))].filter(
@@ -180,7 +235,11 @@ export async function readClusterFacts(
       throw new Error(reasons.length > 0 ? reasons.join('; ') : 'no istiod replica found');
     }
     const merged = mergeReplicas(answered.map((answer) => answer.statuses ?? []));
-    const scope = await new SyncScope(spec.sync.scope, kube.pods).resolve(merged.values(), signal);
+    const scope = await new ProxyScopeResolver(kube.pods).resolve(
+      proxyScope,
+      merged.values(),
+      signal,
+    );
     if (!scope.includes) throw new Error(scope.problem);
     return {
       proxies: [...merged.values()].filter(scope.includes),
@@ -193,12 +252,46 @@ export async function readClusterFacts(
 
   const readPrometheus = async (client: PrometheusClient): Promise<PrometheusFacts> => {
     const window = `${Math.round(PROMETHEUS_WINDOW_MS / 1000)}s`;
-    const query = `sum by (reporter) (count_over_time(istio_requests_total{destination_service_namespace="${namespace}",destination_service_name="${spec.service}"}[${window}]))`;
+    // Through an HTTPRoute a slot is a Service: its requests are labelled with the slot's.
+    const slotServices = [target.slots.blue.service, target.slots.green.service];
+    const names = viaHttpRoute
+      ? `destination_service_name=~"${slotServices.join('|')}"`
+      : `destination_service_name="${spec.service}"`;
+    const query = `sum by (reporter) (count_over_time(istio_requests_total{destination_service_namespace="${namespace}",${names}}[${window}]))`;
     const result = await client.query(query, { signal });
     const samplesByReporter: Record<string, number> = {};
     for (const sample of result.samples)
       samplesByReporter[sample.metric.reporter ?? ''] = sample.value;
-    return { endpoint: client.description, windowMs: PROMETHEUS_WINDOW_MS, samplesByReporter };
+    return {
+      endpoint: client.description,
+      subject: viaHttpRoute
+        ? `the slot Services ${slotServices.join(', ')}`
+        : resolveHost(spec.service, namespace),
+      checkedReporter: viaHttpRoute ? 'source' : 'destination',
+      windowMs: PROMETHEUS_WINDOW_MS,
+      samplesByReporter,
+    };
+  };
+
+  const readRouteGateways = async (): Promise<Map<string, GatewayApiGateway | undefined>> => {
+    const found = new Map<string, GatewayApiGateway | undefined>();
+    const keys = new Set(
+      (httpRoute?.spec.parentRefs ?? [])
+        .filter(isGatewayParent)
+        .map((parent) => `${parent.namespace ?? namespace}/${parent.name}`),
+    );
+    await Promise.all(
+      [...keys].map(async (key) => {
+        const [gatewayNamespace = '', name = ''] = key.split('/');
+        found.set(key, await kube.gatewayApiGateways.get(gatewayNamespace, name, { signal }));
+      }),
+    );
+    return found;
+  };
+
+  const readSchema = async () => {
+    const crd = await kube.customResourceDefinitions.get('', HTTP_ROUTE_CRD, { signal });
+    return crd ? httpRouteSchemaOf(crd) : undefined;
   };
 
   const [
@@ -210,6 +303,9 @@ export async function readClusterFacts(
     peerAuthentications,
     proxies,
     prometheus,
+    httpRouteSchema,
+    httpRoutes,
+    routeGateways,
   ] = await Promise.all([
     want('namespace')
       ? fact(() => kube.namespaces.get('', namespace, { signal }), signal)
@@ -229,6 +325,11 @@ export async function readClusterFacts(
       : sources.prometheus
         ? fact(() => readPrometheus(sources.prometheus as PrometheusClient), signal)
         : undefined,
+    want('httpRouteSchema') ? fact(readSchema, signal) : NOT_NEEDED,
+    want('httpRoutes')
+      ? fact(() => listIfServed(() => kube.httpRoutes.listAllNamespaces({ signal })), signal)
+      : NOT_NEEDED,
+    want('routeGateways') ? fact(readRouteGateways, signal) : NOT_NEEDED,
   ]);
 
   const gatewayPods: Fact<Pod[]> =
@@ -260,6 +361,9 @@ export async function readClusterFacts(
     service,
     virtualService,
     destinationRule,
+    routeKind,
+    httpRoute: viaHttpRoute ? httpRoute : undefined,
+    backendServices,
     deployments,
     namespace: namespaceFact,
     pods,
@@ -270,9 +374,12 @@ export async function readClusterFacts(
     peerAuthentications,
     proxies,
     prometheus,
+    httpRouteSchema,
+    httpRoutes,
+    routeGateways,
     envoy: undefined,
   };
-  if (!want('envoy') || reliedHeaders(spec, virtualService).length === 0) return context;
+  if (!want('envoy') || reliedHeadersOf(context).length === 0) return context;
   return { ...context, envoy: await fact(() => readEnvoyLimits(sources, context, signal), signal) };
 }
 

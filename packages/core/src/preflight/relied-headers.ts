@@ -1,12 +1,17 @@
 /**
  * The request headers a release relies on: the spec's pre-release header conditions, and
- * the header conditions of the VirtualService's routes to the service. A condition on an
+ * the header conditions of the VirtualService's routes to the service (or of the HTTPRoute's
+ * rules to its slot Services, when the release goes through one). A condition on an
  * exact value (or a prefix) tells how large the header a matching request carries is at
  * least; a regex tells nothing, so it is left out.
  */
 import { resolveHost } from '../istio/host-name.js';
 import type { StringMatch, VirtualService } from '../istio/types.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
+import type { PreflightContext } from './preflight-context.js';
+import { httpRouteTargetOf } from '../routing/http-route/http-route-backend.js';
+import type { HttpRoute } from '../routing/http-route/http-route-types.js';
+import { slotOfBackend } from '../routing/http-route/managed-rules.js';
 
 /** One header a matching request must carry. */
 export interface ReliedHeader {
@@ -14,7 +19,7 @@ export interface ReliedHeader {
   readonly name: string;
   /** Smallest size of the header in a matching request: name and value, in bytes. */
   readonly bytes: number;
-  /** Where the condition is (`deploy.preRelease.headers`, `spec.http[0].match[0].headers`). */
+  /** Where the condition is (`deploy.preRelease.headers`, `spec.http[0].match[0].headers`, `spec.rules[0].matches[0].headers`). */
   readonly where: string;
 }
 
@@ -27,6 +32,7 @@ function bytesOf(name: string, match: Readonly<StringMatch> | undefined): number
 export function reliedHeaders(
   spec: ResolvedReleaseSpec,
   virtualService: VirtualService | undefined,
+  httpRoute?: HttpRoute | undefined,
 ): ReliedHeader[] {
   const headers: ReliedHeader[] = [];
   for (const [name, match] of Object.entries(spec.deploy.preRelease?.headers ?? {})) {
@@ -48,5 +54,28 @@ export function reliedHeaders(
       }
     });
   });
+  const target = httpRouteTargetOf(spec);
+  (httpRoute?.spec.rules ?? []).forEach((rule, r) => {
+    if (!(rule.backendRefs ?? []).some((b) => slotOfBackend(target, b) !== undefined)) return;
+    (rule.matches ?? []).forEach((match, m) => {
+      for (const header of match.headers ?? []) {
+        if ((header.type ?? 'Exact') !== 'Exact') continue;
+        headers.push({
+          name: header.name.toLowerCase(),
+          bytes: Buffer.byteLength(header.name) + Buffer.byteLength(header.value),
+          where: `spec.rules[${r}].matches[${m}].headers.${header.name}`,
+        });
+      }
+    });
+  });
   return headers;
+}
+
+/** The headers the release relies on, from the routing object it goes through. */
+export function reliedHeadersOf(
+  context: Pick<PreflightContext, 'spec' | 'routeKind' | 'virtualService' | 'httpRoute'>,
+): ReliedHeader[] {
+  return context.routeKind === 'HTTPRoute'
+    ? reliedHeaders(context.spec, undefined, context.httpRoute)
+    : reliedHeaders(context.spec, context.virtualService);
 }

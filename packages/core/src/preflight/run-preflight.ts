@@ -8,16 +8,21 @@ import { isPreflightCheckId, PREFLIGHT_CHECK_IDS, type PreflightCheckId } from '
 import { SEVERITIES, type Finding, type PreflightReport, type SkippedCheck } from './finding.js';
 import type { PreflightCheck } from './preflight-check.js';
 import type { FactName, PreflightContext, PreflightOperation } from './preflight-context.js';
+import type { RouteBackendKindName } from '../spec/sections/target.js';
 
-/** The checks that run for `operation`, minus the skipped ones. */
+/** The checks that run for `operation` through `kind`, minus the skipped ones. */
 export function selectChecks(
   checks: readonly PreflightCheck[],
   operation: PreflightOperation,
   skipped: readonly SkippedCheck[],
+  kind: RouteBackendKindName = 'VirtualService',
 ): PreflightCheck[] {
   const skip = new Set(skipped.map((s) => s.id));
   return checks.filter(
-    (check) => !skip.has(check.id) && (operation === 'doctor' || !check.doctorOnly),
+    (check) =>
+      !skip.has(check.id) &&
+      (operation === 'doctor' || !check.doctorOnly) &&
+      (check.routeKinds === undefined || check.routeKinds.includes(kind)),
   );
 }
 

@@ -17,6 +17,7 @@ const ID = 'subset-empty';
 /** The check. */
 export const subsetEmptyCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: 'every slot subset with traffic selects at least one ready pod',
   needs: ['pods'],

@@ -23,6 +23,7 @@ const ID = 'subset-labels';
 /** The check. */
 export const subsetLabelsCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: "each slot's pods carry the labels its DestinationRule subset and the Service select",
   needs: ['pods'],

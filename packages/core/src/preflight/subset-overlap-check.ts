@@ -15,6 +15,7 @@ const ID = 'subset-overlap';
 /** The check. */
 export const subsetOverlapCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: 'no two DestinationRule subsets select the same pods (a slot subset with any other)',
   needs: ['pods'],

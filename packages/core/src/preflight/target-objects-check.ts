@@ -15,6 +15,7 @@ const ID = 'target-objects';
 /** The check. */
 export const targetObjectsCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title:
     'the Service, VirtualService, DestinationRule and slot Deployments exist; the routes are manageable',

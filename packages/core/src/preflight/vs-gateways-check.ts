@@ -14,6 +14,7 @@ const ID = 'vs-gateways';
 /** The check. */
 export const vsGatewaysCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: 'the Gateways the VirtualService names exist and select gateway pods',
   needs: ['gateways', 'gatewayPods'],

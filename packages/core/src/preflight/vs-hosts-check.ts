@@ -59,6 +59,7 @@ function missingServiceHost(context: PreflightContext, hosts: readonly string[])
 /** The check. */
 export const vsHostsCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: "the VirtualService's hosts resolve to the Service, and no other one claims its host",
   needs: ['virtualServices'],

@@ -80,6 +80,7 @@ export function routeShadows(earlier: HttpRoute, later: HttpRoute): boolean {
 /** The check. */
 export const vsShadowedRouteCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: 'no earlier http route catches every request the managed route would get',
   needs: [],

@@ -133,6 +133,7 @@ function exportFindings(context: PreflightContext, vs: VirtualService): Finding[
 /** The check. */
 export const vsVisibilityCheck: PreflightCheck = {
   id: ID,
+  routeKinds: ['VirtualService'],
   severity: 'error',
   title: 'neither exportTo nor delegation hides the routes from the proxies that carry the traffic',
   needs: ['virtualServices', 'gateways', 'gatewayPods', 'proxies', 'pods'],

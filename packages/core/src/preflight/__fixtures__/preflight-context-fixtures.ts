@@ -12,7 +12,8 @@ import type {
   ServiceEntry,
   VirtualService,
 } from '../../istio/types.js';
-import type { Deployment, Pod } from '../../kube/kube-types.js';
+import type { Deployment, Pod, Service } from '../../kube/kube-types.js';
+import type { GatewayApiGateway, HttpRoute } from '../../routing/http-route/http-route-types.js';
 import { resolveReleaseSpec } from '../../spec/resolve-release-spec.js';
 import type { ReleaseSpecOverrides } from '../../spec/release-spec.js';
 import type { PreflightContext } from '../preflight-context.js';
@@ -159,6 +160,9 @@ export function healthyContext(
       },
     },
     virtualService: virtualService(),
+    routeKind: 'VirtualService',
+    httpRoute: undefined,
+    backendServices: new Map(),
     destinationRule: {
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
@@ -211,11 +215,108 @@ export function healthyContext(
       ok: true,
       value: {
         endpoint: 'http://prometheus:9090',
+        subject: 'reviews.bookinfo.svc.cluster.local',
+        checkedReporter: 'destination',
         windowMs: 300_000,
         samplesByReporter: { source: 120, destination: 120 },
       },
     },
     envoy: undefined,
+    httpRouteSchema: NOT_READ,
+    httpRoutes: NOT_READ,
+    routeGateways: NOT_READ,
+    ...overrides,
+  };
+}
+
+const NOT_READ = { ok: false as const, error: 'not read (no check needs it)' };
+
+/** A slot Service of reviews (examples/bookinfo-gateway-api). */
+export function slotService(slot: 'blue' | 'green', selector?: Record<string, string>): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { ...META, name: `reviews-${slot}` },
+    spec: {
+      selector: selector ?? { app: 'reviews', version: slot },
+      ports: [{ name: 'http', port: 9080, targetPort: 9080 }],
+    },
+  };
+}
+
+/** The reviews HTTPRoute: the reviews Service and, with `gateway`, bookinfo-ingress as parents. */
+export function httpRoute(options: { gateway?: boolean } = {}): HttpRoute {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { ...META, name: 'reviews', generation: 1 },
+    spec: {
+      parentRefs: [
+        { group: '', kind: 'Service', name: 'reviews', port: 9080 },
+        ...(options.gateway ? [{ name: 'bookinfo-ingress', sectionName: 'http' }] : []),
+      ],
+      rules: [
+        {
+          name: 'primary',
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [
+            { group: '', kind: 'Service', name: 'reviews-blue', port: 9080, weight: 100 },
+            { group: '', kind: 'Service', name: 'reviews-green', port: 9080, weight: 0 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** A Gateway API Gateway, Programmed with an address unless told otherwise. */
+export function gatewayApiGateway(
+  status: GatewayApiGateway['status'] = {
+    addresses: [{ type: 'Hostname', value: 'bookinfo-ingress-istio.bookinfo.svc.cluster.local' }],
+    conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed' }],
+  },
+): GatewayApiGateway {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { ...META, name: 'bookinfo-ingress' },
+    spec: { gatewayClassName: 'istio' },
+    status,
+  };
+}
+
+/** A healthy context releasing reviews through its HTTPRoute (with a pre-release header). */
+export function httpRouteContext(
+  overrides: Partial<PreflightContext> = {},
+  spec: ReleaseSpecOverrides = {},
+): PreflightContext {
+  const base = healthyContext(
+    {},
+    { deploy: { preRelease: { headers: [{ name: 'x-release', exact: 'candidate' }] } }, ...spec },
+  );
+  return {
+    ...base,
+    spec: { ...base.spec, target: { ...base.spec.target, kind: 'HTTPRoute' } },
+    routeKind: 'HTTPRoute',
+    virtualService: undefined,
+    destinationRule: undefined,
+    httpRoute: httpRoute(),
+    backendServices: new Map([
+      ['reviews-blue', slotService('blue')],
+      ['reviews-green', slotService('green')],
+    ]),
+    virtualServices: { ok: true, value: [] },
+    httpRoutes: { ok: true, value: [httpRoute()] },
+    routeGateways: { ok: true, value: new Map() },
+    httpRouteSchema: {
+      ok: true,
+      value: {
+        bundleVersion: 'v1.6.0',
+        channel: 'standard',
+        servesV1: true,
+        fields: { ruleName: true, mirrorPercent: true },
+      },
+    },
     ...overrides,
   };
 }

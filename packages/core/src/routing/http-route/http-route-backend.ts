@@ -86,7 +86,7 @@ const PERMISSIONS: readonly RequiredPermission[] = [
     apiGroup: 'apiextensions.k8s.io',
     resource: 'customresourcedefinitions',
     verbs: ['get'],
-    purpose: `read the installed HTTPRoute schema (${HTTP_ROUTE_CRD}): rule names, mirror percent`,
+    purpose: `read the installed HTTPRoute schema (${HTTP_ROUTE_CRD}): rule names, mirror percent; also preflight gateway-api-crds`,
     onlyWhen: 'an HTTPRoute release with a pre-release header or mirror steps',
   },
 ];
