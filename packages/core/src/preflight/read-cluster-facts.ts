@@ -28,7 +28,7 @@ import type {
 import type { DeploymentApi, ObjectReader } from '../kube/resource-apis.js';
 import type { CustomResourceDefinition, Namespace, Pod, Service } from '../kube/kube-types.js';
 import { KubeApiError } from '../errors.js';
-import { httpRouteTargetOf, parentProxyScope } from '../routing/http-route/http-route-backend.js';
+import { parentProxyScope } from '../routing/http-route/http-route-backend.js';
 import { HTTP_ROUTE_CRD, httpRouteSchemaOf } from '../routing/http-route/http-route-schema.js';
 import {
   isGatewayParent,

@@ -32,7 +32,7 @@ function bytesOf(name: string, match: Readonly<StringMatch> | undefined): number
 export function reliedHeaders(
   spec: ResolvedReleaseSpec,
   virtualService: VirtualService | undefined,
-  httpRoute?: HttpRoute | undefined,
+  httpRoute?: HttpRoute,
 ): ReliedHeader[] {
   const headers: ReliedHeader[] = [];
   for (const [name, match] of Object.entries(spec.deploy.preRelease?.headers ?? {})) {
