@@ -43,8 +43,9 @@ func etcdSpec(l Layout, bin string, p kubePorts) process.Spec {
 }
 
 // auditPolicy records the bodies of writes to what switchyard manages (VirtualServices,
-// DestinationRules, Deployments, Leases), so a failed conformance run shows exactly what
-// was sent and answered (logs/audit.log).
+// DestinationRules, HTTPRoutes, Deployments, Leases), so a failed conformance run shows
+// exactly what was sent and answered (logs/audit.log). istiod's writes of route status
+// (the status subresource) are left out.
 const auditPolicy = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -53,6 +54,8 @@ rules:
     verbs: [create, update, patch, delete]
     resources:
       - group: networking.istio.io
+      - group: gateway.networking.k8s.io
+        resources: [httproutes]
       - group: coordination.k8s.io
         resources: [leases]
       - group: apps
