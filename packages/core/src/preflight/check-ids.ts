@@ -28,6 +28,7 @@ export const PREFLIGHT_CHECK_IDS = [
   'backend-ports',
   'gateway-address',
   'route-headers',
+  'route-status',
 ] as const;
 
 /** A preflight check id. */

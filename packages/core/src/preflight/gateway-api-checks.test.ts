@@ -19,6 +19,7 @@ import { httpRouteObjectsCheck } from './http-route-objects-check.js';
 import { PREFLIGHT_CHECKS } from './preflight-checks.js';
 import { routeHeadersCheck } from './route-headers-check.js';
 import { routeHostConflictCheck } from './route-host-conflict-check.js';
+import { routeStatusCheck } from './route-status-check.js';
 import { selectChecks } from './run-preflight.js';
 import { slotServicesCheck } from './slot-services-check.js';
 
@@ -30,12 +31,25 @@ const GATEWAY_API_CHECKS = [
   backendPortsCheck,
   gatewayAddressCheck,
   routeHeadersCheck,
+  routeStatusCheck,
 ];
 
 describe('the Gateway API checks', () => {
   it('pass on the healthy HTTPRoute, and run only for HTTPRoute releases', () => {
+    const accepted = httpRoute({ gateway: true });
+    accepted.status = {
+      parents: (accepted.spec.parentRefs ?? []).map((parentRef) => ({
+        parentRef,
+        controllerName: 'istio.io/gateway-controller',
+        conditions: ['Accepted', 'ResolvedRefs'].map((type) => ({
+          type,
+          status: 'True',
+          observedGeneration: 1,
+        })),
+      })),
+    };
     const context = httpRouteContext({
-      httpRoute: httpRoute({ gateway: true }),
+      httpRoute: accepted,
       routeGateways: {
         ok: true,
         value: new Map([['bookinfo/bookinfo-ingress', gatewayApiGateway()]]),
@@ -221,6 +235,36 @@ describe('the Gateway API checks', () => {
     ];
     expect(summary(routeHeadersCheck.run(httpRouteContext({ httpRoute: clash })))).toEqual([
       'error route-headers spec.rules[0].matches[0].headers.X-Release',
+    ]);
+  });
+
+  it('route-status: a route istiod refuses now, or has not reported on', () => {
+    const refused = httpRoute();
+    refused.status = {
+      parents: [
+        {
+          parentRef: { group: '', kind: 'Service', name: 'reviews', port: 9080 },
+          controllerName: 'istio.io/gateway-controller',
+          conditions: [
+            { type: 'Accepted', status: 'True', observedGeneration: 1 },
+            {
+              type: 'ResolvedRefs',
+              status: 'False',
+              reason: 'BackendNotFound',
+              message: 'backend(ratings.bookinfo.svc.cluster.local) not found',
+              observedGeneration: 1,
+            },
+          ],
+        },
+      ],
+    };
+    const [finding] = routeStatusCheck.run(httpRouteContext({ httpRoute: refused }));
+    expect(finding).toMatchObject({ severity: 'error', field: 'status.parents' });
+    expect(finding?.message).toBe(
+      'istiod does not accept it for Service bookinfo/reviews:9080: ResolvedRefs BackendNotFound: backend(ratings.bookinfo.svc.cluster.local) not found; every step would be refused',
+    );
+    expect(summary(routeStatusCheck.run(httpRouteContext()))).toEqual([
+      'warning route-status status.parents',
     ]);
   });
 });

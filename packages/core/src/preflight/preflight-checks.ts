@@ -6,6 +6,7 @@ import { headerSizeCheck } from './header-size-check.js';
 import { httpRouteObjectsCheck } from './http-route-objects-check.js';
 import { routeHeadersCheck } from './route-headers-check.js';
 import { routeHostConflictCheck } from './route-host-conflict-check.js';
+import { routeStatusCheck } from './route-status-check.js';
 import { slotServicesCheck } from './slot-services-check.js';
 import { mtlsMismatchCheck } from './mtls-mismatch-check.js';
 import { portProtocolCheck } from './port-protocol-check.js';
@@ -47,4 +48,5 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   backendPortsCheck,
   gatewayAddressCheck,
   routeHeadersCheck,
+  routeStatusCheck,
 ];

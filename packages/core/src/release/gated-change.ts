@@ -47,7 +47,6 @@ export async function applyGatedChange(
   change: GatedChange,
 ): Promise<CommitResult> {
   const snapshot = await context.clients.syncGate.snapshot(context.signal);
-  const before = context.routes.object;
   const result = await commitRecord(context, {
     routes: change.routes,
     record: (r) => {
@@ -66,7 +65,7 @@ export async function applyGatedChange(
     resourceVersion: result.resourceVersion,
     weights: result.record.weights,
   });
-  await awaitAccepted(context, result.object, before);
+  await awaitAccepted(context, result.object);
   await waitForProxySync(context, snapshot, change.what);
   if (change.verifyDataplane !== false) await verifyDataplane(context);
   return result;
@@ -101,7 +100,7 @@ export async function regateAfterInterruption(context: OperationContext): Promis
   const changeAt = context.routes.record.operation?.changeAt;
   if (changeAt === undefined) return;
   const snapshot = context.clients.syncGate.since(Date.parse(changeAt));
-  await awaitAccepted(context, context.routes.object, undefined);
+  await awaitAccepted(context, context.routes.object);
   await waitForProxySync(context, snapshot, 'routes applied before the interruption');
 }
 
@@ -110,13 +109,9 @@ export async function regateAfterInterruption(context: OperationContext): Promis
  * how: istiod's route status for an HTTPRoute, nothing for a VirtualService); a refusal
  * throws RouteNotAcceptedError before any proxy is waited for.
  */
-async function awaitAccepted(
-  context: OperationContext,
-  written: KubeObject,
-  before: KubeObject | undefined,
-): Promise<void> {
+async function awaitAccepted(context: OperationContext, written: KubeObject): Promise<void> {
   const { spec } = context;
-  await context.objects.backend.awaitAccepted(written, before, {
+  await context.objects.backend.awaitAccepted(written, {
     timeoutMs: spec.sync.timeoutMs,
     pollIntervalMs: spec.sync.pollIntervalMs,
     clock: context.clock,

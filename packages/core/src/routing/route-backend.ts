@@ -257,11 +257,10 @@ export interface RouteBackend<
    * Resolves once the control plane accepted `written` (the object a write returned, whose
    * routes changed): for an HTTPRoute, istiod's `Accepted` and `ResolvedRefs` true for every
    * parent at `written`'s generation. Throws RouteNotAcceptedError with the control plane's
-   * message when it refused the object for a reason it did not already give for `before`
-   * (the object as it was before the write), or reported nothing for that generation within
+   * message when it refused the object, or reported nothing for that generation within
    * `options.timeoutMs`. A VirtualService carries no such status: resolves at once.
    */
-  awaitAccepted(written: R, before: R | undefined, options: AcceptanceWait): Promise<void>;
+  awaitAccepted(written: R, options: AcceptanceWait): Promise<void>;
 
   /**
    * PromQL label matchers selecting the requests `slot` serves through this routing object,

@@ -263,7 +263,7 @@ describe("istiod's status of a route", () => {
     expect(acceptanceOf(gatewayRoute, 3)).toEqual({ state: 'accepted' });
   });
 
-  it('waits for the status, fails at once on a refusal the write caused, and times out', async () => {
+  it('waits for the status, fails at once on a refusal, and times out', async () => {
     const clock = new FakeClock();
     const options = { timeoutMs: 30_000, pollIntervalMs: 1_000, clock };
     let reads = 0;
@@ -271,14 +271,15 @@ describe("istiod's status of a route", () => {
       reads++;
       return Promise.resolve(reads < 3 ? at([accepted(2)]) : answer);
     };
-    await awaitRouteAccepted(() => later(at([accepted(3)])), at([accepted(2)]), undefined, options);
+    await awaitRouteAccepted(() => later(at([accepted(3)])), at([accepted(2)]), options);
     expect(reads).toBe(3);
 
     reads = 0;
+    // Whatever the cause: a backend gone since the last step is refused at the next write,
+    // even though istiod reported it before the write already (the real test bed showed it).
     const refused = awaitRouteAccepted(
       () => later(at([missing(3)])),
-      at([]),
-      at([accepted(2)]),
+      at([missing(2), accepted(2)]),
       options,
     );
     await expect(refused).rejects.toThrow(RouteNotAcceptedError);
@@ -286,15 +287,7 @@ describe("istiod's status of a route", () => {
       'istiod refused HTTPRoute bookinfo/reviews (generation 3) for Service bookinfo/reviews:9080: ResolvedRefs BackendNotFound: backend(reviews-green.bookinfo.svc.cluster.local) not found',
     );
 
-    // A refusal istiod already gave before the write (a user's other rule) is not the write's.
-    await awaitRouteAccepted(
-      () => Promise.resolve(at([missing(3)])),
-      at([missing(3)]),
-      at([missing(2)], 2),
-      options,
-    );
-
-    const silent = awaitRouteAccepted(() => Promise.resolve(at([])), at([]), undefined, options);
+    const silent = awaitRouteAccepted(() => Promise.resolve(at([])), at([]), options);
     await expect(silent).rejects.toMatchObject({
       timedOut: true,
       message:

@@ -255,11 +255,10 @@ export function httpRouteBackend(
 
     proxyScope: (route) => parentProxyScope(route, spec),
 
-    awaitAccepted: (written, before, options) =>
+    awaitAccepted: (written, options) =>
       awaitRouteAccepted(
         (signal) => kube.httpRoutes.get(namespace, ref.name, { signal }),
         written,
-        before,
         options,
       ),
 

@@ -99,33 +99,16 @@ export function acceptanceOf(route: HttpRoute, generation: number): AcceptanceVe
   return { state: 'accepted' };
 }
 
-function signature(verdict: RouteParentVerdict): string {
-  return JSON.stringify([verdict.parent, verdict.condition, verdict.reason, verdict.message]);
-}
-
-/**
- * The refusals of `written`'s verdict that the change caused: those istiod did not already
- * report, word for word, for the route as it was before the write (a user's other rule
- * naming a missing Service is theirs, not the change's).
- */
-function newRefusals(
-  refused: readonly RouteParentVerdict[],
-  before: HttpRoute | undefined,
-): RouteParentVerdict[] {
-  const earlier = before ? acceptanceOf(before, before.metadata.generation ?? 0) : undefined;
-  const known = new Set(earlier?.state === 'refused' ? earlier.refused.map(signature) : []);
-  return refused.filter((verdict) => !known.has(signature(verdict)));
-}
-
 /**
  * Reads the route (through `read`) until istiod accepted `written`'s generation. Throws
- * RouteNotAcceptedError at once on a refusal the write caused (one istiod already reported
- * for `before` is not), and after `options.timeoutMs` without a verdict.
+ * RouteNotAcceptedError at once on a refusal, and after `options.timeoutMs` without a
+ * verdict. A refusal whatever its cause: a route istiod does not fully accept (a backend
+ * gone since the last step, a user's rule naming a missing Service) is no state to move
+ * traffic in; preflight (`route-status`) refuses to start from one.
  */
 export async function awaitRouteAccepted(
   read: (signal: AbortSignal | undefined) => Promise<HttpRoute | undefined>,
   written: HttpRoute,
-  before: HttpRoute | undefined,
   options: AcceptanceWait,
 ): Promise<void> {
   const generation = written.metadata.generation ?? 0;
@@ -138,11 +121,13 @@ export async function awaitRouteAccepted(
       ? acceptanceOf(current, generation)
       : { state: 'pending', waiting: [] };
     if (verdict.state === 'accepted') return;
-    if (verdict.state === 'refused') {
-      const caused = newRefusals(verdict.refused, before);
-      if (caused.length === 0) return;
-      throw new RouteNotAcceptedError({ object, generation, parents: caused, timedOut: false });
-    }
+    if (verdict.state === 'refused')
+      throw new RouteNotAcceptedError({
+        object,
+        generation,
+        parents: verdict.refused,
+        timedOut: false,
+      });
     if (clock.now() >= deadline)
       throw new RouteNotAcceptedError({
         object,
