@@ -75,17 +75,24 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
   });
 
   it('gateway-api-crds: an installed CRD without requestMirror.percent, for a release with a mirror step', async () => {
-    const path =
-      '/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/rules/items/properties/filters/items/properties/requestMirror/properties/percent';
-    type Schema = { properties: Record<string, Schema>; items: Schema };
+    const mirrorPath =
+      '/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/rules/items/properties/filters/items/properties/requestMirror';
+    type Schema = {
+      properties: Record<string, Schema>;
+      items: Schema;
+      'x-kubernetes-validations'?: unknown[];
+    };
     const crd = JSON.parse(
       await ns.kubectl(['get', 'crd', 'httproutes.gateway.networking.k8s.io', '-o', 'json']),
     ) as { spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] } };
     expect(crd.spec.versions[0]?.name).toBe('v1');
     const rules = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec!.properties.rules!;
-    const percent =
-      rules.items.properties.filters!.items.properties.requestMirror!.properties.percent;
+    const mirror = rules.items.properties.filters!.items.properties.requestMirror!;
+    const percent = mirror.properties.percent;
+    // Its CEL rule (percent or fraction) goes too: a release older than the field has neither.
+    const validations = mirror['x-kubernetes-validations'];
     expect(percent).toBeDefined();
+    expect(validations).toBeDefined();
     const mirroring = { strategy: { steps: [{ mirror: 10 }, { weight: 100 }] } };
     await ns.kubectl([
       'patch',
@@ -93,7 +100,10 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
       'httproutes.gateway.networking.k8s.io',
       '--type=json',
       '-p',
-      JSON.stringify([{ op: 'remove', path }]),
+      JSON.stringify([
+        { op: 'remove', path: `${mirrorPath}/x-kubernetes-validations` },
+        { op: 'remove', path: `${mirrorPath}/properties/percent` },
+      ]),
     ]);
     try {
       const [finding] = await findings(mirroring, 'gateway-api-crds');
@@ -111,7 +121,10 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
         'httproutes.gateway.networking.k8s.io',
         '--type=json',
         '-p',
-        JSON.stringify([{ op: 'add', path, value: percent }]),
+        JSON.stringify([
+          { op: 'add', path: `${mirrorPath}/properties/percent`, value: percent },
+          { op: 'add', path: `${mirrorPath}/x-kubernetes-validations`, value: validations },
+        ]),
       ]);
     }
     expect(await findings(mirroring, 'gateway-api-crds')).toEqual([]);

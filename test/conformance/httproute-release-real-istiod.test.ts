@@ -7,7 +7,8 @@
  * to a pause and promoted; a route istiod refuses failing at once with its message; and (the
  * Gateway) a stuck router named and timed out. The user's rules are compared byte for byte.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BAD_IMAGE, GOOD_IMAGE, waitFor } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -380,24 +381,15 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
       metadata: { name: string; namespace: string; labels?: Record<string, string> };
       spec: { selector: Record<string, string>; ports: unknown[] };
     }>(['-n', p.namespace, 'get', 'service', slotService]);
+    // No checks (a spec file with none): the bake only waits, so the refusal is what stops it.
+    const specFile = join(mkdtempSync(join(tmpdir(), 'switchyard-refusal-')), 'release.yaml');
+    writeFileSync(
+      specFile,
+      'apiVersion: switchyard.dev/v1alpha1\nkind: ReleaseSpec\nservice: reviews\nchecks:\n  items: []\n',
+    );
     let deleted = false;
     const result = await runCli(
-      cli([
-        'release',
-        'reviews',
-        '--steps',
-        '50,100',
-        '--bake',
-        '6s',
-        ...checkFlags,
-        // A check a failing candidate still passes: the refusal, not the checks, must stop it.
-        '--check',
-        'success-rate>=0',
-        '--sync-timeout',
-        '2m',
-        '-o',
-        'json',
-      ]),
+      cli(['release', '-f', specFile, '--steps', '50,100', '--bake', '6s', '-o', 'json']),
       {
         onLine: (line) => {
           // The candidate's Service goes away mid-bake: istiod refuses the next write.

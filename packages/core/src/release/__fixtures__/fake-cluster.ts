@@ -426,7 +426,7 @@ export function httpRouteCrd(
     kind: 'CustomResourceDefinition',
     metadata: {
       name: 'httproutes.gateway.networking.k8s.io',
-      labels: {
+      annotations: {
         'gateway.networking.k8s.io/bundle-version': options.version ?? 'v1.6.0',
         'gateway.networking.k8s.io/channel': 'standard',
       },

@@ -33,9 +33,9 @@ export type HttpRouteField = keyof typeof HTTP_ROUTE_FIELDS;
 
 /** What the installed CRD serves. */
 export interface HttpRouteSchema {
-  /** `gateway.networking.k8s.io/bundle-version` (`v1.6.0`), when labelled. */
+  /** `gateway.networking.k8s.io/bundle-version` (`v1.6.0`), when annotated. */
   readonly bundleVersion: string | undefined;
-  /** `gateway.networking.k8s.io/channel` (`standard`, `experimental`), when labelled. */
+  /** `gateway.networking.k8s.io/channel` (`standard`, `experimental`), when annotated. */
   readonly channel: string | undefined;
   /** Whether `v1` is served. */
   readonly servesV1: boolean;
@@ -56,10 +56,11 @@ export function httpRouteSchemaOf(crd: CustomResourceDefinition): HttpRouteSchem
   const root = v1?.schema?.openAPIV3Schema;
   const has = (path: readonly string[]): boolean =>
     path.reduce<unknown>((node, name) => child(node, name), root) !== undefined;
-  const labels = crd.metadata.labels ?? {};
+  // The release marks its CRDs with annotations (older ones with labels).
+  const marks = { ...(crd.metadata.labels ?? {}), ...(crd.metadata.annotations ?? {}) };
   return {
-    bundleVersion: labels['gateway.networking.k8s.io/bundle-version'],
-    channel: labels['gateway.networking.k8s.io/channel'],
+    bundleVersion: marks['gateway.networking.k8s.io/bundle-version'],
+    channel: marks['gateway.networking.k8s.io/channel'],
     servesV1: v1?.served === true,
     fields: {
       ruleName: has(HTTP_ROUTE_FIELDS.ruleName.path),
@@ -68,7 +69,7 @@ export function httpRouteSchemaOf(crd: CustomResourceDefinition): HttpRouteSchem
   };
 }
 
-/** The installed version, for messages (`v1.1.0 standard`, or `unlabelled`). */
+/** The installed version, for messages (`v1.1.0 standard`, or `an unlabelled version`). */
 export function describeSchema(schema: HttpRouteSchema): string {
   return schema.bundleVersion
     ? `${schema.bundleVersion}${schema.channel ? ` ${schema.channel}` : ''}`
