@@ -17,13 +17,13 @@ export const HTTP_ROUTE_FIELDS = {
   ruleName: {
     path: ['spec', 'rules', 'name'],
     field: 'spec.rules[].name',
-    since: 'Gateway API v1.2 (experimental), v1.3 (standard)',
+    since: 'releases after Gateway API v1.1',
     why: "switchyard names its pre-release header rule, and istiod names Envoy's routes after rule names",
   },
   mirrorPercent: {
     path: ['spec', 'rules', 'filters', 'requestMirror', 'percent'],
     field: 'spec.rules[].filters[].requestMirror.percent',
-    since: 'Gateway API v1.2 (experimental), v1.3 (standard)',
+    since: 'releases after Gateway API v1.1',
     why: 'a mirror step mirrors a share of requests; without it every request is mirrored',
   },
 } as const;
@@ -86,12 +86,12 @@ export function schemaProblems(
 ): string[] {
   if (!schema.servesV1)
     return [
-      `the installed CRD (${describeSchema(schema)}) does not serve gateway.networking.k8s.io/v1; install Gateway API v1.3 or later (the version your istiod pins)`,
+      `the installed CRD (${describeSchema(schema)}) does not serve gateway.networking.k8s.io/v1; install the Gateway API CRDs your istiod pins`,
     ];
   return needed
     .filter((field) => !schema.fields[field])
     .map((field) => {
       const { field: name, since, why } = HTTP_ROUTE_FIELDS[field];
-      return `the installed CRD (${describeSchema(schema)}) has no ${name}, added in ${since}: ${why}; install the Gateway API CRDs your istiod pins`;
+      return `the installed CRD (${describeSchema(schema)}) has no ${name} (in ${since}): ${why}; install the Gateway API CRDs your istiod pins`;
     });
 }
