@@ -6,115 +6,55 @@
  * ClusterRole (deploy/rbac/preflight) is what lets doctor read across namespaces: without it
  * the checks that need those reads say `not checked`, with it none does.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { dump, loadAll } from 'js-yaml';
 import { GOOD_IMAGE, realNamespace, type RealNamespace } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
+import {
+  clusterScoped,
+  rbacManifests,
+  rbacYaml,
+  serviceAccountKubeconfig,
+  type RbacObject,
+} from './rbac-bed.js';
 
 const info = inject('realTestbed');
-const RBAC = fileURLToPath(new URL('../../deploy/rbac/namespaced', import.meta.url));
-const PREFLIGHT = fileURLToPath(
-  new URL('../../deploy/rbac/preflight/namespaced.yaml', import.meta.url),
-);
 let ns: RealNamespace;
-let dir: string;
 let kubeconfig: string;
+let removeKubeconfig: () => Promise<void>;
 
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-interface RbacObject {
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  rules?: Rule[];
-  subjects?: { kind: string; name: string; namespace?: string }[];
-}
-
-/** deploy/rbac/namespaced with "bookinfo" replaced by the test's namespace. */
-function manifests(namespace: string): RbacObject[] {
-  const objects: RbacObject[] = [];
-  for (const file of readdirSync(RBAC).filter((f) => f.endsWith('.yaml'))) {
-    for (const doc of loadAll(readFileSync(join(RBAC, file), 'utf8'))) {
-      const obj = doc as RbacObject;
-      if (obj.metadata.namespace === 'bookinfo') obj.metadata.namespace = namespace;
-      for (const subject of obj.subjects ?? []) {
-        if (subject.namespace === 'bookinfo') subject.namespace = namespace;
-      }
-      objects.push(obj);
-    }
-  }
-  return objects;
-}
-
-/**
- * deploy/rbac/preflight/namespaced.yaml bound to the test's ServiceAccount; its cluster-wide
- * names carry the namespace so that no other test run shares them.
- */
-function preflightManifests(namespace: string): RbacObject[] {
-  return loadAll(readFileSync(PREFLIGHT, 'utf8')).map((doc) => {
-    const obj = doc as RbacObject & { roleRef?: { name: string } };
-    obj.metadata.name = `${obj.metadata.name}-${namespace}`;
-    if (obj.roleRef) obj.roleRef.name = `${obj.roleRef.name}-${namespace}`;
-    for (const subject of obj.subjects ?? []) {
-      if (subject.namespace === 'bookinfo') subject.namespace = namespace;
-    }
-    return obj;
-  });
-}
+/** deploy/rbac/namespaced moved to the test's namespace. */
+const manifests = (namespace: string): RbacObject[] => rbacManifests('namespaced', namespace);
+/** deploy/rbac/preflight/namespaced.yaml bound to the test's ServiceAccount. */
+const preflightManifests = (namespace: string): RbacObject[] =>
+  rbacManifests('preflight/namespaced.yaml', namespace);
 
 interface DoctorJson {
   findings: { id: string; severity: string; message: string }[];
 }
 
 async function applyRoles(objects: RbacObject[]): Promise<void> {
-  await ns.kubectl(['apply', '-f', '-'], objects.map((o) => dump(o)).join('---\n'));
+  await ns.kubectl(['apply', '-f', '-'], rbacYaml(objects));
 }
 
 beforeAll(async () => {
   ns = await realNamespace(info, 'conformance-rbac');
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-rbac-'));
   await applyRoles(manifests(ns.namespace));
   // The pipeline's credentials: a token of the ServiceAccount, nothing else.
-  const token = (
-    await ns.kubectl(['-n', ns.namespace, 'create', 'token', 'switchyard', '--duration', '1h'])
-  ).trim();
-  const admin = JSON.parse(await ns.kubectl(['config', 'view', '--raw', '-o', 'json'])) as {
-    clusters: { cluster: { server: string; 'certificate-authority'?: string } }[];
-  };
-  const cluster = admin.clusters[0]?.cluster;
-  kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'testbed', cluster }],
-      users: [{ name: 'switchyard', user: { token } }],
-      contexts: [
-        {
-          name: 'pipeline',
-          context: { cluster: 'testbed', user: 'switchyard', namespace: ns.namespace },
-        },
-      ],
-      'current-context': 'pipeline',
-    }),
-    { mode: 0o600 },
-  );
+  ({ kubeconfig, remove: removeKubeconfig } = await serviceAccountKubeconfig(
+    (args) => ns.kubectl(args),
+    ns.namespace,
+  ));
 });
 afterAll(async () => {
   if (ns) {
-    for (const obj of preflightManifests(ns.namespace))
-      await ns.kubectl(['delete', obj.kind.toLowerCase(), obj.metadata.name, '--ignore-not-found']);
+    for (const [kind, name] of clusterScoped([
+      ...manifests(ns.namespace),
+      ...preflightManifests(ns.namespace),
+    ]))
+      await ns.kubectl(['delete', kind, name, '--ignore-not-found']);
   }
   await ns?.remove();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await removeKubeconfig?.();
 });
 
 describe('the documented RBAC on a real API server', () => {
