@@ -4,11 +4,17 @@
  * routing the host, a slot Service selecting both slots, a backendRef port its Service lacks,
  * a Gateway whose address is pending, a pre-release header a gateway strips, a route istiod
  * refuses), each reported with its object and fix, and silent once repaired; no error on
- * the healthy flavour.
+ * the healthy flavour. And bad input through the CLI (a route that does not exist, a slot
+ * Service missing, a rule ambiguous about its slots, all-zero weights): exit 2, nothing
+ * changed, no lock taken.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { doctor, type Finding, type OperationInput } from '@switchyard/core';
 import { waitFor } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
 import { gatewayApiNamespace, INGRESS_ROUTE, type GatewayApiNamespace } from './gateway-api-bed.js';
 
 const info = inject('realTestbed');
@@ -289,5 +295,73 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
       'Envoy removes x-envoy-* headers from requests entering at a gateway',
     );
     expect(await findings({ target: ingress }, 'route-headers')).toEqual([]);
+  });
+
+  it('deploy refuses bad input through an HTTPRoute: exit 2 naming the object, nothing changed, no lock', async () => {
+    const cli = async (...args: string[]) => {
+      const before = (await ns.httpRoute('reviews')).metadata.resourceVersion;
+      const result = await runCli([
+        'deploy',
+        'reviews',
+        '--image',
+        'docker.io/istio/examples-bookinfo-reviews-v2:1.20.1',
+        '--header',
+        'x-release=candidate',
+        '-n',
+        NAMESPACE,
+        '--kubeconfig',
+        info.kubeconfig,
+        ...args,
+      ]);
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect((await ns.httpRoute('reviews')).metadata.resourceVersion).toBe(before);
+      await expect(kubectl('get', 'lease', 'switchyard-reviews')).rejects.toThrow(/NotFound/);
+      return result.stderr;
+    };
+    // An HTTPRoute that does not exist: named, and (the kind left to detection) the
+    // VirtualService that does not either.
+    expect(await cli('--target-kind', 'HTTPRoute', '--http-route', 'reviews-nope')).toContain(
+      `HTTPRoute ${NAMESPACE}/reviews-nope: not found`,
+    );
+    expect(await cli('--http-route', 'reviews-nope')).toContain(
+      `VirtualService ${NAMESPACE}/reviews: not found, and neither is HTTPRoute ${NAMESPACE}/reviews-nope`,
+    );
+    // A slot Service that does not exist.
+    const spec = join(await mkdtemp(join(tmpdir(), 'switchyard-bad-')), 'release.yaml');
+    await writeFile(
+      spec,
+      'apiVersion: switchyard.dev/v1alpha1\nkind: ReleaseSpec\nservice: reviews\ntarget:\n  kind: HTTPRoute\n  slots:\n    green:\n      service: reviews-canary\n',
+    );
+    expect(await cli('-f', spec)).toContain(
+      `Service ${NAMESPACE}/reviews-canary: not found (target.slots.green.service)`,
+    );
+    // A rule ambiguous about which backends are the slots.
+    await patch('httproute', 'reviews', [
+      {
+        op: 'add',
+        path: '/spec/rules/0/backendRefs/-',
+        value: { name: 'productpage', port: 9080, weight: 1 },
+      },
+    ]);
+    try {
+      expect(await cli()).toContain(
+        `HTTPRoute ${NAMESPACE}/reviews: rules[0] "primary" also sends to Service productpage (backendRefs[2]), which is not a slot Service of reviews`,
+      );
+    } finally {
+      await patch('httproute', 'reviews', [{ op: 'remove', path: '/spec/rules/0/backendRefs/2' }]);
+    }
+    // Weights that leave no backend (istiod answers all-zero weights with a 500).
+    await patch('httproute', 'reviews', [
+      { op: 'replace', path: '/spec/rules/0/backendRefs/0/weight', value: 0 },
+    ]);
+    try {
+      expect(await cli()).toContain(
+        'rules[0] "primary" gives every backend weight 0, which istiod answers with a 500 for every request',
+      );
+    } finally {
+      await patch('httproute', 'reviews', [
+        { op: 'replace', path: '/spec/rules/0/backendRefs/0/weight', value: 100 },
+      ]);
+    }
   });
 });

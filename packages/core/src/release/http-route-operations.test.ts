@@ -142,4 +142,30 @@ describe('operations through an HTTPRoute', () => {
     expect((error as Error).message).toContain('istiod reported no status for generation');
     expect(w.weights()).toEqual({ blue: 100, green: 0 });
   });
+
+  it('plans a deploy and a release on the HTTPRoute, validated, without writing; status reads it', async () => {
+    const w = world({ kind: 'HTTPRoute' });
+    const deploy = await w.engine().plan({ operation: 'deploy', image: 'reviews:v2' });
+    expect(deploy.changes.map((c) => `${c.object.kind}/${c.object.name}`)).toEqual([
+      'Deployment/reviews-green',
+      'HTTPRoute/reviews',
+    ]);
+    expect(deploy.changes.every((c) => c.validated)).toBe(true);
+    expect(deploy.changes[1]?.description).toContain(
+      'HTTPRoute bookinfo/reviews: add rule "switchyard-reviews-prerelease" at position 1',
+    );
+    expect(deploy.changes[1]?.diff).toContain('+    - name: switchyard-reviews-prerelease');
+    expect(w.cluster.writes).toEqual([]);
+
+    await w.engine().deploy({ image: 'reviews:v2' });
+    const writes = w.cluster.writes.length;
+    const release = await w.engine().plan({ operation: 'release' });
+    expect(release.changes[0]?.description).toContain(
+      'rule "primary": weights reviews-blue 100→80, reviews-green 0→20',
+    );
+    expect(w.cluster.writes.length).toBe(writes);
+
+    const status = await w.engine().status();
+    expect(status).toMatchObject({ phase: 'deployed', weights: { blue: 100, green: 0 } });
+  });
 });

@@ -56,8 +56,10 @@ async function readIfAllowed<T>(read: () => Promise<T | undefined>): Promise<T |
  * `spec` with `target.kind` decided, when the spec leaves it open: an HTTPRoute when the
  * HTTPRoute `target.httpRoute` routes the service (a backendRef to a slot Service, or the
  * Service as parent) and the VirtualService `target.virtualService` does not (no http route
- * to the service host); a VirtualService otherwise, including when neither exists (its
- * reads then name what is missing). Both routing the service is refused (SpecError,
+ * to the service host), or when only the HTTPRoute exists (its reads then say why it does
+ * not route the service); a VirtualService otherwise. When neither exists the kind stays
+ * undecided and the VirtualService backend's read names both. Both routing the service is
+ * refused (SpecError,
  * `target.kind`): Istio leaves the behaviour of a VirtualService and an HTTPRoute for the
  * same host undefined. An HTTPRoute that cannot be read (forbidden, Gateway API not
  * installed) does not route it.
@@ -99,6 +101,11 @@ export async function decideRouteBackendKind(
       },
     ]);
   }
-  const kind: RouteBackendKindName = viaHttpRoute ? 'HTTPRoute' : 'VirtualService';
+  // Neither exists: left undecided, so the VirtualService backend (the default) names both.
+  if (!viaHttpRoute && virtualService === undefined && httpRoute === undefined) return spec;
+  const kind: RouteBackendKindName =
+    viaHttpRoute || (!viaVirtualService && virtualService === undefined)
+      ? 'HTTPRoute'
+      : 'VirtualService';
   return Object.freeze({ ...spec, target: Object.freeze({ ...spec.target, kind }) });
 }

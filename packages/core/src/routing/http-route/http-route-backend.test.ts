@@ -328,9 +328,14 @@ describe('choosing the backend', () => {
         },
       ],
     });
-    // Neither: the VirtualService backend, whose read names what is missing.
+    // Neither: undecided, and the VirtualService backend's read names both.
     const none = new FakeCluster([]);
-    expect((await decideRouteBackendKind(spec, none)).target.kind).toBe('VirtualService');
+    const undecided = await decideRouteBackendKind(spec, none);
+    expect(undecided.target.kind).toBeUndefined();
+    const read = await routeBackendFor(undecided, none).read();
+    expect(read.problems?.[0]?.message).toContain(
+      'not found, and neither is HTTPRoute bookinfo/reviews: switchyard works on your own VirtualService or HTTPRoute',
+    );
     // A kind the spec names is kept as is.
     expect((await decideRouteBackendKind(specFor(), none)).target.kind).toBe('HTTPRoute');
   });

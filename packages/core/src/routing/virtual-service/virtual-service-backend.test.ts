@@ -55,7 +55,8 @@ describe('the VirtualService route backend', () => {
     expect(missing.problems).toEqual([
       {
         object: { kind: 'VirtualService', namespace: 'bookinfo', name: 'reviews' },
-        message: 'not found; switchyard works on your own VirtualService: create it first',
+        message:
+          'not found, and neither is HTTPRoute bookinfo/reviews: switchyard works on your own VirtualService or HTTPRoute (target.kind); create the one that routes reviews',
       },
       {
         object: { kind: 'DestinationRule', namespace: 'bookinfo', name: 'reviews' },

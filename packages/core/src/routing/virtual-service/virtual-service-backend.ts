@@ -100,7 +100,10 @@ export function virtualServiceBackend(
       if (!virtualService) {
         problems.push({
           object: ref,
-          message: 'not found; switchyard works on your own VirtualService: create it first',
+          message:
+            spec.target.kind === undefined
+              ? `not found, and neither is HTTPRoute ${namespace}/${spec.target.httpRoute}: switchyard works on your own VirtualService or HTTPRoute (target.kind); create the one that routes ${spec.service}`
+              : 'not found; switchyard works on your own VirtualService: create it first',
         });
       }
       if (!destinationRule) {
