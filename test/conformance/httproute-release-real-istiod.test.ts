@@ -430,9 +430,10 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
     }
   });
 
-  it.runIf(p.parent === 'Gateway')(
-    'names a stuck gateway router and times the step out (exit 5), then rolls back',
-    async () => {
+  // A stuck sidecar is the VirtualService suites' case; here, the Gateway's router. Registered
+  // for that parent only (a skipped test for the other would count as one).
+  if (p.parent === 'Gateway')
+    it('names a stuck gateway router and times the step out (exit 5), then rolls back', async () => {
       const candidate = await deploy(`${GOOD_IMAGE}-rc4`, false);
       await ns.setProxyOverrides([{ match: { proxyType: 'router' }, stuck: true }]);
       let recovered = false;
@@ -455,6 +456,5 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
       );
       expect(result.stdout, result.stderr).toContain('rollback verified');
       expect(await weights()).toEqual(all(other(candidate)));
-    },
-  );
+    });
 });
