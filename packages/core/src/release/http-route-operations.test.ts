@@ -1,17 +1,19 @@
 /**
  * The operations through an HTTPRoute (the second route backend), unchanged: deploy with the
  * header rule, a release to 100%, istiod refusing a step (rolled back at once, exit 5) or the
- * header rule (withdrawn), and the user's other fields kept byte for byte.
+ * header rule (withdrawn), a concurrent edit of the weights (detected, not overwritten), and
+ * the user's other fields kept byte for byte.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ConcurrentEditError,
   ExitCode,
   exitCodeForError,
   ReleaseRolledBackError,
   RouteNotAcceptedError,
 } from '../errors.js';
 import type { HttpRoute } from '../routing/http-route/http-route-types.js';
-import { recordIn, world } from './__fixtures__/operations-world.js';
+import { recordIn, world, type World } from './__fixtures__/operations-world.js';
 import type { Deployment } from '../kube/kube-types.js';
 
 const MISSING = {
@@ -141,6 +143,55 @@ describe('operations through an HTTPRoute', () => {
     expect(error).toBeInstanceOf(ReleaseRolledBackError);
     expect((error as Error).message).toContain('istiod reported no status for generation');
     expect(w.weights()).toEqual({ blue: 100, green: 0 });
+  });
+
+  /** Someone else splits the managed rule 50/50 by hand. */
+  const splitByHand = (w: World) => {
+    const route = w.route();
+    for (const ref of route.spec.rules?.[0]?.backendRefs ?? []) ref.weight = 50;
+    w.cluster.put(route);
+  };
+
+  it('detects a concurrent edit of the weights, does not overwrite it, and rolls back on request', async () => {
+    const w = world({ kind: 'HTTPRoute' });
+    await w.engine().deploy({ image: 'reviews:v2' });
+    w.metrics.script = (n) => {
+      if (n === 1) splitByHand(w);
+      return 'pass';
+    };
+    const error = await w
+      .engine()
+      .release()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrentEditError);
+    expect((error as Error).message).toContain(
+      'HTTPRoute bookinfo/reviews: the managed weights were changed by someone else to blue 50 / green 50',
+    );
+    expect(w.weights()).toEqual({ blue: 50, green: 50 });
+    expect(recordIn(w)?.phase).toBe('failed');
+    w.metrics.script = () => 'pass';
+    const rolled = await w.engine().rollback();
+    expect(rolled.outcome).toBe('rolled-back');
+    expect(w.weights()).toEqual({ blue: 100, green: 0 });
+    expect(recordIn(w)?.phase).toBe('rolled-back');
+  });
+
+  it('does not adopt weights edited between its writes when no check re-reads them', async () => {
+    const w = world({ kind: 'HTTPRoute' });
+    await w.engine().deploy({ image: 'reviews:v2' });
+    const firstStepWait = w.gate.waits + 1;
+    // Right after switchyard wrote 80/20, before its next write (the bake's record).
+    w.gate.onWait = (n) => {
+      if (n === firstStepWait) splitByHand(w);
+    };
+    const error = await w
+      .engine({ checks: { items: [] } })
+      .release()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrentEditError);
+    expect((error as Error).message).toMatch(/changed by someone else to blue 50 \/ green 50/);
+    expect(w.weights()).toEqual({ blue: 50, green: 50 });
+    expect(recordIn(w)?.phase).toBe('failed');
   });
 
   it('plans a deploy and a release on the HTTPRoute, validated, without writing; status reads it', async () => {
