@@ -1,10 +1,10 @@
 /**
  * `doctor` through an HTTPRoute on the real test bed: each Gateway API pitfall broken on
  * purpose (the installed CRD too old for a field the release writes, a VirtualService also
- * routing the host, a slot Service selecting both slots, a backendRef port its Service lacks,
- * a Gateway whose address is pending, a pre-release header a gateway strips, a route istiod
- * refuses), each reported with its object and fix, and silent once repaired; no error on
- * the healthy flavour. And bad input through the CLI (a route that does not exist, a slot
+ * routing the host, a slot Service selecting both slots or none of its own, a backendRef port
+ * its Service lacks, a Gateway whose address is pending, a pre-release header a gateway
+ * strips, a route istiod refuses), each reported with its object and fix, and silent once
+ * repaired; no error on the healthy flavour. And bad input through the CLI (a route that does not exist, a slot
  * Service missing, a rule ambiguous about its slots, all-zero weights): exit 2, nothing
  * changed, no lock taken.
  */
@@ -170,6 +170,29 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
     } finally {
       await patch('service', 'reviews-green', [
         { op: 'add', path: '/spec/selector/version', value: 'green' },
+      ]);
+    }
+    expect(await findings({}, 'slot-services')).toEqual([]);
+  });
+
+  it("slot-services: a slot Service that selects none of its slot's pods", async () => {
+    await patch('service', 'reviews-green', [
+      { op: 'replace', path: '/spec/selector/version', value: 'canary' },
+    ]);
+    try {
+      const [finding, ...more] = await findings({}, 'slot-services');
+      expect(more).toEqual([]);
+      expect(finding).toMatchObject({
+        severity: 'error',
+        object: { kind: 'Service', name: 'reviews-green' },
+        field: 'spec.selector',
+      });
+      expect(finding?.message).toContain(
+        "which matches none of the green slot's pods (labels of Deployment reviews-green)",
+      );
+    } finally {
+      await patch('service', 'reviews-green', [
+        { op: 'replace', path: '/spec/selector/version', value: 'green' },
       ]);
     }
     expect(await findings({}, 'slot-services')).toEqual([]);
