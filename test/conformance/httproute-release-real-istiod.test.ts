@@ -126,7 +126,10 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
     return { blue: of('reviews-blue'), green: of('reviews-green') };
   }
 
-  /** The route's spec with the managed rule's weights and switchyard's header rule left out. */
+  /**
+   * The route's spec without what switchyard manages (the slot Services' weights and its
+   * header rule): the user's rules, filters, timeouts and parents, as serialised.
+   */
   function usersPart(r: Route): string {
     return JSON.stringify({
       ...r.spec,
@@ -134,7 +137,9 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
         .filter((rule) => rule.name !== 'switchyard-reviews-prerelease')
         .map((rule) => ({
           ...rule,
-          backendRefs: rule.backendRefs?.map((b) => ({ ...b, weight: 'w' })),
+          backendRefs: rule.backendRefs?.map((b) =>
+            b.name === 'reviews-blue' || b.name === 'reviews-green' ? { ...b, weight: 'w' } : b,
+          ),
         })),
     });
   }
@@ -218,8 +223,33 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
     ns = await gatewayApiNamespace(info, p.namespace);
     // One route per namespace releases the service: the other one goes, with its clients.
     await ns.kubectl(['-n', p.namespace, 'delete', 'httproute', p.other]);
+    // A rule of the user's own beside the managed one, which switchyard must leave as it is
+    // (it outranks the managed match for its path; no client calls that path).
+    const userRule = {
+      name: 'debug',
+      matches: [{ path: { type: 'PathPrefix', value: '/reviews/debug' } }],
+      filters: [
+        {
+          type: 'RequestHeaderModifier',
+          requestHeaderModifier: { set: [{ name: 'x-debug', value: 'on' }] },
+        },
+      ],
+      backendRefs: [{ name: 'productpage', port: 9080, weight: 1 }],
+      timeouts: { request: '5s' },
+    };
+    await ns.kubectl([
+      '-n',
+      p.namespace,
+      'patch',
+      'httproute',
+      p.route,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'add', path: '/spec/rules/-', value: userRule }]),
+    ]);
     await setClients();
     original = await route();
+    expect(original.spec.rules.map((r) => r.name)).toEqual(['primary', 'debug']);
   });
   afterEach(async () => {
     await ns.setProxyOverrides([]);
@@ -234,6 +264,7 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
     const deployed = await route();
     expect(deployed.spec.rules.map((r) => r.name)).toEqual([
       'primary',
+      'debug',
       'switchyard-reviews-prerelease',
     ]);
     expect(usersPart(deployed)).toBe(usersPart(original));
@@ -296,7 +327,7 @@ describe.each(PARENTS)('releasing through an HTTPRoute with a $parent parent', (
     expect(events.at(-1)).toMatchObject({ outcome: 'released', activeSlot: 'green', exitCode: 0 });
     expect(await weights()).toEqual(all('green'));
     const released = await route();
-    expect(released.spec.rules.map((r) => r.name)).toEqual(['primary']);
+    expect(released.spec.rules.map((r) => r.name)).toEqual(['primary', 'debug']);
     expect(usersPart(released)).toBe(usersPart(original));
   });
 
