@@ -4,9 +4,9 @@
  * routing the host, a slot Service selecting both slots or none of its own, a backendRef port
  * its Service lacks, a Gateway whose address is pending, a pre-release header a gateway
  * strips, a route istiod refuses), each reported with its object and fix, and silent once
- * repaired; no error on the healthy flavour. And bad input through the CLI (a route that does not exist, a slot
- * Service missing, a rule ambiguous about its slots, all-zero weights): exit 2, nothing
- * changed, no lock taken.
+ * repaired; no error on the healthy flavour. And bad input through the CLI (a route that does
+ * not exist or routes another service, a slot Service missing, a rule ambiguous about its
+ * slots, all-zero weights): exit 2, nothing changed, no lock taken.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -349,6 +349,26 @@ describe('doctor through an HTTPRoute on the real control plane', () => {
     expect(await cli('--http-route', 'reviews-nope')).toContain(
       `VirtualService ${NAMESPACE}/reviews: not found, and neither is HTTPRoute ${NAMESPACE}/reviews-nope`,
     );
+    // An HTTPRoute that exists but routes another service (its parent is productpage).
+    const foreign = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'productpage', namespace: NAMESPACE },
+      spec: {
+        parentRefs: [{ group: '', kind: 'Service', name: 'productpage', port: 9080 }],
+        rules: [{ backendRefs: [{ name: 'productpage', port: 9080 }] }],
+      },
+    };
+    await ns.kubectl(['apply', '-f', '-'], JSON.stringify(foreign));
+    try {
+      const version = (await ns.httpRoute('productpage')).metadata.resourceVersion;
+      expect(await cli('--target-kind', 'HTTPRoute', '--http-route', 'productpage')).toContain(
+        `HTTPRoute ${NAMESPACE}/productpage: spec.parentRefs[0] is the Service productpage, not reviews: this route does not route reviews's mesh traffic`,
+      );
+      expect((await ns.httpRoute('productpage')).metadata.resourceVersion).toBe(version);
+    } finally {
+      await kubectl('delete', 'httproute', 'productpage');
+    }
     // A slot Service that does not exist.
     const spec = join(await mkdtemp(join(tmpdir(), 'switchyard-bad-')), 'release.yaml');
     await writeFile(
