@@ -9,7 +9,8 @@ import { isServiceParent } from '../routing/http-route/http-route-types.js';
 import { notCheckedFinding, type Finding } from './finding.js';
 import { appliesToMesh } from './gateway-refs.js';
 import { hostCovers, resolvedHosts } from './host-match.js';
-import { httpRouteRef, listSome, refOf } from './mesh-refs.js';
+import { objectRefOf } from '../kube/object-ref.js';
+import { httpRouteRef, listSome } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 
 const ID = 'route-host-conflict';
@@ -48,7 +49,7 @@ export const routeHostConflictCheck: PreflightCheck = {
         findings.push({
           id: ID,
           severity: 'error',
-          object: refOf('VirtualService', vs),
+          object: objectRefOf(vs, 'VirtualService'),
           field: 'spec.hosts',
           message: `routes ${context.host} for the mesh, as HTTPRoute ${namespace}/${route.metadata.name} does: Istio leaves which one a sidecar follows undefined, so the release's weights may move nothing`,
           fix: `remove ${context.host} from the VirtualService (or release through it: target.kind VirtualService)`,

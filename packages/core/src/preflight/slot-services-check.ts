@@ -7,7 +7,7 @@
  */
 import { SLOTS, type Slot } from '../istio/route-target.js';
 import type { Finding } from './finding.js';
-import { matchesLabels } from './label-selectors.js';
+import { matchesLabels } from '../kube/label-selector.js';
 import { slotServiceRef, templateLabels } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
 

@@ -6,7 +6,7 @@
  * changes.
  */
 import { KubeApiError, SpecError, UsageError } from '../errors.js';
-import { isSameHost } from '../istio/host-name.js';
+import { resolveHost } from '../istio/host-name.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import type { RouteBackendKindName } from '../spec/sections/target.js';
 import type { RouteBackend, RouteBackendKind, RoutingApis } from './route-backend.js';
@@ -75,12 +75,11 @@ export async function decideRouteBackendKind(
     readIfAllowed(() => kube.virtualServices.get(namespace, target.virtualService, { signal })),
     readIfAllowed(() => kube.httpRoutes.get(namespace, target.httpRoute, { signal })),
   ]);
+  const host = resolveHost(target.host, namespace);
   const viaVirtualService =
     virtualService !== undefined &&
     (virtualService.spec.http ?? []).some((route) =>
-      (route.route ?? []).some((entry) =>
-        isSameHost(entry.destination.host, target.host, namespace),
-      ),
+      (route.route ?? []).some((entry) => resolveHost(entry.destination.host, namespace) === host),
     );
   const routeTarget = httpRouteTargetOf(spec);
   const viaHttpRoute =

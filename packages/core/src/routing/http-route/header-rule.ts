@@ -31,7 +31,7 @@
  * replaces it in place; removing it restores the route exactly.
  */
 import { RouteRefusedError, UsageError } from '../../errors.js';
-import { objectRefOf } from '../../istio/object-ref.js';
+import { objectRefOf } from '../../kube/object-ref.js';
 import type { Slot } from '../../istio/route-target.js';
 import type { StringMatch } from '../../istio/types.js';
 import { validateHeaderConditions } from '../../istio/prerelease-route.js';

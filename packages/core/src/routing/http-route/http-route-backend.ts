@@ -12,10 +12,10 @@
 import type { ObjectRef } from '../../errors.js';
 import type { ProxyScope, ProxySet } from '../../gates/sync-gate.js';
 import { resolveHost } from '../../istio/host-name.js';
-import { createPinnedJsonPatch } from '../../istio/json-patch-diff.js';
+import { createPinnedJsonPatch } from '../../json-diff/json-patch-diff.js';
 import { SLOTS, type Slot } from '../../istio/route-target.js';
-import type { JsonPatchOperation } from '../../istio/types.js';
-import { renderUnifiedDiff } from '../../istio/unified-diff.js';
+import type { JsonPatchOperation } from '../../json-diff/json-patch-operation.js';
+import { renderUnifiedDiff } from '../../json-diff/unified-diff.js';
 import type { Service } from '../../kube/kube-types.js';
 import type { RequiredPermission } from '../../kube/required-permissions.js';
 import type { ResolvedReleaseSpec } from '../../spec/resolved-release-spec.js';

@@ -9,7 +9,7 @@ import {
   describeObject,
   describeOtherFields,
 } from '../../istio/change-description.js';
-import { isJsonObject, jsonEqual } from '../../istio/json-value.js';
+import { isJsonObject, jsonEqual } from '../../json-diff/json-value.js';
 import type { HttpRoute } from './http-route-types.js';
 
 function ruleName(rule: unknown, index: number): string {

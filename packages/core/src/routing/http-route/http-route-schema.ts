@@ -6,7 +6,7 @@
  * (`customresourcedefinitions/httproutes.gateway.networking.k8s.io`) and a release that
  * needs a field it lacks is refused before anything is written. Pure over the CRD as read.
  */
-import { isJsonObject } from '../../istio/json-value.js';
+import { isJsonObject } from '../../json-diff/json-value.js';
 import type { CustomResourceDefinition } from '../../kube/kube-types.js';
 
 /** The HTTPRoute CRD's name. */

@@ -17,7 +17,7 @@
  * not a non-negative integer.
  */
 import { RouteRefusedError, type ObjectRef } from '../../errors.js';
-import { objectRefOf } from '../../istio/object-ref.js';
+import { objectRefOf } from '../../kube/object-ref.js';
 import { SLOTS, type Slot } from '../../istio/route-target.js';
 import type {
   BackendObjectReference,

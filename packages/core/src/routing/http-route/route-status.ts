@@ -8,7 +8,7 @@
  * judgement is pure; `awaitRouteAccepted` polls it.
  */
 import { RouteNotAcceptedError, type RouteParentVerdict } from '../../errors.js';
-import { objectRefOf } from '../../istio/object-ref.js';
+import { objectRefOf } from '../../kube/object-ref.js';
 import type { AcceptanceWait } from '../route-backend.js';
 import {
   GATEWAY_API_GROUP,

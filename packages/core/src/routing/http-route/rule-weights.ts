@@ -10,7 +10,7 @@
  * keeps its backendRef, ready for the next step.
  */
 import { RouteRefusedError, UsageError } from '../../errors.js';
-import { objectRefOf } from '../../istio/object-ref.js';
+import { objectRefOf } from '../../kube/object-ref.js';
 import { SLOTS, type Slot } from '../../istio/route-target.js';
 import {
   normaliseSlotWeights,
