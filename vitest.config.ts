@@ -29,6 +29,8 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // The default output, then one line per project: how many scenarios ran on which tier.
+    reporters: ['default', './test/scenarios/scenario-count-reporter.ts'],
     projects: [
       {
         resolve: { alias },
@@ -47,11 +49,13 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          // Slow suites: a simulator, often a real Prometheus, and real time.
+          // Slow suites: a simulator, often a real Prometheus, and real time. The scenarios
+          // in test/scenarios run here on the simulator.
           name: 'e2e',
           include: ['test/**/*.test.ts'],
           // The conformance tier needs its real test bed (global setup): it runs apart.
           exclude: [...configDefaults.exclude, 'test/conformance/**'],
+          provide: { clusterTier: 'simulator' },
           testTimeout: 120_000,
           hookTimeout: 60_000,
           // Two cores: more workers only make timing-sensitive suites flaky.
@@ -63,10 +67,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           // The real control plane tier (`npm run test:conformance`): one test bed for the
-          // whole run, started by the global setup; files take turns on it.
+          // whole run, started by the global setup; files take turns on it, each scenario
+          // file of test/scenarios in a namespace of its own.
           name: 'conformance',
-          include: ['test/conformance/**/*.test.ts'],
+          include: ['test/conformance/**/*.test.ts', 'test/scenarios/**/*.test.ts'],
           globalSetup: ['test/conformance/global-setup.ts'],
+          provide: { clusterTier: 'real' },
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,

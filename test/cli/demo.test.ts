@@ -4,7 +4,7 @@
  * bad one rolled back and verified, the closing table, exit 0.
  */
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { runCli } from '@switchyard/test-utils';
 
 describe('switchyard demo', () => {
   it('tells the whole story and exits 0', async () => {

@@ -3,7 +3,7 @@
  * and JSON, flag syntax problems reported before any connection, environment variables.
  */
 import { describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './run-cli.js';
+import { jsonLines, runCli } from '@switchyard/test-utils';
 
 const NO_CLUSTER = ['--kubeconfig', '/nonexistent/kubeconfig'];
 

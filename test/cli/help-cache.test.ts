@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { runCli } from '@switchyard/test-utils';
 
 const CACHE = fileURLToPath(new URL('../../packages/cli/dist/help-cache.json', import.meta.url));
 const COMMANDS = [

@@ -19,14 +19,12 @@ import {
   parseSyncz,
   type ProxyRouteStatus,
 } from '@switchyard/core/internal-testing';
-import { scenarioSchema, startSimulator, type Simulator } from '@switchyard/sim';
 import {
-  bookinfoIn,
-  promQuery,
-  realNamespace,
+  createRealNamespace,
   runKubectl,
+  startSimulatedCluster,
   waitFor,
-  type RealNamespace,
+  type Cluster,
 } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -34,32 +32,27 @@ import {
   activeLabelSets,
   configDump,
   GO_TIME,
-  kubectl,
   NONCE,
   normalizeRouteConfig,
   normalizeSynczEntry,
   ownName,
-  realSide,
   routeConfigs,
   synczAnswers,
   synczEntries,
   workloadPods,
-  type MeshSide,
   type SynczEntry,
 } from './mesh-observations.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 const NAMESPACE = 'conformance-diff';
 const MESSAGE =
   'Proto constraint validation failed (RouteConfigurationValidationError.VirtualHosts[0]: unknown field)';
 const ROUTE_TYPE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
 const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 
-let ns: RealNamespace;
-let sim: Simulator;
-let real: MeshSide;
-let simulated: MeshSide;
-let sides: MeshSide[];
+let real: Cluster;
+let simulated: Cluster;
+let sides: Cluster[];
 
 /** The VirtualService switchyard leaves after `deploy` and a first canary step. */
 function candidateRoutes(blue: number, green: number): string {
@@ -94,12 +87,12 @@ function candidateRoutes(blue: number, green: number): string {
   });
 }
 
-async function apply(side: MeshSide, manifest: string): Promise<void> {
-  await runKubectl(side.kubeconfig, ['apply', '-f', '-'], manifest);
+async function apply(side: Cluster, manifest: string): Promise<void> {
+  await side.kubectl(['apply', '-f', '-'], manifest);
 }
 
-async function setWeights(side: MeshSide, blue: number, green: number): Promise<void> {
-  await kubectl(side, [
+async function setWeights(side: Cluster, blue: number, green: number): Promise<void> {
+  await side.kubectl([
     '-n',
     NAMESPACE,
     'patch',
@@ -114,25 +107,16 @@ async function setWeights(side: MeshSide, blue: number, green: number): Promise<
   ]);
 }
 
-async function overrides(side: MeshSide, list: Record<string, unknown>[]): Promise<void> {
-  await side.control('/proxies/overrides', {
-    overrides: list.map((o) => ({
-      ...o,
-      match: { namespace: NAMESPACE, ...(o.match as Record<string, unknown>) },
-    })),
-  });
-}
-
 /** The pod of a workload on a side (the first, by name). */
-async function podOf(side: MeshSide, workload: string): Promise<string> {
+async function podOf(side: Cluster, workload: string): Promise<string> {
   const pods = [...(await workloadPods(side))].filter(([, w]) => w === workload).sort();
-  if (!pods[0]) throw new Error(`${side.name}: no running pod of ${workload}`);
+  if (!pods[0]) throw new Error(`${side.tier}: no running pod of ${workload}`);
   return pods[0][0];
 }
 
 /** Each side's syncz entries of its namespace, normalized, by workload (sorted pods). */
 async function normalizedSyncz(
-  side: MeshSide,
+  side: Cluster,
   withEndpoints: boolean,
 ): Promise<Map<string, Record<string, unknown>[]>> {
   const pods = await workloadPods(side);
@@ -195,14 +179,14 @@ function withoutVersionRanks(
 /** Waits on both sides for `ready(side)`, resolving each side's value. */
 async function onBoth<T>(
   description: string,
-  ready: (side: MeshSide) => Promise<T | undefined>,
+  ready: (side: Cluster) => Promise<T | undefined>,
 ): Promise<T[]> {
   return Promise.all(
     sides.map((side) =>
       waitFor(() => ready(side), {
         timeoutMs: 120_000,
         intervalMs: 500,
-        description: `${side.name}: ${description}`,
+        description: `${side.tier}: ${description}`,
       }),
     ),
   );
@@ -221,35 +205,35 @@ function allSynced(entries: Map<string, SynczEntry>, expected: number): boolean 
 }
 
 /** A proxy's route status as switchyard's core reads it from every replica's syncz. */
-async function coreStatus(side: MeshSide, workload: string): Promise<ProxyRouteStatus> {
+async function coreStatus(side: Cluster, workload: string): Promise<ProxyRouteStatus> {
   const pod = await podOf(side, workload);
   const answers = await synczAnswers(side);
   const statuses = answers.flatMap((a) => parseSyncz(a.body, a.istiod));
   const status = statuses.find((s) => s.proxy === `${pod}.${NAMESPACE}`);
-  if (!status) throw new Error(`${side.name}: ${pod} not in syncz`);
+  if (!status) throw new Error(`${side.tier}: ${pod} not in syncz`);
   return status;
 }
 
 beforeAll(async () => {
-  // Other conformance files' namespaces are deleted without waiting: their pods going
+  // Other conformance and scenario files' namespaces are deleted without waiting: their pods going
   // away would push EDS to every proxy here. Start once they are gone.
   await waitFor(
     async () => {
       const list = JSON.parse(
-        await kubectl({ kubeconfig: info.kubeconfig }, ['get', 'namespaces', '-o', 'json']),
+        await runKubectl(info.kubeconfig, ['get', 'namespaces', '-o', 'json']),
       ) as { items: { metadata: { name: string }; status?: { phase?: string } }[] };
       const earlier = list.items.filter(
         (n) =>
           n.status?.phase === 'Terminating' ||
           n.metadata.name.startsWith('conformance-') ||
+          n.metadata.name.startsWith('scenario-') ||
           n.metadata.name.startsWith('differential-'),
       );
       return earlier.length === 0 ? true : undefined;
     },
     { timeoutMs: 120_000, intervalMs: 1000, description: 'earlier conformance namespaces gone' },
   );
-  ns = await realNamespace(info, NAMESPACE);
-  real = realSide(ns);
+  real = await createRealNamespace(info, NAMESPACE);
   // The simulator plays the same Istio the fleet reports, with the fleet's scenario.
   const version = await waitFor(
     async () => {
@@ -258,54 +242,20 @@ beforeAll(async () => {
     },
     { timeoutMs: 60_000, description: 'the fleet in syncz' },
   );
-  sim = await startSimulator({
+  simulated = await startSimulatedCluster({
     prometheus: true,
+    namespace: NAMESPACE,
     scenario: {
-      file: undefined,
-      objects: await bookinfoIn(NAMESPACE),
-      scenario: scenarioSchema.parse({
-        name: 'differential-mesh',
-        istio: {
-          replicas: 2,
-          version,
-          applyDelay: { medianMs: 300, p99Ms: 3000 },
-          ingressGateway: { enabled: false, replicas: 0 },
-        },
-        pods: { readyDelayMs: 200, terminationDelayMs: 100 },
-        images: { default: { errorRate: 0, latency: { medianMs: 20, p99Ms: 80 } } },
-        clients: [
-          {
-            name: 'productpage',
-            namespace: NAMESPACE,
-            rps: 40,
-            target: { host: 'reviews', port: 9080, path: '/reviews/0' },
-          },
-          {
-            name: 'release-tester',
-            namespace: NAMESPACE,
-            rps: 10,
-            target: { host: 'reviews', port: 9080, path: '/reviews/0' },
-            headers: { 'x-release': 'candidate' },
-          },
-        ],
-        prometheus: { scrapeIntervalSeconds: 1 },
-      }),
+      name: 'differential-mesh',
+      istio: {
+        replicas: 2,
+        version,
+        applyDelay: { medianMs: 300, p99Ms: 3000 },
+        ingressGateway: { enabled: false, replicas: 0 },
+      },
+      images: { default: { errorRate: 0, latency: { medianMs: 20, p99Ms: 80 } } },
     },
   });
-  simulated = {
-    name: 'simulator',
-    namespace: NAMESPACE,
-    kubeconfig: sim.kubeconfigPath,
-    control: async (path, body) => {
-      const response = await fetch(`${sim.controlUrl}${path}`, {
-        method: 'PUT',
-        body: JSON.stringify(body),
-        headers: { 'content-type': 'application/json' },
-      });
-      if (!response.ok) throw new Error(`simulator control ${path}: ${await response.text()}`);
-    },
-    promQuery: (query) => promQuery(sim.prometheusUrl as string, query),
-  };
   sides = [simulated, real];
   // productpage, release-tester and three reviews-blue pods.
   await onBoth('every proxy synced', async (side) =>
@@ -314,9 +264,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ns?.setProxyOverrides([]);
-  await ns?.remove();
-  await sim?.stop();
+  await real?.stop();
+  await simulated?.stop();
 });
 
 describe('the simulator against real istiod and the proxy fleet', () => {
@@ -497,7 +446,7 @@ describe('the simulator against real istiod and the proxy fleet', () => {
   it('shows a stuck proxy and a rejecting one the same way, and core judges them alike', async () => {
     await Promise.all(
       sides.map((side) =>
-        overrides(side, [
+        side.setProxyOverrides([
           { match: { workload: 'productpage' }, stuck: true },
           { match: { workload: 'release-tester' }, reject: MESSAGE },
         ]),
@@ -531,16 +480,18 @@ describe('the simulator against real istiod and the proxy fleet', () => {
       expect(status.acked).not.toBe(status.sent);
       expect(status.acked).toMatch(NONCE);
     }
-    await Promise.all(sides.map((side) => overrides(side, [])));
+    await Promise.all(sides.map((side) => side.setProxyOverrides([])));
   });
 
   it('shows a proxy that never answered its first push with cluster_sent alone', async () => {
     await Promise.all(
-      sides.map((side) => overrides(side, [{ match: { workload: 'reviews-green' }, stuck: true }])),
+      sides.map((side) =>
+        side.setProxyOverrides([{ match: { workload: 'reviews-green' }, stuck: true }]),
+      ),
     );
     await Promise.all(
       sides.map((side) =>
-        kubectl(side, ['-n', NAMESPACE, 'scale', 'deployment', 'reviews-green', '--replicas=1']),
+        side.kubectl(['-n', NAMESPACE, 'scale', 'deployment', 'reviews-green', '--replicas=1']),
       ),
     );
     const entries = await onBoth('the new green proxy in syncz', async (side) => {

@@ -9,12 +9,12 @@
 import { LockHeldError } from '@switchyard/core/errors';
 import {
   buildEvent,
+  FakeClock,
   KubeClient,
   LeaseLock,
   loadKubeconfig,
   type LockHandle,
 } from '@switchyard/core/internal-testing';
-import { FakeClock } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApiPair, type ApiPair } from './differential/api-pair.js';
 import { normalize } from './differential/normalize.js';
@@ -29,12 +29,12 @@ let pair: ApiPair;
 let clients: { sim: KubeClient; real: KubeClient };
 
 beforeAll(async () => {
-  pair = await startApiPair(inject('realTestbed'), NS);
+  pair = await startApiPair(inject('realCluster'), NS);
   const client = (path: string): KubeClient =>
     new KubeClient({ kubeConfig: loadKubeconfig({ path }).kubeConfig });
   clients = {
     sim: client(pair.simBed.sim.kubeconfigPath),
-    real: client(inject('realTestbed').kubeconfig),
+    real: client(inject('realCluster').kubeconfig),
   };
 });
 afterAll(async () => {

@@ -32,12 +32,12 @@ let pair: ApiPair;
 let clients: { sim: KubeClient; real: KubeClient };
 
 beforeAll(async () => {
-  pair = await startApiPair(inject('realTestbed'), NS);
+  pair = await startApiPair(inject('realCluster'), NS);
   const client = (path: string): KubeClient =>
     new KubeClient({ kubeConfig: loadKubeconfig({ path }).kubeConfig });
   clients = {
     sim: client(pair.simBed.sim.kubeconfigPath),
-    real: client(inject('realTestbed').kubeconfig),
+    real: client(inject('realCluster').kubeconfig),
   };
 });
 afterAll(async () => {

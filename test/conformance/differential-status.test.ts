@@ -23,7 +23,7 @@ const APPLY_PATCH = 'application/apply-patch+yaml';
 let pair: ApiPair;
 
 beforeAll(async () => {
-  pair = await startApiPair(inject('realTestbed'), NS);
+  pair = await startApiPair(inject('realCluster'), NS);
   for (const api of [pair.sim, pair.real]) {
     const lease = await api.request('POST', LEASES, {
       body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'taken' } },

@@ -30,7 +30,7 @@ let pair: ApiPair;
 let serial = 0;
 
 beforeAll(async () => {
-  pair = await startApiPair(inject('realTestbed'), NS);
+  pair = await startApiPair(inject('realCluster'), NS);
 });
 afterAll(async () => {
   await pair?.stop();

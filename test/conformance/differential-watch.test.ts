@@ -21,7 +21,7 @@ const MERGE_PATCH = 'application/merge-patch+json';
 let pair: ApiPair;
 
 beforeAll(async () => {
-  pair = await startApiPair(inject('realTestbed'), NS);
+  pair = await startApiPair(inject('realCluster'), NS);
 });
 afterAll(async () => {
   await pair?.stop();

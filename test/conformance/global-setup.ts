@@ -1,33 +1,28 @@
 /**
  * One real test bed for the whole conformance run: built (or taken from the cache) and
  * started before the first file, stopped after the last. Files get its addresses through
- * `inject('realTestbed')` and each works in a namespace of its own.
+ * `inject('realCluster')` and each works in a namespace of its own (scenario files through
+ * test/scenarios/scenario-cluster.ts).
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startRealTestbed, type RealTestbed, type RealTestbedInfo } from '@switchyard/test-utils';
+import { startRealCluster, type RunningRealCluster } from '@switchyard/test-utils';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    realTestbed: RealTestbedInfo;
-  }
-}
-
-let bed: RealTestbed | undefined;
+let bed: RunningRealCluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-conformance-'));
   const started = Date.now();
-  bed = await startRealTestbed(
+  bed = await startRealCluster(
     dir,
     (process.env.SWITCHYARD_TESTBED_ARGS ?? '').split(' ').filter(Boolean),
   );
   process.stderr.write(
     `[conformance] test bed up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
   );
-  project.provide('realTestbed', {
+  project.provide('realCluster', {
     dir: bed.dir,
     kubeconfig: bed.kubeconfig,
     controlUrl: bed.controlUrl,

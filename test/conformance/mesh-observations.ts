@@ -1,138 +1,59 @@
 /**
  * The differential mesh test's view of one mesh, the simulator's or the real one (real
- * istiod and the proxy fleet): what istiod's `/debug/syncz` and each Envoy's `config_dump`
- * say, read over port-forward exactly as switchyard reads them, and what Prometheus
- * recorded; and the normalizations that take away what legitimately differs between two
+ * istiod and the proxy fleet), each a `Cluster`: what istiod's `/debug/syncz` and each
+ * Envoy's `config_dump` say, read over port-forward exactly as switchyard reads them
+ * (test-utils' mesh reads), and what Prometheus recorded; and the normalizations that take away what legitimately differs between two
  * clusters (pod names, cluster IPs, push times, the random part of nonces, the other
  * contents of a shared cluster), so that everything else can be compared for equality.
  */
-import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core/internal-testing';
-import { runKubectl, type PromSample, type RealNamespace } from '@switchyard/test-utils';
+import {
+  configDump as podConfigDump,
+  kubeReads,
+  synczAnswers as istiodSynczAnswers,
+  synczEntries as namespaceSynczEntries,
+  workloadPods as namespaceWorkloadPods,
+  type Cluster,
+  type KubeReads,
+  type SynczAnswer,
+  type SynczEntry,
+} from '@switchyard/test-utils';
 
-/** One mesh under comparison. */
-export interface MeshSide {
-  /** `simulator` or `real`, for messages. */
-  readonly name: string;
-  /** The namespace holding this test's bookinfo (the same name on both sides). */
-  readonly namespace: string;
-  /** Admin kubeconfig. */
-  readonly kubeconfig: string;
-  /** PUTs a JSON body to the control API (the simulator's, or the fleet's: same paths). */
-  control(path: string, body: unknown): Promise<void>;
-  /** Instant PromQL query against this side's Prometheus. */
-  promQuery(query: string): Promise<PromSample[]>;
-}
+export type { SynczAnswer, SynczEntry } from '@switchyard/test-utils';
 
-/** The real side: a namespace of the real test bed, the fleet's control API, its Prometheus. */
-export function realSide(ns: RealNamespace): MeshSide {
-  return {
-    name: 'real',
-    namespace: ns.namespace,
-    kubeconfig: ns.info.kubeconfig,
-    control: async (path, body) => {
-      await ns.control('PUT', path, body);
-    },
-    promQuery: (query) => ns.promQuery(query),
-  };
-}
+const readsByKubeconfig = new Map<string, KubeReads>();
 
-/** kubectl against a side (or any cluster's kubeconfig); resolves stdout. */
-export async function kubectl(
-  side: Pick<MeshSide, 'kubeconfig'>,
-  args: readonly string[],
-): Promise<string> {
-  return runKubectl(side.kubeconfig, args);
-}
-
-interface PodShape {
-  metadata: {
-    name: string;
-    labels?: Record<string, string>;
-    ownerReferences?: { kind: string; name: string }[];
-  };
-  status?: { phase?: string };
+/** In-process reads of a side's cluster, one per kubeconfig. */
+function readsOf(side: Cluster): KubeReads {
+  let reads = readsByKubeconfig.get(side.kubeconfig);
+  if (!reads) {
+    reads = kubeReads(side.kubeconfig);
+    readsByKubeconfig.set(side.kubeconfig, reads);
+  }
+  return reads;
 }
 
 /** Running pods of the side's namespace: name -> workload (the Deployment's name). */
-export async function workloadPods(side: MeshSide): Promise<Map<string, string>> {
-  const list = JSON.parse(
-    await kubectl(side, ['-n', side.namespace, 'get', 'pods', '-o', 'json']),
-  ) as { items: PodShape[] };
-  const out = new Map<string, string>();
-  for (const pod of list.items) {
-    if (pod.status?.phase !== 'Running') continue;
-    const owner = pod.metadata.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
-    const hash = pod.metadata.labels?.['pod-template-hash'];
-    out.set(
-      pod.metadata.name,
-      owner && hash ? owner.slice(0, -(hash.length + 1)) : pod.metadata.name,
-    );
-  }
-  return out;
-}
-
-/** A GET through a port-forward to a pod port; the body as text, rejecting on non-200. */
-async function podGet(
-  side: MeshSide,
-  namespace: string,
-  pod: string,
-  port: number,
-  path: string,
-): Promise<string> {
-  const { kubeConfig } = loadKubeconfig({ path: side.kubeconfig, env: {} });
-  const response = await fetchViaPortForward(kubeConfig, { namespace, pod, port, path });
-  const body = response.body.toString('utf8');
-  if (response.status !== 200)
-    throw new Error(`${side.name}: GET ${path} on ${pod}:${port} answered ${response.status}`);
-  return body;
-}
-
-/** One istiod replica's syncz answer, raw, and its pod. */
-export interface SynczAnswer {
-  istiod: string;
-  body: unknown;
+export function workloadPods(side: Cluster): Promise<Map<string, string>> {
+  return namespaceWorkloadPods(readsOf(side), side.namespace);
 }
 
 /** `/debug/syncz` of every istiod replica (`app=istiod` pods in istio-system). */
-export async function synczAnswers(side: MeshSide): Promise<SynczAnswer[]> {
-  const pods = JSON.parse(
-    await kubectl(side, ['-n', 'istio-system', 'get', 'pods', '-l', 'app=istiod', '-o', 'json']),
-  ) as { items: PodShape[] };
-  const out: SynczAnswer[] = [];
-  for (const pod of pods.items) {
-    if (pod.status?.phase !== 'Running') continue;
-    const body = await podGet(side, 'istio-system', pod.metadata.name, 15014, '/debug/syncz');
-    out.push({ istiod: pod.metadata.name, body: JSON.parse(body) as unknown });
-  }
-  return out;
+export function synczAnswers(side: Cluster): Promise<SynczAnswer[]> {
+  return istiodSynczAnswers(readsOf(side));
 }
 
-/** A syncz entry as istiod prints it. */
-export type SynczEntry = Record<string, unknown> & {
-  proxy: string;
-  resources?: Record<string, Record<string, string>>;
-};
-
 /** The syncz entries of the side's namespace, by proxy id (the first replica listing it). */
-export async function synczEntries(side: MeshSide): Promise<Map<string, SynczEntry>> {
-  const out = new Map<string, SynczEntry>();
-  for (const answer of await synczAnswers(side)) {
-    for (const entry of answer.body as SynczEntry[]) {
-      if (entry.proxy.endsWith(`.${side.namespace}`) && !out.has(entry.proxy))
-        out.set(entry.proxy, entry);
-    }
-  }
-  return out;
+export function synczEntries(side: Cluster): Promise<Map<string, SynczEntry>> {
+  return namespaceSynczEntries(readsOf(side), side.namespace);
 }
 
 /** Envoy's `/config_dump` of a pod's proxy with the given query, parsed. */
-export async function configDump(
-  side: MeshSide,
+export function configDump(
+  side: Cluster,
   pod: string,
   query: string,
 ): Promise<Record<string, unknown>> {
-  const body = await podGet(side, side.namespace, pod, 15000, `/config_dump?${query}`);
-  return JSON.parse(body) as Record<string, unknown>;
+  return podConfigDump(readsOf(side), side.namespace, pod, query);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -280,7 +201,7 @@ export function activeClusters(dump: Record<string, unknown>): Record<string, un
  * as sorted-key JSON, sorted.
  */
 export async function activeLabelSets(
-  side: MeshSide,
+  side: Cluster,
   metric: string,
   window: string,
 ): Promise<string[]> {

@@ -6,9 +6,8 @@
  * ClusterRole (deploy/rbac/preflight) is what lets doctor read across namespaces: without it
  * the checks that need those reads say `not checked`, with it none does.
  */
-import { GOOD_IMAGE, realNamespace, type RealNamespace } from '@switchyard/test-utils';
+import { createRealNamespace, GOOD_IMAGE, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
 import {
   clusterScoped,
   rbacManifests,
@@ -17,8 +16,8 @@ import {
   type RbacObject,
 } from './rbac-bed.js';
 
-const info = inject('realTestbed');
-let ns: RealNamespace;
+const info = inject('realCluster');
+let ns: Cluster;
 let kubeconfig: string;
 let removeKubeconfig: () => Promise<void>;
 
@@ -37,7 +36,7 @@ async function applyRoles(objects: RbacObject[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  ns = await realNamespace(info, 'conformance-rbac');
+  ns = await createRealNamespace(info, 'conformance-rbac');
   await applyRoles(manifests(ns.namespace));
   // The pipeline's credentials: a token of the ServiceAccount, nothing else.
   ({ kubeconfig, remove: removeKubeconfig } = await serviceAccountKubeconfig(
@@ -53,7 +52,7 @@ afterAll(async () => {
     ]))
       await ns.kubectl(['delete', kind, name, '--ignore-not-found']);
   }
-  await ns?.remove();
+  await ns?.stop();
   await removeKubeconfig?.();
 });
 

@@ -4,15 +4,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startTestbed, type Testbed } from '@switchyard/test-utils';
+import { startSimulatedCluster, type SimulatedCluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const CONTENDER = fileURLToPath(new URL('./fixtures/contend-for-lease.mjs', import.meta.url));
-let bed: Testbed;
+let bed: SimulatedCluster;
 
 beforeAll(async () => {
-  bed = await startTestbed();
+  bed = await startSimulatedCluster();
 });
 afterAll(() => bed?.stop());
 

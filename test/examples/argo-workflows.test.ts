@@ -4,8 +4,12 @@
  * stub switchyard, and the workflow run against the simulator with the built CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights, routeNames } from '../cli/cluster-snapshot.js';
+import {
+  BAD_IMAGE,
+  GOOD_IMAGE,
+  startSimulatedCluster,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import { createCheckout, loadExample, type Checkout } from './ci-harness.js';
 import { retryWanted, runWorkflow, validateWorkflowTemplate } from './argo-workflows.js';
 
@@ -88,12 +92,12 @@ describe("the switchyard template maps switchyard's exit codes (stub switchyard)
 });
 
 describe('on the simulator', () => {
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let parameters: Record<string, string>;
   let podEnv: Record<string, string>;
 
   beforeAll(async () => {
-    bed = await startTestbed({ prometheus: true });
+    bed = await startSimulatedCluster({ prometheus: true });
     await checkout.useCli();
     parameters = { 'prometheus-url': bed.sim.prometheusUrl as string };
     // In a cluster the pod has its ServiceAccount's token; here, the simulator's kubeconfig.
@@ -110,9 +114,9 @@ describe('on the simulator', () => {
       parameters: { ...parameters, image: GOOD_IMAGE },
       checkout,
       podEnv,
-      approve: (name) => {
+      approve: async (name) => {
         suspended.push(name);
-        expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+        expect(await bed.weights()).toEqual({ blue: 50, green: 50 });
         return true;
       },
     });
@@ -133,13 +137,13 @@ describe('on the simulator', () => {
     expect(suspended).toEqual(['approval']);
     expect(run.nodes.release?.outputs).toEqual({ outcome: 'paused' });
     expect(run.nodes.promote?.outputs).toEqual({ outcome: 'released' });
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await bed.weights()).toEqual({ blue: 0, green: 100 });
     expect(run.onExit?.attempts[0]?.stdout).toContain('workflow Succeeded');
     expect(run.onExit?.attempts[0]?.stdout).toContain('phase released');
   });
 
   it('a candidate failing its smoke test loses its header route; the workflow fails', async () => {
-    const weights = liveWeights(bed.sim);
+    const weights = await bed.weights();
     const run = await runWorkflow(template, {
       parameters: { ...parameters, image: BAD_IMAGE },
       checkout,
@@ -154,8 +158,8 @@ describe('on the simulator', () => {
     expect(run.nodes['smoke-test']?.attempts[0]?.stderr).toMatch(
       /smoke: FAILED: the candidate answered \d+ of \d+ header-routed requests with 500/,
     );
-    expect(liveWeights(bed.sim)).toEqual(weights);
-    expect(routeNames(bed.sim)).not.toContain('switchyard-reviews-prerelease');
+    expect(await bed.weights()).toEqual(weights);
+    expect(await bed.routeNames()).not.toContain('switchyard-reviews-prerelease');
     expect(run.onExit?.attempts[0]?.stdout).toContain('workflow Failed');
   });
 });

@@ -197,7 +197,7 @@ export async function runWorkflow(
   options: {
     parameters: Record<string, string>;
     checkout: Checkout;
-    approve: (template: string) => boolean;
+    approve: (template: string) => boolean | Promise<boolean>;
     /** What pods get besides the template's env: the ServiceAccount's credentials. */
     podEnv?: Record<string, string>;
     /** `argo submit --entrypoint`: another template; its inputs come from `parameters`. */
@@ -236,7 +236,7 @@ export async function runWorkflow(
     for (const a of (t.inputs?.artifacts ?? []) as Doc[])
       scope[`inputs.artifacts.${a.name}.path`] = options.checkout.dir;
     if (t.suspend) {
-      const phase = options.approve(name) ? 'Succeeded' : 'Failed';
+      const phase = (await options.approve(name)) ? 'Succeeded' : 'Failed';
       return { template: name, phase, attempts: [], outputs: {} };
     }
     if (t.steps) {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import { CLI_BIN } from '../cli/run-cli.js';
+import { CLI_BIN } from '@switchyard/test-utils';
 
 /** examples/ci. */
 export const CI_EXAMPLES = fileURLToPath(new URL('../../examples/ci/', import.meta.url));

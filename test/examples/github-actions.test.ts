@@ -5,8 +5,12 @@
  * that pauses, the promote job after approval; and a bad candidate stopped by the smoke test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights, routeNames } from '../cli/cluster-snapshot.js';
+import {
+  BAD_IMAGE,
+  GOOD_IMAGE,
+  startSimulatedCluster,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import { createCheckout, loadExample, type Checkout } from './ci-harness.js';
 import { jobRuns, runJob, validateWorkflow, type GithubContext } from './github-actions.js';
 
@@ -80,11 +84,11 @@ describe("the release step maps switchyard's exit codes (stub switchyard)", () =
 });
 
 describe('on the simulator', () => {
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let context: GithubContext;
 
   beforeAll(async () => {
-    bed = await startTestbed({ prometheus: true });
+    bed = await startSimulatedCluster({ prometheus: true });
     await checkout.useCli();
     context = {
       inputs: { image: GOOD_IMAGE },
@@ -122,16 +126,16 @@ describe('on the simulator', () => {
       /smoke: passed: \d+ header-routed requests served by reviews-green, no 5xx/,
     );
     expect(release.outputs.outcome).toBe('paused');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+    expect(await bed.weights()).toEqual({ blue: 50, green: 50 });
 
     expect(jobRuns(workflow, 'promote', { release })).toBe(true);
     const promote = await runJob(workflow, 'promote', { checkout, context, skip: npmInstall });
     expect(promote.conclusion, promote.steps.at(-1)?.result?.stderr).toBe('success');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await bed.weights()).toEqual({ blue: 0, green: 100 });
   });
 
   it('a candidate failing its smoke test loses its header route and the job fails', async () => {
-    const weights = liveWeights(bed.sim);
+    const weights = await bed.weights();
     const release = await runJob(workflow, 'release', {
       checkout,
       context: { ...context, inputs: { image: BAD_IMAGE } },
@@ -146,8 +150,8 @@ describe('on the simulator', () => {
     expect(smoke?.result?.stdout).toContain('::error title=Smoke test failed::');
     expect(release.steps.find((s) => s.id === 'release')?.outcome).toBe('skipped');
     // Users never moved; the pre-release route to the bad candidate is gone again.
-    expect(liveWeights(bed.sim)).toEqual(weights);
-    expect(routeNames(bed.sim)).not.toContain('switchyard-reviews-prerelease');
+    expect(await bed.weights()).toEqual(weights);
+    expect(await bed.routeNames()).not.toContain('switchyard-reviews-prerelease');
     expect(jobRuns(workflow, 'promote', { release })).toBe(false);
   });
 });

@@ -4,8 +4,12 @@
  * and the jobs run against the simulator with the built CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights, routeNames } from '../cli/cluster-snapshot.js';
+import {
+  BAD_IMAGE,
+  GOOD_IMAGE,
+  startSimulatedCluster,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import { createCheckout, loadExample, type Checkout } from './ci-harness.js';
 import { jobNames, runJob, validatePipeline } from './gitlab-ci.js';
 
@@ -92,11 +96,11 @@ describe("the jobs map switchyard's exit codes (stub switchyard)", () => {
 });
 
 describe('on the simulator', () => {
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let variables: Record<string, string>;
 
   beforeAll(async () => {
-    bed = await startTestbed({ prometheus: true });
+    bed = await startSimulatedCluster({ prometheus: true });
     await checkout.useCli();
     // KUBECONFIG is a File variable: GitLab sets it to the path of a file with the content.
     variables = {
@@ -121,7 +125,7 @@ describe('on the simulator', () => {
     expect(release.status, release.attempts[0]?.stderr).toBe('allowed-failure');
     expect(release.attempts[0]?.code).toBe(4);
     expect(release.dotenv).toEqual({ RELEASE_OUTCOME: 'paused' });
-    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+    expect(await bed.weights()).toEqual({ blue: 50, green: 50 });
 
     const promote = await runJob(pipeline, 'promote', {
       checkout,
@@ -129,11 +133,11 @@ describe('on the simulator', () => {
       dotenv: release.dotenv,
     });
     expect(promote.status, promote.attempts[0]?.stderr).toBe('success');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await bed.weights()).toEqual({ blue: 0, green: 100 });
   });
 
   it('a candidate failing its smoke test loses its header route and the job fails', async () => {
-    const weights = liveWeights(bed.sim);
+    const weights = await bed.weights();
     const deploy = await runJob(pipeline, 'deploy', {
       checkout,
       variables: { ...variables, IMAGE: BAD_IMAGE },
@@ -145,7 +149,7 @@ describe('on the simulator', () => {
     );
     expect(deploy.attempts[0]?.stdout).toContain('removing the pre-release route');
     // Users never moved; the pre-release route to the bad candidate is gone again.
-    expect(liveWeights(bed.sim)).toEqual(weights);
-    expect(routeNames(bed.sim)).not.toContain('switchyard-reviews-prerelease');
+    expect(await bed.weights()).toEqual(weights);
+    expect(await bed.routeNames()).not.toContain('switchyard-reviews-prerelease');
   });
 });

@@ -5,8 +5,12 @@
  * the approval, promote; and a bad candidate stopped by the smoke test.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_IMAGE, GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights, routeNames } from '../cli/cluster-snapshot.js';
+import {
+  BAD_IMAGE,
+  GOOD_IMAGE,
+  startSimulatedCluster,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import { createCheckout, loadExample, type Checkout } from './ci-harness.js';
 import {
   runPipeline,
@@ -120,12 +124,12 @@ describe("the release Task maps switchyard's exit codes (stub switchyard)", () =
 });
 
 describe('on the simulator', () => {
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let params: Record<string, string | string[]>;
   let podEnv: Record<string, string>;
 
   beforeAll(async () => {
-    bed = await startTestbed({ prometheus: true });
+    bed = await startSimulatedCluster({ prometheus: true });
     await checkout.useCli();
     params = Object.fromEntries(
       (pipelineRun.spec.params as Doc[]).map((p) => [p.name as string, p.value as string]),
@@ -153,10 +157,10 @@ describe('on the simulator', () => {
       {
         checkout,
         podEnv,
-        approve: (t) => {
+        approve: async (t) => {
           approvals.push(`${t.name}: ${t.params.find((p: Doc) => p.name === 'description').value}`);
           // The approval comes while the release waits at its pause step.
-          expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+          expect(await bed.weights()).toEqual({ blue: 50, green: 50 });
           return true;
         },
       },
@@ -172,11 +176,11 @@ describe('on the simulator', () => {
     ]);
     expect(run.tasks.approve).toBe('approved');
     expect((run.tasks.promote as TaskRunResult).results).toEqual({ outcome: 'released' });
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await bed.weights()).toEqual({ blue: 0, green: 100 });
   });
 
   it('a candidate failing its smoke test loses its header route; nothing else runs', async () => {
-    const weights = liveWeights(bed.sim);
+    const weights = await bed.weights();
     const run = await runPipeline(
       pipeline,
       tasks,
@@ -197,7 +201,7 @@ describe('on the simulator', () => {
       /smoke: FAILED: the candidate answered \d+ of \d+ header-routed requests with 500/,
     );
     expect(Object.keys(run.tasks)).toEqual(['fetch-source', 'deploy']);
-    expect(liveWeights(bed.sim)).toEqual(weights);
-    expect(routeNames(bed.sim)).not.toContain('switchyard-reviews-prerelease');
+    expect(await bed.weights()).toEqual(weights);
+    expect(await bed.routeNames()).not.toContain('switchyard-reviews-prerelease');
   });
 });

@@ -275,7 +275,7 @@ export async function runPipeline(
   params: Params,
   options: {
     checkout: Checkout;
-    approve: (task: Doc) => boolean;
+    approve: (task: Doc) => boolean | Promise<boolean>;
     podEnv?: Record<string, string>;
     runName?: string;
   },
@@ -316,7 +316,7 @@ export async function runPipeline(
       continue;
     }
     if (t.taskRef.kind) {
-      const approved = options.approve(t);
+      const approved = await options.approve(t);
       outcome[t.name] = approved ? 'approved' : 'rejected';
       if (!approved) return { succeeded: false, tasks: outcome };
       continue;

@@ -7,7 +7,12 @@
  * minimum of 99; the clean slot passes; no traffic is inconclusive with a reason; a
  * malformed query is an error quoting Prometheus; a stopped Prometheus is an error.
  */
-import { fastScenario, startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import {
+  fastScenario,
+  startSimulatedCluster,
+  waitFor,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PrometheusChecks,
@@ -57,7 +62,7 @@ const stable: CheckContext = {
   stableSelector: candidate.candidateSelector,
 };
 
-let bed: Testbed;
+let bed: SimulatedCluster;
 let kube: KubeClient;
 let portForwarder: KubePortForwarder;
 let checks: PrometheusChecks;
@@ -68,7 +73,7 @@ function prometheusAt(url: string): ResolvedPrometheus {
 
 beforeAll(async () => {
   const base = fastScenario();
-  bed = await startTestbed({
+  bed = await startSimulatedCluster({
     prometheus: true,
     scenario: {
       ...base,

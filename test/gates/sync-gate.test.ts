@@ -8,7 +8,7 @@
  * proxy is named in the timeout error; a proxy joining mid-wait is counted; config_dump
  * proves the routes of synced proxies and catches a stuck proxy's old routes.
  */
-import { startTestbed, type Testbed } from '@switchyard/test-utils';
+import { startSimulatedCluster, type SimulatedCluster } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigRejectedError,
@@ -33,7 +33,7 @@ import type { ProxyView } from '../../packages/sim/src/mesh/mesh-types.js';
 const FQDN = 'reviews.bookinfo.svc.cluster.local';
 const POLL_INTERVAL_MS = 500;
 
-let bed: Testbed;
+let bed: SimulatedCluster;
 let kube: KubeClient;
 let source: IstiodPortForwardSource;
 /** The scope of these tests: every proxy (a VirtualService's default `sync.scope`). */
@@ -42,7 +42,7 @@ let gate: IstiodSyncGate;
 let verifier: EnvoyDataplaneVerifier;
 
 beforeAll(async () => {
-  bed = await startTestbed();
+  bed = await startSimulatedCluster();
   const { kubeConfig } = loadKubeconfig({ path: bed.sim.kubeconfigPath });
   kube = new KubeClient({ kubeConfig });
   const portForwarder = new KubePortForwarder(kubeConfig);

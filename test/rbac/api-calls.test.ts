@@ -6,9 +6,6 @@
  * of the permissions table core exports; non-resource requests are discovery only. This keeps
  * `REQUIRED_PERMISSIONS` honest when core starts calling something new.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deploy,
@@ -19,8 +16,12 @@ import {
   status,
   type OperationInput,
 } from '@switchyard/core';
-import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { startRecordingProxy, type RecordingProxy } from './recording-api-proxy.js';
+import {
+  GOOD_IMAGE,
+  startSimulatedCluster,
+  type ApiRecorder,
+  type SimulatedCluster,
+} from '@switchyard/test-utils';
 import {
   allows,
   granted,
@@ -31,51 +32,24 @@ import {
   requestAttributes,
 } from './rbac-model.js';
 
-let bed: Testbed;
-let proxy: RecordingProxy;
-let dir: string;
-let kubeconfig: string;
+let bed: SimulatedCluster;
+let proxy: ApiRecorder;
 
 beforeAll(async () => {
-  bed = await startTestbed({ prometheus: true });
-  proxy = await startRecordingProxy({ url: bed.sim.apiUrl, caPem: bed.sim.caPem });
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-rbac-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '  - name: recorded',
-      '    cluster:',
-      `      server: ${proxy.url}`,
-      '      insecure-skip-tls-verify: true',
-      'users:',
-      '  - name: pipeline',
-      '    user:',
-      `      token: ${bed.sim.token}`,
-      'contexts:',
-      '  - name: recorded',
-      '    context: { cluster: recorded, user: pipeline, namespace: bookinfo }',
-      'current-context: recorded',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  bed = await startSimulatedCluster({ prometheus: true });
+  proxy = await bed.recordApiCalls();
 });
 
 afterAll(async () => {
   await proxy?.close();
   await bed?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('the API calls of status, deploy, doctor, release and rollback', () => {
   it('are all allowed by deploy/rbac and listed in REQUIRED_PERMISSIONS', async () => {
     const options = (extra: Partial<OperationInput> = {}): OperationInput => ({
       ...bed.operationOptions('rbac-recorder', extra),
-      kubeconfig,
+      kubeconfig: proxy.kubeconfig,
     });
     // status reads the proxy sync state too (its default). Its `sync` option is a boolean
     // that shadows the spec's `sync` settings, so those are left out here.

@@ -1,10 +1,10 @@
-import { startTestbed, type Testbed } from '@switchyard/test-utils';
+import { startSimulatedCluster, type SimulatedCluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-let bed: Testbed;
+let bed: SimulatedCluster;
 
 beforeAll(async () => {
-  bed = await startTestbed();
+  bed = await startSimulatedCluster();
 });
 afterAll(() => bed?.stop());
 

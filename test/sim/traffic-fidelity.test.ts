@@ -3,13 +3,13 @@
  * weight change, `destination_version` rates follow the VirtualService once proxies sync,
  * while a stuck proxy keeps sending by the old weights.
  */
-import { startTestbed, waitFor, type Testbed } from '@switchyard/test-utils';
+import { startSimulatedCluster, waitFor, type SimulatedCluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-let bed: Testbed;
+let bed: SimulatedCluster;
 
 beforeAll(async () => {
-  bed = await startTestbed({ prometheus: true });
+  bed = await startSimulatedCluster({ prometheus: true });
   // Green gets pods of its own (the manifests leave it at 0 replicas).
   await bed.kubectl(['-n', 'bookinfo', 'scale', 'deployment', 'reviews-green', '--replicas=3']);
   await bed.sim.waitForSettled({ timeoutMs: 30_000 });

@@ -22,6 +22,7 @@ export { rolloutStatus } from './kube/deployment-rollout.js';
 export type { JsonPatchOperation } from './json-diff/json-patch-operation.js';
 
 export { systemClock } from './release/clock.js';
+export { FakeClock } from './release/fake-clock.js';
 export { LeaseLock, microTime } from './release/lease-lock.js';
 export type { LockHandle } from './release/lease-lock.js';
 export { STATE_ANNOTATION } from './release/state-record.js';

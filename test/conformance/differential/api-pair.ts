@@ -4,16 +4,15 @@
  * the same name, so paths, names and messages are the same on both sides and only what
  * each server generates (uids, resourceVersions, timestamps) needs normalizing.
  */
-import type { RealTestbedInfo } from '@switchyard/test-utils';
 import {
   bookinfoIn,
-  fastScenario,
-  realNamespace,
+  createRealNamespace,
   runKubectl,
-  startTestbed,
+  startSimulatedCluster,
   waitFor,
-  type RealNamespace,
-  type Testbed,
+  type Cluster,
+  type RealClusterInfo,
+  type SimulatedCluster,
 } from '@switchyard/test-utils';
 import { rawApi, type RawApi, type RawRequestOptions, type RawResponse } from './raw-api.js';
 
@@ -33,10 +32,10 @@ export interface ApiPair {
   sim: RawApi;
   /** The real API server's client. */
   real: RawApi;
-  /** The simulator test bed (kubectl and the simulator itself). */
-  simBed: Testbed;
+  /** The simulator's cluster (kubectl and the simulator itself). */
+  simBed: SimulatedCluster;
   /** The real namespace (kubectl against the real test bed). */
-  realNs: RealNamespace;
+  realNs: Cluster;
   /** Sends one request to both, the simulator first, and returns both answers. */
   both(method: string, path: string, options?: RawRequestOptions): Promise<PairedResponse>;
   /** Stops the simulator and deletes the real namespace. */
@@ -44,12 +43,12 @@ export interface ApiPair {
 }
 
 /**
- * Applies bookinfo in `namespace` to the simulator with `kubectl apply`, as `realNamespace`
- * does on the real test bed (so both carry the same last-applied annotation), and waits
+ * Applies bookinfo in `namespace` to the simulator with `kubectl apply`, as
+ * `createRealNamespace` does on the real test bed (so both carry the same last-applied annotation), and waits
  * for its Deployments. The simulator serves no OpenAPI for built-in types, hence
  * `--validate=false`.
  */
-async function simBookinfo(simBed: Testbed, namespace: string): Promise<void> {
+async function simBookinfo(simBed: SimulatedCluster, namespace: string): Promise<void> {
   const objects = await bookinfoIn(namespace);
   await runKubectl(
     simBed.sim.kubeconfigPath,
@@ -71,13 +70,13 @@ async function simBookinfo(simBed: Testbed, namespace: string): Promise<void> {
 }
 
 /** Starts a simulator (no synthetic traffic) and puts bookinfo in `namespace` on both servers. */
-export async function startApiPair(info: RealTestbedInfo, namespace: string): Promise<ApiPair> {
-  const simBed = await startTestbed({ scenario: fastScenario({ clients: [] }) });
+export async function startApiPair(info: RealClusterInfo, namespace: string): Promise<ApiPair> {
+  const simBed = await startSimulatedCluster({ scenario: { clients: [] } });
   try {
     const sim = await rawApi('sim', simBed.sim.kubeconfigPath);
     const real = await rawApi('real', info.kubeconfig);
     await simBookinfo(simBed, namespace);
-    const realNs = await realNamespace(info, namespace);
+    const realNs = await createRealNamespace(info, namespace);
     return {
       namespace,
       sim,
@@ -90,7 +89,7 @@ export async function startApiPair(info: RealTestbedInfo, namespace: string): Pr
       }),
       stop: async () => {
         await simBed.stop();
-        await realNs.remove();
+        await realNs.stop();
       },
     };
   } catch (error) {

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeClock } from '@switchyard/test-utils';
+import { FakeClock } from '../release/fake-clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortedError } from '../errors.js';
 import type { ReleaseEvent } from '../release/release-events.js';

@@ -1,4 +1,4 @@
-import { FakeClock } from '@switchyard/test-utils';
+import { FakeClock } from './fake-clock.js';
 import { describe, expect, it } from 'vitest';
 import { ConcurrentEditError, KubeApiError, LockHeldError, LockLostError } from '../errors.js';
 import {

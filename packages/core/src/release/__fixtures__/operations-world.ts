@@ -3,7 +3,7 @@
  * scripted gates on a fake clock, every event collected, and each operation bound to a
  * spec resolved for the test (`w.engine(overrides).release()`).
  */
-import { FakeClock } from '@switchyard/test-utils';
+import { FakeClock } from '../fake-clock.js';
 import { readSlotWeights } from '../../istio/slot-weights.js';
 import type { VirtualService } from '../../istio/types.js';
 import type { ReleaseSpecOverrides } from '../../spec/release-spec.js';

@@ -1,28 +1,17 @@
 /**
- * One broken fixture per preflight check, shared by the simulator suite
- * (`test/preflight/doctor-checks.test.ts`) and the real control plane
- * (`test/conformance/doctor.test.ts`): how to break the bookinfo reviews service in a
- * namespace so that exactly that check reports it, how to put it back, and the finding
- * expected. Each works with kubectl alone, except the data-plane ones, which also use the
- * control API (proxy overrides) and need proxies, Prometheus or Envoy's config_dump.
+ * One broken fixture per preflight check, run on both tiers by doctor-checks.test.ts: how
+ * to break the bookinfo reviews service in a cluster's namespace so that exactly that check
+ * reports it, how to put it back, and the finding expected. Each works with kubectl alone,
+ * except the data-plane ones, which also use the control API (proxy overrides) and need
+ * proxies, Prometheus or Envoy's config_dump; a fixture needing what only one tier can do
+ * says so by capability.
  */
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FindingSeverity, OperationInput } from '@switchyard/core';
 import type { PreflightCheckId } from '@switchyard/core/preflight-check-ids';
-
-/** A cluster holding bookinfo in `namespace`, simulated or real. */
-export interface FixtureBed {
-  /** `sim` (the simulator) or `real` (the testbed). */
-  readonly kind: 'sim' | 'real';
-  /** Namespace of reviews. */
-  readonly namespace: string;
-  /** kubectl against the cluster; resolves stdout. */
-  kubectl(args: readonly string[]): Promise<string>;
-  /** The control API (`PUT /proxies/overrides`), simulator or proxy fleet. */
-  readonly controlUrl: string;
-}
+import type { Cluster, ClusterCapability } from '@switchyard/test-utils';
 
 /** The finding a fixture must produce. */
 export interface ExpectedFinding {
@@ -41,23 +30,21 @@ export interface CheckFixture {
   readonly id: PreflightCheckId;
   /** What is broken, for the test name. */
   readonly broken: string;
-  /** Needs proxies, Prometheus or Envoy's config (the data plane). */
-  readonly dataPlane?: boolean;
-  /** Only on this kind of bed. */
-  readonly only?: FixtureBed['kind'];
-  /** Library options doctor needs besides the bed's (a short sync timeout, a header). */
-  readonly options?: (bed: FixtureBed) => Partial<OperationInput>;
+  /** What the cluster must be able to do (proxies and Prometheus: `dataPlane`). */
+  readonly needs?: readonly ClusterCapability[];
+  /** Library options doctor needs besides the cluster's (a short sync timeout, a header). */
+  readonly options?: () => Partial<OperationInput>;
   /** Options that are the breakage itself (a wrong Prometheus URL), used only while broken. */
-  readonly brokenOptions?: (bed: FixtureBed) => Partial<OperationInput>;
+  readonly brokenOptions?: () => Partial<OperationInput>;
   /** Breaks the service; resolves a function that repairs it. */
-  breakIt(bed: FixtureBed): Promise<() => Promise<void>>;
+  breakIt(bed: Cluster): Promise<() => Promise<void>>;
   /** The finding. */
   readonly expected: ExpectedFinding;
 }
 
 /** `kubectl apply` of one object, through a temporary file. */
 export async function applyObject(
-  bed: FixtureBed,
+  bed: Cluster,
   object: object,
   extraArgs: readonly string[] = [],
 ): Promise<void> {
@@ -73,7 +60,7 @@ export async function applyObject(
 
 /** A JSON Patch on an object of the bed's namespace. */
 export async function jsonPatch(
-  bed: FixtureBed,
+  bed: Cluster,
   resource: string,
   name: string,
   ops: readonly object[],
@@ -90,19 +77,8 @@ export async function jsonPatch(
   ]);
 }
 
-/** Replaces the proxy overrides (simulator and proxy fleet control API). */
-export async function setProxyOverrides(bed: FixtureBed, overrides: object[]): Promise<void> {
-  const response = await fetch(`${bed.controlUrl}/proxies/overrides`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ overrides }),
-  });
-  if (!response.ok)
-    throw new Error(`PUT /proxies/overrides answered ${response.status}: ${await response.text()}`);
-}
-
 /** A namespace for another team's objects. */
-async function otherNamespace(bed: FixtureBed): Promise<string> {
+async function otherNamespace(bed: Cluster): Promise<string> {
   const name = `${bed.namespace}-other`;
   const existing = await bed.kubectl(['get', 'namespaces', '-o', 'name']);
   // Client-side validation of a built-in kind needs OpenAPI documents the simulator does not
@@ -115,6 +91,14 @@ async function otherNamespace(bed: FixtureBed): Promise<string> {
 }
 
 const TOKEN_HEADER = { name: 'x-token', exact: 'a'.repeat(2000) };
+
+/** What header-size reports, whichever way the caller's limit was set. */
+const HEADER_SIZE_FINDING: ExpectedFinding = {
+  severity: 'error',
+  kind: 'ReleaseSpec',
+  field: 'deploy.preRelease.headers',
+  message: /over the 1 KiB max_request_headers_kb of productpage-\S+ \(outbound/,
+};
 
 /** Every fixture, in check order. */
 export const CHECK_FIXTURES: readonly CheckFixture[] = [
@@ -313,7 +297,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   {
     id: 'vs-visibility',
     broken: 'exportTo "." hiding the routes from the ingress gateway in istio-system',
-    only: 'sim',
+    needs: ['gatewayProxies'],
     async breakIt(bed) {
       await jsonPatch(bed, 'virtualservice', 'reviews', [
         { op: 'add', path: '/spec/exportTo', value: ['.'] },
@@ -386,10 +370,10 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   {
     id: 'proxy-sync',
     broken: "productpage's proxy stuck on an old push for longer than the sync timeout",
-    dataPlane: true,
+    needs: ['dataPlane'],
     options: () => ({ sync: { timeout: '2s' } }),
     async breakIt(bed) {
-      await setProxyOverrides(bed, [{ match: { workload: 'productpage' }, stuck: true }]);
+      await bed.setProxyOverrides([{ match: { workload: 'productpage' }, stuck: true }]);
       // Any config change pushes to every proxy; the stuck one never acks it.
       await applyObject(bed, {
         apiVersion: 'networking.istio.io/v1',
@@ -398,7 +382,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
         spec: { host: 'productpage', trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } },
       });
       return async () => {
-        await setProxyOverrides(bed, []);
+        await bed.setProxyOverrides([]);
         await bed.kubectl(['-n', bed.namespace, 'delete', 'destinationrule', 'productpage-nudge']);
       };
     },
@@ -413,7 +397,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   {
     id: 'prometheus-data',
     broken: 'a Prometheus URL nothing answers',
-    dataPlane: true,
+    needs: ['dataPlane'],
     brokenOptions: () => ({ prometheus: { url: 'http://127.0.0.1:9' } }),
     breakIt: () => Promise.resolve(() => Promise.resolve()),
     expected: {
@@ -425,16 +409,23 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   },
   {
     id: 'header-size',
-    broken: "a pre-release header over the caller's max_request_headers_kb",
-    dataPlane: true,
+    broken: "a pre-release header over max_request_headers_kb set on the caller's proxy",
+    needs: ['dataPlane', 'headerLimitOverride'],
     options: () => ({ deploy: { preRelease: { headers: [TOKEN_HEADER] } } }),
     async breakIt(bed) {
-      if (bed.kind === 'sim') {
-        await setProxyOverrides(bed, [
-          { match: { workload: 'productpage' }, stuck: false, maxRequestHeadersKb: 1 },
-        ]);
-        return () => setProxyOverrides(bed, []);
-      }
+      await bed.setProxyOverrides([
+        { match: { workload: 'productpage' }, stuck: false, maxRequestHeadersKb: 1 },
+      ]);
+      return () => bed.setProxyOverrides([]);
+    },
+    expected: HEADER_SIZE_FINDING,
+  },
+  {
+    id: 'header-size',
+    broken: 'a pre-release header over max_request_headers_kb an EnvoyFilter sets on the caller',
+    needs: ['dataPlane', 'envoyFilters'],
+    options: () => ({ deploy: { preRelease: { headers: [TOKEN_HEADER] } } }),
+    async breakIt(bed) {
       // A real mesh sets the limit with an EnvoyFilter on the HTTP connection manager.
       await applyObject(bed, {
         apiVersion: 'networking.istio.io/v1alpha3',
@@ -471,20 +462,6 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
         await bed.kubectl(['-n', bed.namespace, 'delete', 'envoyfilter', 'small-headers']);
       };
     },
-    expected: {
-      severity: 'error',
-      kind: 'ReleaseSpec',
-      field: 'deploy.preRelease.headers',
-      message: /over the 1 KiB max_request_headers_kb of productpage-\S+ \(outbound/,
-    },
+    expected: HEADER_SIZE_FINDING,
   },
 ];
-
-/** The fixtures a bed can run. */
-export function fixturesFor(bed: Pick<FixtureBed, 'kind'>, dataPlane: boolean): CheckFixture[] {
-  return CHECK_FIXTURES.filter(
-    (fixture) =>
-      (fixture.only === undefined || fixture.only === bed.kind) &&
-      (dataPlane || !fixture.dataPlane),
-  );
-}

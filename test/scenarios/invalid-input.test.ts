@@ -6,32 +6,33 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestbed, type Testbed } from '@switchyard/test-utils';
-import { clusterSnapshot } from './cluster-snapshot.js';
-import { jsonLines, runCli } from './run-cli.js';
+import { startScenarioCluster } from './scenario-cluster.js';
 
-let bed: Testbed;
+let cluster: Cluster;
+let ns: string;
 let dir: string;
-let kubeconfig: string[];
+let target: string[];
 
 beforeAll(async () => {
-  bed = await startTestbed();
+  cluster = await startScenarioCluster('invalid-input');
+  ns = cluster.namespace;
   dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-invalid-'));
-  kubeconfig = ['--kubeconfig', bed.sim.kubeconfigPath];
+  target = cluster.cliTarget();
 });
 
 afterAll(async () => {
-  await bed?.stop();
+  await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Runs the CLI and checks that it exits 2 without changing the cluster. */
 async function expectRefused(args: readonly string[]): Promise<string> {
-  const before = clusterSnapshot(bed.sim);
-  const result = await runCli([...args, ...kubeconfig]);
+  const before = await cluster.snapshot();
+  const result = await runCli([...args, ...target]);
   expect(result.code, result.stderr).toBe(2);
-  expect(clusterSnapshot(bed.sim)).toEqual(before);
+  expect(await cluster.snapshot()).toEqual(before);
   expect(before.lease).toBe(false);
   expect(result.stderr).toContain('nothing was changed');
   return result.stderr;
@@ -65,7 +66,7 @@ describe('switchyard refuses bad input with exit 2 and changes nothing', () => {
   });
 
   it('--steps 10,150 with -o json: the issues in the final object', async () => {
-    const before = clusterSnapshot(bed.sim);
+    const before = await cluster.snapshot();
     const result = await runCli([
       'release',
       'reviews',
@@ -73,7 +74,7 @@ describe('switchyard refuses bad input with exit 2 and changes nothing', () => {
       '10,150',
       '-o',
       'json',
-      ...kubeconfig,
+      ...target,
     ]);
     expect(result.code).toBe(2);
     const objects = jsonLines(result);
@@ -86,14 +87,14 @@ describe('switchyard refuses bad input with exit 2 and changes nothing', () => {
       },
     });
     expect(result.stderr).toBe('');
-    expect(clusterSnapshot(bed.sim)).toEqual(before);
+    expect(await cluster.snapshot()).toEqual(before);
   });
 
   it('an unknown service, naming every missing object', async () => {
     const stderr = await expectRefused(['deploy', 'ratings', '--image', 'ratings:v2']);
     expect(stderr).toContain('[SWITCHYARD_PREFLIGHT]');
-    expect(stderr).toContain('VirtualService bookinfo/ratings: not found');
-    expect(stderr).toContain('Service bookinfo/ratings: not found');
+    expect(stderr).toContain(`VirtualService ${ns}/ratings: not found`);
+    expect(stderr).toContain(`Service ${ns}/ratings: not found`);
   });
 
   it('malformed header and check flags', async () => {
@@ -110,9 +111,25 @@ describe('switchyard refuses bad input with exit 2 and changes nothing', () => {
     expect(check).toContain('--check "success-rate=99"');
   });
 
+  it('a strategy that does not exist, a service that does not exist, a threshold that is not a number', async () => {
+    const before = await cluster.snapshot();
+    const cases: [string[], RegExp][] = [
+      [['deploy', 'reviews', '--image', 'reviews:v2', '--strategy', 'sideways'], /strategy/],
+      [['deploy', 'nosuchservice', '--image', 'reviews:v2'], /nosuchservice/],
+      [['release', 'reviews', '--check', 'success-rate>=banana'], /check/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli([...args, ...target]);
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(await cluster.snapshot()).toEqual(before);
+    }
+    expect(before.lease).toBe(false);
+  });
+
   it('a missing DestinationRule (deleted with kubectl), naming it', async () => {
-    await bed.kubectl(['delete', 'destinationrule', 'reviews', '-n', 'bookinfo']);
-    const before = clusterSnapshot(bed.sim);
+    await cluster.kubectl(['delete', 'destinationrule', 'reviews', '-n', ns]);
+    const before = await cluster.snapshot();
     expect(before.destinationRule).toBeUndefined();
     const stderr = await expectRefused([
       'deploy',
@@ -122,6 +139,6 @@ describe('switchyard refuses bad input with exit 2 and changes nothing', () => {
       '--header',
       'x-release=candidate',
     ]);
-    expect(stderr).toContain('DestinationRule bookinfo/reviews: not found');
+    expect(stderr).toContain(`DestinationRule ${ns}/reviews: not found`);
   });
 });

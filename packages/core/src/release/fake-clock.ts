@@ -2,8 +2,11 @@
  * A virtual clock for engine unit tests: `sleep` never waits for real time. In auto mode,
  * whenever the event loop has nothing else to do, time jumps to the earliest pending
  * sleep, so a bake of ten minutes runs in microseconds and in a deterministic order.
+ *
+ * Test-only: it sits beside `clock.ts` so the two change together; tests outside core take
+ * it from `@switchyard/core/internal-testing`, which the published package leaves out.
  */
-import type { Clock } from '@switchyard/core';
+import type { Clock } from './clock.js';
 
 interface Timer {
   due: number;

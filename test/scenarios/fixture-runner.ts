@@ -1,5 +1,5 @@
 /**
- * Runs one broken fixture against a bed with the library's `doctor`: the healthy service
+ * Runs one broken fixture against a cluster with the library's `doctor`: the healthy service
  * passes (the check reports nothing as bad as the fixture's finding), the broken one is caught with the
  * expected finding, and once repaired it passes again. Facts settle in the cluster (proxies
  * go stale, pods change), so each state is awaited with a generous deadline.
@@ -9,7 +9,8 @@ import { doctor, type OperationInput, type PreflightReport } from '@switchyard/c
 
 type Finding = PreflightReport['findings'][number];
 import { waitFor } from '@switchyard/test-utils';
-import type { CheckFixture, ExpectedFinding, FixtureBed } from './check-fixtures.js';
+import type { Cluster } from '@switchyard/test-utils';
+import type { CheckFixture, ExpectedFinding } from './check-fixtures.js';
 
 function matches(finding: Finding, fixture: CheckFixture): boolean {
   const expected: ExpectedFinding = fixture.expected;
@@ -43,11 +44,11 @@ function describeReport(report: PreflightReport): string {
 
 /** Healthy passes, broken is caught, repaired passes. */
 export async function runFixture(
-  bed: FixtureBed,
+  bed: Cluster,
   fixture: CheckFixture,
   base: OperationInput,
 ): Promise<void> {
-  const input: OperationInput = { ...base, ...fixture.options?.(bed) };
+  const input: OperationInput = { ...base, ...fixture.options?.() };
   const healthy = await waitFor(
     async () => {
       const report = await doctor(input);
@@ -61,7 +62,7 @@ export async function runFixture(
   );
   expect(problems(healthy, fixture)).toEqual([]);
   const repair = await fixture.breakIt(bed);
-  const brokenInput: OperationInput = { ...input, ...fixture.brokenOptions?.(bed) };
+  const brokenInput: OperationInput = { ...input, ...fixture.brokenOptions?.() };
   let last: PreflightReport | undefined;
   try {
     const broken = await waitFor(

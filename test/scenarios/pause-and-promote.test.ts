@@ -1,19 +1,20 @@
 /**
- * A release that stops at a pause step (exit 4) and `promote` (exit 0); a manual rollback
- * after the release (exit 0); Ctrl-C during a bake (exit 130, resumable) and the re-run
- * that resumes it. No Prometheus: these releases have no checks.
+ * A release that stops at a pause step (exit 4) with the split in place, and `promote`
+ * finishing it (exit 0) with users' traffic on the new version; a manual rollback after the
+ * release (exit 0); Ctrl-C during a bake (exit 130, resumable) and the re-run that resumes
+ * it, followed by `status --watch`. The releases have no checks.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights } from './cluster-snapshot.js';
-import { jsonLines, runCli } from './run-cli.js';
+import { startScenarioCluster } from './scenario-cluster.js';
+import { expectTrafficOnlyTo } from './traffic.js';
 
-let bed: Testbed;
+let cluster: Cluster;
+let ns: string;
 let dir: string;
-let cluster: string[];
 let pausedSpec: string;
 let bakeSpec: string;
 
@@ -28,9 +29,9 @@ checks:
 `;
 
 beforeAll(async () => {
-  bed = await startTestbed();
-  dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-pause-'));
-  cluster = ['--kubeconfig', bed.sim.kubeconfigPath];
+  cluster = await startScenarioCluster('pause-and-promote', { prometheus: true });
+  ns = cluster.namespace;
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-pause-'));
   pausedSpec = join(dir, 'paused.yaml');
   await writeFile(
     pausedSpec,
@@ -44,24 +45,25 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await bed?.stop();
+  await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('pause, promote, rollback and Ctrl-C', () => {
   it('stops at the pause step with exit 4 and the weights of the step before', async () => {
-    const deployed = await runCli(['deploy', '-f', pausedSpec, '--image', GOOD_IMAGE, ...cluster]);
-    expect(deployed.code, deployed.stderr).toBe(0);
+    const target = cluster.cliTarget();
+    const deployed = await runCli(['deploy', '-f', pausedSpec, '--image', GOOD_IMAGE, ...target]);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
 
-    const result = await runCli(['release', '-f', pausedSpec, ...cluster]);
-    expect(result.code, result.stderr).toBe(4);
+    const result = await runCli(['release', '-f', pausedSpec, ...target]);
+    expect(result.code, result.stdout + result.stderr).toBe(4);
     expect(result.stdout).toContain('paused before step 3');
     expect(result.stdout).toContain('⏸ paused:');
     expect(result.stdout).toContain('switchyard promote reviews');
     expect(result.stderr).toBe('');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+    expect(await cluster.weights()).toEqual({ blue: 50, green: 50 });
 
-    const status = await runCli(['status', 'reviews', '-o', 'json', ...cluster]);
+    const status = await runCli(['status', 'reviews', '-o', 'json', ...target]);
     expect(jsonLines(status)[0]).toMatchObject({
       phase: 'paused',
       weights: { blue: 50, green: 50 },
@@ -70,38 +72,48 @@ describe('pause, promote, rollback and Ctrl-C', () => {
   });
 
   it('a second release while paused reports the pause again (exit 4, no change)', async () => {
-    const result = await runCli(['release', '-f', pausedSpec, '-o', 'json', ...cluster]);
+    const result = await runCli([
+      'release',
+      '-f',
+      pausedSpec,
+      '-o',
+      'json',
+      ...cluster.cliTarget(),
+    ]);
     expect(result.code).toBe(4);
     const final = jsonLines(result).at(-1);
     expect(final).toMatchObject({ outcome: 'paused', exitCode: 4 });
-    expect(liveWeights(bed.sim)).toEqual({ blue: 50, green: 50 });
+    expect(await cluster.weights()).toEqual({ blue: 50, green: 50 });
   });
 
-  it('promote continues to 100% (exit 0)', async () => {
-    const result = await runCli(['promote', '-f', pausedSpec, ...cluster]);
-    expect(result.code, result.stderr).toBe(0);
+  it('promote continues to 100% (exit 0) and users reach the new version only', async () => {
+    const result = await runCli(['promote', '-f', pausedSpec, ...cluster.cliTarget()]);
+    const promotedAt = Date.now();
+    expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('step 3/3: weight 100%');
     expect(result.stdout).toContain('✔ released:');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await cluster.weights()).toEqual({ blue: 0, green: 100 });
+    await expectTrafficOnlyTo(cluster, 'productpage', 'green', { since: promotedAt, minRate: 10 });
   });
 
   it('promote with nothing paused is refused (exit 2)', async () => {
-    const result = await runCli(['promote', 'reviews', ...cluster]);
+    const result = await runCli(['promote', 'reviews', ...cluster.cliTarget()]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('[SWITCHYARD_INVALID_STATE]');
     expect(result.stderr).toContain('nothing to promote');
   });
 
   it('a manual rollback after the release returns traffic to the warm previous slot (exit 0)', async () => {
-    const result = await runCli(['rollback', 'reviews', ...cluster]);
-    expect(result.code, result.stderr).toBe(0);
+    const result = await runCli(['rollback', 'reviews', ...cluster.cliTarget()]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('rollback verified');
     expect(result.stdout).toContain('↩ rolled back:');
     expect(result.stderr).toBe('');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+    expect(await cluster.weights()).toEqual({ blue: 100, green: 0 });
   });
 
   it('Ctrl-C during a bake stops with exit 130, resumable; the re-run resumes and finishes', async () => {
+    const target = cluster.cliTarget();
     const deployed = await runCli([
       'deploy',
       '-f',
@@ -109,12 +121,12 @@ describe('pause, promote, rollback and Ctrl-C', () => {
       '--image',
       `${GOOD_IMAGE}-rc2`,
       '-q',
-      ...cluster,
+      ...target,
     ]);
-    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
 
     let interrupted = false;
-    const result = await runCli(['release', '-f', bakeSpec, ...cluster], {
+    const result = await runCli(['release', '-f', bakeSpec, ...target], {
       onLine: (line, child) => {
         if (!interrupted && line.includes(' baking ')) {
           interrupted = true;
@@ -123,30 +135,30 @@ describe('pause, promote, rollback and Ctrl-C', () => {
       },
     });
     expect(interrupted).toBe(true);
-    expect(result.code, result.stderr).toBe(130);
+    expect(result.code, result.stdout + result.stderr).toBe(130);
     expect(result.stderr).toContain('interrupted by SIGINT');
     expect(result.stderr).toContain('switchyard release reviews');
 
-    const status = jsonLines(await runCli(['status', 'reviews', '-o', 'json', ...cluster]))[0];
+    const status = jsonLines(await runCli(['status', 'reviews', '-o', 'json', ...target]))[0];
     expect(status).toMatchObject({ phase: 'releasing', weights: { blue: 70, green: 30 } });
     // The lock was released, so the next run does not wait for it to expire.
     expect(status?.lock).toBeUndefined();
 
     // `status --watch` follows the interrupted release through its resumption to the end.
     // It starts first: the resumed bake continues from its recorded start and may be short.
-    const watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...cluster]);
-    const resumed = await runCli(['release', '-f', bakeSpec, ...cluster]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stdout).toContain('resuming release of bookinfo/reviews');
+    const watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...target]);
+    const resumed = await runCli(['release', '-f', bakeSpec, ...target]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`resuming release of ${ns}/reviews`);
     expect(resumed.stdout).toContain('✔ released:');
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await cluster.weights()).toEqual({ blue: 0, green: 100 });
 
     const watched = await watch;
     expect(watched.code, watched.stderr).toBe(0);
-    const phases = watched.lines.filter((line) => line.startsWith('bookinfo/reviews  phase '));
+    const phases = watched.lines.filter((line) => line.startsWith(`${ns}/reviews  phase `));
     // One block per change, not one per poll: the bake, then the end of the release.
-    expect(phases[0]).toBe('bookinfo/reviews  phase releasing');
-    expect(phases.at(-1)).toBe('bookinfo/reviews  phase released');
+    expect(phases[0]).toBe(`${ns}/reviews  phase releasing`);
+    expect(phases.at(-1)).toBe(`${ns}/reviews  phase released`);
     expect(watched.stdout).not.toContain('\u001b[');
   });
 });

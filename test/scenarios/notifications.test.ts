@@ -1,6 +1,5 @@
 /**
- * Lifecycle notifications from the built binary against the simulator, received by HTTP
- * servers on 127.0.0.1: a webhook sees every notification of a deploy, a release that
+ * Lifecycle notifications from the built binary, received by HTTP servers on 127.0.0.1: a webhook sees every notification of a deploy, a release that
  * pauses, its promotion and a rollback, in order, as JSON (with its bearer token) and in
  * Slack's form; webhooks that refuse connections, answer 500 or never answer change no
  * exit code, hold up no step, and the CLI gives up on them after the flush bound. No
@@ -18,10 +17,15 @@ import {
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  GOOD_IMAGE,
+  jsonLines,
+  runCli,
+  type CliResult,
+  type Cluster,
+} from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { liveWeights } from './cluster-snapshot.js';
-import { jsonLines, runCli, type CliResult } from './run-cli.js';
+import { startScenarioCluster } from './scenario-cluster.js';
 
 /** What a webhook received. */
 interface Received {
@@ -30,9 +34,10 @@ interface Received {
   body: Record<string, any>;
 }
 
-let bed: Testbed;
+let cluster: Cluster;
+let ns: string;
+let target: string[];
 let dir: string;
-let cluster: string[];
 let receiver: Server;
 let base: string;
 let refusedUrl: string;
@@ -98,9 +103,10 @@ beforeAll(async () => {
   refusedUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/refused/${HOOK_SECRET}`;
   await new Promise((resolve) => closed.close(resolve));
 
-  bed = await startTestbed();
+  cluster = await startScenarioCluster('notifications');
+  ns = cluster.namespace;
+  target = cluster.cliTarget();
   dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-notify-'));
-  cluster = ['--kubeconfig', bed.sim.kubeconfigPath];
   const tokenFile = join(dir, 'token');
   await writeFile(tokenFile, `${TOKEN}\n`);
   specFile = join(dir, 'release.yaml');
@@ -120,7 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const response of held) response.destroy();
   await new Promise((resolve) => receiver?.close(resolve));
-  await bed?.stop();
+  await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -133,17 +139,17 @@ describe('notifications', () => {
     const hook = `/hook/${HOOK_SECRET}`;
     const chat = `/chat/${SLACK_SECRET}`;
 
-    const deploy = await runCli(['deploy', '-f', specFile, '--image', GOOD_IMAGE, ...cluster], {
+    const deploy = await runCli(['deploy', '-f', specFile, '--image', GOOD_IMAGE, ...target], {
       env,
     });
     expect(deploy.code, deploy.stderr).toBe(0);
-    const release = await runCli(['release', '-f', specFile, '-o', 'json', ...cluster], { env });
+    const release = await runCli(['release', '-f', specFile, '-o', 'json', ...target], { env });
     expect(release.code, release.stderr).toBe(4);
-    const promote = await runCli(['promote', '-f', specFile, ...cluster], { env });
+    const promote = await runCli(['promote', '-f', specFile, ...target], { env });
     expect(promote.code, promote.stderr).toBe(0);
-    const rollback = await runCli(['rollback', '-f', specFile, ...cluster], { env });
+    const rollback = await runCli(['rollback', '-f', specFile, ...target], { env });
     expect(rollback.code, rollback.stderr).toBe(0);
-    expect(liveWeights(bed.sim)).toEqual({ blue: 100, green: 0 });
+    expect(await cluster.weights()).toEqual({ blue: 100, green: 0 });
 
     // Every webhook got everything before each command ended: nothing was left to warn about.
     for (const result of [deploy, promote, rollback])
@@ -181,11 +187,11 @@ describe('notifications', () => {
     expect(hooked[5]).toMatchObject({
       version: 1,
       service: 'reviews',
-      namespace: 'bookinfo',
+      namespace: ns,
       nextStep: 2,
       total: 3,
       weights: { blue: 50, green: 50 },
-      text: 'release of bookinfo/reviews paused before step 3/3 at blue 50 / green 50; run "switchyard promote reviews -n bookinfo" to continue',
+      text: `release of ${ns}/reviews paused before step 3/3 at blue 50 / green 50; run "switchyard promote reviews -n ${ns}" to continue`,
     });
     expect(hooked[9]).toMatchObject({ activeSlot: 'green', weights: { blue: 0, green: 100 } });
     expect(hooked[11]).toMatchObject({ reason: 'manual', verified: true });
@@ -230,7 +236,7 @@ describe('notifications', () => {
         `${GOOD_IMAGE}-rc2`,
         '--header',
         'x-release=candidate',
-        ...cluster,
+        ...target,
       ],
       { env, timeoutMs: 90_000 },
     );
@@ -245,12 +251,12 @@ describe('notifications', () => {
         '1s',
         '-o',
         'json',
-        ...cluster,
+        ...target,
       ],
       { env, timeoutMs: 90_000 },
     );
     expect(release.code, release.stderr).toBe(0);
-    expect(liveWeights(bed.sim)).toEqual({ blue: 0, green: 100 });
+    expect(await cluster.weights()).toEqual({ blue: 0, green: 100 });
 
     const events = jsonLines(release).slice(0, -1);
     const summary = jsonLines(release).at(-1);
@@ -311,7 +317,7 @@ describe('notifications', () => {
 
   it('refuses a --notify that is not a URL (exit 2) without repeating it', async () => {
     const secretish = `hooks.example.com/${HOOK_SECRET}`;
-    const result = await runCli(['release', 'reviews', '--notify', secretish, ...cluster]);
+    const result = await runCli(['release', 'reviews', '--notify', secretish, ...target]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('notify[0].url: is not a URL');
     expect(result.stderr).toContain('nothing was changed');

@@ -1,0 +1,246 @@
+/**
+ * `switchyard doctor` through the built binary, and the same checks run first by deploy and
+ * release. doctor prints a table grouped by severity, exits 0 on the healthy service and 2
+ * when a finding is an error; `-o json` lists every finding with its id, severity, object,
+ * field, message and fix; `--skip-check` leaves a check out and says so. deploy and release
+ * refuse on an error finding (exit 2, SWITCHYARD_PREFLIGHT_FAILED; PreflightFailedError
+ * through the library) before any lock or write; warnings and skipped checks arrive as
+ * `warning` events ahead of the operation, which goes on.
+ */
+import {
+  deploy,
+  PreflightFailedError,
+  release,
+  type OperationInput,
+  type ReleaseEvent,
+} from '@switchyard/core';
+import { GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
+
+let cluster: Cluster;
+let ns: string;
+let base: OperationInput;
+let doctorTarget: string[];
+
+/** Every managed kind's objects of the namespace, each with its resourceVersion. */
+function everyObject(): Promise<string> {
+  return cluster.kubectl([
+    '-n',
+    ns,
+    'get',
+    'virtualservice,destinationrule,deployment,lease',
+    '-o',
+    'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion} {end}',
+  ]);
+}
+
+async function namePort(name: string): Promise<void> {
+  await cluster.kubectl([
+    '-n',
+    ns,
+    'patch',
+    'service',
+    'reviews',
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'replace', path: '/spec/ports/0/name', value: name }]),
+  ]);
+}
+
+beforeAll(async () => {
+  cluster = await startScenarioCluster('preflight-refusals', { prometheus: true });
+  ns = cluster.namespace;
+  base = cluster.operationOptions('preflight-refusals', { checks: { items: [] } });
+  doctorTarget = [...cluster.cliTarget(), '--prometheus-url', cluster.prometheusUrl ?? ''];
+  // The sidecars' own reports of reviews' traffic, what prometheus-data looks for.
+  await cluster.settle();
+}, 240_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('switchyard doctor', () => {
+  it('prints no error on the healthy service and exits 0', async () => {
+    const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 15 checks, 0 errors, `));
+    expect(result.stdout).not.toContain('ERRORS');
+  });
+
+  scenarioNeeding(
+    ['gatewayProxies'],
+    'prints no warning either, the idle slot as the one info',
+    async () => {
+      const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.lines[0]).toBe(`doctor ${ns}/reviews: 15 checks, 0 errors, 0 warnings, 1 info`);
+      expect(result.stdout).toContain('INFO (1)');
+    },
+  );
+
+  it('groups an error under ERRORS with its object, field and fix, and exits 2', async () => {
+    await namePort('tcp');
+    try {
+      const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 15 checks, 1 error, `));
+      const errors = result.lines.indexOf('ERRORS (1)');
+      expect(errors).toBeGreaterThan(0);
+      expect(result.lines[errors + 1]).toMatch(
+        new RegExp(`^ {2}port-protocol +Service ${ns}/reviews spec\\.ports\\[0\\]\\.name$`),
+      );
+      expect(result.lines[errors + 2]).toContain('port 9080 ("tcp") resolves to TCP');
+      expect(result.lines[errors + 3]).toMatch(/^ +fix: name the port "http"/);
+
+      const json = await runCli(['doctor', 'reviews', '-o', 'json', ...doctorTarget]);
+      expect(json.code).toBe(2);
+      const [report] = jsonLines(json);
+      expect(report).toMatchObject({
+        command: 'doctor',
+        service: 'reviews',
+        errors: 1,
+        exitCode: 2,
+      });
+      const findings = (report as { findings: Record<string, unknown>[] }).findings;
+      expect(findings[0]).toEqual({
+        id: 'port-protocol',
+        severity: 'error',
+        object: { kind: 'Service', namespace: ns, name: 'reviews' },
+        field: 'spec.ports[0].name',
+        message: expect.stringContaining('resolves to TCP') as string,
+        fix: expect.stringContaining('appProtocol: http') as string,
+      });
+      for (const finding of findings)
+        expect(Object.keys(finding).sort()).toEqual([
+          'field',
+          'fix',
+          'id',
+          'message',
+          'object',
+          'severity',
+        ]);
+
+      const skipped = await runCli([
+        'doctor',
+        'reviews',
+        '--skip-check',
+        'port-protocol',
+        ...doctorTarget,
+      ]);
+      expect(skipped.code, skipped.stdout + skipped.stderr).toBe(0);
+      expect(skipped.stdout).toContain('skipped port-protocol (--skip-check)');
+      expect(skipped.stdout).not.toContain('ERRORS');
+    } finally {
+      await namePort('http');
+    }
+  });
+
+  it('refuses an unknown check id (exit 2)', async () => {
+    const result = await runCli([
+      'doctor',
+      'reviews',
+      '--skip-check',
+      'port-protocl',
+      ...doctorTarget,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '--skip-check "port-protocl": no such check; did you mean "port-protocol"?',
+    );
+  });
+});
+
+describe('preflight before deploy and release', () => {
+  it('refuses a deploy and a release on an error finding, before any lock or write (exit 2)', async () => {
+    await namePort('tcp');
+    try {
+      const before = await cluster.snapshot();
+      const everyBefore = await everyObject();
+      expect(before.lease).toBe(false);
+
+      const result = await runCli([
+        'deploy',
+        'reviews',
+        '--image',
+        GOOD_IMAGE,
+        ...cluster.cliTarget(),
+      ]);
+      expect(result.code, result.stdout + result.stderr).toBe(2);
+      expect(result.stderr).toContain('[SWITCHYARD_PREFLIGHT_FAILED]');
+      expect(result.stderr).toContain(`[port-protocol] Service ${ns}/reviews spec.ports[0].name`);
+      expect(result.stderr).toMatch(/fix: name the port "http"/);
+      expect(await cluster.snapshot()).toEqual(before);
+      expect(await everyObject()).toBe(everyBefore);
+      expect(everyBefore).not.toContain('Lease/');
+
+      // The library refuses the same way, with the findings, before the operation starts.
+      const events: ReleaseEvent[] = [];
+      const error = await deploy({
+        ...base,
+        image: GOOD_IMAGE,
+        onEvent: (e) => events.push(e),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreflightFailedError);
+      const failed = error as PreflightFailedError;
+      expect(failed.code).toBe('SWITCHYARD_PREFLIGHT_FAILED');
+      expect(failed.findings).toEqual([
+        expect.objectContaining({
+          id: 'port-protocol',
+          severity: 'error',
+          object: { kind: 'Service', namespace: ns, name: 'reviews' },
+          field: 'spec.ports[0].name',
+        }),
+      ]);
+      expect(failed.message).toContain(`[port-protocol] Service ${ns}/reviews spec.ports[0].name`);
+      expect(events.some((e) => e.type === 'operation-started')).toBe(false);
+      expect(await cluster.snapshot()).toEqual(before);
+      // release refuses the same way.
+      await expect(release(base)).rejects.toBeInstanceOf(PreflightFailedError);
+      expect(await cluster.snapshot()).toEqual(before);
+      expect(await everyObject()).toBe(everyBefore);
+    } finally {
+      await namePort('http');
+    }
+  });
+
+  it('prints warnings as events and goes on', async () => {
+    await namePort('web');
+    const events: ReleaseEvent[] = [];
+    const summary = await deploy({ ...base, image: GOOD_IMAGE, onEvent: (e) => events.push(e) });
+    expect(summary.outcome).toBe('deployed');
+    const started = events.findIndex((e) => e.type === 'operation-started');
+    const warnings = events
+      .slice(0, started)
+      .filter((e): e is Extract<ReleaseEvent, { type: 'warning' }> => e.type === 'warning');
+    // A proxy may still be catching up with the Service change (a proxy-sync warning too).
+    expect(warnings.every((w) => w.message.startsWith('preflight'))).toBe(true);
+    expect(
+      warnings.map((w) => w.message).filter((m) => m.startsWith('preflight port-protocol')),
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^preflight port-protocol: Service ${ns}/reviews spec\\.ports\\[0\\]\\.name: port 9080 \\("web"\\) does not name its protocol.*\\(fix: name the port "http"`,
+        ),
+      ),
+    ]);
+  });
+
+  it('prints a skipped check instead of its findings', async () => {
+    const events: ReleaseEvent[] = [];
+    const summary = await release({
+      ...base,
+      strategy: { steps: [{ weight: 100 }] },
+      skipChecks: ['port-protocol'],
+      onEvent: (e) => events.push(e),
+    });
+    expect(summary.outcome).toBe('released');
+    const messages = events
+      .filter((e): e is Extract<ReleaseEvent, { type: 'warning' }> => e.type === 'warning')
+      .map((e) => e.message);
+    expect(messages).toContain('preflight: skipped check port-protocol (--skip-check)');
+    expect(messages.some((m) => m.startsWith('preflight port-protocol'))).toBe(false);
+    await namePort('http');
+  });
+});
