@@ -8,7 +8,7 @@
  */
 import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenarioCluster } from './scenario-cluster.js';
+import { fixtureWarnings, startScenarioCluster } from './scenario-cluster.js';
 import { expectTrafficOnlyTo, proxiesNotRoutingOnlyTo } from './traffic.js';
 
 let cluster: Cluster;
@@ -120,7 +120,10 @@ describe('switchyard deploy and release', () => {
     expect(
       events.every((event) => typeof event.type === 'string' && typeof event.at === 'number'),
     ).toBe(true);
-    expect(events[0]?.type).toBe('operation-started');
+    // Preflight's warnings about the cluster come first, then the operation.
+    const warnings = fixtureWarnings(cluster);
+    expect(events.slice(0, warnings.length).map((e) => e.message)).toEqual(warnings);
+    expect(events[warnings.length]?.type).toBe('operation-started');
     expect(events.at(-1)?.type).toBe('operation-finished');
     // Every weight change was followed by a completed sync before its bake started.
     const sequence = events

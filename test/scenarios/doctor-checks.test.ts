@@ -80,8 +80,23 @@ describe('doctor', () => {
       { id: 'proxy-sync', source: 'spec' },
     ]);
     expect(report.checks).not.toContain('proxy-sync');
-    expect(report.findings).toEqual([]);
+    expect(report.findings.filter((f) => f.id === 'subset-empty' || f.id === 'proxy-sync')).toEqual(
+      [],
+    );
   });
+
+  scenarioNeeding(
+    ['gatewayProxies'],
+    'with those left out, finds nothing at all on the healthy service',
+    async () => {
+      const report = await doctor({
+        ...base,
+        skipChecks: ['subset-empty'],
+        preflight: { skip: ['proxy-sync'] },
+      });
+      expect(report.findings).toEqual([]);
+    },
+  );
 
   scenarioNeeding(
     ['!dataPlane'],

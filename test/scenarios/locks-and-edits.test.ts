@@ -16,7 +16,7 @@ import {
 } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greenWeightsWritten } from './api-writes.js';
-import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
+import { fixtureWarnings, scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 
 const HOLDER = 'github:acme/shop/4242';
 let cluster: Cluster;
@@ -96,9 +96,12 @@ describe('a release Lease held by another holder', () => {
       ...cluster.cliTarget(),
     ]);
     expect(result.code).toBe(6);
+    // Preflight's warnings about the cluster (if any), then the one final object.
     const objects = jsonLines(result);
-    expect(objects).toHaveLength(1);
-    expect(objects[0]).toMatchObject({
+    const warnings = fixtureWarnings(cluster);
+    expect(objects).toHaveLength(warnings.length + 1);
+    expect(objects.slice(0, -1).map((o) => o.message)).toEqual(warnings);
+    expect(objects.at(-1)).toMatchObject({
       operation: 'deploy',
       service: 'reviews',
       exitCode: 6,
@@ -114,7 +117,7 @@ describe('a release Lease held by another holder', () => {
   });
 });
 
-describe('a concurrent edit of the managed weights', () => {
+describe('concurrent edits of the managed weights', () => {
   it('while paused: promote exits 6 and leaves the edited weights alone', async () => {
     await cluster.kubectl(['-n', ns, 'delete', 'lease', 'switchyard-reviews']);
     const target = cluster.cliTarget();
@@ -190,12 +193,10 @@ describe('a concurrent edit of the managed weights', () => {
       phase: 'failed',
     });
   });
-});
 
-describe('an API server failing 10% of requests', () => {
   scenarioNeeding(
     ['apiFaults'],
-    'still completes a full release, writing each step exactly once',
+    'none under an API server failing 10% of requests: a full release, each step written once',
     async () => {
       const target = cluster.cliTarget();
       const rolledBack = await runCli(['rollback', 'reviews', ...target]);

@@ -25,7 +25,7 @@ import {
   type Cluster,
 } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScenarioCluster } from './scenario-cluster.js';
+import { fixtureWarnings, startScenarioCluster } from './scenario-cluster.js';
 
 /** What a webhook received. */
 interface Received {
@@ -154,7 +154,11 @@ describe('notifications', () => {
     // Every webhook got everything before each command ended: nothing was left to warn about.
     for (const result of [deploy, promote, rollback])
       expect(result.stdout).not.toContain('notify[');
-    expect(jsonLines(release).some((line) => line.type === 'warning')).toBe(false);
+    expect(
+      jsonLines(release)
+        .filter((line) => line.type === 'warning')
+        .map((line) => line.message),
+    ).toEqual(fixtureWarnings(cluster));
 
     const hooked = bodiesAt(hook);
     expect(hooked.map((n) => `${n.operation}:${n.event}`)).toEqual([

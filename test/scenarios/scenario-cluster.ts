@@ -89,3 +89,18 @@ export function scenarioNeeding(
     suite.file.meta.scenariosNotRegistered = [...notRegistered];
   });
 }
+
+/**
+ * The preflight warnings bookinfo itself draws on this cluster, ahead of every deploy and
+ * release: where no gateway proxy runs (the real test bed's fleet plays sidecars only),
+ * bookinfo-gateway selects no pod. Scenarios expect exactly these, no more.
+ */
+export function fixtureWarnings(cluster: Cluster): string[] {
+  if (cluster.capabilities.gatewayProxies) return [];
+  return [
+    `preflight vs-gateways: Gateway ${cluster.namespace}/bookinfo-gateway spec.selector: ` +
+      'selects istio=ingressgateway, which no pod carries: no gateway Envoy serves it, so ' +
+      'routes bound to it reach nobody (fix: set the selector to the labels of your ingress ' +
+      'gateway pods (e.g. istio: ingressgateway))',
+  ];
+}
