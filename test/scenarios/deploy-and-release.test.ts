@@ -122,7 +122,7 @@ describe('switchyard deploy and release', () => {
     ).toBe(true);
     // Preflight's warnings about the cluster come first, then the operation.
     const warnings = fixtureWarnings(cluster);
-    expect(events.slice(0, warnings.length).map((e) => e.message)).toEqual(warnings);
+    expect(events.slice(0, warnings.length).map((e) => e.message as string)).toEqual(warnings);
     expect(events[warnings.length]?.type).toBe('operation-started');
     expect(events.at(-1)?.type).toBe('operation-finished');
     // Every weight change was followed by a completed sync before its bake started.
@@ -139,7 +139,9 @@ describe('switchyard deploy and release', () => {
       'w10 synced bake w25 synced bake w50 synced bake w100 synced bake w100 synced',
     );
     // Each bake ended on a passing evaluation; nothing failed.
-    const verdicts = events.filter((e) => e.type === 'checks-evaluated').map((e) => e.verdict);
+    const verdicts = events
+      .filter((e) => e.type === 'checks-evaluated')
+      .map((e) => e.verdict as string);
     expect(verdicts).toContain('pass');
     expect(verdicts).not.toContain('fail');
     expect(events.filter((e) => e.type === 'dataplane-verified').length).toBeGreaterThanOrEqual(2);
@@ -232,13 +234,13 @@ describe('switchyard deploy and release', () => {
     expect(successRate?.value).toBeGreaterThan(50);
     expect(successRate?.value).toBeLessThan(99);
     expect(final.rollback.timeToRestoreMs).toBeGreaterThan(0);
-    expect(final.timeline.map((t: any) => t.event)).toEqual(
+    expect(final.timeline.map((t: any) => t.event as string)).toEqual(
       expect.arrayContaining(['rollback-started', 'rollback-completed']),
     );
     // The canary never got past its first step.
     const candidateWeights = events
       .filter((e) => e.type === 'routes-applied')
-      .map((e) => e.weights?.blue);
+      .map((e) => e.weights?.blue as number);
     expect(candidateWeights).toEqual([10, 0]);
 
     // The VirtualService: all traffic on the stable slot, header route gone; every proxy
@@ -292,7 +294,9 @@ describe('switchyard deploy and release', () => {
       exitCode: 0,
     });
     // One switch; finalize has nothing to write (no header route or mirror was deployed).
-    const weights = objects.filter((e) => e.type === 'routes-applied').map((e) => e.weights?.blue);
+    const weights = objects
+      .filter((e) => e.type === 'routes-applied')
+      .map((e) => e.weights?.blue as number);
     expect(weights).toEqual([100]);
     expect(await cluster.weights()).toEqual({ blue: 100, green: 0 });
     await expectTrafficOnlyTo(cluster, 'productpage', 'blue', { since: finishedAt, minRate: 10 });

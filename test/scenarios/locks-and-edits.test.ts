@@ -100,7 +100,7 @@ describe('a release Lease held by another holder', () => {
     const objects = jsonLines(result);
     const warnings = fixtureWarnings(cluster);
     expect(objects).toHaveLength(warnings.length + 1);
-    expect(objects.slice(0, -1).map((o) => o.message)).toEqual(warnings);
+    expect(objects.slice(0, -1).map((o) => o.message as string)).toEqual(warnings);
     expect(objects.at(-1)).toMatchObject({
       operation: 'deploy',
       service: 'reviews',

@@ -157,7 +157,7 @@ describe('notifications', () => {
     expect(
       jsonLines(release)
         .filter((line) => line.type === 'warning')
-        .map((line) => line.message),
+        .map((line) => line.message as string),
     ).toEqual(fixtureWarnings(cluster));
 
     const hooked = bodiesAt(hook);

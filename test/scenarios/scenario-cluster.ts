@@ -85,6 +85,7 @@ export function scenarioNeeding(
   // The hook's second argument is its suite; Vitest reads the first parameter of the
   // function's source as a fixtures pattern, hence `arguments` instead of parameters.
   beforeAll(function recordNotRegistered() {
+    // eslint-disable-next-line prefer-rest-params -- see above
     const suite = arguments[1] as RunnerTestSuite;
     suite.file.meta.scenariosNotRegistered = [...notRegistered];
   });
