@@ -91,7 +91,7 @@ export interface Cluster {
   setImageBehaviour(image: string, behaviour: ImageBehaviour): Promise<void>;
   /** Stuck, rejecting or slow proxies of this namespace (matches scoped to it); `[]` clears. */
   setProxyOverrides(overrides: readonly ProxyOverride[]): Promise<void>;
-  /** How long every proxy takes to apply a push. */
+  /** How long every proxy takes to apply a push (on the real bed fleet-wide, put back by `stop`). */
   setApplyDelay(latency: Latency): Promise<void>;
   /** This namespace's synthetic clients (rps, headers, gRPC), replacing bookinfo's. */
   setClients(clients: readonly TrafficClient[]): Promise<void>;

@@ -136,8 +136,8 @@ async function proxiesSynced(reads: KubeReads, namespace: string): Promise<boole
 /** Options of {@link createRealNamespace}. */
 export interface RealNamespaceOptions {
   /**
-   * The proxy fleet's apply delay while this namespace exists (it is fleet-wide: the
-   * previous one is put back by `stop`). Undefined leaves the bed's own.
+   * The proxy fleet's apply delay while this namespace exists (fleet-wide: the bed's own is
+   * put back by `stop`). Undefined leaves the bed's own.
    */
   applyDelay?: Latency;
 }
@@ -157,13 +157,16 @@ export async function createRealNamespace(
     ['apply', '-f', '-'],
     JSON.stringify({ apiVersion: 'v1', kind: 'List', items: await bookinfoIn(namespace) }),
   );
+  // The fleet's apply delay is fleet-wide: whatever this namespace's scenario sets, the
+  // bed's own is put back by `stop`.
   let restoreApplyDelay: Latency | undefined;
-  if (options.applyDelay) {
+  if (info.prometheusUrl !== '') {
     const state = (await controlRequest(info.controlUrl, 'GET', '/state')) as {
       applyDelay: Latency;
     };
     restoreApplyDelay = state.applyDelay;
-    await controlRequest(info.controlUrl, 'PUT', '/istio/apply-delay', options.applyDelay);
+    if (options.applyDelay)
+      await controlRequest(info.controlUrl, 'PUT', '/istio/apply-delay', options.applyDelay);
   }
   const waitForQuiet = async (reads: KubeReads): Promise<void> => {
     await waitFor(
@@ -182,9 +185,10 @@ export async function createRealNamespace(
     controlUrl: info.controlUrl,
     waitForQuiet,
     stop: async () => {
-      await controlRequest(info.controlUrl, 'PUT', '/proxies/overrides', { overrides: [] });
-      if (restoreApplyDelay)
+      if (restoreApplyDelay) {
+        await controlRequest(info.controlUrl, 'PUT', '/proxies/overrides', { overrides: [] });
         await controlRequest(info.controlUrl, 'PUT', '/istio/apply-delay', restoreApplyDelay);
+      }
       await kubectl(['delete', 'namespace', namespace, '--wait=false']);
     },
   });
