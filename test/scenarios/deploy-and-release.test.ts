@@ -8,6 +8,7 @@
  */
 import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployQuietly } from './deploy-quietly.js';
 import { fixtureWarnings, startScenarioCluster } from './scenario-cluster.js';
 import { expectTrafficOnlyTo, proxiesNotRoutingOnlyTo } from './traffic.js';
 
@@ -186,17 +187,7 @@ describe('switchyard deploy and release', () => {
   });
 
   it('rolls a bad image back when its checks fail (exit 3), verified on every proxy, with the evidence', async () => {
-    const deployed = await runCli([
-      'deploy',
-      'reviews',
-      '--image',
-      BAD_IMAGE,
-      '--header',
-      'x-release=candidate',
-      '--quiet',
-      ...cluster.cliTarget(),
-    ]);
-    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    await deployQuietly(cluster, BAD_IMAGE, ['--header', 'x-release=candidate']);
     expect(await cluster.imageOf('reviews-blue')).toBe(BAD_IMAGE);
 
     const result = await runCli([

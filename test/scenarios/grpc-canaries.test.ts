@@ -10,6 +10,7 @@
  */
 import { runCli, waitFor, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployQuietly } from './deploy-quietly.js';
 import { startScenarioCluster } from './scenario-cluster.js';
 
 const GRPC_PORT = 9090;
@@ -88,23 +89,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function deploy(image: string): Promise<void> {
-  const result = await runCli([
-    'deploy',
-    'reviews',
-    '--image',
-    image,
-    '--header',
-    'x-release=candidate',
-    '-q',
-    ...cluster.cliTarget(),
-  ]);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-}
-
 describe('gRPC canaries', () => {
   it('rolls back a gRPC canary whose calls fail with HTTP 200 (exit 3)', async () => {
-    await deploy(GRPC_BROKEN_IMAGE);
+    await deployQuietly(cluster, GRPC_BROKEN_IMAGE, ['--header', 'x-release=candidate']);
     const result = await runCli([
       'release',
       'reviews',
@@ -142,7 +129,7 @@ describe('gRPC canaries', () => {
   });
 
   it('releases a healthy gRPC canary (exit 0)', async () => {
-    await deploy(GRPC_HEALTHY_IMAGE);
+    await deployQuietly(cluster, GRPC_HEALTHY_IMAGE, ['--header', 'x-release=candidate']);
     const result = await runCli([
       'release',
       'reviews',

@@ -16,6 +16,7 @@ import {
 } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greenWeightsWritten } from './api-writes.js';
+import { deployQuietly } from './deploy-quietly.js';
 import { fixtureWarnings, scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 
 const HOLDER = 'github:acme/shop/4242';
@@ -121,8 +122,7 @@ describe('concurrent edits of the managed weights', () => {
   it('while paused: promote exits 6 and leaves the edited weights alone', async () => {
     await cluster.kubectl(['-n', ns, 'delete', 'lease', 'switchyard-reviews']);
     const target = cluster.cliTarget();
-    const deployed = await runCli(['deploy', 'reviews', '--image', GOOD_IMAGE, '-q', ...target]);
-    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    await deployQuietly(cluster, GOOD_IMAGE);
     const paused = await runCli(['release', 'reviews', '--steps', '50,pause,100', '-q', ...target]);
     expect(paused.code, paused.stdout + paused.stderr).toBe(4);
     expect(await cluster.weights()).toEqual({ blue: 50, green: 50 });
@@ -143,15 +143,7 @@ describe('concurrent edits of the managed weights', () => {
     // Start from a clean state: back to blue with a verified rollback, then deploy again.
     const rolledBack = await runCli(['rollback', 'reviews', ...target]);
     expect(rolledBack.code, rolledBack.stdout + rolledBack.stderr).toBe(0);
-    const deployed = await runCli([
-      'deploy',
-      'reviews',
-      '--image',
-      `${GOOD_IMAGE}-rc2`,
-      '-q',
-      ...target,
-    ]);
-    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    await deployQuietly(cluster, `${GOOD_IMAGE}-rc2`);
 
     let baking: () => void = () => undefined;
     const bakeStarted = new Promise<void>((resolve) => (baking = resolve));
@@ -201,15 +193,7 @@ describe('concurrent edits of the managed weights', () => {
       const target = cluster.cliTarget();
       const rolledBack = await runCli(['rollback', 'reviews', ...target]);
       expect(rolledBack.code, rolledBack.stdout + rolledBack.stderr).toBe(0);
-      const deployed = await runCli([
-        'deploy',
-        'reviews',
-        '--image',
-        `${GOOD_IMAGE}-rc3`,
-        '-q',
-        ...target,
-      ]);
-      expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+      await deployQuietly(cluster, `${GOOD_IMAGE}-rc3`);
 
       const recorder: ApiRecorder = await cluster.recordApiCalls();
       await cluster.setApiFaults([

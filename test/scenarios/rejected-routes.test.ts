@@ -19,6 +19,7 @@ import {
   type ProxyOverride,
 } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deployQuietly } from './deploy-quietly.js';
 import { startScenarioCluster } from './scenario-cluster.js';
 
 const MESSAGE =
@@ -45,18 +46,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function deploy(image: string): Promise<void> {
-  const result = await runCli([
-    'deploy',
-    'reviews',
-    '--image',
-    image,
-    '-q',
-    ...cluster.cliTarget(),
-  ]);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-}
-
 /** The proxy id of productpage's (one) pod. */
 async function productpageProxy(): Promise<string> {
   const [proxy] = await cluster.proxiesOf('productpage');
@@ -66,7 +55,7 @@ async function productpageProxy(): Promise<string> {
 
 describe('routes Envoy rejects', () => {
   it('a rejected weight step rolls back at once (exit 5), the rollback verified', async () => {
-    await deploy(GOOD_IMAGE);
+    await deployQuietly(cluster, GOOD_IMAGE);
     const proxy = await productpageProxy();
     const istiod = await cluster.istiodOf(proxy);
     expect(istiod).toMatch(/^istiod-/);
@@ -122,7 +111,7 @@ describe('routes Envoy rejects', () => {
   });
 
   it('a rollback rejected too is unverified (exit 7), the route state naming the proxy', async () => {
-    await deploy(`${GOOD_IMAGE}-rc2`);
+    await deployQuietly(cluster, `${GOOD_IMAGE}-rc2`);
     const proxy = await productpageProxy();
     await cluster.setProxyOverrides(REJECTING_PRODUCTPAGE);
     // The rollback's push is rejected with the message the proxy already showed: syncz cannot

@@ -15,6 +15,7 @@ import {
 } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greenWeightsWritten } from './api-writes.js';
+import { deployQuietly } from './deploy-quietly.js';
 import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 
 let cluster: Cluster;
@@ -57,15 +58,7 @@ function resumable(checks: readonly string[]): string[] {
 
 describe('a resumable release', () => {
   it('killed with SIGKILL during a bake, resumes at the same step in a new process without applying any step twice', async () => {
-    const deployed = await runCli([
-      'deploy',
-      'reviews',
-      '--image',
-      GOOD_IMAGE,
-      '-q',
-      ...cluster.cliTarget(),
-    ]);
-    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    await deployQuietly(cluster, GOOD_IMAGE);
     const before = recorder.requests.length;
 
     let bakes = 0;
@@ -102,15 +95,7 @@ describe('a resumable release', () => {
     ['inClusterPrometheus'],
     "judged through Prometheus' in-cluster Service (port-forward to its pod) is released (exit 0)",
     async () => {
-      const deployed = await runCli([
-        'deploy',
-        'reviews',
-        '--image',
-        `${GOOD_IMAGE}-rc2`,
-        '-q',
-        ...cluster.cliTarget(),
-      ]);
-      expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+      await deployQuietly(cluster, `${GOOD_IMAGE}-rc2`);
       const result = await runCli(
         resumable(fastCheckFlags(['--prometheus-service', 'istio-system/prometheus:9090'])),
       );

@@ -9,6 +9,7 @@
  */
 import { GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { deployQuietly } from './deploy-quietly.js';
 import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 import { proxiesNotRoutingOnlyTo } from './traffic.js';
 
@@ -29,18 +30,6 @@ afterEach(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-async function deploy(image: string): Promise<void> {
-  const result = await runCli([
-    'deploy',
-    'reviews',
-    '--image',
-    image,
-    '-q',
-    ...cluster.cliTarget(),
-  ]);
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-}
 
 describe('rollout and proxy sync timeouts', () => {
   scenarioNeeding(
@@ -78,7 +67,7 @@ describe('rollout and proxy sync timeouts', () => {
   );
 
   it('a weight step that never syncs rolls back (exit 5), the proxy and its istiod named, verified once it recovers', async () => {
-    await deploy(GOOD_IMAGE);
+    await deployQuietly(cluster, GOOD_IMAGE);
     const [stuck] = await cluster.proxiesOf('productpage');
     expect(stuck).toBeDefined();
     await cluster.setProxyOverrides(STUCK_PRODUCTPAGE);
@@ -114,7 +103,7 @@ describe('rollout and proxy sync timeouts', () => {
   });
 
   it('a rollback that cannot sync either is unverified (exit 7) with the exact route state', async () => {
-    await deploy(`${GOOD_IMAGE}-rc2`);
+    await deployQuietly(cluster, `${GOOD_IMAGE}-rc2`);
     await cluster.setProxyOverrides(STUCK_PRODUCTPAGE);
     const result = await runCli([
       'release',
@@ -152,7 +141,7 @@ describe('rollout and proxy sync timeouts', () => {
     const recovered = await runCli(['rollback', 'reviews', ...cluster.cliTarget()]);
     expect(recovered.code, recovered.stdout + recovered.stderr).toBe(0);
 
-    await deploy(`${GOOD_IMAGE}-rc3`);
+    await deployQuietly(cluster, `${GOOD_IMAGE}-rc3`);
     await cluster.setProxyOverrides(STUCK_PRODUCTPAGE);
     const result = await runCli([
       'release',
