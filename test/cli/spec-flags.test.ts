@@ -13,7 +13,7 @@ import {
   type FlagDeclaration,
 } from '@switchyard/core/spec-fields';
 import { describe, expect, it } from 'vitest';
-import { jsonLines, runCli } from './run-cli.js';
+import { jsonLines, runCli } from '@switchyard/test-utils';
 
 const NO_CLUSTER = ['--kubeconfig', '/nonexistent/kubeconfig'];
 

@@ -18,11 +18,12 @@ import { loadAll } from 'js-yaml';
 import { parseSyncz, type ProxyRouteStatus } from '@switchyard/core/internal-testing';
 import {
   bookinfoIn,
+  controlRequest,
   promQuery,
   runKubectl,
   waitFor,
   type PromSample,
-  type RealTestbedInfo,
+  type RealClusterInfo,
 } from '@switchyard/test-utils';
 import { configDump, synczAnswers, type MeshSide } from './mesh-observations.js';
 
@@ -114,7 +115,7 @@ export async function gatewayApiBookinfoIn(namespace: string): Promise<KubeObjec
 
 /** A namespace holding the Gateway API flavour of bookinfo on the real test bed. */
 export interface GatewayApiNamespace {
-  readonly info: RealTestbedInfo;
+  readonly info: RealClusterInfo;
   readonly namespace: string;
   /** kubectl against the test bed; resolves stdout. */
   kubectl(args: readonly string[], input?: string): Promise<string>;
@@ -174,7 +175,7 @@ function clientsOf(namespace: string): unknown[] {
  * its Deployments and the one istiod creates for the Gateway, and sets the fleet's clients.
  */
 export async function gatewayApiNamespace(
-  info: RealTestbedInfo,
+  info: RealClusterInfo,
   namespace: string,
   options: { greenReplicas?: number } = {},
 ): Promise<GatewayApiNamespace> {
@@ -182,17 +183,8 @@ export async function gatewayApiNamespace(
     runKubectl(info.kubeconfig, args, input);
   const kubectlJson = async <T>(args: readonly string[]): Promise<T> =>
     JSON.parse(await kubectl([...args, '-o', 'json'])) as T;
-  const control = async (method: 'PUT' | 'GET', path: string, body?: unknown) => {
-    const response = await fetch(`${info.controlUrl}${path}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`control ${method} ${path}: ${response.status} ${text}`);
-    return JSON.parse(text) as unknown;
-  };
+  const control = (method: 'PUT' | 'GET', path: string, body?: unknown) =>
+    controlRequest(info.controlUrl, method, path, body);
   const objects = await gatewayApiBookinfoIn(namespace);
   for (const obj of objects) {
     if (obj.kind === 'Deployment' && obj.metadata.name === 'reviews-green') {
@@ -229,15 +221,7 @@ export async function gatewayApiNamespace(
   );
   await control('PUT', '/clients', { clients: clientsOf(namespace) });
 
-  const side: MeshSide = {
-    name: 'real',
-    namespace,
-    kubeconfig: info.kubeconfig,
-    control: async (path, body) => {
-      await control('PUT', path, body);
-    },
-    promQuery: (query) => promQuery(info.prometheusUrl, query),
-  };
+  const side: MeshSide = { namespace, kubeconfig: info.kubeconfig };
   const httpRoute = (name: string) =>
     kubectlJson<HTTPRouteObject>(['-n', namespace, 'get', 'httproute', name]);
   return {

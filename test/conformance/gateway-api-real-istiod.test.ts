@@ -23,7 +23,7 @@ import {
   type RouteParentStatus,
 } from './gateway-api-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 let ns: GatewayApiNamespace;
 const MESSAGE =
   'Proto constraint validation failed (RouteConfigurationValidationError.VirtualHosts[0]: unknown field)';

@@ -20,10 +20,13 @@ import {
 
 export type { SynczAnswer, SynczEntry } from '@switchyard/test-utils';
 
+/** What the reads need of a side: where its cluster is, and the namespace under comparison. */
+export type MeshSide = Pick<Cluster, 'kubeconfig' | 'namespace'>;
+
 const readsByKubeconfig = new Map<string, KubeReads>();
 
 /** In-process reads of a side's cluster, one per kubeconfig. */
-function readsOf(side: Cluster): KubeReads {
+function readsOf(side: MeshSide): KubeReads {
   let reads = readsByKubeconfig.get(side.kubeconfig);
   if (!reads) {
     reads = kubeReads(side.kubeconfig);
@@ -33,23 +36,23 @@ function readsOf(side: Cluster): KubeReads {
 }
 
 /** Running pods of the side's namespace: name -> workload (the Deployment's name). */
-export function workloadPods(side: Cluster): Promise<Map<string, string>> {
+export function workloadPods(side: MeshSide): Promise<Map<string, string>> {
   return namespaceWorkloadPods(readsOf(side), side.namespace);
 }
 
 /** `/debug/syncz` of every istiod replica (`app=istiod` pods in istio-system). */
-export function synczAnswers(side: Cluster): Promise<SynczAnswer[]> {
+export function synczAnswers(side: MeshSide): Promise<SynczAnswer[]> {
   return istiodSynczAnswers(readsOf(side));
 }
 
 /** The syncz entries of the side's namespace, by proxy id (the first replica listing it). */
-export function synczEntries(side: Cluster): Promise<Map<string, SynczEntry>> {
+export function synczEntries(side: MeshSide): Promise<Map<string, SynczEntry>> {
   return namespaceSynczEntries(readsOf(side), side.namespace);
 }
 
 /** Envoy's `/config_dump` of a pod's proxy with the given query, parsed. */
 export function configDump(
-  side: Cluster,
+  side: MeshSide,
   pod: string,
   query: string,
 ): Promise<Record<string, unknown>> {

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GOOD_IMAGE, startTestbed, type Testbed } from '@switchyard/test-utils';
+import { GOOD_IMAGE, startSimulatedCluster, type SimulatedCluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -208,14 +208,14 @@ describe('the packed packages', () => {
 });
 
 describe('the CLI installed without the simulator', () => {
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let cli: string;
   let cluster: string[];
 
   beforeAll(async () => {
     cli = join(lean, 'node_modules', '.bin', 'switchyard');
     // A simulator from the workspace: the installed CLI only talks to it.
-    bed = await startTestbed();
+    bed = await startSimulatedCluster();
     cluster = ['-n', 'bookinfo', '--kubeconfig', bed.sim.kubeconfigPath];
   }, 120_000);
 

@@ -4,7 +4,9 @@
  * a header (testers reach only the candidate, users stay on blue), a canary whose every step
  * is gated on every proxy, proven from config_dump and baked under checks, a bad image rolled
  * back automatically (exit 3) with the evidence and every proxy back on the stable routes, and
- * a blue/green switch in one gated step.
+ * a blue/green switch in one gated step. Every operation's events begin with
+ * `operation-started`; its preflight warnings (a skipped check, which is always reported, and
+ * what the cluster itself draws) come right after it.
  */
 import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +17,21 @@ import { expectTrafficOnlyTo, proxiesNotRoutingOnlyTo } from './traffic.js';
 let cluster: Cluster;
 let ns: string;
 const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S/;
+const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /;
+
+/** The warnings deploy's and release's preflight give here: the skipped check first. */
+const preflightWarnings = (): string[] => [
+  'preflight: skipped check header-size (--skip-check)',
+  ...fixtureWarnings(cluster),
+];
 
 beforeAll(async () => {
   cluster = await startScenarioCluster('deploy-and-release', { prometheus: true });
   ns = cluster.namespace;
-});
+  // What the releases' checks (and their prometheus-data preflight check) read: without this
+  // wait a fast machine releases before Prometheus' first scrapes.
+  await cluster.settle();
+}, 240_000);
 
 afterAll(async () => {
   await cluster?.stop();
@@ -64,12 +76,21 @@ describe('switchyard deploy and release', () => {
       GOOD_IMAGE,
       '--header',
       'x-release=candidate',
+      '--skip-check',
+      'header-size',
       ...cluster.cliTarget(),
     ]);
     const deployedAt = Date.now();
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const progress = result.lines.filter((line) => TIMESTAMPED.test(line));
     expect(progress.length).toBeGreaterThan(4);
+    expect(progress[0]).toMatch(
+      new RegExp(` starting deploy of ${ns}/reviews \\(operation \\w+\\)$`),
+    );
+    const warnings = preflightWarnings();
+    expect(
+      progress.slice(1, 1 + warnings.length).map((line) => line.replace(TIMESTAMP, '')),
+    ).toEqual(warnings);
     expect(progress.some((line) => line.includes('deployment reviews-green updated'))).toBe(true);
     // The gate read every proxy from istiod's syncz before it reported success.
     expect(result.stdout).toMatch(/all \d+ proxies in scope acked in/);
@@ -109,6 +130,8 @@ describe('switchyard deploy and release', () => {
       'latency-p99<=500',
       '--verify-dataplane',
       '2',
+      '--skip-check',
+      'header-size',
       '-o',
       'json',
       ...cluster.cliTarget(),
@@ -121,10 +144,16 @@ describe('switchyard deploy and release', () => {
     expect(
       events.every((event) => typeof event.type === 'string' && typeof event.at === 'number'),
     ).toBe(true);
-    // Preflight's warnings about the cluster come first, then the operation.
-    const warnings = fixtureWarnings(cluster);
-    expect(events.slice(0, warnings.length).map((e) => e.message as string)).toEqual(warnings);
-    expect(events[warnings.length]?.type).toBe('operation-started');
+    expect(events[0]).toMatchObject({ type: 'operation-started', operation: 'release' });
+    // The preflight's warnings follow it at once; Prometheus had the service's requests
+    // before the release (beforeAll waited for them), so there is no other.
+    const warnings = preflightWarnings();
+    expect(events.slice(1, 1 + warnings.length)).toEqual(
+      warnings.map((message) => ({ type: 'warning', at: expect.any(Number), message })),
+    );
+    expect(events.filter((e) => e.type === 'warning')).toHaveLength(warnings.length);
+    const times = events.map((event) => event.at as number);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(events.at(-1)?.type).toBe('operation-finished');
     // Every weight change was followed by a completed sync before its bake started.
     const sequence = events

@@ -5,7 +5,8 @@
  * field, message and fix; `--skip-check` leaves a check out and says so. deploy and release
  * refuse on an error finding (exit 2, SWITCHYARD_PREFLIGHT_FAILED; PreflightFailedError
  * through the library) before any lock or write; warnings and skipped checks arrive as
- * `warning` events ahead of the operation, which goes on.
+ * `warning` events right after `operation-started` (an operation's events begin with it),
+ * and the operation goes on.
  */
 import {
   deploy,
@@ -210,9 +211,11 @@ describe('preflight before deploy and release', () => {
     const events: ReleaseEvent[] = [];
     const summary = await deploy({ ...base, image: GOOD_IMAGE, onEvent: (e) => events.push(e) });
     expect(summary.outcome).toBe('deployed');
-    const started = events.findIndex((e) => e.type === 'operation-started');
+    expect(events[0]?.type).toBe('operation-started');
+    // The preflight's warnings follow it at once, before anything the operation did.
+    const afterWarnings = events.findIndex((e, index) => index > 0 && e.type !== 'warning');
     const warnings = events
-      .slice(0, started)
+      .slice(1, afterWarnings)
       .filter((e): e is Extract<ReleaseEvent, { type: 'warning' }> => e.type === 'warning');
     // A proxy may still be catching up with the Service change (a proxy-sync warning too).
     expect(warnings.every((w) => w.message.startsWith('preflight'))).toBe(true);

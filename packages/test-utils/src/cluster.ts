@@ -19,8 +19,8 @@ import {
 import { kubeReads, type KubeReads } from './kube-reads.js';
 import { appliedRouteClusters, istiodListing, sidecarPods, workloadPods } from './mesh-reads.js';
 import { promQuery, type PromSample } from './prom-query.js';
+import { waitForServiceRequests } from './prometheus-requests.js';
 import { runKubectl } from './run-kubectl.js';
-import { waitFor } from './wait-for.js';
 
 /** Which implementation a cluster is: the simulator, or the real control plane test bed. */
 export type ClusterTier = 'simulator' | 'real';
@@ -210,16 +210,7 @@ export function clusterFrom(parts: ClusterParts): Cluster {
     },
     settle: async () => {
       await parts.waitForQuiet(reads);
-      if (prometheusUrl === undefined) return;
-      await waitFor(
-        async () =>
-          (
-            await queryPrometheus(
-              `istio_requests_total{reporter="destination",destination_service_namespace="${namespace}",destination_service_name="reviews"}`,
-            )
-          ).length > 0,
-        { timeoutMs: 180_000, intervalMs: 500, description: 'reviews traffic in Prometheus' },
-      );
+      if (prometheusUrl !== undefined) await waitForServiceRequests(cluster, 'reviews', namespace);
     },
 
     virtualService,

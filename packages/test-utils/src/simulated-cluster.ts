@@ -5,9 +5,9 @@
  * scenarios use only the {@link Cluster} interface.
  */
 import {
-  parseScenario,
+  scenarioSchema,
   startSimulator,
-  type KubeObjectInput,
+  type LoadedScenario,
   type ScenarioInput,
   type Simulator,
 } from '@switchyard/sim';
@@ -75,11 +75,11 @@ export async function startSimulatedCluster(
   const namespace = options.namespace ?? 'bookinfo';
   const input = fastScenario(options.scenario, namespace);
   // Manifests named by the caller are read by the simulator; otherwise the one fixture.
-  const objects: KubeObjectInput[] = await bookinfoIn(namespace);
+  const objects: LoadedScenario['objects'] = await bookinfoIn(namespace);
   const sim = await startSimulator({
     scenario: input.manifests
       ? input
-      : { file: undefined, objects, scenario: parseScenario(input) },
+      : { file: undefined, objects, scenario: scenarioSchema.parse(input) },
     prometheus: options.prometheus ?? false,
   });
   const waitForQuiet = (): Promise<void> => sim.waitForSettled({ timeoutMs: 30_000 });

@@ -5,15 +5,16 @@
  */
 import { status } from '@switchyard/core';
 import { SpecError } from '@switchyard/core/errors';
-import { startTestbed, type Testbed } from '@switchyard/test-utils';
+import type { Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenarioCluster } from './scenario-cluster.js';
 
-let bed: Testbed;
+let bed: Cluster;
 let cluster: { kubeconfig: string; service: string; namespace: string };
 
 beforeAll(async () => {
-  bed = await startTestbed();
-  cluster = { kubeconfig: bed.sim.kubeconfigPath, service: 'reviews', namespace: 'bookinfo' };
+  bed = await startScenarioCluster('library-status');
+  cluster = { kubeconfig: bed.kubeconfig, service: 'reviews', namespace: bed.namespace };
 }, 120_000);
 
 afterAll(async () => {
