@@ -90,7 +90,7 @@ describe('switchyard deploy and release', () => {
     const warnings = preflightWarnings();
     expect(
       progress.slice(1, 1 + warnings.length).map((line) => line.replace(TIMESTAMP, '')),
-    ).toEqual(warnings);
+    ).toEqual(warnings.map((message) => `warning: ${message}`));
     expect(progress.some((line) => line.includes('deployment reviews-green updated'))).toBe(true);
     // The gate read every proxy from istiod's syncz before it reported success.
     expect(result.stdout).toMatch(/all \d+ proxies in scope acked in/);
