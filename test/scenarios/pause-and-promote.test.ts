@@ -145,8 +145,17 @@ describe('pause, promote, rollback and Ctrl-C', () => {
     expect(status?.lock).toBeUndefined();
 
     // `status --watch` follows the interrupted release through its resumption to the end.
-    // It starts first: the resumed bake continues from its recorded start and may be short.
-    const watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...target]);
+    // The re-run starts only once the watch has printed its first block: the resumed bake
+    // continues from its recorded start and may be short, and a watch whose first read
+    // came after the release ended would print only `released` and exit.
+    let watching!: () => void;
+    const firstBlock = new Promise<void>((resolve) => (watching = resolve));
+    const watch = runCli(['status', 'reviews', '--watch', '--interval', '500ms', ...target], {
+      onLine: (line) => {
+        if (line.startsWith(`${ns}/reviews  phase `)) watching();
+      },
+    });
+    await Promise.race([firstBlock, watch]);
     const resumed = await runCli(['release', '-f', bakeSpec, ...target]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`resuming release of ${ns}/reviews`);
