@@ -6,7 +6,7 @@
  * them. And a release under 10% injected API errors and throttling still succeeds, each
  * step written once.
  */
-import { microTime } from '@switchyard/core';
+import { microTime } from '@switchyard/core/internal-testing';
 import {
   GOOD_IMAGE,
   jsonLines,

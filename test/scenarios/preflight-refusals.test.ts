@@ -8,13 +8,8 @@
  * `warning` events right after `operation-started` (an operation's events begin with it),
  * and the operation goes on.
  */
-import {
-  deploy,
-  PreflightFailedError,
-  release,
-  type OperationInput,
-  type ReleaseEvent,
-} from '@switchyard/core';
+import { deploy, release, type OperationInput, type ReleaseEvent } from '@switchyard/core';
+import { PreflightFailedError } from '@switchyard/core/errors';
 import { GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';

@@ -4,7 +4,7 @@
  * port-forward (istiod's `/debug/syncz`, Envoy's `config_dump`). The same on both tiers.
  */
 import { request } from 'node:https';
-import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core';
+import { fetchViaPortForward, loadKubeconfig } from '@switchyard/core/internal-testing';
 
 /** client-node's configuration, as core loads it. */
 type KubeConfig = ReturnType<typeof loadKubeconfig>['kubeConfig'];

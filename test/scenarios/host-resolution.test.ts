@@ -6,21 +6,28 @@
  * nothing. For each spelling, the VirtualService is written with that host and a route of
  * a fresh name, and istiod's verdict is read from what the client proxies applied (Envoy's
  * `config_dump`): that route (the VirtualService applies) or the default route (it does
- * not). The `vs-hosts` check must report an error exactly when it does not apply.
+ * not). The `vs-hosts` check must report an error exactly when it does not apply. On the
+ * simulator the same holds of its istiod (`packages/sim/src/mesh/istio-host.ts`).
  */
 import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
-import { realNamespace, waitFor, type RealNamespace } from '@switchyard/test-utils';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { configDump, realSide, workloadPods, type MeshSide } from './mesh-observations.js';
+import {
+  configDump,
+  kubeReads,
+  waitFor,
+  workloadPods,
+  type Cluster,
+  type KubeReads,
+} from '@switchyard/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScenarioCluster } from './scenario-cluster.js';
 
-const info = inject('realTestbed');
-const NAMESPACE = 'conformance-hosts';
-const FQDN = `reviews.${NAMESPACE}.svc.cluster.local`;
-/** The workloads whose sidecars call reviews (the test bed's clients). */
+/** The workloads whose sidecars call reviews (bookinfo's traffic clients). */
 const CLIENTS = ['productpage', 'release-tester'];
 
-let ns: RealNamespace;
-let side: MeshSide;
+let cluster: Cluster;
+let reads: KubeReads;
+let ns: string;
+let fqdn: string;
 let base: OperationInput;
 let step = 0;
 
@@ -35,18 +42,18 @@ interface EnvoyRoute {
 
 /** The routes of reviews' virtual host in the proxy's `9080` route configuration. */
 async function reviewsRoutes(pod: string): Promise<EnvoyRoute[] | undefined> {
-  const dump = await configDump(side, pod, 'resource=dynamic_route_configs');
+  const dump = await configDump(reads, ns, pod, 'resource=dynamic_route_configs');
   const configs = (dump.configs ?? []) as {
     route_config: { name: string; virtual_hosts?: { domains: string[]; routes: EnvoyRoute[] }[] };
   }[];
   const config = configs.find((c) => c.route_config.name === '9080')?.route_config;
-  return config?.virtual_hosts?.find((vh) => vh.domains.includes(FQDN))?.routes;
+  return config?.virtual_hosts?.find((vh) => vh.domains.includes(fqdn))?.routes;
 }
 
 function appliedOf(routes: EnvoyRoute[] | undefined): Applied {
   if (routes?.length === 1 && routes[0]?.name === 'default') {
     // istiod's route for a Service no VirtualService routes: every endpoint, no subset.
-    expect(routes[0].route?.cluster).toBe(`outbound|9080||${FQDN}`);
+    expect(routes[0].route?.cluster).toBe(`outbound|9080||${fqdn}`);
     return { kind: 'default' };
   }
   const named = routes?.find((route) => route.name?.startsWith('step-'));
@@ -57,7 +64,7 @@ function appliedOf(routes: EnvoyRoute[] | undefined): Applied {
 
 /** What every client proxy applied, once each shows `done` (the same for all, or thrown). */
 async function clientsApplied(done: (applied: Applied) => boolean, what: string): Promise<Applied> {
-  const pods = [...(await workloadPods(side))]
+  const pods = [...(await workloadPods(reads, ns))]
     .filter(([, workload]) => CLIENTS.includes(workload))
     .map(([pod]) => pod);
   expect(pods.length).toBeGreaterThanOrEqual(CLIENTS.length);
@@ -74,12 +81,12 @@ async function clientsApplied(done: (applied: Applied) => boolean, what: string)
 
 /** Writes the VirtualService with `hosts` and its one route named `routeName`. */
 async function writeVirtualService(hosts: string[], routeName: string): Promise<void> {
-  await ns.kubectl(
+  await cluster.kubectl(
     ['apply', '-f', '-'],
     JSON.stringify({
       apiVersion: 'networking.istio.io/v1',
       kind: 'VirtualService',
-      metadata: { name: 'reviews', namespace: NAMESPACE },
+      metadata: { name: 'reviews', namespace: ns },
       spec: {
         hosts,
         gateways: ['mesh'],
@@ -105,7 +112,7 @@ async function writeVirtualService(hosts: string[], routeName: string): Promise<
 async function istiodVerdict(hosts: string[]): Promise<'applies' | 'ignored'> {
   step++;
   const baseline = `step-${step}-baseline`;
-  await writeVirtualService([FQDN], baseline);
+  await writeVirtualService([fqdn], baseline);
   await clientsApplied(
     (a) => a.kind === 'route' && a.name === baseline,
     `the clients to apply the baseline route ${baseline}`,
@@ -126,29 +133,29 @@ function vsHostsErrors(report: PreflightReport): string[] {
 }
 
 beforeAll(async () => {
-  ns = await realNamespace(info, NAMESPACE);
-  side = realSide(ns);
-  base = {
-    kubeconfig: info.kubeconfig,
-    service: 'reviews',
-    namespace: NAMESPACE,
-    holderIdentity: 'conformance-hosts',
-    prometheus: { url: info.prometheusUrl },
-  };
+  cluster = await startScenarioCluster('host-resolution');
+  reads = kubeReads(cluster.kubeconfig);
+  ns = cluster.namespace;
+  fqdn = `reviews.${ns}.svc.cluster.local`;
+  base = cluster.operationOptions('scenario-hosts');
 });
 
 afterAll(async () => {
-  await ns?.remove();
+  await cluster?.stop();
 });
+
+/** A host as the table writes it: `<fqdn>` and `<ns>` stand for this cluster's names. */
+const spelled = (host: string): string => host.replace('<fqdn>', fqdn).replaceAll('<ns>', ns);
 
 describe('VirtualService hosts: istiod and doctor agree', () => {
   it.each([
     ['reviews', 'applies'],
-    [FQDN, 'applies'],
+    ['<fqdn>', 'applies'],
     ['Reviews', 'applies'],
-    [`reviews.${NAMESPACE}`, 'ignored'],
-    [`reviews.${NAMESPACE}.svc`, 'ignored'],
-  ] as const)('hosts: [%s]: istiod %s the VirtualService', async (host, expected) => {
+    ['reviews.<ns>', 'ignored'],
+    ['reviews.<ns>.svc', 'ignored'],
+  ] as const)('hosts: [%s]: istiod %s the VirtualService', async (written, expected) => {
+    const host = spelled(written);
     const verdict = await istiodVerdict([host]);
     const errors = vsHostsErrors(await doctor(base));
     // The two must agree, whatever istiod does; `expected` records what it does today.
@@ -160,7 +167,7 @@ describe('VirtualService hosts: istiod and doctor agree', () => {
     if (verdict === 'ignored') {
       expect(errors).toEqual([
         expect.stringContaining(
-          `spec.hosts: hosts ${host} do not include ${FQDN}: sidecars route requests for the Service without this VirtualService`,
+          `spec.hosts: hosts ${host} do not include ${fqdn}: sidecars route requests for the Service without this VirtualService`,
         ),
       ]);
       expect(errors[0]).toContain(
