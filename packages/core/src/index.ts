@@ -15,7 +15,6 @@ export type { PlanReport } from './release/plan.js';
 export type { FindingSeverity, PreflightReport } from './preflight/finding.js';
 export type { CheckResult } from './gates/metrics-provider.js';
 export type { ReleaseStep, Slot, SlotWeights } from './release/state-record.js';
-export type { Clock } from './release/clock.js';
 
 // The release spec, as flags and files write it.
 export type {
@@ -36,7 +35,6 @@ export {
 } from './release/describe-event.js';
 export { describeFindingTarget, SEVERITIES } from './preflight/finding.js';
 
-// Reading the routes, and the permissions a pipeline needs.
-export { readSlotWeights } from './istio/slot-weights.js';
+// The route type, and the permissions a pipeline needs.
 export type { VirtualService } from './istio/types.js';
 export { REQUIRED_PERMISSIONS } from './kube/required-permissions.js';
