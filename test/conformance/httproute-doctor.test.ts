@@ -12,12 +12,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
-import { waitFor } from '@switchyard/test-utils';
+import { runCli, waitFor } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
 import { gatewayApiNamespace, INGRESS_ROUTE, type GatewayApiNamespace } from './gateway-api-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 type Finding = PreflightReport['findings'][number];
 const NAMESPACE = 'conformance-httproute-doctor';
 const GATEWAY_API_CHECKS = [

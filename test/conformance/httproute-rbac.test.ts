@@ -6,9 +6,8 @@
  * refused before anything changes, naming the object; with the optional preflight
  * ClusterRole, doctor's Gateway API checks read everything they need.
  */
-import { GOOD_IMAGE } from '@switchyard/test-utils';
+import { GOOD_IMAGE, runCli } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
 import { gatewayApiNamespace, type GatewayApiNamespace } from './gateway-api-bed.js';
 import {
   clusterScoped,
@@ -18,7 +17,7 @@ import {
   type RbacObject,
 } from './rbac-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 const NAMESPACE = 'conformance-httproute-rbac';
 let ns: GatewayApiNamespace;
 let kubeconfig: string;

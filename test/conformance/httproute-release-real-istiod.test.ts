@@ -10,9 +10,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BAD_IMAGE, GOOD_IMAGE, waitFor } from '@switchyard/test-utils';
+import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, waitFor } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonLines, runCli } from '../cli/run-cli.js';
 import {
   GATEWAY,
   GATEWAY_WORKLOAD,
@@ -24,7 +23,7 @@ import {
   type GatewayApiNamespace,
 } from './gateway-api-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 
 interface Rule {
   name?: string;

@@ -3,9 +3,9 @@
  * proxies its parents put in the sync gate's scope, what Envoy must show, the pinned patch,
  * the checks' labels, and istiod's status awaited after a write.
  */
-import { FakeClock } from '@switchyard/test-utils';
 import { describe, expect, it } from 'vitest';
 import { RouteNotAcceptedError } from '../../errors.js';
+import { FakeClock } from '../../release/fake-clock.js';
 import {
   bookinfoHttpRoute,
   FakeCluster,
