@@ -8,6 +8,9 @@
 //	PUT /proxies/overrides              {overrides: [...]}
 //	PUT /istio/apply-delay              {medianMs, p99Ms}
 //	PUT /clients                        {clients: [...]}
+//	PUT /istio/propagation              {profile: normal|slow, stragglerFrom?: {match}}
+//	GET /requests?after=N&limit=M       the ground truth: each request as its client saw it
+//	GET /routes                         per client and image, the share its proxies route there
 package control
 
 import (
@@ -18,6 +21,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/switchyard/switchyard/testbed/internal/scenario"
@@ -33,7 +37,17 @@ type Controls interface {
 	SetOverrides(overrides []scenario.Override)
 	SetApplyDelay(l scenario.Latency)
 	SetClients(clients []scenario.Client)
+	// SetPropagation puts a propagation profile in force and returns what it set; an
+	// error (no proxy to be the straggler) is a 409.
+	SetPropagation(p scenario.Propagation) (any, error)
+	// Requests are the ground truth's records after a sequence number, at most limit.
+	Requests(after int64, limit int) any
+	// Routes are the ground truth's route windows.
+	Routes() any
 }
+
+// maxRequestsPage is the most records one `GET /requests` returns.
+const maxRequestsPage = 50_000
 
 // maxBody is the largest body accepted.
 const maxBody = 1 << 20
@@ -107,7 +121,8 @@ func Handler(c Controls) http.Handler {
 	})
 }
 
-var known = []string{"/state", "/traffic", "/proxies/overrides", "/istio/apply-delay", "/clients"}
+var known = []string{"/state", "/traffic", "/proxies/overrides", "/istio/apply-delay", "/clients",
+	"/istio/propagation", "/requests", "/routes"}
 
 func route(c Controls, r *http.Request) (int, any, error) {
 	raw := strings.TrimRight(r.URL.EscapedPath(), "/")
@@ -123,6 +138,28 @@ func route(c Controls, r *http.Request) (int, any, error) {
 		return 200, c.State(), nil
 	case r.Method == http.MethodGet && path == "/traffic":
 		return 200, c.Traffic(), nil
+	case r.Method == http.MethodGet && path == "/routes":
+		return 200, c.Routes(), nil
+	case r.Method == http.MethodGet && path == "/requests":
+		after, limit, err := pageQuery(r.URL.Query())
+		if err != nil {
+			return 0, nil, err
+		}
+		return 200, c.Requests(after, limit), nil
+	case r.Method == http.MethodPut && path == "/istio/propagation":
+		v, err := readJSON(r)
+		if err != nil {
+			return 0, nil, err
+		}
+		p, err := scenario.ParsePropagation(v)
+		if err != nil {
+			return 0, nil, invalid(err)
+		}
+		state, err := c.SetPropagation(p)
+		if err != nil {
+			return 0, nil, &problem{status: 409, msg: err.Error()}
+		}
+		return 200, state, nil
 	case r.Method == http.MethodPut && path == "/proxies/overrides":
 		v, err := readJSON(r)
 		if err != nil {
@@ -182,4 +219,24 @@ func route(c Controls, r *http.Request) (int, any, error) {
 		}
 	}
 	return 0, nil, &problem{status: 404, msg: "no such control endpoint: " + path}
+}
+
+// pageQuery reads `after` (default 0) and `limit` (default and at most maxRequestsPage).
+func pageQuery(q url.Values) (after int64, limit int, err error) {
+	limit = maxRequestsPage
+	if v := q.Get("after"); v != "" {
+		n, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || n < 0 {
+			return 0, 0, &problem{status: 400, msg: "after: expected a sequence number >= 0", issues: []scenario.Issue{{Path: "after", Message: "expected an integer >= 0"}}}
+		}
+		after = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, perr := strconv.Atoi(v)
+		if perr != nil || n < 1 || n > maxRequestsPage {
+			return 0, 0, &problem{status: 400, msg: fmt.Sprintf("limit: expected 1..%d", maxRequestsPage), issues: []scenario.Issue{{Path: "limit", Message: fmt.Sprintf("expected an integer in 1..%d", maxRequestsPage)}}}
+		}
+		limit = n
+	}
+	return after, limit, nil
 }

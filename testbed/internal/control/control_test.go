@@ -2,6 +2,8 @@ package control
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -33,6 +35,19 @@ func (r *recorder) SetClients(c []scenario.Client) {
 	r.calls = append(r.calls, "clients")
 	r.last = c
 }
+func (r *recorder) SetPropagation(p scenario.Propagation) (any, error) {
+	r.calls = append(r.calls, "propagation")
+	r.last = p
+	if p.StragglerFrom != nil && p.StragglerFrom.Workload == "nobody" {
+		return nil, errors.New("no proxy matches stragglerFrom")
+	}
+	return p, nil
+}
+func (r *recorder) Requests(after int64, limit int) any {
+	r.calls = append(r.calls, fmt.Sprintf("requests %d %d", after, limit))
+	return map[string]any{"records": []any{}}
+}
+func (r *recorder) Routes() any { return map[string]any{"routes": []any{}} }
 
 func TestControlAPI(t *testing.T) {
 	tests := []struct {
@@ -69,6 +84,15 @@ func TestControlAPI(t *testing.T) {
 		{name: "too large", method: "PUT", path: "/clients", body: `{"clients":[` + strings.Repeat(" ", 1<<20) + `]}`, status: 413},
 		{name: "wrong method", method: "POST", path: "/clients", status: 405, error: "method POST not allowed on /clients"},
 		{name: "GET on an image", method: "GET", path: "/images/x", status: 405},
+		{name: "propagation profile", method: "PUT", path: "/istio/propagation", body: `{"profile":"slow","stragglerFrom":{"workload":"productpage"}}`, status: 200, calls: []string{"propagation"}, last: scenario.Propagation{Profile: "slow", StragglerFrom: &scenario.ProxyMatch{Workload: "productpage"}}},
+		{name: "unknown profile names the known ones", method: "PUT", path: "/istio/propagation", body: `{"profile":"fast"}`, status: 400, error: `unknown profile "fast" (expected one of normal, slow)`, issue: "profile"},
+		{name: "profile is required", method: "PUT", path: "/istio/propagation", body: `{}`, status: 400, issue: "profile"},
+		{name: "no straggler to pick is a conflict", method: "PUT", path: "/istio/propagation", body: `{"profile":"slow","stragglerFrom":{"workload":"nobody"}}`, status: 409, calls: []string{"propagation"}, error: "no proxy matches"},
+		{name: "requests page", method: "GET", path: "/requests?after=41&limit=10", status: 200, calls: []string{"requests 41 10"}},
+		{name: "requests default page", method: "GET", path: "/requests", status: 200, calls: []string{"requests 0 50000"}},
+		{name: "requests bad cursor", method: "GET", path: "/requests?after=-1", status: 400, issue: "after"},
+		{name: "requests limit too large", method: "GET", path: "/requests?limit=50001", status: 400, issue: "limit"},
+		{name: "routes", method: "GET", path: "/routes", status: 200},
 		{name: "simulator-only endpoint", method: "PUT", path: "/api-faults", body: `{}`, status: 404, error: "no such control endpoint: /api-faults"},
 	}
 	for _, tt := range tests {

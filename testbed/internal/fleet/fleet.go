@@ -68,6 +68,9 @@ type Fleet struct {
 	applyDelay scenario.Latency
 	images     map[string]scenario.Behaviour
 	started    int
+	// propagation is the profile last set (propagation.go); its straggler override comes
+	// before the user's overrides, so theirs win.
+	propagation PropagationState
 }
 
 const ipIndex = "ip"
@@ -247,7 +250,7 @@ func (f *Fleet) start(pod *corev1.Pod) (*Proxy, error) {
 	}
 	identity := scenario.ProxyIdentity{Namespace: pod.Namespace, Workload: boot.Workload, Pod: pod.Name, ProxyType: string(proxyType)}
 	f.mu.Lock()
-	settings := scenario.SettingsFor(f.overrides, f.applyDelay, identity)
+	settings := scenario.SettingsFor(f.effectiveOverrides(), f.applyDelay, identity)
 	first := f.started % len(f.opts.Istiod)
 	f.started++
 	f.mu.Unlock()
@@ -336,6 +339,8 @@ func (f *Fleet) SetOverrides(overrides []scenario.Override) {
 func (f *Fleet) SetApplyDelay(l scenario.Latency) {
 	f.mu.Lock()
 	f.applyDelay = l
+	// A delay set by hand is no profile: the straggler goes too.
+	f.propagation = PropagationState{}
 	f.mu.Unlock()
 	f.resettle()
 }
@@ -344,7 +349,7 @@ func (f *Fleet) resettle() {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	for _, p := range f.proxies {
-		p.client.SetSettings(scenario.SettingsFor(f.overrides, f.applyDelay, p.identity))
+		p.client.SetSettings(scenario.SettingsFor(f.effectiveOverrides(), f.applyDelay, p.identity))
 	}
 }
 
@@ -455,6 +460,8 @@ func (f *Fleet) PodByIP(ip string) (traffic.Pod, bool) {
 			Image:     AppImage(pod),
 			Workload:  istiometrics.WorkloadOf(pod, f.opts.Identity),
 			Sidecar:   IsSidecarPod(pod),
+
+			Terminating: pod.DeletionTimestamp != nil,
 		}
 		f.mu.RLock()
 		if p := f.proxies[pod.Namespace+"/"+pod.Name]; p != nil && p.uid == pod.UID {

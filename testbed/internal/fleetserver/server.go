@@ -75,6 +75,7 @@ type ReadyInfo struct {
 type server struct {
 	fleet     *fleet.Fleet
 	generator *traffic.Generator
+	truth     *traffic.GroundTruth
 	istiod    []string
 	ready     ReadyInfo
 	mu        sync.Mutex
@@ -119,6 +120,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	metrics := istiometrics.New()
+	truth := traffic.NewGroundTruth(traffic.DefaultGroundTruthCapacity, metrics.Registry())
 	f := fleet.New(fleet.Options{
 		Kube: kube, Dynamic: dyn, Istiod: cfg.Istiod,
 		Node: xdsclient.NodeOptions{
@@ -135,9 +137,9 @@ func Run(ctx context.Context, cfg Config) error {
 	f.SetApplyDelay(sc.ApplyDelay)
 	gen := traffic.New(traffic.Options{
 		World: f, Metrics: metrics, Behaviour: f.Behaviour, Identity: istiometrics.DefaultIdentity,
-		Seed: uint64(time.Now().UnixNano()),
+		Seed: uint64(time.Now().UnixNano()), GroundTruth: truth,
 	})
-	s := &server{fleet: f, generator: gen, istiod: cfg.Istiod}
+	s := &server{fleet: f, generator: gen, truth: truth, istiod: cfg.Istiod}
 	s.SetClients(sc.Clients)
 
 	controlListener, err := net.Listen("tcp", cfg.ControlAddr)
@@ -244,6 +246,7 @@ type State struct {
 	Proxies        ProxiesState                  `json:"proxies"`
 	ProxyOverrides []scenario.Override           `json:"proxyOverrides"`
 	ApplyDelay     scenario.Latency              `json:"applyDelay"`
+	Propagation    fleet.PropagationState        `json:"propagation"`
 	Clients        []scenario.Client             `json:"clients"`
 	Images         map[string]scenario.Behaviour `json:"images"`
 }
@@ -256,6 +259,7 @@ func (s *server) State() any {
 		Proxies:        ProxiesState{Total: len(items), Items: items, Unplayed: s.fleet.Unplayed()},
 		ProxyOverrides: s.fleet.Overrides(),
 		ApplyDelay:     s.fleet.ApplyDelay(),
+		Propagation:    s.fleet.Propagation(),
 		Images:         s.fleet.Images(),
 	}
 	connected := map[string]int{}
@@ -286,6 +290,17 @@ func (s *server) SetBehaviour(image string, b scenario.Behaviour) { s.fleet.SetB
 func (s *server) SetOverrides(o []scenario.Override) { s.fleet.SetOverrides(o) }
 
 func (s *server) SetApplyDelay(l scenario.Latency) { s.fleet.SetApplyDelay(l) }
+
+func (s *server) SetPropagation(p scenario.Propagation) (any, error) {
+	s.mu.Lock()
+	clients := append([]scenario.Client{}, s.clients...)
+	s.mu.Unlock()
+	return s.fleet.SetPropagation(p, clients)
+}
+
+func (s *server) Requests(after int64, limit int) any { return s.truth.Since(after, limit) }
+
+func (s *server) Routes() any { return map[string]any{"routes": s.truth.Routes()} }
 
 func (s *server) SetClients(c []scenario.Client) {
 	s.mu.Lock()

@@ -33,6 +33,8 @@ type Pod struct {
 	// Sidecar: the pod has a sidecar proxy (istio-proxy running as `sidecar`; a gateway's
 	// router is not one), which records what the pod serves.
 	Sidecar bool
+	// Terminating: the pod is being deleted (deletionTimestamp set).
+	Terminating bool
 	// Proxy is the fleet proxy's applied config; nil when no proxy runs for the pod.
 	Proxy func() *xdsclient.Snapshot
 }
@@ -108,6 +110,8 @@ type Options struct {
 	Behaviour func(image string) scenario.Behaviour
 	Identity  istiometrics.Identity
 	Seed      uint64
+	// GroundTruth, when set, gets every request and the route shares of every step.
+	GroundTruth *GroundTruth
 }
 
 // Generator sends the clients' requests. Time advances in steps (Run: every tick); a step
@@ -122,6 +126,8 @@ type Generator struct {
 	now     time.Duration
 	pending completions
 	seq     int
+	// base is the wall time of now == 0, for the ground truth's timestamps.
+	base time.Time
 }
 
 // MaxStepWork bounds the requests a step sends to one second's worth.
@@ -132,7 +138,7 @@ const connectFailure = time.Millisecond
 
 // New creates a generator without clients.
 func New(opts Options) *Generator {
-	return &Generator{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0xdeadbeef))}
+	return &Generator{opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0xdeadbeef)), base: time.Now()}
 }
 
 // SetClients replaces the clients; counters and pacing of clients that keep their
@@ -197,6 +203,9 @@ func (g *Generator) Run(ctx context.Context, tick time.Duration) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	last := time.Now()
+	g.mu.Lock()
+	g.base = last.Add(-g.now)
+	g.mu.Unlock()
 	for {
 		select {
 		case <-ctx.Done():
@@ -222,6 +231,7 @@ func (g *Generator) Step(elapsed time.Duration) {
 	}
 	g.now = start + elapsed
 	g.flush(g.now)
+	g.observeRoutes()
 }
 
 func (g *Generator) uniform() float64 { return g.rng.Float64() }
@@ -251,7 +261,7 @@ func (g *Generator) sendFor(c *clientState, start, elapsed, work time.Duration) 
 		c.next++
 		arrival := start + time.Duration(i)*spacing + spacing/2
 		if !resolved && !sender.Gateway {
-			g.failBeforeProxy(c, arrival)
+			g.failBeforeProxy(c, sender.Pod, arrival)
 			continue
 		}
 		g.send(c, sender, req, service, arrival)
@@ -315,9 +325,12 @@ func isIPLiteral(s string) bool {
 }
 
 // failBeforeProxy: no HTTP exchange at all (name not resolved, or connection refused).
-func (g *Generator) failBeforeProxy(c *clientState, arrival time.Duration) {
+func (g *Generator) failBeforeProxy(c *clientState, pod string, arrival time.Duration) {
 	c.stats.Sent++
-	g.schedule(arrival+connectFailure, func() { complete(c, 0, "-", istiometrics.Unknown, nil) })
+	g.schedule(arrival+connectFailure, func() {
+		complete(c, 0, "-", istiometrics.Unknown, nil)
+		g.note(c, pod, 0, "-", nil, 0)
+	})
 }
 
 func (g *Generator) send(c *clientState, sender Sender, req Request, service resolvedService, arrival time.Duration) {
@@ -328,7 +341,7 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		// redirects the connection to 15001, where it is refused. A gateway listens only
 		// on its servers' ports, once their routes are applied (a listener warming for
 		// its RDS is not active). Nothing is recorded.
-		g.failBeforeProxy(c, arrival)
+		g.failBeforeProxy(c, sender.Pod, arrival)
 		return
 	}
 	c.stats.Sent++
@@ -354,22 +367,24 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		g.schedule(arrival, func() {
 			g.opts.Metrics.Record(labels, 0)
 			complete(c, status, decision.Flags, istiometrics.Unknown, grpcOf(req, grpcStatus))
+			g.note(c, sender.Pod, status, decision.Flags, nil, 0)
 		})
 		return
 	case Passthrough:
-		g.passthrough(c, source, req, service, arrival)
+		g.passthrough(c, sender.Pod, source, req, service, arrival)
 		return
 	case TCPPassthrough:
-		g.tcpPassthrough(c, req, service, arrival)
+		g.tcpPassthrough(c, sender.Pod, req, service, arrival)
 		return
 	}
 
 	cluster := decision.Cluster
 	host := ServiceHost(cluster)
 	served := map[int]servedBy{}
-	attemptIndex := 0
+	attemptIndex, gone := 0, 0
 	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
 		func(ep Endpoint) AttemptResult {
+			gone += g.goneAt(ep.IP)
 			r, s := g.serve(ep, cluster, req.Grpc)
 			if s != nil {
 				served[attemptIndex] = *s
@@ -419,12 +434,14 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		Protocol: protocolOf(req, outcome.GrpcStatus),
 	})
 	destination := istiometrics.Unknown
+	var answered *servedBy
 	if outcome.FromUpstream && lastServed {
-		destination = last.workload.Name
+		destination, answered = last.workload.Name, &last
 	}
 	g.schedule(arrival+outcome.Duration, func() {
 		g.opts.Metrics.Record(labels, ms(outcome.Duration))
 		complete(c, outcome.Status, outcome.Flags, destination, grpcOf(req, outcome.GrpcStatus))
+		g.note(c, sender.Pod, outcome.Status, outcome.Flags, answered, gone)
 	})
 
 	for _, m := range decision.Mirrors {
@@ -435,11 +452,13 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 // passthrough: Istio's allow_any route forwards to the address the application dialled,
 // the Service's ClusterIP, where kube-proxy picks a ready endpoint at random. No retries,
 // no mTLS; the HTTP metadata exchange still identifies both peers.
-func (g *Generator) passthrough(c *clientState, source istiometrics.Workload, req Request, service resolvedService, arrival time.Duration) {
+func (g *Generator) passthrough(c *clientState, pod string, source istiometrics.Workload, req Request, service resolvedService, arrival time.Duration) {
 	svc := istiometrics.Service{Kind: istiometrics.ServiceFromPassthrough, Host: req.Authority()}
 	result := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
 	var s *servedBy
+	gone := 0
 	if ip, ok := g.originalDestination(req, service); ok {
+		gone = g.goneAt(ip)
 		result, s = g.serve(Endpoint{IP: ip, Port: req.Port}, nil, req.Grpc)
 	}
 	if result.Kind == ConnectFailure || s == nil {
@@ -453,6 +472,7 @@ func (g *Generator) passthrough(c *clientState, source istiometrics.Workload, re
 		g.schedule(arrival+result.Duration, func() {
 			g.opts.Metrics.Record(labels, ms(result.Duration))
 			complete(c, status, "UF", istiometrics.Unknown, grpcOf(req, grpcStatus))
+			g.note(c, pod, status, "UF", nil, gone)
 		})
 		return
 	}
@@ -475,6 +495,7 @@ func (g *Generator) passthrough(c *clientState, source istiometrics.Workload, re
 	g.schedule(arrival+result.Duration, func() {
 		g.opts.Metrics.Record(labels, ms(result.Duration))
 		complete(c, result.Status, "-", s.workload.Name, grpcOf(req, result.GrpcStatus))
+		g.note(c, pod, result.Status, "-", s, gone)
 	})
 }
 
@@ -494,14 +515,19 @@ func (g *Generator) originalDestination(req Request, service resolvedService) (s
 // tcpPassthrough: the request crosses the client's sidecar as plain TCP, so only the
 // server's sidecar records it, without peer metadata and without mTLS. A failed
 // connection reaches the application as a reset (status 0).
-func (g *Generator) tcpPassthrough(c *clientState, req Request, service resolvedService, arrival time.Duration) {
+func (g *Generator) tcpPassthrough(c *clientState, pod string, req Request, service resolvedService, arrival time.Duration) {
 	result := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
 	var s *servedBy
+	gone := 0
 	if ip, ok := g.originalDestination(req, service); ok {
+		gone = g.goneAt(ip)
 		result, s = g.serve(Endpoint{IP: ip, Port: req.Port}, nil, req.Grpc)
 	}
 	if result.Kind == ConnectFailure || s == nil {
-		g.schedule(arrival+result.Duration, func() { complete(c, 0, "UF", istiometrics.Unknown, nil) })
+		g.schedule(arrival+result.Duration, func() {
+			complete(c, 0, "UF", istiometrics.Unknown, nil)
+			g.note(c, pod, 0, "UF", nil, gone)
+		})
 		return
 	}
 	if s.sidecar {
@@ -513,6 +539,7 @@ func (g *Generator) tcpPassthrough(c *clientState, req Request, service resolved
 	}
 	g.schedule(arrival+result.Duration, func() {
 		complete(c, result.Status, "-", s.workload.Name, grpcOf(req, result.GrpcStatus))
+		g.note(c, pod, result.Status, "-", s, gone)
 	})
 }
 
@@ -540,6 +567,8 @@ type servedBy struct {
 	workload istiometrics.Workload
 	sidecar  bool
 	mtls     bool
+	// image of the pod that answered.
+	image string
 }
 
 // serve is one attempt on an endpoint, judged by the pod as it is now: EDS may be stale
@@ -564,7 +593,7 @@ func (g *Generator) serve(ep Endpoint, cluster *clusterv3.Cluster, grpc bool) (A
 		result.Status = b.ErrorStatus
 	}
 	mtls := cluster != nil && pod.Sidecar && originatesIstioMTLS(cluster, ep)
-	return result, &servedBy{workload: pod.Workload, sidecar: pod.Sidecar, mtls: mtls}
+	return result, &servedBy{workload: pod.Workload, sidecar: pod.Sidecar, mtls: mtls, image: pod.Image}
 }
 
 func protocolOf(req Request, grpcStatus int) istiometrics.Protocol {
