@@ -2,10 +2,13 @@
 // The real control plane test bed (testbed/, Go): build its components at the versions
 // pinned in testbed/go.mod, cached outside the work tree, then start or stop it.
 //
-//   npm run testbed -- build            build (or reuse) every component, print the bin dir
+//   npm run testbed -- build [--peers]  build (or reuse) every component, print the bin dir
+//                                       (--peers: also Flagger and Argo Rollouts, second line)
 //   npm run testbed -- up [flags]       build, start, print kubeconfig/control/prometheus
 //                                       (--gateway-api=standard|experimental|none: the
-//                                       Gateway API CRD channel, standard by default)
+//                                       Gateway API CRD channel, standard by default;
+//                                       --peers[=flagger,argo-rollouts]: also run the peer
+//                                       controllers, built from testbed/peers/<peer>)
 //   npm run testbed -- down [--dir D]   stop every process it started and remove its files
 //   npm run testbed -- status           print the state file
 //   npm run testbed -- generate         copy the Gateway API CRDs from the gateway-api module
@@ -45,6 +48,19 @@ const UPSTREAM = [
 ];
 /** Our own components: their binary also depends on testbed/internal. */
 const OWN = ['testbed', 'proxy-fleet'];
+
+/**
+ * The peer controllers (side by side with switchyard: test/bench/peers.mjs), each built
+ * from its own wrapper module under testbed/peers/<name> (its own Kubernetes libraries, and
+ * for Argo Rollouts its replace lines), as that module's `tool`.
+ */
+export const PEERS = {
+  flagger: { pkg: 'github.com/fluxcd/flagger/cmd/flagger', binary: 'flagger' },
+  'argo-rollouts': {
+    pkg: 'github.com/argoproj/argo-rollouts/cmd/rollouts-controller',
+    binary: 'rollouts-controller',
+  },
+};
 
 function fail(message) {
   process.stderr.write(`testbed: ${message}\n`);
@@ -224,14 +240,67 @@ export function build({ quiet = false } = {}) {
   return dir;
 }
 
+/**
+ * Builds the peers that are missing; returns the directory holding each binary by its
+ * name. A peer's key is its wrapper module's go.mod and go.sum, the Go version and the
+ * flags: nothing of ours goes into it.
+ */
+export function buildPeers({ quiet = false } = {}) {
+  if (process.env.SWITCHYARD_TESTBED_PEERS_BIN) return process.env.SWITCHYARD_TESTBED_PEERS_BIN;
+  const version = goVersion();
+  const binaries = join(cacheDir(), 'bin');
+  mkdirSync(binaries, { recursive: true });
+  const keys = {};
+  for (const [name, peer] of Object.entries(PEERS)) {
+    const moduleDir = join(testbed, 'peers', name);
+    const hash = createHash('sha256').update(version).update(peer.pkg).update('-s -w');
+    for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(moduleDir, file)));
+    const key = hash.digest('hex').slice(0, 16);
+    keys[peer.binary] = key;
+    const target = join(binaries, `${peer.binary}-${key}`);
+    if (existsSync(target)) continue;
+    if (!quiet) log(`building ${name} (${peer.pkg}, ${version}; several minutes on a busy machine)`);
+    const started = Date.now();
+    const partial = `${target}.partial`;
+    const result = spawnSync(
+      'go',
+      ['build', '-buildvcs=false', '-trimpath', '-ldflags=-s -w', '-o', partial, peer.pkg],
+      { cwd: moduleDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (result.error || result.status !== 0) {
+      const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-25);
+      fail(`building ${name} failed:\n${output.join('\n')}`);
+    }
+    renameSync(partial, target);
+    if (!quiet) log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  }
+  const set = createHash('sha256').update(JSON.stringify(keys)).digest('hex').slice(0, 16);
+  const dir = join(cacheDir(), 'peer-sets', set);
+  if (!existsSync(join(dir, PEERS.flagger.binary))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const [binary, key] of Object.entries(keys)) {
+      symlinkSync(join(binaries, `${binary}-${key}`), join(dir, binary));
+    }
+  }
+  return dir;
+}
+
 /** Regenerates the committed sources copied from Go modules (`go generate`). */
 function generate() {
   goVersion();
-  const result = spawnSync('go', ['generate', './internal/gatewayapi'], {
-    cwd: testbed,
-    stdio: 'inherit',
-  });
-  return result.status ?? 1;
+  for (const pkg of ['./internal/gatewayapi', './internal/peers']) {
+    const result = spawnSync('go', ['generate', pkg], { cwd: testbed, stdio: 'inherit' });
+    if (result.status !== 0) return result.status ?? 1;
+  }
+  return 0;
+}
+
+/** The peers a `--peers[=list]` flag asks for; undefined when absent. */
+function peersFlag(args) {
+  const flag = args.find((a) => a === '--peers' || a.startsWith('--peers='));
+  if (flag === undefined) return undefined;
+  return flag === '--peers' ? 'all' : flag.slice('--peers='.length);
 }
 
 function main(argv) {
@@ -240,12 +309,16 @@ function main(argv) {
     fail(`unknown command ${command} (build, up, down, status, generate)`);
   }
   if (command === 'generate') return generate();
+  const peers = peersFlag(rest);
   const bin = build({ quiet: command !== 'build' && command !== 'up' });
+  const peersBin = peers !== undefined ? buildPeers({ quiet: false }) : undefined;
   if (command === 'build') {
     process.stdout.write(`${bin}\n`);
+    if (peersBin) process.stdout.write(`${peersBin}\n`);
     return 0;
   }
-  const args = [command, ...rest];
+  const args = [command, ...rest.filter((a) => a !== '--peers' && !a.startsWith('--peers='))];
+  if (peersBin && command === 'up') args.push(`--peers=${peers}`, `--peers-bin=${peersBin}`);
   if (command === 'up') {
     const hasFlag = (name) => rest.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
     args.push(`--bin=${bin}`);

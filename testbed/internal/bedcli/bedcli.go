@@ -18,6 +18,7 @@ import (
 
 	"github.com/switchyard/switchyard/testbed/internal/controlplane"
 	"github.com/switchyard/switchyard/testbed/internal/gatewayapi"
+	"github.com/switchyard/switchyard/testbed/internal/peers"
 	"github.com/switchyard/switchyard/testbed/internal/process"
 )
 
@@ -36,6 +37,7 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 type options struct {
 	dir, bin, fleetScenario string
 	gatewayAPI              string
+	peers, peersBin         string
 	manifests               stringList
 	replicas                int
 	noDataPlane             bool
@@ -57,6 +59,8 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 		fs.BoolVar(&o.noDataPlane, "no-data-plane", false, "leave out the proxy fleet and Prometheus")
 		fs.StringVar(&o.gatewayAPI, "gateway-api", gatewayapi.Standard, "Gateway API CRDs to install: "+strings.Join(gatewayapi.Channels, ", "))
 		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long up waits for the test bed to be ready")
+		fs.StringVar(&o.peers, "peers", "", "peer controllers to run beside switchyard: "+strings.Join(peers.Names(), ", ")+" or all (comma-separated)")
+		fs.StringVar(&o.peersBin, "peers-bin", "", "directory of the peers' binaries (required with --peers)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return o, fs, err
@@ -66,6 +70,12 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 	}
 	if _, err := gatewayapi.CRDs(o.gatewayAPI); (name == "up" || name == "run") && err != nil {
 		return o, fs, fmt.Errorf("--gateway-api: %w", err)
+	}
+	if _, err := peers.Parse(o.peers); err != nil {
+		return o, fs, fmt.Errorf("--peers: %w", err)
+	}
+	if o.peers != "" && (o.peersBin == "" || o.noDataPlane) {
+		return o, fs, errors.New("--peers needs --peers-bin and the data plane (not --no-data-plane)")
 	}
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {
@@ -117,6 +127,7 @@ func run(o options, stderr io.Writer) int {
 	err := controlplane.Run(ctx, controlplane.Config{
 		Dir: o.dir, BinDir: o.bin, Manifests: o.manifests, IstiodReplicas: o.replicas,
 		FleetScenario: o.fleetScenario, NoDataPlane: o.noDataPlane, GatewayAPI: o.gatewayAPI,
+		Peers: o.peers, PeersBinDir: o.peersBin,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 		},

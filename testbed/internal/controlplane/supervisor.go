@@ -55,6 +55,11 @@ type Config struct {
 	// GatewayAPI is the Gateway API CRD channel installed before istiod starts
 	// (gatewayapi.Standard by default, gatewayapi.Experimental, or gatewayapi.None).
 	GatewayAPI string
+	// Peers are the peer controllers to run (peers.Parse: `flagger,argo-rollouts`, `all`);
+	// empty: none. They need the data plane (their metrics server is its Prometheus).
+	Peers string
+	// PeersBinDir holds the peers' binaries (flagger, rollouts-controller).
+	PeersBinDir string
 	// Logf receives progress lines.
 	Logf func(format string, args ...any)
 }
@@ -348,6 +353,18 @@ func (s *supervisor) start(ctx context.Context) error {
 
 	if !s.cfg.NoDataPlane {
 		if err := s.startDataPlane(ctx, apply, kube, dyn, servicePorts[istiodGRPCPort], fleetControlPort, fleetMetricsPort, prometheusBin, prometheusPort); err != nil {
+			return err
+		}
+	}
+
+	if s.cfg.Peers != "" {
+		if s.cfg.NoDataPlane {
+			return fmt.Errorf("peers need the data plane: their metrics server is its Prometheus")
+		}
+		s.mu.Lock()
+		promURL := s.state.Prometheus
+		s.mu.Unlock()
+		if err := s.startPeers(ctx, apply, kube, server, promURL); err != nil {
 			return err
 		}
 	}

@@ -143,6 +143,11 @@ func TestWorkloadOf(t *testing.T) {
 		Labels:          map[string]string{"app": "reviews", "version": "blue", "pod-template-hash": "7877b9c847"},
 		OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "reviews-blue-7877b9c847", Controller: &yes}},
 	}, Spec: corev1.PodSpec{ServiceAccountName: "bookinfo-reviews"}}
+	rolloutPod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{
+		Name: "reviews-5d9c8f7b6-x2x7q", Namespace: "bookinfo",
+		Labels:          map[string]string{"app": "reviews", "rollouts-pod-template-hash": "5d9c8f7b6"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ReplicaSet", Name: "reviews-5d9c8f7b6", Controller: &yes}},
+	}}
 	bare := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "debug", Namespace: "default", Labels: map[string]string{
 		"app.kubernetes.io/name": "tool", "app.kubernetes.io/version": "2", "service.istio.io/canonical-revision": "r9",
 	}}}
@@ -152,6 +157,7 @@ func TestWorkloadOf(t *testing.T) {
 		want Workload
 	}{
 		{"Deployment pod", rsPod, Workload{Name: "reviews-blue", Namespace: "bookinfo", App: "reviews", Version: "blue", CanonicalService: "reviews", CanonicalRevision: "blue", Principal: "spiffe://cluster.local/ns/bookinfo/sa/bookinfo-reviews", Cluster: "Kubernetes"}},
+		{"Argo Rollout pod: Istio trims its hash too", rolloutPod, Workload{Name: "reviews", Namespace: "bookinfo", App: "reviews", Version: Unknown, CanonicalService: "reviews", CanonicalRevision: "latest", Principal: "spiffe://cluster.local/ns/bookinfo/sa/default", Cluster: "Kubernetes"}},
 		{"bare pod with recommended labels", bare, Workload{Name: "debug", Namespace: "default", App: Unknown, Version: "2", CanonicalService: "tool", CanonicalRevision: "r9", Principal: "spiffe://cluster.local/ns/default/sa/default", Cluster: "Kubernetes"}},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,8 @@ type Identity struct {
 var DefaultIdentity = Identity{TrustDomain: "cluster.local", ClusterID: "Kubernetes"}
 
 // WorkloadName is the workload Istio reports for a pod: the controller owner, with a
-// ReplicaSet's `-<pod-template-hash>` removed (so the Deployment), else the pod name.
+// ReplicaSet's `-<pod-template-hash>` removed (so the Deployment; an Argo Rollout's
+// `-<rollouts-pod-template-hash>` likewise), else the pod name.
 func WorkloadName(pod *corev1.Pod) string {
 	owner := metav1.GetControllerOf(pod)
 	if owner == nil && len(pod.OwnerReferences) > 0 {
@@ -50,9 +51,13 @@ func WorkloadName(pod *corev1.Pod) string {
 		return pod.Name
 	}
 	if owner.Kind == "ReplicaSet" {
-		if hash := pod.Labels["pod-template-hash"]; hash != "" {
-			if name, ok := strings.CutSuffix(owner.Name, "-"+hash); ok {
-				return name
+		// Istio's heuristic (pkg/kube GetDeployMetaFromPod): a Deployment's hash, else an
+		// Argo Rollout's.
+		for _, label := range []string{"pod-template-hash", "rollouts-pod-template-hash"} {
+			if hash := pod.Labels[label]; hash != "" {
+				if name, ok := strings.CutSuffix(owner.Name, "-"+hash); ok {
+					return name
+				}
 			}
 		}
 	}

@@ -1,0 +1,3 @@
+package peers
+
+//go:generate go run generate.go
