@@ -9,13 +9,14 @@
  *
  *   node test/bench/peers.mjs [--quick] [--tools switchyard,flagger,argo-rollouts]
  *        [--scenarios healthy,bad-5,bad-50,stuck,header] [--profiles normal,slow]
- *        [--rows shortest,defaults] [--keep]
+ *        [--rows shortest,defaults] [--keep] [--dir D]
  *
  * --quick: the shortest-settings rows under the normal profile (about 35 minutes on a
  * loaded 2-core machine). The full matrix (both rows, both profiles) runs for hours: the
  * documented defaults bake and analyse in minutes per step. Builds what is missing first
  * (the test bed and the peers: npm run testbed -- build --peers), then starts one test bed
- * with `up --peers` and stops it at the end (--keep leaves it running). Run after
+ * with `up --peers` and stops it at the end (--keep leaves it and the namespaces; --dir D
+ * uses a bed already up in D with --peers). Run after
  * `node node_modules/typescript/bin/tsc -b` (switchyard runs through its library API).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -137,8 +138,8 @@ class Bed {
     const { routes } = await this.fleet('GET', '/routes');
     this.routes.push({ at: Date.now(), windows: routes.filter((w) => w.namespace === ns) });
   }
-  async promQuery(query) {
-    const url = `${this.prometheus}/api/v1/query?query=${encodeURIComponent(query)}`;
+  async promQuery(query, at) {
+    const url = `${this.prometheus}/api/v1/query?query=${encodeURIComponent(query)}&time=${at / 1000}`;
     const body = await (await fetch(url)).json();
     return Number(body.data?.result?.[0]?.value?.[1] ?? 0);
   }
@@ -295,6 +296,12 @@ function allRoutedAt(routes, client, image, from) {
   return undefined;
 }
 
+function countBy(items, key) {
+  const out = {};
+  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
+  return out;
+}
+
 const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
 
 async function runOne(bed, tool, scenario, profile, row, index) {
@@ -366,9 +373,10 @@ async function runOne(bed, tool, scenario, profile, row, index) {
   }
   const end = Date.now();
   await sleep(3000); // one more scrape for Prometheus
-  const promFailed = await bed.promQuery(
-    `sum(fleet_client_requests_total{namespace="${ns}",client="${USERS}",response_code=~"0|5.."})`,
-  );
+  // The same count from the real Prometheus: the counter at the end less at the start.
+  const failedSeries = `sum(fleet_client_requests_total{namespace="${ns}",client="${USERS}",response_code=~"0|5.."})`;
+  const promFailed =
+    (await bed.promQuery(failedSeries, end)) - (await bed.promQuery(failedSeries, t0));
   const users = bed.records.filter((r) => r.client === USERS && r.at >= t0 && r.at <= end);
   const failed = (rs) => rs.filter((r) => r.status === 0 || r.status >= 500);
   const result = {
@@ -380,6 +388,7 @@ async function runOne(bed, tool, scenario, profile, row, index) {
     users: users.length,
     gone: users.filter((r) => r.gone > 0).length,
     promFailed,
+    flags: countBy(failed(users), (r) => `${r.status} ${r.flags}`),
     verdict: verdict.text,
   };
   if (scenario === 'header') {
@@ -433,6 +442,8 @@ function table(results) {
   ];
   const rows = results.map((r) => {
     let failed = `${r.failed} of ${r.users} / ${r.promFailed}`;
+    const kinds = Object.entries(r.flags ?? {}).map(([k, n]) => `${n}x ${k}`);
+    if (kinds.length > 0) failed += ` [${kinds.join(', ')}]`;
     if (r.failedBetween !== undefined) failed += ` (${r.failedBetween} before restore)`;
     if (r.stuckFailed !== undefined)
       failed += ` (${r.stuckFailed} of ${r.stuckTotal} via the stuck proxy)`;
@@ -458,11 +469,23 @@ function table(results) {
 }
 
 const started = Date.now();
-log('building the test bed and the peers (cached; the first peer build takes minutes)');
-testbed(['build', '--peers']);
-const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-peers-'));
-log(`starting the test bed with the peers in ${dir}`);
-const bed = new Bed(testbed(['up', `--dir=${dir}`, '--peers', '--manifests=/dev/null']));
+if (!process.argv.includes('--dir')) {
+  log('building the test bed and the peers (cached; the first peer build takes minutes)');
+  testbed(['build', '--peers']);
+}
+const reuse = option('dir', undefined)?.[0];
+const dir = reuse ?? mkdtempSync(join(tmpdir(), 'switchyard-bench-peers-'));
+let bed;
+if (reuse) {
+  // A test bed already up with --peers (npm run testbed -- up --dir D --peers): used as is.
+  const state = JSON.parse(testbed(['status', `--dir=${reuse}`]));
+  bed = new Bed(
+    `kubeconfig: ${state.kubeconfig}\ncontrol: ${state.control}\nprometheus: ${state.prometheus}\n`,
+  );
+} else {
+  log(`starting the test bed with the peers in ${dir}`);
+  bed = new Bed(testbed(['up', `--dir=${dir}`, '--peers', '--manifests=/dev/null']));
+}
 const results = [];
 try {
   for (const [image, behaviour] of Object.entries(BEHAVIOURS)) {
@@ -495,7 +518,7 @@ try {
     }
   }
 } finally {
-  if (!process.argv.includes('--keep')) testbed(['down', `--dir=${dir}`]);
+  if (!process.argv.includes('--keep') && !reuse) testbed(['down', `--dir=${dir}`]);
 }
 const out = [
   `Side by side on the real test bed, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB; ${TOOLS.map((t) => DRIVERS[t].version).join(', ')}; matrix ${((Date.now() - started) / 60000).toFixed(0)} min`,
