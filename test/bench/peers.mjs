@@ -20,11 +20,12 @@
  * `node node_modules/typescript/bin/tsc -b` (switchyard runs through its library API).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deploy, release } from '../../packages/core/dist/index.js';
+import { allRoutedAt, summarise, table } from './peers/measure.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const objects = join(root, 'test', 'bench', 'peers');
@@ -57,6 +58,11 @@ const TOOLS = option('tools', ['switchyard', 'flagger', 'argo-rollouts']);
 const SCENARIOS = option('scenarios', ['healthy', 'bad-5', 'bad-50', 'stuck', 'header']);
 const PROFILES = option('profiles', quick ? ['normal'] : ['normal', 'slow']);
 const ROWS = option('rows', quick ? ['shortest'] : ['shortest', 'defaults']);
+
+/** Tells this run's namespaces from an earlier run's on a bed kept up (--dir). */
+const RUN = Date.now().toString(36).slice(-4);
+/** Each cell's result as a JSON line, as soon as it is known (--out F). */
+const OUT = option('out', undefined)?.[0];
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (message) =>
@@ -277,35 +283,8 @@ const DRIVERS = {
   },
 };
 
-/** The sender pods of a client seen in the route windows of one poll. */
-function senders(windows, client) {
-  const pods = new Set();
-  for (const w of windows)
-    if (w.client === client) for (const p of Object.keys(w.perProxy)) pods.add(p);
-  return [...pods];
-}
-
-/** The first poll after `from` where every sender of `client` sends all to `image`. */
-function allRoutedAt(routes, client, image, from) {
-  for (const poll of routes) {
-    if (poll.at < from) continue;
-    const pods = senders(poll.windows, client);
-    const w = poll.windows.find((x) => x.client === client && x.image === image);
-    if (pods.length > 0 && w && pods.every((p) => (w.perProxy[p] ?? 0) >= 0.999)) return poll.at;
-  }
-  return undefined;
-}
-
-function countBy(items, key) {
-  const out = {};
-  for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
-  return out;
-}
-
-const seconds = (ms) => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);
-
 async function runOne(bed, tool, scenario, profile, row, index) {
-  const ns = `pb-${index}-${tool.slice(0, 4)}`;
+  const ns = `pb-${RUN}-${index}-${tool.slice(0, 4)}`;
   const driver = DRIVERS[tool];
   log(`${tool} ${scenario} ${profile} ${row}: setting up ${ns}`);
   await bed.fleet('PUT', '/istio/propagation', { profile: 'normal' });
@@ -377,49 +356,22 @@ async function runOne(bed, tool, scenario, profile, row, index) {
   const failedSeries = `sum(fleet_client_requests_total{namespace="${ns}",client="${USERS}",response_code=~"0|5.."})`;
   const promFailed =
     (await bed.promQuery(failedSeries, end)) - (await bed.promQuery(failedSeries, t0));
-  const users = bed.records.filter((r) => r.client === USERS && r.at >= t0 && r.at <= end);
-  const failed = (rs) => rs.filter((r) => r.status === 0 || r.status >= 500);
-  const result = {
+  const result = summarise({
     tool,
     scenario,
     profile,
     row,
-    failed: failed(users).length,
-    users: users.length,
-    gone: users.filter((r) => r.gone > 0).length,
+    records: bed.records,
+    routes: bed.routes,
+    t0,
+    end,
+    verdict,
+    image,
+    users: USERS,
+    testers: TESTERS,
+    stuckPod,
     promFailed,
-    flags: countBy(failed(users), (r) => `${r.status} ${r.flags}`),
-    verdict: verdict.text,
-  };
-  if (scenario === 'header') {
-    const [from, to] = verdict.window;
-    const testers = bed.records.filter((r) => r.client === TESTERS && r.at >= from && r.at <= to);
-    const reached = testers.filter((r) => r.image === image).length;
-    const usersToCandidate = users.filter((r) => r.image === image).length;
-    result.duration = verdict.at - t0;
-    result.verdict = `testers ${((100 * reached) / Math.max(1, testers.length)).toFixed(0)}% on candidate, users ${usersToCandidate} on candidate`;
-  } else {
-    const finalRoutes = bed.routes.at(-1)?.windows ?? [];
-    const allNew = allRoutedAt(bed.routes, USERS, image, t0);
-    result.duration =
-      scenario === 'healthy' || scenario === 'stuck' ? allNew && allNew - t0 : undefined;
-    result.claimed = verdict.at - t0;
-    if (scenario.startsWith('bad')) {
-      const firstBad = users.find((r) => r.image === image)?.at;
-      const w = finalRoutes.find((x) => x.client === USERS && x.image === image);
-      const restoredAt = w && w.share === 0 && w.unroutedSince > 0 ? w.unroutedSince : undefined;
-      result.restore = firstBad && restoredAt ? restoredAt - firstBad : undefined;
-      result.restoreNever = firstBad !== undefined && restoredAt === undefined;
-      result.failedBetween = failed(
-        users.filter((r) => r.at >= (firstBad ?? 0) && r.at <= (restoredAt ?? end)),
-      ).length;
-    }
-    if (scenario === 'stuck') {
-      const through = users.filter((r) => r.pod === stuckPod);
-      result.stuckFailed = failed(through).length;
-      result.stuckTotal = through.length;
-    }
-  }
+  });
   await bed.fleet('PUT', '/proxies/overrides', { overrides: [] });
   await bed.fleet('PUT', '/clients', { clients: [] });
   if (!process.argv.includes('--keep'))
@@ -428,47 +380,8 @@ async function runOne(bed, tool, scenario, profile, row, index) {
   return result;
 }
 
-function table(results) {
-  const header = [
-    'tool',
-    'scenario',
-    'profile',
-    'settings',
-    'duration',
-    'failed user requests (fleet / Prometheus)',
-    'requests to gone pods',
-    'time to restore',
-    'verdict',
-  ];
-  const rows = results.map((r) => {
-    let failed = `${r.failed} of ${r.users} / ${r.promFailed}`;
-    const kinds = Object.entries(r.flags ?? {}).map(([k, n]) => `${n}x ${k}`);
-    if (kinds.length > 0) failed += ` [${kinds.join(', ')}]`;
-    if (r.failedBetween !== undefined) failed += ` (${r.failedBetween} before restore)`;
-    if (r.stuckFailed !== undefined)
-      failed += ` (${r.stuckFailed} of ${r.stuckTotal} via the stuck proxy)`;
-    const restore = r.restoreNever ? 'never' : seconds(r.restore);
-    const verdict =
-      r.claimed !== undefined ? `${r.verdict} at ${seconds(r.claimed)}` : (r.verdict ?? '-');
-    return [
-      r.tool,
-      r.scenario,
-      r.profile,
-      r.row,
-      seconds(r.duration),
-      failed,
-      `${r.gone}`,
-      restore,
-      verdict,
-    ];
-  });
-  const lines = [header, header.map(() => '---'), ...rows].map(
-    (cells) => `| ${cells.join(' | ')} |`,
-  );
-  return lines.join('\n');
-}
-
 const started = Date.now();
+const loadAtStart = loadavg()[0];
 if (!process.argv.includes('--dir')) {
   log('building the test bed and the peers (cached; the first peer build takes minutes)');
   testbed(['build', '--peers']);
@@ -513,6 +426,7 @@ try {
               verdict: `bench error: ${error.message}`,
             });
           }
+          if (OUT) appendFileSync(OUT, `${JSON.stringify(results.at(-1))}\n`);
         }
       }
     }
@@ -521,7 +435,7 @@ try {
   if (!process.argv.includes('--keep') && !reuse) testbed(['down', `--dir=${dir}`]);
 }
 const out = [
-  `Side by side on the real test bed, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB; ${TOOLS.map((t) => DRIVERS[t].version).join(', ')}; matrix ${((Date.now() - started) / 60000).toFixed(0)} min`,
+  `Side by side on the real test bed, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${Math.round(totalmem() / 2 ** 30)} GiB; ${TOOLS.map((t) => DRIVERS[t].version).join(', ')}; matrix ${((Date.now() - started) / 60000).toFixed(0)} min, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end`,
   '',
   table(results),
   '',
