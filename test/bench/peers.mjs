@@ -9,14 +9,16 @@
  *
  *   node test/bench/peers.mjs [--quick] [--tools switchyard,flagger,argo-rollouts]
  *        [--scenarios healthy,bad-5,bad-50,stuck,header] [--profiles normal,slow]
- *        [--rows shortest,defaults] [--keep] [--dir D]
+ *        [--rows shortest,defaults] [--keep] [--dir D] [--out F]
+ *   node test/bench/peers.mjs --table F[,F...]
  *
  * --quick: the shortest-settings rows under the normal profile (about 35 minutes on a
  * loaded 2-core machine). The full matrix (both rows, both profiles) runs for hours: the
  * documented defaults bake and analyse in minutes per step. Builds what is missing first
  * (the test bed and the peers: npm run testbed -- build --peers), then starts one test bed
  * with `up --peers` and stops it at the end (--keep leaves it and the namespaces; --dir D
- * uses a bed already up in D with --peers). Run after
+ * uses a bed already up in D with --peers). --out F appends each cell's result to F as a
+ * JSON line as soon as it is known; --table prints the table of such files. Run after
  * `node node_modules/typescript/bin/tsc -b` (switchyard runs through its library API).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -380,6 +382,18 @@ async function runOne(bed, tool, scenario, profile, row, index) {
   return result;
 }
 
+const tableOf = option('table', undefined);
+if (tableOf) {
+  // Only the table of results already written by --out (one run or several, in order).
+  const rows = tableOf.flatMap((f) =>
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l)),
+  );
+  process.stdout.write(`${table(rows)}\n`);
+  process.exit(0);
+}
 const started = Date.now();
 const loadAtStart = loadavg()[0];
 if (!process.argv.includes('--dir')) {
