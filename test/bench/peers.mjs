@@ -269,11 +269,16 @@ const DRIVERS = {
       };
     },
     // switchyard's deploy and release run in this process; start returns the running
-    // operation, verdict awaits it.
+    // operation, verdict awaits it. A deploy that fails (its pre-release route not acked by
+    // every proxy, say) is switchyard's last word: start returns it.
     async start(bed, ns, image, row, scenario) {
       const options = this.options(bed, ns, row);
-      await deploy({ ...options, image });
-      if (scenario === 'header') return;
+      try {
+        await deploy({ ...options, image });
+      } catch (error) {
+        return { at: Date.now(), text: `deploy: ${error.code ?? error.message}` };
+      }
+      if (scenario === 'header') return undefined;
       this.running = release(options).then(
         () => ({ at: Date.now(), text: 'released' }),
         (error) => ({ at: Date.now(), text: `${error.code ?? error.message}` }),
@@ -331,8 +336,12 @@ async function runOne(bed, tool, scenario, profile, row, index) {
         overrides: [{ match: { namespace: ns, pod: stuckPod }, stuck: true }],
       });
     }
-    await driver.start(bed, ns, image, row, scenario);
-    if (scenario === 'header') {
+    // A tool's last word may come at the start (switchyard refusing to deploy).
+    const early = await driver.start(bed, ns, image, row, scenario);
+    if (early) {
+      verdict = { ...early, window: [t0, early.at] };
+      await sleep(SETTLE_MS[profile]);
+    } else if (scenario === 'header') {
       const active = await waitFor(
         'the header route on every tester proxy',
         async () => {

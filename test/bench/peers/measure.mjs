@@ -85,7 +85,7 @@ export function summarise(run) {
     const reached = testers.filter((r) => r.image === image).length;
     const usersToCandidate = users.filter((r) => r.image === image).length;
     result.duration = verdict.at - t0;
-    result.verdict = `testers ${((100 * reached) / Math.max(1, testers.length)).toFixed(0)}% on candidate, users ${usersToCandidate} on candidate`;
+    result.verdict = `${verdict.text}; testers ${((100 * reached) / Math.max(1, testers.length)).toFixed(0)}% on candidate, users ${usersToCandidate} on candidate`;
     return result;
   }
   const allNew = allRoutedAt(routes, run.users, image, t0);

@@ -174,7 +174,7 @@ describe('summarise', () => {
     });
     expect(r).toMatchObject({
       duration: 1000,
-      verdict: 'testers 75% on candidate, users 1 on candidate',
+      verdict: 'header route watched; testers 75% on candidate, users 1 on candidate',
       users: 2,
     });
   });
