@@ -393,13 +393,25 @@ async function runOne(bed, tool, scenario, profile, row, index) {
 
 const tableOf = option('table', undefined);
 if (tableOf) {
-  // Only the table of results already written by --out (one run or several, in order).
-  const rows = tableOf.flatMap((f) =>
-    readFileSync(f, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l)),
-  );
+  // Only the table of results already written by --out (one run or several): a cell
+  // measured again in a later file replaces the earlier one; rows in the matrix's order.
+  const cells = new Map();
+  for (const f of tableOf)
+    for (const l of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
+      const r = JSON.parse(l);
+      cells.set(`${r.profile} ${r.row} ${r.scenario} ${r.tool}`, r);
+    }
+  const order = (r) => [
+    ['normal', 'slow'].indexOf(r.profile),
+    ['shortest', 'defaults'].indexOf(r.row),
+    ['healthy', 'bad-5', 'bad-50', 'stuck', 'header'].indexOf(r.scenario),
+    ['switchyard', 'flagger', 'argo-rollouts'].indexOf(r.tool),
+  ];
+  const rows = [...cells.values()].sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    const i = x.findIndex((v, k) => v !== y[k]);
+    return i < 0 ? 0 : x[i] - y[i];
+  });
   process.stdout.write(`${table(rows)}\n`);
   process.exit(0);
 }

@@ -149,7 +149,7 @@ export function table(results) {
     ];
   });
   const lines = [header, header.map(() => '---'), ...rows].map(
-    (cells) => `| ${cells.join(' | ')} |`,
+    (cells) => `| ${cells.map((c) => c.replace(/\s*\n\s*/g, ' ')).join(' | ')} |`,
   );
   return lines.join('\n');
 }

@@ -213,8 +213,24 @@ describe('table', () => {
         claimed: 600_000,
         verdict: 'promoted (Healthy)',
       },
+      {
+        tool: 'switchyard',
+        scenario: 'stuck',
+        profile: 'normal',
+        row: 'shortest',
+        failed: 0,
+        users: 10,
+        promFailed: 0,
+        gone: 0,
+        flags: {},
+        claimed: 20_000,
+        verdict: 'deploy: timed out:\n  proxy-a STALE',
+      },
     ]).split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
+    expect(lines[4]).toBe(
+      '| switchyard | stuck | normal | shortest | - | 0 of 10 / 0 | 0 | - | deploy: timed out: proxy-a STALE at 20.0 s |',
+    );
     expect(lines[2]).toBe(
       '| flagger | bad-50 | slow | defaults | - | 3 of 100 / 3 [3x 500 -] (2 before restore) | 1 | 61.0 s | Canary Failed at 70.0 s |',
     );
