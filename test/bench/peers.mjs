@@ -26,7 +26,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deploy, release } from '../../packages/core/dist/index.js';
+import { deploy, release } from '@switchyard/core';
 import { allRoutedAt, summarise, table } from './peers/measure.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
