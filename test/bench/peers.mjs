@@ -383,6 +383,7 @@ async function runOne(bed, tool, scenario, profile, row, index) {
     stuckPod,
     promFailed,
   });
+  Object.assign(result, { namespace: ns, t0, end });
   await bed.fleet('PUT', '/proxies/overrides', { overrides: [] });
   await bed.fleet('PUT', '/clients', { clients: [] });
   if (!process.argv.includes('--keep'))

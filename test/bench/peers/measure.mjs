@@ -26,6 +26,10 @@ export function allRoutedAt(routes, client, image, from) {
 /** A request the user saw fail: no answer (0) or a 5xx. */
 const failed = (records) => records.filter((r) => r.status === 0 || r.status >= 500);
 
+/** Failed requests refused by a pod that serves but whose sidecar had no config yet. */
+export const refusedByUnconfigured = (records) =>
+  failed(records).filter((r) => r.flags.startsWith('UF') && !(r.gone > 0)).length;
+
 function countBy(items, key) {
   const out = {};
   for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
@@ -52,6 +56,10 @@ function countBy(items, key) {
  * @property {number} gone user requests that reached a pod no longer serving
  * @property {number} promFailed failed user requests by Prometheus' count
  * @property {Record<string, number>} flags failed user requests by `<status> <flags>`
+ * @property {number} refused failed user requests whose every attempt was refused by a
+ *   ready pod whose own sidecar had no config yet (UF, no attempt to a gone pod): the test
+ *   bed makes a pod Ready after a fixed delay, where Istio's istio-proxy readiness probe
+ *   waits for that first config, so these are the bed's, not the tool's
  * @property {string} verdict the tool's last word, or the header test's outcome
  * @property {number} [duration] start to every user proxy routing all to the new version
  * @property {number} [claimed] start to the tool's verdict
@@ -77,6 +85,7 @@ export function summarise(run) {
     gone: users.filter((r) => r.gone > 0).length,
     promFailed: run.promFailed,
     flags: countBy(failed(users), (r) => `${r.status} ${r.flags}`),
+    refused: refusedByUnconfigured(users),
     verdict: verdict.text,
   };
   if (scenario === 'header') {
@@ -130,6 +139,7 @@ export function table(results) {
     let failedCell = `${r.failed} of ${r.users} / ${r.promFailed}`;
     const kinds = Object.entries(r.flags ?? {}).map(([k, n]) => `${n}x ${k}`);
     if (kinds.length > 0) failedCell += ` [${kinds.join(', ')}]`;
+    if (r.refused > 0) failedCell += ` (${r.refused} refused by a new pod's unconfigured sidecar)`;
     if (r.failedBetween !== undefined) failedCell += ` (${r.failedBetween} before restore)`;
     if (r.stuckFailed !== undefined)
       failedCell += ` (${r.stuckFailed} of ${r.stuckTotal} via the stuck proxy)`;

@@ -22,8 +22,7 @@ const rec = (r: Rec) => ({
   image: V1,
   status: 200,
   flags: '-',
-  gone: 0,
-  ...r,
+  ...r, // as on the wire: no `gone` when no attempt reached a gone pod
 });
 
 /** One poll of GET /routes: per image, each sender pod's share. */
@@ -76,6 +75,7 @@ describe('summarise', () => {
       rec({ at: 1100 }),
       rec({ at: 1200, status: 0, flags: 'UH' }),
       rec({ at: 1300, status: 503, flags: 'UF,URX', gone: 1 }),
+      rec({ at: 1350, status: 503, flags: 'UF,URX' }), // refused by a pod with no sidecar config yet
       rec({ at: 1400, status: 200, gone: 1 }), // retried elsewhere: reached a gone pod, did not fail
       rec({ at: 1500, status: 404 }),
       rec({ at: 1600, client: 'release-tester', status: 500 }),
@@ -87,14 +87,15 @@ describe('summarise', () => {
       records,
       routes: [poll(4000, { [NEW]: { a: 1 } })],
       verdict: { at: 6000, text: 'released' },
-      promFailed: 2,
+      promFailed: 3,
     });
     expect(r).toMatchObject({
-      failed: 2,
-      users: 5,
+      failed: 3,
+      users: 6,
       gone: 2,
-      promFailed: 2,
-      flags: { '0 UH': 1, '503 UF,URX': 1 },
+      promFailed: 3,
+      flags: { '0 UH': 1, '503 UF,URX': 2 },
+      refused: 1,
       duration: 3000,
       claimed: 5000,
       verdict: 'released',
@@ -192,7 +193,8 @@ describe('table', () => {
         users: 100,
         promFailed: 3,
         gone: 1,
-        flags: { '500 -': 3 },
+        flags: { '500 -': 2, '503 UF,URX': 1 },
+        refused: 1,
         failedBetween: 2,
         restore: 61_000,
         restoreNever: false,
@@ -232,7 +234,7 @@ describe('table', () => {
       '| switchyard | stuck | normal | shortest | - | 0 of 10 / 0 | 0 | - | deploy: timed out: proxy-a STALE at 20.0 s |',
     );
     expect(lines[2]).toBe(
-      '| flagger | bad-50 | slow | defaults | - | 3 of 100 / 3 [3x 500 -] (2 before restore) | 1 | 61.0 s | Canary Failed at 70.0 s |',
+      "| flagger | bad-50 | slow | defaults | - | 3 of 100 / 3 [2x 500 -, 1x 503 UF,URX] (1 refused by a new pod's unconfigured sidecar) (2 before restore) | 1 | 61.0 s | Canary Failed at 70.0 s |",
     );
     expect(lines[3]).toBe(
       '| argo-rollouts | bad-5 | normal | defaults | - | 9 of 100 / 9 | 0 | never | promoted (Healthy) at 600.0 s |',
