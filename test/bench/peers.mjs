@@ -191,7 +191,8 @@ const DRIVERS = {
       );
       await waitAvailable(bed, ns, 'reviews-primary');
     },
-    async start(bed, ns, image) {
+    async start(bed, ns, image, row, scenario, releasing) {
+      await releasing();
       await bed.kubectl(['set', 'image', '-n', ns, 'deployment/reviews', `reviews=${image}`]);
     },
     async verdict(bed, ns, timeoutMs) {
@@ -222,7 +223,8 @@ const DRIVERS = {
         300_000,
       );
     },
-    async start(bed, ns, image) {
+    async start(bed, ns, image, row, scenario, releasing) {
+      await releasing();
       await bed.kubectl([
         'patch',
         'rollout',
@@ -270,8 +272,9 @@ const DRIVERS = {
     },
     // switchyard's deploy and release run in this process; start returns the running
     // operation, verdict awaits it. A deploy that fails (its pre-release route not acked by
-    // every proxy, say) is switchyard's last word: start returns it.
-    async start(bed, ns, image, row, scenario) {
+    // every proxy, say) is switchyard's last word: start returns it. Its release begins
+    // after the deploy (`releasing`: when the stuck scenario's proxy gets stuck).
+    async start(bed, ns, image, row, scenario, releasing) {
       const options = this.options(bed, ns, row);
       try {
         await deploy({ ...options, image });
@@ -279,6 +282,7 @@ const DRIVERS = {
         return { at: Date.now(), text: `deploy: ${error.code ?? error.message}` };
       }
       if (scenario === 'header') return undefined;
+      await releasing();
       this.running = release(options).then(
         () => ({ at: Date.now(), text: 'released' }),
         (error) => ({ at: Date.now(), text: `${error.code ?? error.message}` }),
@@ -326,7 +330,10 @@ async function runOne(bed, tool, scenario, profile, row, index) {
   const t0 = Date.now();
   let verdict;
   try {
-    if (scenario === 'stuck') {
+    // When the release itself begins (after switchyard's deploy; at once for the others,
+    // whose release is the image change), the stuck scenario's proxy stops applying.
+    const releasing = async () => {
+      if (scenario !== 'stuck') return;
       const state = await bed.fleet('GET', '/state');
       stuckPod = state.proxies.items
         .filter((p) => p.namespace === ns && p.workload === USERS)
@@ -335,9 +342,9 @@ async function runOne(bed, tool, scenario, profile, row, index) {
       await bed.fleet('PUT', '/proxies/overrides', {
         overrides: [{ match: { namespace: ns, pod: stuckPod }, stuck: true }],
       });
-    }
+    };
     // A tool's last word may come at the start (switchyard refusing to deploy).
-    const early = await driver.start(bed, ns, image, row, scenario);
+    const early = await driver.start(bed, ns, image, row, scenario, releasing);
     if (early) {
       verdict = { ...early, window: [t0, early.at] };
       await sleep(SETTLE_MS[profile]);
