@@ -259,7 +259,8 @@ export function buildPeers({ quiet = false } = {}) {
     keys[peer.binary] = key;
     const target = join(binaries, `${peer.binary}-${key}`);
     if (existsSync(target)) continue;
-    if (!quiet) log(`building ${name} (${peer.pkg}, ${version}; several minutes on a busy machine)`);
+    if (!quiet)
+      log(`building ${name} (${peer.pkg}, ${version}; several minutes on a busy machine)`);
     const started = Date.now();
     const partial = `${target}.partial`;
     const result = spawnSync(
