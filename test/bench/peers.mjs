@@ -12,7 +12,7 @@
  *        [--rows shortest,defaults] [--keep] [--dir D] [--out F]
  *   node test/bench/peers.mjs --table F[,F...]
  *
- * --quick: the shortest-settings rows under the normal profile (about 35 minutes on a
+ * --quick: the shortest-settings rows under the normal profile (19 minutes on a
  * loaded 2-core machine). The full matrix (both rows, both profiles) runs for hours: the
  * documented defaults bake and analyse in minutes per step. Builds what is missing first
  * (the test bed and the peers: npm run testbed -- build --peers), then starts one test bed
