@@ -99,7 +99,7 @@ function evaluateOnce() {
     .map((status) => ({
       proxy: status.proxy,
       istiod: status.istiod,
-      state: pendingState(status, baseline),
+      state: pendingState(status),
       waitingMs: now - (status.sentAt ?? now),
     }))
     .sort((a, b) => b.waitingMs - a.waitingMs || (a.proxy < b.proxy ? -1 : 1));

@@ -36,6 +36,7 @@ export type { ProxyRouteStatus } from './gates/syncz-status.js';
 export { EnvoyDataplaneVerifier } from './gates/envoy-dataplane-verifier.js';
 export type { DataplaneExpectation } from './gates/dataplane-verifier.js';
 export { inspectRoutes, parseRouteConfigDump } from './gates/envoy-route-dump.js';
+export { envoyRouteReader } from './gates/envoy-route-reader.js';
 export { PrometheusChecks } from './gates/prometheus-checks.js';
 export { createPrometheusClient } from './gates/prometheus-client.js';
 export type { CheckContext, CheckDefinition } from './gates/metrics-provider.js';

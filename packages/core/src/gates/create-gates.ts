@@ -8,12 +8,16 @@ import type { PortForwarder } from '../kube/port-forward.js';
 import type { Clock } from '../release/clock.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { EnvoyDataplaneVerifier } from './envoy-dataplane-verifier.js';
+import { envoyRouteReader } from './envoy-route-reader.js';
 import { IstiodPortForwardSource } from './istiod-port-forward-source.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
 import { IstiodUrlSource } from './istiod-url-source.js';
 import { PrometheusChecks } from './prometheus-checks.js';
 import { createPrometheusClient, type PrometheusClient } from './prometheus-client.js';
 import type { SynczSource } from './syncz-source.js';
+
+/** Time allowed for one proxy's config_dump read by the sync gate's push fence. */
+const ENVOY_READ_TIMEOUT_MS = 10_000;
 
 /** What {@link createGates} needs. */
 export interface GateDependencies {
@@ -58,7 +62,13 @@ export function createGates(deps: GateDependencies): Gates {
           namespace: istiod.namespace,
           revision: istiod.revision,
         });
-  const syncGate = new IstiodSyncGate({ source, pods, sync: spec.sync, clock });
+  const syncGate = new IstiodSyncGate({
+    source,
+    pods,
+    routes: envoyRouteReader(portForwarder, ENVOY_READ_TIMEOUT_MS),
+    sync: spec.sync,
+    clock,
+  });
   const dataplane = new EnvoyDataplaneVerifier({
     proxies: (scope, signal) => syncGate.proxiesInScope(scope, signal),
     portForwarder,

@@ -1,8 +1,7 @@
 /**
  * Proves from Envoy's own config that proxies route as switchyard applied: syncz says a
- * proxy acked a push, config_dump shows what it is running. Envoy's admin listens on
- * 127.0.0.1:15000 inside the pod, so each proxy is reached by a port-forward, opened for the
- * check and closed after it (docs/reference/istio.md §2).
+ * proxy acked a push, config_dump shows what it is running (read as `envoy-route-reader.ts`
+ * does: a port-forward to the pod's admin port, opened for the read and closed after it).
  *
  * Which proxies: gateways (`router`) first, since they carry user traffic from outside, then
  * sidecars of pods that are clients of the service (any sidecar outside the service's own
@@ -22,11 +21,9 @@ import type {
 } from './dataplane-verifier.js';
 import type { ProxyScope } from './sync-gate.js';
 import { throwIfAborted } from './abort-error.js';
-import { inspectRoutes, parseRouteConfigDump, type RouteInspection } from './envoy-route-dump.js';
+import { inspectRoutes, type RouteInspection } from './envoy-route-dump.js';
+import { envoyRouteReader, type EnvoyRouteReader } from './envoy-route-reader.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
-
-/** Envoy's admin port. */
-export const ENVOY_ADMIN_PORT = 15000;
 
 /** Candidates tried per proxy asked for, at most. */
 const CANDIDATES_PER_CHECK = 3;
@@ -52,19 +49,17 @@ export interface EnvoyDataplaneVerifierOptions {
 /** {@link DataplaneVerifier} over Envoy's `config_dump`. */
 export class EnvoyDataplaneVerifier implements DataplaneVerifier {
   readonly #proxies: EnvoyDataplaneVerifierOptions['proxies'];
-  readonly #portForwarder: PortForwarder;
+  readonly #routes: EnvoyRouteReader;
   readonly #services: ServiceReader | undefined;
   readonly #pods: PodLister | undefined;
   readonly #random: () => number;
-  readonly #timeoutMs: number;
 
   constructor(options: EnvoyDataplaneVerifierOptions) {
     this.#proxies = options.proxies;
-    this.#portForwarder = options.portForwarder;
+    this.#routes = envoyRouteReader(options.portForwarder, options.requestTimeoutMs ?? 10_000);
     this.#services = options.services;
     this.#pods = options.pods;
     this.#random = options.random ?? Math.random;
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
   async verify(
@@ -128,33 +123,7 @@ export class EnvoyDataplaneVerifier implements DataplaneVerifier {
     expectation: DataplaneExpectation,
     signal: AbortSignal | undefined,
   ): Promise<RouteInspection> {
-    const target = { namespace: proxy.namespace, pod: proxy.pod, port: ENVOY_ADMIN_PORT };
-    const forward = await this.#portForwarder.open(target, { verify: false });
-    try {
-      const path = '/config_dump?resource=dynamic_route_configs';
-      const response = await forward.fetch(path, { timeoutMs: this.#timeoutMs, signal });
-      const text = response.body.toString('utf8');
-      if (response.status !== 200) {
-        throw new PortForwardError(
-          { kind: 'Pod', namespace: proxy.namespace, name: proxy.pod },
-          ENVOY_ADMIN_PORT,
-          `GET ${path} answered ${response.status}: ${text.slice(0, 200)}`,
-        );
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new PortForwardError(
-          { kind: 'Pod', namespace: proxy.namespace, name: proxy.pod },
-          ENVOY_ADMIN_PORT,
-          `GET ${path} answered invalid JSON`,
-        );
-      }
-      return inspectRoutes(parseRouteConfigDump(body), expectation, proxy.proxyType);
-    } finally {
-      await forward.close();
-    }
+    return inspectRoutes(await this.#routes(proxy, signal), expectation, proxy.proxyType);
   }
 
   /** Proxy ids of the service's own pods (its sidecars serve it, they are not its clients). */

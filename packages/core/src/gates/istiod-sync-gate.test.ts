@@ -12,7 +12,11 @@ import type { PodLister } from '../kube/resource-apis.js';
 import type { ProxyScope, SyncProgress } from './sync-gate.js';
 import { nonce, status } from './__fixtures__/syncz-fixtures.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
+import { parseRouteConfigDump } from './envoy-route-dump.js';
+import type { EnvoyRouteReader } from './envoy-route-reader.js';
 import { LEFTOVER_ERROR_GRACE_MS } from './sync-evaluation.js';
+import { FQDN, sidecarRouteConfig, splitRoute } from './__fixtures__/config-dump-fixtures.js';
 import type { SynczPoll, SynczSource } from './syncz-source.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 
@@ -110,12 +114,15 @@ const noPods: PodLister = { list: () => Promise.resolve([]) };
 /** The scope of most tests: every proxy. */
 const EVERY_PROXY: ProxyScope = { sets: [{ namespaces: undefined, selector: undefined }] };
 
-function setup(options: { requiredRatio?: number; random?: () => number } = {}) {
+function setup(
+  options: { requiredRatio?: number; random?: () => number; routes?: EnvoyRouteReader } = {},
+) {
   const clock = new FakeClock({ start: START });
   const mesh = new FakeMesh(clock);
   const gate = new IstiodSyncGate({
     source: mesh,
     pods: noPods,
+    routes: options.routes,
     sync: {
       pollIntervalMs: 500,
       requiredRatio: options.requiredRatio ?? 1,
@@ -648,5 +655,85 @@ describe('IstiodSyncGate.currentStatus', () => {
     const { mesh, gate } = setup();
     await gate.close();
     expect(mesh.closed).toBe(true);
+  });
+});
+
+describe("IstiodSyncGate.waitForSync with the change's routes (push fence)", () => {
+  const expectation: DataplaneExpectation = {
+    host: FQDN,
+    port: 9080,
+    weights: { blue: 80, green: 20 },
+    routeName: 'primary',
+    headerRoute: { name: 'switchyard-reviews-prerelease', present: false },
+  };
+  const routesWith = (weights: Record<string, number>) =>
+    parseRouteConfigDump({
+      configs: [sidecarRouteConfig([splitRoute(weights, { name: 'primary' })])],
+    });
+
+  /**
+   * istiod pushes twice after the snapshot: first from a context begun before it saw the
+   * change (old routes), acked at once, then the change at poll 4. The route reader answers
+   * what each proxy acked.
+   */
+  function busyMesh() {
+    const carrying = new Set<string>();
+    const routes: EnvoyRouteReader = (proxy) => {
+      const acked = mesh.proxies.get(`${proxy.pod}.${proxy.namespace}`)?.acked ?? '';
+      return Promise.resolve(
+        routesWith(carrying.has(acked) ? { blue: 80, green: 20 } : { blue: 90, green: 10 }),
+      );
+    };
+    const { mesh, gate } = setup({ routes });
+    mesh.add('a.bookinfo', 'istiod-a');
+    mesh.add('b.bookinfo', 'istiod-a');
+    mesh.add('c.bookinfo', 'istiod-b');
+    mesh.onPoll = (poll) => {
+      if (poll === 2)
+        for (const id of mesh.proxies.keys()) {
+          mesh.push(id);
+          mesh.ack(id);
+        }
+      if (poll === 4)
+        for (const id of mesh.proxies.keys()) {
+          mesh.push(id);
+          mesh.ack(id);
+          carrying.add(mesh.proxies.get(id)!.sent);
+        }
+    };
+    return { mesh, gate };
+  }
+
+  it('does not count acked pushes that lack the change; counts them once a sentinel proves a push carries it', async () => {
+    const { gate } = busyMesh();
+    const snapshot = await gate.snapshot();
+    const progress: number[] = [];
+    await gate.waitForSync(snapshot, {
+      scope: EVERY_PROXY,
+      timeoutMs: 60_000,
+      expectation,
+      onProgress: (p) => progress.push(p.synced),
+    });
+    // Poll 4 reads one sentinel per replica (the fake mesh numbers each proxy's push: b has
+    // the newest of istiod-a); poll 5 confirms their acks held and reads a, below b's fence;
+    // poll 6 lowers istiod-a's fence to a's push.
+    expect(progress).toEqual([0, 0, 0, 2, 3]);
+  });
+
+  it('without the routes (the baseline-only rule) returns on the push that lacks the change', async () => {
+    const { gate } = busyMesh();
+    const snapshot = await gate.snapshot();
+    const report = await gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 60_000 });
+    expect(report).toMatchObject({ synced: 3, total: 3 });
+    expect(report.completedAt - report.startedAt).toBe(0);
+  });
+
+  it('refuses an expectation when built without a route reader', async () => {
+    const { mesh, gate } = setup();
+    mesh.add('a.bookinfo', 'istiod-a');
+    const snapshot = await gate.snapshot();
+    await expect(
+      gate.waitForSync(snapshot, { scope: EVERY_PROXY, timeoutMs: 1000, expectation }),
+    ).rejects.toThrow(UsageError);
   });
 });

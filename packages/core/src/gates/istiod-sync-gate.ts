@@ -7,6 +7,11 @@
  * - `snapshot()` records every proxy's route push just before the change; `waitForSync()`
  *   polls until the required share of proxies in scope had a later push and acked it (rules
  *   in `sync-evaluation.ts`). `since()` replaces the snapshot when resuming after a crash.
+ * - Given the change's routes (`expectation`), a later acked push counts only when it
+ *   carries them: istiod's pushes are fenced per replica by one proxy's config_dump
+ *   (`push-fence.ts`). The release engine always passes them; without them the weaker
+ *   baseline-only rule applies, which a busy mesh can fool (a push istiod began before it
+ *   saw the change reaching a proxy after the baseline).
  * - Polls every `pollIntervalMs` with ±10% jitter (so parallel releases do not poll istiod
  *   in lockstep), start to start, and returns on the first poll that meets the ratio.
  * - A replica that does not answer a poll keeps its proxies' last known state for that
@@ -47,6 +52,8 @@ import {
   sinceCriterion,
   type SyncCriterion,
 } from './sync-evaluation.js';
+import type { EnvoyRouteReader } from './envoy-route-reader.js';
+import { PushFence } from './push-fence.js';
 import { ProxyScopeResolver, type ScopeResolution } from './sync-scope.js';
 import type { SynczSource } from './syncz-source.js';
 import { mergeReplicas, type ProxyRouteStatus } from './syncz-status.js';
@@ -64,6 +71,8 @@ export interface IstiodSyncGateOptions {
   source: SynczSource;
   /** Lists pods for a scope's selector. */
   pods: PodLister;
+  /** Reads a proxy's routes from Envoy, for the push fence; needed by waits with an expectation. */
+  routes?: EnvoyRouteReader | undefined;
   /** Sync settings: poll interval, required ratio. (The scope comes with each call.) */
   sync: Pick<ResolvedSync, 'pollIntervalMs' | 'requiredRatio'>;
   /** Time and sleeps; default the system clock. */
@@ -101,6 +110,7 @@ interface Observation {
 export class IstiodSyncGate implements SyncGate {
   readonly #source: SynczSource;
   readonly #scopes: ProxyScopeResolver;
+  readonly #routes: EnvoyRouteReader | undefined;
   readonly #pollIntervalMs: number;
   readonly #requiredRatio: number;
   readonly #clock: Clock;
@@ -111,6 +121,7 @@ export class IstiodSyncGate implements SyncGate {
   constructor(options: IstiodSyncGateOptions) {
     this.#source = options.source;
     this.#scopes = new ProxyScopeResolver(options.pods);
+    this.#routes = options.routes;
     this.#pollIntervalMs = options.sync.pollIntervalMs;
     this.#requiredRatio = options.sync.requiredRatio;
     this.#clock = options.clock ?? systemClock;
@@ -154,7 +165,15 @@ export class IstiodSyncGate implements SyncGate {
     if (!(snapshot instanceof GateSnapshot))
       throw new UsageError('waitForSync needs a snapshot made by this sync gate');
     const { criterion } = snapshot;
-    const { scope, signal, timeoutMs } = options;
+    const { scope, signal, timeoutMs, expectation } = options;
+    if (expectation && !this.#routes)
+      throw new UsageError(
+        'waitForSync with an expectation needs the gate built with a route reader',
+      );
+    const fence =
+      expectation && this.#routes
+        ? new PushFence({ expectation, routes: this.#routes, criterion })
+        : undefined;
     const startedAt = this.#clock.now();
     const deadline = startedAt + timeoutMs;
     // How long a proxy has waited counts from the change when it is known (resume), else
@@ -181,12 +200,16 @@ export class IstiodSyncGate implements SyncGate {
       rejections.observe(observation.merged.values(), now);
       if (view.includes) {
         lastScopeProblem = undefined;
-        const evaluation = evaluateSync(observation.merged.values(), criterion, view.includes);
+        await fence?.observe(observation.merged.values(), view.includes, signal);
+        const evaluation = evaluateSync(
+          observation.merged.values(),
+          criterion,
+          view.includes,
+          fence ? (status) => fence.admits(status) : undefined,
+        );
         lastCounts = { synced: evaluation.synced, total: evaluation.total };
         lastPending = evaluation.pending
-          .map((status) =>
-            unsyncedProxy(status, pendingState(status, criterion), now, firstSeen, origin),
-          )
+          .map((status) => unsyncedProxy(status, pendingState(status), now, firstSeen, origin))
           .sort(slowestFirst);
         options.onProgress?.({
           synced: evaluation.synced,
@@ -200,7 +223,8 @@ export class IstiodSyncGate implements SyncGate {
             synced: evaluation.synced,
             total: evaluation.total,
             startedAt,
-            completedAt: now,
+            // After the fence's config_dump reads, which this poll waited for.
+            completedAt: this.#clock.now(),
             istiodReplicas: observation.replicas.length,
           };
         }

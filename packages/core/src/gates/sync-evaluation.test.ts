@@ -28,7 +28,7 @@ describe('baseline criterion', () => {
   it('does not count "all SYNCED" on the old push', () => {
     const result = evaluateSync(before, criterion);
     expect(result).toMatchObject({ synced: 0, total: 2 });
-    expect(pendingState(before[0]!, criterion)).toBe('NOT SENT');
+    expect(pendingState(before[0]!)).toBe('NOT SENT');
   });
 
   it('counts a proxy whose new push is acked', () => {
@@ -45,7 +45,7 @@ describe('baseline criterion', () => {
       sentTime: '2026-11-02T10:00:05.100Z',
     });
     expect(hasChange(sentOnly, criterion)).toBe(false);
-    expect(pendingState(sentOnly, criterion)).toBe('STALE');
+    expect(pendingState(sentOnly)).toBe('STALE');
   });
 
   it('does not count a rejected push', () => {
@@ -57,7 +57,7 @@ describe('baseline criterion', () => {
       lastError: 'bad route',
     });
     expect(hasChange(rejected, criterion)).toBe(false);
-    expect(pendingState(rejected, criterion)).toBe('ERROR');
+    expect(pendingState(rejected)).toBe('ERROR');
   });
 
   it('counts a proxy that appeared after the snapshot once acked == sent', () => {
@@ -109,7 +109,7 @@ describe('since criterion', () => {
   it('does not count an acked push sent before the change (beyond the tolerance)', () => {
     const early = synced('a.ns', `${T0}/1`, '2026-11-02T10:00:04.300Z');
     expect(hasChange(early, criterion)).toBe(false);
-    expect(pendingState(early, criterion)).toBe('NOT SENT');
+    expect(pendingState(early)).toBe('NOT SENT');
   });
 
   it('tolerates clock skew up to SINCE_TOLERANCE_MS', () => {

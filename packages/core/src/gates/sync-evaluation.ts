@@ -15,6 +15,11 @@
  *   when acked == sent and that push was sent at or after the change time, minus
  *   {@link SINCE_TOLERANCE_MS}.
  *
+ * "Pushed after the change" is necessary, not sufficient: a push istiod began before it saw
+ * the change can reach a proxy after the baseline. When the change's routes are known, the
+ * gate also requires the push to carry them (`push-fence.ts`: the `carries` predicate of
+ * {@link evaluateSync}); the criteria here alone are the weaker, baseline-only rule.
+ *
  * A proxy rejected the change when Envoy NACKed a push made after it: syncz shows ERROR
  * with Envoy's message. istiod clears `lastError` only on the next ack, so an error the
  * proxy already showed before the change may be left over from an older push while the new
@@ -186,13 +191,13 @@ export class RejectionWatch {
 }
 
 /**
- * State to report for a proxy that does not have the change yet. A proxy still on its
- * pre-change push is `NOT SENT` (the change was not sent to it), even though istioctl would
- * print SYNCED for it: it is synced to the old routes.
+ * State to report for a proxy that does not have the change yet. A proxy that acked a push
+ * without the change (its pre-change push, or one istiod began before it saw the change) is
+ * `NOT SENT` (the change was not sent to it), even though istioctl would print SYNCED for
+ * it: it is synced to the old routes.
  */
-export function pendingState(status: ProxyRouteStatus, criterion: SyncCriterion): ProxySyncState {
-  if (status.state === 'SYNCED' && !pushedAfterChange(status, criterion)) return 'NOT SENT';
-  return status.state;
+export function pendingState(status: ProxyRouteStatus): ProxySyncState {
+  return status.state === 'SYNCED' ? 'NOT SENT' : status.state;
 }
 
 /** Outcome of one evaluation. */
@@ -205,11 +210,15 @@ export interface SyncEvaluation {
   pending: ProxyRouteStatus[];
 }
 
-/** Counts the proxies in scope that have the change. */
+/**
+ * Counts the proxies in scope that have the change: pushed after it and acked
+ * ({@link hasChange}), and, when `carries` is given, that push carries it (`push-fence.ts`).
+ */
 export function evaluateSync(
   statuses: Iterable<ProxyRouteStatus>,
   criterion: SyncCriterion,
   inScope: (status: ProxyRouteStatus) => boolean = () => true,
+  carries: (status: ProxyRouteStatus) => boolean = () => true,
 ): SyncEvaluation {
   let synced = 0;
   let total = 0;
@@ -217,7 +226,7 @@ export function evaluateSync(
   for (const status of statuses) {
     if (!inScope(status)) continue;
     total += 1;
-    if (hasChange(status, criterion)) synced += 1;
+    if (hasChange(status, criterion) && carries(status)) synced += 1;
     else pending.push(status);
   }
   return { synced, total, pending };

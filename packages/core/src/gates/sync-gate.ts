@@ -9,6 +9,7 @@
  * router, waypoint) differ only inside the gate.
  */
 import type { UnsyncedProxy } from '../errors.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
 
 /**
  * One set of proxies: those of the given types, in the given namespaces, whose pods match
@@ -74,6 +75,12 @@ export interface SyncWaitOptions {
   signal?: AbortSignal | undefined;
   /** Called after every poll. */
   onProgress?: ((progress: SyncProgress) => void) | undefined;
+  /**
+   * The change's routes as Envoy shows them. Given, a proxy counts only once its acked push
+   * carries them (istiod's pushes fenced per replica, `push-fence.ts`); without it, any
+   * acked push after the snapshot counts, which a busy mesh can fool.
+   */
+  expectation?: DataplaneExpectation | undefined;
 }
 
 /** Waits until every proxy in scope has acked a route change (istiod `/debug/syncz`). */
@@ -82,8 +89,8 @@ export interface SyncGate {
   snapshot(signal?: AbortSignal): Promise<SyncSnapshot>;
   /**
    * Resolves once the required share of proxies in `options.scope` had their routes pushed
-   * after the snapshot and acked that push; throws SyncTimeoutError naming every proxy not
-   * synced.
+   * after the snapshot and acked that push (a push carrying `options.expectation`, when
+   * given); throws SyncTimeoutError naming every proxy not synced.
    */
   waitForSync(snapshot: SyncSnapshot, options: SyncWaitOptions): Promise<SyncReport>;
   /**

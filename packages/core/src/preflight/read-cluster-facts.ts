@@ -9,7 +9,7 @@
  * would fail); every other fact that cannot be read becomes a `Fact` with the reason.
  */
 import { throwIfAborted } from '../gates/abort-error.js';
-import { ENVOY_ADMIN_PORT } from '../gates/envoy-dataplane-verifier.js';
+import { ENVOY_ADMIN_PORT } from '../gates/envoy-route-reader.js';
 import { headerLimitOf, parseHttpConnectionManagers } from '../gates/envoy-listener-dump.js';
 import type { PrometheusClient } from '../gates/prometheus-client.js';
 import { ProxyScopeResolver } from '../gates/sync-scope.js';

@@ -17,6 +17,7 @@ import { isoTime } from './clock.js';
 import type { OperationContext } from './operation-context.js';
 import type { CommitResult } from './recorded-routes.js';
 import type { ReleasePhase, ReleaseRecord } from './state-record.js';
+import type { DataplaneExpectation } from '../gates/dataplane-verifier.js';
 import type { SyncSnapshot } from '../gates/sync-gate.js';
 
 /** One route change on the routing object and the record describing it. */
@@ -66,7 +67,7 @@ export async function applyGatedChange(
     weights: result.record.weights,
   });
   await awaitAccepted(context, result.object);
-  await waitForProxySync(context, snapshot, change.what);
+  await waitForProxySync(context, snapshot, change.what, true);
   if (change.verifyDataplane !== false) await verifyDataplane(context);
   return result;
 }
@@ -89,7 +90,7 @@ export async function applyGatedSlotDestinations(
       resourceVersion: written.resourceVersion,
     });
   }
-  await waitForProxySync(context, snapshot, destinations.what);
+  await waitForProxySync(context, snapshot, destinations.what, false);
 }
 
 /**
@@ -101,7 +102,7 @@ export async function regateAfterInterruption(context: OperationContext): Promis
   if (changeAt === undefined) return;
   const snapshot = context.clients.syncGate.since(Date.parse(changeAt));
   await awaitAccepted(context, context.routes.object);
-  await waitForProxySync(context, snapshot, 'routes applied before the interruption');
+  await waitForProxySync(context, snapshot, 'routes applied before the interruption', true);
 }
 
 /**
@@ -157,16 +158,23 @@ export function emitPhaseChange(
   if (previous !== phase) context.log.emit({ type: 'phase-changed', phase, previous });
 }
 
-/** Waits for every proxy in the backend's scope to ack the change made after `snapshot`. */
+/**
+ * Waits for every proxy in the backend's scope to ack the change made after `snapshot`.
+ * `carried`: the change is the record's routes, so the gate requires pushes that carry them
+ * (`gates/push-fence.ts`); the slot destinations (DestinationRule subsets) have no route to
+ * show, and are gated on acked pushes after the snapshot alone.
+ */
 async function waitForProxySync(
   context: OperationContext,
   snapshot: SyncSnapshot,
   reason: string,
+  carried: boolean,
 ): Promise<void> {
   const { log } = context;
   log.emit({ type: 'sync-started', reason });
   const report = await context.clients.syncGate.waitForSync(snapshot, {
     scope: context.objects.backend.proxyScope(context.routes.object),
+    expectation: carried ? routesExpectation(context) : undefined,
     timeoutMs: context.spec.sync.timeoutMs,
     signal: context.signal,
     onProgress: (progress) =>
@@ -202,17 +210,21 @@ async function verifyDataplane(context: OperationContext): Promise<void> {
   const count = context.spec.sync.verifyDataplane;
   const verifier = context.clients.dataplane;
   if (count <= 0 || !verifier) return;
+  const proxies = await verifier.verify(routesExpectation(context), {
+    count,
+    scope: context.objects.backend.proxyScope(context.routes.object),
+    signal: context.signal,
+  });
+  context.log.emit({ type: 'dataplane-verified', proxies });
+}
+
+/** What the record's routes look like in Envoy (the backend says how). */
+function routesExpectation(context: OperationContext): DataplaneExpectation {
   const { backend, service } = context.objects;
   const { object, record } = context.routes;
-  const expectation = backend.dataplaneExpectation(
+  return backend.dataplaneExpectation(
     object,
     { weights: record.weights, headerRouteTo: record.headerRoute ? context.candidate : undefined },
     service,
   );
-  const proxies = await verifier.verify(expectation, {
-    count,
-    scope: backend.proxyScope(object),
-    signal: context.signal,
-  });
-  context.log.emit({ type: 'dataplane-verified', proxies });
 }

@@ -1,0 +1,180 @@
+/**
+ * The push fence: which of istiod's pushes carry a change. The rule that keeps the sync gate
+ * from declaring a change synced early on a busy mesh.
+ *
+ * istiod pushes from push contexts: after a debounce it snapshots its config store into a
+ * new context, numbered by a counter of its own that the nonce carries in its push version
+ * (`<time>/<counter>`, `xds-nonce.ts`). A context created before istiod's informer saw the
+ * change lacks it, yet on a busy mesh (other objects rewritten, endpoints moving) a push
+ * from such a context can reach a proxy after the gate's baseline; a proxy that reconnects
+ * to another replica, or a new pod, gets that replica's current context, which may lag.
+ * "Pushed after the baseline and acked" (`sync-evaluation.ts`) is therefore not proof.
+ *
+ * The rule: a proxy has the change when it acked a route push from a context that carries
+ * the change. The contexts of one replica are created in counter order from one config
+ * store that only moves forward, so once one context is known to carry the change, every
+ * later one does too; the lowest such counter known is the replica's fence. A proxy counts
+ * once it acked (SYNCED) a push of its replica at or above that replica's fence; a replica
+ * without a fence counts none of its proxies.
+ *
+ * How a fence is learned, per replica, from one of its proxies in scope (the sentinel): syncz
+ * shows it acked nonce N, a push made after the change (by the gate's criterion); its Envoy
+ * config_dump then shows the expected routes (`envoy-route-dump.ts`); and the next syncz
+ * poll still shows N acked. The dump was read while N's config was the one applied (Envoy
+ * acks a push as it applies it, so nothing newer can sit applied and unacked for a poll), so
+ * N's context generated the new routes: N's counter is the fence. A sentinel that has no
+ * route for the service is not asked again; one whose routes differ is asked again once it
+ * acks a newer push. The first sentinel of a replica is its proxy with the newest ack; once
+ * the replica has a fence, a proxy that acked a push after the change but below the fence
+ * (pushes of one context usually reach every proxy, but a push can be merged into a later
+ * one) is asked in turn, oldest first, and lowers the fence if its routes carry the change.
+ * Cost: one config_dump per replica per poll while it has such a proxy (usually one or two
+ * polls per change), whatever the number of proxies.
+ *
+ * What it cannot prove: a nonce without a push version (istiod before 1.12) has no counter,
+ * so its replica never gets a fence (the wait times out naming its proxies).
+ */
+import type { DataplaneExpectation } from './dataplane-verifier.js';
+import { inspectRoutes } from './envoy-route-dump.js';
+import type { EnvoyRouteReader } from './envoy-route-reader.js';
+import { pushedAfterChange, type SyncCriterion } from './sync-evaluation.js';
+import type { ProxyRouteStatus } from './syncz-status.js';
+import { parseNonce } from './xds-nonce.js';
+import { throwIfAborted } from './abort-error.js';
+
+/** One sentinel's dump, waiting for the next poll to confirm its ack did not move. */
+interface Probe {
+  /** Proxy id. */
+  readonly proxy: string;
+  /** Nonce it had acked when its dump was read. */
+  readonly acked: string;
+  /** That nonce's push counter. */
+  readonly counter: number;
+  /** Whether the dump showed the expected routes. */
+  readonly carries: boolean;
+}
+
+/** What a {@link PushFence} needs. */
+export interface PushFenceOptions {
+  /** The change, as Envoy should show it. */
+  readonly expectation: DataplaneExpectation;
+  /** Reads a sentinel's routes. */
+  readonly routes: EnvoyRouteReader;
+  /** What "after the change" means for this wait (sentinels must have a push after it). */
+  readonly criterion: SyncCriterion;
+}
+
+/** The route push counter of a nonce; undefined without a push version. */
+function counterOf(nonce: string): number | undefined {
+  return parseNonce(nonce).counter;
+}
+
+/** The fences of one sync wait, per istiod replica. */
+export class PushFence {
+  readonly #options: PushFenceOptions;
+  /** Lowest push counter known to carry the change, by replica. */
+  readonly #fences = new Map<string, number>();
+  /** Dumps read at the last poll, by replica. */
+  #probes = new Map<string, Probe>();
+  /** Proxies whose routes do not mention the service: never sentinels. */
+  readonly #irrelevant = new Set<string>();
+  /** Nonce each proxy had when its dump last showed other routes: asked again after a newer push. */
+  readonly #differed = new Map<string, string>();
+
+  constructor(options: PushFenceOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * After each poll: confirms the dumps read at the previous poll against the acks now seen
+   * (learning or lowering fences), then reads one sentinel's routes for every replica that
+   * has a proxy in scope that acked a push after the change and is not admitted yet. A
+   * sentinel that cannot be reached is left for the next poll.
+   */
+  async observe(
+    statuses: Iterable<ProxyRouteStatus>,
+    inScope: (status: ProxyRouteStatus) => boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const current = new Map<string, ProxyRouteStatus>();
+    for (const status of statuses) current.set(status.proxy, status);
+    for (const [istiod, probe] of this.#probes) {
+      const now = current.get(probe.proxy);
+      const stillAcked =
+        now !== undefined &&
+        now.istiod === istiod &&
+        now.state === 'SYNCED' &&
+        now.acked === probe.acked;
+      if (stillAcked && probe.carries) this.#lower(istiod, probe.counter);
+    }
+    this.#probes = new Map();
+    const sentinels = new Map<string, { status: ProxyRouteStatus; counter: number }>();
+    for (const status of current.values()) {
+      if (!inScope(status) || this.admits(status)) continue;
+      const counter = this.#candidateCounter(status);
+      if (counter === undefined) continue;
+      const best = sentinels.get(status.istiod);
+      // No fence yet: the newest push, the likeliest to carry the change. Below the fence:
+      // the oldest, to lower it as far as it goes.
+      const better = this.#fences.has(status.istiod)
+        ? counter < (best?.counter ?? Infinity)
+        : counter > (best?.counter ?? -Infinity);
+      if (better) sentinels.set(status.istiod, { status, counter });
+    }
+    await Promise.all(
+      [...sentinels].map(async ([istiod, { status, counter }]) => {
+        const probe = await this.#read(status, counter, signal);
+        if (probe) this.#probes.set(istiod, probe);
+      }),
+    );
+  }
+
+  /** Whether the proxy acked a push of its replica at or above that replica's fence. */
+  admits(status: ProxyRouteStatus): boolean {
+    const fence = this.#fences.get(status.istiod);
+    if (fence === undefined || status.state !== 'SYNCED') return false;
+    const counter = counterOf(status.acked);
+    return counter !== undefined && counter >= fence;
+  }
+
+  /** The replica's fence, when known (for tests and messages). */
+  fenceOf(istiod: string): number | undefined {
+    return this.#fences.get(istiod);
+  }
+
+  #lower(istiod: string, counter: number): void {
+    const known = this.#fences.get(istiod);
+    if (known === undefined || counter < known) this.#fences.set(istiod, counter);
+  }
+
+  /** The acked push counter of a proxy worth asking, or undefined. */
+  #candidateCounter(status: ProxyRouteStatus): number | undefined {
+    if (status.state !== 'SYNCED' || this.#irrelevant.has(status.proxy)) return undefined;
+    if (this.#differed.get(status.proxy) === status.acked) return undefined;
+    if (!pushedAfterChange(status, this.#options.criterion)) return undefined;
+    return counterOf(status.acked);
+  }
+
+  async #read(
+    status: ProxyRouteStatus,
+    counter: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Probe | undefined> {
+    let inspection;
+    try {
+      const configs = await this.#options.routes(status, signal);
+      inspection = inspectRoutes(configs, this.#options.expectation, status.proxyType);
+    } catch {
+      throwIfAborted(signal, 'proxy sync wait');
+      // The pod may be gone, or not answer yet: another poll, maybe another sentinel.
+      return undefined;
+    }
+    if (!inspection.relevant) {
+      this.#irrelevant.add(status.proxy);
+      return undefined;
+    }
+    const carries = inspection.mismatch === undefined;
+    if (!carries) this.#differed.set(status.proxy, status.acked);
+    return { proxy: status.proxy, acked: status.acked, counter, carries };
+  }
+}
