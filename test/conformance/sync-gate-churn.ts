@@ -264,10 +264,13 @@ export async function runChurnSteps(
       counted.map(async (status) => {
         const proxy = byId.get(status.proxy);
         if (!proxy) return; // stopped since syncz listed it
-        const response = await fetch(
+        const body = await fetch(
           `http://127.0.0.1:${proxy.adminPort}/config_dump?resource=dynamic_route_configs`,
+        ).then(
+          (response) => response.json() as Promise<{ configs?: RouteDumpEntry[] }>,
+          () => undefined, // its pod stopped since: it routes nothing any more
         );
-        const body = (await response.json()) as { configs?: RouteDumpEntry[] };
+        if (!body) return;
         const inspection = inspectRoutes(parseRouteConfigDump(body), expectation, proxy.proxyType);
         const changedAt = Date.parse(
           body.configs?.find((c) => c.route_config?.name === String(HOST_PORT))?.last_updated ?? '',
@@ -351,7 +354,8 @@ export async function runChurnSteps(
       result.steps += 1;
       options.onStep?.(
         `step ${step + 1}/${options.steps} green=${green}${interleave ? ' (interleaved)' : ''}: ` +
-          `fenced lacking ${fencedLacking.length}, baseline lacking ${baselineLacking.length}`,
+          `fenced lacking ${fencedLacking.length} after ${result.fenced.lagMs.at(-1)} ms, ` +
+          `baseline lacking ${baselineLacking.length} after ${result.baseline.lagMs.at(-1)} ms`,
       );
     }
   } finally {
@@ -366,16 +370,18 @@ export async function runChurnSteps(
 }
 
 /**
- * Waits (up to 15 s) until every proxy in scope acked a route push it did not have now: the
- * churn's next push, sent before the weight write, reaching proxies after the baseline.
+ * Waits (up to 15 s) until every proxy in scope has acked a route push it did not have now:
+ * the churn's next push, made before the weight write, reaching proxies after the baseline.
  */
 async function unrelatedPushAcked(gate: IstiodSyncGate, scope: ProxyScope): Promise<boolean> {
   const before = new Map((await gate.proxiesInScope(scope)).map((s) => [s.proxy, s.sent]));
+  const acked = new Set<string>();
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     await sleep(50);
-    const now = await gate.proxiesInScope(scope);
-    if (now.every((s) => s.state === 'SYNCED' && before.get(s.proxy) !== s.sent)) return true;
+    for (const s of await gate.proxiesInScope(scope))
+      if (s.state === 'SYNCED' && before.get(s.proxy) !== s.sent) acked.add(s.proxy);
+    if ([...before.keys()].every((proxy) => acked.has(proxy))) return true;
   }
   return false;
 }
