@@ -75,15 +75,23 @@ describe('push fence', () => {
     expect(fence.admits(acked('c.ns', 9, 'istiod-b'))).toBe(false);
   });
 
-  it('learns nothing when the sentinel acked a newer push between its dump and the next poll', async () => {
+  it('takes the ack of the next poll when the sentinel acked a newer push meanwhile', async () => {
     const { read } = reader({ 'a.ns': NEW_ROUTES });
     const fence = new PushFence({ expectation, routes: read, criterion });
     await fence.observe([acked('a.ns', 7)], everyProxy);
     await fence.observe([acked('a.ns', 8)], everyProxy);
-    // The routes read may have been push 8's: 7 is not proven, 8 is read now.
-    expect(fence.fenceOf('istiod-a')).toBeUndefined();
-    await fence.observe([acked('a.ns', 8)], everyProxy);
+    // The routes read may have been push 8's: 7 is not proven, 8 is.
     expect(fence.fenceOf('istiod-a')).toBe(8);
+    expect(fence.admits(acked('b.ns', 7))).toBe(false);
+  });
+
+  it('learns nothing from a sentinel that moved to another replica meanwhile', async () => {
+    const { read } = reader({ 'a.ns': NEW_ROUTES });
+    const fence = new PushFence({ expectation, routes: read, criterion });
+    await fence.observe([acked('a.ns', 7)], everyProxy);
+    await fence.observe([acked('a.ns', 9, 'istiod-b')], everyProxy);
+    expect(fence.fenceOf('istiod-a')).toBeUndefined();
+    expect(fence.fenceOf('istiod-b')).toBeUndefined();
   });
 
   it('asks a sentinel whose routes lack the change again only after it acks a newer push', async () => {

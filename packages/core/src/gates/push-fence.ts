@@ -18,11 +18,12 @@
  * without a fence counts none of its proxies.
  *
  * How a fence is learned, per replica, from one of its proxies in scope (the sentinel): syncz
- * shows it acked nonce N, a push made after the change (by the gate's criterion); its Envoy
- * config_dump then shows the expected routes (`envoy-route-dump.ts`); and the next syncz
- * poll still shows N acked. The dump was read while N's config was the one applied (Envoy
- * acks a push as it applies it, so nothing newer can sit applied and unacked for a poll), so
- * N's context generated the new routes: N's counter is the fence. A sentinel that has no
+ * shows it acked nonce N1, a push made after the change (by the gate's criterion); its Envoy
+ * config_dump then shows the expected routes (`envoy-route-dump.ts`); the next syncz poll
+ * shows it acked N2, still on that replica. The routes read were applied from a push between
+ * N1 and N2 (Envoy acks a push as it applies it, so nothing newer sits applied and unacked
+ * for a poll), so that push's context carried the change, and so does N2's: N2's counter is
+ * the fence (on a quiet mesh N2 is N1). A sentinel that has no
  * route for the service is not asked again; one whose routes differ is asked again once it
  * acks a newer push. The first sentinel of a replica is its proxy with the newest ack; once
  * the replica has a fence, a proxy that acked a push after the change but below the fence
@@ -42,11 +43,11 @@ import type { ProxyRouteStatus } from './syncz-status.js';
 import { parseNonce } from './xds-nonce.js';
 import { throwIfAborted } from './abort-error.js';
 
-/** One sentinel's dump, waiting for the next poll to confirm its ack did not move. */
+/** One sentinel's dump, waiting for the next poll's ack to bound the push it came from. */
 interface Probe {
   /** Proxy id. */
   readonly proxy: string;
-  /** Nonce it had acked when its dump was read. */
+  /** Nonce it had acked before its dump was read. */
   readonly acked: string;
   /** That nonce's push counter. */
   readonly counter: number;
@@ -100,12 +101,9 @@ export class PushFence {
     for (const status of statuses) current.set(status.proxy, status);
     for (const [istiod, probe] of this.#probes) {
       const now = current.get(probe.proxy);
-      const stillAcked =
-        now !== undefined &&
-        now.istiod === istiod &&
-        now.state === 'SYNCED' &&
-        now.acked === probe.acked;
-      if (stillAcked && probe.carries) this.#lower(istiod, probe.counter);
+      if (!probe.carries || now === undefined || now.istiod !== istiod) continue;
+      const acked = counterOf(now.acked);
+      if (acked !== undefined && acked >= probe.counter) this.#lower(istiod, acked);
     }
     this.#probes = new Map();
     const sentinels = new Map<string, { status: ProxyRouteStatus; counter: number }>();
