@@ -31,7 +31,11 @@ function compare(docs: Doc[], permissions: readonly RequiredPermission[], placem
   };
 }
 
-const ALWAYS = REQUIRED_PERMISSIONS.filter((p) => p.scope !== 'proxies' && p.scope !== 'preflight');
+// The proxies' rows that hold for every release (the sync gate's config_dump reads) are in
+// the base variants; the one for sync.scope.selector is verify-dataplane/.
+const ALWAYS = REQUIRED_PERMISSIONS.filter(
+  (p) => p.scope !== 'preflight' && !(p.scope === 'proxies' && p.onlyWhen !== undefined),
+);
 const WITH_DATAPLANE = REQUIRED_PERMISSIONS.filter((p) => p.scope !== 'preflight');
 
 /** Problems with the bindings: every role bound, to the variant's ServiceAccount only. */

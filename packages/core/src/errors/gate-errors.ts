@@ -57,6 +57,8 @@ export class SyncTimeoutError extends SwitchyardError {
     synced: number;
     total: number;
     timeoutMs: number;
+    /** Why acked pushes of some replicas did not count (the sync gate's push fence). */
+    unproven?: string | undefined;
   }) {
     const list = fields.unsynced
       .map(
@@ -67,7 +69,8 @@ export class SyncTimeoutError extends SwitchyardError {
       .join('\n');
     super(
       `proxy sync timed out after ${(fields.timeoutMs / 1000).toFixed(1)}s: ` +
-        `${fields.synced}/${fields.total} proxies synced; not synced:\n${list}`,
+        `${fields.synced}/${fields.total} proxies synced; not synced:\n${list}` +
+        (fields.unproven ? `\n${fields.unproven}` : ''),
     );
     this.unsynced = fields.unsynced;
     this.synced = fields.synced;

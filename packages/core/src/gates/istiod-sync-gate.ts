@@ -186,6 +186,7 @@ export class IstiodSyncGate implements SyncGate {
     let lastObservation: Observation | undefined;
     let lastScopeProblem: string | undefined;
     let lastPending: UnsyncedProxy[] = [];
+    let lastUnproven: string | undefined;
     let lastCounts = { synced: 0, total: 0 };
     for (let first = true; ; first = false) {
       throwIfAborted(signal, 'proxy sync wait');
@@ -201,6 +202,7 @@ export class IstiodSyncGate implements SyncGate {
       if (view.includes) {
         lastScopeProblem = undefined;
         await fence?.observe(observation.merged.values(), view.includes, signal);
+        lastUnproven = fence?.unfenced(observation.merged.values(), view.includes);
         const evaluation = evaluateSync(
           observation.merged.values(),
           criterion,
@@ -275,6 +277,7 @@ export class IstiodSyncGate implements SyncGate {
       synced: lastCounts.synced,
       total: lastCounts.total,
       timeoutMs,
+      unproven: lastUnproven,
     });
   }
 

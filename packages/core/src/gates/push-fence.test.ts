@@ -130,18 +130,23 @@ describe('push fence', () => {
     expect(fence.fenceOf('istiod-a')).toBe(7);
   });
 
-  it('leaves an unreachable sentinel for the next poll', async () => {
+  it('does not ask a sentinel it could not read again, tries another, and says so while unfenced', async () => {
     const routes: Record<string, DynamicRouteConfig[] | Error> = {
-      'a.ns': new PortForwardError({ kind: 'Pod', namespace: 'ns', name: 'a' }, 15000, 'gone'),
+      'a.ns': new PortForwardError({ kind: 'Pod', namespace: 'ns', name: 'a' }, 15000, 'forbidden'),
+      'b.ns': NEW_ROUTES,
     };
     const { read, reads } = reader(routes);
     const fence = new PushFence({ expectation, routes: read, criterion });
-    await fence.observe([acked('a.ns', 7)], everyProxy);
-    routes['a.ns'] = NEW_ROUTES;
-    await fence.observe([acked('a.ns', 7)], everyProxy);
-    await fence.observe([acked('a.ns', 7)], everyProxy);
-    expect(reads).toEqual(['a.ns', 'a.ns']);
+    const poll = [acked('a.ns', 8), acked('b.ns', 7)];
+    await fence.observe(poll, everyProxy);
+    expect(fence.unfenced(poll, everyProxy)).toMatch(
+      /^no push of istiod istiod-a was proven to carry the new routes .*; last config_dump read failed: a\.ns: .*forbidden/,
+    );
+    await fence.observe(poll, everyProxy);
+    await fence.observe(poll, everyProxy);
+    expect(reads).toEqual(['a.ns', 'b.ns']);
     expect(fence.fenceOf('istiod-a')).toBe(7);
+    expect(fence.unfenced(poll, everyProxy)).toBeUndefined();
   });
 
   it('only picks sentinels in scope', async () => {

@@ -24,7 +24,8 @@
  * N1 and N2 (Envoy acks a push as it applies it, so nothing newer sits applied and unacked
  * for a poll), so that push's context carried the change, and so does N2's: N2's counter is
  * the fence (on a quiet mesh N2 is N1). A sentinel that has no
- * route for the service is not asked again; one whose routes differ is asked again once it
+ * route for the service, or whose config_dump cannot be read (its pod gone, no permission to
+ * port-forward into its namespace), is not asked again; one whose routes differ is asked again once it
  * acks a newer push. The first sentinel of a replica is its proxy with the newest ack; once
  * the replica has a fence, a proxy that acked a push after the change but below the fence
  * (pushes of one context usually reach every proxy, but a push can be merged into a later
@@ -77,8 +78,10 @@ export class PushFence {
   readonly #fences = new Map<string, number>();
   /** Dumps read at the last poll, by replica. */
   #probes = new Map<string, Probe>();
-  /** Proxies whose routes do not mention the service: never sentinels. */
-  readonly #irrelevant = new Set<string>();
+  /** Proxies whose routes do not mention the service, or could not be read: never sentinels. */
+  readonly #unusable = new Set<string>();
+  /** Why the last read failed (a pod gone, a port-forward refused), for messages. */
+  #lastReadError: string | undefined;
   /** Nonce each proxy had when its dump last showed other routes: asked again after a newer push. */
   readonly #differed = new Map<string, string>();
 
@@ -135,6 +138,26 @@ export class PushFence {
     return counter !== undefined && counter >= fence;
   }
 
+  /**
+   * Why proxies of some replicas cannot count yet, for a timeout message: the replicas with
+   * proxies in scope and no fence, and the last failed read. Undefined when every such
+   * replica has a fence.
+   */
+  unfenced(
+    statuses: Iterable<ProxyRouteStatus>,
+    inScope: (s: ProxyRouteStatus) => boolean,
+  ): string | undefined {
+    const replicas = new Set<string>();
+    for (const status of statuses)
+      if (inScope(status) && !this.#fences.has(status.istiod)) replicas.add(status.istiod);
+    if (replicas.size === 0) return undefined;
+    return (
+      `no push of istiod ${[...replicas].sort().join(', ')} was proven to carry the new routes ` +
+      `(one of its proxies' config_dump must show them)` +
+      (this.#lastReadError ? `; last config_dump read failed: ${this.#lastReadError}` : '')
+    );
+  }
+
   /** The replica's fence, when known (for tests and messages). */
   fenceOf(istiod: string): number | undefined {
     return this.#fences.get(istiod);
@@ -147,7 +170,7 @@ export class PushFence {
 
   /** The acked push counter of a proxy worth asking, or undefined. */
   #candidateCounter(status: ProxyRouteStatus): number | undefined {
-    if (status.state !== 'SYNCED' || this.#irrelevant.has(status.proxy)) return undefined;
+    if (status.state !== 'SYNCED' || this.#unusable.has(status.proxy)) return undefined;
     if (this.#differed.get(status.proxy) === status.acked) return undefined;
     if (!pushedAfterChange(status, this.#options.criterion)) return undefined;
     return counterOf(status.acked);
@@ -162,13 +185,15 @@ export class PushFence {
     try {
       const configs = await this.#options.routes(status, signal);
       inspection = inspectRoutes(configs, this.#options.expectation, status.proxyType);
-    } catch {
+    } catch (error) {
       throwIfAborted(signal, 'proxy sync wait');
-      // The pod may be gone, or not answer yet: another poll, maybe another sentinel.
+      // The pod may be gone, or its namespace not ours to port-forward into: another one.
+      this.#unusable.add(status.proxy);
+      this.#lastReadError = `${status.proxy}: ${error instanceof Error ? error.message : String(error)}`;
       return undefined;
     }
     if (!inspection.relevant) {
-      this.#irrelevant.add(status.proxy);
+      this.#unusable.add(status.proxy);
       return undefined;
     }
     const carries = inspection.mismatch === undefined;

@@ -144,8 +144,8 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     apiGroup: '',
     resource: 'pods/portforward',
     verbs: PORT_FORWARD,
-    purpose: "read Envoy's config_dump from the admin port",
-    onlyWhen: 'sync.verifyDataplane > 0, or preflight header-size with a header route or check',
+    purpose:
+      "read Envoy's config_dump from the admin port: one proxy per istiod replica for each route change (the sync gate's push fence), and sync.verifyDataplane proxies",
   },
   {
     scope: 'preflight',
