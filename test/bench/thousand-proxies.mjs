@@ -18,13 +18,12 @@
  *   node test/bench/thousand-proxies.mjs [--pods 1000] [--steps 4]
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { load } from 'js-yaml';
-import { startRecordingProxy } from '@switchyard/test-utils';
+import { startApiRecorder } from '@switchyard/test-utils';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const arg = (name, fallback) => {
@@ -243,33 +242,8 @@ try {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ clients: [] }),
   });
-  const config = load(readFileSync(kubeconfig, 'utf8'));
-  const cluster = config.clusters[0].cluster;
-  const user = config.users[0].user;
-  recorder = await startRecordingProxy({
-    url: cluster.server,
-    caPem: readFileSync(cluster['certificate-authority'], 'utf8'),
-    client: {
-      certPem: readFileSync(user['client-certificate'], 'utf8'),
-      keyPem: readFileSync(user['client-key'], 'utf8'),
-    },
-  });
-  const recorded = join(dir, 'recorded-kubeconfig');
-  writeFileSync(
-    recorded,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'bed', cluster: { server: recorder.url, 'insecure-skip-tls-verify': true } },
-      ],
-      users: [{ name: 'bench', user: {} }],
-      contexts: [
-        { name: 'bed', context: { cluster: 'bed', user: 'bench', namespace: 'bookinfo' } },
-      ],
-      'current-context': 'bed',
-    }),
-  );
+  recorder = await startApiRecorder(kubeconfig, 'bookinfo');
+  const recorded = recorder.kubeconfig;
   kubectl(kubeconfig, ['apply', '-f', '-'], JSON.stringify(loadObjects()));
 
   const rows = [];

@@ -9,7 +9,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { runChurnSteps } from './sync-gate-churn.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 // The tier's run; `node test/bench/sync-gate-churn.mjs` runs 200 (about 5 minutes alone).
 const STEPS = Number(process.env.SWITCHYARD_CHURN_STEPS ?? 60);
 

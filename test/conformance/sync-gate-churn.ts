@@ -32,7 +32,12 @@ import {
   type ProxyRouteStatus,
   type ProxyScope,
 } from '@switchyard/core/internal-testing';
-import { realNamespace, type RealNamespace, type RealTestbedInfo } from '@switchyard/test-utils';
+import {
+  controlRequest,
+  createRealNamespace,
+  type Cluster,
+  type RealClusterInfo,
+} from '@switchyard/test-utils';
 
 /** Options of {@link runChurnSteps}. */
 export interface ChurnOptions {
@@ -157,10 +162,14 @@ function churnObjects(namespace: string, count: number): unknown[] {
 
 /** Runs `options.steps` weight steps under churn; see the module comment. */
 export async function runChurnSteps(
-  info: RealTestbedInfo,
+  info: RealClusterInfo,
   options: ChurnOptions,
 ): Promise<ChurnResult> {
-  const ns: RealNamespace = await realNamespace(info, options.namespace);
+  // Envoy applies a route push in milliseconds; the bed's default delay (300 ms median)
+  // would leave proxies behind a push every few hundred ms for good.
+  const ns: Cluster = await createRealNamespace(info, options.namespace, {
+    applyDelay: APPLY_DELAY,
+  });
   const churnNs = `${options.namespace}-churn`;
   const CHURN_OBJECTS = 8;
   await ns.kubectl(
@@ -197,10 +206,6 @@ export async function runChurnSteps(
     maxProxies: 0,
   };
 
-  // Envoy applies a route push in milliseconds; the bed's default delay (300 ms median)
-  // would leave proxies behind a push every few hundred ms for good.
-  const { applyDelay } = (await ns.control('GET', '/state')) as { applyDelay: unknown };
-  await ns.control('PUT', '/istio/apply-delay', APPLY_DELAY);
   let churning = true;
   const churn = (async () => {
     for (let k = 0; churning; k++) {
@@ -254,7 +259,7 @@ export async function runChurnSteps(
     expectation: DataplaneExpectation,
     verdictAt: number,
   ) => {
-    const state = (await ns.control('GET', '/state')) as {
+    const state = (await controlRequest(ns.controlUrl, 'GET', '/state')) as {
       proxies: { items: { id: string; adminPort: number; proxyType: string }[] };
     };
     const byId = new Map(state.proxies.items.map((p) => [p.id, p]));
@@ -362,8 +367,7 @@ export async function runChurnSteps(
     churning = false;
     await Promise.all([churn, scaler]);
     await Promise.all([fenced.gate.close(), baseline.gate.close()]);
-    await ns.control('PUT', '/istio/apply-delay', applyDelay);
-    await ns.remove();
+    await ns.stop();
     await ns.kubectl(['delete', 'namespace', churnNs, '--wait=false']).catch(() => undefined);
   }
   return result;
@@ -386,7 +390,7 @@ async function unrelatedPushAcked(gate: IstiodSyncGate, scope: ProxyScope): Prom
   return false;
 }
 
-async function restartOneIstiod(ns: RealNamespace): Promise<void> {
+async function restartOneIstiod(ns: Cluster): Promise<void> {
   const pods = await ns.kubectlJson<{ items: { metadata: { name: string } }[] }>([
     '-n',
     'istio-system',
