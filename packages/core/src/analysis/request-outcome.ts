@@ -4,15 +4,19 @@
  * whether it failed.
  *
  * A request failed when it was answered with a 5xx or, for gRPC, with a non-OK status: the
- * same rule as the built-in success rate (`spec/check-types.ts`, whose PromQL matchers are
- * `response_code!~"5.*"` and `grpc_response_status!~"[1-9][0-9]*"`, anchored as Prometheus
- * anchors them). A failing gRPC call is reported with `response_code="200"` and its status
- * in `grpc_response_status`, so the response code alone would miss it.
+ * rule of the built-in success rate, read from the same patterns its PromQL matchers are
+ * built from (`FAILED_REQUEST_PATTERNS` in `spec/check-types.ts`), anchored as Prometheus
+ * anchors them. A failing gRPC call is reported with `response_code="200"` and its status in
+ * `grpc_response_status`, so the response code alone would miss it.
  */
+import { FAILED_REQUEST_PATTERNS } from '../spec/check-types.js';
 import type { SeriesLabels, SlotOf } from './slot-increments.js';
 
-const SERVER_ERROR = /^5/;
-const GRPC_NOT_OK = /^[1-9][0-9]*$/;
+/** A PromQL regular expression as Prometheus applies it: anchored at both ends. */
+const anchored = (pattern: string): RegExp => new RegExp(`^(?:${pattern})$`);
+
+const SERVER_ERROR = anchored(FAILED_REQUEST_PATTERNS.responseCode);
+const GRPC_NOT_OK = anchored(FAILED_REQUEST_PATTERNS.grpcStatus);
 
 /** Whether the requests of a series failed (5xx, or a non-OK gRPC status). */
 export function isFailedRequest(labels: SeriesLabels): boolean {

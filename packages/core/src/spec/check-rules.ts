@@ -57,7 +57,10 @@ function checkItem(item: Fields, index: number, out: IssueList): string | undefi
   const path = ['checks', 'items', index];
   const type = item.type ?? (present(item, 'query') ? 'custom' : undefined);
   if (type === undefined) {
-    out.add(path, 'needs a type (success-rate, latency-p99, success-rate-vs-stable) or a query');
+    out.add(
+      path,
+      'needs a type (success-rate, latency-p99, success-rate-vs-stable, latency-vs-stable) or a query',
+    );
     return undefined;
   }
   const builtin = builtinCheckType(type);

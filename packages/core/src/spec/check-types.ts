@@ -18,13 +18,27 @@
  */
 
 /** Type of a built-in check. */
-export type BuiltinCheckType = 'success-rate' | 'latency-p99' | 'success-rate-vs-stable';
+export type BuiltinCheckType =
+  'success-rate' | 'latency-p99' | 'success-rate-vs-stable' | 'latency-vs-stable';
 
 /** Type of any check: a built-in, or `custom` (a query of your own). */
 export type CheckType = BuiltinCheckType | 'custom';
 
 /** Which threshold a built-in check takes, and what it is called in the spec. */
 export type ThresholdField = 'min' | 'max' | 'maxDegradation';
+
+/**
+ * How a built-in check decides in sequential analysis (`analysis/`): against an absolute
+ * objective on the candidate's own counts (`bound`: the threshold read as a share of
+ * requests), or by comparison with the stable slot (`compare`); counting failed requests
+ * or requests slower than a bucket edge.
+ */
+export interface SequentialForm {
+  /** `bound` (an objective) or `compare` (with the stable slot). */
+  readonly kind: 'bound' | 'compare';
+  /** What it counts: failed requests, or requests slower than a latency edge. */
+  readonly events: 'failed' | 'slow';
+}
 
 /** A built-in check type and its default threshold. */
 export interface BuiltinCheckDefinition {
@@ -46,14 +60,30 @@ export interface BuiltinCheckDefinition {
   readonly unit: string;
   /** PromQL template (variables in `{{ }}`, see `CHECK_TEMPLATE_VARIABLES`). */
   readonly query: string;
+  /** How it decides in sequential analysis. */
+  readonly sequential: SequentialForm;
 }
 
 /**
- * Requests that did not fail: not a 5xx, and no non-OK gRPC status (`0` is OK, `""` means
- * not gRPC; Prometheus anchors regular expressions, so this excludes exactly `1`..`16` and
- * any other positive code).
+ * What makes a request failed, as Istio labels it: a response code matching `responseCode`
+ * (a 5xx) or a gRPC status matching `grpcStatus` (non-OK: `0` is OK, `""` means not gRPC).
+ * Both patterns are anchored, as Prometheus anchors regular expressions. The success-rate
+ * queries exclude them (below); the sequential checks count raw series matching them
+ * (`analysis/request-outcome.ts`). One rule, two readers.
  */
-const SUCCESSFUL_REQUEST_MATCHERS = 'response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"';
+export const FAILED_REQUEST_PATTERNS = Object.freeze({
+  responseCode: '5.*',
+  grpcStatus: '[1-9][0-9]*',
+});
+
+/** Requests that did not fail: neither pattern of {@link FAILED_REQUEST_PATTERNS} matches. */
+const SUCCESSFUL_REQUEST_MATCHERS =
+  `response_code!~"${FAILED_REQUEST_PATTERNS.responseCode}",` +
+  `grpc_response_status!~"${FAILED_REQUEST_PATTERNS.grpcStatus}"`;
+
+const latencyP99 = (selector: string): string =>
+  'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket' +
+  `{${selector}}[{{window}}])) by (le))`;
 
 const successRate = (selector: string): string =>
   `sum(rate(istio_requests_total{${selector},${SUCCESSFUL_REQUEST_MATCHERS}}[{{window}}]))` +
@@ -78,6 +108,7 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     thresholdMax: 100,
     unit: '%',
     query: successRate('{{candidate}}'),
+    sequential: { kind: 'bound', events: 'failed' } as const,
   }),
   Object.freeze({
     type: 'latency-p99',
@@ -88,9 +119,8 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     thresholdMin: 0,
     thresholdMax: undefined,
     unit: 'ms',
-    query:
-      'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket' +
-      '{{{candidate}}}[{{window}}])) by (le))',
+    query: latencyP99('{{candidate}}'),
+    sequential: { kind: 'bound', events: 'slow' } as const,
   }),
   Object.freeze({
     type: 'success-rate-vs-stable',
@@ -104,6 +134,21 @@ export const BUILTIN_CHECK_TYPES: readonly BuiltinCheckDefinition[] = Object.fre
     thresholdMax: 100,
     unit: 'pp',
     query: `(${successRate('{{stable}}')}) - (${successRate('{{candidate}}')})`,
+    sequential: { kind: 'compare', events: 'failed' } as const,
+  }),
+  Object.freeze({
+    type: 'latency-vs-stable',
+    description:
+      'Milliseconds by which the candidate’s p99 request duration exceeds the stable slot’s ' +
+      '(candidate p99 minus stable p99); sequential: its share of slow requests against the stable’s.',
+    thresholdField: 'maxDegradation',
+    bound: 'max',
+    defaultThreshold: 100,
+    thresholdMin: 0,
+    thresholdMax: undefined,
+    unit: 'ms',
+    query: `(${latencyP99('{{candidate}}')}) - (${latencyP99('{{stable}}')})`,
+    sequential: { kind: 'compare', events: 'slow' } as const,
   }),
 ] as const);
 

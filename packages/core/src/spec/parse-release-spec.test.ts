@@ -247,6 +247,71 @@ describe('parseReleaseSpec', () => {
         'duplicate check name "success-rate" (also checks.items[0]); give each check its own name',
     },
     {
+      name: 'alpha of 1',
+      text: file('checks:\n  analysis: sequential\n  alpha: 1\n'),
+      path: 'checks.alpha',
+      message: 'must be strictly between 0 and 1, got 1',
+    },
+    {
+      name: 'margin not above tolerance',
+      text: file('checks:\n  tolerance: 2\n'),
+      path: 'checks.tolerance',
+      message:
+        'checks.margin (2) must be above checks.tolerance (2): a canary promoted early must be shown better than one rolled back',
+    },
+    {
+      name: 'sequential custom check',
+      text: file(
+        "checks:\n  items:\n    - { name: errors, query: 'sum(x)', max: 1, analysis: sequential }\n",
+      ),
+      path: 'checks.items[0].analysis',
+      message:
+        "a custom check is a threshold check: a query's value is not a count of requests the sequential tests can weigh; use a built-in type",
+    },
+    {
+      name: 'tolerance on a threshold comparison',
+      text: file('checks:\n  items:\n    - { type: success-rate-vs-stable, tolerance: 2 }\n'),
+      path: 'checks.items[0].tolerance',
+      message:
+        'a setting of sequential analysis; set analysis: sequential (on the check or on checks) or remove it',
+    },
+    {
+      name: 'tolerance on an absolute check',
+      text: file(
+        'checks:\n  analysis: sequential\n  items:\n    - { type: success-rate, tolerance: 2 }\n',
+      ),
+      path: 'checks.items[0].tolerance',
+      message:
+        'only comparisons with the stable slot (success-rate-vs-stable, latency-vs-stable) take tolerance',
+    },
+    {
+      name: 'maxDegradation in sequential analysis',
+      text: file(
+        'checks:\n  analysis: sequential\n  items:\n    - { type: success-rate-vs-stable, maxDegradation: 1 }\n',
+      ),
+      path: 'checks.items[0].maxDegradation',
+      message:
+        'a threshold setting; in sequential analysis a comparison takes tolerance and margin (ratios of the rates)',
+    },
+    {
+      name: 'a success rate of 100 in sequential analysis',
+      text: file(
+        'checks:\n  analysis: sequential\n  items:\n    - { type: success-rate, min: 100 }\n',
+      ),
+      path: 'checks.items[0].min',
+      message:
+        'in sequential analysis the objective is at most 0% failed requests, which no test can show or refute: use a min strictly between 0 and 100',
+    },
+    {
+      name: 'slowerThan on the wrong check',
+      text: file(
+        'checks:\n  analysis: sequential\n  items:\n    - { type: success-rate-vs-stable, slowerThan: 100 }\n',
+      ),
+      path: 'checks.items[0].slowerThan',
+      message:
+        "only latency-vs-stable takes slowerThan; success-rate-vs-stable's threshold is maxDegradation",
+    },
+    {
       name: 'inline password',
       text: file(
         'prometheus:\n  basicAuth:\n    username: me\n    passwordFile: /secrets/p\n    password: hunter2\n',

@@ -76,6 +76,12 @@ describe('resolveReleaseSpec', () => {
         failureLimit: 2,
         inconclusiveLimit: 3,
         minRequests: 20,
+        alpha: 0.01,
+        beta: 0.05,
+        earlyPromotion: false,
+        minBakeMs: 60_000,
+        bakeEnd: 'proceed',
+        reporter: 'source',
         items: [
           {
             name: 'success-rate',
@@ -84,6 +90,8 @@ describe('resolveReleaseSpec', () => {
             min: 99,
             max: undefined,
             unit: '%',
+            analysis: 'threshold',
+            sequential: undefined,
           },
           {
             name: 'latency-p99',
@@ -92,6 +100,8 @@ describe('resolveReleaseSpec', () => {
             min: undefined,
             max: 500,
             unit: 'ms',
+            analysis: 'threshold',
+            sequential: undefined,
           },
         ],
       },
@@ -398,6 +408,8 @@ describe('resolveReleaseSpec', () => {
         query: builtinQuery('success-rate-vs-stable'),
         min: undefined,
         max: 2,
+        analysis: 'threshold',
+        sequential: undefined,
         unit: 'pp',
       },
       {
@@ -406,6 +418,8 @@ describe('resolveReleaseSpec', () => {
         query: 'max(x{w="{{workload}}"})',
         min: 0.1,
         max: 0.8,
+        analysis: 'threshold',
+        sequential: undefined,
         unit: '',
       },
       {
@@ -414,11 +428,74 @@ describe('resolveReleaseSpec', () => {
         query: builtinQuery('latency-p99'),
         min: undefined,
         max: 200,
+        analysis: 'threshold',
+        sequential: undefined,
         unit: 'ms',
       },
     ]);
     const none = resolveReleaseSpec({ service: 'reviews', checks: { items: [] } }, {}, options);
     expect(none.checks.items).toEqual([]);
+  });
+
+  it('resolves sequential checks to their tests, splitting alpha among them', () => {
+    const { checks } = resolveReleaseSpec(
+      {
+        service: 'reviews',
+        checks: {
+          analysis: 'sequential',
+          alpha: 0.03,
+          margin: 3,
+          items: [
+            { type: 'success-rate', min: 99.5 },
+            { type: 'latency-p99', max: 250 },
+            { type: 'success-rate-vs-stable', tolerance: 1.5 },
+            { type: 'latency-vs-stable', maxDegradation: 50, analysis: 'threshold' },
+            { name: 'saturation', query: 'max(x{w="{{workload}}"})', max: 0.8 },
+            { type: 'latency-vs-stable', name: 'slow-vs-stable' },
+          ],
+        },
+      },
+      {},
+      options,
+    );
+    const tests = Object.fromEntries(checks.items.map((c) => [c.name, [c.analysis, c.sequential]]));
+    // Four sequential checks share alpha 0.03.
+    expect(tests).toEqual({
+      'success-rate': [
+        'sequential',
+        {
+          kind: 'bound',
+          events: { counted: 'failed' },
+          settings: { alpha: 0.0075, beta: 0.05, maxRate: 0.005 },
+        },
+      ],
+      'latency-p99': [
+        'sequential',
+        {
+          kind: 'bound',
+          events: { counted: 'slow', slowerThanMs: 250 },
+          settings: { alpha: 0.0075, beta: 0.05, maxRate: 0.01 },
+        },
+      ],
+      'success-rate-vs-stable': [
+        'sequential',
+        {
+          kind: 'compare',
+          events: { counted: 'failed' },
+          settings: { alpha: 0.0075, beta: 0.05, tolerance: 1.5, margin: 3 },
+        },
+      ],
+      'latency-vs-stable': ['threshold', undefined],
+      saturation: ['threshold', undefined],
+      'slow-vs-stable': [
+        'sequential',
+        {
+          kind: 'compare',
+          events: { counted: 'slow', slowerThanMs: undefined },
+          settings: { alpha: 0.0075, beta: 0.05, tolerance: 1, margin: 3 },
+        },
+      ],
+    });
   });
 
   it('returns a deeply frozen spec', () => {

@@ -8,6 +8,7 @@
 import { checkItems, checkTiming } from './check-rules.js';
 import { checkLock, checkPrometheus, checkSync } from './connection-rules.js';
 import { checkNotify } from './notify-rules.js';
+import { checkSequential } from './sequential-rules.js';
 import { isFields, IssueList } from './unvalidated-spec.js';
 import { checkStrategy } from './strategy-rules.js';
 import { checkPreRelease, checkRoutes, checkSlots, checkTargetHost } from './target-rules.js';
@@ -24,6 +25,7 @@ export function specRuleIssues(spec: unknown): RawIssue[] {
   checkStrategy(spec, out);
   checkTiming(spec, out);
   checkItems(spec, out);
+  checkSequential(spec, out);
   checkSync(spec, out);
   checkPrometheus(spec, out);
   checkLock(spec, out);

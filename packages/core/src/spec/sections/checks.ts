@@ -1,22 +1,46 @@
 /**
  * `checks:` the Prometheus checks evaluated while baking, and how their results decide:
- * interval, window, the limits of failed and inconclusive evaluations. Built-in checks and
- * custom queries resolve to one shape, a query template with bounds.
+ * interval, window, the limits of failed and inconclusive evaluations, and the analysis
+ * (`threshold`: each evaluation's value against a bound; `sequential`: anytime-valid tests
+ * over raw counts, docs/sequential-verdicts.md). Built-in checks and custom queries resolve
+ * to one shape, a query template with bounds, plus the sequential test a check runs
+ * (`sequential-tests.ts`).
  */
 import { builtinCheckType, DEFAULT_CHECK_TYPES, type CheckType } from '../check-types.js';
 import { parseDuration } from '../duration.js';
 import {
+  BOOLEAN,
   choiceKind,
   DURATION,
   field,
   group,
   list,
-  nameKind,
   NUMBER,
-  TEXT,
   wholeKind,
 } from '../field-declaration.js';
-import { CHECK_NAME } from '../kubernetes-names.js';
+import {
+  resolveSequentialTest,
+  sequentialCount,
+  type ResolvedSequentialTest,
+  type SequentialTestDefaults,
+} from '../sequential-tests.js';
+import { CHECK_ITEM_FIELDS, type CheckAnalysis, type CheckSpec } from './check-items.js';
+
+export type {
+  CheckAnalysis,
+  CheckSpec,
+  CustomCheckSpec,
+  LatencyP99CheckSpec,
+  LatencyVsStableCheckSpec,
+  SuccessRateCheckSpec,
+  SuccessRateVsStableCheckSpec,
+} from './check-items.js';
+
+/** What the bake does when its time is up and the sequential checks have not decided. */
+export type BakeEndPolicy = 'proceed' | 'rollback' | 'pause';
+
+/** Whose reports the sequential checks count: the callers' proxies or the servers'. */
+export type CountingReporter = 'source' | 'destination';
 
 /** Prometheus checks and how their results decide. */
 export interface ChecksSpec {
@@ -26,118 +50,68 @@ export interface ChecksSpec {
   window?: string | undefined;
   /** Prometheus scrape interval assumed by the window rule. Undefined: `15s`. */
   scrapeInterval?: string | undefined;
-  /** Consecutive failed evaluations that roll back. Undefined: 2. */
+  /** Consecutive failed evaluations that roll back (threshold checks). Undefined: 2. */
   failureLimit?: number | undefined;
   /** Consecutive inconclusive evaluations (no or too little data) that roll back. Undefined: 3. */
   inconclusiveLimit?: number | undefined;
   /** Fewer candidate requests in the window make an evaluation inconclusive. Undefined: 20. */
   minRequests?: number | undefined;
   /**
+   * How the built-in checks decide: `threshold` (each evaluation's value against its bound,
+   * `failureLimit` failures in a row roll back) or `sequential` (anytime-valid tests over raw
+   * request counts, rolling back the moment the evidence suffices; docs/sequential-verdicts.md).
+   * Custom checks are always threshold checks. Undefined: `threshold`.
+   */
+  analysis?: CheckAnalysis | undefined;
+  /**
+   * Sequential checks: the chance of ever rolling back a canary that is no worse than
+   * tolerated, for the whole release, split evenly across the sequential checks (0 < alpha < 1).
+   * Undefined: 0.01.
+   */
+  alpha?: number | undefined;
+  /**
+   * Sequential checks: the chance of ever ending a step early while a check's canary is worse
+   * than its margin (0 < beta < 1). Undefined: 0.05.
+   */
+  beta?: number | undefined;
+  /**
+   * Sequential comparisons: the ratio of the candidate's rate (of failed or slow requests) to
+   * the stable slot's still tolerated; shown above it, the canary is rolled back. Undefined: 1.
+   */
+  tolerance?: number | undefined;
+  /**
+   * Sequential comparisons: a step may end early once the candidate's rate is shown below
+   * this many times the stable's (above `tolerance`). Undefined: 2.
+   */
+  margin?: number | undefined;
+  /**
+   * End a bake early once every sequential check shows the candidate no worse than its
+   * margin (and every threshold check passes), after `minBake`; the bake time becomes a
+   * maximum. Undefined: false.
+   */
+  earlyPromotion?: boolean | undefined;
+  /** With `earlyPromotion`: no bake ends before this (slow-burn faults). Undefined: `1m`. */
+  minBake?: string | undefined;
+  /**
+   * When a bake's time is up and the sequential checks have not decided: `proceed` (as
+   * threshold checks do: on once the latest evaluation passed), `rollback`, or `pause` (for
+   * `promote`). Undefined: `proceed`.
+   */
+  bakeEnd?: BakeEndPolicy | undefined;
+  /**
+   * Sequential checks: whose reports they count. `source`: the callers' proxies, each reporting
+   * pod a stratum of its own (both slots counted in the same scrape; requests from callers
+   * outside the mesh are not seen). `destination`: the servers' proxies (every request the
+   * slots served, but a failure shared by both slots can read as evidence while it starts or
+   * stops). Undefined: `source`.
+   */
+  reporter?: CountingReporter | undefined;
+  /**
    * The checks. Undefined: `success-rate` (min 99) and `latency-p99` (max 500). An empty
    * list disables metric checks: bakes only wait.
    */
   items?: CheckSpec[] | undefined;
 }
-
-/** One check: a built-in type with an optional threshold, or a custom query. */
-export type CheckSpec =
-  SuccessRateCheckSpec | LatencyP99CheckSpec | SuccessRateVsStableCheckSpec | CustomCheckSpec;
-
-/** Percent of candidate requests not answered with a 5xx nor, for gRPC, a non-OK status. */
-export interface SuccessRateCheckSpec {
-  /** `success-rate`. */
-  type: 'success-rate';
-  /** Name shown in events and the release record; unique among the checks. Undefined: the type. */
-  name?: string | undefined;
-  /** Not for built-ins. */
-  query?: undefined;
-  /** Lowest passing percent, 0..100. Undefined: 99. */
-  min?: number | undefined;
-  /** Not for `success-rate` (use `min`). */
-  max?: undefined;
-  /** Not for `success-rate`. */
-  maxDegradation?: undefined;
-}
-
-/** p99 request duration of the candidate, in milliseconds. */
-export interface LatencyP99CheckSpec {
-  /** `latency-p99`. */
-  type: 'latency-p99';
-  /** Name shown in events and the release record; unique among the checks. Undefined: the type. */
-  name?: string | undefined;
-  /** Not for built-ins. */
-  query?: undefined;
-  /** Not for `latency-p99` (use `max`). */
-  min?: undefined;
-  /** Highest passing p99 in milliseconds. Undefined: 500. */
-  max?: number | undefined;
-  /** Not for `latency-p99`. */
-  maxDegradation?: undefined;
-}
-
-/** Candidate error rate compared with the stable slot's. */
-export interface SuccessRateVsStableCheckSpec {
-  /** `success-rate-vs-stable`. */
-  type: 'success-rate-vs-stable';
-  /** Name shown in events and the release record; unique among the checks. Undefined: the type. */
-  name?: string | undefined;
-  /** Not for built-ins. */
-  query?: undefined;
-  /** Not for `success-rate-vs-stable` (use `maxDegradation`). */
-  min?: undefined;
-  /** Not for `success-rate-vs-stable` (use `maxDegradation`). */
-  max?: undefined;
-  /** Percentage points the candidate's error rate may exceed the stable one's, 0..100. Undefined: 1. */
-  maxDegradation?: number | undefined;
-}
-
-/** A PromQL query of your own, compared with `min` and/or `max`. */
-export interface CustomCheckSpec {
-  /** `custom`, or undefined (a check with a `query` is custom). */
-  type?: 'custom' | undefined;
-  /** Required for custom checks; unique among the checks. */
-  name: string;
-  /**
-   * PromQL returning one number. Variables: `{{service}}`, `{{namespace}}`, `{{workload}}`
-   * (candidate Deployment), `{{stableWorkload}}`, `{{slot}}` (candidate label value),
-   * `{{candidate}}` / `{{stable}}` (label matchers of each slot's requests, as the route
-   * backend counts them), `{{window}}`.
-   */
-  query: string;
-  /** Lowest passing value. Undefined: no lower bound (at least one of `min` and `max` is required). */
-  min?: number | undefined;
-  /** Highest passing value. Undefined: no upper bound (at least one of `min` and `max` is required). */
-  max?: number | undefined;
-  /** Not for custom checks (use `max`). */
-  maxDegradation?: undefined;
-}
-
-const check = group(
-  'A check: a built-in type with a threshold, or a custom query with min and/or max.',
-  {
-    type: field({
-      kind: choiceKind(['success-rate', 'latency-p99', 'success-rate-vs-stable', 'custom']),
-      description: 'Built-in type, or custom (the default when query is given).',
-    }),
-    name: field({
-      kind: nameKind(CHECK_NAME),
-      description: 'Unique name.',
-      defaultText: 'for built-ins, the type',
-    }),
-    query: field({
-      kind: TEXT,
-      description:
-        'Custom PromQL; variables {{service}} {{namespace}} {{workload}} {{stableWorkload}} {{slot}} {{candidate}} {{stable}} {{window}}.',
-    }),
-    min: field({ kind: NUMBER, description: 'Lowest passing value.' }),
-    max: field({ kind: NUMBER, description: 'Highest passing value.' }),
-    maxDegradation: field({
-      kind: NUMBER,
-      description:
-        'success-rate-vs-stable: percentage points the error rate may exceed the stable one.',
-    }),
-  },
-);
 
 /** The fields of `checks`. */
 export const CHECKS_FIELDS = group('Prometheus checks evaluated while baking.', {
@@ -177,7 +151,61 @@ export const CHECKS_FIELDS = group('Prometheus checks evaluated while baking.', 
     default: 20,
     flags: [{ name: 'min-requests' }],
   }),
-  items: list(check, {
+  analysis: field({
+    kind: choiceKind(['threshold', 'sequential']),
+    description: 'How built-in checks decide: bounds per evaluation, or sequential tests.',
+    default: 'threshold',
+    flags: [{ name: 'analysis' }],
+  }),
+  alpha: field({
+    kind: NUMBER,
+    description: 'Sequential: chance of a false rollback per release, split across checks.',
+    default: 0.01,
+    flags: [{ name: 'alpha' }],
+  }),
+  beta: field({
+    kind: NUMBER,
+    description: 'Sequential: chance of an early promotion of a canary worse than its margin.',
+    default: 0.05,
+    flags: [{ name: 'beta' }],
+  }),
+  tolerance: field({
+    kind: NUMBER,
+    description: 'Sequential comparisons: tolerated ratio of candidate to stable rates.',
+    default: 1,
+    flags: [{ name: 'tolerance' }],
+  }),
+  margin: field({
+    kind: NUMBER,
+    description: 'Sequential comparisons: promote early once the ratio is shown below this.',
+    default: 2,
+    flags: [{ name: 'margin' }],
+  }),
+  earlyPromotion: field({
+    kind: BOOLEAN,
+    description: 'End a bake early once every sequential check shows the canary no worse.',
+    default: false,
+    flags: [{ name: 'early-promotion' }],
+  }),
+  minBake: field({
+    kind: DURATION,
+    description: 'With earlyPromotion: no bake ends before this.',
+    default: '1m',
+    flags: [{ name: 'min-bake' }],
+  }),
+  bakeEnd: field({
+    kind: choiceKind(['proceed', 'rollback', 'pause']),
+    description: 'When a bake ends and the sequential checks have not decided.',
+    default: 'proceed',
+    flags: [{ name: 'bake-end' }],
+  }),
+  reporter: field({
+    kind: choiceKind(['source', 'destination']),
+    description: "Sequential: count the callers' proxies' reports, or the servers'.",
+    default: 'source',
+    flags: [{ name: 'reporter' }],
+  }),
+  items: list(CHECK_ITEM_FIELDS, {
     description: 'The checks; [] disables checks.',
     defaultText: 'success-rate and latency-p99',
     flags: [
@@ -185,7 +213,7 @@ export const CHECKS_FIELDS = group('Prometheus checks evaluated while baking.', 
         name: 'check',
         value: 'TYPE[>=|<=N]',
         parsed: true,
-        help: 'a check, repeatable, replacing the defaults: success-rate>=99, latency-p99<=500, success-rate-vs-stable<=1',
+        help: 'a check, repeatable, replacing the defaults: success-rate>=99, latency-p99<=500, success-rate-vs-stable<=1, latency-vs-stable<=100',
       },
     ],
   }),
@@ -205,6 +233,18 @@ export interface ResolvedChecks {
   readonly inconclusiveLimit: number;
   /** Fewer candidate requests in the window make an evaluation inconclusive. */
   readonly minRequests: number;
+  /** The release-wide chance of a false rollback by the sequential checks (split among them). */
+  readonly alpha: number;
+  /** The chance of an early promotion of a canary worse than a check's margin. */
+  readonly beta: number;
+  /** End bakes early once every sequential check says promote (after `minBakeMs`). */
+  readonly earlyPromotion: boolean;
+  /** With `earlyPromotion`: the shortest bake, in milliseconds. */
+  readonly minBakeMs: number;
+  /** What an undecided bake does when its time is up. */
+  readonly bakeEnd: BakeEndPolicy;
+  /** Whose reports the sequential checks count. */
+  readonly reporter: CountingReporter;
   /** The checks; empty when metric checks are disabled. Names are unique. */
   readonly items: readonly ResolvedCheck[];
 }
@@ -226,14 +266,19 @@ export interface ResolvedCheck {
   readonly max: number | undefined;
   /** Unit of the value for display (`%`, `ms`, `pp`), `''` for custom checks. */
   readonly unit: string;
+  /** How it decides: its query against `min`/`max`, or its sequential test. */
+  readonly analysis: CheckAnalysis;
+  /** The sequential test it runs; undefined for threshold checks. */
+  readonly sequential: ResolvedSequentialTest | undefined;
 }
 
-function resolveCheck(spec: CheckSpec): ResolvedCheck {
+function resolveCheck(spec: CheckSpec, tests: SequentialTestDefaults): ResolvedCheck {
   const builtin = builtinCheckType(spec.type);
   if (builtin) {
     const threshold =
       (spec as Partial<Record<typeof builtin.thresholdField, number>>)[builtin.thresholdField] ??
       builtin.defaultThreshold;
+    const analysis = spec.analysis ?? tests.analysis;
     return {
       name: spec.name ?? builtin.type,
       type: builtin.type,
@@ -241,6 +286,11 @@ function resolveCheck(spec: CheckSpec): ResolvedCheck {
       min: builtin.bound === 'min' ? threshold : undefined,
       max: builtin.bound === 'max' ? threshold : undefined,
       unit: builtin.unit,
+      analysis,
+      sequential:
+        analysis === 'sequential'
+          ? resolveSequentialTest(builtin, spec, threshold, tests)
+          : undefined,
     };
   }
   // Not a built-in, so custom: validation required its name and query.
@@ -252,12 +302,26 @@ function resolveCheck(spec: CheckSpec): ResolvedCheck {
     min: custom.min,
     max: custom.max,
     unit: '',
+    analysis: 'threshold',
+    sequential: undefined,
   };
 }
 
 /** `checks` with its defaults, durations in milliseconds, every check in one shape. */
 export function resolveChecks(checks: ChecksSpec | undefined): ResolvedChecks {
   const { fields } = CHECKS_FIELDS;
+  const items = checks?.items ?? DEFAULT_CHECK_TYPES.map((type): CheckSpec => ({ type }));
+  const analysis = checks?.analysis ?? fields.analysis.default;
+  const alpha = checks?.alpha ?? fields.alpha.default;
+  const beta = checks?.beta ?? fields.beta.default;
+  const tests: SequentialTestDefaults = {
+    analysis,
+    // Each sequential check may falsely roll back with chance alpha/k: at most alpha in all.
+    alpha: alpha / Math.max(1, sequentialCount(items, analysis)),
+    beta,
+    tolerance: checks?.tolerance ?? fields.tolerance.default,
+    margin: checks?.margin ?? fields.margin.default,
+  };
   return {
     intervalMs: parseDuration(checks?.interval ?? fields.interval.default),
     windowMs: parseDuration(checks?.window ?? fields.window.default),
@@ -265,8 +329,12 @@ export function resolveChecks(checks: ChecksSpec | undefined): ResolvedChecks {
     failureLimit: checks?.failureLimit ?? fields.failureLimit.default,
     inconclusiveLimit: checks?.inconclusiveLimit ?? fields.inconclusiveLimit.default,
     minRequests: checks?.minRequests ?? fields.minRequests.default,
-    items: (checks?.items ?? DEFAULT_CHECK_TYPES.map((type): CheckSpec => ({ type }))).map(
-      resolveCheck,
-    ),
+    alpha,
+    beta,
+    earlyPromotion: checks?.earlyPromotion ?? fields.earlyPromotion.default,
+    minBakeMs: parseDuration(checks?.minBake ?? fields.minBake.default),
+    bakeEnd: checks?.bakeEnd ?? fields.bakeEnd.default,
+    reporter: checks?.reporter ?? fields.reporter.default,
+    items: items.map((item) => resolveCheck(item, tests)),
   };
 }
