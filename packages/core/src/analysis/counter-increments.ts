@@ -145,10 +145,9 @@ export function readCounterIncrements(
   for (const { labels, samples } of series) {
     const key = seriesKey(labels);
     const last = counted[key];
-    const usable = samples
-      .filter((s) => s.value >= 0 && Number.isFinite(s.value) && Number.isFinite(s.timestampMs))
-      .filter((s) => last === undefined || s.timestampMs > last.timestampMs)
-      .sort((a, b) => a.timestampMs - b.timestampMs);
+    const usable = countableSamples(samples).filter(
+      (s) => last === undefined || s.timestampMs > last.timestampMs,
+    );
     if (usable.length === 0) continue;
     const origin = originOf(labels);
     origins.add(origin);
@@ -186,24 +185,53 @@ function increment(
   from: CountedSample,
   samples: readonly CounterSample[],
 ): CounterIncrement {
-  let total = 0;
-  let resets = 0;
-  let previous = from.value;
-  for (const sample of samples) {
-    if (sample.value < previous) {
-      resets++;
-      total += sample.value;
-    } else {
-      total += sample.value - previous;
-    }
-    previous = sample.value;
-  }
+  const { increase, resets } = increaseFrom(from.value, samples);
   return {
     labels,
     key,
-    increment: total,
+    increment: increase,
     fromMs: from.timestampMs,
     toMs: (samples[samples.length - 1] as CounterSample).timestampMs,
     resets,
   };
+}
+
+/**
+ * What a counter counted from `value` through `samples` (sorted oldest first): the sum of
+ * the steps between them, a drop being a reset counted from zero. No extrapolation: what
+ * happened before the first sample and after the last is not counted.
+ */
+export function increaseFrom(
+  value: number,
+  samples: readonly CounterSample[],
+): { readonly increase: number; readonly resets: number } {
+  let increase = 0;
+  let resets = 0;
+  let previous = value;
+  for (const sample of samples) {
+    if (sample.value < previous) {
+      resets++;
+      increase += sample.value;
+    } else {
+      increase += sample.value - previous;
+    }
+    previous = sample.value;
+  }
+  return { increase, resets };
+}
+
+/**
+ * What one series counted between its oldest and its newest raw sample (stale markers
+ * and other non-counts left out): the requests of a range read, without the tracker.
+ */
+export function increaseWithin(samples: readonly CounterSample[]): number {
+  const [first, ...rest] = countableSamples(samples);
+  return first === undefined ? 0 : increaseFrom(first.value, rest).increase;
+}
+
+/** Samples that are counts (finite, >= 0; not Prometheus' stale markers), oldest first. */
+function countableSamples(samples: readonly CounterSample[]): CounterSample[] {
+  return samples
+    .filter((s) => s.value >= 0 && Number.isFinite(s.value) && Number.isFinite(s.timestampMs))
+    .sort((a, b) => a.timestampMs - b.timestampMs);
 }

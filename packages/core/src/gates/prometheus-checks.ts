@@ -25,10 +25,13 @@
 import { isSwitchyardError, PrometheusError } from '../errors.js';
 import type { Clock } from '../release/clock.js';
 import { systemClock } from '../release/clock.js';
+import { readCounterSeries } from './counter-reads.js';
 import type {
   CheckContext,
   CheckDefinition,
   CheckResult,
+  CounterQuery,
+  CounterReadResult,
   MetricsProvider,
 } from './metrics-provider.js';
 import { renderCheckQuery, type CheckQueryVariables } from '../spec/check-query.js';
@@ -96,6 +99,10 @@ export class PrometheusChecks implements MetricsProvider {
     return checks.map((check, index) =>
       classify(check, outcomes[index] as QueryOutcome, requests, context, at),
     );
+  }
+
+  readCounters(query: CounterQuery, signal?: AbortSignal): Promise<CounterReadResult> {
+    return readCounterSeries(this.#prometheus, query, signal);
   }
 
   async #run(

@@ -38,12 +38,25 @@ export interface PrometheusSample {
   readonly value: number;
 }
 
+/** One series of a range selector's result, with every raw sample Prometheus stored. */
+export interface PrometheusRangeSeries {
+  /** Series labels. */
+  readonly metric: Readonly<Record<string, string>>;
+  /** Its samples, oldest first: when they were scraped (ms since epoch) and their values. */
+  readonly values: readonly { readonly timestampMs: number; readonly value: number }[];
+}
+
 /** Result of an instant query. */
 export interface InstantQueryResult {
   /** `vector` or `scalar` (a range query's `matrix` or a `string` is reported as such). */
   readonly resultType: 'vector' | 'scalar' | 'matrix' | 'string';
-  /** One sample per series (`scalar`: exactly one, without labels). */
+  /** One sample per series (`scalar`: exactly one, without labels; `matrix`: each series' newest). */
   readonly samples: readonly PrometheusSample[];
+  /**
+   * For a `matrix` (a range selector such as `istio_requests_total{...}[1m]`): every series
+   * with all its raw samples; undefined for other results.
+   */
+  readonly series?: readonly PrometheusRangeSeries[] | undefined;
   /** Prometheus' warnings, when it gave any. */
   readonly warnings: readonly string[];
 }
@@ -105,6 +118,19 @@ function samplesOf(resultType: string, result: unknown): PrometheusSample[] | un
     }
   }
   return samples;
+}
+
+function rangeSeriesOf(result: unknown): PrometheusRangeSeries[] {
+  if (!Array.isArray(result)) return [];
+  return (result as { metric?: unknown; values?: unknown }[]).map((series) => ({
+    metric: (series.metric ?? {}) as Record<string, string>,
+    values: (Array.isArray(series.values) ? (series.values as unknown[]) : [])
+      .filter((pair): pair is [unknown, unknown] => Array.isArray(pair))
+      .map(([time, value]) => ({
+        timestampMs: Math.round(Number(time) * 1000),
+        value: parseSampleValue(value),
+      })),
+  }));
 }
 
 function snippet(text: string): string {
@@ -276,7 +302,9 @@ export class PrometheusClient {
     const warnings = Array.isArray(envelope.warnings)
       ? envelope.warnings.filter((w): w is string => typeof w === 'string')
       : [];
-    return { resultType, samples, warnings };
+    return resultType === 'matrix'
+      ? { resultType, samples, warnings, series: rangeSeriesOf(envelope.data?.result) }
+      : { resultType, samples, warnings };
   }
 
   async #pause(attempt: number, signal: AbortSignal | undefined): Promise<void> {

@@ -4,15 +4,23 @@
  * checks, no data, too few requests, Prometheus unreachable) is inconclusive, never a pass.
  * A streak counts consecutive failing and inconclusive evaluations for the limits a bake
  * applies; the check a weight step makes before it shifts more traffic is a streak of one.
+ *
+ * Threshold checks are evaluated by the metrics provider, sequential checks by the release's
+ * `SequentialChecks` (raw counter reads, `sequential-checks.ts`); their results come in the
+ * spec's order and count alike in the verdict. The sequential checks' own verdict
+ * (`rollback`, `promote`, `continue`: `analysis/sequential-verdict.ts`) is combined here too,
+ * for the bake to act on: a rollback at once, an early promotion after the minimum bake.
  */
+import { combineVerdicts, type CombinedVerdict } from '../analysis/sequential-verdict.js';
 import type {
   CheckContext,
-  CheckDefinition,
   CheckResult,
   MetricsProvider,
 } from '../gates/metrics-provider.js';
 import type { Clock } from './clock.js';
 import type { OperationLog } from './operation-log.js';
+import type { ResolvedCheck } from '../spec/resolved-release-spec.js';
+import type { SequentialChecks } from './sequential-checks.js';
 import type { CheckSummary } from './state-record.js';
 import { isoTime } from './clock.js';
 
@@ -76,6 +84,8 @@ export interface CheckEvaluation {
   results: CheckResult[];
   /** Their verdict. */
   verdict: CheckVerdict;
+  /** What the sequential checks say together; undefined when there are none. */
+  sequential: CombinedVerdict | undefined;
   /** When it was judged (ms since epoch). */
   at: number;
 }
@@ -84,8 +94,10 @@ export interface CheckEvaluation {
 export interface CheckEvaluationOptions {
   /** Where checks are evaluated. */
   metrics: MetricsProvider;
-  /** The checks. */
-  checks: readonly CheckDefinition[];
+  /** The checks: threshold checks go to `metrics.evaluate`, sequential ones to `sequential`. */
+  checks: readonly ResolvedCheck[];
+  /** The release's sequential checks; undefined: none. */
+  sequential?: SequentialChecks | undefined;
   /** What they are about. */
   context: CheckContext;
   /** The streak this evaluation counts in. */
@@ -100,19 +112,36 @@ export interface CheckEvaluationOptions {
 
 /** Evaluates every check once, judges it, counts it in the streak, emits `checks-evaluated`. */
 export async function evaluateChecks(options: CheckEvaluationOptions): Promise<CheckEvaluation> {
-  const { streak } = options;
-  const results = await options.metrics.evaluate(options.checks, options.context, options.signal);
+  const { streak, metrics, context, signal, clock } = options;
+  const threshold = options.checks.filter((check) => check.analysis !== 'sequential');
+  const [thresholdResults, sequentialResults] = await Promise.all([
+    threshold.length > 0 ? metrics.evaluate(threshold, context, signal) : [],
+    options.sequential?.evaluate(metrics, context, () => clock.now(), signal) ?? [],
+  ]);
+  const byName = new Map([...thresholdResults, ...sequentialResults].map((r) => [r.name, r]));
+  const results = options.checks.flatMap((check) => byName.get(check.name) ?? []);
   const verdict = verdictOf(results);
-  const at = options.clock.now();
+  const sequential =
+    options.sequential?.active === true
+      ? combineVerdicts(
+          sequentialResults.map((r) => ({
+            name: r.name,
+            verdict: r.sequential?.verdict ?? 'continue',
+            reason: r.reason ?? r.outcome,
+          })),
+        )
+      : undefined;
+  const at = clock.now();
   streak.count(verdict, at);
   options.log.emit({
     type: 'checks-evaluated',
     results,
     verdict,
+    ...(sequential ? { sequential } : {}),
     consecutiveFailures: streak.failures,
     consecutiveInconclusive: streak.inconclusive,
   });
-  return { results, verdict, at };
+  return { results, verdict, sequential, at };
 }
 
 /** Check results as the record keeps them (ISO times, no NaN values). */

@@ -23,8 +23,14 @@ export function describeStep(step: ReleaseStep): string {
   return 'pause for promote';
 }
 
-/** `success-rate=99.2% (pass)`. */
+/**
+ * `success-rate=99.2 (pass min 99)`; a sequential check with its test's verdict:
+ * `errors-vs-stable: rollback (fail: canary's rate above 1x the stable's: ...)`.
+ */
 export function describeCheck(result: CheckResult): string {
+  if (result.sequential) {
+    return `${result.name}: ${result.sequential.verdict} (${result.outcome}${result.reason ? `: ${result.reason}` : ''})`;
+  }
   const value =
     result.value === undefined || Number.isNaN(result.value)
       ? 'n/a'
@@ -68,7 +74,13 @@ export function describeEvent(event: ReleaseEvent): string {
     case 'bake-started':
       return `baking ${seconds(event.durationMs)}${event.alreadyBakedMs > 0 ? ` (${seconds(event.alreadyBakedMs)} already done)` : ''}`;
     case 'checks-evaluated':
-      return `checks ${event.verdict}: ${event.results.map(describeCheck).join(', ') || 'none'}`;
+      return `checks ${event.verdict}${event.sequential ? ` (sequential: ${event.sequential.verdict})` : ''}: ${event.results.map(describeCheck).join(', ') || 'none'}`;
+    case 'bake-ended':
+      return event.ending === 'promoted-early'
+        ? `bake ended early after ${seconds(event.bakedMs)}: every sequential check says promote; ${event.reason}`
+        : event.ending === 'pause'
+          ? `bake ended after ${seconds(event.bakedMs)}, pausing: ${event.reason}`
+          : `bake done after ${seconds(event.bakedMs)}: ${event.reason}`;
     case 'rollback-started':
       return `rolling back (${event.reason}): ${event.message}`;
     case 'rollback-completed':

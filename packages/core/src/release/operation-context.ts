@@ -21,6 +21,7 @@ import { reconcileRecord } from './reconcile-record.js';
 import { RecordedRoutes } from './recorded-routes.js';
 import type { OperationKind, OperationSummary } from './release-events.js';
 import { readReleaseObjects, type ReleaseObjects } from './release-objects.js';
+import { SequentialChecks } from './sequential-checks.js';
 import { isInProgress, otherSlot, type ReleaseRecord, type Slot } from './state-record.js';
 
 /** The two slots as an operation sees them. */
@@ -59,6 +60,11 @@ export interface OperationContext extends Readonly<SlotRoles> {
   readonly resumed: boolean;
   /** The latest check results, for the summary and the record. */
   checks: CheckResult[];
+  /**
+   * The release's sequential checks: their tests resumed from the record of a release in
+   * progress, their counter reads in memory for this run.
+   */
+  readonly sequential: SequentialChecks;
 }
 
 /** How `withOperationContext` starts an operation. */
@@ -153,6 +159,17 @@ export async function withOperationContext(
       stable: slots.stable,
       candidate: slots.candidate,
       checks: [],
+      sequential: new SequentialChecks(
+        spec.checks,
+        record.operation?.kind === 'release' && isInProgress(record.phase)
+          ? record.operation.sequential
+          : undefined,
+        (name) =>
+          log.emit({
+            type: 'warning',
+            message: `sequential check ${name} starts again: its test's settings changed since the run that started it (its evidence so far is dropped)`,
+          }),
+      ),
     });
   } catch (error) {
     throw lockLostOr(error, lock);

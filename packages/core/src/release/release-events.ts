@@ -5,6 +5,7 @@
  */
 import type { CheckEvidence, ObjectRef, RollbackReason, UnsyncedProxy } from '../errors.js';
 import type { DataplaneProxyCheck } from '../gates/dataplane-verifier.js';
+import type { CombinedVerdict } from '../analysis/sequential-verdict.js';
 import type { CheckResult } from '../gates/metrics-provider.js';
 import type { ReleasePhase, ReleaseStep, Slot, SlotWeights } from './state-record.js';
 
@@ -153,10 +154,31 @@ export interface ChecksEvaluatedEvent {
   results: readonly CheckResult[];
   /** `pass` only when every check passed. */
   verdict: 'pass' | 'fail' | 'inconclusive';
+  /**
+   * What the sequential checks say together (`rollback`, `promote`, `continue`) and why;
+   * undefined without sequential checks. Each check's evidence is in its result's `sequential`.
+   */
+  sequential?: CombinedVerdict | undefined;
   /** Failed evaluations in a row. */
   consecutiveFailures: number;
   /** Inconclusive evaluations in a row. */
   consecutiveInconclusive: number;
+}
+
+/** A bake ended and the release moves on (rollbacks end it with `rollback-started`). */
+export interface BakeEndedEvent {
+  type: 'bake-ended';
+  at: number;
+  /** How long it baked. */
+  bakedMs: number;
+  /**
+   * `promoted-early`: every sequential check showed the candidate no worse than its margin
+   * after the minimum bake; `time-up`: the bake time ended with the latest evaluation
+   * passing; `pause`: it ended undecided and `checks.bakeEnd` pauses the release.
+   */
+  ending: 'promoted-early' | 'time-up' | 'pause';
+  /** Why, in a sentence: the deciding checks' evidence, or what was still undecided. */
+  reason: string;
 }
 
 /** A rollback began. */
@@ -217,6 +239,7 @@ export type ReleaseEvent =
   | DataplaneVerifiedEvent
   | BakeStartedEvent
   | ChecksEvaluatedEvent
+  | BakeEndedEvent
   | RollbackStartedEvent
   | RollbackCompletedEvent
   | PausedEvent

@@ -8,6 +8,7 @@ import { isJsonObject } from '../json-diff/json-value.js';
 import { StateRecordError, type CheckEvidence, type ObjectRef } from '../errors.js';
 import type { Slot } from '../istio/route-target.js';
 import type { SlotWeights } from '../istio/slot-weights.js';
+import type { RecordedSequentialChecks } from './sequential-checks.js';
 
 export type { Slot, SlotWeights };
 
@@ -77,6 +78,11 @@ export interface OperationRecord {
    * acked routes were pushed at or after this time.
    */
   changeAt?: string | undefined;
+  /**
+   * The sequential checks' test states, by check name (a release with sequential checks):
+   * the evidence so far, carried across weight steps and resumed by a later run.
+   */
+  sequential?: RecordedSequentialChecks | undefined;
 }
 
 /** One finished release kept for `status` and manual rollback. */

@@ -45,7 +45,7 @@ export type StepExecutor<S extends ReleaseStep> = (
 export const STEP_EXECUTORS: { readonly [K in StepKind]: StepExecutor<StepOfKind[K]> } = {
   weight: (context, step, index) => weightStep(context, index, step.weight),
   mirror: (context, step, index) => Promise.resolve(mirrorStep(context, index, step.mirror)),
-  bake: (context, step, index) => bakeStep(context, index, step.bakeMs),
+  bake: (context, step, index, total) => bakeStep(context, index, total, step.bakeMs),
   pause: (context, _step, index, total) => pauseStep(context, index, total),
 };
 
@@ -108,6 +108,7 @@ async function weightStep(
       const { results, verdict, at } = await evaluateChecks({
         metrics,
         checks: spec.checks.items,
+        sequential: context.sequential,
         context: checkContextOf(context),
         streak,
         log: context.log,
@@ -134,6 +135,7 @@ async function weightStep(
           stepIndex: index,
           stage: 'syncing',
           targetWeights: target,
+          ...sequentialRecord(context),
         },
       }),
     },
@@ -158,6 +160,7 @@ function mirrorStep(context: OperationContext, index: number, percent: number): 
 async function bakeStep(
   context: OperationContext,
   index: number,
+  total: number,
   durationMs: number,
 ): Promise<StepOutcome> {
   const { clock } = context;
@@ -177,10 +180,11 @@ async function bakeStep(
       }),
     });
   }
-  await bake({
+  const { ending } = await bake({
     clock,
     metrics: context.clients.metrics,
     checks: context.spec.checks,
+    sequential: context.sequential,
     context: checkContextOf(context),
     durationMs,
     alreadyBakedMs: Math.max(0, Math.min(durationMs, clock.now() - startedAt)),
@@ -191,11 +195,22 @@ async function bakeStep(
       // Someone may have moved the weights while we were measuring: stop, don't overwrite.
       await context.routes.refresh(context.signal);
       await commitRecord(context, {
-        record: (r) => ({ ...r, lastChecks: checkSummariesOf(results) }),
+        record: (r) => ({
+          ...r,
+          lastChecks: checkSummariesOf(results),
+          operation: { ...(r.operation as OperationRecord), ...sequentialRecord(context) },
+        }),
       });
     },
   });
+  // checks.bakeEnd: pause, and the sequential checks had not decided: a human does.
+  if (ending === 'pause') return pauseStep(context, index, total);
   return undefined;
+}
+
+/** The sequential checks' states for the operation record; nothing without such checks. */
+function sequentialRecord(context: OperationContext): Pick<OperationRecord, 'sequential'> {
+  return context.sequential.active ? { sequential: context.sequential.recorded() } : {};
 }
 
 async function pauseStep(

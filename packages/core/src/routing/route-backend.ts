@@ -267,7 +267,9 @@ export interface RouteBackend<
    * as Istio's standard metrics label them (the built-in checks and `{{candidate}}` /
    * `{{stable}}` in custom ones): the slot's Deployment on the destination's side for a
    * VirtualService; the slot's Service (`destination_service_name`) as the callers' sidecars
-   * and gateways report it for an HTTPRoute.
+   * and gateways report it for an HTTPRoute. The sequential checks' raw counter reads swap
+   * the `reporter` matcher for the one `checks.reporter` names, so the other labels must
+   * select the slot on the callers' reports too.
    */
   requestSelector(slot: Slot): string;
 

@@ -14,8 +14,11 @@ import type {
   CheckContext,
   CheckDefinition,
   CheckResult,
+  CounterQuery,
+  CounterReadResult,
   MetricsProvider,
 } from '../../gates/metrics-provider.js';
+import { FakeCounters } from './fake-counters.js';
 import type {
   ProxyScope,
   SyncGate,
@@ -91,13 +94,27 @@ export class FakeSyncGate implements SyncGate {
   }
 }
 
-/** Metrics whose verdict per evaluation a test scripts. */
+/**
+ * Metrics whose verdict per evaluation a test scripts (threshold checks), and counters a
+ * test fills with traffic (`counters.traffic`, for sequential checks).
+ */
 export class FakeMetrics implements MetricsProvider {
   calls: CheckContext[] = [];
+  /** Every counter read, in order. */
+  counterReads: CounterQuery[] = [];
   /** Returns the outcome for evaluation number n (1-based); default pass. */
   script: (n: number, context: CheckContext) => CheckResult['outcome'] = () => 'pass';
+  /** The raw counters sequential checks read. */
+  readonly counters: FakeCounters;
 
-  constructor(readonly clock: Clock) {}
+  constructor(readonly clock: Clock) {
+    this.counters = new FakeCounters(clock);
+  }
+
+  readCounters(query: CounterQuery): Promise<CounterReadResult> {
+    this.counterReads.push(query);
+    return Promise.resolve(this.counters.read(query));
+  }
 
   evaluate(checks: readonly CheckDefinition[], context: CheckContext): Promise<CheckResult[]> {
     this.calls.push(context);
