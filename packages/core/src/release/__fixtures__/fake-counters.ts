@@ -30,8 +30,10 @@ interface Series {
 
 /** Counters of every workload, scraped on the clock. */
 export class FakeCounters {
-  /** What each workload (by Deployment name) serves; absent: nothing. */
-  traffic: Record<string, WorkloadTraffic> = {};
+  /** What a workload (by Deployment name) serves now; undefined: nothing. */
+  traffic: (workload: string) => WorkloadTraffic | undefined = () => undefined;
+  /** The workloads `traffic` is asked about. */
+  workloads: readonly string[] = ['reviews-blue', 'reviews-green'];
   /** Reads answered with this failure instead, while set. */
   failure: string | undefined;
   readonly #series = new Map<string, Series>();
@@ -66,8 +68,10 @@ export class FakeCounters {
   #scrapeUntil(now: number): void {
     while (this.#lastScrape + this.scrapeMs <= now) {
       this.#lastScrape += this.scrapeMs;
-      for (const [workload, traffic] of Object.entries(this.traffic))
-        this.#serve(workload, traffic);
+      for (const workload of this.workloads) {
+        const traffic = this.traffic(workload);
+        if (traffic !== undefined) this.#serve(workload, traffic);
+      }
     }
   }
 
