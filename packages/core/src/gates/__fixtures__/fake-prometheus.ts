@@ -37,6 +37,25 @@ export function vector(...series: { value: string | number; metric?: Record<stri
   };
 }
 
+/** A matrix result (a range selector): each series with its raw samples `[seconds, value]`. */
+export function matrix(
+  ...series: { metric: Record<string, string>; values: [number, string | number][] }[]
+) {
+  return {
+    status: 200,
+    body: {
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: series.map((s) => ({
+          metric: s.metric,
+          values: s.values.map(([time, value]) => [time, String(value)]),
+        })),
+      },
+    },
+  };
+}
+
 /** A scalar result. */
 export function scalar(value: string | number) {
   return {
