@@ -29,6 +29,7 @@ export { parseDuration } from './spec/duration.js';
 // Describing events, findings and weights in words, as the CLI prints them.
 export {
   describeCheck,
+  describeEvidence,
   describeEvent,
   describeStep,
   describeWeights,

@@ -8,6 +8,7 @@ import { createLogUpdate } from 'log-update';
 import {
   describeCheck,
   describeEvent,
+  describeEvidence,
   describeStep,
   type CheckResult,
   type ReleaseEvent,
@@ -155,6 +156,9 @@ export class LiveProgress implements ProgressReporter {
           failures: event.consecutiveFailures,
         };
         break;
+      case 'bake-ended':
+        if (event.ending !== 'time-up') this.#persist(describeEvent(event), event.at);
+        break;
       case 'rollback-started':
         state.rollback = `rolling back (${event.reason})`;
         this.#persist(this.#colors.yellow(describeEvent(event)), event.at);
@@ -227,9 +231,18 @@ export class LiveProgress implements ProgressReporter {
           : s.checks.verdict === 'fail'
             ? c.red(`fail (${s.checks.failures} in a row)`)
             : c.yellow(s.checks.verdict);
+      const threshold = s.checks.results.filter((r) => r.sequential === undefined);
       lines.push(
-        `  ${label('checks')}${verdict}: ${s.checks.results.map((r) => describeCheck(r)).join(', ')}`,
+        `  ${label('checks')}${verdict}: ${threshold.map((r) => describeCheck(r)).join(', ') || c.dim('sequential')}`,
       );
+      // Sequential checks: one line each with their evidence, which a reason would bury.
+      for (const result of s.checks.results) {
+        if (result.sequential === undefined) continue;
+        const line = `${result.name} ${describeEvidence(result.sequential)}`;
+        lines.push(
+          `  ${label('')}${result.outcome === 'fail' ? c.red(line) : result.outcome === 'pass' ? line : c.yellow(`${line} (${result.outcome})`)}`,
+        );
+      }
     }
     if (s.rollback) lines.push(`  ${label('rollback')}${c.yellow(s.rollback)}`);
     if (s.finished) lines.push(`  ${c.dim(s.finished)}`);

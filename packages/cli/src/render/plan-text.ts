@@ -26,6 +26,13 @@ export function planText(report: PlanReport, colors: Colors): string[] {
     lines.push(c.bold('Steps:'));
     report.steps.forEach((step, index) => lines.push(`  ${index + 1}. ${describeStep(step)}`));
   }
+  if (report.checks && report.checks.length > 0) {
+    lines.push(c.bold('Checks:'));
+    for (const check of report.checks) {
+      lines.push(`  ${check.name}: ${check.rule}`);
+      if (check.reason) lines.push(`    ${c.dim(`so far: ${check.reason}`)}`);
+    }
+  }
   lines.push(c.bold(`Changes (${report.changes.length}, in order):`));
   report.changes.forEach((change, index) => {
     lines.push(

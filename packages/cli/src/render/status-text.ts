@@ -3,7 +3,12 @@
  * weights still match what switchyard wrote, where a release is, who holds the lock,
  * whether the proxies are synced, and the latest check values.
  */
-import { describeStep, describeWeights, type StatusReport } from '@switchyard/core';
+import {
+  describeEvidence,
+  describeStep,
+  describeWeights,
+  type StatusReport,
+} from '@switchyard/core';
 import type { Colors } from '../cli-context.js';
 import { weightsBar } from './weights-bar.js';
 
@@ -88,6 +93,13 @@ export function statusText(report: StatusReport, colors: Colors): string[] {
         .join(', ')}  ${c.dim(`at ${report.lastChecks[0]?.at ?? '?'}`)}`,
     );
   }
+  report.checks.forEach((check, index) => {
+    lines.push(`  ${label(index === 0 ? 'checks' : '')}${check.name}: ${c.dim(check.rule)}`);
+    if (check.evidence) {
+      const text = describeEvidence(check.evidence);
+      lines.push(`  ${label('')}  ${check.evidence.verdict === 'rollback' ? c.red(text) : text}`);
+    }
+  });
   if (report.reason) lines.push(`  ${label('reason')}${report.reason}`);
   if (report.routeState) lines.push(`  ${label('route state')}${c.red(report.routeState)}`);
   const last = report.history[0];

@@ -12,11 +12,7 @@
  * for the bake to act on: a rollback at once, an early promotion after the minimum bake.
  */
 import { combineVerdicts, type CombinedVerdict } from '../analysis/sequential-verdict.js';
-import type {
-  CheckContext,
-  CheckResult,
-  MetricsProvider,
-} from '../gates/metrics-provider.js';
+import type { CheckContext, CheckResult, MetricsProvider } from '../gates/metrics-provider.js';
 import type { Clock } from './clock.js';
 import type { OperationLog } from './operation-log.js';
 import type { ResolvedCheck } from '../spec/resolved-release-spec.js';

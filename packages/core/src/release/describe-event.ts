@@ -2,7 +2,8 @@
  * One human line per event: the timeline, plain CLI output and Kubernetes Event messages
  * all say the same thing the same way.
  */
-import type { CheckResult } from '../gates/metrics-provider.js';
+import { formatLikelihoodRatio, percent, significant } from '../analysis/evidence-text.js';
+import type { CheckResult, SequentialEvidence } from '../gates/metrics-provider.js';
 import type { ReleaseEvent } from './release-events.js';
 import type { ReleaseStep, SlotWeights } from './state-record.js';
 
@@ -42,6 +43,42 @@ export function describeCheck(result: CheckResult): string {
         ? ` max ${result.max}`
         : '';
   return `${result.name}=${value} (${result.outcome}${bound}${result.reason ? `: ${result.reason}` : ''})`;
+}
+
+/**
+ * A sequential check's evidence in one short line, for live progress and `status`:
+ * `continue: rollback LR 3.2 of 100, promote LR 1.4 of 20; canary 3/250 (1.2%), stable
+ * 10/2250 (0.44%); ratio 2.7 (0.9 to 7)`.
+ */
+export function describeEvidence(sequential: SequentialEvidence): string {
+  const lr = (statistic: { logLikelihoodRatio: number; threshold: number }) =>
+    `${formatLikelihoodRatio(statistic.logLikelihoodRatio)} of ${significant(statistic.threshold)}`;
+  const share = (counts: { requests: number; events: number }) =>
+    `${counts.events}/${counts.requests}${counts.requests > 0 ? ` (${percent(counts.events / counts.requests)})` : ''}`;
+  const range = (
+    lower: number | undefined,
+    upper: number | undefined,
+    format: (x: number) => string,
+  ) =>
+    lower === undefined && upper === undefined
+      ? ''
+      : ` (${lower === undefined ? '?' : format(lower)} to ${upper === undefined ? '?' : format(upper)})`;
+  const slow = sequential.slowerThanMs === undefined ? '' : ` >${sequential.slowerThanMs}ms`;
+  if (sequential.kind === 'compare') {
+    const e = sequential.evidence;
+    return (
+      `${sequential.verdict}: rollback LR ${lr(e.rollback)}, promote LR ${lr(e.promotion)}; ` +
+      `canary${slow} ${share(e.canary)}, stable ${share(e.stable)}` +
+      (e.observedRatio === undefined
+        ? ''
+        : `; ratio ${significant(e.observedRatio)}${range(e.bounds.lower, e.bounds.upper, significant)}`)
+    );
+  }
+  const e = sequential.evidence;
+  return (
+    `${sequential.verdict}: fail LR ${lr(e.fail)}, pass LR ${lr(e.pass)}; ` +
+    `canary${slow} ${share(e.counts)}${range(e.bounds.lower, e.bounds.upper, percent)}`
+  );
 }
 
 /** The line for one event. */

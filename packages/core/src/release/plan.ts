@@ -11,12 +11,14 @@ import type { Deployment, KubeObject } from '../kube/kube-types.js';
 import { applyRouteEdit } from '../routing/route-edit.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { deployChanges, prereleaseRouteEdit } from './deploy-changes.js';
+import { plannedChecks, sequentialSettingsText, type PlannedCheck } from './check-plan.js';
 import { describeStep, describeWeights } from './describe-event.js';
 import type { OperationDependencies } from './operation-dependencies.js';
 import { checkDeployable, checkReleasable } from './preconditions.js';
 import { reconcileRecord } from './reconcile-record.js';
 import { readReleaseObjects, type ReleaseObjects } from './release-objects.js';
 import {
+  isInProgress,
   otherSlot,
   weightsFor,
   type ReleaseRecord,
@@ -61,6 +63,11 @@ export interface PlanReport {
   steps: ReleaseStep[] | undefined;
   /** Notes for a human. */
   notes: string[];
+  /**
+   * A release's checks: how each decides, and the evidence a sequential check has gathered
+   * so far (a release in progress); undefined for deploy.
+   */
+  checks: PlannedCheck[] | undefined;
 }
 
 /** The diff of the Deployment fields switchyard sets. */
@@ -123,6 +130,15 @@ export async function planOperation(
     changes: planning.changes,
     steps,
     notes: planning.notes,
+    checks:
+      kind === 'release'
+        ? plannedChecks(
+            spec.checks,
+            record.operation?.kind === 'release' && isInProgress(record.phase)
+              ? record.operation.sequential
+              : undefined,
+          )
+        : undefined,
   };
 }
 
@@ -219,5 +235,7 @@ async function planRelease(planning: Planning): Promise<ReleaseStep[]> {
   planning.notes.push(
     `steps from step ${start + 1}: ${steps.slice(start).map(describeStep).join(', ')}`,
   );
+  const sequential = sequentialSettingsText(spec.checks);
+  if (sequential !== undefined) planning.notes.push(sequential);
   return steps.slice(start);
 }

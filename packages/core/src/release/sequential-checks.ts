@@ -115,7 +115,7 @@ export class SequentialChecks {
     this.#checks = settings.items.flatMap((check) => {
       if (check.sequential === undefined) return [];
       const entry = recorded?.[check.name];
-      const same = entry !== undefined && sameJson(entry.test, check.sequential);
+      const same = entry !== undefined && sameTest(entry.test, check.sequential);
       if (entry !== undefined && !same) restarted(check.name);
       const running = check as RunningCheck['check'];
       return [
@@ -342,6 +342,10 @@ function withoutPending(state: SequentialCheckState): SequentialCheckState {
   return state.kind === 'compare' ? { ...state, pending: NO_PENDING_STRATA } : state;
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/** Whether a recorded test is the one the spec resolves now (same kind, events, settings). */
+export function sameTest(
+  recorded: ResolvedSequentialTest,
+  current: ResolvedSequentialTest | undefined,
+): boolean {
+  return JSON.stringify(recorded) === JSON.stringify(current);
 }

@@ -172,6 +172,25 @@ describe('release with sequential checks', () => {
     const counted = state?.kind === 'compare' ? state.test.canary.requests : 0;
     expect(counted).toBeGreaterThan(0);
 
+    // status and plan show how each check decides and its evidence so far.
+    const status = await w.engine(spec).status();
+    expect(status.checks).toEqual([
+      {
+        name: 'success-rate-vs-stable',
+        analysis: 'sequential',
+        rule: "sequential: failed requests (5xx, non-OK gRPC) compared with the stable slot's; roll back once the candidate's rate is shown above 1x the stable's (alpha 0.01); promote once shown below 2x (beta 0.05)",
+        evidence: expect.objectContaining({ kind: 'compare', verdict: 'continue' }),
+        reason: expect.stringMatching(
+          /^no evidence: no events in either slot yet: rollback likelihood ratio 1 of 100, promotion 1 of 20; canary 0 of \d+ requests failed/,
+        ),
+      },
+    ]);
+    const plan = await w.engine(spec).plan({ operation: 'release' });
+    expect(plan.checks?.[0]?.reason).toBe(status.checks[0]?.reason);
+    expect(plan.notes).toContain(
+      'sequential analysis: at most 1% chance of a false rollback for the release (alpha 0.01 split across 1 check); bakes run their full time (earlyPromotion off); an undecided bake at its end: pause; counting source-side reports',
+    );
+
     w.events.length = 0;
     await w.engine(spec).promote();
     // The same test went on (no restart warning), and it kept counting.

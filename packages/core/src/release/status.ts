@@ -8,8 +8,10 @@ import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime } from './clock.js';
 import type { OperationDependencies } from './operation-dependencies.js';
 import type { SyncStatusSummary } from '../gates/sync-gate.js';
+import { plannedChecks, type PlannedCheck } from './check-plan.js';
 import { slotWithTraffic } from './release-objects.js';
 import {
+  isInProgress,
   sameWeights,
   type CheckSummary,
   type OperationRecord,
@@ -56,6 +58,11 @@ export interface StatusReport {
   operation: OperationRecord | undefined;
   /** Latest check results. */
   lastChecks: readonly CheckSummary[];
+  /**
+   * Every check: how it decides, and for a sequential check of a release in progress, its
+   * evidence so far (likelihood ratios, bounds, counts) and what it says.
+   */
+  checks: readonly PlannedCheck[];
   /** Who holds the release lock, if anyone. */
   lock: { holder: string; expiresAt: string; expired: boolean } | undefined;
   /** Proxy sync state now, or why it could not be read; undefined when not asked for. */
@@ -119,6 +126,12 @@ export function describeStatus(
         : undefined,
     operation: op,
     lastChecks: record?.lastChecks ?? [],
+    checks: plannedChecks(
+      spec.checks,
+      op?.kind === 'release' && record !== undefined && isInProgress(record.phase)
+        ? op.sequential
+        : undefined,
+    ),
     lock:
       holder && expiresAt !== undefined
         ? { holder, expiresAt: isoTime(expiresAt), expired: expiresAt <= now }
