@@ -13,7 +13,7 @@ describe('switchyard demo', () => {
     const out = result.stdout;
     expect(out).not.toContain('\u001b[');
     // 2. doctor catches the port named tcp, then passes once it is http again.
-    const doctorRuns = out.match(/^doctor bookinfo\/reviews: 15 checks, .*$/gm) ?? [];
+    const doctorRuns = out.match(/^doctor bookinfo\/reviews: 16 checks, .*$/gm) ?? [];
     expect(doctorRuns).toHaveLength(2);
     expect(doctorRuns[0]).toMatch(/ 1 error, /);
     expect(out).toMatch(/^ {2}port-protocol +Service bookinfo\/reviews spec\.ports\[0\]\.name$/m);

@@ -164,6 +164,32 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
     },
   },
   {
+    id: 'sticky-sessions',
+    broken: 'session affinity by cookie on the DestinationRule',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'destinationrule', 'reviews', [
+        {
+          op: 'add',
+          path: '/spec/trafficPolicy',
+          value: {
+            loadBalancer: { consistentHash: { httpCookie: { name: 'session', ttl: '0s' } } },
+          },
+        },
+      ]);
+      return () =>
+        jsonPatch(bed, 'destinationrule', 'reviews', [
+          { op: 'remove', path: '/spec/trafficPolicy' },
+        ]);
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'DestinationRule',
+      field: 'spec.trafficPolicy.loadBalancer.consistentHash',
+      message:
+        /^session affinity by the cookie "session": Istio picks each request's slot by weight/,
+    },
+  },
+  {
     id: 'subset-empty',
     broken: 'all traffic routed to the idle slot, which has no pods',
     async breakIt(bed) {

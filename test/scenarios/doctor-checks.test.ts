@@ -38,7 +38,7 @@ describe('doctor', () => {
       JSON.stringify(report.findings, null, 1),
     ).toEqual([]);
     expect(report.errors).toBe(0);
-    expect(report.checks).toHaveLength(15);
+    expect(report.checks).toHaveLength(16);
   });
 
   scenarioNeeding(

@@ -61,7 +61,7 @@ describe('switchyard doctor', () => {
   it('prints no error on the healthy service and exits 0', async () => {
     const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 15 checks, 0 errors, `));
+    expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 16 checks, 0 errors, `));
     expect(result.stdout).not.toContain('ERRORS');
   });
 
@@ -71,7 +71,7 @@ describe('switchyard doctor', () => {
     async () => {
       const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(result.lines[0]).toBe(`doctor ${ns}/reviews: 15 checks, 0 errors, 0 warnings, 1 info`);
+      expect(result.lines[0]).toBe(`doctor ${ns}/reviews: 16 checks, 0 errors, 0 warnings, 1 info`);
       expect(result.stdout).toContain('INFO (1)');
     },
   );
@@ -81,7 +81,7 @@ describe('switchyard doctor', () => {
     try {
       const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
       expect(result.code, result.stdout + result.stderr).toBe(2);
-      expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 15 checks, 1 error, `));
+      expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 16 checks, 1 error, `));
       const errors = result.lines.indexOf('ERRORS (1)');
       expect(errors).toBeGreaterThan(0);
       expect(result.lines[errors + 1]).toMatch(

@@ -11,6 +11,7 @@ export const PREFLIGHT_CHECK_IDS = [
   'subset-labels',
   'subset-overlap',
   'subset-empty',
+  'sticky-sessions',
   'sidecar-injection',
   'vs-hosts',
   'vs-gateways',

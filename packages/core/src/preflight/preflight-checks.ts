@@ -15,6 +15,7 @@ import { prometheusDataCheck } from './prometheus-data-check.js';
 import { proxySyncCheck } from './proxy-sync-check.js';
 import { serviceEntryCollisionCheck } from './service-entry-collision-check.js';
 import { sidecarInjectionCheck } from './sidecar-injection-check.js';
+import { stickySessionsCheck } from './sticky-sessions-check.js';
 import { subsetEmptyCheck } from './subset-empty-check.js';
 import { subsetLabelsCheck } from './subset-labels-check.js';
 import { subsetOverlapCheck } from './subset-overlap-check.js';
@@ -31,6 +32,7 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   subsetLabelsCheck,
   subsetOverlapCheck,
   subsetEmptyCheck,
+  stickySessionsCheck,
   sidecarInjectionCheck,
   vsHostsCheck,
   vsGatewaysCheck,
