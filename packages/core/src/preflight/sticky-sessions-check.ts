@@ -67,7 +67,7 @@ export const stickySessionsCheck: PreflightCheck = {
 
 function portLevel(field: string, policy: unknown): { field: string; policy: unknown }[] {
   if (!isJsonObject(policy) || !Array.isArray(policy.portLevelSettings)) return [];
-  return policy.portLevelSettings.map((setting, index) => ({
+  return (policy.portLevelSettings as unknown[]).map((setting, index) => ({
     field: `${field}.portLevelSettings[${index}]`,
     policy: setting,
   }));
