@@ -13,7 +13,7 @@
  * which assume a request's outcome depends only on the slot that served it, can roll back a
  * healthy one (docs/sequential-verdicts.md).
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
 import type { Finding } from './finding.js';
 import { destinationRuleRef } from './mesh-refs.js';
 import type { PreflightCheck } from './preflight-check.js';
