@@ -38,6 +38,8 @@ const successRate: CheckDefinition = {
   min: 99,
   max: undefined,
   unit: '%',
+  analysis: 'threshold',
+  sequential: undefined,
 };
 
 const candidate: CheckContext = {
@@ -164,6 +166,8 @@ describe('PrometheusChecks against a real Prometheus', () => {
       min: undefined,
       max: 1,
       unit: '',
+      analysis: 'threshold',
+      sequential: undefined,
     };
     const [result] = await checks.evaluate([malformed, successRate], candidate);
     expect(result!.outcome).toBe('error');

@@ -20,6 +20,8 @@ const successRate: CheckDefinition = {
   min: 99,
   max: undefined,
   unit: '%',
+  analysis: 'threshold',
+  sequential: undefined,
 };
 const latency: CheckDefinition = {
   name: 'latency-p99',
@@ -28,6 +30,8 @@ const latency: CheckDefinition = {
   min: undefined,
   max: 500,
   unit: 'ms',
+  analysis: 'threshold',
+  sequential: undefined,
 };
 const perPod: CheckDefinition = {
   name: 'pod-errors',
@@ -36,6 +40,8 @@ const perPod: CheckDefinition = {
   min: undefined,
   max: 0.5,
   unit: '',
+  analysis: 'threshold',
+  sequential: undefined,
 };
 
 const context: CheckContext = {
