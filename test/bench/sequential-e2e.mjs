@@ -21,7 +21,7 @@ import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deploy, release } from '@switchyard/core';
-import { startRealTestbed, startTestbed } from '@switchyard/test-utils';
+import { startRealCluster, startSimulatedCluster } from '@switchyard/test-utils';
 import { build } from '../../scripts/testbed.mjs';
 
 function arg(name, fallback) {
@@ -66,18 +66,17 @@ async function servedBy(bed, workload) {
 /** Starts a tier and gives what the runs need of it. */
 async function startTier(tier) {
   if (tier === 'sim') {
-    const testbed = await startTestbed({ prometheus: true });
-    const { sim } = testbed;
+    const cluster = await startSimulatedCluster({ prometheus: true, namespace: NAMESPACE });
     return {
       name: 'simulator + real Prometheus',
-      kubeconfig: sim.kubeconfigPath,
-      controlUrl: sim.controlUrl,
-      prometheusUrl: sim.prometheusUrl,
-      stop: () => testbed.stop(),
+      kubeconfig: cluster.kubeconfig,
+      controlUrl: cluster.controlUrl,
+      prometheusUrl: cluster.prometheusUrl,
+      stop: () => cluster.stop(),
     };
   }
   build({ quiet: true });
-  const bed = await startRealTestbed(mkdtempSync(join(tmpdir(), 'switchyard-bench-seq-')));
+  const bed = await startRealCluster(mkdtempSync(join(tmpdir(), 'switchyard-bench-seq-')));
   return {
     name: 'real test bed (real istiod, proxy fleet, Prometheus)',
     kubeconfig: bed.kubeconfig,
