@@ -45,6 +45,9 @@ const UPSTREAM = [
   'kube-scheduler',
   'kwok',
   'pilot-discovery',
+  // Not started by the test bed: the conformance tier runs `istioctl analyze` offline to
+  // compare its findings with doctor's (test/conformance/doctor-analyze.test.ts).
+  'istioctl',
 ];
 /** Our own components: their binary also depends on testbed/internal. */
 const OWN = ['testbed', 'proxy-fleet'];
@@ -132,15 +135,17 @@ function filesUnder(dir) {
  * The modules each component links, with their versions (`go list -deps`): what an
  * upstream binary is made of. A go.mod change that moves none of them (a new requirement
  * of our own fleet, say) keeps the component's key, so nothing is rebuilt. Listed once per
- * go.mod/go.sum and remembered in the cache.
+ * go.mod/go.sum and component and remembered in the cache (written whole, then renamed: other
+ * checkouts share it).
  */
 function linkedModules(cache, version) {
   const hash = createHash('sha256').update(version);
   for (const file of ['go.mod', 'go.sum']) hash.update(readFileSync(join(testbed, file)));
   const file = join(cache, `modules-${hash.digest('hex').slice(0, 16)}.json`);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const modules = {};
-  for (const component of [...UPSTREAM, ...OWN]) {
+  const modules = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const missing = [...UPSTREAM, ...OWN].filter((component) => !(component in modules));
+  if (missing.length === 0) return modules;
+  for (const component of missing) {
     const result = spawnSync(
       'go',
       [
@@ -157,7 +162,8 @@ function linkedModules(cache, version) {
     }
     modules[component] = [...new Set(result.stdout.split('\n').filter(Boolean))].sort().join('\n');
   }
-  writeFileSync(file, JSON.stringify(modules));
+  writeFileSync(`${file}.${process.pid}`, JSON.stringify(modules));
+  renameSync(`${file}.${process.pid}`, file);
   return modules;
 }
 

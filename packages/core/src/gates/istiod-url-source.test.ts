@@ -7,7 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { synczEntry } from './__fixtures__/syncz-fixtures.js';
 import { IstiodUrlSource } from './istiod-url-source.js';
 
-const TOKEN = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW06c2EifQ.sig-istiod-token';
+// A service account token's shape: header, claims (sub names the service account), signature.
+const TOKEN = [
+  Buffer.from('{"alg":"RS256","kid":"1"}').toString('base64url'),
+  Buffer.from('{"aud":["istio-ca"],"sub":"system:serviceaccount:ci:release-bot"}').toString(
+    'base64url',
+  ),
+  'sig-istiod-token',
+].join('.');
 
 let server: Server;
 let url: string;
@@ -60,8 +67,31 @@ describe('IstiodUrlSource', () => {
       namespace: 'istio-system',
     });
     const { answers } = await source.poll();
-    expect(answers[0]!.error).toMatch(/answered 403 \(token refused: since Istio 1\.30/);
+    const error = answers[0]!.error ?? '';
+    expect(error).toMatch(
+      /answered 403: istiod's debug endpoint authorization \(ENABLE_DEBUG_ENDPOINT_AUTH/,
+    );
+    expect(error).toContain('the token is service account ci/release-bot');
+    expect(error).toContain('add "ci" to DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES');
+    expect(error).toContain('leave sync.istiod.url unset to reach every istiod by port-forward');
     expect(JSON.stringify(answers)).not.toContain(TOKEN);
+    expect(JSON.stringify(answers)).not.toContain('sig-istiod-token');
+  });
+
+  it('says what istiod wants when it cannot authenticate the request', async () => {
+    answer = { status: 401, body: '' };
+    const withToken = new IstiodUrlSource({
+      url,
+      token: { file: tokenFile },
+      namespace: 'istio-system',
+    });
+    expect((await withToken.poll()).answers[0]!.error).toMatch(
+      /answered 401: istiod did not accept the token \(it takes a service account token with audience istio-ca/,
+    );
+    const without = new IstiodUrlSource({ url, namespace: 'istio-system' });
+    expect((await without.poll()).answers[0]!.error).toMatch(
+      /answered 401: .*set sync\.istiod\.tokenFile or tokenEnv/,
+    );
   });
 
   it('reports a missing token, an unreachable istiod, and keeps URL credentials out', async () => {

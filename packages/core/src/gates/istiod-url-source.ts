@@ -1,9 +1,10 @@
 /**
  * syncz from one URL (`sync.istiod.url`), for a runner inside the cluster:
  * `GET <url>/debug/syncz` with `Authorization: Bearer <service account token>`. istiod
- * accepts a non-loopback debug request only with that token, and since Istio 1.30 only when
- * the token's namespace is the root namespace or listed in
- * `DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES` (docs/reference/istio.md §1).
+ * accepts a non-loopback debug request only with that token, and (ENABLE_DEBUG_ENDPOINT_AUTH,
+ * on by default) only when the token's namespace is the root namespace or listed in
+ * `DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES`; a refusal says which and how to fix it
+ * (`debug-endpoint-auth.ts`, docs/reference/istio.md §1).
  *
  * Limitation: one URL is one replica. Each istiod knows only its own proxies, so with
  * several replicas behind a Service every poll would see a different subset. Point `url` at
@@ -13,6 +14,7 @@
 import { redactSecrets } from '../kube/redact-secrets.js';
 import type { CredentialSource } from '../spec/resolved-release-spec.js';
 import { throwIfAborted } from './abort-error.js';
+import { debugAuthRefusal } from './debug-endpoint-auth.js';
 import { readCredential } from './credential-source.js';
 import type { SynczPoll, SynczSource } from './syncz-source.js';
 import { parseSyncz } from './syncz-status.js';
@@ -77,7 +79,7 @@ export class IstiodUrlSource implements SynczSource {
               istiod,
               statuses: undefined,
               error: redact(
-                `GET ${this.#url}/debug/syncz answered ${response.status}${statusHint(response.status)}`,
+                `GET ${this.#url}/debug/syncz answered ${response.status}${debugAuthRefusal(response.status, token, this.namespace)}`,
               ),
             },
           ],
@@ -100,17 +102,6 @@ export class IstiodUrlSource implements SynczSource {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function statusHint(status: number): string {
-  if (status === 401)
-    return ' (istiod wants a service account token: set sync.istiod.tokenFile or tokenEnv)';
-  if (status === 403)
-    return (
-      ' (token refused: since Istio 1.30 its service account namespace must be the root ' +
-      'namespace or listed in DEBUG_ENDPOINT_AUTH_ALLOWED_NAMESPACES)'
-    );
-  return '';
 }
 
 function messageOf(error: unknown): string {

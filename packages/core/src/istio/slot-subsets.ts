@@ -18,6 +18,7 @@ import { matchesLabels } from '../kube/label-selector.js';
 import { DEFAULT_CLUSTER_DOMAIN, resolveHost } from './host-name.js';
 import { isJsonObject } from '../json-diff/json-value.js';
 import { objectRefOf } from '../kube/object-ref.js';
+import { routeDestinationsOf } from './route-destinations.js';
 import {
   SLOTS,
   serviceHostOf,
@@ -143,34 +144,16 @@ export function listSubsetReferences(
   for (const virtualService of virtualServices) {
     const namespace = virtualService.metadata.namespace ?? destinationRule.metadata.namespace ?? '';
     const name = `${namespace}/${virtualService.metadata.name}`;
-    const record = (destination: unknown, path: string): void => {
+    for (const { destination, path } of routeDestinationsOf(virtualService.spec)) {
       if (
-        isJsonObject(destination) &&
         typeof destination.subset === 'string' &&
-        typeof destination.host === 'string' &&
         resolveHost(destination.host, namespace, clusterDomain) === host
-      ) {
-        references.push({ subset: destination.subset, virtualService: name, path });
-      }
-    };
-    for (const kind of ['http', 'tcp', 'tls'] as const) {
-      const routes: unknown = virtualService.spec[kind];
-      if (!Array.isArray(routes)) continue;
-      routes.forEach((route: unknown, routeIndex) => {
-        if (!isJsonObject(route)) return;
-        const at = `spec.${kind}[${routeIndex}]`;
-        if (Array.isArray(route.route)) {
-          route.route.forEach((entry: unknown, entryIndex) => {
-            if (isJsonObject(entry)) record(entry.destination, `${at}.route[${entryIndex}]`);
-          });
-        }
-        record(route.mirror, `${at}.mirror`);
-        if (Array.isArray(route.mirrors)) {
-          route.mirrors.forEach((mirror: unknown, mirrorIndex) => {
-            if (isJsonObject(mirror)) record(mirror.destination, `${at}.mirrors[${mirrorIndex}]`);
-          });
-        }
-      });
+      )
+        references.push({
+          subset: destination.subset,
+          virtualService: name,
+          path: path.replace(/\.destination$/, ''),
+        });
     }
   }
   return references;

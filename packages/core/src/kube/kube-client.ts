@@ -51,6 +51,7 @@ import type {
 import { kubeconfigSecrets } from './redact-secrets.js';
 import { ResourceClient } from './resource-client.js';
 import { resolveRetryOptions, type RetryOptions } from './retry.js';
+import { SWITCHYARD_FIELD_MANAGER } from './managed-fields.js';
 
 /** Options of a {@link KubeClient}. */
 export interface KubeClientOptions {
@@ -121,7 +122,7 @@ export class KubeClient {
       resolveRetryOptions(options.retry),
       () => [...kubeconfigSecrets(kubeConfig), ...extra],
     );
-    const fieldManager = options.fieldManager ?? 'switchyard';
+    const fieldManager = options.fieldManager ?? SWITCHYARD_FIELD_MANAGER;
     this.#istioVersion = new IstioApiVersion(requester);
     const istioVersion = (callOptions: CallOptions): Promise<string> =>
       this.#istioVersion.resolve(callOptions);

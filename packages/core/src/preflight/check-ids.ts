@@ -15,8 +15,10 @@ export const PREFLIGHT_CHECK_IDS = [
   'sidecar-injection',
   'vs-hosts',
   'vs-gateways',
+  'vs-destinations',
   'vs-shadowed-route',
   'vs-visibility',
+  'idle-slot-traffic',
   'service-entry-collision',
   'mtls-mismatch',
   'proxy-sync',
@@ -30,6 +32,7 @@ export const PREFLIGHT_CHECK_IDS = [
   'gateway-address',
   'route-headers',
   'route-status',
+  'gitops-controller',
 ] as const;
 
 /** A preflight check id. */

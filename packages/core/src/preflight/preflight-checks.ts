@@ -2,8 +2,10 @@
 import { backendPortsCheck } from './backend-ports-check.js';
 import { gatewayAddressCheck } from './gateway-address-check.js';
 import { gatewayApiCrdsCheck } from './gateway-api-crds-check.js';
+import { gitopsControllerCheck } from './gitops-controller-check.js';
 import { headerSizeCheck } from './header-size-check.js';
 import { httpRouteObjectsCheck } from './http-route-objects-check.js';
+import { idleSlotTrafficCheck } from './idle-slot-traffic-check.js';
 import { routeHeadersCheck } from './route-headers-check.js';
 import { routeHostConflictCheck } from './route-host-conflict-check.js';
 import { routeStatusCheck } from './route-status-check.js';
@@ -20,6 +22,7 @@ import { subsetEmptyCheck } from './subset-empty-check.js';
 import { subsetLabelsCheck } from './subset-labels-check.js';
 import { subsetOverlapCheck } from './subset-overlap-check.js';
 import { targetObjectsCheck } from './target-objects-check.js';
+import { vsDestinationsCheck } from './vs-destinations-check.js';
 import { vsGatewaysCheck } from './vs-gateways-check.js';
 import { vsHostsCheck } from './vs-hosts-check.js';
 import { vsShadowedRouteCheck } from './vs-shadowed-route-check.js';
@@ -36,8 +39,10 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   sidecarInjectionCheck,
   vsHostsCheck,
   vsGatewaysCheck,
+  vsDestinationsCheck,
   vsShadowedRouteCheck,
   vsVisibilityCheck,
+  idleSlotTrafficCheck,
   serviceEntryCollisionCheck,
   mtlsMismatchCheck,
   proxySyncCheck,
@@ -51,4 +56,5 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   gatewayAddressCheck,
   routeHeadersCheck,
   routeStatusCheck,
+  gitopsControllerCheck,
 ];

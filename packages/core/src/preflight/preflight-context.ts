@@ -109,6 +109,13 @@ export interface PreflightContext {
   readonly pods: Fact<readonly Pod[]>;
   /** VirtualServices of every namespace (host conflicts, delegation). */
   readonly virtualServices: Fact<readonly VirtualService[]>;
+  /** DestinationRules of every namespace (the subsets the routes name). */
+  readonly destinationRules: Fact<readonly DestinationRule[]>;
+  /**
+   * The Services the VirtualService's destinations name (`<name>.<namespace>.svc.<domain>`),
+   * by `namespace/name`; undefined: does not exist.
+   */
+  readonly routeServices: Fact<ReadonlyMap<string, Service | undefined>>;
   /** The Gateways the VirtualService names, by `namespace/name`; undefined: does not exist. */
   readonly gateways: Fact<ReadonlyMap<string, Gateway | undefined>>;
   /** Pods of every namespace that the named Gateways select (their Envoy deployments). */
@@ -136,6 +143,8 @@ export type FactName =
   | 'namespace'
   | 'pods'
   | 'virtualServices'
+  | 'destinationRules'
+  | 'routeServices'
   | 'gateways'
   | 'gatewayPods'
   | 'serviceEntries'

@@ -80,4 +80,17 @@ describe('proxy-sync', () => {
       'warning proxy-sync ',
     ]);
   });
+
+  it("points at istiod's refusal and at port-forward when syncz comes from sync.istiod.url", () => {
+    const [finding] = proxySyncCheck.run(
+      healthyContext(
+        { proxies: { ok: false, error: 'istiod:15014: GET ... answered 403: ...' } },
+        { sync: { istiod: { url: 'http://istiod.istio-system:15014', tokenEnv: 'TOKEN' } } },
+      ),
+    );
+    expect(finding?.message).toContain('answered 403');
+    expect(finding?.fix).toBe(
+      'do what the message says istiod wants (sync.istiod.url, tokenFile, tokenEnv), or leave sync.istiod.url unset to port-forward to every istiod',
+    );
+  });
 });

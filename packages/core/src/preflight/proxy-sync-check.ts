@@ -90,7 +90,9 @@ export const proxySyncCheck: PreflightCheck = {
           object: istiodRef(context),
           field: '',
           message: `no istiod answered /debug/syncz: ${context.proxies.error}; the sync gate cannot confirm any change`,
-          fix: 'check that istiod runs (sync.istiod.namespace, sync.istiod.revision) and that you may port-forward to it',
+          fix: context.spec.sync.istiod.url
+            ? 'do what the message says istiod wants (sync.istiod.url, tokenFile, tokenEnv), or leave sync.istiod.url unset to port-forward to every istiod'
+            : 'check that istiod runs (sync.istiod.namespace, sync.istiod.revision) and that you may port-forward to it',
         },
       ];
     const { proxies, unanswered } = context.proxies.value;

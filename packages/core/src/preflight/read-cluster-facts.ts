@@ -52,6 +52,7 @@ import type {
   ProxySyncFacts,
 } from './preflight-context.js';
 import { reliedHeadersOf } from './relied-headers.js';
+import { routeServiceKeysOf } from './route-hosts.js';
 
 /** The Kubernetes reads preflight makes; `KubeClient` provides all of them. */
 export interface PreflightKube {
@@ -183,6 +184,9 @@ export async function readClusterFacts(
   const proxyScope: ProxyScope =
     viaHttpRoute && httpRoute ? parentProxyScope(httpRoute, spec) : { sets: [spec.sync.scope] };
   const want = (name: FactName): boolean => needs.has(name);
+  const routeServiceKeys = virtualService
+    ? [...new Set(routeServiceKeysOf(virtualService, namespace))]
+    : [];
   const gatewayKeys = virtualService
     ? [...new Set(gatewayRefsOf(virtualService).map((ref) => ref.key))].filter(
         (key) => key !== MESH_GATEWAY,
@@ -210,6 +214,22 @@ export async function readClusterFacts(
       gatewayKeys.map(async (key) => {
         const [gatewayNamespace = '', name = ''] = key.split('/');
         found.set(key, await kube.gateways.get(gatewayNamespace, name, { signal }));
+      }),
+    );
+    return found;
+  };
+
+  const readRouteServices = async (): Promise<Map<string, Service | undefined>> => {
+    const found = new Map<string, Service | undefined>();
+    await Promise.all(
+      routeServiceKeys.map(async (key) => {
+        const [serviceNamespace = '', name = ''] = key.split('/');
+        found.set(
+          key,
+          key === `${namespace}/${spec.service}`
+            ? service
+            : await kube.services.get(serviceNamespace, name, { signal }),
+        );
       }),
     );
     return found;
@@ -298,6 +318,8 @@ export async function readClusterFacts(
     namespaceFact,
     pods,
     virtualServices,
+    destinationRules,
+    routeServices,
     gateways,
     serviceEntries,
     peerAuthentications,
@@ -314,6 +336,10 @@ export async function readClusterFacts(
     want('virtualServices')
       ? fact(() => kube.virtualServices.listAllNamespaces({ signal }), signal)
       : NOT_NEEDED,
+    want('destinationRules')
+      ? fact(() => kube.destinationRules.listAllNamespaces({ signal }), signal)
+      : NOT_NEEDED,
+    want('routeServices') ? fact(readRouteServices, signal) : NOT_NEEDED,
     want('gateways') || want('gatewayPods') ? fact(readGateways, signal) : NOT_NEEDED,
     want('serviceEntries')
       ? fact(() => kube.serviceEntries.listAllNamespaces({ signal }), signal)
@@ -368,6 +394,8 @@ export async function readClusterFacts(
     namespace: namespaceFact,
     pods,
     virtualServices,
+    destinationRules,
+    routeServices,
     gateways,
     gatewayPods,
     serviceEntries,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  destinationRule,
   healthyContext,
   summary,
   virtualService,
@@ -37,5 +38,15 @@ describe('target-objects', () => {
     expect(findings[0]?.message).toContain('also sends traffic to ratings');
     expect(findings[0]?.message).not.toContain('VirtualService bookinfo/reviews:');
     expect(findings[0]?.fix).toMatch(/^Split it so one route/);
+  });
+
+  it('reports a DestinationRule for another host', () => {
+    const dr = destinationRule();
+    dr.spec.host = 'reviewz';
+    const findings = targetObjectsCheck.run(healthyContext({ destinationRule: dr }));
+    expect(summary(findings)).toEqual(['error target-objects spec.host']);
+    expect(findings[0]?.message).toBe(
+      'is for host reviewz.bookinfo.svc.cluster.local, not reviews.bookinfo.svc.cluster.local: its subsets apply to no request for the Service, and deploy refuses to add the slot subsets to it',
+    );
   });
 });

@@ -1,9 +1,10 @@
 /**
- * `target-objects` (doctor only): the objects a release works on exist, and switchyard can
- * manage the VirtualService's routes. Deploy and release report these themselves, with
+ * `target-objects` (doctor only): the objects a release works on exist, the DestinationRule
+ * is for the Service's host, and switchyard can manage the VirtualService's routes. Deploy and release report these themselves, with
  * PreflightError and RouteRefusedError, so only `doctor` runs this check.
  */
 import { describeRef, RouteRefusedError } from '../errors.js';
+import { resolveHost } from '../istio/host-name.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
 import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import type { Finding } from './finding.js';
@@ -46,6 +47,19 @@ export const targetObjectsCheck: PreflightCheck = {
         `not found, and neither is ${context.spec.target.slots.green.deployment}: at least the active slot's Deployment must exist`,
         'create the slot Deployments (target.slots) or point the spec at yours',
       );
+    const rule = context.destinationRule;
+    if (rule) {
+      const host = resolveHost(String(rule.spec.host ?? ''), rule.metadata.namespace ?? '');
+      if (host !== context.host)
+        findings.push({
+          id: ID,
+          severity: 'error',
+          object: destinationRuleRef(context),
+          field: 'spec.host',
+          message: `is for host ${host}, not ${context.host}: its subsets apply to no request for the Service, and deploy refuses to add the slot subsets to it`,
+          fix: `set spec.host to "${context.spec.service}", or point target.destinationRule at the DestinationRule for ${context.spec.service}`,
+        });
+    }
     if (context.virtualService) {
       try {
         readSlotWeights(context.virtualService, routeTargetOf(context.spec));

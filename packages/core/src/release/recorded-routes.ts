@@ -13,6 +13,11 @@
 import { ConcurrentEditError, describeRef, type ObjectRef } from '../errors.js';
 import { objectRefOf } from '../kube/object-ref.js';
 import type { KubeObject } from '../kube/kube-types.js';
+import {
+  describeWriter,
+  SWITCHYARD_FIELD_MANAGER,
+  writersSince,
+} from '../kube/managed-fields.js';
 import type { RouteBackend } from '../routing/route-backend.js';
 import { applyRouteEdit, type RouteEdit } from '../routing/route-edit.js';
 import { describeWeights } from './describe-event.js';
@@ -54,6 +59,16 @@ export interface RecordedChange {
 }
 
 const MAX_ATTEMPTS = 4;
+
+/**
+ * `; written by "argocd-controller" (Update at ...)`: who changed `paths` after switchyard's
+ * last write, from the object's managedFields; `''` when the server records none.
+ */
+function writtenBy(object: KubeObject, paths: readonly (readonly string[])[]): string {
+  const writers = writersSince(object, paths, SWITCHYARD_FIELD_MANAGER);
+  if (writers.length === 0) return '';
+  return ` (managedFields: written by ${writers.map(describeWriter).join(', ')})`;
+}
 
 /** The record stored on a routing object (throws StateRecordError when unreadable). */
 export function recordOf(object: KubeObject): ReleaseRecord | undefined {
@@ -182,6 +197,7 @@ export class RecordedRoutes {
       throw new ConcurrentEditError(
         `${describeRef(ref)}: the release record was changed by someone else` +
           (theirs ? ` (now phase ${theirs.phase}, written by "${theirs.holder}")` : '') +
+          writtenBy(latest, [['metadata', 'annotations', STATE_ANNOTATION]]) +
           '; switchyard stopped without touching it',
         { statusCode: 409, reason: 'Conflict', verb: 'patch', object: ref },
       );
@@ -190,7 +206,8 @@ export class RecordedRoutes {
     if (!sameWeights(live, this.#record.weights)) {
       throw new ConcurrentEditError(
         `${describeRef(ref)}: the managed weights were changed by someone else to ${describeWeights(live)} ` +
-          `(switchyard had set ${describeWeights(this.#record.weights)}); switchyard stopped and left them as they are. ` +
+          `(switchyard had set ${describeWeights(this.#record.weights)})${writtenBy(latest, [['spec']])}; ` +
+          'switchyard stopped and left them as they are. ' +
           'Run `switchyard rollback` to return to the stable slot, or `switchyard status` to inspect.',
         { statusCode: 409, reason: 'Conflict', verb: 'patch', object: ref },
       );

@@ -54,7 +54,7 @@ describe('resolveReleaseSpec', () => {
         },
         container: undefined,
       },
-      deploy: { preRelease: undefined, rolloutTimeoutMs: 300_000 },
+      deploy: { preRelease: undefined, rolloutTimeoutMs: 300_000, allowIdleSlotTraffic: false },
       strategy: {
         type: 'canary',
         steps: [

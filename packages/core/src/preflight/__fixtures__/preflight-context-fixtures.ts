@@ -7,6 +7,7 @@
 import type { ProxyRouteStatus, XdsTypeName, XdsTypeStatus } from '../../gates/syncz-status.js';
 import type { ProxySyncState } from '../../errors.js';
 import type {
+  DestinationRule,
   Gateway,
   PeerAuthentication,
   ServiceEntry,
@@ -81,6 +82,35 @@ export function virtualService(): VirtualService {
   };
 }
 
+/** The reviews Service. */
+export function service(): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { ...META, name: 'reviews' },
+    spec: {
+      selector: { app: 'reviews' },
+      ports: [{ name: 'http', port: 9080, targetPort: 9080 }],
+    },
+  };
+}
+
+/** The reviews DestinationRule: one subset per slot. */
+export function destinationRule(): DestinationRule {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'DestinationRule',
+    metadata: { ...META, name: 'reviews' },
+    spec: {
+      host: 'reviews',
+      subsets: [
+        { name: 'blue', labels: { version: 'blue' } },
+        { name: 'green', labels: { version: 'green' } },
+      ],
+    },
+  };
+}
+
 /** The bookinfo gateway, selecting the ingress gateway pods. */
 export function gateway(): Gateway {
   return {
@@ -150,31 +180,12 @@ export function healthyContext(
     operation: 'doctor',
     now: NOW,
     host: 'reviews.bookinfo.svc.cluster.local',
-    service: {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { ...META, name: 'reviews' },
-      spec: {
-        selector: { app: 'reviews' },
-        ports: [{ name: 'http', port: 9080, targetPort: 9080 }],
-      },
-    },
+    service: service(),
     virtualService: virtualService(),
     routeKind: 'VirtualService',
     httpRoute: undefined,
     backendServices: new Map(),
-    destinationRule: {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'DestinationRule',
-      metadata: { ...META, name: 'reviews' },
-      spec: {
-        host: 'reviews',
-        subsets: [
-          { name: 'blue', labels: { version: 'blue' } },
-          { name: 'green', labels: { version: 'green' } },
-        ],
-      },
-    },
+    destinationRule: destinationRule(),
     deployments: { blue, green: deployment('green', 0) },
     namespace: {
       ok: true,
@@ -192,6 +203,8 @@ export function healthyContext(
       ],
     },
     virtualServices: { ok: true, value: [virtualService()] },
+    destinationRules: { ok: true, value: [destinationRule()] },
+    routeServices: { ok: true, value: new Map([['bookinfo/reviews', service()]]) },
     gateways: { ok: true, value: new Map([['bookinfo/bookinfo-gateway', gateway()]]) },
     gatewayPods: {
       ok: true,

@@ -4,7 +4,7 @@
  */
 import type { StringMatch } from '../../istio/types.js';
 import { parseDuration } from '../duration.js';
-import { DURATION, field, group, list, TEXT } from '../field-declaration.js';
+import { BOOLEAN, DURATION, field, group, list, TEXT } from '../field-declaration.js';
 
 /** How `deploy` works. */
 export interface DeploySpec {
@@ -12,6 +12,12 @@ export interface DeploySpec {
   preRelease?: PreReleaseSpec | undefined;
   /** How long the candidate Deployment may take to become ready. Undefined: `5m`. */
   rolloutTimeout?: string | undefined;
+  /**
+   * Deploy even though a route of the user's (another http route, a mirror, a second
+   * VirtualService, a gateway-bound one) still sends requests to the idle slot, so the
+   * candidate gets those users at once. Undefined: false (deploy refuses and names the route).
+   */
+  allowIdleSlotTraffic?: boolean | undefined;
 }
 
 /** The pre-release route: requests carrying these headers go to the candidate. */
@@ -115,6 +121,12 @@ export const DEPLOY_FIELDS = group('How deploy puts a new version on the idle sl
     default: '5m',
     flags: [{ name: 'rollout-timeout' }],
   }),
+  allowIdleSlotTraffic: field({
+    kind: BOOLEAN,
+    description: "Deploy even though a user's route still sends requests to the idle slot.",
+    default: false,
+    flags: [{ name: 'allow-idle-slot-traffic' }],
+  }),
 });
 
 /** Deploy settings. */
@@ -123,6 +135,8 @@ export interface ResolvedDeploy {
   readonly preRelease: ResolvedPreRelease | undefined;
   /** How long the candidate may take to become ready, in milliseconds. */
   readonly rolloutTimeoutMs: number;
+  /** Deploy even though a user's route still reaches the idle slot (preflight `idle-slot-traffic`). */
+  readonly allowIdleSlotTraffic: boolean;
 }
 
 /** The pre-release header route. */
@@ -153,5 +167,7 @@ export function resolveDeploy(deploy: DeploySpec | undefined): ResolvedDeploy {
     rolloutTimeoutMs: parseDuration(
       deploy?.rolloutTimeout ?? DEPLOY_FIELDS.fields.rolloutTimeout.default,
     ),
+    allowIdleSlotTraffic:
+      deploy?.allowIdleSlotTraffic ?? DEPLOY_FIELDS.fields.allowIdleSlotTraffic.default,
   };
 }

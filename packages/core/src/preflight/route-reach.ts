@@ -1,0 +1,151 @@
+/**
+ * Which routes send users' requests to the service's pods, and so to which slot: every
+ * route entry and mirror, in every routing object that names the service, as data that does
+ * not depend on the kind of routing object. A route reaches a slot when the slot's pods
+ * (its Deployment's template labels) carry every label the route's destination selects: the
+ * Service's selector and, through a DestinationRule subset, the subset's labels. A
+ * destination without a subset reaches every pod of the Service, both slots included.
+ *
+ * One source per kind of routing object: VirtualServices here (the managed one and those of
+ * every namespace: other routes of the managed one, a second VirtualService for the host,
+ * gateway-bound ones, delegates). An HTTPRoute source returns the same `RouteReach`es from
+ * its backendRefs (a backend Service's selector is what its pods must carry) and joins
+ * `ROUTE_REACH_SOURCES`.
+ *
+ * switchyard's own routes (the managed routes' weighted entries, its pre-release route, the
+ * mirror of a release's mirror step) are marked `own`: they reach a slot on purpose.
+ */
+import type { ObjectRef } from '../errors.js';
+import { resolveHost } from '../istio/host-name.js';
+import { isOwnPrereleaseRoute } from '../istio/own-prerelease-route.js';
+import { routeContextOf, routeLabel } from '../istio/route-context.js';
+import { routeDestinationsOf } from '../istio/route-destinations.js';
+import { slotOfSubset, type Slot } from '../istio/route-target.js';
+import type { HttpRoute, VirtualService } from '../istio/types.js';
+import { recordOf } from '../release/recorded-routes.js';
+import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
+import { gatewayRefsOf } from './gateway-refs.js';
+import { matchesLabels } from '../kube/label-selector.js';
+import { templateLabels } from './mesh-refs.js';
+import type { Fact, PreflightContext } from './preflight-context.js';
+import { managedRoutesOf } from './route-facts.js';
+import { objectRefOf } from '../kube/object-ref.js';
+
+/** One route entry or mirror that sends requests to pods of the service. */
+export interface RouteReach {
+  /** The routing object. */
+  readonly object: ObjectRef;
+  /** The field of the destination, e.g. `spec.http[0].route[0].destination`. */
+  readonly field: string;
+  /** How messages name the route: `http[0] "jason"`. */
+  readonly route: string;
+  /** `route`: users' requests; `mirror`: copies of them (the responses are discarded). */
+  readonly how: 'route' | 'mirror';
+  /** The destination as written, for messages: `reviews subset "green"`. */
+  readonly destination: string;
+  /** Who sends through it, for messages: `sidecars`, `Gateway bookinfo/bookinfo-gateway`. */
+  readonly through: string;
+  /**
+   * The label maps a pod must all carry to receive it (the Service's selector, the subset's
+   * labels); undefined when the subset is defined nowhere, so no pod receives it.
+   */
+  readonly podLabels: readonly Readonly<Record<string, string>>[] | undefined;
+  /** switchyard's own route (managed weights, pre-release route, a release's mirror). */
+  readonly own: boolean;
+}
+
+/** The reaches one kind of routing object contributes, or why they could not be read. */
+export type RouteReachSource = (context: PreflightContext) => Fact<RouteReach[]>;
+
+/** Whether `reach` sends requests to the pods of `slot`. */
+export function reachesSlot(context: PreflightContext, reach: RouteReach, slot: Slot): boolean {
+  const deployment = context.deployments[slot];
+  if (!deployment || !reach.podLabels) return false;
+  const labels = templateLabels(deployment);
+  return reach.podLabels.every((selector) => matchesLabels(labels, selector));
+}
+
+function describeThrough(virtualService: VirtualService): string {
+  const names = gatewayRefsOf(virtualService).map((ref) =>
+    ref.key === 'mesh' ? 'sidecars' : `Gateway ${ref.key}`,
+  );
+  return names.join(', ');
+}
+
+/** The VirtualServices to look at: the managed one as read, then every other one. */
+function virtualServicesOf(context: PreflightContext): Fact<VirtualService[]> {
+  const managed = context.virtualService;
+  if (!context.virtualServices.ok) return context.virtualServices;
+  const others = context.virtualServices.value.filter(
+    (vs) =>
+      !managed ||
+      vs.metadata.name !== managed.metadata.name ||
+      vs.metadata.namespace !== managed.metadata.namespace,
+  );
+  return { ok: true, value: managed ? [managed, ...others] : others };
+}
+
+/** Whether the managed VirtualService's record says a release's mirror step is on. */
+function releaseMirrors(virtualService: VirtualService): boolean {
+  try {
+    return (recordOf(virtualService)?.mirrorPercent ?? 0) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Every route entry and mirror of every VirtualService that sends to the service. */
+export const virtualServiceReaches: RouteReachSource = (context) => {
+  const all = virtualServicesOf(context);
+  if (!all.ok) return all;
+  const target = routeTargetOf(context.spec);
+  const managed = context.virtualService;
+  const managedRoutes = new Set(managedRoutesOf(context)?.routes.map((route) => route.index));
+  const selector = context.service?.spec?.selector ?? {};
+  const subsets = context.destinationRule?.spec.subsets ?? [];
+  const reaches: RouteReach[] = [];
+  for (const vs of all.value) {
+    const namespace = vs.metadata.namespace ?? context.spec.namespace;
+    const isManaged = vs === managed;
+    const routeContext = routeContextOf(vs, target);
+    const mirrorIsOwn = isManaged && releaseMirrors(vs);
+    const http = Array.isArray(vs.spec.http) ? vs.spec.http : [];
+    for (const found of routeDestinationsOf(vs.spec)) {
+      const { destination } = found;
+      if (!found.carries || resolveHost(destination.host, namespace) !== context.host) continue;
+      const route = vs.spec[found.routeKind]?.[found.routeIndex] as HttpRoute | undefined;
+      const isHttp = found.routeKind === 'http';
+      const own =
+        isManaged &&
+        isHttp &&
+        ((found.how === 'route' && managedRoutes.has(found.routeIndex)) ||
+          (found.how === 'route' &&
+            route !== undefined &&
+            isOwnPrereleaseRoute(routeContext, route)) ||
+          (found.how === 'mirror' &&
+            mirrorIsOwn &&
+            managedRoutes.has(found.routeIndex) &&
+            slotOfSubset(routeContext.subsets, destination.subset) !== undefined));
+      const subset = destination.subset;
+      const subsetLabels =
+        subset === undefined ? {} : subsets.find((entry) => entry.name === subset)?.labels;
+      reaches.push({
+        object: objectRefOf(vs, 'VirtualService'),
+        field: found.path,
+        route:
+          isHttp && route !== undefined && http[found.routeIndex] === route
+            ? routeLabel(route, found.routeIndex)
+            : `${found.routeKind}[${found.routeIndex}]`,
+        how: found.how,
+        destination: `${destination.host}${subset === undefined ? ' (no subset: every pod)' : ` subset "${subset}"`}`,
+        through: describeThrough(vs),
+        podLabels: subsetLabels === undefined ? undefined : [selector, subsetLabels],
+        own,
+      });
+    }
+  }
+  return { ok: true, value: reaches };
+};
+
+/** Every source of route reaches, one per kind of routing object. */
+export const ROUTE_REACH_SOURCES: readonly RouteReachSource[] = [virtualServiceReaches];
