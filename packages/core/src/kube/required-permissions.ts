@@ -165,6 +165,14 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
   },
   {
     scope: 'preflight',
+    apiGroup: '',
+    resource: 'services',
+    verbs: ['get'],
+    purpose: 'preflight vs-destinations: the Services the routes name, in any namespace',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
     apiGroup: 'networking.istio.io',
     resource: 'gateways',
     verbs: ['get'],
@@ -177,7 +185,15 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     resource: 'virtualservices',
     verbs: ['list'],
     purpose:
-      'preflight vs-hosts, vs-visibility, route-host-conflict: the other VirtualServices for the host',
+      'preflight vs-hosts, vs-visibility, idle-slot-traffic, route-host-conflict: the other VirtualServices for the host',
+    onlyWhen: PREFLIGHT,
+  },
+  {
+    scope: 'preflight',
+    apiGroup: 'networking.istio.io',
+    resource: 'destinationrules',
+    verbs: ['list'],
+    purpose: 'preflight vs-destinations: the subsets DestinationRules of every namespace define',
     onlyWhen: PREFLIGHT,
   },
   {
