@@ -275,6 +275,90 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
     },
   },
   {
+    id: 'vs-gateways',
+    broken: 'a Gateway that serves none of the VirtualService hosts',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'gateway', 'bookinfo-gateway', [
+        { op: 'replace', path: '/spec/servers/0/hosts', value: ['shop.example.com'] },
+      ]);
+      return () =>
+        jsonPatch(bed, 'gateway', 'bookinfo-gateway', [
+          { op: 'replace', path: '/spec/servers/0/hosts', value: ['*'] },
+        ]);
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'VirtualService',
+      field: 'spec.gateways[1]',
+      message: /Gateway \S+\/bookinfo-gateway serves none of its hosts \(reviews\)/,
+    },
+  },
+  {
+    id: 'vs-destinations',
+    broken: 'a header route to a subset no DestinationRule defines',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        {
+          op: 'add',
+          path: '/spec/http/0',
+          value: {
+            name: 'v3',
+            match: [{ headers: { 'x-v3': { exact: '1' } } }],
+            route: [{ destination: { host: 'reviews', subset: 'v3' } }],
+          },
+        },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/http/0' }]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.http[0].route[0].destination',
+      message:
+        /http\[0\] "v3" routes to subset "v3", which DestinationRule \S+ does not define: those requests fail with 503/,
+    },
+  },
+  {
+    id: 'vs-destinations',
+    broken: 'a mirror to a host that is neither a Service nor a ServiceEntry',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        { op: 'add', path: '/spec/http/0/mirror', value: { host: 'reviews-shadow' } },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [
+          { op: 'remove', path: '/spec/http/0/mirror' },
+        ]);
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'VirtualService',
+      field: 'spec.http[0].mirror',
+      message:
+        /mirrors to host reviews-shadow .* neither a Service nor declared by a ServiceEntry: the copies go nowhere/,
+    },
+  },
+  {
+    id: 'target-objects',
+    broken: 'a DestinationRule for another host',
+    async breakIt(bed) {
+      await jsonPatch(bed, 'destinationrule', 'reviews', [
+        { op: 'replace', path: '/spec/host', value: 'productpage' },
+      ]);
+      return () =>
+        jsonPatch(bed, 'destinationrule', 'reviews', [
+          { op: 'replace', path: '/spec/host', value: 'reviews' },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'DestinationRule',
+      field: 'spec.host',
+      message: /is for host productpage\.\S+, not reviews\.\S+: its subsets apply to no request/,
+    },
+  },
+  {
     id: 'vs-shadowed-route',
     broken: 'a catch-all route above the managed one',
     async breakIt(bed) {
@@ -336,6 +420,58 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       kind: 'VirtualService',
       field: 'spec.exportTo',
       message: /hides it from the gateway pods in istio-system/,
+    },
+  },
+  {
+    id: 'idle-slot-traffic',
+    broken: "a header route of the user's to the idle slot's subset",
+    async breakIt(bed) {
+      await jsonPatch(bed, 'virtualservice', 'reviews', [
+        {
+          op: 'add',
+          path: '/spec/http/0',
+          value: {
+            name: 'jason',
+            match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+            route: [{ destination: { host: 'reviews', subset: 'green' } }],
+          },
+        },
+      ]);
+      return () =>
+        jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/http/0' }]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.http[0].route[0].destination',
+      message:
+        /http\[0\] "jason" sends requests .* to reviews subset "green", which reaches the pods of the idle green slot/,
+    },
+  },
+  {
+    id: 'idle-slot-traffic',
+    broken: 'a gateway-bound VirtualService routing to the Service without a subset',
+    async breakIt(bed) {
+      await applyObject(bed, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'reviews-ingress', namespace: bed.namespace },
+        spec: {
+          hosts: ['reviews.example.com'],
+          gateways: ['bookinfo-gateway'],
+          http: [{ route: [{ destination: { host: 'reviews' } }] }],
+        },
+      });
+      return async () => {
+        await bed.kubectl(['-n', bed.namespace, 'delete', 'virtualservice', 'reviews-ingress']);
+      };
+    },
+    expected: {
+      severity: 'error',
+      kind: 'VirtualService',
+      field: 'spec.http[0].route[0].destination',
+      message:
+        /sends requests \(through Gateway \S+\/bookinfo-gateway\) to reviews \(no subset: every pod\), which reaches the pods of the idle green slot/,
     },
   },
   {
@@ -489,5 +625,73 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       };
     },
     expected: HEADER_SIZE_FINDING,
+  },
+  {
+    id: 'gitops-controller',
+    broken: 'an Argo CD tracking annotation on the VirtualService',
+    async breakIt(bed) {
+      const trackingId = `shop:networking.istio.io/VirtualService:${bed.namespace}/reviews`;
+      await bed.kubectl([
+        '-n',
+        bed.namespace,
+        'annotate',
+        'virtualservice',
+        'reviews',
+        `argocd.argoproj.io/tracking-id=${trackingId}`,
+      ]);
+      return async () => {
+        await bed.kubectl([
+          '-n',
+          bed.namespace,
+          'annotate',
+          'virtualservice',
+          'reviews',
+          'argocd.argoproj.io/tracking-id-',
+        ]);
+      };
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'VirtualService',
+      field: 'metadata',
+      message:
+        /^managed by Argo CD shop \(annotation argocd\.argoproj\.io\/tracking-id: .*\/spec\/http, \/metadata\/annotations\/switchyard\.dev~1release back as Git has them/,
+    },
+  },
+  {
+    id: 'gitops-controller',
+    broken: "a DestinationRule written by Argo CD's field manager (managedFields)",
+    only: 'real',
+    async breakIt(bed) {
+      await bed.kubectl([
+        '-n',
+        bed.namespace,
+        'label',
+        'destinationrule',
+        'reviews',
+        'team=shop',
+        '--field-manager=argocd-controller',
+      ]);
+      return async () => {
+        await bed.kubectl(['-n', bed.namespace, 'label', 'destinationrule', 'reviews', 'team-']);
+        // managedFields: [{}] clears every entry; the next write records its manager again.
+        await bed.kubectl([
+          '-n',
+          bed.namespace,
+          'patch',
+          'destinationrule',
+          'reviews',
+          '--type=merge',
+          '-p',
+          '{"metadata":{"managedFields":[{}]}}',
+        ]);
+      };
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'DestinationRule',
+      field: 'metadata',
+      message: /^managed by Argo CD \(managedFields manager "argocd-controller"\)/,
+    },
   },
 ];

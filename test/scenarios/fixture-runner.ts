@@ -42,11 +42,15 @@ function describeReport(report: PreflightReport): string {
   return report.findings.map((f) => `${f.severity} ${f.id} ${f.field}: ${f.message}`).join('\n');
 }
 
-/** Healthy passes, broken is caught, repaired passes. */
+/**
+ * Healthy passes, broken is caught, repaired passes. `onBroken` runs while the service is
+ * broken, with the report that caught it (the conformance tier compares istioctl analyze).
+ */
 export async function runFixture(
   bed: Cluster,
   fixture: CheckFixture,
   base: OperationInput,
+  onBroken?: (report: PreflightReport) => Promise<void>,
 ): Promise<void> {
   const input: OperationInput = { ...base, ...fixture.options?.() };
   const healthy = await waitFor(
@@ -83,6 +87,7 @@ export async function runFixture(
     const finding = broken.findings.find((f) => matches(f, fixture)) as Finding;
     expect(finding.fix.length).toBeGreaterThan(0);
     if (fixture.expected.severity === 'error') expect(broken.errors).toBeGreaterThan(0);
+    await onBroken?.(broken);
   } finally {
     await repair();
   }
