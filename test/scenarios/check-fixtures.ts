@@ -40,6 +40,11 @@ export interface CheckFixture {
   breakIt(bed: Cluster): Promise<() => Promise<void>>;
   /** The finding. */
   readonly expected: ExpectedFinding;
+  /**
+   * The codes `istioctl analyze` (offline) reports on the broken service, which doctor's
+   * findings must cover (test/conformance/doctor.test.ts); undefined: none.
+   */
+  readonly analyze?: readonly string[];
 }
 
 /** `kubectl apply` of one object, through a temporary file. */

@@ -1,0 +1,140 @@
+/**
+ * Istio's own `istioctl analyze`, built from the istio.io/istio the test bed pins (the test
+ * bed's `istioctl` component), run offline (`--use-kube=false -A`) on the Istio objects of
+ * a namespace as the API server holds them, and held against `switchyard doctor`'s report:
+ * every message analyze gives about an object a release touches must have a finding of
+ * doctor's (any severity) from the check that covers that message code. A code no check
+ * covers fails the comparison too, naming it.
+ *
+ * Offline, analyze runs the analyzers that need only Istio's own kinds (Kubernetes kinds are
+ * not read from files): VirtualService references (gateways, subsets), Gateway hosts,
+ * hosts claimed twice for the mesh, schema validation and deprecations.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Finding, PreflightCheckId, PreflightReport } from '@switchyard/core';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The Istio kinds dumped for analyze (the ones a release reads or that change its routes). */
+const ISTIO_KINDS =
+  'virtualservices,destinationrules,gateways,serviceentries,peerauthentications,sidecars,envoyfilters';
+
+/** One message of `istioctl analyze -o json`. */
+export interface AnalyzeMessage {
+  /** `IST0101`. */
+  readonly code: string;
+  /** `Error`, `Warning` or `Info`. */
+  readonly level: string;
+  /** The message text. */
+  readonly message: string;
+  /** The object, as `Kind namespace/name`. */
+  readonly origin: string;
+}
+
+function run(
+  command: string,
+  args: readonly string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** The test bed's istioctl (built, or taken from the cache, by `scripts/testbed.mjs build`). */
+export async function istioctlBinary(): Promise<string> {
+  const built = await run(process.execPath, [join(ROOT, 'scripts', 'testbed.mjs'), 'build']);
+  if (built.code !== 0) throw new Error(`testbed build failed:\n${built.stderr}`);
+  return join(built.stdout.trim().split('\n').at(-1) as string, 'istioctl');
+}
+
+/**
+ * `istioctl analyze --use-kube=false -A` over the Istio objects of `namespaces`, read with
+ * `kubectl` (one document per object: analyze does not read `kind: List`).
+ */
+export async function analyzeNamespaces(
+  istioctl: string,
+  kubectl: (args: readonly string[]) => Promise<string>,
+  namespaces: readonly string[],
+): Promise<AnalyzeMessage[]> {
+  const documents: string[] = [];
+  for (const namespace of namespaces) {
+    const list = JSON.parse(await kubectl(['-n', namespace, 'get', ISTIO_KINDS, '-o', 'json'])) as {
+      items: object[];
+    };
+    documents.push(...list.items.map((item) => JSON.stringify(item)));
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'istioctl-analyze-'));
+  try {
+    const file = join(dir, 'objects.yaml');
+    await writeFile(file, documents.join('\n---\n'));
+    const result = await run(istioctl, ['analyze', '--use-kube=false', '-A', '-o', 'json', file]);
+    // Exit 0: nothing found; 79: analyzers found issues (istioctl's own exit code).
+    if (result.code !== 0 && result.code !== 79)
+      throw new Error(`istioctl analyze exited ${result.code}:\n${result.stderr}`);
+    return JSON.parse(result.stdout || '[]') as AnalyzeMessage[];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `Kind namespace/name` of a finding's object, as analyze writes an origin. */
+function originOf(finding: Finding): string {
+  const { kind, namespace, name } = finding.object;
+  return `${kind} ${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+/**
+ * Which doctor checks cover each analyze code offline, and on which object: the message's
+ * own (its origin), or for IST0109 any of the VirtualServices it lists (vs-hosts names the one
+ * that loses the host).
+ */
+const COVERAGE: Readonly<
+  Record<string, { checks: readonly PreflightCheckId[]; objects?: (m: AnalyzeMessage) => string[] }>
+> = {
+  // ReferencedResourceNotFound: a gateway, a host+subset or mirror+subset.
+  IST0101: { checks: ['vs-gateways', 'vs-destinations', 'target-objects'] },
+  // ConflictingMeshGatewayVirtualServiceHosts.
+  IST0109: {
+    checks: ['vs-hosts'],
+    objects: (m) => {
+      const names = /The VirtualServices (\S+) associated/.exec(m.message)?.[1] ?? '';
+      return names.split(',').map((name) => `VirtualService ${name}`);
+    },
+  },
+  // VirtualServiceHostNotFoundInGateway.
+  IST0132: { checks: ['vs-gateways'] },
+};
+
+/**
+ * The analyze messages doctor's report does not cover, as readable lines; `[]` when doctor
+ * saw everything analyze did.
+ */
+export function uncoveredMessages(
+  messages: readonly AnalyzeMessage[],
+  report: PreflightReport,
+): string[] {
+  return messages
+    .filter((message) => {
+      const coverage = COVERAGE[message.code];
+      if (!coverage) return true;
+      const objects = coverage.objects?.(message) ?? [message.origin];
+      return !report.findings.some(
+        (finding) => coverage.checks.includes(finding.id) && objects.includes(originOf(finding)),
+      );
+    })
+    .map(
+      (message) =>
+        `${message.level} [${message.code}] (${message.origin}) ${message.message}` +
+        (COVERAGE[message.code] ? '' : ' — no doctor check covers this code'),
+    );
+}
