@@ -19,9 +19,14 @@ import type { Finding, PreflightCheckId, PreflightReport } from '@switchyard/cor
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** The Istio kinds dumped for analyze (the ones a release reads or that change its routes). */
+/**
+ * The Istio kinds dumped for analyze: the objects a release reads or whose routes and
+ * policies reach the service. EnvoyFilters are left out: a fixture uses one to set a header
+ * limit, and analyze's only word on it is that EnvoyFilter is an unstable API (IST0133),
+ * nothing about the release.
+ */
 const ISTIO_KINDS =
-  'virtualservices,destinationrules,gateways,serviceentries,peerauthentications,sidecars,envoyfilters';
+  'virtualservices,destinationrules,gateways,serviceentries,peerauthentications,sidecars';
 
 /** One message of `istioctl analyze -o json`. */
 export interface AnalyzeMessage {

@@ -272,6 +272,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       return () =>
         jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/gateways/2' }]);
     },
+    analyze: ['IST0101', 'IST0132'],
     expected: {
       severity: 'error',
       kind: 'VirtualService',
@@ -291,6 +292,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
           { op: 'replace', path: '/spec/servers/0/hosts', value: ['*'] },
         ]);
     },
+    analyze: ['IST0132'],
     expected: {
       severity: 'warning',
       kind: 'VirtualService',
@@ -316,6 +318,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       return () =>
         jsonPatch(bed, 'virtualservice', 'reviews', [{ op: 'remove', path: '/spec/http/0' }]);
     },
+    analyze: ['IST0101'],
     expected: {
       severity: 'error',
       kind: 'VirtualService',
@@ -356,6 +359,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
           { op: 'replace', path: '/spec/host', value: 'reviews' },
         ]);
     },
+    analyze: ['IST0101'],
     expected: {
       severity: 'error',
       kind: 'DestinationRule',

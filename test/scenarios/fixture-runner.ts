@@ -28,13 +28,16 @@ function matches(finding: Finding, fixture: CheckFixture): boolean {
 const RANK = { error: 2, warning: 1, info: 0 } as const;
 
 /**
- * What the check reports as bad as the broken fixture: an error fixture needs no error from
- * the check on the healthy service (a real mesh may warn about other things, say a Gateway
- * without pods), a warning fixture no warning either.
+ * What the check reports as bad as the broken fixture, about the same kind of object: an
+ * error fixture needs no error from the check on the healthy service, a warning fixture no
+ * warning either (a real mesh may warn about other things, say a Gateway without pods).
  */
 function problems(report: PreflightReport, fixture: CheckFixture): Finding[] {
   return report.findings.filter(
-    (f) => f.id === fixture.id && RANK[f.severity] >= RANK[fixture.expected.severity],
+    (f) =>
+      f.id === fixture.id &&
+      f.object.kind === fixture.expected.kind &&
+      RANK[f.severity] >= RANK[fixture.expected.severity],
   );
 }
 
