@@ -89,4 +89,20 @@ describe('gitops-controller', () => {
         "and do not upgrade the release while switchyard releases (an upgrade applies the chart's values)",
     );
   });
+
+  it("warns that deploy would copy a tracked Deployment's labels to the missing slot", () => {
+    const blue = deployment('blue', 2);
+    blue.metadata.labels = { ...blue.metadata.labels, 'app.kubernetes.io/instance': 'shop' };
+    const found = gitopsControllerCheck.run(
+      healthyContext({ deployments: { blue, green: undefined } }),
+    );
+    expect(summary(found)).toEqual([
+      'warning gitops-controller metadata.labels',
+      'warning gitops-controller metadata',
+    ]);
+    expect(found[0]?.message).toBe(
+      "deploy creates the green slot's Deployment reviews-green from this one, labels and annotations included, " +
+        'and Argo CD manages this one: it may count reviews-green as its own, find it missing in Git and prune it',
+    );
+  });
 });

@@ -205,6 +205,25 @@ export const gitopsControllerCheck: PreflightCheck = {
   needs: [],
   run(context) {
     const findings: Finding[] = [];
+    for (const slot of SLOTS) {
+      // deploy creates a missing slot's Deployment from the other one, labels included: a
+      // controller tracking by label counts the copy as its own, and finds it missing in Git.
+      const source = context.deployments[slot === 'blue' ? 'green' : 'blue'];
+      if (context.deployments[slot] || !source) continue;
+      const tracking = controllersOf(source).filter((c) => !c.leavesAlone);
+      if (tracking.length === 0) continue;
+      const name = context.spec.target.slots[slot].deployment;
+      findings.push({
+        id: ID,
+        severity: 'warning',
+        object: refOf('Deployment', source),
+        field: 'metadata.labels',
+        message:
+          `deploy creates the ${slot} slot's Deployment ${name} from this one, labels and annotations included, ` +
+          `and ${tracking.map((c) => c.tool).join(' and ')} manages this one: it may count ${name} as its own, find it missing in Git and prune it`,
+        fix: `commit Deployment ${name} to Git beside this one (replicas: 0), so both slots belong to the app`,
+      });
+    }
     for (const written of writtenObjects(context)) {
       const ref = objectRefOf(written.object, written.kind);
       for (const controller of controllersOf(written.object)) {
