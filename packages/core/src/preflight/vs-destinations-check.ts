@@ -64,8 +64,7 @@ function rulesFor(
     return host === context.host && target && forHost(target) ? [target] : undefined;
   return context.destinationRules.value.filter(
     (rule) =>
-      forHost(rule) &&
-      isExportedTo(rule.spec.exportTo, rule.metadata.namespace ?? '', namespace),
+      forHost(rule) && isExportedTo(rule.spec.exportTo, rule.metadata.namespace ?? '', namespace),
   );
 }
 
@@ -83,8 +82,12 @@ export const vsDestinationsCheck: PreflightCheck = {
     const subsets = routeContextOf(vs, routeTargetOf(context.spec)).subsets;
     const findings: Finding[] = [];
     const unknown = new Set<string>();
-    const add = (found: RouteDestination, severity: FindingSeverity, message: string, fix: string) =>
-      findings.push({ id: ID, severity, object: ref, field: found.path, message, fix });
+    const add = (
+      found: RouteDestination,
+      severity: FindingSeverity,
+      message: string,
+      fix: string,
+    ) => findings.push({ id: ID, severity, object: ref, field: found.path, message, fix });
     for (const found of routeDestinationsOf(vs.spec)) {
       const { destination } = found;
       const host = resolveHost(destination.host, namespace);
@@ -97,7 +100,9 @@ export const vsDestinationsCheck: PreflightCheck = {
           found,
           found.how === 'route' && found.carries ? 'error' : 'warning',
           `${label} ${what} host ${destination.host} (${host}), which is neither a Service nor declared by a ServiceEntry: ` +
-            (found.how === 'mirror' ? 'the copies go nowhere' : 'those requests fail with 503 (NC)'),
+            (found.how === 'mirror'
+              ? 'the copies go nowhere'
+              : 'those requests fail with 503 (NC)'),
           `fix the host (a Service's name, or name.namespace for one in another namespace), or declare it with a ServiceEntry`,
         );
         continue;

@@ -16,7 +16,11 @@ const ID = 'vs-gateways';
 
 /** Whether `pattern` (maybe `*` or `*.suffix`) covers `host`. */
 function covers(pattern: string, host: string): boolean {
-  return pattern === '*' || pattern === host || (pattern.startsWith('*') && host.endsWith(pattern.slice(1)));
+  return (
+    pattern === '*' ||
+    pattern === host ||
+    (pattern.startsWith('*') && host.endsWith(pattern.slice(1)))
+  );
 }
 
 /**

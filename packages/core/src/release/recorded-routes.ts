@@ -13,11 +13,7 @@
 import { ConcurrentEditError, describeRef, type ObjectRef } from '../errors.js';
 import { objectRefOf } from '../kube/object-ref.js';
 import type { KubeObject } from '../kube/kube-types.js';
-import {
-  describeWriter,
-  SWITCHYARD_FIELD_MANAGER,
-  writersSince,
-} from '../kube/managed-fields.js';
+import { describeWriter, SWITCHYARD_FIELD_MANAGER, writersSince } from '../kube/managed-fields.js';
 import type { RouteBackend } from '../routing/route-backend.js';
 import { applyRouteEdit, type RouteEdit } from '../routing/route-edit.js';
 import { describeWeights } from './describe-event.js';
