@@ -5,6 +5,7 @@
  * that reach a slot, the references a check validates.
  */
 import { isJsonObject } from '../json-diff/json-value.js';
+import { routeLabel } from './route-context.js';
 import type { Destination } from './types.js';
 
 /** The kinds of route a VirtualService has. */
@@ -84,4 +85,16 @@ export function routeDestinationsOf(spec: Readonly<Record<string, unknown>>): Ro
     });
   }
   return found;
+}
+
+/** How messages name the route of `found`: `http[1] "jason"`, `http[2] (unnamed)`, `tcp[0]`. */
+export function routeOfDestination(
+  spec: Readonly<Record<string, unknown>>,
+  found: RouteDestination,
+): string {
+  const routes = spec[found.routeKind];
+  const route: unknown = Array.isArray(routes) ? routes[found.routeIndex] : undefined;
+  return found.routeKind === 'http' && isJsonObject(route)
+    ? routeLabel(route, found.routeIndex)
+    : `${found.routeKind}[${found.routeIndex}]`;
 }

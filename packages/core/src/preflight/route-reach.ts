@@ -18,10 +18,10 @@
 import type { ObjectRef } from '../errors.js';
 import { resolveHost } from '../istio/host-name.js';
 import { isOwnPrereleaseRoute } from '../istio/own-prerelease-route.js';
-import { routeContextOf, routeLabel } from '../istio/route-context.js';
-import { routeDestinationsOf } from '../istio/route-destinations.js';
+import { routeContextOf } from '../istio/route-context.js';
+import { routeDestinationsOf, routeOfDestination } from '../istio/route-destinations.js';
 import { slotOfSubset, type Slot } from '../istio/route-target.js';
-import type { HttpRoute, VirtualService } from '../istio/types.js';
+import type { VirtualService } from '../istio/types.js';
 import { recordOf } from '../release/recorded-routes.js';
 import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import { gatewayRefsOf } from './gateway-refs.js';
@@ -109,33 +109,27 @@ export const virtualServiceReaches: RouteReachSource = (context) => {
     const isManaged = vs === managed;
     const routeContext = routeContextOf(vs, target);
     const mirrorIsOwn = isManaged && releaseMirrors(vs);
-    const http = Array.isArray(vs.spec.http) ? vs.spec.http : [];
     for (const found of routeDestinationsOf(vs.spec)) {
       const { destination } = found;
       if (!found.carries || resolveHost(destination.host, namespace) !== context.host) continue;
-      const route = vs.spec[found.routeKind]?.[found.routeIndex] as HttpRoute | undefined;
-      const isHttp = found.routeKind === 'http';
+      const route = vs.spec.http?.[found.routeIndex];
+      const managedHttp = isManaged && found.routeKind === 'http';
+      // Ours: a managed route's weighted entries, our pre-release route, a release's mirror.
       const own =
-        isManaged &&
-        isHttp &&
-        ((found.how === 'route' && managedRoutes.has(found.routeIndex)) ||
-          (found.how === 'route' &&
-            route !== undefined &&
-            isOwnPrereleaseRoute(routeContext, route)) ||
-          (found.how === 'mirror' &&
-            mirrorIsOwn &&
+        managedHttp &&
+        (found.how === 'route'
+          ? managedRoutes.has(found.routeIndex) ||
+            (route !== undefined && isOwnPrereleaseRoute(routeContext, route))
+          : mirrorIsOwn &&
             managedRoutes.has(found.routeIndex) &&
-            slotOfSubset(routeContext.subsets, destination.subset) !== undefined));
+            slotOfSubset(routeContext.subsets, destination.subset) !== undefined);
       const subset = destination.subset;
       const subsetLabels =
         subset === undefined ? {} : subsets.find((entry) => entry.name === subset)?.labels;
       reaches.push({
         object: objectRefOf(vs, 'VirtualService'),
         field: found.path,
-        route:
-          isHttp && route !== undefined && http[found.routeIndex] === route
-            ? routeLabel(route, found.routeIndex)
-            : `${found.routeKind}[${found.routeIndex}]`,
+        route: routeOfDestination(vs.spec, found),
         how: found.how,
         destination: `${destination.host}${subset === undefined ? ' (no subset: every pod)' : ` subset "${subset}"`}`,
         through: describeThrough(vs),

@@ -11,10 +11,14 @@
  * routes already send to it.
  */
 import { resolveHost } from '../istio/host-name.js';
-import { routeContextOf, routeLabel } from '../istio/route-context.js';
-import { routeDestinationsOf, type RouteDestination } from '../istio/route-destinations.js';
+import { routeContextOf } from '../istio/route-context.js';
+import {
+  routeDestinationsOf,
+  routeOfDestination,
+  type RouteDestination,
+} from '../istio/route-destinations.js';
 import { slotOfSubset } from '../istio/route-target.js';
-import type { DestinationRule, HttpRoute, VirtualService } from '../istio/types.js';
+import type { DestinationRule } from '../istio/types.js';
 import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import { notCheckedFinding, type Finding, type FindingSeverity } from './finding.js';
 import { hostCovers, isExportedTo, resolvedHosts } from './host-match.js';
@@ -24,13 +28,6 @@ import type { PreflightContext } from './preflight-context.js';
 import { serviceKeyOfHost } from './route-hosts.js';
 
 const ID = 'vs-destinations';
-
-function labelOf(vs: VirtualService, found: RouteDestination): string {
-  const route = vs.spec[found.routeKind]?.[found.routeIndex];
-  return found.routeKind === 'http' && route
-    ? routeLabel(route as HttpRoute, found.routeIndex)
-    : `${found.routeKind}[${found.routeIndex}]`;
-}
 
 /** Whether a Service or an exported ServiceEntry provides `host` to `namespace`; undefined: unknown. */
 function hostExists(
@@ -91,7 +88,7 @@ export const vsDestinationsCheck: PreflightCheck = {
     for (const found of routeDestinationsOf(vs.spec)) {
       const { destination } = found;
       const host = resolveHost(destination.host, namespace);
-      const label = labelOf(vs, found);
+      const label = routeOfDestination(vs.spec, found);
       const what = found.how === 'mirror' ? 'mirrors to' : 'routes to';
       const exists = hostExists(context, host, namespace);
       if (exists === undefined) unknown.add(`host ${host}`);
