@@ -263,6 +263,32 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
     },
   },
   {
+    id: 'vs-hosts',
+    broken: 'a second VirtualService claiming the host for the mesh',
+    analyze: ['IST0109'],
+    async breakIt(bed) {
+      await applyObject(bed, {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'reviews-second', namespace: bed.namespace },
+        spec: {
+          hosts: ['reviews'],
+          http: [{ route: [{ destination: { host: 'reviews', subset: 'blue' } }] }],
+        },
+      });
+      return async () => {
+        await bed.kubectl(['-n', bed.namespace, 'delete', 'virtualservice', 'reviews-second']);
+      };
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'VirtualService',
+      field: 'spec.hosts',
+      message:
+        /also claims reviews\.\S+ for the mesh; sidecars ignore it while reviews \(older\) exists/,
+    },
+  },
+  {
     id: 'vs-gateways',
     broken: 'a Gateway named that does not exist',
     async breakIt(bed) {
