@@ -25,8 +25,15 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * limit, and analyze's only word on it is that EnvoyFilter is an unstable API (IST0133),
  * nothing about the release.
  */
-const ISTIO_KINDS =
-  'virtualservices,destinationrules,gateways,serviceentries,peerauthentications,sidecars';
+const ISTIO_KINDS = [
+  'virtualservices.networking.istio.io',
+  'destinationrules.networking.istio.io',
+  // Fully qualified: a bare "gateways" is the Gateway API's kind where its CRDs are installed.
+  'gateways.networking.istio.io',
+  'serviceentries.networking.istio.io',
+  'sidecars.networking.istio.io',
+  'peerauthentications.security.istio.io',
+].join(',');
 
 /** One message of `istioctl analyze -o json`. */
 export interface AnalyzeMessage {

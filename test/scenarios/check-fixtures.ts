@@ -310,11 +310,11 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
     id: 'vs-gateways',
     broken: 'a Gateway that serves none of the VirtualService hosts',
     async breakIt(bed) {
-      await jsonPatch(bed, 'gateway', 'bookinfo-gateway', [
+      await jsonPatch(bed, 'gateways.networking.istio.io', 'bookinfo-gateway', [
         { op: 'replace', path: '/spec/servers/0/hosts', value: ['shop.example.com'] },
       ]);
       return () =>
-        jsonPatch(bed, 'gateway', 'bookinfo-gateway', [
+        jsonPatch(bed, 'gateways.networking.istio.io', 'bookinfo-gateway', [
           { op: 'replace', path: '/spec/servers/0/hosts', value: ['*'] },
         ]);
     },
