@@ -22,6 +22,8 @@ export interface ExpectedFinding {
   readonly field: string | RegExp;
   /** Something the message must say. */
   readonly message: RegExp;
+  /** Something the fix must say (the configuration to apply), where it matters. */
+  readonly fix?: RegExp;
 }
 
 /** One broken fixture. */
@@ -691,6 +693,36 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       field: 'metadata',
       message:
         /^managed by Argo CD shop \(annotation argocd\.argoproj\.io\/tracking-id: .*\/spec\/http, \/metadata\/annotations\/switchyard\.dev~1release back as Git has them/,
+      fix: /^in Argo CD Application shop add to spec\.ignoreDifferences \{group: networking\.istio\.io, kind: VirtualService, name: reviews, namespace: \S+, jsonPointers: \[\/spec\/http, \/metadata\/annotations\/switchyard\.dev~1release\]\} and to spec\.syncPolicy\.syncOptions RespectIgnoreDifferences=true$/,
+    },
+  },
+  {
+    id: 'gitops-controller',
+    broken: "Flux Kustomization labels on the active slot's Deployment",
+    async breakIt(bed) {
+      const labels = [
+        'kustomize.toolkit.fluxcd.io/name=reviews',
+        'kustomize.toolkit.fluxcd.io/namespace=flux-system',
+      ];
+      await bed.kubectl(['-n', bed.namespace, 'label', 'deployment', 'reviews-blue', ...labels]);
+      return async () => {
+        await bed.kubectl([
+          '-n',
+          bed.namespace,
+          'label',
+          'deployment',
+          'reviews-blue',
+          ...labels.map((label) => `${label.split('=')[0]}-`),
+        ]);
+      };
+    },
+    expected: {
+      severity: 'warning',
+      kind: 'Deployment',
+      field: 'metadata',
+      message:
+        /^managed by Flux Kustomization flux-system\/reviews \(label kustomize\.toolkit\.fluxcd\.io\/name: reviews\): a sync or self-heal puts \/spec\/template\/spec\/containers\/0\/image, \/spec\/replicas back/,
+      fix: /^annotate the Deployment in its source manifests with kustomize\.toolkit\.fluxcd\.io\/ssa: IfNotPresent \(Kustomization flux-system\/reviews then creates it/,
     },
   },
   {
@@ -727,6 +759,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
       kind: 'DestinationRule',
       field: 'metadata',
       message: /^managed by Argo CD \(managedFields manager "argocd-controller"\)/,
+      fix: /^in Argo CD Application \(the one that syncs it\) add to spec\.ignoreDifferences \{group: networking\.istio\.io, kind: DestinationRule, name: reviews, namespace: \S+, jsonPointers: \[\/spec\/subsets\]\} and to spec\.syncPolicy\.syncOptions RespectIgnoreDifferences=true$/,
     },
   },
 ];

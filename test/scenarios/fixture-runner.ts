@@ -89,6 +89,7 @@ export async function runFixture(
     });
     const finding = broken.findings.find((f) => matches(f, fixture)) as Finding;
     expect(finding.fix.length).toBeGreaterThan(0);
+    if (fixture.expected.fix) expect(finding.fix).toMatch(fixture.expected.fix);
     if (fixture.expected.severity === 'error') expect(broken.errors).toBeGreaterThan(0);
     await onBroken?.(broken);
   } finally {
