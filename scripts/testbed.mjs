@@ -46,7 +46,7 @@ const UPSTREAM = [
   'kwok',
   'pilot-discovery',
   // Not started by the test bed: the conformance tier runs `istioctl analyze` offline to
-  // compare its findings with doctor's (test/conformance/doctor-analyze.test.ts).
+  // compare its findings with doctor's (test/conformance/doctor.test.ts).
   'istioctl',
 ];
 /** Our own components: their binary also depends on testbed/internal. */

@@ -6,9 +6,12 @@
  * doctor's (any severity) from the check that covers that message code. A code no check
  * covers fails the comparison too, naming it.
  *
- * Offline, analyze runs the analyzers that need only Istio's own kinds (Kubernetes kinds are
- * not read from files): VirtualService references (gateways, subsets), Gateway hosts,
- * hosts claimed twice for the mesh, schema validation and deprecations.
+ * Offline, analyze reads Istio's kinds and the Kubernetes kinds it does not leave out of
+ * files (it leaves out Services, Namespaces, Nodes, Pods and Secrets: istio.io/istio
+ * pkg/config/analysis/legacy/util/kuberesource), Deployments among them: VirtualService
+ * references (gateways, subsets), Gateway hosts, hosts claimed twice for the mesh, schema
+ * validation and deprecations, and on Deployments the application UID (IST0144) and Istio
+ * annotations (unknown, misplaced, deprecated).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,12 +23,13 @@ import type { Finding, PreflightCheckId, PreflightReport } from '@switchyard/cor
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * The Istio kinds dumped for analyze: the objects a release reads or whose routes and
- * policies reach the service. EnvoyFilters are left out: a fixture uses one to set a header
- * limit, and analyze's only word on it is that EnvoyFilter is an unstable API (IST0133),
- * nothing about the release.
+ * The kinds dumped for analyze: the objects a release writes (the slot Deployments, the
+ * VirtualService and DestinationRule) or reads, and those whose routes and policies reach the
+ * service. EnvoyFilters are left out: a fixture uses one to set a header limit, and analyze's
+ * only word on it is that EnvoyFilter is an unstable API (IST0133), nothing about the release.
  */
-const ISTIO_KINDS = [
+const KINDS = [
+  'deployments.apps',
   'virtualservices.networking.istio.io',
   'destinationrules.networking.istio.io',
   // Fully qualified: a bare "gateways" is the Gateway API's kind where its CRDs are installed.
@@ -70,7 +74,7 @@ export async function istioctlBinary(): Promise<string> {
 }
 
 /**
- * `istioctl analyze --use-kube=false -A` over the Istio objects of `namespaces`, read with
+ * `istioctl analyze --use-kube=false -A` over the objects of `namespaces` (KINDS), read with
  * `kubectl` (one document per object: analyze does not read `kind: List`).
  */
 export async function analyzeNamespaces(
@@ -80,7 +84,7 @@ export async function analyzeNamespaces(
 ): Promise<AnalyzeMessage[]> {
   const documents: string[] = [];
   for (const namespace of namespaces) {
-    const list = JSON.parse(await kubectl(['-n', namespace, 'get', ISTIO_KINDS, '-o', 'json'])) as {
+    const list = JSON.parse(await kubectl(['-n', namespace, 'get', KINDS, '-o', 'json'])) as {
       items: object[];
     };
     documents.push(...list.items.map((item) => JSON.stringify(item)));
@@ -125,6 +129,8 @@ const COVERAGE: Readonly<
   },
   // VirtualServiceHostNotFoundInGateway.
   IST0132: { checks: ['vs-gateways'] },
+  // InvalidApplicationUID: an application running as the sidecar's UID 1337.
+  IST0144: { checks: ['sidecar-injection'] },
 };
 
 /**

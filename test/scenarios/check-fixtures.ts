@@ -246,6 +246,27 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
     },
   },
   {
+    id: 'sidecar-injection',
+    broken: "the idle slot's application running as the sidecar's UID 1337",
+    analyze: ['IST0144'],
+    async breakIt(bed) {
+      // The API server defaults the pod's securityContext to {}.
+      await jsonPatch(bed, 'deployment', 'reviews-green', [
+        { op: 'add', path: '/spec/template/spec/securityContext/runAsUser', value: 1337 },
+      ]);
+      return () =>
+        jsonPatch(bed, 'deployment', 'reviews-green', [
+          { op: 'remove', path: '/spec/template/spec/securityContext/runAsUser' },
+        ]);
+    },
+    expected: {
+      severity: 'error',
+      kind: 'Deployment',
+      field: 'spec.template.spec.securityContext.runAsUser',
+      message: /the green slot's pods run as UID 1337, the sidecar's own/,
+    },
+  },
+  {
     id: 'vs-hosts',
     broken: 'VirtualService hosts naming another namespace',
     async breakIt(bed) {

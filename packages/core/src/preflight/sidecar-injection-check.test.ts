@@ -71,6 +71,35 @@ describe('sidecar-injection', () => {
     ).toEqual([]);
   });
 
+  it("catches a slot whose application runs as the sidecar's UID 1337 (IST0144), not the proxy itself", () => {
+    const green = deployment('green', 0);
+    green.spec.template.spec = {
+      securityContext: { runAsUser: 1337 },
+      containers: [
+        { name: 'reviews', securityContext: { runAsUser: 1337 } },
+        { name: 'istio-proxy', securityContext: { runAsUser: 1337 } },
+      ],
+    };
+    const blue = deployment('blue', 1);
+    blue.spec.template.spec = {
+      securityContext: { runAsUser: 1000 },
+      containers: [{ name: 'reviews', securityContext: { runAsUser: 1001 } }],
+    };
+    const findings = sidecarInjectionCheck.run(healthyContext({ deployments: { blue, green } }));
+    expect(summary(findings)).toEqual([
+      'error sidecar-injection spec.template.spec.securityContext.runAsUser',
+      'error sidecar-injection spec.template.spec.containers[0].securityContext.runAsUser',
+    ]);
+    expect(findings[0]?.object).toEqual({
+      kind: 'Deployment',
+      namespace: 'bookinfo',
+      name: 'reviews-green',
+    });
+    expect(findings[0]?.message).toContain(
+      "the green slot's pods run as UID 1337, the sidecar's own",
+    );
+  });
+
   it('says when it could not read the namespace', () => {
     expect(
       summary(

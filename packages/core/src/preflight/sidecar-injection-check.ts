@@ -5,6 +5,12 @@
  * `istio-injection=enabled` or `istio.io/rev=<rev>` (or the pod opts in), unless the pod says
  * `sidecar.istio.io/inject: "false"` (docs/reference/istio.md §6); the live pods must show
  * the `istio-proxy` container (a native sidecar is an init container of that name).
+ *
+ * An injected pod's traffic goes through the sidecar only when its application does not run
+ * as UID 1337, the sidecar's own: the iptables rules Istio installs let that UID's outbound
+ * traffic past the sidecar (so the proxy's own traffic does not loop), and an application
+ * running as it leaves the mesh on the way out (no routes, no mTLS). `istioctl analyze`
+ * reports it as IST0144.
  */
 import { SLOTS } from '../istio/route-target.js';
 import type { Deployment } from '../kube/kube-types.js';
@@ -15,6 +21,27 @@ import type { PreflightCheck } from './preflight-check.js';
 
 const ID = 'sidecar-injection';
 const INJECT = 'sidecar.istio.io/inject';
+/** The sidecar's UID (istio-proxy runs as it; iptables lets its traffic out uncaptured). */
+const PROXY_UID = 1337;
+
+function runAsUser(securityContext: unknown): unknown {
+  return typeof securityContext === 'object' && securityContext !== null
+    ? (securityContext as { runAsUser?: unknown }).runAsUser
+    : undefined;
+}
+
+/** Where the pod template runs an application as the sidecar's UID, as field paths. */
+function proxyUidFields(deployment: Deployment): string[] {
+  const spec = deployment.spec.template.spec;
+  const fields: string[] = [];
+  if (runAsUser(spec.securityContext) === PROXY_UID)
+    fields.push('spec.template.spec.securityContext.runAsUser');
+  spec.containers.forEach((container, index) => {
+    if (container.name !== 'istio-proxy' && runAsUser(container.securityContext) === PROXY_UID)
+      fields.push(`spec.template.spec.containers[${index}].securityContext.runAsUser`);
+  });
+  return fields;
+}
 
 /** `true`, `false` or undefined: the pod template's own say (label first, then annotation). */
 function podInjection(deployment: Deployment): string | undefined {
@@ -26,7 +53,8 @@ function podInjection(deployment: Deployment): string | undefined {
 export const sidecarInjectionCheck: PreflightCheck = {
   id: ID,
   severity: 'error',
-  title: "the namespace and the slots' pods get Istio's sidecar, and the live pods run it",
+  title:
+    "the namespace and the slots' pods get Istio's sidecar, the live pods run it, and no application runs as its UID",
   needs: ['namespace', 'pods'],
   run(context) {
     const findings: Finding[] = [];
@@ -81,6 +109,15 @@ export const sidecarInjectionCheck: PreflightCheck = {
           fix: `kubectl label namespace ${context.spec.namespace} istio-injection=enabled, or add ${INJECT}: "true" to the pod template`,
         });
       }
+      for (const field of proxyUidFields(deployment))
+        findings.push({
+          id: ID,
+          severity: 'error',
+          object: ref,
+          field,
+          message: `the ${slot} slot's pods run as UID ${PROXY_UID}, the sidecar's own: Istio's iptables rules let that UID's outbound traffic past the sidecar, so their requests leave the mesh (no routes, no mTLS; istioctl analyze IST0144)`,
+          fix: `run the application as another user (${field} other than ${PROXY_UID})`,
+        });
       const without = slotPods(context, slot).filter((pod) => !hasIstioProxy(pod));
       if (without.length > 0) {
         findings.push({
