@@ -57,8 +57,9 @@ export interface RecordedChange {
 const MAX_ATTEMPTS = 4;
 
 /**
- * `; written by "argocd-controller" (Update at ...)`: who changed `paths` after switchyard's
- * last write, from the object's managedFields; `''` when the server records none.
+ * ` (managedFields: written by "argocd-controller" (Update at ...))`: who changed `paths`
+ * after switchyard's last write, from the object's managedFields; `''` when the server
+ * records none.
  */
 function writtenBy(object: KubeObject, paths: readonly (readonly string[])[]): string {
   const writers = writersSince(object, paths, SWITCHYARD_FIELD_MANAGER);
