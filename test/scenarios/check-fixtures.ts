@@ -248,7 +248,8 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   {
     id: 'sidecar-injection',
     broken: "the idle slot's application running as the sidecar's UID 1337",
-    analyze: ['IST0144'],
+    // istioctl analyze reports it as IST0144 against a live cluster only: its analyzer also
+    // reads Pods, which analyze does not read from files, so offline it is skipped.
     async breakIt(bed) {
       // The API server defaults the pod's securityContext to {}.
       await jsonPatch(bed, 'deployment', 'reviews-green', [
