@@ -19,7 +19,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Finding, PreflightCheckId, PreflightReport } from '@switchyard/core';
+import type { PreflightReport } from '@switchyard/core';
+import type { PreflightCheckId } from '@switchyard/core/preflight-check-ids';
+
+type Finding = PreflightReport['findings'][number];
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -216,7 +216,7 @@ export const gitopsControllerCheck: PreflightCheck = {
       findings.push({
         id: ID,
         severity: 'warning',
-        object: refOf('Deployment', source),
+        object: objectRefOf(source, 'Deployment'),
         field: 'metadata.labels',
         message:
           `deploy creates the ${slot} slot's Deployment ${name} from this one, labels and annotations included, ` +
