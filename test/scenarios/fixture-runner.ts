@@ -6,11 +6,11 @@
  */
 import { expect } from 'vitest';
 import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
-
-type Finding = PreflightReport['findings'][number];
 import { waitFor } from '@switchyard/test-utils';
 import type { Cluster } from '@switchyard/test-utils';
 import type { CheckFixture, ExpectedFinding } from './check-fixtures.js';
+
+type Finding = PreflightReport['findings'][number];
 
 function matches(finding: Finding, fixture: CheckFixture): boolean {
   const expected: ExpectedFinding = fixture.expected;
