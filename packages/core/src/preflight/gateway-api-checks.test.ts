@@ -62,7 +62,7 @@ describe('the Gateway API checks', () => {
       expect(viaRoute).toContain(check.id);
       expect(viaVs).not.toContain(check.id);
     }
-    expect(viaVs).toHaveLength(16);
+    expect(viaVs).toHaveLength(19);
     expect(viaRoute).not.toContain('subset-labels');
     expect(viaRoute).toContain('port-protocol');
   });

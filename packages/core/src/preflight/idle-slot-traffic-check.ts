@@ -9,7 +9,9 @@
  *
  * deploy refuses (an error) unless the spec opts in with `deploy.allowIdleSlotTraffic`
  * (`--allow-idle-slot-traffic`), which makes it a warning. A release sends traffic to the
- * candidate anyway, so `release` does not run it.
+ * candidate anyway, so `release` does not run it. It runs for VirtualService releases only:
+ * route-reach.ts has no HTTPRoute source yet, so an HTTPRoute release gets no such check
+ * rather than one that always passes.
  */
 import { SLOTS } from '../istio/route-target.js';
 import { notCheckedFinding, type Finding } from './finding.js';
@@ -26,6 +28,7 @@ export const idleSlotTrafficCheck: PreflightCheck = {
   severity: 'error',
   title: "no route of the user's still sends requests to the idle slot deploy writes to",
   needs: ['virtualServices'],
+  routeKinds: ['VirtualService'],
   run(context) {
     if (context.operation === 'release') return [];
     const weights = liveWeightsOf(context);

@@ -71,6 +71,7 @@ export const vsDestinationsCheck: PreflightCheck = {
   severity: 'error',
   title: "the VirtualService's destinations and mirrors name hosts and subsets that exist",
   needs: ['destinationRules', 'routeServices', 'serviceEntries'],
+  routeKinds: ['VirtualService'],
   run(context) {
     const vs = context.virtualService;
     if (!vs) return [];
