@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runCli } from '@switchyard/test-utils';
+import { VIRTUAL_SERVICE_CHECKS } from '../scenarios/check-fixtures.js';
 
 describe('switchyard demo', () => {
   it('tells the whole story and exits 0', async () => {
@@ -13,7 +14,10 @@ describe('switchyard demo', () => {
     const out = result.stdout;
     expect(out).not.toContain('\u001b[');
     // 2. doctor catches the port named tcp, then passes once it is http again.
-    const doctorRuns = out.match(/^doctor bookinfo\/reviews: 16 checks, .*$/gm) ?? [];
+    const doctorRuns =
+      out.match(
+        new RegExp(`^doctor bookinfo/reviews: ${VIRTUAL_SERVICE_CHECKS.length} checks, .*$`, 'gm'),
+      ) ?? [];
     expect(doctorRuns).toHaveLength(2);
     expect(doctorRuns[0]).toMatch(/ 1 error, /);
     expect(out).toMatch(/^ {2}port-protocol +Service bookinfo\/reviews spec\.ports\[0\]\.name$/m);

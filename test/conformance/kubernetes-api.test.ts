@@ -3,10 +3,13 @@
  * with the real Istio CRDs, sidecars injected by the real istiod webhook, real istiod's
  * /debug/syncz through kubectl port-forward, a deploy rolled out by the real controller
  * manager (its own condition reasons), and the Events switchyard records as kubectl
- * describe shows them. Everything a release does that both tiers can show is a scenario
+ * describe shows them, and a GitOps controller's revert named from `managedFields` (the
+ * simulator keeps no managedFields). Everything a release does that both tiers can show is a scenario
  * (test/scenarios), run here by the conformance project too.
  */
 import { spawn } from 'node:child_process';
+import { release, type ReleaseEvent } from '@switchyard/core';
+import { ConcurrentEditError } from '@switchyard/core/errors';
 import {
   createRealNamespace,
   GOOD_IMAGE,
@@ -181,5 +184,53 @@ describe('switchyard deploy on a real API server', () => {
     const ours = events.items.filter((e) => e.source?.component === 'switchyard');
     expect(ours.length).toBeGreaterThan(0);
     expect(ours.every((e) => e.involvedObject.name === 'reviews')).toBe(true);
+  });
+});
+
+describe('a concurrent edit on a real API server', () => {
+  // The deploy above left the candidate on green, blue serving everything.
+  it('a GitOps revert during a release is detected by the json-patch test, named from managedFields and kept', async () => {
+    const events: ReleaseEvent[] = [];
+    let settled = false;
+    const running = release({
+      ...ns.operationOptions('conformance-a'),
+      checks: { items: [] },
+      strategy: { steps: [{ weight: 20 }, { bake: '60s' }, { weight: 100 }] },
+      onEvent: (e) => events.push(e),
+    })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await waitFor(
+      async () => {
+        if (settled) throw new Error(`the release ended before its bake: ${String(await running)}`);
+        return events.some((e) => e.type === 'bake-started');
+      },
+      { timeoutMs: 120_000, description: 'the bake' },
+    );
+    const live = await ns.virtualService();
+    const primary = live.spec.http?.findIndex((r) => r.name === 'primary') ?? -1;
+    expect(primary).toBeGreaterThanOrEqual(0);
+    // Argo CD's self-heal puts the weights back as Git has them, under its own field manager.
+    await ns.kubectl([
+      '-n',
+      ns.namespace,
+      'patch',
+      'virtualservice',
+      'reviews',
+      '--field-manager=argocd-controller',
+      '--type',
+      'json',
+      '-p',
+      JSON.stringify([
+        { op: 'replace', path: `/spec/http/${primary}/route/0/weight`, value: 100 },
+        { op: 'replace', path: `/spec/http/${primary}/route/1/weight`, value: 0 },
+      ]),
+    ]);
+    const outcome = await running;
+    expect(outcome).toBeInstanceOf(ConcurrentEditError);
+    expect((outcome as Error).message).toMatch(
+      /changed by someone else to blue 100 \/ green 0 \(switchyard had set blue 80 \/ green 20\) \(managedFields: written by "argocd-controller" \(Update at \S+\)\)/,
+    );
+    expect(await ns.weights()).toEqual({ blue: 100, green: 0 });
   });
 });

@@ -10,7 +10,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FindingSeverity, OperationInput } from '@switchyard/core';
-import type { PreflightCheckId } from '@switchyard/core/preflight-check-ids';
+import { PREFLIGHT_CHECK_IDS, type PreflightCheckId } from '@switchyard/core/preflight-check-ids';
 import type { Cluster, ClusterCapability } from '@switchyard/test-utils';
 
 /** The finding a fixture must produce. */
@@ -96,6 +96,23 @@ async function otherNamespace(bed: Cluster): Promise<string> {
     ]);
   return name;
 }
+
+/** The checks that are about an HTTPRoute only: a VirtualService release runs the others. */
+const HTTP_ROUTE_ONLY: readonly PreflightCheckId[] = [
+  'http-route-objects',
+  'gateway-api-crds',
+  'route-host-conflict',
+  'slot-services',
+  'backend-ports',
+  'gateway-address',
+  'route-headers',
+  'route-status',
+];
+
+/** The checks doctor runs for a VirtualService release such as bookinfo's reviews, in order. */
+export const VIRTUAL_SERVICE_CHECKS: readonly PreflightCheckId[] = PREFLIGHT_CHECK_IDS.filter(
+  (id) => !HTTP_ROUTE_ONLY.includes(id),
+);
 
 const TOKEN_HEADER = { name: 'x-token', exact: 'a'.repeat(2000) };
 
@@ -750,7 +767,7 @@ export const CHECK_FIXTURES: readonly CheckFixture[] = [
   {
     id: 'gitops-controller',
     broken: "a DestinationRule written by Argo CD's field manager (managedFields)",
-    only: 'real',
+    needs: ['managedFields'],
     async breakIt(bed) {
       await bed.kubectl([
         '-n',

@@ -10,7 +10,7 @@
 import { doctor, type OperationInput } from '@switchyard/core';
 import type { Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHECK_FIXTURES } from './check-fixtures.js';
+import { CHECK_FIXTURES, VIRTUAL_SERVICE_CHECKS } from './check-fixtures.js';
 import { runFixture } from './fixture-runner.js';
 import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 
@@ -38,7 +38,7 @@ describe('doctor', () => {
       JSON.stringify(report.findings, null, 1),
     ).toEqual([]);
     expect(report.errors).toBe(0);
-    expect(report.checks).toHaveLength(16);
+    expect(report.checks).toEqual(VIRTUAL_SERVICE_CHECKS);
   });
 
   scenarioNeeding(

@@ -6,12 +6,21 @@
  * refuse on an error finding (exit 2, SWITCHYARD_PREFLIGHT_FAILED; PreflightFailedError
  * through the library) before any lock or write; warnings and skipped checks arrive as
  * `warning` events right after `operation-started` (an operation's events begin with it),
- * and the operation goes on.
+ * and the operation goes on. deploy refuses the same way onto an idle slot a user's route
+ * still reaches (preflight `idle-slot-traffic`, naming the route) unless
+ * `--allow-idle-slot-traffic` / `deploy.allowIdleSlotTraffic`.
  */
-import { deploy, release, type OperationInput, type ReleaseEvent } from '@switchyard/core';
+import {
+  deploy,
+  release,
+  rollback,
+  type OperationInput,
+  type ReleaseEvent,
+} from '@switchyard/core';
 import { PreflightFailedError } from '@switchyard/core/errors';
 import { GOOD_IMAGE, jsonLines, runCli, type Cluster } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VIRTUAL_SERVICE_CHECKS } from './check-fixtures.js';
 import { scenarioNeeding, startScenarioCluster } from './scenario-cluster.js';
 
 let cluster: Cluster;
@@ -44,6 +53,47 @@ async function namePort(name: string): Promise<void> {
   ]);
 }
 
+/** The subset the managed route gives 0% (the tests before may have released). */
+async function idleSubset(): Promise<string> {
+  const idle = (await cluster.virtualService()).spec.http
+    ?.find((r) => r.name === 'primary')
+    ?.route?.find((entry) => entry.weight === 0)?.destination.subset;
+  expect(idle).toBeDefined();
+  return idle as string;
+}
+
+/** A user's own route, first in the VirtualService, sending jason to the idle slot. */
+async function addJasonRoute(idle: string): Promise<void> {
+  const jason = {
+    name: 'jason',
+    match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+    route: [{ destination: { host: 'reviews', subset: idle } }],
+  };
+  await cluster.kubectl([
+    '-n',
+    ns,
+    'patch',
+    'virtualservice',
+    'reviews',
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'add', path: '/spec/http/0', value: jason }]),
+  ]);
+}
+
+async function removeJasonRoute(): Promise<void> {
+  await cluster.kubectl([
+    '-n',
+    ns,
+    'patch',
+    'virtualservice',
+    'reviews',
+    '--type=json',
+    '-p',
+    JSON.stringify([{ op: 'remove', path: '/spec/http/0' }]),
+  ]);
+}
+
 beforeAll(async () => {
   cluster = await startScenarioCluster('preflight-refusals', { prometheus: true });
   ns = cluster.namespace;
@@ -61,7 +111,9 @@ describe('switchyard doctor', () => {
   it('prints no error on the healthy service and exits 0', async () => {
     const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 16 checks, 0 errors, `));
+    expect(result.lines[0]).toMatch(
+      new RegExp(`^doctor ${ns}/reviews: ${VIRTUAL_SERVICE_CHECKS.length} checks, 0 errors, `),
+    );
     expect(result.stdout).not.toContain('ERRORS');
   });
 
@@ -71,7 +123,9 @@ describe('switchyard doctor', () => {
     async () => {
       const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(result.lines[0]).toBe(`doctor ${ns}/reviews: 16 checks, 0 errors, 0 warnings, 1 info`);
+      expect(result.lines[0]).toBe(
+        `doctor ${ns}/reviews: ${VIRTUAL_SERVICE_CHECKS.length} checks, 0 errors, 0 warnings, 1 info`,
+      );
       expect(result.stdout).toContain('INFO (1)');
     },
   );
@@ -81,7 +135,9 @@ describe('switchyard doctor', () => {
     try {
       const result = await runCli(['doctor', 'reviews', ...doctorTarget]);
       expect(result.code, result.stdout + result.stderr).toBe(2);
-      expect(result.lines[0]).toMatch(new RegExp(`^doctor ${ns}/reviews: 16 checks, 1 error, `));
+      expect(result.lines[0]).toMatch(
+        new RegExp(`^doctor ${ns}/reviews: ${VIRTUAL_SERVICE_CHECKS.length} checks, 1 error, `),
+      );
       const errors = result.lines.indexOf('ERRORS (1)');
       expect(errors).toBeGreaterThan(0);
       expect(result.lines[errors + 1]).toMatch(
@@ -201,6 +257,61 @@ describe('preflight before deploy and release', () => {
     }
   });
 
+  it("refuses a deploy onto the idle slot a user's route still reaches (exit 2, nothing changed), doctor lists it under ERRORS; --allow-idle-slot-traffic deploys", async () => {
+    const idle = await idleSubset();
+    await addJasonRoute(idle);
+    try {
+      const report = await runCli(['doctor', 'reviews', ...doctorTarget]);
+      expect(report.code, report.stdout + report.stderr).toBe(2);
+      const errors = report.lines.indexOf('ERRORS (1)');
+      expect(errors).toBeGreaterThan(0);
+      expect(report.lines[errors + 1]).toMatch(
+        new RegExp(
+          `^ {2}idle-slot-traffic +VirtualService ${ns}/reviews spec\\.http\\[0\\]\\.route\\[0\\]\\.destination$`,
+        ),
+      );
+
+      const before = await cluster.snapshot();
+      const everyBefore = await everyObject();
+      expect(before.lease).toBe(false);
+      const refused = await runCli([
+        'deploy',
+        'reviews',
+        '--image',
+        GOOD_IMAGE,
+        ...cluster.cliTarget(),
+      ]);
+      expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+      expect(refused.stderr).toContain('[SWITCHYARD_PREFLIGHT_FAILED]');
+      expect(refused.stderr).toContain(
+        `[idle-slot-traffic] VirtualService ${ns}/reviews spec.http[0].route[0].destination: http[0] "jason" sends requests`,
+      );
+      expect(refused.stderr).toContain(
+        `to reviews subset "${idle}", which reaches the pods of the idle ${idle} slot`,
+      );
+      expect(refused.stderr).toContain('--allow-idle-slot-traffic');
+      expect(await cluster.snapshot()).toEqual(before);
+      expect(await everyObject()).toBe(everyBefore);
+      expect(everyBefore).not.toContain('Lease/');
+
+      const allowed = await runCli([
+        'deploy',
+        'reviews',
+        '--image',
+        GOOD_IMAGE,
+        '--allow-idle-slot-traffic',
+        ...cluster.cliTarget(),
+      ]);
+      expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+      expect(allowed.stdout).toContain('deploy.allowIdleSlotTraffic is set: deploying anyway');
+      expect(await cluster.imageOf(`reviews-${idle}`)).toBe(GOOD_IMAGE);
+    } finally {
+      await removeJasonRoute();
+    }
+    // Back to the healthy service: the candidate forgotten by a rollback.
+    await rollback(base);
+  });
+
   it('prints warnings as events and goes on', async () => {
     await namePort('web');
     const events: ReleaseEvent[] = [];
@@ -240,5 +351,46 @@ describe('preflight before deploy and release', () => {
     expect(messages).toContain('preflight: skipped check port-protocol (--skip-check)');
     expect(messages.some((m) => m.startsWith('preflight port-protocol'))).toBe(false);
     await namePort('http');
+  });
+
+  it("refuses a deploy through the library onto the idle slot a user's route still reaches, naming it; deploys when allowed", async () => {
+    const idle = await idleSubset();
+    await addJasonRoute(idle);
+    try {
+      const before = await everyObject();
+      const error = await deploy({ ...base, image: GOOD_IMAGE }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PreflightFailedError);
+      expect((error as PreflightFailedError).findings).toEqual([
+        expect.objectContaining({
+          id: 'idle-slot-traffic',
+          object: { kind: 'VirtualService', namespace: ns, name: 'reviews' },
+          field: 'spec.http[0].route[0].destination',
+        }),
+      ]);
+      expect((error as Error).message).toContain(
+        `http[0] "jason" sends requests (through sidecars, Gateway ${ns}/bookinfo-gateway) to reviews subset "${idle}", which reaches the pods of the idle ${idle} slot`,
+      );
+      // Nothing changed: the Lease (left free by the earlier operations) not taken either.
+      expect(await everyObject()).toEqual(before);
+      // Opting in deploys, with the finding as a warning.
+      const events: ReleaseEvent[] = [];
+      const summary = await deploy({
+        ...base,
+        image: GOOD_IMAGE,
+        deploy: { allowIdleSlotTraffic: true },
+        onEvent: (e) => events.push(e),
+      });
+      expect(summary.outcome).toBe('deployed');
+      expect(
+        events.some(
+          (e) =>
+            e.type === 'warning' &&
+            e.message.startsWith(`preflight idle-slot-traffic: VirtualService ${ns}/reviews`),
+        ),
+      ).toBe(true);
+    } finally {
+      await removeJasonRoute();
+    }
+    await rollback(base);
   });
 });

@@ -51,6 +51,11 @@ export interface ClusterCapabilities {
    * by port-forward: the real bed's; the simulator's Prometheus is a process beside it.
    */
   readonly inClusterPrometheus: boolean;
+  /**
+   * `metadata.managedFields` kept on every write, naming each field manager: the real API
+   * server's (the simulator drops them).
+   */
+  readonly managedFields: boolean;
 }
 
 /** The name of a capability. */

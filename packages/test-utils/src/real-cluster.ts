@@ -47,6 +47,7 @@ export function realClusterCapabilities(info: RealClusterInfo): ClusterCapabilit
     headerLimitOverride: false,
     envoyFilters: true,
     inClusterPrometheus: info.prometheusUrl !== '',
+    managedFields: true,
   };
 }
 

@@ -23,6 +23,7 @@ export const SIMULATED_CLUSTER_CAPABILITIES: ClusterCapabilities = {
   headerLimitOverride: true,
   envoyFilters: false,
   inClusterPrometheus: false,
+  managedFields: false,
 };
 
 /**
