@@ -14,6 +14,8 @@ export const CLI_BIN = fileURLToPath(new URL('../../cli/dist/bin.js', import.met
 export interface CliResult {
   /** Exit code (null when killed by a signal). */
   code: number | null;
+  /** The signal that killed it, or null. */
+  signal: NodeJS.Signals | null;
   /** Everything written to stdout. */
   stdout: string;
   /** Everything written to stderr. */
@@ -28,6 +30,8 @@ export interface RunCliOptions {
   env?: Record<string, string>;
   /** Called with every complete stdout line, and the child process. */
   onLine?: (line: string, child: ChildProcess) => void;
+  /** Called with the child process as soon as it is spawned. */
+  onSpawn?: (child: ChildProcess) => void;
   /** Kill the child after this long (a hung CLI must fail the test, not hang it). */
   timeoutMs?: number;
 }
@@ -49,6 +53,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -68,10 +73,11 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
       stderr += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({
         code,
+        signal,
         stdout,
         stderr,
         lines: stdout.split('\n').filter((line) => line.trim() !== ''),
