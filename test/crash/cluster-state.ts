@@ -7,6 +7,7 @@
  */
 import { readSlotWeights, type VirtualService } from '@switchyard/core';
 import { STATE_ANNOTATION } from '@switchyard/core/internal-testing';
+import { runKubectl } from '@switchyard/test-utils';
 
 type Json = Record<string, any>;
 
@@ -23,6 +24,41 @@ export interface NamespaceObjects {
   lease: Json | undefined;
 }
 
+/** The namespace's objects read with kubectl in one request (undefined while one is missing). */
+export async function readWithKubectl(
+  kubeconfig: string,
+  namespace: string,
+): Promise<NamespaceObjects | undefined> {
+  const list = JSON.parse(
+    await runKubectl(kubeconfig, [
+      '-n',
+      namespace,
+      'get',
+      `virtualservice/${SERVICE}`,
+      `destinationrule/${SERVICE}`,
+      `deployment/${SERVICE}-blue`,
+      `deployment/${SERVICE}-green`,
+      `lease/switchyard-${SERVICE}`,
+      '--ignore-not-found',
+      '-o',
+      'json',
+    ]),
+  ) as { items: Json[] };
+  const find = (kind: string, name: string): Json | undefined =>
+    list.items.find((o) => o.kind === kind && o.metadata?.name === name);
+  const virtualService = find('VirtualService', SERVICE);
+  const destinationRule = find('DestinationRule', SERVICE);
+  const blue = find('Deployment', `${SERVICE}-blue`);
+  const green = find('Deployment', `${SERVICE}-green`);
+  if (!virtualService || !destinationRule || !blue || !green) return undefined;
+  return {
+    virtualService,
+    destinationRule,
+    deployments: { blue, green },
+    lease: find('Lease', `switchyard-${SERVICE}`),
+  };
+}
+
 /** Fields of the record that differ between any two runs (times, ids, who wrote it). */
 const VOLATILE = new Set([
   'updatedAt',
@@ -33,6 +69,7 @@ const VOLATILE = new Set([
   'changeAt',
   'bakeStartedAt',
   'at',
+  'namespace',
 ]);
 
 function withoutVolatile(value: unknown): unknown {

@@ -3,7 +3,7 @@
  * Service, both slots' Deployments with one pod on blue, the DestinationRule and the
  * VirtualService) plus fields and a route of the user's own that switchyard must never
  * touch: a label and an annotation on the VirtualService, a `user-legacy` route above the
- * managed one, a traffic policy on the DestinationRule. Applied with kubectl, so the
+ * managed one, a traffic policy on the DestinationRule. Created with kubectl, so the
  * simulator and the real test bed get the same objects.
  */
 import { readFileSync } from 'node:fs';
@@ -55,18 +55,10 @@ export function crashFixture(namespace: string): Json[] {
   return objects;
 }
 
-/** Creates the fixture in `namespace` and waits until blue's pod is available. */
-export async function applyCrashFixture(kubeconfig: string, namespace: string): Promise<void> {
+/** Creates the fixture in `namespace` (with `kubectl create`: no last-applied annotation). */
+export async function createCrashFixture(kubeconfig: string, namespace: string): Promise<void> {
   const yaml = crashFixture(namespace)
     .map((object) => dump(object))
     .join('---\n');
-  await runKubectl(kubeconfig, ['apply', '-f', '-'], yaml);
-  await runKubectl(kubeconfig, [
-    '-n',
-    namespace,
-    'rollout',
-    'status',
-    'deployment/reviews-blue',
-    '--timeout=120s',
-  ]);
+  await runKubectl(kubeconfig, ['create', '-f', '-'], yaml);
 }

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { OperationInput } from '@switchyard/core';
-import { runKubectl } from '@switchyard/test-utils';
+import { runKubectl, waitFor } from '@switchyard/test-utils';
 import { runCli, type CliResult } from '../cli/run-cli.js';
 import {
   startRecordingProxy,
@@ -42,13 +42,14 @@ import {
 import {
   comparableState,
   leaseClaim,
+  readWithKubectl,
   recordDisagreements,
   releaseRecord,
   SERVICE,
   usersRoutes,
   type NamespaceObjects,
 } from './cluster-state.js';
-import { applyCrashFixture, crashFixture } from './crash-fixture.js';
+import { createCrashFixture, crashFixture } from './crash-fixture.js';
 import { unservedDestinations } from './route-safety.js';
 
 type Json = Record<string, any>;
@@ -71,6 +72,8 @@ export interface CrashCluster {
    * log). Undefined: the proxy's record.
    */
   auditedWrites?: ((namespace: string, sinceMs: number) => ApiWrite[]) | undefined;
+  /** The namespace's objects (undefined while one is missing). Undefined: read with kubectl. */
+  read?: ((namespace: string) => Promise<NamespaceObjects | undefined>) | undefined;
 }
 
 /** One operation the harness crashes. */
@@ -187,7 +190,9 @@ export class CrashHarness {
   async crashPoint(reference: CrashReference, k: number, recovery: Recovery): Promise<CrashPointResult> {
     const { operation } = reference;
     const namespace = `crash-${operation.id}-${k}-${recovery === 'rerun' ? 'r' : 'b'}`;
+    const t0 = Date.now();
     const initial = await this.#prepared(operation, namespace);
+    const t1 = Date.now();
     const failures: string[] = [];
     const stopWatching = this.#cluster.watchRouteSafety?.(namespace);
     const crashedAt = Date.now();
@@ -202,10 +207,12 @@ export class CrashHarness {
       );
     }
     const afterCrash = await this.#read(namespace);
+    const crashedAt2 = Date.now();
     const recoveryCommand =
       recovery === 'rerun' ? operation.command : ['rollback', SERVICE];
     const recovered = await this.#run(recoveryCommand, namespace, { killAt: undefined });
     const final = await this.#read(namespace);
+    process.stderr.write(`DEV ${namespace} prepare ${t1 - t0} crash ${crashedAt2 - crashedAt} recover ${Date.now() - crashedAt2}\n`);
     const unsafe = stopWatching?.() ?? [];
     const audited = this.#cluster.auditedWrites?.(namespace, crashedAt);
     const writes = audited ?? [...crashed.writes, ...recovered.writes];
@@ -218,7 +225,7 @@ export class CrashHarness {
     const nothingToRollBack =
       recovery === 'rollback' &&
       exit === 2 &&
-      releaseRecord(afterCrash.virtualService)?.phase === 'idle' &&
+      (releaseRecord(afterCrash.virtualService)?.phase ?? 'idle') === 'idle' &&
       summary.includes('nothing to roll back');
     if (exit !== 0 && !nothingToRollBack) failures.push(`${recoveryCommand[0]} after the crash: exit ${exit}: ${summary}`);
     if (recovery === 'rerun') {
@@ -273,7 +280,7 @@ export class CrashHarness {
 
   /** A fresh namespace at the operation's starting point; its objects as they are then. */
   async #prepared(operation: CrashOperation, namespace: string): Promise<NamespaceObjects> {
-    await applyCrashFixture(this.#cluster.kubeconfig, namespace);
+    await this.#create(namespace);
     await operation.prepare?.({
       kubeconfig: this.#cluster.kubeconfig,
       file: this.#spec,
@@ -334,29 +341,23 @@ export class CrashHarness {
     }
   }
 
-  /** The namespace's objects, read with kubectl. */
+  /** The namespace's objects. */
   async #read(namespace: string): Promise<NamespaceObjects> {
-    const get = async (kind: string, name: string): Promise<Json | undefined> => {
-      try {
-        return JSON.parse(
-          await runKubectl(this.#cluster.kubeconfig, ['-n', namespace, 'get', kind, name, '-o', 'json']),
-        ) as Json;
-      } catch (error) {
-        if (/NotFound|not found/.test((error as Error).message)) return undefined;
-        throw error;
-      }
-    };
-    const required = async (kind: string, name: string): Promise<Json> =>
-      (await get(kind, name)) ?? Promise.reject(new Error(`${kind} ${namespace}/${name} is gone`));
-    return {
-      virtualService: await required('virtualservice', SERVICE),
-      destinationRule: await required('destinationrule', SERVICE),
-      deployments: {
-        blue: await required('deployment', `${SERVICE}-blue`),
-        green: await required('deployment', `${SERVICE}-green`),
+    const objects = await (this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns)))(namespace);
+    if (!objects) throw new Error(`the objects of ${namespace} are not all there`);
+    return objects;
+  }
+
+  /** A fresh copy of the fixture in `namespace`, once blue's pod is available. */
+  async #create(namespace: string): Promise<void> {
+    await createCrashFixture(this.#cluster.kubeconfig, namespace);
+    await waitFor(
+      async () => {
+        const objects = await (this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns)))(namespace);
+        return Number(objects?.deployments.blue.status?.availableReplicas ?? 0) >= 1 || undefined;
       },
-      lease: await get('lease', `switchyard-${SERVICE}`),
-    };
+      { timeoutMs: 120_000, intervalMs: 100, description: `reviews-blue available in ${namespace}` },
+    );
   }
 
   /** Deletes the point's objects (the namespace's pods go with their Deployments). */
