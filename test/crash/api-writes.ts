@@ -113,7 +113,11 @@ export function writeKinds(writes: readonly ApiWrite[]): Record<string, number> 
  * The route states users saw, in order: the VirtualService's spec at the start, then after
  * each accepted write that changed it (record-only writes change the annotation, not this).
  */
-export function routeStates(initialSpec: Json, writes: readonly ApiWrite[], name: string): string[] {
+export function routeStates(
+  initialSpec: Json,
+  writes: readonly ApiWrite[],
+  name: string,
+): string[] {
   const states = [canonicalJson(initialSpec)];
   for (const write of writes) {
     if (!accepted(write) || write.resource !== 'virtualservices' || write.name !== name) continue;
@@ -124,7 +128,12 @@ export function routeStates(initialSpec: Json, writes: readonly ApiWrite[], name
 }
 
 /** How many times the writes changed `name`'s spec (a Deployment's generation moved). */
-export function specChanges(writes: readonly ApiWrite[], resource: string, name: string, initialGeneration: number): number {
+export function specChanges(
+  writes: readonly ApiWrite[],
+  resource: string,
+  name: string,
+  initialGeneration: number,
+): number {
   let generation = initialGeneration;
   let changes = 0;
   for (const write of writes) {

@@ -105,7 +105,10 @@ export function comparableState(objects: NamespaceObjects): Json {
       annotations,
     },
     record: withoutVolatile(releaseRecord(objects.virtualService)),
-    destinationRule: { spec: objects.destinationRule.spec, labels: objects.destinationRule.metadata?.labels },
+    destinationRule: {
+      spec: objects.destinationRule.spec,
+      labels: objects.destinationRule.metadata?.labels,
+    },
     blue: deployment(objects.deployments.blue),
     green: deployment(objects.deployments.green),
     leaseHolder: objects.lease?.spec?.holderIdentity ?? '',
@@ -147,7 +150,9 @@ export function recordDisagreements(vs: Json, namespace: string): string[] {
   const routes = (vs.spec?.http ?? []) as Json[];
   const headerRoute = routes.some((route) => route.name === HEADER_ROUTE);
   if (headerRoute !== Boolean(record.headerRoute)) {
-    out.push(`record headerRoute ${record.headerRoute}, header route ${headerRoute ? 'present' : 'absent'}`);
+    out.push(
+      `record headerRoute ${record.headerRoute}, header route ${headerRoute ? 'present' : 'absent'}`,
+    );
   }
   const primary = routes.find((route) => route.name === 'primary');
   const mirror = primary?.mirror ? (primary.mirrorPercentage?.value ?? 100) : 0;

@@ -6,7 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fastScenario, startTestbed, type Testbed } from '@switchyard/test-utils';
-import { CrashHarness, type CrashPointResult, type CrashReference, type Recovery } from './crash-harness.js';
+import {
+  CrashHarness,
+  type CrashPointResult,
+  type CrashReference,
+  type Recovery,
+} from './crash-harness.js';
+import { canonicalJson } from './api-writes.js';
 import { CRASH_OPERATIONS } from './operations.js';
 import { simulatedCrashCluster } from './simulated-crash-cluster.js';
 
@@ -15,6 +21,7 @@ const CONCURRENCY = 3;
 
 let bed: Testbed;
 let harness: CrashHarness;
+let references: CrashReference[] = [];
 
 beforeAll(async () => {
   bed = await startTestbed({ scenario: fastScenario({ clients: [] }), prometheus: false });
@@ -43,8 +50,10 @@ async function pooled<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[
 describe('a command killed right after each of its writes', () => {
   it('recovers by a re-run or a rollback with every invariant kept, at every write', async () => {
     const started = Date.now();
-    const references: CrashReference[] = await pooled(
-      CRASH_OPERATIONS.filter((o) => (process.env.CRASH_DEV ?? "").split(",").includes(o.id)).map((operation) => () => harness.reference(operation)),
+    references = await pooled(
+      CRASH_OPERATIONS.filter((o) => (process.env.CRASH_DEV ?? '').split(',').includes(o.id)).map(
+        (operation) => () => harness.reference(operation),
+      ),
       CONCURRENCY,
     );
     const points: (() => Promise<CrashPointResult>)[] = [];
@@ -52,11 +61,23 @@ describe('a command killed right after each of its writes', () => {
       const recoveries: Recovery[] =
         reference.operation.command[0] === 'rollback' ? ['rerun'] : ['rerun', 'rollback'];
       for (let k = 1; k <= reference.writes.length; k += Number(process.env.CRASH_STEP ?? 1)) {
-        for (const recovery of recoveries) points.push(() => harness.crashPoint(reference, k, recovery));
+        for (const recovery of recoveries)
+          points.push(() => harness.crashPoint(reference, k, recovery));
       }
     }
     const results = await pooled(points, CONCURRENCY);
-    console.log(JSON.stringify(references.map((r) => ({ n: r.operation.name, w: r.writes.map((w) => `${w.verb} ${w.resource} ${w.name}`), s: r.routeStates.length, f: r.finalState })), null, 1));
+    console.log(
+      JSON.stringify(
+        references.map((r) => ({
+          n: r.operation.name,
+          w: r.writes.map((w) => `${w.verb} ${w.resource} ${w.name}`),
+          s: r.routeStates.length,
+          f: r.finalState,
+        })),
+        null,
+        1,
+      ),
+    );
     console.log(JSON.stringify(results, null, 1));
 
     const lines = references.map((reference) => {
@@ -70,7 +91,19 @@ describe('a command killed right after each of its writes', () => {
       `crash harness (simulator): ${results.length} crashes at ${references.reduce((n, r) => n + r.writes.length, 0)} crash points in ${Math.round((Date.now() - started) / 1000)} s\n${lines.join('\n')}`,
     );
     // Every operation writes: the harness cannot pass by crashing nothing.
-    for (const reference of references) expect(reference.writes.length, reference.operation.name).toBeGreaterThan(1);
+    for (const reference of references)
+      expect(reference.writes.length, reference.operation.name).toBeGreaterThan(1);
     expect(results.filter((r) => r.failures.length > 0)).toEqual([]);
   }, 900_000);
+
+  it("leaves the Lease to another pipeline only once the crashed run's claim lapsed", async () => {
+    const canary = references.find((r) => r.operation.id === 'canary');
+    expect(canary, 'the canary reference of the first test').toBeDefined();
+    // Killed right after its first route change (weights 50/50): the release is half-applied.
+    const { writes, routeStates } = canary as CrashReference;
+    const k =
+      writes.findIndex((w) => w.object && canonicalJson(w.object.spec) === routeStates[1]) + 1;
+    expect(k).toBeGreaterThan(0);
+    expect(await harness.takeOver(canary as CrashReference, k)).toEqual([]);
+  });
 });

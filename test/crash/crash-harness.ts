@@ -120,43 +120,50 @@ export interface CrashReference {
 /** The holder identity of "the pipeline": a re-run presents the same one. */
 export const PIPELINE = 'crash-pipeline';
 
-/** The release spec every run uses (checks off: bakes only wait; the Lease lasts 30 s). */
-const SPEC = [
-  'apiVersion: switchyard.dev/v1alpha1',
-  'kind: ReleaseSpec',
-  `service: ${SERVICE}`,
-  'deploy:',
-  '  preRelease:',
-  '    headers: [{ name: x-release, exact: candidate }]',
-  'checks:',
-  '  items: []',
-  'sync:',
-  '  timeout: 60s',
-  'preflight:',
-  '  skip: [prometheus-data, header-size]',
-  'lock:',
-  '  leaseDuration: 30s',
-  '',
-].join('\n');
+/** The release spec every run uses (checks off: bakes only wait). */
+const specText = (leaseDuration: string): string =>
+  [
+    'apiVersion: switchyard.dev/v1alpha1',
+    'kind: ReleaseSpec',
+    `service: ${SERVICE}`,
+    'deploy:',
+    '  preRelease:',
+    '    headers: [{ name: x-release, exact: candidate }]',
+    'checks:',
+    '  items: []',
+    'sync:',
+    '  timeout: 60s',
+    'preflight:',
+    '  skip: [prometheus-data, header-size]',
+    'lock:',
+    `  leaseDuration: ${leaseDuration}`,
+    '',
+  ].join('\n');
+/** How long a Lease claim lasts in the crash points. */
 export const LEASE_DURATION_MS = 30_000;
+/** How long it lasts where another pipeline takes the Lease over. */
+const SHORT_LEASE_MS = 8_000;
 
 /** A crash harness on one cluster. */
 export class CrashHarness {
   readonly #cluster: CrashCluster;
   readonly #dir: string;
   readonly #spec: string;
+  readonly #shortLeaseSpec: string;
 
   private constructor(cluster: CrashCluster, dir: string) {
     this.#cluster = cluster;
     this.#dir = dir;
     this.#spec = join(dir, 'release-spec.yaml');
+    this.#shortLeaseSpec = join(dir, 'short-lease-spec.yaml');
   }
 
   /** A harness with its spec file in a temporary folder. */
   static async create(cluster: CrashCluster): Promise<CrashHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'switchyard-crash-'));
     const harness = new CrashHarness(cluster, dir);
-    await writeFile(harness.#spec, SPEC);
+    await writeFile(harness.#spec, specText(`${LEASE_DURATION_MS / 1000}s`));
+    await writeFile(harness.#shortLeaseSpec, specText(`${SHORT_LEASE_MS / 1000}s`));
     return harness;
   }
 
@@ -187,7 +194,11 @@ export class CrashHarness {
   }
 
   /** Crashes `reference`'s command after its k-th write of state and recovers by `recovery`. */
-  async crashPoint(reference: CrashReference, k: number, recovery: Recovery): Promise<CrashPointResult> {
+  async crashPoint(
+    reference: CrashReference,
+    k: number,
+    recovery: Recovery,
+  ): Promise<CrashPointResult> {
     const { operation } = reference;
     const namespace = `crash-${operation.id}-${k}-${recovery === 'rerun' ? 'r' : 'b'}`;
     const t0 = Date.now();
@@ -208,11 +219,12 @@ export class CrashHarness {
     }
     const afterCrash = await this.#read(namespace);
     const crashedAt2 = Date.now();
-    const recoveryCommand =
-      recovery === 'rerun' ? operation.command : ['rollback', SERVICE];
+    const recoveryCommand = recovery === 'rerun' ? operation.command : ['rollback', SERVICE];
     const recovered = await this.#run(recoveryCommand, namespace, { killAt: undefined });
     const final = await this.#read(namespace);
-    process.stderr.write(`DEV ${namespace} prepare ${t1 - t0} crash ${crashedAt2 - crashedAt} recover ${Date.now() - crashedAt2}\n`);
+    process.stderr.write(
+      `DEV ${namespace} prepare ${t1 - t0} crash ${crashedAt2 - crashedAt} recover ${Date.now() - crashedAt2}\n`,
+    );
     const unsafe = stopWatching?.() ?? [];
     const audited = this.#cluster.auditedWrites?.(namespace, crashedAt);
     const writes = audited ?? [...crashed.writes, ...recovered.writes];
@@ -227,7 +239,8 @@ export class CrashHarness {
       exit === 2 &&
       (releaseRecord(afterCrash.virtualService)?.phase ?? 'idle') === 'idle' &&
       summary.includes('nothing to roll back');
-    if (exit !== 0 && !nothingToRollBack) failures.push(`${recoveryCommand[0]} after the crash: exit ${exit}: ${summary}`);
+    if (exit !== 0 && !nothingToRollBack)
+      failures.push(`${recoveryCommand[0]} after the crash: exit ${exit}: ${summary}`);
     if (recovery === 'rerun') {
       const state = comparableState(final);
       if (!isDeepStrictEqual(state, reference.finalState)) {
@@ -257,25 +270,86 @@ export class CrashHarness {
       }
     }
     // The user's own routes and fields.
-    if (canonicalJson(usersRoutes(final.virtualService)) !== canonicalJson(usersRoutes(initial.virtualService))) {
-      failures.push(`the user's routes or fields changed: ${canonicalJson(usersRoutes(final.virtualService))}`);
+    if (
+      canonicalJson(usersRoutes(final.virtualService)) !==
+      canonicalJson(usersRoutes(initial.virtualService))
+    ) {
+      failures.push(
+        `the user's routes or fields changed: ${canonicalJson(usersRoutes(final.virtualService))}`,
+      );
     }
     if (canonicalJson(final.destinationRule.spec) !== canonicalJson(initial.destinationRule.spec)) {
       failures.push(`the DestinationRule changed: ${canonicalJson(final.destinationRule.spec)}`);
     }
     // The Lease: free after a finished recovery; else held by the crashed run until it lapses.
     const lease = leaseClaim(final.lease);
-    if (exit === 0 && lease.holder !== '') failures.push(`the Lease is still held by ${lease.holder}`);
+    if (exit === 0 && lease.holder !== '')
+      failures.push(`the Lease is still held by ${lease.holder}`);
     if (exit !== 0 && lease.holder !== '') {
       if (lease.holder !== PIPELINE) failures.push(`the Lease is held by ${lease.holder}`);
       if (lease.expiresAt > Date.now() + LEASE_DURATION_MS)
-        failures.push(`the Lease is claimed until ${new Date(lease.expiresAt).toISOString()}, beyond its duration`);
+        failures.push(
+          `the Lease is claimed until ${new Date(lease.expiresAt).toISOString()}, beyond its duration`,
+        );
     }
     // The record and the routes.
     failures.push(...recordDisagreements(final.virtualService, namespace));
     if (!this.#cluster.watchRouteSafety) failures.push(...unsafeWrites(initial, writes));
     await this.#remove(namespace);
     return { operation: operation.name, k, recovery, killedAfter, failures };
+  }
+
+  /**
+   * Another pipeline after a crash at write `k` (a Lease of a few seconds): refused while the
+   * crashed run's claim lasts, naming it; once the claim lapsed it takes the Lease over and
+   * finishes the operation. Returns what went wrong.
+   */
+  async takeOver(reference: CrashReference, k: number): Promise<string[]> {
+    const { operation } = reference;
+    const namespace = `crash-${operation.id}-${k}-takeover`;
+    await this.#prepared(operation, namespace);
+    const failures: string[] = [];
+    const crashed = await this.#run(operation.command, namespace, {
+      killAt: k,
+      spec: this.#shortLeaseSpec,
+    });
+    if (crashed.result.signal !== 'SIGKILL')
+      failures.push(`the command was not killed after write ${k}`);
+    const other = { killAt: undefined, holder: 'another-pipeline', spec: this.#shortLeaseSpec };
+    const claim = leaseClaim((await this.#read(namespace)).lease);
+    const refused = await this.#run(operation.command, namespace, other);
+    // Refused while the claim lasts (exit 6, naming the holder); only after it, taken over.
+    if (refused.result.code === 6) {
+      if (!refused.result.stdout.includes(`"${PIPELINE}"`))
+        failures.push(`the refusal does not name ${PIPELINE}: ${refused.result.stdout}`);
+    } else if (refused.result.code !== 0 || Date.now() < claim.expiresAt) {
+      failures.push(
+        `another pipeline within the crashed run's claim: exit ${refused.result.code} (expected 6): ${refused.result.stdout}`,
+      );
+    }
+    if (refused.result.code !== 0) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, claim.expiresAt - Date.now()) + 200),
+      );
+      const taken = await this.#run(operation.command, namespace, other);
+      if (taken.result.code !== 0) {
+        failures.push(
+          `after the claim lapsed: exit ${taken.result.code}: ${taken.result.stdout}${taken.result.stderr}`,
+        );
+      }
+    }
+    const final = await this.#read(namespace);
+    if (leaseClaim(final.lease).holder !== '')
+      failures.push(`the Lease is still held by ${leaseClaim(final.lease).holder}`);
+    const state = comparableState(final);
+    if (!isDeepStrictEqual(state, reference.finalState)) {
+      failures.push(
+        `the final state differs from an uninterrupted run:\n  got      ${canonicalJson(state)}\n  expected ${canonicalJson(reference.finalState)}`,
+      );
+    }
+    failures.push(...recordDisagreements(final.virtualService, namespace));
+    await this.#remove(namespace);
+    return failures;
   }
 
   /** A fresh namespace at the operation's starting point; its objects as they are then. */
@@ -296,7 +370,11 @@ export class CrashHarness {
   async #run(
     command: readonly string[],
     namespace: string,
-    { killAt }: { killAt: number | undefined },
+    {
+      killAt,
+      holder = PIPELINE,
+      spec = this.#spec,
+    }: { killAt: number | undefined; holder?: string; spec?: string },
   ): Promise<{ result: CliResult; writes: ApiWrite[] }> {
     let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
     let count = 0;
@@ -320,9 +398,9 @@ export class CrashHarness {
           '--kubeconfig',
           kubeconfig,
           '-f',
-          this.#spec,
+          spec,
           '--holder',
-          PIPELINE,
+          holder,
           '--sync-namespace',
           namespace,
           '-o',
@@ -343,7 +421,9 @@ export class CrashHarness {
 
   /** The namespace's objects. */
   async #read(namespace: string): Promise<NamespaceObjects> {
-    const objects = await (this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns)))(namespace);
+    const objects = await (
+      this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns))
+    )(namespace);
     if (!objects) throw new Error(`the objects of ${namespace} are not all there`);
     return objects;
   }
@@ -353,10 +433,16 @@ export class CrashHarness {
     await createCrashFixture(this.#cluster.kubeconfig, namespace);
     await waitFor(
       async () => {
-        const objects = await (this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns)))(namespace);
+        const objects = await (
+          this.#cluster.read ?? ((ns) => readWithKubectl(this.#cluster.kubeconfig, ns))
+        )(namespace);
         return Number(objects?.deployments.blue.status?.availableReplicas ?? 0) >= 1 || undefined;
       },
-      { timeoutMs: 120_000, intervalMs: 100, description: `reviews-blue available in ${namespace}` },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 100,
+        description: `reviews-blue available in ${namespace}`,
+      },
     );
   }
 
@@ -395,7 +481,10 @@ function proxyKubeconfig(url: string, token: string | undefined): string {
 }
 
 /** How often each slot's Deployment spec changed in `writes`. */
-function deploymentChanges(initial: NamespaceObjects, writes: readonly ApiWrite[]): Record<string, number> {
+function deploymentChanges(
+  initial: NamespaceObjects,
+  writes: readonly ApiWrite[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [slot, deployment] of Object.entries(initial.deployments)) {
     out[slot] = specChanges(

@@ -56,7 +56,9 @@ export function unservedDestinations(
     if (subset === undefined) return; // the whole Service: the fixture always names a subset
     const definition = dr?.spec?.subsets?.find((s) => s.name === subset);
     if (!definition) {
-      problems.push(`${where} sends requests to subset ${subset}, which the DestinationRule does not define`);
+      problems.push(
+        `${where} sends requests to subset ${subset}, which the DestinationRule does not define`,
+      );
       return;
     }
     const labels = definition.labels ?? {};
@@ -74,10 +76,12 @@ export function unservedDestinations(
         : destinations.reduce((sum, d) => sum + (d.weight ?? 0), 0);
     if (total !== 100) problems.push(`${where} has weights adding up to ${total}, not 100`);
     for (const destination of destinations) {
-      const weight = destinations.length === 1 ? (destination.weight ?? 100) : (destination.weight ?? 0);
+      const weight =
+        destinations.length === 1 ? (destination.weight ?? 100) : (destination.weight ?? 0);
       if (weight > 0) served(where, destination.destination);
     }
-    if (route.mirror && (route.mirrorPercentage?.value ?? 100) > 0) served(`${where}'s mirror`, route.mirror);
+    if (route.mirror && (route.mirrorPercentage?.value ?? 100) > 0)
+      served(`${where}'s mirror`, route.mirror);
   }
   return problems;
 }

@@ -30,7 +30,7 @@ export function simulatedCrashCluster(sim: Simulator): CrashCluster {
 function readStore(sim: Simulator, namespace: string): NamespaceObjects | undefined {
   const get = (group: string, plural: string, name: string): Json | undefined => {
     const object = peekObject(sim, group, plural, namespace, name);
-    return object ? (structuredClone(object) as KubeObject as Json) : undefined;
+    return object ? structuredClone(object) : undefined;
   };
   const virtualService = get('networking.istio.io', 'virtualservices', SERVICE);
   const destinationRule = get('networking.istio.io', 'destinationrules', SERVICE);
@@ -61,14 +61,15 @@ function watchRoutes(sim: Simulator, namespace: string): () => string[] {
     const found = unservedDestinations(
       vs as RoutedVirtualService,
       sim.store.peek(destinationRules, namespace, SERVICE) as SubsetDestinationRule | undefined,
-      sim.store.peekAll(pods, namespace) as readonly RoutedPod[],
+      sim.store.peekAll(pods, namespace),
     );
     for (const problem of found) problems.add(`at resourceVersion ${resourceVersion}: ${problem}`);
   };
   check(sim.store.currentResourceVersion());
   const unsubscribe = sim.store.subscribe((event) => {
     if (event.object.metadata.namespace !== namespace) return;
-    if ([virtualServices, destinationRules, pods].includes(event.resource)) check(event.resourceVersion);
+    if ([virtualServices, destinationRules, pods].includes(event.resource))
+      check(event.resourceVersion);
   });
   return () => {
     unsubscribe();
