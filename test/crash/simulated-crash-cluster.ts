@@ -4,12 +4,11 @@
  * change the store commits to a namespace's VirtualService, DestinationRule or pods, where the
  * routes send users is checked against the pods ready at that moment.
  */
-import { peekObject, type KubeObject, type Simulator } from '@switchyard/sim';
+import { peekObject, type Simulator } from '@switchyard/sim';
 import { SERVICE, type NamespaceObjects } from './cluster-state.js';
 import type { CrashCluster } from './crash-harness.js';
 import {
   unservedDestinations,
-  type RoutedPod,
   type RoutedVirtualService,
   type SubsetDestinationRule,
 } from './route-safety.js';
