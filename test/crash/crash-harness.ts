@@ -201,9 +201,7 @@ export class CrashHarness {
   ): Promise<CrashPointResult> {
     const { operation } = reference;
     const namespace = `crash-${operation.id}-${k}-${recovery === 'rerun' ? 'r' : 'b'}`;
-    const t0 = Date.now();
     const initial = await this.#prepared(operation, namespace);
-    const t1 = Date.now();
     const failures: string[] = [];
     const stopWatching = this.#cluster.watchRouteSafety?.(namespace);
     const crashedAt = Date.now();
@@ -218,13 +216,9 @@ export class CrashHarness {
       );
     }
     const afterCrash = await this.#read(namespace);
-    const crashedAt2 = Date.now();
     const recoveryCommand = recovery === 'rerun' ? operation.command : ['rollback', SERVICE];
     const recovered = await this.#run(recoveryCommand, namespace, { killAt: undefined });
     const final = await this.#read(namespace);
-    process.stderr.write(
-      `DEV ${namespace} prepare ${t1 - t0} crash ${crashedAt2 - crashedAt} recover ${Date.now() - crashedAt2}\n`,
-    );
     const unsafe = stopWatching?.() ?? [];
     const audited = this.#cluster.auditedWrites?.(namespace, crashedAt);
     const writes = audited ?? [...crashed.writes, ...recovered.writes];

@@ -1,0 +1,4 @@
+/** Crash at every write of promote of a release paused at 50 %, on the simulator (see `simulated-crash-suite.ts`). */
+import { describeCrashAtEveryWrite } from './simulated-crash-suite.js';
+
+describeCrashAtEveryWrite('promote');
