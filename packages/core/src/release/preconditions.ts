@@ -79,6 +79,16 @@ export function checkReleasable(
   }
 }
 
+/**
+ * A re-run of the pipeline that finished the release: the phase is `released` and this
+ * holder identity wrote the record last. It was killed after its last route change (before
+ * it could report, perhaps before it freed the Lease); `release` and `promote` re-run by it
+ * have nothing left to do but say so and free the Lease, instead of failing the pipeline.
+ */
+export function releasedByHolder(record: ReleaseRecord, holder: string): boolean {
+  return record.phase === 'released' && record.holder === holder;
+}
+
 /** Promote: a paused release with its operation and candidate recorded. */
 export function checkPromotable(spec: ResolvedReleaseSpec, record: ReleaseRecord): void {
   if (record.phase !== 'paused' || !record.operation || !record.candidateSlot) {

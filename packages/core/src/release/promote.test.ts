@@ -24,6 +24,13 @@ describe('pause and promote', () => {
     const done = await w.engine(overrides).promote();
     expect(done.outcome).toBe('released');
     expect(w.weights()).toEqual({ blue: 0, green: 100 });
+    // Promote run again by the same pipeline (killed after its last write): nothing to do.
+    const again = await w.engine(overrides).promote();
+    expect(again.outcome).toBe('no-op');
+    expect(w.weights()).toEqual({ blue: 0, green: 100 });
+    await expect(
+      w.engine(overrides, { holderIdentity: 'other-pipeline' }).promote(),
+    ).rejects.toBeInstanceOf(InvalidStateError);
   });
 
   it('promote --full goes straight to 100%, still gated and baked', async () => {

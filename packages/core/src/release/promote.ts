@@ -7,9 +7,10 @@ import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { commitRecord, emitPhaseChange } from './gated-change.js';
 import { withOperationContext, type OperationStart } from './operation-context.js';
 import type { OperationDependencies } from './operation-dependencies.js';
-import { checkPromotable } from './preconditions.js';
+import { checkPromotable, releasedByHolder } from './preconditions.js';
 import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
+import { alreadyReleased } from './release.js';
 import type { OperationRecord } from './state-record.js';
 import { runReleaseSteps } from './step-loop.js';
 import { fullPromotionPlan } from './step-plan.js';
@@ -29,11 +30,13 @@ export async function promoteRelease(
   options: PromoteOptions = {},
 ): Promise<OperationSummary> {
   const before = await readBeforeLock(spec, deps, 'promote', options.signal);
-  checkPromotable(spec, before.record);
+  const holder = spec.lock.holderIdentity ?? deps.holderIdentity;
+  if (!releasedByHolder(before.record, holder)) checkPromotable(spec, before.record);
 
   const start: OperationStart = { kind: 'promote', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
     const record = context.routes.record;
+    if (releasedByHolder(record, context.holder)) return alreadyReleased(context);
     checkPromotable(spec, record);
     const op = record.operation as OperationRecord;
     const steps = options.full ? fullPromotionPlan(op.steps ?? [], op.stepIndex) : (op.steps ?? []);

@@ -63,6 +63,23 @@ describe('release', () => {
     expect(w.cluster.writes).toEqual([]);
   });
 
+  it('run again by the pipeline that released, reports it and changes nothing (a crash after its last write)', async () => {
+    const w = world();
+    await deployed(w);
+    expect((await w.engine().release()).outcome).toBe('released');
+    const record = recordIn(w);
+    const routes = w.vs().spec;
+    const again = await w.engine().release();
+    expect(again.outcome).toBe('no-op');
+    expect(again.message).toBe('reviews was already released by test-runner: green serves 100%');
+    expect(w.vs().spec).toEqual(routes);
+    expect(recordIn(w)).toEqual(record);
+    // Another pipeline has nothing deployed to release.
+    await expect(w.engine({}, { holderIdentity: 'other-pipeline' }).release()).rejects.toThrow(
+      /nothing is deployed to release \(phase released\)/,
+    );
+  });
+
   it('rolls back on failing checks and reports the time to restore', async () => {
     const w = world();
     await deployed(w);

@@ -9,11 +9,15 @@
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime, type Clock } from './clock.js';
 import { commitRecord, emitPhaseChange, regateAfterInterruption } from './gated-change.js';
-import { withOperationContext, type OperationStart } from './operation-context.js';
+import {
+  withOperationContext,
+  type OperationContext,
+  type OperationStart,
+} from './operation-context.js';
 import type { OperationDependencies, OperationOptions } from './operation-dependencies.js';
 import type { OperationLog } from './operation-log.js';
-import { operationSummary } from './operation-summary.js';
-import { checkReleasable } from './preconditions.js';
+import { finishOperation, operationSummary } from './operation-summary.js';
+import { checkReleasable, releasedByHolder } from './preconditions.js';
 import { readBeforeLock } from './read-before-lock.js';
 import type { OperationSummary } from './release-events.js';
 import type { OperationRecord, ReleaseRecord } from './state-record.js';
@@ -30,12 +34,15 @@ export async function releaseCandidate(
   const before = await readBeforeLock(spec, deps, 'release', options.signal);
   if (before.record.phase === 'paused')
     return pausedSummary(spec, deps.clock, before.log, before.record);
-  checkReleasable(spec, deps, before.objects, before.record);
+  const holder = spec.lock.holderIdentity ?? deps.holderIdentity;
+  if (!releasedByHolder(before.record, holder))
+    checkReleasable(spec, deps, before.objects, before.record);
 
   const start: OperationStart = { kind: 'release', log: before.log, signal: options.signal };
   return withOperationContext(spec, deps, start, async (context) => {
     const record = context.routes.record;
     if (record.phase === 'paused') return pausedSummary(spec, context.clock, context.log, record);
+    if (releasedByHolder(record, context.holder)) return alreadyReleased(context);
     checkReleasable(spec, deps, context.objects, record);
     if (record.phase === 'rolling-back') {
       return rollBackVerified(context, {
@@ -90,4 +97,14 @@ async function pausedSummary(
     rollback: undefined,
     message: `the release of ${spec.service} is paused before step ${next + 1}; run switchyard promote ${spec.service} to continue`,
   });
+}
+
+/** The release this pipeline finished before it was killed: reported, nothing changed. */
+export function alreadyReleased(context: OperationContext): Promise<OperationSummary> {
+  const { record } = context.routes;
+  return finishOperation(
+    context,
+    'no-op',
+    `${context.spec.service} was already released by ${context.holder}: ${record.activeSlot} serves 100%`,
+  );
 }
