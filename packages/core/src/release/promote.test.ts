@@ -58,6 +58,33 @@ describe('pause and promote', () => {
     expect(w.events.some((e) => e.type === 'bake-started')).toBe(true);
   });
 
+  it('run again after it was killed mid-way, continues the release without applying a step twice', async () => {
+    const w = world();
+    await deployed(w);
+    const overrides: ReleaseSpecOverrides = {
+      strategy: {
+        steps: [{ weight: 10 }, { pause: true }, { weight: 50 }, { bake: '30s' }, { weight: 100 }],
+      },
+    };
+    expect((await w.engine(overrides).release()).outcome).toBe('paused');
+    const controller = new AbortController();
+    w.metrics.script = () => {
+      controller.abort(new Error('process killed'));
+      return 'pass';
+    };
+    await expect(w.engine(overrides).promote({ signal: controller.signal })).rejects.toThrow();
+    expect(recordIn(w)?.phase).toBe('releasing');
+    expect(w.weights()).toEqual({ blue: 50, green: 50 });
+    w.metrics.script = () => 'pass';
+    w.events.length = 0;
+    expect((await w.engine(overrides).promote()).outcome).toBe('released');
+    const applied = w.events
+      .filter((e) => e.type === 'routes-applied')
+      .map((e) => (e.type === 'routes-applied' ? e.weights?.green : 0));
+    expect(applied).toEqual([100, 100]); // the 100% step, then finalize: 50% not again
+    expect(w.gate.sinceCalls).toHaveLength(1);
+  });
+
   it('refuses to promote when nothing is paused', async () => {
     const w = world();
     await deployed(w);
