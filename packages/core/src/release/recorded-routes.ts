@@ -11,6 +11,7 @@
  * weights or the record, switchyard stops with ConcurrentEditError and changes nothing.
  */
 import { ConcurrentEditError, describeRef, type ObjectRef } from '../errors.js';
+import { jsonEqual } from '../json-diff/json-value.js';
 import { objectRefOf } from '../kube/object-ref.js';
 import type { KubeObject } from '../kube/kube-types.js';
 import { describeWriter, SWITCHYARD_FIELD_MANAGER, writersSince } from '../kube/managed-fields.js';
@@ -133,7 +134,8 @@ export class RecordedRoutes {
         updatedAt: new Date(change.now).toISOString(),
       };
       const after = withRecord(routed, record);
-      const routesChanged = JSON.stringify(routed.spec) !== JSON.stringify(before.spec);
+      // Structural: a real API server returns the spec's keys in its own order.
+      const routesChanged = !jsonEqual(routed.spec, before.spec);
       const write = backend.planWrite(before, after, { pinManagedRoutes: !change.unpinned });
       if (!write) {
         return {
