@@ -17,11 +17,11 @@ import { isCrashPoint } from '../crash/api-writes.js';
 import { CRASH_OPERATIONS } from '../crash/operations.js';
 import { realCrashCluster } from '../crash/real-crash-cluster.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 let harness: CrashHarness;
 
 beforeAll(async () => {
-  harness = await CrashHarness.create(await realCrashCluster(info));
+  harness = await CrashHarness.create(realCrashCluster(info));
 });
 afterAll(async () => {
   await harness?.dispose();

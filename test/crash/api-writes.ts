@@ -6,7 +6,7 @@
  * points, kinds of write, the route states users saw, the Deployment specs applied.
  */
 import { readFileSync } from 'node:fs';
-import type { RecordedRequest } from '../rbac/recording-api-proxy.js';
+import type { RecordedRequest } from '@switchyard/test-utils';
 import { requestAttributes } from '../rbac/rbac-model.js';
 
 type Json = Record<string, any>;
@@ -32,12 +32,10 @@ export function writesFromProxy(requests: readonly RecordedRequest[]): ApiWrite[
     if (request.status === undefined || request.upgrade) continue;
     const attributes = requestAttributes(request.method, request.url, false);
     if (!attributes) continue;
-    let object: Json | undefined;
-    try {
-      object = JSON.parse(request.body ?? '') as Json;
-    } catch {
-      object = undefined;
-    }
+    const object =
+      typeof request.response === 'object' && request.response !== null
+        ? (request.response as Json)
+        : undefined;
     const path = new URL(request.url, 'http://api').pathname.split('/');
     const named = request.method !== 'POST';
     const name = named

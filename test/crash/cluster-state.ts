@@ -5,7 +5,6 @@
  * so the simulator and the real test bed are read the same way; and the rules every
  * crash point must keep (the record agrees with the routes, the Lease is free or expires).
  */
-import { readSlotWeights, type VirtualService } from '@switchyard/core';
 import { STATE_ANNOTATION } from '@switchyard/core/internal-testing';
 import { runKubectl } from '@switchyard/test-utils';
 
@@ -133,15 +132,16 @@ export function usersRoutes(vs: Json): Json {
 }
 
 /** Where the record and the live routes disagree; empty when they agree. */
-export function recordDisagreements(vs: Json, namespace: string): string[] {
+export function recordDisagreements(vs: Json): string[] {
   const record = releaseRecord(vs);
   if (!record) return [];
   const out: string[] = [];
-  const live = readSlotWeights(vs as VirtualService, {
-    service: SERVICE,
-    namespace,
-    subsets: { blue: 'blue', green: 'green' },
-  });
+  const managed = ((vs.spec?.http ?? []) as Json[]).find((route) => route.name === 'primary');
+  const weightOf = (subset: string): number =>
+    Number(
+      ((managed?.route ?? []) as Json[]).find((d) => d.destination?.subset === subset)?.weight ?? 0,
+    );
+  const live = { blue: weightOf('blue'), green: weightOf('green') };
   if (live.blue !== record.weights?.blue || live.green !== record.weights?.green) {
     out.push(
       `record weights blue ${record.weights?.blue} / green ${record.weights?.green}, routes blue ${live.blue} / green ${live.green}`,

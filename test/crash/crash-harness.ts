@@ -22,13 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { OperationInput } from '@switchyard/core';
-import { runKubectl, waitFor } from '@switchyard/test-utils';
-import { runCli, type CliResult } from '../cli/run-cli.js';
 import {
-  startRecordingProxy,
-  type ProxyTarget,
-  type RecordingProxy,
-} from '../rbac/recording-api-proxy.js';
+  runCli,
+  runKubectl,
+  startApiRecorder,
+  waitFor,
+  type CliResult,
+} from '@switchyard/test-utils';
 import {
   accepted,
   canonicalJson,
@@ -56,12 +56,8 @@ type Json = Record<string, any>;
 
 /** A cluster to crash against: the simulator or the real test bed. */
 export interface CrashCluster {
-  /** Admin kubeconfig: kubectl and the library's preparation. */
+  /** Admin kubeconfig: kubectl, the library's preparation, and the recording proxy's credentials. */
   kubeconfig: string;
-  /** The API server, for the recording proxy. */
-  target: ProxyTarget;
-  /** Bearer token the CLI presents through the proxy (undefined: the proxy's client certificate). */
-  token?: string | undefined;
   /**
    * Starts watching where `namespace`'s routes send users, at every change; the returned
    * function stops and says what went wrong. Undefined: judged from the writes alone.
@@ -287,7 +283,7 @@ export class CrashHarness {
         );
     }
     // The record and the routes.
-    failures.push(...recordDisagreements(final.virtualService, namespace));
+    failures.push(...recordDisagreements(final.virtualService));
     if (!this.#cluster.watchRouteSafety) failures.push(...unsafeWrites(initial, writes));
     await this.#remove(namespace);
     return { operation: operation.name, k, recovery, killedAfter, failures };
@@ -341,7 +337,7 @@ export class CrashHarness {
         `the final state differs from an uninterrupted run:\n  got      ${canonicalJson(state)}\n  expected ${canonicalJson(reference.finalState)}`,
       );
     }
-    failures.push(...recordDisagreements(final.virtualService, namespace));
+    failures.push(...recordDisagreements(final.virtualService));
     await this.#remove(namespace);
     return failures;
   }
@@ -372,7 +368,7 @@ export class CrashHarness {
   ): Promise<{ result: CliResult; writes: ApiWrite[] }> {
     let child: { kill(signal: NodeJS.Signals): boolean } | undefined;
     let count = 0;
-    const proxy: RecordingProxy = await startRecordingProxy(this.#cluster.target, {
+    const proxy = await startApiRecorder(this.#cluster.kubeconfig, namespace, {
       onWrite: (write) => {
         if (killAt === undefined || !isCrashPoint(writesFromProxy([write])[0] as ApiWrite)) return;
         count++;
@@ -382,8 +378,7 @@ export class CrashHarness {
       },
     });
     try {
-      const kubeconfig = join(this.#dir, `${namespace}-${Date.now()}.kubeconfig`);
-      await writeFile(kubeconfig, proxyKubeconfig(proxy.url, this.#cluster.token), { mode: 0o600 });
+      const kubeconfig = proxy.kubeconfig;
       const result = await runCli(
         [
           ...command,
@@ -451,27 +446,6 @@ export class CrashHarness {
       '--wait=false',
     ]);
   }
-}
-
-/** A kubeconfig that sends the CLI through the proxy (plain HTTP on loopback). */
-function proxyKubeconfig(url: string, token: string | undefined): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '  - name: crash',
-    '    cluster:',
-    `      server: ${url}`,
-    '      insecure-skip-tls-verify: true',
-    'users:',
-    '  - name: pipeline',
-    `    user: ${token ? `{ token: ${token} }` : '{}'}`,
-    'contexts:',
-    '  - name: crash',
-    '    context: { cluster: crash, user: pipeline }',
-    'current-context: crash',
-    '',
-  ].join('\n');
 }
 
 /** How often each slot's Deployment spec changed in `writes`. */

@@ -19,8 +19,6 @@ type Json = Record<string, any>;
 export function simulatedCrashCluster(sim: Simulator): CrashCluster {
   return {
     kubeconfig: sim.kubeconfigPath,
-    target: { url: sim.apiUrl, caPem: sim.caPem },
-    token: sim.token,
     watchRouteSafety: (namespace) => watchRoutes(sim, namespace),
     read: (namespace) => Promise.resolve(readStore(sim, namespace)),
   };

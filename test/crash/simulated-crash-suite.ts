@@ -6,7 +6,7 @@
  * covered. Each operation has a test file of its own so the files share the two workers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastScenario, startTestbed, type Testbed } from '@switchyard/test-utils';
+import { startSimulatedCluster, type SimulatedCluster } from '@switchyard/test-utils';
 import {
   CrashHarness,
   type CrashPointResult,
@@ -44,12 +44,12 @@ export interface CrashSuite {
 export function describeCrashAtEveryWrite(id: string, more?: (suite: CrashSuite) => void): void {
   const operation = CRASH_OPERATIONS.find((o) => o.id === id);
   if (!operation) throw new Error(`no crash operation ${id}`);
-  let bed: Testbed;
+  let bed: SimulatedCluster;
   let harness: CrashHarness;
   let reference: CrashReference | undefined;
 
   beforeAll(async () => {
-    bed = await startTestbed({ scenario: fastScenario({ clients: [] }), prometheus: false });
+    bed = await startSimulatedCluster({ scenario: { clients: [] }, prometheus: false });
     harness = await CrashHarness.create(simulatedCrashCluster(bed.sim));
   });
   afterAll(async () => {

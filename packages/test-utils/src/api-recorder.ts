@@ -61,10 +61,21 @@ function headerBlock(request: IncomingMessage, host: string, authorization?: str
   return `${text}\r\n`;
 }
 
+/** Options of a recorder. */
+export interface ApiRecorderOptions {
+  /**
+   * Sees each answered write (not GET) before its answer is relayed; `'withhold'` drops the
+   * answer (the crash harness kills the client there: the write is applied, the client
+   * never learns it).
+   */
+  onWrite?: (write: RecordedRequest) => 'relay' | 'withhold' | void;
+}
+
 /** Starts a recorder in front of the API server of the kubeconfig at `kubeconfigPath`. */
 export async function startApiRecorder(
   kubeconfigPath: string,
   namespace: string,
+  options: ApiRecorderOptions = {},
 ): Promise<ApiRecorder> {
   const { kubeConfig } = kubeReads(kubeconfigPath);
   const upstream = new URL(kubeConfig.getCurrentCluster()?.server ?? '');
@@ -102,19 +113,23 @@ export async function startApiRecorder(
         },
         (answer) => {
           entry.status = answer.statusCode;
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
           if (method === 'GET') {
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(response);
             return;
           }
+          // A write's answer is read whole, recorded and shown to `onWrite` before it is relayed.
           const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => {
-            chunks.push(c);
-            response.write(c);
-          });
+          answer.on('data', (c: Buffer) => chunks.push(c));
           answer.on('end', () => {
-            entry.response = parsed(Buffer.concat(chunks).toString('utf8'));
-            response.end();
+            const whole = Buffer.concat(chunks);
+            entry.response = parsed(whole.toString('utf8'));
+            if (options.onWrite?.(entry) === 'withhold') {
+              response.destroy();
+              return;
+            }
+            response.writeHead(answer.statusCode ?? 502, answer.headers);
+            response.end(whole);
           });
         },
       );

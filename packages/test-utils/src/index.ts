@@ -1,5 +1,5 @@
 export { startApiRecorder } from './api-recorder.js';
-export type { ApiRecorder, RecordedRequest } from './api-recorder.js';
+export type { ApiRecorder, ApiRecorderOptions, RecordedRequest } from './api-recorder.js';
 export {
   BAD_IMAGE,
   BOOKINFO_MANIFESTS,
