@@ -25,11 +25,13 @@ export interface ApiWrite {
   object?: Json | undefined;
 }
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The writes among `requests` (in the order they were answered). */
 export function writesFromProxy(requests: readonly RecordedRequest[]): ApiWrite[] {
   const out: ApiWrite[] = [];
   for (const request of requests) {
-    if (request.status === undefined || request.upgrade) continue;
+    if (request.status === undefined || request.upgrade || READS.has(request.method)) continue;
     const attributes = requestAttributes(request.method, request.url, false);
     if (!attributes) continue;
     const object =
