@@ -174,6 +174,36 @@ describe('inspectRoutes on a sidecar', () => {
     ).toBeUndefined();
   });
 
+  it("without a name, judges the default route, not a user's path route to a slot above it", () => {
+    // The crash harness's VirtualService: `user-legacy` (/legacy to blue) above the
+    // pre-release route and the managed split, as istiod builds it.
+    const userLegacy = {
+      name: 'user-legacy',
+      match: { prefix: '/legacy', case_sensitive: true },
+      route: { cluster: cluster('blue'), timeout: '3s' },
+    };
+    const body = dump(
+      sidecarRouteConfig([userLegacy, headerRoute('green'), splitRoute({ blue: 50, green: 50 })]),
+    );
+    const inspection = inspect(
+      body,
+      expectation({ blue: 50, green: 50 }, { present: true, destination: 'green' }),
+    );
+    expect(mismatchOf(inspection)).toBeUndefined();
+    expect(inspection.relevant && inspection.observed[0]?.route).toBe('#2');
+    const wrong = dump(
+      sidecarRouteConfig([userLegacy, headerRoute('green'), splitRoute({ blue: 100 })]),
+    );
+    expect(
+      mismatchOf(
+        inspect(
+          wrong,
+          expectation({ blue: 50, green: 50 }, { present: true, destination: 'green' }),
+        ),
+      ),
+    ).toMatch(/route #2 .* splits blue=100/);
+  });
+
   it('checks every managed route, not just the first', () => {
     const body = dump(
       sidecarRouteConfig([

@@ -18,8 +18,9 @@
  *
  * In that virtual host, the managed route is the one named `routeName` (Envoy names routes
  * `http[].name`, plus `.<match name>` for named matches), else every route that sends only
- * to slot subsets of the service, preferring routes without header matches (a user's own
- * header route to a slot is not the traffic split). Clusters are
+ * to slot subsets of the service, preferring the default routes (prefix `/` and no other
+ * condition: a user's own `/legacy` route to a slot above the managed one is not the traffic
+ * split), then routes without header matches (nor is a user's header route to a slot). Clusters are
  * `outbound|<port>|<subset>|<fqdn>` for a VirtualService's subsets, and
  * `outbound|<port>||<slot-service fqdn>` for an HTTPRoute's slot Services (the expectation's
  * `clusters`; istiod names an HTTPRoute rule's Envoy route after the rule's `name`, else
@@ -64,8 +65,8 @@ export interface EnvoyVirtualHostDump {
 export interface EnvoyRouteDump {
   /** Route name. */
   name?: string;
-  /** Match; `headers` makes it a header route. */
-  match?: { headers?: unknown[] };
+  /** Match; `headers` makes it a header route, a lone `prefix: "/"` a default route. */
+  match?: { prefix?: string; headers?: unknown[] };
   /** Action: one `cluster` or `weighted_clusters`. */
   route?: {
     cluster?: string;
@@ -208,6 +209,16 @@ function routeClusters(route: EnvoyRouteDump): { name: string; weight: number }[
     .map((c) => ({ name: c.name as string, weight: typeof c.weight === 'number' ? c.weight : 0 }));
 }
 
+/**
+ * Whether the route matches every request: what Istio makes of an http route without
+ * `match` (prefix `/`, nothing else), the default route switchyard manages among several.
+ */
+function matchesEverything(route: EnvoyRouteDump | undefined): boolean {
+  const match = route?.match;
+  if (match?.prefix !== '/') return false;
+  return Object.keys(match).every((key) => key === 'prefix' || key === 'case_sensitive');
+}
+
 function namedLike(route: EnvoyRouteDump, name: string): boolean {
   return route.name === name || (route.name?.startsWith(`${name}.`) ?? false);
 }
@@ -316,7 +327,8 @@ function inspectVirtualHost(
         : [];
     });
     const withoutHeaders = toSlots.filter((index) => !routes[index]?.match?.headers?.length);
-    managed = withoutHeaders.length > 0 ? withoutHeaders : toSlots;
+    const catchAll = withoutHeaders.filter((index) => matchesEverything(routes[index]));
+    managed = catchAll.length > 0 ? catchAll : withoutHeaders.length > 0 ? withoutHeaders : toSlots;
   }
   const first = managed[0];
   const headerRoute: ObservedHeaderRoute =

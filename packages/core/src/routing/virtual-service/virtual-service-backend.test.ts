@@ -201,6 +201,28 @@ describe('the VirtualService route backend', () => {
     ).toEqual({ name: 'switchyard-reviews-prerelease', present: false, subset: undefined });
   });
 
+  it("names the managed route in the expectation even when the spec does not, past a user's route above it", async () => {
+    const { backend, cluster, service, vs } = setup();
+    const current = vs();
+    const userLegacy = {
+      name: 'user-legacy',
+      match: [{ uri: { prefix: '/legacy' } }],
+      route: [{ destination: { host: 'reviews', subset: 'blue' } }],
+    };
+    cluster.put({
+      ...current,
+      spec: { ...current.spec, http: [userLegacy, ...(current.spec.http ?? [])] },
+    });
+    const { object } = await loaded(backend);
+    expect(
+      backend.dataplaneExpectation(
+        object,
+        { weights: { blue: 100, green: 0 }, headerRouteTo: undefined },
+        service,
+      ).routeName,
+    ).toBe('primary');
+  });
+
   it('declares the RBAC rows of its reads and patches, which REQUIRED_PERMISSIONS carries', () => {
     expect(VIRTUAL_SERVICE_BACKEND.permissions.map((p) => p.resource)).toEqual([
       'virtualservices',

@@ -191,9 +191,7 @@ export function virtualServiceBackend(
       const weights: Record<string, number> = {};
       for (const slot of ['blue', 'green'] as const)
         weights[spec.target.slots[slot].subset] = routed.weights[slot];
-      const routeName = virtualService.spec.http?.find(
-        (route) => route.name && spec.target.routes?.includes(route.name),
-      )?.name;
+      const routeName = managedRouteName(virtualService, target);
       const headerSlot = routed.headerRouteTo;
       return {
         host: resolveHost(spec.target.host, namespace),
@@ -208,6 +206,22 @@ export function virtualServiceBackend(
       };
     },
   };
+}
+
+/**
+ * The name of the first managed route, which Envoy gives the route (plus `.<match name>`),
+ * so the data plane is judged on that route rather than on a user's own route to a slot
+ * above it (a `/legacy` route to blue is not the split). Undefined when it has no name or the
+ * routes cannot be identified.
+ */
+function managedRouteName(virtualService: VirtualService, target: RouteTarget): string | undefined {
+  try {
+    return findManagedRoutes(virtualService, target).routes[0].route.name || undefined;
+  } catch {
+    return virtualService.spec.http?.find(
+      (route) => route.name && target.routeNames?.includes(route.name),
+    )?.name;
+  }
 }
 
 /**
