@@ -39,6 +39,17 @@ export function validateSlotWeights(weights: SlotWeights): ValidationIssue[] {
   return issues;
 }
 
+/** Throws `UsageError` naming `service` when {@link validateSlotWeights} finds issues. */
+export function assertSlotWeights(service: string, weights: SlotWeights): void {
+  const issues = validateSlotWeights(weights);
+  if (issues.length === 0) return;
+  throw new UsageError(
+    `invalid slot weights for ${service}: ${issues
+      .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
+      .join('; ')}`,
+  );
+}
+
 function slotEntries(set: ManagedRouteSet, managed: ManagedRoute): Map<Slot, HttpRouteDestination> {
   const entries = new Map<Slot, HttpRouteDestination>();
   for (const entry of managed.route.route ?? []) {
@@ -145,14 +156,7 @@ export function setSlotWeights(
   target: RouteTarget,
   weights: SlotWeights,
 ): VirtualService {
-  const issues = validateSlotWeights(weights);
-  if (issues.length > 0) {
-    throw new UsageError(
-      `invalid slot weights for ${target.service}: ${issues
-        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-        .join('; ')}`,
-    );
-  }
+  assertSlotWeights(target.service, weights);
   const result = structuredClone(virtualService);
   const set = findManagedRoutes(result, target);
   for (const managed of set.routes) {

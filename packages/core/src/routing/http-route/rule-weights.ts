@@ -9,12 +9,12 @@
  * sum to 100, so a managed rule always has a backend with users' traffic; the slot at 0
  * keeps its backendRef, ready for the next step.
  */
-import { RouteRefusedError, UsageError } from '../../errors.js';
+import { RouteRefusedError } from '../../errors.js';
 import { objectRefOf } from '../../kube/object-ref.js';
 import { SLOTS, type Slot } from '../../istio/route-target.js';
 import {
   normaliseSlotWeights,
-  validateSlotWeights,
+  assertSlotWeights,
   type SlotWeights,
 } from '../../istio/slot-weights.js';
 import type { HttpBackendRef, HttpRoute } from './http-route-types.js';
@@ -108,14 +108,7 @@ export function setRuleWeights(
   target: HttpRouteTarget,
   weights: SlotWeights,
 ): HttpRoute {
-  const issues = validateSlotWeights(weights);
-  if (issues.length > 0) {
-    throw new UsageError(
-      `invalid slot weights for ${target.service}: ${issues
-        .map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message))
-        .join('; ')}`,
-    );
-  }
+  assertSlotWeights(target.service, weights);
   const result = structuredClone(route);
   const rules = findManagedRules(result, target);
   for (const managed of rules) {
