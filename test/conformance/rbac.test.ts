@@ -145,6 +145,7 @@ describe('the documented RBAC on a real API server', () => {
     // (info), and doctor still exits 0.
     const without = await doctorJson();
     expect(notChecked(without)).toEqual([
+      'idle-slot-traffic',
       'mtls-mismatch',
       'service-entry-collision',
       'sidecar-injection',
