@@ -209,7 +209,8 @@ export const REQUIRED_PERMISSIONS: readonly RequiredPermission[] = Object.freeze
     apiGroup: 'gateway.networking.k8s.io',
     resource: 'httproutes',
     verbs: ['list'],
-    purpose: 'preflight route-host-conflict: the other HTTPRoutes on the same Service parent',
+    purpose:
+      'preflight route-host-conflict, idle-slot-traffic: the other HTTPRoutes on the same Service parent, and those reaching the idle slot',
     onlyWhen: PREFLIGHT,
   },
   {

@@ -159,7 +159,7 @@ describe('idle-slot-traffic', () => {
     );
     expect(summary(found)).toEqual(['info idle-slot-traffic ']);
     expect(found[0]?.message).toContain(
-      'not checked: which other routes reach the idle slot: forbidden',
+      'not checked: which other routes reach the idle slot: virtualservices: forbidden',
     );
   });
 });

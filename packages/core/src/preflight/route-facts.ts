@@ -7,6 +7,8 @@ import { RouteRefusedError } from '../errors.js';
 import { findManagedRoutes, type ManagedRouteSet } from '../istio/managed-routes.js';
 import type { Slot } from '../istio/route-target.js';
 import { readSlotWeights } from '../istio/slot-weights.js';
+import { httpRouteTargetOf } from '../routing/http-route/http-route-backend.js';
+import { readRuleWeights } from '../routing/http-route/rule-weights.js';
 import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import type { PreflightContext } from './preflight-context.js';
 
@@ -21,10 +23,17 @@ export function managedRoutesOf(context: PreflightContext): ManagedRouteSet | un
   }
 }
 
-/** Each slot's weight on the managed routes now, or undefined when unknown. */
+/**
+ * Each slot's weight on the managed routes now (the managed rules' through an HTTPRoute), or
+ * undefined when unknown.
+ */
 export function liveWeightsOf(context: PreflightContext): Record<Slot, number> | undefined {
-  if (!context.virtualService) return undefined;
   try {
+    if (context.routeKind === 'HTTPRoute')
+      return context.httpRoute
+        ? readRuleWeights(context.httpRoute, httpRouteTargetOf(context.spec))
+        : undefined;
+    if (!context.virtualService) return undefined;
     return readSlotWeights(context.virtualService, routeTargetOf(context.spec));
   } catch (error) {
     if (error instanceof RouteRefusedError) return undefined;

@@ -1,19 +1,25 @@
 /**
  * Which routes send users' requests to the service's pods, and so to which slot: every
- * route entry and mirror, in every routing object that names the service, as data that does
- * not depend on the kind of routing object. A route reaches a slot when the slot's pods
- * (its Deployment's template labels) carry every label the route's destination selects: the
- * Service's selector and, through a DestinationRule subset, the subset's labels. A
- * destination without a subset reaches every pod of the Service, both slots included.
+ * route entry and mirror, in every routing object that names a Service of the service's pods,
+ * as data that does not depend on the kind of routing object. A route reaches a slot when the
+ * slot's pods (its Deployment's template labels) carry every label the route's destination
+ * selects: the Service's selector and, through a DestinationRule subset, the subset's labels.
+ * A destination without a subset reaches every pod of the Service: through the service's own
+ * Service (`reviews`), both slots.
  *
- * One source per kind of routing object: VirtualServices here (the managed one and those of
- * every namespace: other routes of the managed one, a second VirtualService for the host,
- * gateway-bound ones, delegates). An HTTPRoute source returns the same `RouteReach`es from
- * its backendRefs (a backend Service's selector is what its pods must carry) and joins
- * `ROUTE_REACH_SOURCES`.
+ * The Services looked at are those preflight read in the service's namespace: the service's
+ * own and, through an HTTPRoute, the slot Services (`reviews-blue`, `reviews-green`) and the
+ * others the managed route names (`namespaceServiceSelectors`). A route to any other Service
+ * is not counted.
+ *
+ * One source per kind of routing object, in `ROUTE_REACH_SOURCES` (`route-reach-sources.ts`):
+ * VirtualServices here (the managed one and those of every namespace: other routes of the
+ * managed one, a second VirtualService for the host, gateway-bound ones, delegates), and
+ * HTTPRoutes in `http-route-reach.ts` (their backendRefs and RequestMirror filters).
  *
  * switchyard's own routes (the managed routes' weighted entries, its pre-release route, the
- * mirror of a release's mirror step) are marked `own`: they reach a slot on purpose.
+ * mirror of a release's mirror step) are marked `own`: they reach a slot on purpose. Only the
+ * routing object the release goes through has own routes.
  */
 import type { ObjectRef } from '../errors.js';
 import { resolveHost } from '../istio/host-name.js';
@@ -21,7 +27,7 @@ import { isOwnPrereleaseRoute } from '../istio/own-prerelease-route.js';
 import { routeContextOf } from '../istio/route-context.js';
 import { routeDestinationsOf, routeOfDestination } from '../istio/route-destinations.js';
 import { slotOfSubset, type Slot } from '../istio/route-target.js';
-import type { VirtualService } from '../istio/types.js';
+import type { Subset, VirtualService } from '../istio/types.js';
 import { recordOf } from '../release/recorded-routes.js';
 import { routeTargetOf } from '../routing/virtual-service/virtual-service-backend.js';
 import { gatewayRefsOf } from './gateway-refs.js';
@@ -29,6 +35,7 @@ import { matchesLabels } from '../kube/label-selector.js';
 import { templateLabels } from './mesh-refs.js';
 import type { Fact, PreflightContext } from './preflight-context.js';
 import { managedRoutesOf } from './route-facts.js';
+import type { KubeObject } from '../kube/kube-types.js';
 import { objectRefOf } from '../kube/object-ref.js';
 
 /** One route entry or mirror that sends requests to pods of the service. */
@@ -72,9 +79,42 @@ function describeThrough(virtualService: VirtualService): string {
   return names.join(', ');
 }
 
+/**
+ * The selector of each Service of the service's namespace preflight read, by name (see the
+ * module comment): the service's own (`{}` when it is missing: the subset alone decides) and
+ * the HTTPRoute's backend Services that exist and select pods (a Service without a selector
+ * has no pods of ours behind it).
+ */
+export function namespaceServiceSelectors(
+  context: PreflightContext,
+): Map<string, Readonly<Record<string, string>>> {
+  const selectors = new Map<string, Readonly<Record<string, string>>>();
+  for (const [name, service] of context.backendServices) {
+    const selector = service?.spec?.selector;
+    if (selector && Object.keys(selector).length > 0) selectors.set(name, selector);
+  }
+  selectors.set(context.spec.service, context.service?.spec?.selector ?? {});
+  return selectors;
+}
+
+/**
+ * The subsets defined for `host`: the managed DestinationRule's for the service's own host,
+ * else those of the DestinationRules of every namespace; undefined when those were not read.
+ */
+function subsetsOf(context: PreflightContext, host: string): readonly Subset[] | undefined {
+  if (host === context.host) return context.destinationRule?.spec.subsets ?? [];
+  if (!context.destinationRules.ok) return undefined;
+  const rule = context.destinationRules.value.find(
+    (dr) => resolveHost(dr.spec.host, dr.metadata.namespace ?? context.spec.namespace) === host,
+  );
+  return rule?.spec.subsets ?? [];
+}
+
 /** The VirtualServices to look at: the managed one as read, then every other one. */
-function virtualServicesOf(context: PreflightContext): Fact<VirtualService[]> {
-  const managed = context.virtualService;
+function virtualServicesOf(
+  context: PreflightContext,
+  managed: VirtualService | undefined,
+): Fact<VirtualService[]> {
   if (!context.virtualServices.ok) return context.virtualServices;
   const others = context.virtualServices.value.filter(
     (vs) =>
@@ -85,24 +125,31 @@ function virtualServicesOf(context: PreflightContext): Fact<VirtualService[]> {
   return { ok: true, value: managed ? [managed, ...others] : others };
 }
 
-/** Whether the managed VirtualService's record says a release's mirror step is on. */
-function releaseMirrors(virtualService: VirtualService): boolean {
+/** Whether the managed routing object's record says a release's mirror step is on. */
+export function releaseMirrors(routing: KubeObject): boolean {
   try {
-    return (recordOf(virtualService)?.mirrorPercent ?? 0) > 0;
+    return (recordOf(routing)?.mirrorPercent ?? 0) > 0;
   } catch {
     return false;
   }
 }
 
-/** Every route entry and mirror of every VirtualService that sends to the service. */
+/** Every route entry and mirror of every VirtualService that sends to the service's pods. */
 export const virtualServiceReaches: RouteReachSource = (context) => {
-  const all = virtualServicesOf(context);
+  // Through an HTTPRoute no VirtualService is managed: every route in one is the user's.
+  const managed = context.routeKind === 'VirtualService' ? context.virtualService : undefined;
+  const all = virtualServicesOf(context, managed);
   if (!all.ok) return all;
   const target = routeTargetOf(context.spec);
-  const managed = context.virtualService;
-  const managedRoutes = new Set(managedRoutesOf(context)?.routes.map((route) => route.index));
-  const selector = context.service?.spec?.selector ?? {};
-  const subsets = context.destinationRule?.spec.subsets ?? [];
+  const managedRoutes = new Set(
+    managed ? managedRoutesOf(context)?.routes.map((route) => route.index) : [],
+  );
+  const selectors = new Map(
+    [...namespaceServiceSelectors(context)].map(([name, selector]) => [
+      resolveHost(name, context.spec.namespace),
+      selector,
+    ]),
+  );
   const reaches: RouteReach[] = [];
   for (const vs of all.value) {
     const namespace = vs.metadata.namespace ?? context.spec.namespace;
@@ -111,7 +158,9 @@ export const virtualServiceReaches: RouteReachSource = (context) => {
     const mirrorIsOwn = isManaged && releaseMirrors(vs);
     for (const found of routeDestinationsOf(vs.spec)) {
       const { destination } = found;
-      if (!found.carries || resolveHost(destination.host, namespace) !== context.host) continue;
+      const host = resolveHost(destination.host, namespace);
+      const selector = selectors.get(host);
+      if (!found.carries || selector === undefined) continue;
       const route = vs.spec.http?.[found.routeIndex];
       const managedHttp = isManaged && found.routeKind === 'http';
       // Ours: a managed route's weighted entries, our pre-release route, a release's mirror.
@@ -124,8 +173,12 @@ export const virtualServiceReaches: RouteReachSource = (context) => {
             managedRoutes.has(found.routeIndex) &&
             slotOfSubset(routeContext.subsets, destination.subset) !== undefined);
       const subset = destination.subset;
+      // A subset of another host whose DestinationRules were not read: its Service's pods.
+      const subsets = subsetsOf(context, host);
       const subsetLabels =
-        subset === undefined ? {} : subsets.find((entry) => entry.name === subset)?.labels;
+        subset === undefined || subsets === undefined
+          ? {}
+          : subsets.find((entry) => entry.name === subset)?.labels;
       reaches.push({
         object: objectRefOf(vs, 'VirtualService'),
         field: found.path,
@@ -140,6 +193,3 @@ export const virtualServiceReaches: RouteReachSource = (context) => {
   }
   return { ok: true, value: reaches };
 };
-
-/** Every source of route reaches, one per kind of routing object. */
-export const ROUTE_REACH_SOURCES: readonly RouteReachSource[] = [virtualServiceReaches];

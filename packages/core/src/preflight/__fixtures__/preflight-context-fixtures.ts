@@ -236,7 +236,7 @@ export function healthyContext(
     },
     envoy: undefined,
     httpRouteSchema: NOT_READ,
-    httpRoutes: NOT_READ,
+    httpRoutes: { ok: true, value: [] },
     routeGateways: NOT_READ,
     ...overrides,
   };
