@@ -112,6 +112,8 @@ describe('the API calls of status, deploy, doctor, release and rollback', () => 
     // What a default run exercises (the DestinationRule already has both subsets; checks
     // reach Prometheus by URL, so none of the Prometheus port-forward rows).
     expect(observed).toEqual([
+      // preflight idle-slot-traffic: HTTPRoutes of every namespace may reach the idle slot.
+      '*|gateway.networking.k8s.io|httproutes|list',
       '*|networking.istio.io|destinationrules|list',
       '*|networking.istio.io|serviceentries|list',
       '*|networking.istio.io|virtualservices|list',

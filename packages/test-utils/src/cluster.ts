@@ -56,6 +56,11 @@ export interface ClusterCapabilities {
    * server's (the simulator drops them).
    */
   readonly managedFields: boolean;
+  /**
+   * Gateway API: the HTTPRoute and Gateway CRDs, and istiod's gateway controller writing
+   * their status (the real bed's; the simulator serves Istio's own CRDs only).
+   */
+  readonly gatewayApi: boolean;
 }
 
 /** The name of a capability. */

@@ -48,6 +48,7 @@ export function realClusterCapabilities(info: RealClusterInfo): ClusterCapabilit
     envoyFilters: true,
     inClusterPrometheus: info.prometheusUrl !== '',
     managedFields: true,
+    gatewayApi: true,
   };
 }
 

@@ -24,6 +24,7 @@ export const SIMULATED_CLUSTER_CAPABILITIES: ClusterCapabilities = {
   envoyFilters: false,
   inClusterPrometheus: false,
   managedFields: false,
+  gatewayApi: false,
 };
 
 /**
