@@ -8,7 +8,7 @@
  */
 import { GOOD_IMAGE, runCli } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gatewayApiNamespace, type GatewayApiNamespace } from './gateway-api-bed.js';
+import { gatewayApiNamespace, INGRESS_ROUTE, type GatewayApiNamespace } from './gateway-api-bed.js';
 import {
   clusterScoped,
   rbacManifests,
@@ -30,6 +30,10 @@ const as = (args: readonly string[]) => runCli([...args, '--kubeconfig', kubecon
 
 beforeAll(async () => {
   ns = await gatewayApiNamespace(info, NAMESPACE);
+  // One route per namespace releases the service: once the mesh route is released, the
+  // ingress route would still send its users to the slot the next deploy writes to, which
+  // preflight idle-slot-traffic reports (an error, so doctor would exit 2).
+  await ns.kubectl(['-n', NAMESPACE, 'delete', 'httproute', INGRESS_ROUTE]);
   await applyRoles(manifests());
   ({ kubeconfig, remove: removeKubeconfig } = await serviceAccountKubeconfig(
     (args) => ns.kubectl(args),
