@@ -4,12 +4,14 @@
  * names a Service of the service's namespace preflight read (the slot Services, the
  * service's own Service, which selects both slots' pods). Their pods are what the Service
  * selects; the parents say who sends through the route (a Service parent: the callers'
- * sidecars; a Gateway: its routers). A route without parents applies to no traffic.
+ * sidecars; a Gateway: its routers). A route without parents applies to no traffic, nor does
+ * one every parent's controller reports not `Accepted` (its status).
  *
  * What sends nothing, as istiod renders it (pilot's `buildHTTPDestination`): a backendRef of
  * weight 0 (the default is 1), a mirror of `percent` 0 or `fraction` 0, a backendRef that is
  * not a Service, or one of another namespace (a Service selects pods of its own namespace
- * only). Every other rule counts, whatever its matches: a rule with conditions takes the
+ * only). A route of another namespace to the service counts whether or not a ReferenceGrant
+ * allows it (those are not read). Every other rule counts, whatever its matches: a rule with conditions takes the
  * requests that match them ahead of the managed rule (Gateway API precedence), and one as
  * general as the managed rule is not proven shadowed by it, so it counts too.
  *
@@ -51,6 +53,19 @@ function describeParents(route: HttpRoute, namespace: string): string {
       names.add(`Gateway ${parent.namespace ?? namespace}/${parent.name}`);
   }
   return [...names].join(', ');
+}
+
+/** Whether every parent's controller reports the route not `Accepted` (it routes nothing). */
+function refusedByEveryParent(route: HttpRoute): boolean {
+  const parents = route.status?.parents ?? [];
+  return (
+    parents.length > 0 &&
+    parents.every((parent) =>
+      (parent.conditions ?? []).some(
+        (condition) => condition.type === 'Accepted' && condition.status === 'False',
+      ),
+    )
+  );
 }
 
 /** Whether a RequestMirror copies any request (`percent` or `fraction`; 100% when unset). */
@@ -97,7 +112,7 @@ export const httpRouteReaches: RouteReachSource = (context) => {
   for (const route of all.value) {
     const namespace = route.metadata.namespace ?? context.spec.namespace;
     const through = describeParents(route, namespace);
-    if (through === '') continue;
+    if (through === '' || refusedByEveryParent(route)) continue;
     const isManaged = route === managed;
     const managedRules = isManaged ? managedRuleIndices(route, target) : new Set<number>();
     const mirrorIsOwn = isManaged && releaseMirrors(route);

@@ -84,6 +84,19 @@ function otherRoute(
 
 const INGRESS = [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'shop-ingress' }];
 
+/** `route` as istiod reports it when its Gateway does not allow it. */
+function refused(route: HttpRoute): HttpRoute {
+  route.spec.rules![0]!.backendRefs![0]!.namespace = 'bookinfo';
+  route.status = {
+    parents: (route.spec.parentRefs ?? []).map((parentRef) => ({
+      parentRef,
+      controllerName: 'istio.io/gateway-controller',
+      conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners' }],
+    })),
+  };
+  return route;
+}
+
 describe('idle-slot-traffic through an HTTPRoute', () => {
   it("passes the managed route as deploy leaves it: weights and pre-release rule are switchyard's", () => {
     const route = managedRoute();
@@ -166,7 +179,7 @@ describe('idle-slot-traffic through an HTTPRoute', () => {
     );
   });
 
-  it('leaves weight-0 backendRefs, parentless routes, other namespaces and other kinds alone', () => {
+  it('leaves weight-0 backendRefs, routes no parent accepts, other namespaces and other kinds alone', () => {
     const quiet = [
       otherRoute('weighted-off', 'bookinfo', INGRESS, [
         { backendRefs: [backend('reviews-blue', 1), backend('reviews-green', 0)] },
@@ -186,6 +199,7 @@ describe('idle-slot-traffic through an HTTPRoute', () => {
         },
       ]),
       otherRoute('ratings', 'bookinfo', INGRESS, [{ backendRefs: [backend('ratings', 1)] }]),
+      refused(otherRoute('refused', 'shop', INGRESS, [{ backendRefs: [backend('reviews', 1)] }])),
     ];
     expect(idleSlotTrafficCheck.run(viaRoute(managedRoute(), quiet))).toEqual([]);
   });
