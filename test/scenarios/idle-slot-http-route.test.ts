@@ -1,7 +1,8 @@
 /**
  * The idle slot must really be idle through HTTPRoutes too (preflight `idle-slot-traffic`):
- * a VirtualService release lists HTTPRoutes beside its VirtualServices (none here, and no
- * `not checked` where Gateway API is not installed); an HTTPRoute release (bookinfo's reviews
+ * a VirtualService release lists HTTPRoutes beside its VirtualServices (no `not checked`
+ * where Gateway API is not installed) and refuses a deploy while one sends to the service;
+ * an HTTPRoute release (bookinfo's reviews
  * moved to examples/bookinfo-gateway-api's mesh route and slot Services) refuses a deploy
  * onto the idle slot while a rule of the user's, or another HTTPRoute, still sends requests
  * to its pods: exit 2 naming the route, rule and field, nothing changed, no lock; doctor
@@ -12,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { doctor, type OperationInput } from '@switchyard/core';
+import { doctor, rollback, type OperationInput } from '@switchyard/core';
 import { GOOD_IMAGE, runCli, waitFor, type Cluster } from '@switchyard/test-utils';
 import { load, loadAll } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,12 +112,15 @@ const jason = (service: string) => ({
   backendRefs: [{ name: service, port: 9080 }],
 });
 
-/** What a refused deploy must leave as it was: the routing and slot objects, no Lease. */
+/**
+ * What a refused deploy must leave as it was: the routing objects, slot Deployments and
+ * Services, and the Lease (not taken: its resourceVersion, or its absence).
+ */
 async function state(): Promise<string> {
   const snapshot = await cluster.snapshot();
   const routes = await kubectl(
     'get',
-    'httproute,service',
+    'httproute,service,lease',
     '-o',
     'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.metadata.resourceVersion} {end}',
   );
@@ -145,6 +149,55 @@ describe('idle-slot-traffic through HTTPRoutes', () => {
       JSON.stringify(report.findings, null, 1),
     ).toEqual([]);
   });
+
+  scenarioNeeding(
+    ['gatewayApi'],
+    'a VirtualService release refuses a deploy while an HTTPRoute sends to the service (both slots), and deploys once it is gone',
+    async () => {
+      const team = load(`
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: reviews-team }
+spec:
+  parentRefs: [{ group: '', kind: Service, name: reviews, port: 9080 }]
+  rules:
+    - matches: [{ headers: [{ name: x-team, value: 'beta' }] }]
+      backendRefs: [{ name: reviews, port: 9080 }]
+`) as Record<string, unknown>;
+      await apply([team]);
+      await accepted('reviews-team');
+      try {
+        const before = await state();
+        const refused = await runCli([
+          'deploy',
+          'reviews',
+          '--image',
+          GOOD_IMAGE,
+          ...cluster.cliTarget(),
+        ]);
+        expect(refused.code, refused.stdout + refused.stderr).toBe(2);
+        expect(refused.stderr).toContain(
+          `[idle-slot-traffic] HTTPRoute ${ns}/reviews-team spec.rules[0].backendRefs[0]: rules[0] sends requests (through sidecars) to Service reviews, which reaches the pods of the idle green slot`,
+        );
+        expect(refused.stderr).toContain('(a Service that selects only its pods)');
+        expect(await state()).toBe(before);
+      } finally {
+        await kubectl('delete', 'httproute', 'reviews-team');
+      }
+      await cluster.settle();
+      const deployed = await runCli([
+        'deploy',
+        'reviews',
+        '--image',
+        GOOD_IMAGE,
+        ...cluster.cliTarget(),
+      ]);
+      expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+      expect(await cluster.imageOf('reviews-green')).toBe(GOOD_IMAGE);
+      await rollback(base);
+    },
+    300_000,
+  );
 
   scenarioNeeding(
     ['gatewayApi'],
@@ -191,7 +244,6 @@ describe('idle-slot-traffic through HTTPRoutes', () => {
         'point rules[1] "jason" at the active blue slot (its Service reviews-blue)',
       );
       expect(await state()).toBe(before);
-      expect(JSON.parse(before).snapshot.lease).toBe(false);
 
       await setUserRules([jason('reviews-blue')]);
       const deployed = await runCli(deployArgs());

@@ -21,6 +21,8 @@ import {
 } from './__fixtures__/preflight-context-fixtures.js';
 import { idleSlotTrafficCheck } from './idle-slot-traffic-check.js';
 import type { PreflightContext } from './preflight-context.js';
+import { PREFLIGHT_CHECKS } from './preflight-checks.js';
+import { selectChecks } from './run-preflight.js';
 
 const backend = (name: string, weight?: number) => ({
   group: '',
@@ -98,6 +100,15 @@ function refused(route: HttpRoute): HttpRoute {
 }
 
 describe('idle-slot-traffic through an HTTPRoute', () => {
+  it('runs for doctor and deploy through either kind of routing object', () => {
+    for (const kind of ['HTTPRoute', 'VirtualService'] as const)
+      for (const operation of ['doctor', 'deploy'] as const)
+        expect(
+          selectChecks(PREFLIGHT_CHECKS, operation, [], kind).map((check) => check.id),
+          `${operation} ${kind}`,
+        ).toContain('idle-slot-traffic');
+  });
+
   it("passes the managed route as deploy leaves it: weights and pre-release rule are switchyard's", () => {
     const route = managedRoute();
     expect(route.spec.rules?.map((rule) => rule.name)).toEqual([
