@@ -161,7 +161,9 @@ describe('sequential checks through the CLI', () => {
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const events = jsonLines(result);
-    // One bake after each weight step; the evidence gathered at 50 % carries into the bake at 100 %.
+    // One bake after each weight step; the evidence gathered at 50 % carries into the bake at
+    // 100 %, where the stable slot gets no traffic: the comparison is judged on what it
+    // carried into that step, and says so.
     const bakes = events.filter((e) => e.type === 'bake-ended');
     expect(bakes).toHaveLength(2);
     for (const ended of bakes) {
@@ -172,6 +174,8 @@ describe('sequential checks through the CLI', () => {
         /^success-rate-vs-stable: canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\)/,
       );
     }
+    expect(bakes[0]?.reason as string).not.toContain('the stable slot gets no traffic');
+    expect(bakes[1]?.reason as string).toContain('the stable slot gets no traffic at this step');
     expect(events.at(-1)).toMatchObject({ outcome: 'released', exitCode: 0 });
     expect(await activeWeight()).toBe(100);
     // Each bake lasts until the evidence suffices (51 s on a quiet simulator, up to 123 s on a

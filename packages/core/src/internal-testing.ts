@@ -48,6 +48,8 @@ export { clopperPearsonUpper } from './analysis/clopper-pearson.js';
 export { logGamma } from './analysis/log-gamma.js';
 export {
   DEFAULT_RATE_RATIO_SETTINGS,
+  judgeWithoutStableTraffic,
+  promotionLogRatio,
   startRateRatioTest,
   updateRateRatioTest,
 } from './analysis/rate-ratio-test.js';

@@ -29,6 +29,11 @@ export interface RateRatioEvidence {
   };
   /** The promotion test (canary better than `margin` times the stable?). */
   readonly promotion: TestStatistic;
+  /**
+   * At a step where the stable slot gets no traffic: the promotion statistic carried into
+   * the step, which the verdict is judged on there (`rate-ratio-test.ts`); else undefined.
+   */
+  readonly carriedPromotion: TestStatistic | undefined;
   /** The canary's event rate over the stable's, pooled over every interval; undefined without stable events. */
   readonly observedRatio: number | undefined;
   /** Anytime-valid bounds on the ratio (lower at 1 - alpha, upper at 1 - beta). */
@@ -44,11 +49,14 @@ export interface RateRatioEvidence {
 /**
  * The verdict alone (what {@link rateRatioEvidence} says, without its bounds): `rollback`
  * once the rollback statistic has ever reached 1/alpha, else `promote` while the promotion
- * statistic is at or above 1/beta, else `continue`.
+ * statistic is at or above 1/beta (or, at a step where the stable slot gets no traffic, was
+ * as the step began), else `continue`.
  */
 export function rateRatioVerdict(state: RateRatioState): SequentialVerdict {
   if (state.peakRollbackLogRatio >= Math.log(1 / state.settings.alpha)) return 'rollback';
-  if (promotionLogRatio(state) >= Math.log(1 / state.settings.beta)) return 'promote';
+  const promotion = Math.log(1 / state.settings.beta);
+  if (promotionLogRatio(state) >= promotion) return 'promote';
+  if ((state.carriedPromotionLogRatio ?? -Infinity) >= promotion) return 'promote';
   return 'continue';
 }
 
@@ -75,15 +83,23 @@ export function rateRatioEvidence(
   const ratioText =
     observedRatio === undefined ? '' : `; ratio ${significant(observedRatio)}${boundsText(bounds)}`;
   const rollbackText = `likelihood ratio ${formatLikelihoodRatio(state.peakRollbackLogRatio)} >= ${significant(1 / alpha)} (1/alpha)`;
+  const carried = state.carriedPromotionLogRatio;
+  const noStableTraffic =
+    carried === undefined
+      ? ''
+      : `; the stable slot gets no traffic at this step, so the comparison cannot gain evidence here (it carried in a promotion likelihood ratio of ${formatLikelihoodRatio(carried)})`;
+  const promotionThreshold = `${significant(1 / beta)} (1/beta)`;
   let reason: string;
   if (verdict === 'rollback') {
     reason = `canary's rate above ${significant(tolerance)}x the stable's: ${rollbackText}; ${counts}${ratioText}`;
   } else if (verdict === 'promote') {
-    reason =
-      `canary's rate below ${significant(margin)}x the stable's: likelihood ratio ` +
-      `${formatLikelihoodRatio(promotionLog)} >= ${significant(1 / beta)} (1/beta); ${counts}${ratioText}`;
+    const promotedOn =
+      carried !== undefined && promotionLog < Math.log(1 / beta)
+        ? `${formatLikelihoodRatio(carried)} >= ${promotionThreshold} carried into this step, where the stable slot gets no traffic and the comparison cannot gain evidence (${formatLikelihoodRatio(promotionLog)} now)`
+        : `${formatLikelihoodRatio(promotionLog)} >= ${promotionThreshold}${noStableTraffic}`;
+    reason = `canary's rate below ${significant(margin)}x the stable's: likelihood ratio ${promotedOn}; ${counts}${ratioText}`;
   } else {
-    reason = `${undecidedWhy(state)}: rollback likelihood ratio ${formatLikelihoodRatio(rollbackLog)} of ${significant(1 / alpha)}, promotion ${formatLikelihoodRatio(promotionLog)} of ${significant(1 / beta)}; ${counts}${ratioText}`;
+    reason = `${undecidedWhy(state)}: rollback likelihood ratio ${formatLikelihoodRatio(rollbackLog)} of ${significant(1 / alpha)}, promotion ${formatLikelihoodRatio(promotionLog)} of ${significant(1 / beta)}${noStableTraffic}; ${counts}${ratioText}`;
   }
   return {
     verdict,
@@ -93,6 +109,7 @@ export function rateRatioEvidence(
       peakLikelihoodRatio: cappedRatio(state.peakRollbackLogRatio),
     },
     promotion: testStatistic(promotionLog, 1 / beta),
+    carriedPromotion: carried === undefined ? undefined : testStatistic(carried, 1 / beta),
     observedRatio,
     bounds,
     canary,

@@ -43,6 +43,29 @@
  * true ratio is at least the margin `r1`, so the chance of ever promoting early a canary
  * that is `r1` times worse or more is at most beta.
  *
+ * Steps where the stable slot gets no traffic (the last step of a canary, a blue/green
+ * switch). A stratum in which the stable slot served no request has `ρ_i = 1`, so
+ * `θ_i(r) = 1` for every ratio: its factor is exactly 1 and the evidence stays as it was.
+ * The comparison cannot gain evidence at such a step, either way. Only the stratum that
+ * straddles the weight change still carries some: the stable slot's last requests (served,
+ * or scraped, after the previous step's last read) beside the canary's, at a high share.
+ * That stratum is valid evidence (the model conditions on the counts; the share need not be
+ * constant within a stratum), and at a high share it often lowers the promotion statistic:
+ * with `ρ = 0.88` and 7 events, all 7 fall to the canary with probability 0.88^7 = 0.4 when
+ * the slots are identical, and together they divide the statistic by 1.6 to 2, from just
+ * above 1/beta (where the previous bake ended early) to below it. Judged on its current
+ * value, a step at which the statistic can never grow again would then bake to its maximum
+ * for nothing (a quarter of the releases at the scenario's settings:
+ * test/bench/sequential-last-step.mjs). So at such a step the promotion verdict is judged on
+ * the statistic as the step began, the evidence the comparison carried into it
+ * ({@link judgeWithoutStableTraffic}): it promotes if that value, or the current one, is at
+ * least 1/beta. Both are values `M_s` of the same supermartingale at some time `s`, so a
+ * promotion still needs `M_s >= 1/beta` at some `s`, and the chance of ever promoting early
+ * a canary `r1` times worse or more stays at most beta (Ville); no evidence is invented. It
+ * is not the largest value ever reached: a statistic that fell below 1/beta at an earlier
+ * step with stable traffic (newer evidence against the canary) does not promote the last
+ * step either. The rollback side is unchanged (its peak decides, as always).
+ *
  * Why the grid and not Lindon & Malek's conjugate Dirichlet mixture over θ: θ depends on
  * `ρ_i`, which changes at every weight step, so no single prior over θ stays conjugate; a
  * prior over `r` does, and a finite grid with fixed weights makes the mixture exact.
@@ -107,6 +130,12 @@ export interface RateRatioState {
    * for good (Ville's inequality covers every time at once).
    */
   readonly peakRollbackLogRatio: number;
+  /**
+   * The promotion statistic (natural log) as the first step at which the stable slot gets no
+   * traffic began: what the comparison carried into it; undefined at steps where the stable
+   * slot gets traffic (and in states recorded before this field existed).
+   */
+  readonly carriedPromotionLogRatio?: number | undefined;
 }
 
 /**
@@ -168,17 +197,36 @@ export function updateRateRatioTest(
     }
   });
   const next: RateRatioState = {
-    settings,
+    ...state,
     intervals: state.intervals + (requests > 0 ? 1 : 0),
     canary,
     stable,
     logLikelihood,
-    peakRollbackLogRatio: state.peakRollbackLogRatio,
   };
   return {
     ...next,
     peakRollbackLogRatio: Math.max(state.peakRollbackLogRatio, rollbackLogRatio(next)),
   };
+}
+
+/**
+ * Says whether the stable slot gets traffic at the step about to bake. Where it gets none,
+ * the comparison cannot gain evidence and its promotion verdict is judged on what it carried
+ * into the step (module comment): the statistic now is kept as `carriedPromotionLogRatio`,
+ * unless one is kept already (a resumed bake, or several such steps in a row). Where it gets
+ * traffic again, the carried statistic is dropped and the current one decides.
+ */
+export function judgeWithoutStableTraffic(
+  state: RateRatioState,
+  stableGetsTraffic: boolean,
+): RateRatioState {
+  if (stableGetsTraffic) {
+    if (state.carriedPromotionLogRatio === undefined) return state;
+    const { carriedPromotionLogRatio: _dropped, ...comparing } = state;
+    return comparing;
+  }
+  if (state.carriedPromotionLogRatio !== undefined) return state;
+  return { ...state, carriedPromotionLogRatio: promotionLogRatio(state) };
 }
 
 /** `ln M_t`: the rollback mixture against the tolerated ratio, now. */

@@ -21,6 +21,7 @@ import {
 } from './rate-bound-test.js';
 import { rateRatioEvidence, type RateRatioEvidence } from './rate-ratio-evidence.js';
 import {
+  judgeWithoutStableTraffic,
   startRateRatioTest,
   updateRateRatioTest,
   type RateRatioSettings,
@@ -139,6 +140,20 @@ export function updateSequentialCheck(
   }
   const paired = pairStrata(state.pending, counts);
   return { ...state, pending: paired.state, test: updateRateRatioTest(state.test, paired.strata) };
+}
+
+/**
+ * Says whether the stable slot gets traffic at the step about to bake: a comparison cannot
+ * gain evidence at a step where it gets none, and is judged there on the evidence it carried
+ * into the step (`rate-ratio-test.ts`). A check against an absolute objective reads the
+ * canary alone and is left as it is.
+ */
+export function judgeStepTraffic(
+  state: SequentialCheckState,
+  stableGetsTraffic: boolean,
+): SequentialCheckState {
+  if (state.kind === 'bound') return state;
+  return { ...state, test: judgeWithoutStableTraffic(state.test, stableGetsTraffic) };
 }
 
 /** The check's verdict now, with its evidence and reason. */

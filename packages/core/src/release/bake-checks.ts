@@ -33,6 +33,12 @@ export interface BakeOptions {
   checks: ResolvedChecks;
   /** The release's sequential checks (their state carries across bakes). */
   sequential: SequentialChecks;
+  /**
+   * Whether the stable slot gets traffic during this bake (its weight is above 0). At a step
+   * where it gets none the comparisons with it cannot gain evidence: their early-promotion
+   * verdict is the evidence they carried into the step (`analysis/rate-ratio-test.ts`).
+   */
+  stableGetsTraffic: boolean;
   /** What the checks are about. */
   context: CheckContext;
   /** Planned bake time. */
@@ -81,6 +87,7 @@ export async function bake(options: BakeOptions): Promise<BakeOutcome> {
     if (remaining > 0) await clock.sleep(remaining, signal);
     return ended('time-up', 'no checks: the bake only waited', []);
   }
+  sequential.stepTraffic(options.stableGetsTraffic);
   await sequential.baseline(metrics, options.context, signal);
   const streak = new CheckStreak();
   for (;;) {

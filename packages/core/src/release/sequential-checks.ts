@@ -22,6 +22,10 @@
  * - **Starting.** A check counting slow requests fixes its bucket edge at its first read
  *   with histogram data (a configured bound rounded up to an edge, or the stable slot's p99
  *   edge over the window) and counts from the next read on.
+ * - **Steps without stable traffic.** Before each bake the engine says whether the stable
+ *   slot gets traffic at the step (`stepTraffic`); at a step where it gets none (a canary's
+ *   last step at 100 %) a comparison cannot gain evidence and its promotion verdict is
+ *   judged on the evidence it carried into the step (`analysis/rate-ratio-test.ts`).
  * - **Outcome per evaluation.** `fail` once the test asked for a rollback (it stays asked);
  *   `inconclusive` while the candidate received fewer than `minRequests` requests in the
  *   window (counted from the raw samples: a canary without traffic never passes); `error`
@@ -45,6 +49,7 @@ import {
 } from '../analysis/latency-buckets.js';
 import { NO_PENDING_STRATA } from '../analysis/paired-strata.js';
 import {
+  judgeStepTraffic,
   startSequentialCheck,
   updateSequentialCheck,
   type CountedEvents,
@@ -137,6 +142,17 @@ export class SequentialChecks {
         out[check.name] = { test: check.sequential, state: withoutPending(state) };
     }
     return out;
+  }
+
+  /**
+   * Says, before a bake, whether the stable slot gets traffic during it (weight above 0):
+   * where it gets none, the comparisons are judged on the evidence carried into the step.
+   */
+  stepTraffic(stableGetsTraffic: boolean): void {
+    for (const running of this.#checks) {
+      if (running.state !== undefined)
+        running.state = judgeStepTraffic(running.state, stableGetsTraffic);
+    }
   }
 
   /**

@@ -113,6 +113,57 @@ describe('release with sequential checks', () => {
     );
   });
 
+  it("ends the last bake (100 %, no stable traffic) early on the evidence carried into it, when the stable slot's last requests lower it", async () => {
+    const w = world();
+    await deployed(w);
+    // 100 rps, both slots at 2 %. After the switch to 100 % the stable slot's pods report
+    // once more the last requests it served, 200, none of them failed (a 1-in-55 sample at
+    // 2 %); then nothing.
+    let drained = false;
+    w.metrics.counters.traffic = (workload) => {
+      const slot = workload === 'reviews-green' ? 'green' : 'blue';
+      const weight = w.weights()[slot];
+      if (weight > 0) return { rps: weight, errorRate: 0.02 };
+      if (slot === 'blue' && !drained) {
+        drained = true;
+        return { rps: 40, errorRate: 0 };
+      }
+      return { rps: 0, errorRate: 0.02 };
+    };
+    const summary = await w
+      .engine({
+        ...sequential({ earlyPromotion: true, minBake: '10s' }),
+        strategy: { steps: [{ weight: 50 }, { bake: '1h' }, { weight: 100 }, { bake: '1h' }] },
+      })
+      .release();
+    expect(summary.outcome).toBe('released');
+    expect(drained).toBe(true);
+    const bakes = ofType(w, 'bake-ended');
+    expect(bakes.map((b) => b.ending)).toEqual(['promoted-early', 'promoted-early']);
+    expect(bakes[1]?.bakedMs).toBeGreaterThanOrEqual(10_000);
+    expect(bakes[1]?.bakedMs).toBeLessThan(3_600_000);
+    expect(bakes[1]?.reason).toMatch(
+      /^success-rate-vs-stable: canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\) carried into this step, where the stable slot gets no traffic and the comparison cannot gain evidence \(\S+ now\)/,
+    );
+    // The stable slot's last requests lowered the statistic below 1/beta for good: the
+    // evidence carried into the step decided, as it was when the step began.
+    const evaluations = ofType(w, 'checks-evaluated');
+    const lastAtHalf = evaluations
+      .filter((e) => e.at <= (ofType(w, 'bake-ended')[0]?.at ?? 0))
+      .at(-1);
+    const last = evaluations.at(-1)?.results[0]?.sequential;
+    expect(last?.kind).toBe('compare');
+    if (last?.kind === 'compare' && lastAtHalf?.results[0]?.sequential?.kind === 'compare') {
+      expect(last.evidence.promotion.likelihoodRatio).toBeLessThan(20);
+      expect(last.evidence.carriedPromotion?.likelihoodRatio).toBe(
+        lastAtHalf.results[0].sequential.evidence.promotion.likelihoodRatio,
+      );
+      expect(last.evidence.stable.requests).toBeGreaterThan(
+        lastAtHalf.results[0].sequential.evidence.stable.requests,
+      );
+    }
+  });
+
   it('does not end a bake before the minimum bake, however strong the evidence', async () => {
     const w = world();
     await deployed(w);

@@ -185,6 +185,7 @@ async function bakeStep(
     metrics: context.clients.metrics,
     checks: context.spec.checks,
     sequential: context.sequential,
+    stableGetsTraffic: context.routes.record.weights[context.stable] > 0,
     context: checkContextOf(context),
     durationMs,
     alreadyBakedMs: Math.max(0, Math.min(durationMs, clock.now() - startedAt)),
