@@ -84,10 +84,12 @@ export function rateRatioEvidence(
     observedRatio === undefined ? '' : `; ratio ${significant(observedRatio)}${boundsText(bounds)}`;
   const rollbackText = `likelihood ratio ${formatLikelihoodRatio(state.peakRollbackLogRatio)} >= ${significant(1 / alpha)} (1/alpha)`;
   const carried = state.carriedPromotionLogRatio;
+  const stableIdle =
+    'the stable slot gets no traffic at this step, so the comparison cannot gain evidence here';
   const noStableTraffic =
     carried === undefined
       ? ''
-      : `; the stable slot gets no traffic at this step, so the comparison cannot gain evidence here (it carried in a promotion likelihood ratio of ${formatLikelihoodRatio(carried)})`;
+      : `; ${stableIdle} (it carried in a promotion likelihood ratio of ${formatLikelihoodRatio(carried)})`;
   const promotionThreshold = `${significant(1 / beta)} (1/beta)`;
   let reason: string;
   if (verdict === 'rollback') {
@@ -95,7 +97,7 @@ export function rateRatioEvidence(
   } else if (verdict === 'promote') {
     const promotedOn =
       carried !== undefined && promotionLog < Math.log(1 / beta)
-        ? `${formatLikelihoodRatio(carried)} >= ${promotionThreshold} carried into this step, where the stable slot gets no traffic and the comparison cannot gain evidence (${formatLikelihoodRatio(promotionLog)} now)`
+        ? `${formatLikelihoodRatio(carried)} >= ${promotionThreshold} carried into this step (${formatLikelihoodRatio(promotionLog)} now); ${stableIdle}`
         : `${formatLikelihoodRatio(promotionLog)} >= ${promotionThreshold}${noStableTraffic}`;
     reason = `canary's rate below ${significant(margin)}x the stable's: likelihood ratio ${promotedOn}; ${counts}${ratioText}`;
   } else {

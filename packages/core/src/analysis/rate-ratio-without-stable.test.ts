@@ -87,7 +87,7 @@ describe('rate-ratio test at a step without stable traffic', () => {
     expect(evidence.carriedPromotion?.threshold).toBe(20);
     expect(evidence.promotion.logLikelihoodRatio).toBe(promotionLogRatio(state));
     expect(evidence.reason).toMatch(
-      /^canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\) carried into this step, where the stable slot gets no traffic and the comparison cannot gain evidence \(\S+ now\); canary \d+ of \d+ requests failed/,
+      /^canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\) carried into this step \(\S+ now\); the stable slot gets no traffic at this step, so the comparison cannot gain evidence here; canary \d+ of \d+ requests failed/,
     );
   });
 

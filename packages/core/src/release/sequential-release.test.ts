@@ -143,7 +143,7 @@ describe('release with sequential checks', () => {
     expect(bakes[1]?.bakedMs).toBeGreaterThanOrEqual(10_000);
     expect(bakes[1]?.bakedMs).toBeLessThan(3_600_000);
     expect(bakes[1]?.reason).toMatch(
-      /^success-rate-vs-stable: canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\) carried into this step, where the stable slot gets no traffic and the comparison cannot gain evidence \(\S+ now\)/,
+      /^success-rate-vs-stable: canary's rate below 2x the stable's: likelihood ratio \S+ >= 20 \(1\/beta\) carried into this step \(\S+ now\); the stable slot gets no traffic at this step, so the comparison cannot gain evidence here/,
     );
     // The stable slot's last requests lowered the statistic below 1/beta for good: the
     // evidence carried into the step decided, as it was when the step began.
