@@ -52,8 +52,8 @@
  * That stratum is valid evidence (the model conditions on the counts; the share need not be
  * constant within a stratum), and at a high share it often lowers the promotion statistic:
  * with `ρ = 0.88` and 7 events, all 7 fall to the canary with probability 0.88^7 = 0.4 when
- * the slots are identical, and together they divide the statistic by 1.6 to 2, from just
- * above 1/beta (where the previous bake ended early) to below it. Judged on its current
+ * the slots are identical, and together they divided the statistic by 2 and by 3.6 in two
+ * scenario runs, from just above 1/beta (where the previous bake ended early) to below it. Judged on its current
  * value, a step at which the statistic can never grow again would then bake to its maximum
  * for nothing (a quarter of the releases at the scenario's settings:
  * test/bench/sequential-last-step.mjs). So at such a step the promotion verdict is judged on
