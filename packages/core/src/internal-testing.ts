@@ -40,7 +40,8 @@ export { envoyRouteReader } from './gates/envoy-route-reader.js';
 export { PrometheusChecks } from './gates/prometheus-checks.js';
 export { createPrometheusClient } from './gates/prometheus-client.js';
 export type { CheckContext, CheckDefinition } from './gates/metrics-provider.js';
-export { BUILTIN_CHECK_TYPES } from './spec/check-types.js';
+export { BUILTIN_CHECK_TYPES, CANDIDATE_REQUEST_COUNT_QUERY } from './spec/check-types.js';
+export { renderCheckQuery, type CheckQueryVariables } from './spec/check-query.js';
 export { resolveReleaseSpec } from './spec/resolve-release-spec.js';
 export type { ResolvedPrometheus } from './spec/resolved-release-spec.js';
 

@@ -58,7 +58,9 @@ const context: CheckContext = {
   minRequests: 20,
 };
 
-const isCount = (query: string) => query.startsWith('sum(increase(');
+/** The request count: the candidate's requests summed, neither a ratio nor a quantile. */
+const isCount = (query: string) =>
+  query.startsWith('sum(((istio_requests_total{') && !query.includes(' / ');
 
 let prometheus: FakePrometheus;
 let checks: PrometheusChecks;
@@ -116,7 +118,9 @@ describe('PrometheusChecks.evaluate', () => {
     expect(results[0]!.query).toContain('destination_workload_namespace="bookinfo"');
     // The request count is asked once per evaluation, whatever the number of checks.
     expect(prometheus.queries().filter(isCount)).toEqual([
-      'sum(increase(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[1m]))',
+      'sum(((istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}' +
+        ' unless last_over_time(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[10m] offset 1m))' +
+        ' or increase(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[1m])))',
     ]);
   });
 

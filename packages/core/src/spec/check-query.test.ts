@@ -38,9 +38,14 @@ describe('renderCheckQuery', () => {
 
   it('renders the built-in queries to PromQL without placeholders', () => {
     const rendered = renderCheckQuery(BUILTIN_CHECK_TYPES[0]?.query ?? '', variables);
+    const successful =
+      'istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green",response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"}';
+    const all =
+      'istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}';
+    // Each series counted over the window: a series new in it from zero, an older one by increase().
     expect(rendered).toBe(
-      'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green",response_code!~"5.*",grpc_response_status!~"[1-9][0-9]*"}[1m30s]))' +
-        ' / sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="bookinfo",destination_workload="reviews-green"}[1m30s])) * 100',
+      `sum(((${successful} unless last_over_time(${successful}[10m] offset 1m30s)) or increase(${successful}[1m30s])))` +
+        ` / sum(((${all} unless last_over_time(${all}[10m] offset 1m30s)) or increase(${all}[1m30s]))) * 100`,
     );
     for (const query of [
       ...BUILTIN_CHECK_TYPES.map((d) => d.query),
@@ -62,8 +67,10 @@ describe('renderCheckQuery', () => {
       candidate:
         'reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"',
     });
+    const series =
+      'istio_requests_total{reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"}';
     expect(rendered).toBe(
-      'sum(increase(istio_requests_total{reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"}[1m30s]))',
+      `sum(((${series} unless last_over_time(${series}[10m] offset 1m30s)) or increase(${series}[1m30s])))`,
     );
   });
 
