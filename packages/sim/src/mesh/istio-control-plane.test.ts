@@ -667,10 +667,15 @@ describe('IstioControlPlane', () => {
       proxy: 'sidecar',
     });
     const lateId = `${late.metadata.name}.${NS}`;
+    // istiod lists a connection before its first push is sent (the replica's queue sends
+    // it), so the first listing may have nothing sent yet: wait for the CDS response.
     const entry = await waitFor(
-      async () => (await mergedSyncz(cluster, ['istiod-a', 'istiod-b'])).get(lateId),
+      async () => {
+        const listed = (await mergedSyncz(cluster, ['istiod-a', 'istiod-b'])).get(lateId);
+        return listed?.cluster_sent ? listed : undefined;
+      },
       15_000,
-      'the new proxy in syncz',
+      'the new proxy in syncz with its CDS response sent',
     );
     expect(entry.cluster_sent).toMatch(NONCE);
     const synced = await waitAllSynced(cluster, ['istiod-a', 'istiod-b'], [...ALL_PROXIES, lateId]);
