@@ -1,11 +1,12 @@
-// Command proxy-fleet runs one simulated Envoy per sidecar and gateway (router) pod of the
-// cluster, connected to real istiod over ADS, with Envoy's admin config_dump reachable
-// through the pod's port 15000 (KWOK PortForward), synthetic traffic (mesh clients through
-// sidecars, ingress clients through gateways) routed by the applied routes, Istio's request
-// metrics for Prometheus and the simulator's control API.
+// Command proxy-fleet runs one simulated Envoy per sidecar, gateway (router) and waypoint
+// pod of the cluster, connected to real istiod over ADS, with Envoy's admin config_dump
+// reachable through the pod's port 15000 (KWOK PortForward), synthetic traffic (mesh
+// clients through sidecars, ambient clients through waypoints, ingress clients through
+// gateways) routed by the applied routes, Istio's request metrics for Prometheus and the
+// simulator's control API; with --ambient it enrols pods in ambient mode as istio-cni does.
 //
 //	proxy-fleet --kubeconfig PATH --istiod ADDR[,ADDR...] --control-addr 127.0.0.1:PORT
-//	  --metrics-addr 127.0.0.1:PORT [--ready-file PATH] [--scenario PATH]
+//	  --metrics-addr 127.0.0.1:PORT [--ready-file PATH] [--scenario PATH] [--ambient]
 package main
 
 import (
@@ -30,6 +31,7 @@ func main() {
 	flags.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "listen address of /metrics (127.0.0.1:PORT)")
 	flags.StringVar(&cfg.ReadyFile, "ready-file", "", "written with {controlUrl, metricsUrl} once both listeners are up")
 	flags.StringVar(&cfg.ScenarioFile, "scenario", "", "simulator scenario YAML: initial images, clients, proxies and istio.applyDelay")
+	flags.BoolVar(&cfg.Ambient, "ambient", false, "enrol pods in ambient mode as istio-cni would (the redirection annotation istiod reads)")
 	verbose := flags.Bool("verbose", false, "debug logging")
 	if err := flags.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)

@@ -38,6 +38,7 @@ type options struct {
 	dir, bin, fleetScenario string
 	gatewayAPI              string
 	peers, peersBin         string
+	profile                 string
 	manifests               stringList
 	replicas                int
 	noDataPlane             bool
@@ -58,6 +59,8 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 		fs.StringVar(&o.fleetScenario, "fleet-scenario", "", "proxy fleet scenario (images, clients, proxy overrides)")
 		fs.BoolVar(&o.noDataPlane, "no-data-plane", false, "leave out the proxy fleet and Prometheus")
 		fs.StringVar(&o.gatewayAPI, "gateway-api", gatewayapi.Standard, "Gateway API CRDs to install: "+strings.Join(gatewayapi.Channels, ", "))
+		fs.StringVar(&o.profile, "profile", controlplane.ProfileMinimal, "Istio profile: "+strings.Join(controlplane.Profiles, ", ")+
+			" (ambient: istiod as Istio's ambient profile starts it; the fleet enrols ambient pods and plays waypoints)")
 		fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long up waits for the test bed to be ready")
 		fs.StringVar(&o.peers, "peers", "", "peer controllers to run beside switchyard: "+strings.Join(peers.Names(), ", ")+" or all (comma-separated)")
 		fs.StringVar(&o.peersBin, "peers-bin", "", "directory of the peers' binaries (required with --peers)")
@@ -76,6 +79,9 @@ func parse(name string, args []string, stderr io.Writer) (options, *flag.FlagSet
 	}
 	if o.peers != "" && (o.peersBin == "" || o.noDataPlane) {
 		return o, fs, errors.New("--peers needs --peers-bin and the data plane (not --no-data-plane)")
+	}
+	if err := controlplane.CheckProfile(o.profile); (name == "up" || name == "run") && err != nil {
+		return o, fs, fmt.Errorf("--profile: %w", err)
 	}
 	abs, err := filepath.Abs(o.dir)
 	if err != nil {
@@ -128,6 +134,7 @@ func run(o options, stderr io.Writer) int {
 		Dir: o.dir, BinDir: o.bin, Manifests: o.manifests, IstiodReplicas: o.replicas,
 		FleetScenario: o.fleetScenario, NoDataPlane: o.noDataPlane, GatewayAPI: o.gatewayAPI,
 		Peers: o.peers, PeersBinDir: o.peersBin,
+		Profile: o.profile,
 		Logf: func(format string, args ...any) {
 			fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
 		},

@@ -143,7 +143,7 @@ func TestSplitIstioHoldsBackTheWebhooks(t *testing.T) {
 }
 
 func TestRenderIstioInstallsIstiodWithBothWebhooks(t *testing.T) {
-	objects, err := renderIstio(2)
+	objects, err := renderIstio(ProfileMinimal, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,5 +170,57 @@ func TestRenderIstioInstallsIstiodWithBothWebhooks(t *testing.T) {
 		if replicas != 2 {
 			t.Errorf("istiod replicas = %d, want 2", replicas)
 		}
+	}
+}
+
+// TestRenderIstioProfiles: the ambient profile renders istiod as Istio's ambient profile
+// does (PILOT_ENABLE_AMBIENT, the mesh's HBONE proxy metadata) without the istio-cni and
+// ztunnel DaemonSets; the minimal profile has neither.
+func TestRenderIstioProfiles(t *testing.T) {
+	cases := []struct {
+		profile     string
+		ambientEnv  bool
+		hboneInMesh bool
+	}{
+		{ProfileMinimal, false, false},
+		{ProfileAmbient, true, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.profile, func(t *testing.T) {
+			objects, err := renderIstio(tc.profile, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var env []string
+			mesh := ""
+			for _, obj := range objects {
+				switch {
+				case obj.GetKind() == "DaemonSet":
+					t.Errorf("DaemonSet %s rendered: the test bed plays istio-cni and ztunnel itself", obj.GetName())
+				case obj.GetKind() == "Deployment" && obj.GetName() == "istiod":
+					containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "template", "spec", "containers")
+					for _, c := range containers {
+						vars, _ := c.(map[string]any)["env"].([]any)
+						for _, v := range vars {
+							m := v.(map[string]any)
+							if value, ok := m["value"].(string); ok {
+								env = append(env, m["name"].(string)+"="+value)
+							}
+						}
+					}
+				case obj.GetKind() == "ConfigMap" && obj.GetName() == "istio":
+					mesh, _, _ = unstructured.NestedString(obj.Object, "data", "mesh")
+				}
+			}
+			if got := slices.Contains(env, "PILOT_ENABLE_AMBIENT=true"); got != tc.ambientEnv {
+				t.Errorf("istiod env PILOT_ENABLE_AMBIENT=true: %v, want %v (env %v)", got, tc.ambientEnv, env)
+			}
+			if got := strings.Contains(mesh, "ISTIO_META_ENABLE_HBONE"); got != tc.hboneInMesh {
+				t.Errorf("mesh config has ISTIO_META_ENABLE_HBONE: %v, want %v:\n%s", got, tc.hboneInMesh, mesh)
+			}
+		})
+	}
+	if err := CheckProfile("demo"); err == nil || !strings.Contains(err.Error(), "minimal, ambient") {
+		t.Errorf("CheckProfile(demo) = %v", err)
 	}
 }

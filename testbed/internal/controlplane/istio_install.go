@@ -14,18 +14,51 @@ import (
 // IstioNamespace is where istiod runs, as Istio's charts install it.
 const IstioNamespace = "istio-system"
 
-// renderIstio renders Istio's own charts (the "minimal" profile: CRDs and istiod), as
-// `istioctl manifest generate` does, with replicas istiod pods.
-func renderIstio(replicas int) ([]*unstructured.Unstructured, error) {
-	sets, _, err := render.GenerateManifest(nil, []string{
-		"profile=minimal",
-		"values.global.istioNamespace=" + IstioNamespace,
+// Istio installation profiles the test bed renders.
+const (
+	// ProfileMinimal is Istio's "minimal" profile: CRDs and istiod, sidecars and gateways.
+	ProfileMinimal = "minimal"
+	// ProfileAmbient is Istio's "ambient" profile as far as istiod goes: istiod with
+	// PILOT_ENABLE_AMBIENT=true and the mesh's default proxy metadata
+	// ISTIO_META_ENABLE_HBONE=true. Its istio-cni and ztunnel DaemonSets are left out: the
+	// proxy fleet does what istio-cni does for an enrolled pod (the redirection annotation
+	// istiod reads), and plays the waypoints istiod deploys.
+	ProfileAmbient = "ambient"
+)
+
+// Profiles are the values Config.Profile accepts.
+var Profiles = []string{ProfileMinimal, ProfileAmbient}
+
+// CheckProfile reports whether profile is one the test bed renders.
+func CheckProfile(profile string) error {
+	for _, p := range Profiles {
+		if p == profile {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown Istio profile %q (one of %s)", profile, strings.Join(Profiles, ", "))
+}
+
+// profileSettings are the IstioOperator settings of a profile: Istio's own profile, minus
+// the components the test bed plays itself.
+func profileSettings(profile string) []string {
+	if profile == ProfileAmbient {
+		return []string{"profile=ambient", "components.cni.enabled=false", "components.ztunnel.enabled=false"}
+	}
+	return []string{"profile=minimal"}
+}
+
+// renderIstio renders Istio's own charts for a profile (CRDs and istiod), as `istioctl
+// manifest generate` does, with replicas istiod pods.
+func renderIstio(profile string, replicas int) ([]*unstructured.Unstructured, error) {
+	sets, _, err := render.GenerateManifest(nil, append(profileSettings(profile),
+		"values.global.istioNamespace="+IstioNamespace,
 		"values.pilot.autoscaleEnabled=false",
-		"values.pilot.replicaCount=" + strconv.Itoa(replicas),
+		"values.pilot.replicaCount="+strconv.Itoa(replicas),
 		// The default revision's validator (istiod-default-validator), as `istioctl install`
 		// sets up: it validates every Istio object, not only those labelled istio.io/rev.
 		"values.defaultRevision=default",
-	}, false, nil, nil)
+	), false, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("render Istio's charts: %w", err)
 	}

@@ -22,13 +22,15 @@ type State struct {
 	// Step is what the supervisor is doing now (while starting).
 	Step string `json:"step,omitempty"`
 	// Error says why it failed, naming the component.
-	Error         string      `json:"error,omitempty"`
-	SupervisorPid int         `json:"supervisorPid"`
-	Kubeconfig    string      `json:"kubeconfig,omitempty"`
-	Control       string      `json:"control,omitempty"`
-	Prometheus    string      `json:"prometheus,omitempty"`
-	APIServer     string      `json:"apiServer,omitempty"`
-	Components    []Component `json:"components,omitempty"`
+	Error         string `json:"error,omitempty"`
+	SupervisorPid int    `json:"supervisorPid"`
+	// Profile is the Istio profile the test bed runs (ProfileMinimal, ProfileAmbient).
+	Profile    string      `json:"profile,omitempty"`
+	Kubeconfig string      `json:"kubeconfig,omitempty"`
+	Control    string      `json:"control,omitempty"`
+	Prometheus string      `json:"prometheus,omitempty"`
+	APIServer  string      `json:"apiServer,omitempty"`
+	Components []Component `json:"components,omitempty"`
 }
 
 // Component is one running process.

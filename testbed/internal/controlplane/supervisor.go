@@ -60,6 +60,8 @@ type Config struct {
 	Peers string
 	// PeersBinDir holds the peers' binaries (flagger, rollouts-controller).
 	PeersBinDir string
+	// Profile is the Istio profile (ProfileMinimal by default, or ProfileAmbient).
+	Profile string
 	// Logf receives progress lines.
 	Logf func(format string, args ...any)
 }
@@ -96,8 +98,14 @@ func Run(ctx context.Context, cfg Config) error {
 	if _, err := gatewayapi.CRDs(cfg.GatewayAPI); err != nil {
 		return err
 	}
+	if cfg.Profile == "" {
+		cfg.Profile = ProfileMinimal
+	}
+	if err := CheckProfile(cfg.Profile); err != nil {
+		return err
+	}
 	s := &supervisor{cfg: cfg, layout: Layout{Dir: cfg.Dir}, logf: cfg.Logf}
-	s.state = State{Phase: PhaseStarting, SupervisorPid: os.Getpid()}
+	s.state = State{Phase: PhaseStarting, SupervisorPid: os.Getpid(), Profile: cfg.Profile}
 	if err := s.layout.create(); err != nil {
 		return err
 	}
@@ -305,8 +313,8 @@ func (s *supervisor) start(ctx context.Context) error {
 		return err
 	}
 
-	s.step("installing Istio from its charts (%d istiod replicas)", s.cfg.IstiodReplicas)
-	rendered, err := renderIstio(s.cfg.IstiodReplicas)
+	s.step("installing Istio from its charts (%s profile, %d istiod replicas)", s.cfg.Profile, s.cfg.IstiodReplicas)
+	rendered, err := renderIstio(s.cfg.Profile, s.cfg.IstiodReplicas)
 	if err != nil {
 		return fmt.Errorf("istio: %w", err)
 	}
@@ -426,6 +434,10 @@ func (s *supervisor) startDataPlane(ctx context.Context, apply *applier, kube ku
 	}
 	if s.cfg.FleetScenario != "" {
 		fleetArgs = append(fleetArgs, "--scenario="+s.cfg.FleetScenario)
+	}
+	if s.cfg.Profile == ProfileAmbient {
+		// istio-cni's enrolment, without istio-cni: the fleet annotates enrolled pods.
+		fleetArgs = append(fleetArgs, "--ambient")
 	}
 	fleet, err := s.launch(ctx, process.Spec{Name: "proxy-fleet", Path: filepath.Join(s.cfg.BinDir, "proxy-fleet"), Args: fleetArgs, LogDir: s.layout.Logs()})
 	if err != nil {

@@ -1,11 +1,12 @@
 // Package fleet runs one proxy per proxy pod: it watches pods (all namespaces), tells by
 // the istio-proxy container's arguments what each runs as (sidecar, gateway router,
-// waypoint, ztunnel), starts an xDS client with an Envoy admin listener for every sidecar
-// and router pod that is Running with an IP, maps the pod's port 15000 to that listener
-// with a KWOK PortForward, and stops both when the pod goes away or stops running.
-// Waypoint and ztunnel pods are listed as not played. It also answers the traffic
-// generator's questions about the cluster (pods by IP, Services, endpoints) from the same
-// informers.
+// waypoint, ztunnel), starts an xDS client with an Envoy admin listener for every sidecar,
+// router and waypoint pod that is Running with an IP (delta xDS for waypoints), maps the
+// pod's port 15000 to that listener with a KWOK PortForward, and stops both when the pod
+// goes away or stops running. ztunnel pods are listed as not played. With Options.Ambient
+// it also enrols pods in ambient mode as istio-cni would. It answers the traffic
+// generator's questions about the cluster (pods by IP, Services, endpoints, ambient
+// clients and the waypoints of Services) from the same informers.
 package fleet
 
 import (
@@ -28,6 +29,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 
+	"github.com/switchyard/switchyard/testbed/internal/ambient"
 	"github.com/switchyard/switchyard/testbed/internal/envoyadmin"
 	"github.com/switchyard/switchyard/testbed/internal/istiometrics"
 	"github.com/switchyard/switchyard/testbed/internal/scenario"
@@ -44,6 +46,8 @@ type Options struct {
 	Node     xdsclient.NodeOptions
 	Identity istiometrics.Identity
 	Logger   *slog.Logger
+	// Ambient: do istio-cni's enrolment (ambient.Enroller) for the cluster's pods.
+	Ambient bool
 }
 
 // Fleet is the set of proxies.
@@ -52,11 +56,13 @@ type Fleet struct {
 	log   *slog.Logger
 	queue workqueue.TypedRateLimitingInterface[string]
 
-	pods     corelisters.PodLister
-	podIndex cache.Indexer
-	services corelisters.ServiceLister
-	slices   discoverylisters.EndpointSliceLister
-	synced   []cache.InformerSynced
+	pods       corelisters.PodLister
+	podIndex   cache.Indexer
+	services   corelisters.ServiceLister
+	namespaces corelisters.NamespaceLister
+	slices     discoverylisters.EndpointSliceLister
+	enroller   *ambient.Enroller
+	synced     []cache.InformerSynced
 	// startInformers starts the informer factory.
 	startInformers func(stop <-chan struct{})
 
@@ -111,11 +117,16 @@ func New(opts Options) *Fleet {
 	f.pods = podInformer.Lister()
 	f.podIndex = podInformer.Informer().GetIndexer()
 	f.services = factory.Core().V1().Services().Lister()
+	f.namespaces = factory.Core().V1().Namespaces().Lister()
 	f.slices = factory.Discovery().V1().EndpointSlices().Lister()
 	f.synced = []cache.InformerSynced{
 		podInformer.Informer().HasSynced,
 		factory.Core().V1().Services().Informer().HasSynced,
+		factory.Core().V1().Namespaces().Informer().HasSynced,
 		factory.Discovery().V1().EndpointSlices().Informer().HasSynced,
+	}
+	if opts.Ambient {
+		f.enroller = ambient.NewEnroller(opts.Kube, factory, log.With("component", "ambient-enrolment"))
 	}
 	f.startInformers = func(stop <-chan struct{}) { factory.Start(stop) }
 	return f
@@ -131,7 +142,10 @@ func (f *Fleet) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), f.synced...) {
 		return fmt.Errorf("pod, service and endpointslice caches did not sync")
 	}
-	f.log.Info("watching pods", "istiod", f.opts.Istiod)
+	f.log.Info("watching pods", "istiod", f.opts.Istiod, "ambient", f.opts.Ambient)
+	if f.enroller != nil {
+		go f.enroller.Run(ctx)
+	}
 	go func() {
 		<-ctx.Done()
 		f.queue.ShutDown()
@@ -222,7 +236,7 @@ func (f *Fleet) noteUnplayed(key string, pod *corev1.Pod) {
 	}
 	if t, ok := ProxyTypeOf(pod); ok && !Plays(t) {
 		f.unplayed[key] = UnplayedPod{Pod: pod.Name, Namespace: pod.Namespace, ProxyType: t,
-			Reason: "ambient proxies (waypoint, ztunnel) are not played yet: no xDS connection, no config_dump, no traffic"}
+			Reason: "ztunnel is not played: no xDS connection, no config_dump; the fleet routes ambient clients' L4 hop itself"}
 	}
 }
 
@@ -264,14 +278,20 @@ func (f *Fleet) start(pod *corev1.Pod) (*Proxy, error) {
 		workload:  istiometrics.WorkloadOf(pod, f.opts.Identity),
 		done:      make(chan struct{}),
 	}
-	p.client = xdsclient.New(xdsclient.Options{
+	opts := xdsclient.Options{
 		Node:      node,
 		Addresses: f.opts.Istiod,
 		First:     first,
 		Settings:  settings,
 		Logger:    f.log.With("proxy", node.GetId()),
 		Seed:      uint64(time.Now().UnixNano()),
-	})
+	}
+	if proxyType == xdsclient.Waypoint {
+		// pilot-agent's bootstrap forces delta xDS for waypoints; their routes are inline in
+		// LDS, so that is the type a reject override refuses.
+		opts.Delta, opts.RoutesType = true, xdsclient.ListenerType
+	}
+	p.client = xdsclient.New(opts)
 	admin, err := envoyadmin.Listen(p)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener for %s: %w", p.key, err)
@@ -417,19 +437,20 @@ func (f *Fleet) Proxies() []ProxyState {
 	return out
 }
 
-// Senders implements traffic.World: the proxies of a workload's Running and Ready pods, a
-// gateway's routers included (whose clients come from outside the mesh).
+// Senders implements traffic.World: the workload's Running and Ready pods, ambient ones
+// (enrolled, no proxy) first, then those with a proxy, a gateway's routers included
+// (whose clients come from outside the mesh).
 func (f *Fleet) Senders(namespace, workload string) []traffic.Sender {
 	f.mu.RLock()
 	var candidates []*Proxy
 	for _, p := range f.proxies {
-		if p.identity.Namespace == namespace && p.identity.Workload == workload {
+		if p.identity.Namespace == namespace && p.identity.Workload == workload && p.identity.ProxyType != string(xdsclient.Waypoint) {
 			candidates = append(candidates, p)
 		}
 	}
 	f.mu.RUnlock()
 	sort.Slice(candidates, func(i, j int) bool { return candidates[i].key < candidates[j].key })
-	var out []traffic.Sender
+	out := f.ambientSenders(namespace, workload)
 	for _, p := range candidates {
 		pod, err := f.pods.Pods(namespace).Get(p.identity.Pod)
 		if err != nil || pod.UID != p.uid || !IsReady(pod) {

@@ -61,7 +61,7 @@ func TestWantsProxy(t *testing.T) {
 		{"terminating keeps its proxy", pod("a", func(p *corev1.Pod) { now := metav1.Now(); p.DeletionTimestamp = &now }), true},
 		{"Succeeded", pod("a", func(p *corev1.Pod) { p.Status.Phase = corev1.PodSucceeded }), false},
 		{"gateway router", gatewayPod("gw", "router"), true},
-		{"waypoint: recognised, not played yet", gatewayPod("wp", "waypoint"), false},
+		{"waypoint", gatewayPod("wp", "waypoint"), true},
 		{"ztunnel: recognised, not played", gatewayPod("zt", "ztunnel"), false},
 	}
 	for _, tt := range tests {
@@ -185,12 +185,55 @@ func TestBootstrapPod(t *testing.T) {
 	}
 }
 
+// TestBootstrapWaypoint: a waypoint's node is what pilot-agent sends from istiod's
+// waypoint template in the ambient profile: `waypoint~` id, ENABLE_HBONE and the mesh's
+// proxyMetadata from the container's environment, no APP_CONTAINERS or POD_PORTS.
+func TestBootstrapWaypoint(t *testing.T) {
+	p := gatewayPod("waypoint-5d8-abcde", "waypoint")
+	p.Spec.ServiceAccountName = "waypoint"
+	p.Spec.Containers[0].Ports = []corev1.ContainerPort{{Name: "metrics", ContainerPort: 15020}}
+	p.Spec.Containers[0].Env = []corev1.EnvVar{
+		{Name: "PROXY_CONFIG", Value: `{"proxyMetadata":{"ISTIO_META_ENABLE_HBONE":"true"}}` + "\n"},
+		{Name: "ISTIO_META_ENABLE_HBONE", Value: "true"},
+		{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+	}
+	node, err := xdsclient.BuildNode(bootstrapPod(p, xdsclient.Waypoint), xdsclient.NodeOptions{IstioVersion: "1.31.0", ClusterID: "Kubernetes", MeshID: "cluster.local", DNSDomain: "cluster.local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "waypoint~10.0.0.9~waypoint-5d8-abcde.bookinfo~bookinfo.svc.cluster.local"; node.GetId() != want {
+		t.Fatalf("node id %s, want %s", node.GetId(), want)
+	}
+	md := node.GetMetadata().GetFields()
+	if md["ENABLE_HBONE"].GetStringValue() != "true" {
+		t.Errorf("ENABLE_HBONE = %v, want \"true\"", md["ENABLE_HBONE"])
+	}
+	pm := md["PROXY_CONFIG"].GetStructValue().GetFields()["proxyMetadata"].GetStructValue().GetFields()
+	if pm["ISTIO_META_ENABLE_HBONE"].GetStringValue() != "true" {
+		t.Errorf("PROXY_CONFIG.proxyMetadata = %v", pm)
+	}
+	for _, key := range []string{"APP_CONTAINERS", "POD_PORTS"} {
+		if v, ok := md[key]; ok && v.GetStringValue() != "" && v.GetStringValue() != "[]" {
+			t.Errorf("%s = %v: the waypoint template sets none", key, v)
+		}
+	}
+	// A sidecar of the minimal profile sends neither.
+	plain, err := xdsclient.BuildNode(bootstrapPod(pod("a"), xdsclient.Sidecar), xdsclient.NodeOptions{IstioVersion: "1.31.0", DNSDomain: "cluster.local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := plain.GetMetadata().GetFields()["ENABLE_HBONE"]; ok {
+		t.Error("a sidecar without ISTIO_META_ENABLE_HBONE sends ENABLE_HBONE")
+	}
+}
+
 func TestFleetRunsAProxyPerSidecarAndGatewayPod(t *testing.T) {
 	withIP := func(p *corev1.Pod, ip string) *corev1.Pod { p.Status.PodIP = ip; return p }
 	kube := kubefake.NewClientset(pod("reviews-1"), pod("plain", func(p *corev1.Pod) {
 		p.Spec.Containers = p.Spec.Containers[:1]
 		p.Status.PodIP = "10.0.0.8"
-	}), withIP(gatewayPod("gw-1", "router"), "10.0.0.7"), withIP(gatewayPod("wp-1", "waypoint"), "10.0.0.6"))
+	}), withIP(gatewayPod("gw-1", "router"), "10.0.0.7"), withIP(gatewayPod("wp-1", "waypoint"), "10.0.0.6"),
+		withIP(gatewayPod("zt-1", "ztunnel"), "10.0.0.5"))
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(), map[schema.GroupVersionResource]string{PortForwards: "PortForwardList"})
 	f := New(Options{
 		Kube: kube, Dynamic: dyn,
@@ -209,22 +252,25 @@ func TestFleetRunsAProxyPerSidecarAndGatewayPod(t *testing.T) {
 		<-done
 	}()
 
-	eventually(t, "a proxy for the sidecar and the gateway pod only", func() bool {
+	eventually(t, "a proxy for the sidecar, the gateway and the waypoint pod only", func() bool {
 		ps := f.Proxies()
-		return len(ps) == 2 && ps[0].Pod == "gw-1" && ps[1].Pod == "reviews-1" && ps[1].PortForward
+		return len(ps) == 3 && ps[0].Pod == "gw-1" && ps[1].Pod == "reviews-1" && ps[1].PortForward && ps[2].Pod == "wp-1"
 	})
 	gw := f.Proxies()[0]
 	if gw.ProxyType != "router" || gw.NodeID != "router~10.0.0.7~gw-1.bookinfo~bookinfo.svc.cluster.local" || gw.Settings.Stuck {
 		t.Fatalf("gateway proxy state %+v", gw)
 	}
-	if u := f.Unplayed(); len(u) != 1 || u[0].Pod != "wp-1" || u[0].ProxyType != xdsclient.Waypoint {
-		t.Fatalf("unplayed %+v, want the waypoint", u)
+	if wp := f.Proxies()[2]; wp.ProxyType != "waypoint" || wp.NodeID != "waypoint~10.0.0.6~wp-1.bookinfo~bookinfo.svc.cluster.local" {
+		t.Fatalf("waypoint proxy state %+v", wp)
+	}
+	if u := f.Unplayed(); len(u) != 1 || u[0].Pod != "zt-1" || u[0].ProxyType != xdsclient.Ztunnel {
+		t.Fatalf("unplayed %+v, want ztunnel", u)
 	}
 	// Overrides match by proxy type.
 	f.SetOverrides([]scenario.Override{{Match: scenario.ProxyMatch{ProxyType: "router"}, Stuck: true}})
 	eventually(t, "only the router stuck", func() bool {
 		ps := f.Proxies()
-		return ps[0].Settings.Stuck && !ps[1].Settings.Stuck
+		return ps[0].Settings.Stuck && !ps[1].Settings.Stuck && !ps[2].Settings.Stuck
 	})
 	f.SetOverrides([]scenario.Override{{Match: scenario.ProxyMatch{Pod: "reviews-*"}, Stuck: true}})
 	eventually(t, "only the sidecar stuck", func() bool {
@@ -267,7 +313,7 @@ func TestFleetRunsAProxyPerSidecarAndGatewayPod(t *testing.T) {
 	if _, err := kube.CoreV1().Pods("bookinfo").UpdateStatus(ctx, stopped, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "proxy stopped", func() bool { return len(f.Proxies()) == 1 })
+	eventually(t, "proxy stopped", func() bool { return len(f.Proxies()) == 2 })
 	eventually(t, "PortForward deleted", func() bool {
 		_, err := dyn.Resource(PortForwards).Namespace("bookinfo").Get(ctx, "reviews-1", metav1.GetOptions{})
 		return apierrors.IsNotFound(err)

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"encoding/json"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,11 +57,11 @@ func ProxyTypeOf(pod *corev1.Pod) (t xdsclient.NodeType, ok bool) {
 	return "", false
 }
 
-// Plays reports whether the fleet plays proxies of this type. Waypoints and ztunnel are
-// recognised (so a waypoint is never played as a sidecar) but not played yet: ambient
-// mode is a later issue, whose work starts here and in bootstrapPod.
+// Plays reports whether the fleet plays proxies of this type: sidecars, gateway routers
+// and waypoints (Envoys). ztunnel is recognised but not played: it is no Envoy (it speaks
+// istiod's workload API, not CDS/LDS), and the fleet routes ambient clients' L4 hop itself.
 func Plays(t xdsclient.NodeType) bool {
-	return t == xdsclient.Sidecar || t == xdsclient.Router
+	return t == xdsclient.Sidecar || t == xdsclient.Router || t == xdsclient.Waypoint
 }
 
 // IsSidecarPod reports whether injection gave the pod a sidecar (a proxy of type
@@ -145,6 +146,7 @@ func bootstrapPod(pod *corev1.Pod, t xdsclient.NodeType) xdsclient.Pod {
 	if sa == "" {
 		sa = "default"
 	}
+	env := literalEnv(proxyContainer(pod))
 	return xdsclient.Pod{
 		Type:           t,
 		Name:           pod.Name,
@@ -158,5 +160,35 @@ func bootstrapPod(pod *corev1.Pod, t xdsclient.NodeType) xdsclient.Pod {
 		NodeName:       pod.Spec.NodeName,
 		AppContainers:  apps,
 		Ports:          ports,
+		EnableHBONE:    env["ISTIO_META_ENABLE_HBONE"] == "true",
+		ProxyMetadata:  proxyMetadata(env["PROXY_CONFIG"]),
 	}
+}
+
+// literalEnv is the container's environment variables that have a literal value (what
+// the templates set from the mesh config; downward-API ones are left out).
+func literalEnv(c *corev1.Container) map[string]string {
+	out := map[string]string{}
+	if c == nil {
+		return out
+	}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			out[e.Name] = e.Value
+		}
+	}
+	return out
+}
+
+// proxyMetadata is the proxyMetadata of a PROXY_CONFIG value (the ProxyConfig as JSON);
+// nil when there is none or it does not parse (pilot-agent would then run with the mesh
+// defaults).
+func proxyMetadata(proxyConfig string) map[string]string {
+	var pc struct {
+		ProxyMetadata map[string]string `json:"proxyMetadata"`
+	}
+	if strings.TrimSpace(proxyConfig) == "" || json.Unmarshal([]byte(proxyConfig), &pc) != nil {
+		return nil
+	}
+	return pc.ProxyMetadata
 }

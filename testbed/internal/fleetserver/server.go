@@ -39,7 +39,10 @@ type Config struct {
 	MetricsAddr  string
 	ReadyFile    string
 	ScenarioFile string
-	Logger       *slog.Logger
+	// Ambient: enrol pods in ambient mode as istio-cni would (the cluster's istiod runs
+	// with the ambient profile).
+	Ambient bool
+	Logger  *slog.Logger
 }
 
 // Validate checks the configuration before anything starts.
@@ -129,6 +132,7 @@ func Run(ctx context.Context, cfg Config) error {
 		},
 		Identity: istiometrics.DefaultIdentity,
 		Logger:   log,
+		Ambient:  cfg.Ambient,
 	})
 	for image, b := range sc.Images {
 		f.SetBehaviour(image, b)
@@ -234,7 +238,7 @@ type ProxiesState struct {
 	Total      int                `json:"total"`
 	WithConfig int                `json:"withConfig"`
 	Items      []fleet.ProxyState `json:"items"`
-	// Unplayed are the proxy pods recognised but not played (waypoints, ztunnel).
+	// Unplayed are the proxy pods recognised but not played (ztunnel).
 	Unplayed []fleet.UnplayedPod `json:"unplayed"`
 }
 

@@ -223,3 +223,45 @@ func serviceLabels(s Service) (host, name, namespace string) {
 	}
 	return s.Host, parts[0], ""
 }
+
+// WaypointReport is the input of a waypoint's labels.
+type WaypointReport struct {
+	// Source is the ambient client's workload (ztunnel's identity of the connection).
+	Source Workload
+	// Destination is the workload whose pod answered; nil when no pod did (a local reply,
+	// no healthy upstream).
+	Destination *Workload
+	// Service the request was routed to: the cluster's Service (an HTTPRoute's backend
+	// Service, a slot), or, for a local reply, the Service whose VIP the client dialled.
+	Service       Service
+	ResponseCode  int
+	ResponseFlags string
+	Protocol      Protocol
+}
+
+// WaypointLabels are the labels a waypoint records (istio_stats with the waypoint
+// reporter, reporter="waypoint"): both peers come from istiod's workload metadata
+// (metadata discovery), which carries canonical names, so app and version are the
+// canonical service and revision; both principals (the hops are HBONE, mutual TLS);
+// destination_service_* from the cluster's Service; connection_security_policy
+// `mutual_tls`.
+func WaypointLabels(r WaypointReport) Labels {
+	src := r.Source
+	dst := Workload{Name: Unknown, Namespace: Unknown, CanonicalService: Unknown, CanonicalRevision: "latest", Cluster: Unknown, Principal: Unknown}
+	if r.Destination != nil {
+		dst = *r.Destination
+	}
+	host, name, serviceNamespace := serviceLabels(r.Service)
+	if serviceNamespace == "" {
+		serviceNamespace = dst.Namespace
+	}
+	protocol, grpcStatus := r.Protocol.labels(r.ResponseCode)
+	return Labels{
+		"waypoint",
+		src.Name, src.Namespace, src.Principal, src.CanonicalService, src.CanonicalRevision,
+		src.CanonicalService, src.CanonicalRevision, src.Cluster,
+		dst.Name, dst.Namespace, dst.Principal, dst.CanonicalService, dst.CanonicalRevision,
+		host, name, serviceNamespace, dst.CanonicalService, dst.CanonicalRevision, dst.Cluster,
+		protocol, strconv.Itoa(r.ResponseCode), grpcStatus, flags(r.ResponseFlags), "mutual_tls",
+	}
+}

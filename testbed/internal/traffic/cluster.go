@@ -1,6 +1,8 @@
 package traffic
 
 import (
+	"net"
+	"strconv"
 	"strings"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -50,20 +52,38 @@ func ClusterEndpoints(snap *xdsclient.Snapshot, c *clusterv3.Cluster) []Endpoint
 			default:
 				continue
 			}
-			sa := lb.GetEndpoint().GetAddress().GetSocketAddress()
-			if sa == nil {
+			ip, port, ok := endpointAddress(lb.GetEndpoint().GetAddress())
+			if !ok {
 				continue
 			}
 			md := lb.GetMetadata().GetFilterMetadata()
 			out = append(out, Endpoint{
-				IP:       sa.GetAddress(),
-				Port:     int(sa.GetPortValue()),
+				IP:       ip,
+				Port:     port,
 				Workload: md["istio"].GetFields()["workload"].GetStringValue(),
 				TLSMode:  md["envoy.transport_socket_match"].GetFields()["tlsMode"].GetStringValue(),
 			})
 		}
 	}
 	return out
+}
+
+// endpointAddress is where an endpoint leads: its socket address, or for an internal
+// address (HBONE: a waypoint's inbound-vip endpoints, a sidecar's endpoints in an ambient
+// pod) the `ip:port` endpoint_id the connect_originate listener tunnels to.
+func endpointAddress(a *corev3.Address) (string, int, bool) {
+	if sa := a.GetSocketAddress(); sa != nil {
+		return sa.GetAddress(), int(sa.GetPortValue()), true
+	}
+	if ia := a.GetEnvoyInternalAddress(); ia != nil {
+		host, port, err := net.SplitHostPort(ia.GetEndpointId())
+		if err != nil {
+			return "", 0, false
+		}
+		n, err := strconv.Atoi(port)
+		return host, n, err == nil
+	}
+	return "", 0, false
 }
 
 // originatesIstioMTLS: the cluster sends Istio mTLS to this endpoint, as auto-mTLS (a

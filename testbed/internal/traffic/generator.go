@@ -43,7 +43,11 @@ type Pod struct {
 type Sender struct {
 	Pod      string
 	Workload istiometrics.Workload
-	Proxy    func() *xdsclient.Snapshot
+	// Proxy is the pod's own proxy; nil for an ambient pod.
+	Proxy func() *xdsclient.Snapshot
+	// Ambient: the pod is enrolled in ambient mode (no proxy of its own; ztunnel carries
+	// its connections, through the waypoint of a Service bound to one).
+	Ambient bool
 	// Gateway: the pod is a gateway (a router proxy). Its client is outside the mesh and
 	// reaches the gateway's listener on the target port with the target host as Host
 	// header: no cluster DNS, no sidecar listener, no passthrough.
@@ -60,6 +64,27 @@ type World interface {
 	ServiceExists(namespace, name string) bool
 	// ServiceEndpoints are the ready endpoint IPs of a Service (what kube-proxy picks from).
 	ServiceEndpoints(namespace, name string) []string
+	// ServiceVIP is a Service's ClusterIP; ok is false for a headless or missing Service.
+	ServiceVIP(namespace, name string) (vip string, ok bool)
+	// Waypoint is the waypoint a Service's traffic from ambient clients goes through, as
+	// istiod binds it (istio.io/use-waypoint on the Service, else on its namespace, naming
+	// a waypoint that exists); bound is false when there is none.
+	Waypoint(namespace, service string) (w Waypoint, bound bool)
+}
+
+// Waypoint is a waypoint with the pods ztunnel can reach.
+type Waypoint struct {
+	Namespace, Name string
+	// Hops are its Running, Ready pods that have a fleet proxy (the ready endpoints of its
+	// Service), by pod name.
+	Hops []Hop
+}
+
+// Hop is a waypoint pod and its proxy.
+type Hop struct {
+	Pod      string
+	Workload istiometrics.Workload
+	Proxy    func() *xdsclient.Snapshot
 }
 
 // ClientStats are one client's counters (the simulator's shape).
@@ -260,11 +285,14 @@ func (g *Generator) sendFor(c *clientState, start, elapsed, work time.Duration) 
 		sender := senders[c.next%len(senders)]
 		c.next++
 		arrival := start + time.Duration(i)*spacing + spacing/2
-		if !resolved && !sender.Gateway {
+		switch {
+		case !resolved && !sender.Gateway:
 			g.failBeforeProxy(c, sender.Pod, arrival)
-			continue
+		case sender.Ambient:
+			g.sendAmbient(c, sender, req, service, arrival)
+		default:
+			g.send(c, sender, req, service, arrival)
 		}
-		g.send(c, sender, req, service, arrival)
 	}
 	c.next %= len(senders)
 }
@@ -396,24 +424,8 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		outcome.GrpcStatus, outcome.Status = HTTPToGrpcStatus(outcome.Status), 200
 	}
 
-	// The server side: every attempt that reached a pod is recorded by its sidecar.
-	for i, a := range outcome.Attempts {
-		s, ok := served[i]
-		if !ok || !s.sidecar || a.Result.Kind != Response {
-			continue
-		}
-		duration, code, grpcStatus, flags := a.Result.Duration, a.Result.Status, a.Result.GrpcStatus, "-"
-		if a.Abandoned {
-			// The client proxy reset the stream before the app answered.
-			duration, code, grpcStatus, flags = outcome.Duration-a.Start, 0, 0, "DC"
-		}
-		src := source
-		labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
-			Destination: s.workload, Source: &src, ServiceHost: host, MutualTLS: s.mtls,
-			ResponseCode: code, ResponseFlags: flags, Protocol: protocolOf(req, grpcStatus),
-		})
-		g.schedule(arrival+a.Start+duration, func() { g.opts.Metrics.Record(labels, ms(duration)) })
-	}
+	src := source
+	g.recordServerSide(outcome, served, &src, host, req, arrival)
 
 	// Peer metadata comes with the response (metadata exchange); without one, Istio uses
 	// the EDS metadata of the host it tried.
@@ -446,6 +458,28 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 
 	for _, m := range decision.Mirrors {
 		g.shadow(m, source, req, snap, arrival)
+	}
+}
+
+// recordServerSide: every attempt of outcome that reached a pod with a sidecar is recorded
+// by that sidecar (reporter="destination"); source is the client's workload as metadata
+// exchange gives it (nil: none).
+func (g *Generator) recordServerSide(outcome Outcome, served map[int]servedBy, source *istiometrics.Workload, host string, req Request, arrival time.Duration) {
+	for i, a := range outcome.Attempts {
+		s, ok := served[i]
+		if !ok || !s.sidecar || a.Result.Kind != Response {
+			continue
+		}
+		duration, code, grpcStatus, flags := a.Result.Duration, a.Result.Status, a.Result.GrpcStatus, "-"
+		if a.Abandoned {
+			// The client proxy reset the stream before the app answered.
+			duration, code, grpcStatus, flags = outcome.Duration-a.Start, 0, 0, "DC"
+		}
+		labels := istiometrics.DestinationLabels(istiometrics.DestinationReport{
+			Destination: s.workload, Source: source, ServiceHost: host, MutualTLS: s.mtls,
+			ResponseCode: code, ResponseFlags: flags, Protocol: protocolOf(req, grpcStatus),
+		})
+		g.schedule(arrival+a.Start+duration, func() { g.opts.Metrics.Record(labels, ms(duration)) })
 	}
 }
 
@@ -514,8 +548,15 @@ func (g *Generator) originalDestination(req Request, service resolvedService) (s
 
 // tcpPassthrough: the request crosses the client's sidecar as plain TCP, so only the
 // server's sidecar records it, without peer metadata and without mTLS. A failed
-// connection reaches the application as a reset (status 0).
+// connection reaches the application as a reset (status 0, the sidecar's UF).
 func (g *Generator) tcpPassthrough(c *clientState, pod string, req Request, service resolvedService, arrival time.Duration) {
+	g.l4Connection(c, pod, req, service, arrival, "UF")
+}
+
+// l4Connection is a connection no client proxy reads as HTTP, to the original
+// destination: only a sidecar of the server records the request, without knowing the
+// client. A failed connection reaches the application as a reset, with failureFlags.
+func (g *Generator) l4Connection(c *clientState, pod string, req Request, service resolvedService, arrival time.Duration, failureFlags string) {
 	result := AttemptResult{Kind: ConnectFailure, Duration: connectFailure}
 	var s *servedBy
 	gone := 0
@@ -525,8 +566,8 @@ func (g *Generator) tcpPassthrough(c *clientState, pod string, req Request, serv
 	}
 	if result.Kind == ConnectFailure || s == nil {
 		g.schedule(arrival+result.Duration, func() {
-			complete(c, 0, "UF", istiometrics.Unknown, nil)
-			g.note(c, pod, 0, "UF", nil, gone)
+			complete(c, 0, failureFlags, istiometrics.Unknown, nil)
+			g.note(c, pod, 0, failureFlags, nil, gone)
 		})
 		return
 	}

@@ -87,9 +87,20 @@ func TestForward(t *testing.T) {
 
 // fakeWorld is a cluster of fixed pods.
 type fakeWorld struct {
-	senders  []Sender
-	pods     map[string]Pod
-	services map[string][]string
+	senders   []Sender
+	pods      map[string]Pod
+	services  map[string][]string
+	vips      map[string]string
+	waypoints map[string]Waypoint
+}
+
+func (w *fakeWorld) ServiceVIP(namespace, name string) (string, bool) {
+	vip, ok := w.vips[namespace+"/"+name]
+	return vip, ok
+}
+func (w *fakeWorld) Waypoint(namespace, service string) (Waypoint, bool) {
+	wp, ok := w.waypoints[namespace+"/"+service]
+	return wp, ok
 }
 
 func (w *fakeWorld) Senders(namespace, workload string) []Sender {

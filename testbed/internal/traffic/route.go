@@ -107,7 +107,14 @@ func Route(snap *xdsclient.Snapshot, routeConfig string, req Request, uniform fu
 	if !ok {
 		return Decision{Kind: TCPPassthrough}
 	}
-	vh := FindVirtualHost(rc.Message, req.Authority())
+	return RouteBy(snap, rc.Message, req, uniform)
+}
+
+// RouteBy routes one request by a route configuration (one fetched over RDS, or one
+// carried inline by a listener's HTTP connection manager, as a waypoint's are), with the
+// proxy's applied clusters.
+func RouteBy(snap *xdsclient.Snapshot, rc *routev3.RouteConfiguration, req Request, uniform func() float64) Decision {
+	vh := FindVirtualHost(rc, req.Authority())
 	if vh == nil {
 		return localReply(404, "NR", "")
 	}

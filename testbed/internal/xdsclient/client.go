@@ -40,6 +40,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Seed of the client's random source (delays, replica choice, back-off).
 	Seed uint64
+	// Delta: speak delta ADS (`DeltaAggregatedResources`), as a waypoint's Envoy does;
+	// otherwise state of the world.
+	Delta bool
+	// RoutesType is the xDS type carrying the proxy's routes, the one a reject override
+	// NACKs: RouteType (RDS) by default; ListenerType for a waypoint, whose routes are
+	// inline in its listeners.
+	RoutesType string
 }
 
 // Status is a client's connection and counters, for the control API.
@@ -78,6 +85,14 @@ func New(opts Options) *Client {
 	return c
 }
 
+// routesType is the xDS type carrying the proxy's routes.
+func (c *Client) routesType() string {
+	if c.opts.RoutesType != "" {
+		return c.opts.RoutesType
+	}
+	return RouteType
+}
+
 // Snapshot is the config the proxy has applied.
 func (c *Client) Snapshot() *Snapshot {
 	return c.snapshot.Load()
@@ -113,13 +128,13 @@ func (c *Client) update(f func(*Status)) {
 }
 
 type pendingResponse struct {
-	resp   *discoveryv3.DiscoveryResponse
+	resp   xdsResponse
 	stream int
 }
 
 type recvEvent struct {
 	stream int
-	resp   *discoveryv3.DiscoveryResponse
+	resp   xdsResponse
 	err    error
 }
 
@@ -127,7 +142,7 @@ type connected struct {
 	stream int
 	addr   string
 	conn   *grpc.ClientConn
-	ads    discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	ads    adsStream
 	cancel context.CancelFunc
 	err    error
 }
@@ -137,7 +152,7 @@ type loop struct {
 	c        *Client
 	ctx      context.Context
 	rng      *rand.Rand
-	protocol *Protocol
+	wire     wire
 	settings scenario.ApplySettings
 
 	pending    []pendingResponse
@@ -160,11 +175,15 @@ func (c *Client) Run(ctx context.Context) {
 		c.log.Error("no istiod address")
 		return
 	}
+	var w wire = sotwWire{NewProtocol()}
+	if c.opts.Delta {
+		w = deltaWire{NewDeltaProtocol()}
+	}
 	l := &loop{
 		c:        c,
 		ctx:      ctx,
 		rng:      rand.New(rand.NewPCG(c.opts.Seed, c.opts.Seed^0x9e3779b97f4a7c15)),
-		protocol: NewProtocol(),
+		wire:     w,
 		settings: c.opts.Settings,
 		connectC: make(chan connected),
 		recvC:    make(chan recvEvent, 64),
@@ -218,7 +237,7 @@ func (l *loop) connect(addr string) {
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(math.MaxInt32)))
 		if err == nil {
 			ctx, cancel := context.WithCancel(l.ctx)
-			r.ads, err = discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+			r.ads, err = l.wire.open(ctx, conn)
 			if err != nil {
 				cancel()
 				_ = conn.Close()
@@ -256,7 +275,7 @@ func (l *loop) onConnected(r connected) {
 	l.c.update(func(s *Status) { s.Connected = true; s.Streams++; s.Istiod = r.addr })
 	go func() {
 		for {
-			resp, err := r.ads.Recv()
+			resp, err := r.ads.recv()
 			select {
 			case l.recvC <- recvEvent{stream: r.stream, resp: resp, err: err}:
 			case <-l.ctx.Done():
@@ -267,7 +286,7 @@ func (l *loop) onConnected(r connected) {
 			}
 		}
 	}()
-	l.send(l.protocol.StreamStarted())
+	l.send(l.wire.streamStarted())
 }
 
 func (l *loop) retry() {
@@ -298,16 +317,17 @@ func (l *loop) endStream(err error) {
 	l.retry()
 }
 
-func (l *loop) send(reqs []*discoveryv3.DiscoveryRequest) {
+func (l *loop) send(reqs []any) {
 	if l.current == nil {
 		return
 	}
 	for _, r := range reqs {
+		var node *corev3.Node
 		if !l.sentNode {
-			r.Node = l.c.opts.Node
+			node = l.c.opts.Node
 			l.sentNode = true
 		}
-		if err := l.current.ads.Send(r); err != nil {
+		if err := l.current.ads.send(r, node); err != nil {
 			// Recv reports the stream's end; the requests are re-sent on the next stream.
 			return
 		}
@@ -328,17 +348,16 @@ func (l *loop) onRecv(ev recvEvent) {
 }
 
 // enqueue adds a received response to the pushes waiting to be applied. A response of a
-// type already waiting supersedes it (CDS, LDS: state of the world) or is merged into it
-// (EDS, RDS: the newer resource wins), so a stuck proxy holds at most one per type.
-// Responses arriving while a batch waits join it: one apply delay per push.
+// type already waiting supersedes it (state-of-the-world CDS, LDS) or is merged into it
+// (EDS, RDS, and every delta type: the newer resource wins), so a stuck proxy holds at
+// most one per type. Responses arriving while a batch waits join it: one apply delay per
+// push.
 func (l *loop) enqueue(p pendingResponse) {
 	for i, q := range l.pending {
 		if q.resp.GetTypeUrl() != p.resp.GetTypeUrl() {
 			continue
 		}
-		if !wildcard(p.resp.GetTypeUrl()) {
-			p.resp = mergeResponses(q.resp, p.resp)
-		}
+		p.resp = l.wire.merge(q.resp, p.resp)
 		l.pending = append(l.pending[:i], l.pending[i+1:]...)
 		break
 	}
@@ -379,23 +398,24 @@ func (l *loop) applyPending() {
 		current := l.current != nil && p.stream == l.current.stream
 		snap := l.c.snapshot.Load()
 		reject := func(msg string) {
-			l.c.snapshot.Store(snap.Reject(p.resp, msg))
+			l.c.snapshot.Store(snap.Reject(p.resp.GetTypeUrl(), msg))
 			l.c.update(func(s *Status) { s.Nacks++ })
-			l.send(l.protocol.Rejected(p.resp, msg, current))
+			l.send(l.wire.rejected(p.resp, msg, current))
 		}
-		// A reject override makes Envoy refuse route pushes; the push's other types apply.
-		if l.settings.Reject != "" && p.resp.GetTypeUrl() == RouteType {
+		// A reject override makes Envoy refuse the pushes carrying its routes (RDS; LDS for a
+		// waypoint); the push's other types apply.
+		if l.settings.Reject != "" && p.resp.GetTypeUrl() == l.c.routesType() {
 			reject(l.settings.Reject)
 			continue
 		}
-		next, err := snap.Apply(p.resp, l.protocol.Names(p.resp.GetTypeUrl()), now)
+		next, err := l.wire.apply(snap, p.resp, now)
 		if err != nil {
 			reject(err.Error())
 			continue
 		}
 		l.c.snapshot.Store(next)
 		l.c.update(func(s *Status) { s.Acks++ })
-		l.send(l.protocol.Applied(p.resp, next, current))
+		l.send(l.wire.applied(p.resp, next, current))
 	}
 }
 

@@ -226,11 +226,18 @@ func connect(t *testing.T, s *istiod, settings scenario.ApplySettings) *runningP
 
 func connectAs(t *testing.T, s *istiod, pod xdsclient.Pod, settings scenario.ApplySettings) *runningProxy {
 	t.Helper()
+	return connectWith(t, s, pod, xdsclient.Options{Settings: settings})
+}
+
+// connectWith connects pod's proxy with opts (its node, address and seed filled in).
+func connectWith(t *testing.T, s *istiod, pod xdsclient.Pod, opts xdsclient.Options) *runningProxy {
+	t.Helper()
 	node, err := xdsclient.BuildNode(pod, xdsclient.NodeOptions{IstioVersion: "1.31.0", ClusterID: "Kubernetes", MeshID: "cluster.local", DNSDomain: "cluster.local"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := xdsclient.New(xdsclient.Options{Node: node, Addresses: []string{s.addr}, Settings: settings, Seed: 1})
+	opts.Node, opts.Addresses, opts.Seed = node, []string{s.addr}, 1
+	c := xdsclient.New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &runningProxy{client: c, cancel: cancel}
 	p.wg.Add(1)

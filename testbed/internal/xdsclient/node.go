@@ -1,9 +1,10 @@
-// Package xdsclient is one Envoy's xDS side (a sidecar's or a gateway router's), as far
-// as istiod can tell: an ADS (state-of-the-world `StreamAggregatedResources`) stream with
-// the node id and metadata pilot-agent would send for the pod, Envoy's subscription order
-// (CDS and LDS wildcard, EDS for the EDS clusters, RDS for the route names the listeners
-// reference), and ACKs or NACKs of what istiod really sends, each after a per-proxy apply
-// delay, or never while the proxy is stuck. What the proxy has applied is kept as a
+// Package xdsclient is one Envoy's xDS side (a sidecar's, a gateway router's or a
+// waypoint's), as far as istiod can tell: an ADS stream (state of the world
+// `StreamAggregatedResources`, or delta `DeltaAggregatedResources` as a waypoint's Envoy
+// speaks it) with the node id and metadata pilot-agent would send for the pod, Envoy's
+// subscription order (CDS and LDS wildcard, EDS for the EDS clusters, RDS for the route
+// names the listeners reference), and ACKs or NACKs of what istiod really sends, each after
+// a per-proxy apply delay, or never while the proxy is stuck. What the proxy has applied is kept as a
 // Snapshot that the admin interface dumps and the traffic generator routes by.
 package xdsclient
 
@@ -65,7 +66,7 @@ const (
 // gateway, templated) environment (POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT, ISTIO_META_*)
 // and the labels file the downward API mounts.
 type Pod struct {
-	// Type is what pilot-agent runs as: Sidecar or Router.
+	// Type is what pilot-agent runs as: Sidecar, Router or Waypoint.
 	Type           NodeType
 	Name           string
 	Namespace      string
@@ -87,6 +88,13 @@ type Pod struct {
 	// Ports are the pod's declared container ports (ISTIO_META_POD_PORTS; `[]` for a
 	// gateway).
 	Ports []model.PodPort
+	// EnableHBONE is ISTIO_META_ENABLE_HBONE=true in the container's environment (the
+	// ambient profile's mesh-wide proxy metadata, which the injection and waypoint templates
+	// copy into every proxy's environment): the proxy can listen for and send HBONE.
+	EnableHBONE bool
+	// ProxyMetadata is the `proxyMetadata` of the ProxyConfig the template rendered into
+	// PROXY_CONFIG (the mesh's defaultConfig), empty when none.
+	ProxyMetadata map[string]string
 }
 
 // NodeOptions are mesh-wide settings entering the node.
@@ -115,11 +123,16 @@ func NodeID(p Pod, dnsDomain string) string {
 // BuildNode is the Envoy node pilot-agent bootstraps this pod's proxy with: Istio's own
 // NodeMetadata type, filled as pkg/bootstrap.GetNodeMetaData fills it from the
 // environment the sidecar injection template (or, for a router, istiod's kube-gateway
-// template: the same ISTIO_META_* keys, with POD_PORTS `[]` and APP_CONTAINERS empty)
-// gives the container, with the mesh's default ProxyConfig (its presence is what makes
-// istiod list the connection in syncz). Only the id's type differs between the two.
+// template, or its waypoint template: the same ISTIO_META_* keys, with POD_PORTS `[]` and
+// APP_CONTAINERS empty) gives the container, with the mesh's default ProxyConfig (its
+// presence is what makes istiod list the connection in syncz) and, in the ambient profile,
+// ENABLE_HBONE and the ProxyConfig's proxyMetadata. Only the id's type differs between the
+// kinds.
 func BuildNode(p Pod, o NodeOptions) (*corev3.Node, error) {
 	proxyConfig := mesh.DefaultProxyConfig()
+	if len(p.ProxyMetadata) > 0 {
+		proxyConfig.ProxyMetadata = p.ProxyMetadata
+	}
 	labels := map[string]string{}
 	for k, v := range p.Labels {
 		if k == "pod-template-hash" {
@@ -144,6 +157,7 @@ func BuildNode(p Pod, o NodeOptions) (*corev3.Node, error) {
 			ProxyConfig:         (*model.NodeMetaProxyConfig)(proxyConfig),
 			EnvoyStatusPort:     15021,
 			EnvoyPrometheusPort: 15090,
+			EnableHBONE:         model.StringBool(p.EnableHBONE),
 		},
 		InstanceName:  p.Name,
 		Owner:         p.Owner,

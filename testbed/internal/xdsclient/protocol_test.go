@@ -240,7 +240,7 @@ func TestSnapshotApply(t *testing.T) {
 	if _, err := snap.Apply(bad, []string{"9080"}, later); err == nil {
 		t.Fatal("a response with a resource of another type was applied")
 	}
-	rejected := snap.Reject(bad, "boom")
+	rejected := snap.Reject(bad.GetTypeUrl(), "boom")
 	if st := rejected.Status[RouteType]; st.Rejected != 1 || st.LastError != "boom" || st.Version != "v1" {
 		t.Fatalf("reject status %+v", st)
 	}

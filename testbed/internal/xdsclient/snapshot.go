@@ -90,28 +90,50 @@ func EDSNames(clusters map[string]Resource[*clusterv3.Cluster]) []string {
 	return names
 }
 
+// HCMType is the type URL of Envoy's HTTP connection manager network filter.
+const HCMType = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+
+// ChainHTTPConnectionManager is the HTTP connection manager of a filter chain, nil when it
+// has none (a TCP chain).
+func ChainHTTPConnectionManager(fc *listenerv3.FilterChain) *hcmv3.HttpConnectionManager {
+	for _, f := range fc.GetFilters() {
+		tc := f.GetTypedConfig()
+		if tc == nil || tc.GetTypeUrl() != HCMType {
+			continue
+		}
+		h := &hcmv3.HttpConnectionManager{}
+		if err := tc.UnmarshalTo(h); err != nil {
+			continue
+		}
+		return h
+	}
+	return nil
+}
+
+// HTTPConnectionManagers are the HTTP connection managers of every filter chain of a
+// listener, the default chain included.
+func HTTPConnectionManagers(l *listenerv3.Listener) []*hcmv3.HttpConnectionManager {
+	chains := append([]*listenerv3.FilterChain{}, l.GetFilterChains()...)
+	if d := l.GetDefaultFilterChain(); d != nil {
+		chains = append(chains, d)
+	}
+	var out []*hcmv3.HttpConnectionManager
+	for _, fc := range chains {
+		if h := ChainHTTPConnectionManager(fc); h != nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 // RDSNames are the route configuration names the listeners' HTTP connection managers
 // fetch over RDS; sorted, without duplicates.
 func RDSNames(listeners map[string]Resource[*listenerv3.Listener]) []string {
 	seen := map[string]bool{}
 	for _, l := range listeners {
-		chains := append([]*listenerv3.FilterChain{}, l.Message.GetFilterChains()...)
-		if d := l.Message.GetDefaultFilterChain(); d != nil {
-			chains = append(chains, d)
-		}
-		for _, fc := range chains {
-			for _, f := range fc.GetFilters() {
-				tc := f.GetTypedConfig()
-				if tc == nil || tc.GetTypeUrl() != "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" {
-					continue
-				}
-				h := &hcmv3.HttpConnectionManager{}
-				if err := tc.UnmarshalTo(h); err != nil {
-					continue
-				}
-				if name := h.GetRds().GetRouteConfigName(); name != "" {
-					seen[name] = true
-				}
+		for _, h := range HTTPConnectionManagers(l.Message) {
+			if name := h.GetRds().GetRouteConfigName(); name != "" {
+				seen[name] = true
 			}
 		}
 	}
@@ -166,6 +188,9 @@ func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []strin
 		if err != nil {
 			return nil, err
 		}
+		if err := validateListeners(listeners); err != nil {
+			return nil, err
+		}
 		next.Listeners = replaceAll(s.Listeners, listeners, (*listenerv3.Listener).GetName, version, now)
 		next.Routes = keepOnly(s.Routes, RDSNames(next.Listeners))
 	case RouteType:
@@ -191,13 +216,139 @@ func (s *Snapshot) Apply(resp *discoveryv3.DiscoveryResponse, subscribed []strin
 	return next, nil
 }
 
-// Reject records a NACKed response; the config stays as it was.
-func (s *Snapshot) Reject(resp *discoveryv3.DiscoveryResponse, message string) *Snapshot {
+// ApplyDelta is Envoy accepting a delta response: every type updates the resources it
+// carries (EDS and RDS only among those subscribed) and drops its removed_resources;
+// removing clusters drops their endpoints, and route configurations no listener references
+// any more are dropped with the listener update. Each resource keeps the version the
+// response gave it (istiod gives none: config_dump then shows no per-resource
+// version_info), the type the response's system_version_info. It returns the new snapshot.
+func (s *Snapshot) ApplyDelta(resp *discoveryv3.DeltaDiscoveryResponse, subscribed []string, now time.Time) (*Snapshot, error) {
 	next := s.clone()
+	removed := resp.GetRemovedResources()
+	switch resp.GetTypeUrl() {
+	case ClusterType:
+		clusters, err := decodeDelta(resp, func() *clusterv3.Cluster { return &clusterv3.Cluster{} })
+		if err != nil {
+			return nil, err
+		}
+		next.Clusters = upsert(s.Clusters, clusters, (*clusterv3.Cluster).GetName, nil, removed, now)
+		next.Endpoints = keepOnly(s.Endpoints, EDSNames(next.Clusters))
+	case EndpointType:
+		cla, err := decodeDelta(resp, func() *endpointv3.ClusterLoadAssignment { return &endpointv3.ClusterLoadAssignment{} })
+		if err != nil {
+			return nil, err
+		}
+		next.Endpoints = upsert(s.Endpoints, cla, (*endpointv3.ClusterLoadAssignment).GetClusterName, subscribed, removed, now)
+	case ListenerType:
+		listeners, err := decodeDelta(resp, func() *listenerv3.Listener { return &listenerv3.Listener{} })
+		if err != nil {
+			return nil, err
+		}
+		msgs := make([]*listenerv3.Listener, 0, len(listeners))
+		for _, l := range listeners {
+			msgs = append(msgs, l.message)
+		}
+		if err := validateListeners(msgs); err != nil {
+			return nil, err
+		}
+		next.Listeners = upsert(s.Listeners, listeners, (*listenerv3.Listener).GetName, nil, removed, now)
+		next.Routes = keepOnly(s.Routes, RDSNames(next.Listeners))
+	case RouteType:
+		rcs, err := decodeDelta(resp, func() *routev3.RouteConfiguration { return &routev3.RouteConfiguration{} })
+		if err != nil {
+			return nil, err
+		}
+		for _, rc := range rcs {
+			if err := ValidateRoutes(rc.message); err != nil {
+				return nil, err
+			}
+		}
+		next.Routes = upsert(s.Routes, rcs, (*routev3.RouteConfiguration).GetName, subscribed, removed, now)
+	default:
+		return nil, fmt.Errorf("unsupported type %s", resp.GetTypeUrl())
+	}
 	st := next.Status[resp.GetTypeUrl()]
+	st.Version = resp.GetSystemVersionInfo()
+	st.Nonce = resp.GetNonce()
+	st.AppliedAt = now
+	next.Status[resp.GetTypeUrl()] = st
+	return next, nil
+}
+
+// deltaResource is a decoded delta resource with the version it came with.
+type deltaResource[T proto.Message] struct {
+	message T
+	version string
+}
+
+// decodeDelta unpacks a delta response's resources, as decodeResources does.
+func decodeDelta[T proto.Message](resp *discoveryv3.DeltaDiscoveryResponse, newT func() T) ([]deltaResource[T], error) {
+	out := make([]deltaResource[T], 0, len(resp.GetResources()))
+	for i, r := range resp.GetResources() {
+		a := r.GetResource()
+		if a.GetTypeUrl() != resp.GetTypeUrl() {
+			return nil, fmt.Errorf("resource %d has type %s in a %s response", i, a.GetTypeUrl(), resp.GetTypeUrl())
+		}
+		m := newT()
+		if err := proto.Unmarshal(a.GetValue(), m); err != nil {
+			return nil, fmt.Errorf("resource %d: %w", i, err)
+		}
+		out = append(out, deltaResource[T]{message: m, version: r.GetVersion()})
+	}
+	return out, nil
+}
+
+// upsert is a delta update: items replace their namesakes (among subscribed, when not
+// nil), removed names go; an item equal to the one applied keeps its time.
+func upsert[T proto.Message](prev map[string]Resource[T], items []deltaResource[T], name func(T) string, subscribed, removed []string, now time.Time) map[string]Resource[T] {
+	var want map[string]bool
+	if subscribed != nil {
+		want = toSet(subscribed)
+	}
+	m := make(map[string]Resource[T], len(prev)+len(items))
+	for n, r := range prev {
+		m[n] = r
+	}
+	for _, n := range removed {
+		delete(m, n)
+	}
+	for _, item := range items {
+		n := name(item.message)
+		if want != nil && !want[n] {
+			continue
+		}
+		if p, ok := prev[n]; ok && proto.Equal(p.Message, item.message) && p.Version == item.version {
+			m[n] = p
+			continue
+		}
+		m[n] = Resource[T]{Message: item.message, Version: item.version, Updated: now}
+	}
+	return m
+}
+
+// validateListeners applies ValidateRoutes to the route configurations listeners carry
+// inline (a waypoint's, and every connect_terminate listener's): Envoy checks them as it
+// checks RDS.
+func validateListeners(listeners []*listenerv3.Listener) error {
+	for _, l := range listeners {
+		for _, h := range HTTPConnectionManagers(l) {
+			if rc := h.GetRouteConfig(); rc != nil {
+				if err := ValidateRoutes(rc); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Reject records a NACKed response; the config stays as it was.
+func (s *Snapshot) Reject(typeURL, message string) *Snapshot {
+	next := s.clone()
+	st := next.Status[typeURL]
 	st.Rejected++
 	st.LastError = message
-	next.Status[resp.GetTypeUrl()] = st
+	next.Status[typeURL] = st
 	return next
 }
 
