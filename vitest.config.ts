@@ -71,12 +71,31 @@ export default defineConfig({
           // file of test/scenarios in a namespace of its own.
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts', 'test/scenarios/**/*.test.ts'],
+          // Ambient mode needs a test bed with Istio's ambient profile: a project of its own.
+          exclude: [...configDefaults.exclude, 'test/conformance/ambient/**'],
           globalSetup: ['test/conformance/global-setup.ts'],
           provide: { clusterTier: 'real' },
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // The same tier on a test bed started with `--profile=ambient` (istiod as the
+          // ambient profile starts it, the fleet enrolling pods and playing waypoints).
+          // `npm run test:conformance` runs it after the `conformance` project, on its own
+          // test bed, so the two never run at once.
+          name: 'conformance-ambient',
+          include: ['test/conformance/ambient/**/*.test.ts'],
+          globalSetup: ['test/conformance/global-setup.ts'],
+          provide: { clusterTier: 'real' },
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

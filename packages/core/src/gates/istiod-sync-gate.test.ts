@@ -32,7 +32,15 @@ class FakeMesh implements SynczSource {
   readonly pollTimes: number[] = [];
   readonly proxies = new Map<
     string,
-    { istiod: string; sent: string; acked: string; sentAt: number | undefined; error?: string }
+    {
+      istiod: string;
+      sent: string;
+      acked: string;
+      sentAt: number | undefined;
+      error?: string;
+      /** syncz `proxy_type`; `sidecar` when unset. */
+      type?: string;
+    }
   >();
   readonly replicas: string[] = ['istiod-a', 'istiod-b'];
   readonly failing = new Set<string>();
@@ -43,8 +51,12 @@ class FakeMesh implements SynczSource {
 
   constructor(readonly clock: FakeClock) {}
 
-  add(id: string, istiod: string, acked = true): void {
-    this.proxies.set(id, { istiod, sent: '', acked: '', sentAt: undefined });
+  /**
+   * A proxy of `type` (its routes' pushes are RDS, or LDS for a waypoint: the fixture
+   * writes the fields syncz has for that type).
+   */
+  add(id: string, istiod: string, acked = true, type?: string): void {
+    this.proxies.set(id, { istiod, sent: '', acked: '', sentAt: undefined, type });
     this.push(id);
     if (acked) this.ack(id);
   }
@@ -87,6 +99,7 @@ class FakeMesh implements SynczSource {
           status(
             {
               proxy: id,
+              ...(p.type ? { type: p.type } : {}),
               routeSent: p.sent,
               routeAcked: p.acked,
               sentTime: p.sentAt === undefined ? null : new Date(p.sentAt).toISOString(),
@@ -527,6 +540,86 @@ describe('IstiodSyncGate.waitForSync', () => {
     };
     const report = await gate.waitForSync(snapshot, { scope: bookinfo, timeoutMs: 60_000 });
     expect(report).toMatchObject({ synced: 1, total: 1 });
+  });
+});
+
+describe('IstiodSyncGate and the kinds of proxy of an ambient mesh', () => {
+  const MIXED: ProxyScope = {
+    sets: [
+      { proxyTypes: ['sidecar'], namespaces: ['bookinfo'], selector: undefined },
+      { proxyTypes: ['waypoint'], namespaces: ['bookinfo'], selector: undefined },
+    ],
+  };
+
+  function mixedMesh() {
+    const fixture = setup();
+    fixture.mesh.add('caller-1.bookinfo', 'istiod-a');
+    fixture.mesh.add('waypoint-1.bookinfo', 'istiod-a', true, 'waypoint');
+    fixture.mesh.add('waypoint-2.bookinfo', 'istiod-b', true, 'waypoint');
+    // ztunnel is never sent the change: it must not hold the gate.
+    fixture.mesh.add('ztunnel-x.istio-system', 'istiod-b', true, 'ztunnel');
+    return fixture;
+  }
+
+  it("gates on the sidecars' route pushes and every waypoint's listener pushes", async () => {
+    const { mesh, gate } = mixedMesh();
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) mesh.pushAll();
+      if (poll === 3) mesh.ack('caller-1.bookinfo');
+      if (poll === 4) mesh.ack('waypoint-1.bookinfo');
+      if (poll === 5) mesh.ack('waypoint-2.bookinfo');
+    };
+    const progress: number[] = [];
+    const report = await gate.waitForSync(snapshot, {
+      scope: MIXED,
+      timeoutMs: 60_000,
+      onProgress: (p) => progress.push(p.synced),
+    });
+    expect(report).toMatchObject({ synced: 3, total: 3 });
+    expect(progress).toEqual([0, 1, 2, 3]);
+  });
+
+  it('names a stuck waypoint when the wait times out', async () => {
+    const { mesh, gate } = mixedMesh();
+    const snapshot = await gate.snapshot();
+    mesh.onPoll = (poll) => {
+      if (poll === 2) {
+        mesh.pushAll();
+        mesh.ack('caller-1.bookinfo');
+        mesh.ack('waypoint-1.bookinfo');
+      }
+    };
+    const error = await gate
+      .waitForSync(snapshot, { scope: MIXED, timeoutMs: 5_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncTimeoutError);
+    expect((error as SyncTimeoutError).unsynced).toEqual([
+      {
+        proxy: 'waypoint-2.bookinfo',
+        istiod: 'istiod-b',
+        state: 'STALE',
+        waitingMs: 5_000,
+        lastError: undefined,
+      },
+    ]);
+  });
+
+  it("fails fast with Envoy's message when a waypoint rejects the listener push", async () => {
+    const { mesh, gate } = mixedMesh();
+    const snapshot = await gate.snapshot();
+    const message = 'Error adding/updating listener(s) main_internal: unknown field "x"';
+    mesh.onPoll = (poll) => {
+      if (poll === 2) mesh.pushAll();
+      if (poll === 3) mesh.nack('waypoint-1.bookinfo', message);
+    };
+    const error = await gate
+      .waitForSync(snapshot, { scope: MIXED, timeoutMs: 120_000 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigRejectedError);
+    expect((error as ConfigRejectedError).rejected).toEqual([
+      expect.objectContaining({ proxy: 'waypoint-1.bookinfo', state: 'ERROR', lastError: message }),
+    ]);
   });
 });
 

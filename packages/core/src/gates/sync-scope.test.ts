@@ -147,4 +147,42 @@ describe('ProxyScopeResolver', () => {
     );
     expect(view.problem).toMatch(/cannot list pods matching "app=productpage" in shop/);
   });
+
+  it("admits a mixed mesh's waypoint and its callers' sidecars, never ztunnel", async () => {
+    const pods = new FakePods(new Map([['bookinfo', ['waypoint-1']]]));
+    const resolver = new ProxyScopeResolver(pods);
+    const mesh = [
+      ...proxies,
+      status({ proxy: 'waypoint-1.bookinfo', type: 'waypoint' }),
+      status({ proxy: 'other-waypoint-1.bookinfo', type: 'waypoint' }),
+      status({ proxy: 'ztunnel-x.istio-system', type: 'ztunnel' }),
+      status({ proxy: 'ztunnel-y.bookinfo', type: 'ztunnel' }),
+    ];
+    const scope: ProxyScope = {
+      sets: [
+        { proxyTypes: ['sidecar'], namespaces: ['bookinfo'], selector: undefined },
+        {
+          proxyTypes: ['waypoint'],
+          namespaces: ['bookinfo'],
+          selector: 'gateway.networking.k8s.io/gateway-name=waypoint',
+        },
+      ],
+    };
+    const view = await resolver.resolve(scope, mesh);
+    expect(mesh.filter((p) => view.includes?.(p)).map((p) => p.proxy)).toEqual([
+      'productpage-1.bookinfo',
+      'reviews-1.bookinfo',
+      'waypoint-1.bookinfo',
+    ]);
+    // Even a scope of every proxy, or of ztunnel by name, leaves ztunnel out.
+    for (const sets of [
+      [{ namespaces: undefined, selector: undefined }],
+      [{ proxyTypes: ['ztunnel'], namespaces: undefined, selector: undefined }],
+    ]) {
+      const all = await resolver.resolve({ sets }, mesh);
+      expect(mesh.filter((p) => all.includes?.(p)).map((p) => p.proxyType)).not.toContain(
+        'ztunnel',
+      );
+    }
+  });
 });

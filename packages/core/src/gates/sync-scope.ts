@@ -1,8 +1,10 @@
 /**
  * Which proxies count for the sync gate: the sets of a `ProxyScope` (the route backend
  * supplies it; for a VirtualService it is `sync.scope`). A set is every proxy by default,
- * or those of some types (`router`, `sidecar`), of some namespaces (the proxy id's suffix),
- * and/or whose pod matches a label selector; a proxy in any set counts.
+ * or those of some types (`router`, `sidecar`, `waypoint`), of some namespaces (the proxy
+ * id's suffix), and/or whose pod matches a label selector; a proxy in any set counts.
+ * ztunnel never counts, whatever the set says: it has no L7 routes, so a route change
+ * never reaches it (`routesTypeOf`).
  *
  * syncz does not carry pod labels, so a selector needs the pods: the matching pods of each
  * namespace are listed once, and listed again only when a proxy the gate has not seen yet
@@ -57,6 +59,7 @@ export class SyncScope {
   /** Whether the type and namespace parts of the set admit `status`. */
   #inNamespaces(status: ProxyRouteStatus): boolean {
     return (
+      status.routesType !== undefined &&
       (!this.#types || this.#types.has(status.proxyType)) &&
       (!this.#namespaces || this.#namespaces.has(status.namespace))
     );

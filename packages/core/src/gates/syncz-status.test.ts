@@ -142,6 +142,50 @@ describe('parseSynczEntry', () => {
   });
 });
 
+describe('the routes of each kind of proxy', () => {
+  const n1 = nonce('2026-11-02T10:00:00Z/41');
+  const n2 = nonce('2026-11-02T10:00:05Z/42');
+
+  it('judges a waypoint on its listeners: istiod inlines its routes there, route_sent stays empty', () => {
+    const entry = synczEntry({
+      proxy: 'waypoint-5d8-x.bookinfo',
+      type: 'waypoint',
+      routeSent: n2,
+      routeAcked: n1,
+      sentTime: '2026-11-02T10:00:05.200Z',
+      lastError: 'Error adding/updating listener(s) main_internal: boom',
+    });
+    expect(entry).not.toHaveProperty('route_sent');
+    expect(entry).toMatchObject({ listener_sent: n2, listener_acked: n1 });
+    expect(parseSynczEntry(entry, 'istiod-1')).toMatchObject({
+      proxyType: 'waypoint',
+      routesType: 'LDS',
+      sent: n2,
+      acked: n1,
+      sentAt: Date.parse('2026-11-02T10:00:05.200Z'),
+      nonceCounter: 42,
+      lastError: 'Error adding/updating listener(s) main_internal: boom',
+      state: 'ERROR',
+    });
+  });
+
+  it('judges sidecars and gateway routers on RDS', () => {
+    for (const type of ['sidecar', 'router', ''])
+      expect(status({ proxy: 'p.ns', type, routeSent: n2, routeAcked: n2 })).toMatchObject({
+        routesType: 'RDS',
+        state: 'SYNCED',
+      });
+  });
+
+  it('gives ztunnel no routes: it is L4 only, never part of an L7 change', () => {
+    expect(status({ proxy: 'ztunnel-abc.istio-system', type: 'ztunnel' })).toMatchObject({
+      routesType: undefined,
+      sent: '',
+      state: 'NOT SENT',
+    });
+  });
+});
+
 describe('every xDS type (the istioctl proxy-status columns)', () => {
   it('judges CDS, LDS, EDS, RDS and ECDS each by its own nonces and error', () => {
     const status = parseSynczEntry(

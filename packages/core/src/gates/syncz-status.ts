@@ -1,7 +1,10 @@
 /**
  * istiod's `/debug/syncz` answer (docs/reference/istio.md §1) reduced to what the sync gate
- * needs: the route (RDS) status of every proxy, judged the way `istioctl proxy-status` judges
- * it, and the replicas' answers merged by proxy id.
+ * needs: the status of every proxy's routes, judged the way `istioctl proxy-status` judges
+ * it, and the replicas' answers merged by proxy id. Routes travel in RDS to sidecars and
+ * gateway routers, but inline in the listeners (LDS) to an ambient waypoint, so a
+ * waypoint's route status is its listener status; ztunnel has no L7 routes at all
+ * (`routesTypeOf`).
  *
  * Parsing is lenient on purpose: every field is optional (istiod uses Go's `omitempty`, so a
  * type never sent has no `*_sent` field at all), older istiods have no `resources` map, and
@@ -52,10 +55,26 @@ export interface XdsTypeStatus {
   readonly lastError: string | undefined;
 }
 
+/**
+ * The xDS type that carries a proxy's L7 routes, by its syncz `proxy_type`: LDS for a
+ * waypoint (istiod inlines its route configurations in the main_internal listener's filter
+ * chains, so a route change is a listener push and `route_sent` stays empty), none for
+ * ztunnel (L4 only: it never has a route change), RDS for every other proxy (sidecars,
+ * gateway routers; an older istiod that leaves `proxy_type` out).
+ */
+export function routesTypeOf(proxyType: string): 'RDS' | 'LDS' | undefined {
+  if (proxyType === 'waypoint') return 'LDS';
+  if (proxyType === 'ztunnel') return undefined;
+  return 'RDS';
+}
+
 /** Go's zero `time.Time`, which syncz prints as `sentTime` for a type never sent. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** The route (RDS) sync status of one proxy, as one istiod replica reports it. */
+/**
+ * The sync status of one proxy's routes (the xDS type carrying them: `routesType`), as one
+ * istiod replica reports it.
+ */
 export interface ProxyRouteStatus {
   /** Proxy id, `<pod>.<namespace>`. */
   readonly proxy: string;
@@ -67,6 +86,12 @@ export interface ProxyRouteStatus {
   readonly proxyType: string;
   /** istiod replica that reported it (pod name, or the URL's host). */
   readonly istiod: string;
+  /**
+   * The xDS type carrying the proxy's routes, whose status the fields below are: `RDS`,
+   * `LDS` for a waypoint, undefined for ztunnel (no L7 routes: never in an L7 change's
+   * scope). See {@link routesTypeOf}.
+   */
+  readonly routesType: 'RDS' | 'LDS' | undefined;
   /** Nonce of the last route push sent; `''` when never sent. */
   readonly sent: string;
   /** Nonce the proxy last acked; `''` when never acked. */
@@ -157,38 +182,31 @@ export function parseSynczEntry(entry: unknown, istiod: string): ProxyRouteStatu
   const fields = entry as Record<string, unknown>;
   const proxy = text(fields.proxy);
   if (proxy === '') return undefined;
-  const resources = fields.resources;
-  const routeResource =
-    resources !== null && typeof resources === 'object'
-      ? ((resources as Record<string, unknown>)[ROUTE_CONFIGURATION_TYPE_URL] as
-          Record<string, unknown> | undefined)
-      : undefined;
-  let sent = text(fields.route_sent);
-  let acked = text(fields.route_acked);
+  const proxyType = text(fields.proxy_type);
+  const routesType = routesTypeOf(proxyType);
+  const carrier = XDS_TYPES.find((t) => t.name === routesType);
+  const resource = carrier ? resourceOf(fields.resources, carrier.typeUrl) : undefined;
+  let sent = carrier ? text(fields[`${carrier.prefix}_sent`]) : '';
+  let acked = carrier ? text(fields[`${carrier.prefix}_acked`]) : '';
   // The flat fields are what istioctl reads; the resources map only fills in for an istiod
   // that stopped sending them.
-  if (sent === '' && routeResource && typeof routeResource === 'object') {
-    sent = text(routeResource.sent);
-    acked = text(routeResource.acked);
+  if (sent === '' && resource) {
+    sent = text(resource.sent);
+    acked = text(resource.acked);
   }
-  const lastError =
-    routeResource && typeof routeResource === 'object'
-      ? text(routeResource.lastError) || undefined
-      : undefined;
+  const lastError = resource ? text(resource.lastError) || undefined : undefined;
   const nonce = parseNonce(sent);
   const dot = proxy.lastIndexOf('.');
   return {
     proxy,
     pod: dot > 0 ? proxy.slice(0, dot) : proxy,
     namespace: dot > 0 ? proxy.slice(dot + 1) : '',
-    proxyType: text(fields.proxy_type),
+    proxyType,
     istiod,
+    routesType,
     sent,
     acked,
-    sentAt:
-      routeResource && typeof routeResource === 'object'
-        ? sentTimeOf(routeResource.sentTime)
-        : undefined,
+    sentAt: resource ? sentTimeOf(resource.sentTime) : undefined,
     nonceTime: nonce.time,
     nonceCounter: nonce.counter,
     lastError,

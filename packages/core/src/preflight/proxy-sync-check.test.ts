@@ -20,6 +20,26 @@ describe('proxy-sync', () => {
     expect(proxySyncCheck.run(healthyContext())).toEqual([]);
   });
 
+  it('passes a synced waypoint, which is never sent RDS', () => {
+    expect(
+      proxySyncCheck.run(
+        healthyContext(proxies([proxyStatus('waypoint-1.bookinfo', { type: 'waypoint' })])),
+      ),
+    ).toEqual([]);
+    const stale = proxySyncCheck.run(
+      healthyContext(
+        proxies([
+          proxyStatus('waypoint-1.bookinfo', {
+            type: 'waypoint',
+            state: 'STALE',
+            sentAt: NOW - 400_000,
+          }),
+        ]),
+      ),
+    );
+    expect(summary(stale)).toEqual(['error proxy-sync xds CDS, LDS, EDS']);
+  });
+
   it('names the slowest of the proxies stale beyond the sync timeout (an error at ratio 1)', () => {
     const findings = proxySyncCheck.run(
       healthyContext(

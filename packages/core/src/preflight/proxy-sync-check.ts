@@ -16,8 +16,13 @@ import type { PreflightCheck } from './preflight-check.js';
 import type { PreflightContext } from './preflight-context.js';
 
 const ID = 'proxy-sync';
-/** Types a proxy must have: ECDS is commonly never sent. */
-const REQUIRED: readonly XdsTypeName[] = ['CDS', 'LDS', 'EDS', 'RDS'];
+/**
+ * Types a proxy must have: ECDS is commonly never sent, and a waypoint is never sent RDS (its
+ * routes are inline in its listeners).
+ */
+function requiredTypes(proxy: ProxyRouteStatus): readonly XdsTypeName[] {
+  return proxy.routesType === 'LDS' ? ['CDS', 'LDS', 'EDS'] : ['CDS', 'LDS', 'EDS', 'RDS'];
+}
 const SHOWN = 5;
 /** How long a proxy may take to ack a push before it counts as lagging. */
 export const LAGGING_AFTER_MS = 10_000;
@@ -34,8 +39,13 @@ interface ProxyProblem {
 function problemOf(proxy: ProxyRouteStatus, now: number): ProxyProblem | undefined {
   const types = proxy.xds;
   const states: [XdsTypeName, ProxySyncState, number | undefined, string | undefined][] = types
-    ? REQUIRED.map((name) => [name, types[name].state, types[name].sentAt, types[name].lastError])
-    : [['RDS', proxy.state, proxy.sentAt ?? proxy.nonceTime, proxy.lastError]];
+    ? requiredTypes(proxy).map((name) => [
+        name,
+        types[name].state,
+        types[name].sentAt,
+        types[name].lastError,
+      ])
+    : [[proxy.routesType ?? 'RDS', proxy.state, proxy.sentAt ?? proxy.nonceTime, proxy.lastError]];
   for (const state of ['ERROR', 'STALE', 'NOT SENT'] as const) {
     const matching = states.filter(([, s]) => s === state);
     if (matching.length === 0) continue;

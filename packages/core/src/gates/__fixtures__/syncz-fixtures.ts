@@ -6,7 +6,9 @@
 import { parseSynczEntry, type ProxyRouteStatus } from '../syncz-status.js';
 
 const ROUTE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+const LISTENER = 'type.googleapis.com/envoy.config.listener.v3.Listener';
 const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+const ADDRESS = 'type.googleapis.com/istio.workload.Address';
 
 /** A nonce as istiod makes it: push version immediately followed by a UUID. */
 export function nonce(version: string, uuidSeed = 1): string {
@@ -17,7 +19,12 @@ export function nonce(version: string, uuidSeed = 1): string {
 /** Options of {@link synczEntry}. */
 export interface EntryOptions {
   proxy: string;
+  /** syncz `proxy_type`; `sidecar` by default. */
   type?: string;
+  /**
+   * The push carrying the proxy's routes: RDS, or LDS for a `waypoint` (routes inline in
+   * its listeners); a `ztunnel` entry has neither, only istiod's workload addresses.
+   */
   routeSent?: string;
   routeAcked?: string;
   /** `sentTime` in the resources map; `null` for Go's zero time. */
@@ -29,16 +36,27 @@ export interface EntryOptions {
 
 /** One syncz entry as JSON-decoded data. */
 export function synczEntry(options: EntryOptions): Record<string, unknown> {
+  const type = options.type ?? 'sidecar';
+  if (type === 'ztunnel') {
+    return {
+      cluster_id: 'Kubernetes',
+      proxy: options.proxy,
+      proxy_type: type,
+      istio_version: '1.26.2',
+      resources: { [ADDRESS]: { sent: 'w', acked: 'w', sentTime: '2026-11-02T10:00:00Z' } },
+    };
+  }
+  const [prefix, typeUrl] = type === 'waypoint' ? ['listener', LISTENER] : ['route', ROUTE];
   const entry: Record<string, unknown> = {
     cluster_id: 'Kubernetes',
     proxy: options.proxy,
-    proxy_type: options.type ?? 'sidecar',
+    proxy_type: type,
     istio_version: '1.26.2',
     cluster_sent: 'x',
     cluster_acked: 'x',
   };
-  if (options.routeSent) entry.route_sent = options.routeSent;
-  if (options.routeAcked) entry.route_acked = options.routeAcked;
+  if (options.routeSent) entry[`${prefix}_sent`] = options.routeSent;
+  if (options.routeAcked) entry[`${prefix}_acked`] = options.routeAcked;
   if (!options.noResources) {
     const route: Record<string, unknown> = {};
     if (options.routeSent) route.sent = options.routeSent;
@@ -50,7 +68,7 @@ export function synczEntry(options: EntryOptions): Record<string, unknown> {
     if (options.lastError) route.lastError = options.lastError;
     entry.resources = {
       [CLUSTER]: { sent: 'x', acked: 'x', sentTime: '2026-11-02T10:00:00Z' },
-      [ROUTE]: route,
+      [typeUrl]: route,
     };
   }
   return entry;

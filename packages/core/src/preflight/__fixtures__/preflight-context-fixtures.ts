@@ -4,7 +4,12 @@
  * Prometheus holding data), and small edits that break one thing at a time. Checks are
  * pure, so their tests build contexts from these.
  */
-import type { ProxyRouteStatus, XdsTypeName, XdsTypeStatus } from '../../gates/syncz-status.js';
+import {
+  routesTypeOf,
+  type ProxyRouteStatus,
+  type XdsTypeName,
+  type XdsTypeStatus,
+} from '../../gates/syncz-status.js';
 import type { ProxySyncState } from '../../errors.js';
 import type {
   DestinationRule,
@@ -144,7 +149,10 @@ export function proxyStatus(
   const xds = Object.fromEntries(
     (['CDS', 'LDS', 'EDS', 'RDS', 'ECDS'] as XdsTypeName[]).map((name) => [
       name,
-      name === 'ECDS' ? { state: 'NOT SENT', sentAt: undefined, lastError: undefined } : status,
+      // ECDS is commonly never sent; RDS never to a waypoint (its routes are in LDS).
+      name === 'ECDS' || (name === 'RDS' && options.type === 'waypoint')
+        ? { state: 'NOT SENT', sentAt: undefined, lastError: undefined }
+        : status,
     ]),
   ) as Record<XdsTypeName, XdsTypeStatus>;
   const dot = proxy.lastIndexOf('.');
@@ -154,6 +162,7 @@ export function proxyStatus(
     namespace: proxy.slice(dot + 1),
     proxyType: options.type ?? 'sidecar',
     istiod: options.istiod ?? 'istiod-a',
+    routesType: routesTypeOf(options.type ?? 'sidecar'),
     sent: 'n2',
     acked: state === 'SYNCED' ? 'n2' : 'n1',
     sentAt: status.sentAt,
