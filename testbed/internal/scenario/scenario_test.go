@@ -69,7 +69,7 @@ func TestParseOverrides(t *testing.T) {
 		{
 			name:   "bad proxyType and types",
 			body:   `{"overrides":[{"match":{"proxyType":"gateway","pod":""},"stuck":"yes"}]}`,
-			issues: []Issue{{"overrides[0].match.pod", "must not be empty"}, {"overrides[0].match.proxyType", `expected "sidecar" or "router", received "gateway"`}, {"overrides[0].stuck", "expected boolean, received string"}},
+			issues: []Issue{{"overrides[0].match.pod", "must not be empty"}, {"overrides[0].match.proxyType", `expected "sidecar", "router" or "waypoint", received "gateway"`}, {"overrides[0].stuck", "expected boolean, received string"}},
 		},
 		{name: "missing list", body: `{}`, issues: []Issue{{"overrides", "required"}}},
 		{name: "missing match", body: `{"overrides":[{}]}`, issues: []Issue{{"overrides[0].match", "required"}}},
@@ -272,6 +272,7 @@ func TestSettingsFor(t *testing.T) {
 		{"exact pod mismatch", []Override{{Match: ProxyMatch{Pod: "productpage"}, Stuck: true}}, ApplySettings{ApplyDelay: def}},
 		{"every field must match", []Override{{Match: ProxyMatch{Namespace: "bookinfo", Workload: "reviews"}, Reject: Reject{On: true}}}, ApplySettings{ApplyDelay: def}},
 		{"router overrides skip sidecars", []Override{{Match: ProxyMatch{ProxyType: "router"}, Stuck: true}}, ApplySettings{ApplyDelay: def}},
+		{"waypoint overrides skip sidecars", []Override{{Match: ProxyMatch{ProxyType: "waypoint"}, Reject: Reject{On: true, Message: "no"}}}, ApplySettings{ApplyDelay: def}},
 		{
 			"a delay-only override does not release a stuck proxy; last delay wins",
 			[]Override{{Match: ProxyMatch{Workload: "productpage"}, Stuck: true, ApplyDelay: &slow}, {Match: ProxyMatch{Namespace: "bookinfo"}, ApplyDelay: &fast}},

@@ -27,7 +27,7 @@ type ProxyMatch struct {
 	Workload string `json:"workload,omitempty"`
 	// Pod is a pod name, or a prefix ending in `*`.
 	Pod string `json:"pod,omitempty"`
-	// ProxyType is `sidecar` or `router`.
+	// ProxyType is `sidecar`, `router` or `waypoint` (the proxy types the fleet plays).
 	ProxyType string `json:"proxyType,omitempty"`
 }
 
@@ -150,8 +150,8 @@ func (c *checker) override(path string, v any) Override {
 		out.Match.Workload, _ = c.str(mm, mp, "workload", true)
 		out.Match.Pod, _ = c.str(mm, mp, "pod", true)
 		if t, present := c.str(mm, mp, "proxyType", false); present {
-			if t != "sidecar" && t != "router" {
-				c.fail(join(mp, "proxyType"), `expected "sidecar" or "router", received %q`, t)
+			if t != "sidecar" && t != "router" && t != "waypoint" {
+				c.fail(join(mp, "proxyType"), `expected "sidecar", "router" or "waypoint", received %q`, t)
 			}
 			out.Match.ProxyType = t
 		}
