@@ -86,8 +86,7 @@ export function waypointRouteConfig(
         if (!isJsonObject(filter) || filter.name !== HCM || !isJsonObject(filter.typed_config))
           continue;
         const routeConfig = filter.typed_config.route_config;
-        if (isJsonObject(routeConfig))
-          return { version, routeConfig: routeConfig };
+        if (isJsonObject(routeConfig)) return { version, routeConfig };
       }
     }
   }
