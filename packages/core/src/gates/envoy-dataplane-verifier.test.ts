@@ -236,3 +236,108 @@ describe('EnvoyDataplaneVerifier', () => {
     expect(checks.map((c) => c.proxy)).toEqual(['istio-ingressgateway-1.istio-system']);
   });
 });
+
+describe('EnvoyDataplaneVerifier on waypoints', () => {
+  const slot = (service: string) => `inbound-vip|9080|http|${service}.bookinfo.svc.cluster.local`;
+  const chain = `inbound-vip|9080|http|${FQDN}`;
+  /** A waypoint's `?resource=dynamic_listeners`, the route configuration inline in main_internal. */
+  const waypointDump = (weights: Record<string, number>) => ({
+    configs: [
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump.DynamicListener',
+        name: 'main_internal',
+        active_state: {
+          version_info: 'w-3',
+          listener: {
+            name: 'main_internal',
+            filter_chains: [
+              {
+                name: chain,
+                filters: [
+                  {
+                    name: 'envoy.filters.network.http_connection_manager',
+                    typed_config: {
+                      route_config: {
+                        name: chain,
+                        virtual_hosts: [
+                          {
+                            name: 'inbound|http|9080',
+                            domains: ['*'],
+                            routes: [
+                              {
+                                name: 'primary',
+                                match: { prefix: '/' },
+                                route: {
+                                  weighted_clusters: {
+                                    clusters: Object.entries(weights).map(([s, weight]) => ({
+                                      name: slot(s),
+                                      weight,
+                                    })),
+                                  },
+                                },
+                              },
+                            ],
+                          },
+                        ],
+                      },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    ],
+  });
+  const routed: DataplaneExpectation = {
+    host: FQDN,
+    port: 9080,
+    weights: { 'reviews-blue': 90, 'reviews-green': 10 },
+    clusters: {
+      'reviews-blue': `outbound|9080||reviews-blue.bookinfo.svc.cluster.local`,
+      'reviews-green': `outbound|9080||reviews-green.bookinfo.svc.cluster.local`,
+    },
+    routeName: 'primary',
+    headerRoute: { name: 'switchyard-reviews-prerelease', present: false },
+  };
+  const mesh = [
+    status({ proxy: 'productpage-1.bookinfo' }),
+    status({ proxy: 'waypoint-a.bookinfo', type: 'waypoint' }),
+    status({ proxy: 'waypoint-b.bookinfo', type: 'waypoint' }),
+  ];
+
+  it('reads every waypoint replica’s main_internal first, in the waypoint’s cluster names', async () => {
+    const envoys = new FakeEnvoys(
+      new Map([
+        ['waypoint-a.bookinfo', waypointDump({ 'reviews-blue': 90, 'reviews-green': 10 })],
+        ['waypoint-b.bookinfo', waypointDump({ 'reviews-blue': 90, 'reviews-green': 10 })],
+        ['productpage-1.bookinfo', good],
+      ]),
+    );
+    const checks = await verifier(envoys, mesh).verify(routed, { scope: EVERY_PROXY, count: 2 });
+    expect(checks.map((c) => [c.proxy, c.proxyType, c.version])).toEqual([
+      ['waypoint-b.bookinfo', 'waypoint', 'w-3'],
+      ['waypoint-a.bookinfo', 'waypoint', 'w-3'],
+    ]);
+    expect(envoys.paths).toEqual([
+      '/config_dump?resource=dynamic_listeners',
+      '/config_dump?resource=dynamic_listeners',
+    ]);
+  });
+
+  it('fails naming the waypoint whose listeners route otherwise', async () => {
+    const envoys = new FakeEnvoys(
+      new Map([
+        ['waypoint-a.bookinfo', waypointDump({ 'reviews-blue': 90, 'reviews-green': 10 })],
+        ['waypoint-b.bookinfo', waypointDump({ 'reviews-blue': 100 })],
+      ]),
+    );
+    const error = await verifier(envoys, mesh)
+      .verify(routed, { scope: EVERY_PROXY, count: 2 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataplaneMismatchError);
+    expect((error as DataplaneMismatchError).proxy).toBe('waypoint-b.bookinfo');
+    expect((error as Error).message).toMatch(/splits reviews-blue=100/);
+  });
+});

@@ -3,9 +3,11 @@
  * proxy acked a push, config_dump shows what it is running (read as `envoy-route-reader.ts`
  * does: a port-forward to the pod's admin port, opened for the read and closed after it).
  *
- * Which proxies: gateways (`router`) first, since they carry user traffic from outside, then
- * sidecars of pods that are clients of the service (any sidecar outside the service's own
- * pods), each group in random order so repeated checks cover different proxies. A proxy
+ * Which proxies: waypoints first (in ambient they carry the mesh's requests; their routes
+ * are read from `main_internal`, `envoy-waypoint-dump.ts`), then gateways (`router`), since
+ * they carry user traffic from outside, then sidecars of pods that are clients of the service
+ * (any sidecar outside the service's own pods), each group in random order so repeated checks
+ * cover different proxies. A proxy
  * whose routes do not mention the service (not a client of it) does not count and the next
  * candidate is tried, up to three times `count` candidates.
  */
@@ -21,8 +23,12 @@ import type {
 } from './dataplane-verifier.js';
 import type { ProxyScope } from './sync-gate.js';
 import { throwIfAborted } from './abort-error.js';
-import { inspectRoutes, type RouteInspection } from './envoy-route-dump.js';
-import { envoyRouteReader, type EnvoyRouteReader } from './envoy-route-reader.js';
+import type { RouteInspection } from './envoy-route-dump.js';
+import {
+  envoyRouteReader,
+  inspectProxyRoutes,
+  type EnvoyRouteReader,
+} from './envoy-route-reader.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 
 /** Candidates tried per proxy asked for, at most. */
@@ -74,7 +80,12 @@ export class EnvoyDataplaneVerifier implements DataplaneVerifier {
     const sidecars = this.#shuffle(
       all.filter((p) => p.proxyType === 'sidecar' && !own.has(p.proxy)),
     );
-    const candidates = [...routers, ...sidecars].slice(0, count * CANDIDATES_PER_CHECK);
+    // Waypoints first: in ambient they carry the mesh's requests.
+    const waypoints = this.#shuffle(all.filter((p) => p.proxyType === 'waypoint'));
+    const candidates = [...waypoints, ...routers, ...sidecars].slice(
+      0,
+      count * CANDIDATES_PER_CHECK,
+    );
     const checks: DataplaneProxyCheck[] = [];
     const failures: PortForwardError[] = [];
     let next = 0;
@@ -123,7 +134,7 @@ export class EnvoyDataplaneVerifier implements DataplaneVerifier {
     expectation: DataplaneExpectation,
     signal: AbortSignal | undefined,
   ): Promise<RouteInspection> {
-    return inspectRoutes(await this.#routes(proxy, signal), expectation, proxy.proxyType);
+    return inspectProxyRoutes(await this.#routes(proxy, signal), expectation, proxy.proxyType);
   }
 
   /** Proxy ids of the service's own pods (its sidecars serve it, they are not its clients). */

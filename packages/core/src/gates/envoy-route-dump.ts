@@ -275,7 +275,11 @@ export function inspectRoutes(
   for (const config of configs) {
     const name = config.routeConfig.name ?? '';
     for (const virtualHost of config.routeConfig.virtual_hosts ?? []) {
-      if (proxyType === 'router') {
+      if (proxyType === 'waypoint') {
+        // The waypoint's configuration was picked for the Service's VIP and port already
+        // (`envoy-waypoint-dump.ts`): its one virtual host (domains `*`) has the routes.
+        targets.push({ config, virtualHost });
+      } else if (proxyType === 'router') {
         if (name.startsWith('http.') && carriesManagedRoutes(virtualHost, expectation))
           targets.push({ config, virtualHost });
       } else if (

@@ -12,7 +12,12 @@
  * configuration there, and `envoy-route-dump.ts` judges it as it judges a sidecar's.
  */
 import { isJsonObject } from '../istio/json-value.js';
-import { ConfigDumpFormatError, type DynamicRouteConfig } from './envoy-route-dump.js';
+import type { DataplaneExpectation } from './dataplane-verifier.js';
+import {
+  ConfigDumpFormatError,
+  outboundCluster,
+  type DynamicRouteConfig,
+} from './envoy-route-dump.js';
 
 /** The waypoint's listener for the connections ztunnel brings it. */
 export const WAYPOINT_MAIN_LISTENER = 'main_internal';
@@ -91,4 +96,17 @@ export function waypointRouteConfig(
     }
   }
   return undefined;
+}
+
+/** `expectation` (in a sidecar's cluster names) in the waypoint's cluster names. */
+export function waypointExpectation(expectation: DataplaneExpectation): DataplaneExpectation {
+  const clusters = Object.fromEntries(
+    Object.keys(expectation.weights).map((key) => [
+      key,
+      waypointClusterOf(
+        expectation.clusters?.[key] ?? outboundCluster(expectation.port, key, expectation.host),
+      ),
+    ]),
+  );
+  return { ...expectation, clusters };
 }

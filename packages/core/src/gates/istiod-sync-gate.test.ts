@@ -13,7 +13,6 @@ import type { ProxyScope, SyncProgress } from './sync-gate.js';
 import { nonce, status } from './__fixtures__/syncz-fixtures.js';
 import { IstiodSyncGate } from './istiod-sync-gate.js';
 import type { DataplaneExpectation } from './dataplane-verifier.js';
-import { parseRouteConfigDump } from './envoy-route-dump.js';
 import type { EnvoyRouteReader } from './envoy-route-reader.js';
 import { LEFTOVER_ERROR_GRACE_MS } from './sync-evaluation.js';
 import { FQDN, sidecarRouteConfig, splitRoute } from './__fixtures__/config-dump-fixtures.js';
@@ -759,10 +758,9 @@ describe("IstiodSyncGate.waitForSync with the change's routes (push fence)", () 
     routeName: 'primary',
     headerRoute: { name: 'switchyard-reviews-prerelease', present: false },
   };
-  const routesWith = (weights: Record<string, number>) =>
-    parseRouteConfigDump({
-      configs: [sidecarRouteConfig([splitRoute(weights, { name: 'primary' })])],
-    });
+  const routesWith = (weights: Record<string, number>) => ({
+    configs: [sidecarRouteConfig([splitRoute(weights, { name: 'primary' })])],
+  });
 
   /**
    * istiod pushes twice after the snapshot: first from a context begun before it saw the

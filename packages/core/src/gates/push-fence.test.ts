@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PortForwardError } from '../errors.js';
 import type { DataplaneExpectation } from './dataplane-verifier.js';
-import { parseRouteConfigDump, type DynamicRouteConfig } from './envoy-route-dump.js';
 import type { EnvoyRouteReader } from './envoy-route-reader.js';
 import { PushFence } from './push-fence.js';
 import { baselineCriterion, evaluateSync } from './sync-evaluation.js';
@@ -24,10 +23,9 @@ const expectation: DataplaneExpectation = {
 const NEW_ROUTES = dump({ blue: 80, green: 20 });
 const OLD_ROUTES = dump({ blue: 90, green: 10 });
 
-function dump(weights: Record<string, number>): DynamicRouteConfig[] {
-  return parseRouteConfigDump({
-    configs: [sidecarRouteConfig([splitRoute(weights, { name: 'primary' })])],
-  });
+/** A sidecar's `dynamic_route_configs` answer. */
+function dump(weights: Record<string, number>): unknown {
+  return { configs: [sidecarRouteConfig([splitRoute(weights, { name: 'primary' })])] };
 }
 
 /** Proxies a, b on istiod-a and c on istiod-b, all on push 1 before the change. */
@@ -44,13 +42,13 @@ function acked(proxy: string, counter: number, istiod = 'istiod-a'): ProxyRouteS
 }
 
 /** A reader answering each proxy's routes from `routes`, recording who was read. */
-function reader(routes: Record<string, DynamicRouteConfig[] | Error>) {
+function reader(routes: Record<string, unknown>) {
   const reads: string[] = [];
   const read: EnvoyRouteReader = (proxy) => {
     const id = `${proxy.pod}.${proxy.namespace}`;
     reads.push(id);
     const answer = routes[id];
-    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer ?? []);
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer ?? { configs: [] });
   };
   return { read, reads };
 }
@@ -95,7 +93,7 @@ describe('push fence', () => {
   });
 
   it('asks a sentinel whose routes lack the change again only after it acks a newer push', async () => {
-    const routes: Record<string, DynamicRouteConfig[]> = { 'a.ns': OLD_ROUTES };
+    const routes: Record<string, unknown> = { 'a.ns': OLD_ROUTES };
     const { read, reads } = reader(routes);
     const fence = new PushFence({ expectation, routes: read, criterion });
     // Push 7 was begun before istiod saw the change: acked after the baseline, old routes.
@@ -131,7 +129,7 @@ describe('push fence', () => {
   });
 
   it('does not ask a sentinel it could not read again, tries another, and says so while unfenced', async () => {
-    const routes: Record<string, DynamicRouteConfig[] | Error> = {
+    const routes: Record<string, unknown> = {
       'a.ns': new PortForwardError({ kind: 'Pod', namespace: 'ns', name: 'a' }, 15000, 'forbidden'),
       'b.ns': NEW_ROUTES,
     };

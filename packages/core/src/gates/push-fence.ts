@@ -37,8 +37,7 @@
  * so its replica never gets a fence (the wait times out naming its proxies).
  */
 import type { DataplaneExpectation } from './dataplane-verifier.js';
-import { inspectRoutes } from './envoy-route-dump.js';
-import type { EnvoyRouteReader } from './envoy-route-reader.js';
+import { inspectProxyRoutes, type EnvoyRouteReader } from './envoy-route-reader.js';
 import { pushedAfterChange, type SyncCriterion } from './sync-evaluation.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
 import { parseNonce } from './xds-nonce.js';
@@ -183,8 +182,8 @@ export class PushFence {
   ): Promise<Probe | undefined> {
     let inspection;
     try {
-      const configs = await this.#options.routes(status, signal);
-      inspection = inspectRoutes(configs, this.#options.expectation, status.proxyType);
+      const dump = await this.#options.routes(status, signal);
+      inspection = inspectProxyRoutes(dump, this.#options.expectation, status.proxyType);
     } catch (error) {
       throwIfAborted(signal, 'proxy sync wait');
       // The pod may be gone, or its namespace not ours to port-forward into: another one.
