@@ -110,6 +110,9 @@ export type DataplanePath =
       readonly problems: readonly string[];
     };
 
+/** The sidecar path: what a release takes outside ambient. */
+export const SIDECAR_PATH: DataplanePath = Object.freeze({ kind: 'sidecar' });
+
 /** Whether a pod is enrolled in ambient (its label, else its namespace's; never with a sidecar). */
 export function isAmbientPod(pod: PodFacts, namespace: LabelledObject | undefined): boolean {
   if (pod.sidecar) return false;
@@ -179,7 +182,7 @@ export function detectDataplanePath(
   serviceNamespace: string,
 ): DataplanePath {
   const ambient = facts.pods.some((pod) => isAmbientPod(pod, facts.namespace));
-  if (!ambient) return { kind: 'sidecar' };
+  if (!ambient) return SIDECAR_PATH;
   const binding = waypointBindingOf(facts.service, facts.namespace, serviceNamespace);
   if ('none' in binding) return { kind: 'ztunnel', reason: binding.none };
   return {

@@ -52,6 +52,8 @@
  *   destinations and weights as they are in `before`, so even a record-only write fails
  *   when someone moved the weights.
  */
+import type { DataplanePath } from '../dataplane/dataplane-path.js';
+import type { DataplaneReaders } from '../dataplane/read-dataplane-path.js';
 import type { ObjectRef } from '../errors.js';
 import type { DataplaneExpectation } from '../gates/dataplane-verifier.js';
 import type { Clock } from '../release/clock.js';
@@ -71,6 +73,11 @@ import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 export interface LoadedRouting<R extends KubeObject = KubeObject> {
   /** The routing object: it carries the managed routes and the release record annotation. */
   readonly object: R;
+  /**
+   * The data-plane path the service's mesh traffic takes (`dataplane/dataplane-path.ts`), as
+   * `status` and `plan` describe it; undefined: the backend does not tell (the sidecars').
+   */
+  readonly dataplane?: DataplanePath | undefined;
 }
 
 /** An object a backend needs that is missing, for the engine's PreflightError (exit 2). */
@@ -310,6 +317,16 @@ export interface RoutingApis {
   services: ServiceReader;
   /** CustomResourceDefinitions (cluster-scoped): the installed HTTPRoute schema. */
   customResourceDefinitions: Pick<ObjectReader<CustomResourceDefinition>, 'get'>;
+  /**
+   * Namespaces, pods and Gateway API Gateways: the data-plane path of the service (ambient,
+   * its waypoint; `dataplane/read-dataplane-path.ts`). Undefined (a test's fake): the
+   * sidecar path.
+   */
+  namespaces?: DataplaneReaders['namespaces'] | undefined;
+  /** Pods (see `namespaces`). */
+  pods?: DataplaneReaders['pods'] | undefined;
+  /** Gateway API Gateways (see `namespaces`). */
+  gatewayApiGateways?: DataplaneReaders['gateways'] | undefined;
 }
 
 /** A kind of routing object switchyard can release through. */

@@ -74,6 +74,22 @@ describe('renderCheckQuery', () => {
     );
   });
 
+  it('renders the built-ins over a waypoint, and over a mixed mesh by a reporter regex', () => {
+    const built = BUILTIN_CHECK_TYPES.find((c) => c.type === 'success-rate')?.query ?? '';
+    for (const reporter of ['reporter="waypoint"', 'reporter=~"source|waypoint"']) {
+      const candidate = `${reporter},destination_service_namespace="bookinfo",destination_service_name="reviews-green"`;
+      const rendered = renderCheckQuery(built, { ...variables, candidate });
+      expect(rendered).toContain(`istio_requests_total{${candidate},response_code!~"5.*"`);
+    }
+    // A regex is a matcher only as `=~"..."`: nothing else gets past the quotes.
+    expect(() =>
+      renderCheckQuery('x{{{candidate}}}', {
+        ...variables,
+        candidate: 'reporter=~"a"} or x{b=~"c"',
+      }),
+    ).toThrow('not a list of label="value" matchers');
+  });
+
   it('refuses a selector variable that is not a list of label matchers', () => {
     expect(() =>
       renderCheckQuery('x{{{candidate}}}', { ...variables, candidate: 'a="b"} or vector(1) #' }),

@@ -74,8 +74,11 @@ function isSelectorVariable(name: CheckTemplateVariable): name is SelectorVariab
   return name === 'candidate' || name === 'stable';
 }
 
-/** `label="value"` matchers joined by commas, values without quotes or backslashes. */
-const LABEL_MATCHERS = /^[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"\\]*")*$/;
+/**
+ * `label="value"` (or `=~"regex"`: a mixed mesh's `reporter=~"source|waypoint"`) matchers
+ * joined by commas, values without quotes or backslashes.
+ */
+const LABEL_MATCHERS = /^[a-zA-Z_][a-zA-Z0-9_]*=~?"[^"\\]*"(,[a-zA-Z_][a-zA-Z0-9_]*=~?"[^"\\]*")*$/;
 
 const PLACEHOLDER_RE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 

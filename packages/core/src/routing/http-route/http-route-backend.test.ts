@@ -162,6 +162,102 @@ describe('the HTTPRoute route backend', () => {
     });
   });
 
+  describe('in ambient, bound to a waypoint', () => {
+    /** bookinfo enrolled in ambient, its Services bound to `waypoint`; callers as given. */
+    function ambient(callers: { name: string; sidecar: boolean }[]) {
+      const cluster = new FakeCluster(bookinfoHttpRoute());
+      const pod = (name: string, labels: Record<string, string>, sidecar = false) => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'bookinfo', labels },
+        spec: {
+          containers: sidecar ? [{ name: 'app' }, { name: 'istio-proxy' }] : [{ name: 'app' }],
+        },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      });
+      const pods = [
+        pod('reviews-blue-1', { app: 'reviews', version: 'blue' }),
+        pod('waypoint-1', { 'gateway.networking.k8s.io/gateway-name': 'waypoint' }),
+        ...callers.map((c) => pod(c.name, { app: c.name }, c.sidecar)),
+      ];
+      const kube = {
+        ...cluster,
+        namespaces: {
+          get: (_: string, name: string) =>
+            Promise.resolve({
+              apiVersion: 'v1',
+              kind: 'Namespace',
+              metadata: {
+                name,
+                labels: {
+                  'istio.io/dataplane-mode': 'ambient',
+                  'istio.io/use-waypoint': 'waypoint',
+                },
+              },
+            }),
+        },
+        pods: {
+          list: (_: string, options?: { labelSelector?: string }) =>
+            Promise.resolve(
+              options?.labelSelector === 'gateway.networking.k8s.io/gateway-name=waypoint'
+                ? pods.slice(1, 2)
+                : pods,
+            ),
+        },
+        gatewayApiGateways: {
+          get: (namespace: string, name: string) =>
+            Promise.resolve({
+              apiVersion: 'gateway.networking.k8s.io/v1',
+              kind: 'Gateway',
+              metadata: { name, namespace },
+              spec: { gatewayClassName: 'istio-waypoint' },
+              status: {
+                addresses: [{ value: 'waypoint.bookinfo.svc.cluster.local' }],
+                conditions: [{ type: 'Programmed', status: 'True' }],
+              },
+            }),
+        },
+      };
+      return routeBackendFor(specFor(), kube) as RouteBackend<HttpRoute>;
+    }
+    const service = { group: '', kind: 'Service', name: 'reviews', port: 9080 };
+    const sidecars = { proxyTypes: ['sidecar'], namespaces: undefined, selector: undefined };
+    const waypoint = {
+      proxyTypes: ['waypoint'],
+      namespaces: ['bookinfo'],
+      selector: 'gateway.networking.k8s.io/gateway-name=waypoint',
+    };
+
+    it("gates on the waypoint's proxies too, and counts what the waypoint reports", async () => {
+      const b = ambient([{ name: 'productpage', sidecar: false }]);
+      const read = await b.read();
+      expect(read.loaded?.dataplane).toEqual({
+        kind: 'waypoint',
+        waypoint: { namespace: 'bookinfo', name: 'waypoint', boundBy: 'Namespace' },
+        sidecarCallers: [],
+        problems: [],
+      });
+      expect(b.proxyScope(route([primaryRule()], [service])).sets).toEqual([sidecars, waypoint]);
+      expect(b.requestSelector('green')).toBe(
+        'reporter="waypoint",destination_service_namespace="bookinfo",destination_service_name="reviews-green"',
+      );
+    });
+
+    it('counts the waypoint and the callers’ sidecars in a mixed namespace', async () => {
+      const b = ambient([
+        { name: 'productpage', sidecar: false },
+        { name: 'sidecar-caller', sidecar: true },
+      ]);
+      expect((await b.read()).loaded?.dataplane).toMatchObject({
+        sidecarCallers: ['sidecar-caller'],
+      });
+      expect(b.proxyScope(route([primaryRule()], [service])).sets).toEqual([sidecars, waypoint]);
+      expect(b.requestSelector('blue')).toBe(
+        'reporter=~"source|waypoint",destination_service_namespace="bookinfo",destination_service_name="reviews-blue"',
+      );
+    });
+  });
+
   it('counts a slot by its Service as the callers report it', () => {
     const { backend: b } = setup();
     expect(b.requestSelector('green')).toBe(

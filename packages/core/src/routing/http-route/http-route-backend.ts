@@ -9,6 +9,13 @@
  * `outbound|<port>||<slot-service fqdn>` clusters on the rule's Envoy route. Surgery is in
  * this folder's modules, pure.
  */
+import {
+  GATEWAY_NAME_LABEL,
+  SIDECAR_PATH,
+  type DataplanePath,
+} from '../../dataplane/dataplane-path.js';
+import { dataplaneProxySets, reporterMatcher } from '../../dataplane/dataplane-proxies.js';
+import { readDataplanePath } from '../../dataplane/read-dataplane-path.js';
 import type { ObjectRef } from '../../errors.js';
 import type { ProxyScope, ProxySet } from '../../gates/sync-gate.js';
 import { resolveHost } from '../../istio/host-name.js';
@@ -58,9 +65,6 @@ export interface LoadedHttpRoute extends LoadedRouting<HttpRoute> {
   readonly slotServices: Readonly<Record<Slot, Service>>;
 }
 
-/** The label istiod puts on the pods of a Gateway it deployed (its router proxies). */
-export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
-
 /** The surgery target of a resolved spec: the slot Services and managed rule names. */
 export function httpRouteTargetOf(spec: ResolvedReleaseSpec): HttpRouteTarget {
   return {
@@ -88,6 +92,23 @@ const PERMISSIONS: readonly RequiredPermission[] = [
     verbs: ['get'],
     purpose: `read the installed HTTPRoute schema (${HTTP_ROUTE_CRD}): rule names, mirror percent; also preflight gateway-api-crds`,
     onlyWhen: 'an HTTPRoute release with a pre-release header or mirror steps',
+  },
+  {
+    scope: 'cluster',
+    apiGroup: '',
+    resource: 'namespaces',
+    verbs: ['get'],
+    purpose:
+      "the data-plane path: the namespace's istio.io/dataplane-mode and istio.io/use-waypoint labels",
+    onlyWhen: 'an HTTPRoute release',
+  },
+  {
+    scope: 'service',
+    apiGroup: GATEWAY_API_GROUP,
+    resource: 'gateways',
+    verbs: ['get'],
+    purpose: "the data-plane path: the bound waypoint's Gateway, its address and Programmed status",
+    onlyWhen: 'an HTTPRoute release in ambient (the waypoint in its own namespace)',
   },
 ];
 
@@ -177,16 +198,36 @@ export function httpRouteBackend(
     }));
   }
 
+  /**
+   * The data-plane path of the route's Service parent, found by the last `read` (every
+   * operation reads its backend before asking it anything else): an ambient Service bound
+   * to a waypoint adds the waypoint's proxies to the gate and makes the checks count what
+   * the waypoint reports.
+   */
+  let dataplane: DataplanePath = SIDECAR_PATH;
+
+  async function dataplanePathOf(signal: AbortSignal | undefined): Promise<DataplanePath> {
+    const { namespaces, pods, gatewayApiGateways } = kube;
+    if (!namespaces || !pods || !gatewayApiGateways) return SIDECAR_PATH;
+    const parent = await kube.services.get(namespace, spec.service, { signal });
+    if (!parent) return SIDECAR_PATH;
+    return readDataplanePath({ namespaces, pods, gateways: gatewayApiGateways }, parent, {
+      signal,
+    });
+  }
+
   return {
     ref,
 
     async read(signal): Promise<RoutingRead<LoadedHttpRoute>> {
-      const [route, blue, green, schema] = await Promise.all([
+      const [route, blue, green, schema, path] = await Promise.all([
         kube.httpRoutes.get(namespace, ref.name, { signal }),
         kube.services.get(namespace, target.slotServices.blue, { signal }),
         kube.services.get(namespace, target.slotServices.green, { signal }),
         schemaProblemsOf(signal),
+        dataplanePathOf(signal),
       ]);
+      dataplane = path;
       const problems: RoutingProblem[] = [...schema, ...mirrorStepProblems(spec, ref)];
       if (!route) {
         problems.push({
@@ -216,7 +257,7 @@ export function httpRouteBackend(
         if (problem !== undefined) problems.push({ object: serviceRef, message: problem });
       }
       if (!route || !blue || !green || problems.length > 0) return { problems };
-      return { loaded: { object: route, slotServices: { blue, green } } };
+      return { loaded: { object: route, slotServices: { blue, green }, dataplane } };
     },
 
     get: (signal) => kube.httpRoutes.get(namespace, ref.name, { signal }),
@@ -253,7 +294,12 @@ export function httpRouteBackend(
 
     slotDestinations: () => undefined,
 
-    proxyScope: (route) => parentProxyScope(route, spec),
+    proxyScope: (route) => {
+      const parents = parentProxyScope(route, spec);
+      return (route.spec.parentRefs ?? []).some(isServiceParent)
+        ? { sets: dataplaneProxySets(dataplane, parents.sets) }
+        : parents;
+    },
 
     awaitAccepted: (written, options) =>
       awaitRouteAccepted(
@@ -263,7 +309,7 @@ export function httpRouteBackend(
       ),
 
     requestSelector: (slot) =>
-      `reporter="source",destination_service_namespace="${namespace}",destination_service_name="${target.slotServices[slot]}"`,
+      `${reporterMatcher(dataplane, 'source')},destination_service_namespace="${namespace}",destination_service_name="${target.slotServices[slot]}"`,
 
     dataplaneExpectation(route, routed, service) {
       const parent = (route.spec.parentRefs ?? []).find(
