@@ -70,6 +70,7 @@ export function statusText(report: StatusReport, colors: Colors): string[] {
         : 'free'
     }`,
   );
+  lines.push(`  ${label('data plane')}${report.dataplane}`);
   const sync = report.sync;
   if (sync && 'error' in sync) {
     lines.push(`  ${label('proxies')}${c.yellow(`sync state unavailable: ${sync.error}`)}`);

@@ -207,6 +207,9 @@ describe('operations through an HTTPRoute', () => {
     );
     expect(deploy.changes[1]?.diff).toContain('+    - name: switchyard-reviews-prerelease');
     expect(w.cluster.writes).toEqual([]);
+    expect(deploy.notes[0]).toBe(
+      'data plane: sidecars: the callers’ sidecars and gateways apply the routes',
+    );
 
     await w.engine().deploy({ image: 'reviews:v2' });
     const writes = w.cluster.writes.length;

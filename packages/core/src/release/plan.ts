@@ -17,6 +17,7 @@ import type { OperationDependencies } from './operation-dependencies.js';
 import { checkDeployable, checkReleasable } from './preconditions.js';
 import { reconcileRecord } from './reconcile-record.js';
 import { readReleaseObjects, type ReleaseObjects } from './release-objects.js';
+import { describeDataplanePath, SIDECAR_PATH } from '../dataplane/dataplane-path.js';
 import {
   isInProgress,
   otherSlot,
@@ -114,7 +115,7 @@ export async function planOperation(
     record,
     signal: options.signal,
     changes: [],
-    notes: [],
+    notes: [`data plane: ${describeDataplanePath(objects.routing.dataplane ?? SIDECAR_PATH)}`],
   };
   let steps: ReleaseStep[] | undefined;
   if (kind === 'deploy') {

@@ -26,6 +26,7 @@ describe('status', () => {
       headerRoute: true,
       step: { index: 3, total: 4, stage: 'pending', step: { weight: 100 } },
       sync: { synced: 6, total: 6 },
+      dataplane: 'sidecars: the callers’ sidecars and gateways apply the routes',
     });
     expect(report.slots.green).toMatchObject({ image: 'reviews:v2', replicas: 3, ready: 3 });
     expect(report.lastChecks[0]?.outcome).toBe('pass');

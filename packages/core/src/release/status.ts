@@ -4,6 +4,7 @@
  * and the CLI prints: phase, slots with their images and readiness, live and recorded
  * weights, the current step, the lock holder, the proxies' sync state, the last checks.
  */
+import { describeDataplanePath, SIDECAR_PATH } from '../dataplane/dataplane-path.js';
 import type { ResolvedReleaseSpec } from '../spec/resolved-release-spec.js';
 import { isoTime } from './clock.js';
 import type { OperationDependencies } from './operation-dependencies.js';
@@ -65,6 +66,11 @@ export interface StatusReport {
   checks: readonly PlannedCheck[];
   /** Who holds the release lock, if anyone. */
   lock: { holder: string; expiresAt: string; expired: boolean } | undefined;
+  /**
+   * The data-plane path the service's traffic takes (`sidecars: ...`, or `ambient through
+   * waypoint <ns>/<name> ...` with whatever would stop the waypoint serving it).
+   */
+  dataplane: string;
   /** Proxy sync state now, or why it could not be read; undefined when not asked for. */
   sync: SyncStatusSummary | { error: string } | undefined;
   /** Why the last rollback or failure happened. */
@@ -136,6 +142,7 @@ export function describeStatus(
       holder && expiresAt !== undefined
         ? { holder, expiresAt: isoTime(expiresAt), expired: expiresAt <= now }
         : undefined,
+    dataplane: describeDataplanePath(objects.routing.dataplane ?? SIDECAR_PATH),
     sync: facts.sync,
     reason: record?.reason,
     routeState: record?.routeState,
