@@ -33,6 +33,10 @@ export const PREFLIGHT_CHECK_IDS = [
   'route-headers',
   'route-status',
   'gitops-controller',
+  'ambient-waypoint',
+  'ambient-ingress',
+  'ambient-virtualservice',
+  'ambient-sidecar-callers',
 ] as const;
 
 /** A preflight check id. */

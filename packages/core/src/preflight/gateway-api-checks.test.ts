@@ -62,7 +62,8 @@ describe('the Gateway API checks', () => {
       expect(viaRoute).toContain(check.id);
       expect(viaVs).not.toContain(check.id);
     }
-    expect(viaVs).toHaveLength(19);
+    expect(viaVs).toHaveLength(23);
+    expect(viaRoute).not.toContain('ambient-virtualservice');
     expect(viaRoute).not.toContain('subset-labels');
     expect(viaRoute).toContain('port-protocol');
   });

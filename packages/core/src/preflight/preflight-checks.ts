@@ -1,4 +1,8 @@
 /** Every preflight check, in `PREFLIGHT_CHECK_IDS` order. */
+import { ambientIngressCheck } from './ambient-ingress-check.js';
+import { ambientSidecarCallersCheck } from './ambient-sidecar-callers-check.js';
+import { ambientVirtualServiceCheck } from './ambient-virtualservice-check.js';
+import { ambientWaypointCheck } from './ambient-waypoint-check.js';
 import { backendPortsCheck } from './backend-ports-check.js';
 import { gatewayAddressCheck } from './gateway-address-check.js';
 import { gatewayApiCrdsCheck } from './gateway-api-crds-check.js';
@@ -57,4 +61,8 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   routeHeadersCheck,
   routeStatusCheck,
   gitopsControllerCheck,
+  ambientWaypointCheck,
+  ambientIngressCheck,
+  ambientVirtualServiceCheck,
+  ambientSidecarCallersCheck,
 ];

@@ -5,6 +5,7 @@
  * `Fact`s: either the value or why it could not be read, so a check can say what it could
  * not look at instead of failing the whole run.
  */
+import type { DataplanePath } from '../dataplane/dataplane-path.js';
 import type { Slot } from '../istio/route-target.js';
 import type {
   DestinationRule,
@@ -46,7 +47,10 @@ export interface PrometheusFacts {
    * HTTPRoute, its slot Services (`the slot Services reviews-blue, reviews-green`).
    */
   readonly subject: string;
-  /** The reporter the built-in checks query (`destination`; `source` through an HTTPRoute). */
+  /**
+   * The reporter the built-in checks query (`destination`; `source` through an HTTPRoute;
+   * `waypoint` through an HTTPRoute in ambient).
+   */
   readonly checkedReporter: string;
   /** The window looked at, in milliseconds. */
   readonly windowMs: number;
@@ -134,6 +138,11 @@ export interface PreflightContext {
   readonly routeGateways: Fact<ReadonlyMap<string, GatewayApiGateway | undefined>>;
   /** Prometheus' data for the service; undefined when the spec has no metric checks. */
   readonly prometheus: Fact<PrometheusFacts> | undefined;
+  /**
+   * The data-plane path of the service (`dataplane/dataplane-path.ts`): sidecars, or ambient
+   * through a waypoint (with what would stop it serving the Service), or ambient alone.
+   */
+  readonly dataplane: Fact<DataplanePath>;
   /** Envoy's header limits; undefined when no header is relied upon (nothing was read). */
   readonly envoy: Fact<EnvoyFacts> | undefined;
 }
@@ -154,4 +163,5 @@ export type FactName =
   | 'envoy'
   | 'httpRouteSchema'
   | 'httpRoutes'
-  | 'routeGateways';
+  | 'routeGateways'
+  | 'dataplane';

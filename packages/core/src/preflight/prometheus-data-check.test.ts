@@ -74,3 +74,25 @@ describe('prometheus-data', () => {
     ]);
   });
 });
+
+describe('prometheus-data in ambient', () => {
+  it("wants the slot Services' requests as the waypoint reports them", () => {
+    const facts = (samplesByReporter: Record<string, number>) => ({
+      ok: true as const,
+      value: {
+        endpoint: 'p',
+        subject: 'the slot Services reviews-blue, reviews-green',
+        checkedReporter: 'waypoint',
+        windowMs: 300_000,
+        samplesByReporter,
+      },
+    });
+    expect(
+      prometheusDataCheck.run(httpRouteContext({ prometheus: facts({ waypoint: 3 }) })),
+    ).toEqual([]);
+    const [finding] = prometheusDataCheck.run(
+      httpRouteContext({ prometheus: facts({ source: 4 }) }),
+    );
+    expect(finding?.message).toContain('reported by the waypoint (reporter="waypoint")');
+  });
+});

@@ -3,7 +3,7 @@
  * and hold `istio_requests_total` for the service from the last few minutes, reported by the
  * service's own sidecars (`reporter="destination"`, what the built-in checks query), or,
  * through an HTTPRoute, for its slot Services as the callers and gateways report them
- * (`reporter="source"`).
+ * (`reporter="source"`), or in ambient as the waypoint reports them (`reporter="waypoint"`).
  * Otherwise every evaluation during the bakes is inconclusive and the release rolls back:
  * better said before it starts. A warning, since traffic may start with the release.
  */
@@ -51,6 +51,18 @@ export const prometheusDataCheck: PreflightCheck = {
     const window = formatDuration(windowMs);
     const findings: Finding[] = [];
     if ((samplesByReporter[checkedReporter] ?? 0) > 0) return findings;
+    if (checkedReporter === 'waypoint') {
+      // In ambient the checks read what the waypoint reports.
+      findings.push({
+        id: ID,
+        severity: 'warning',
+        object,
+        field: '',
+        message: `Prometheus (${endpoint}) holds no istio_requests_total for ${subject} reported by the waypoint (reporter="waypoint") in the last ${window}: unless traffic starts through the waypoint, every check would be inconclusive and the release would roll back`,
+        fix: "send traffic from ambient callers (or check that Prometheus scrapes the waypoint's pods) before releasing",
+      });
+      return findings;
+    }
     if (checkedReporter === 'source') {
       // Through an HTTPRoute the checks read what the callers' sidecars and gateways report.
       const fromServer = (samplesByReporter.destination ?? 0) > 0;

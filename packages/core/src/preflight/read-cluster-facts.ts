@@ -3,7 +3,8 @@
  * HTTPRoute also the route, and the Services its backendRefs and slots name), then in
  * parallel the namespace, pods, VirtualServices, HTTPRoutes and ServiceEntries of every
  * namespace, the Gateways named and their pods (Gateway API ones for an HTTPRoute's parents),
- * the installed HTTPRoute schema, PeerAuthentications, istiod's syncz and Prometheus, and
+ * the installed HTTPRoute schema, PeerAuthentications, istiod's syncz and Prometheus (first
+ * the data-plane path: ambient, its waypoint, which decides those two's proxies and reporter), and
  * last (it needs the proxies) the Envoy config of a few proxies when a header is relied
  * upon. The target objects must be readable (an API failure rejects, as the operation itself
  * would fail); every other fact that cannot be read becomes a `Fact` with the reason.
@@ -28,7 +29,9 @@ import type {
 import type { DeploymentApi, ObjectReader } from '../kube/resource-apis.js';
 import type { CustomResourceDefinition, Namespace, Pod, Service } from '../kube/kube-types.js';
 import { KubeApiError } from '../errors.js';
-import { parentProxyScope } from '../routing/http-route/http-route-backend.js';
+import { SIDECAR_PATH, type DataplanePath } from '../dataplane/dataplane-path.js';
+import { readDataplanePath } from '../dataplane/read-dataplane-path.js';
+import { httpRouteProxyScope } from '../routing/http-route/http-route-backend.js';
 import { HTTP_ROUTE_CRD, httpRouteSchemaOf } from '../routing/http-route/http-route-schema.js';
 import {
   isGatewayParent,
@@ -180,10 +183,25 @@ export async function readClusterFacts(
     );
     names.forEach((name, i) => backendServices.set(name, found[i]));
   }
+  const want = (name: FactName): boolean => needs.has(name);
+  // The data-plane path decides the proxies in the gate and the reporter the checks read.
+  const dataplane: Fact<DataplanePath> = !service
+    ? { ok: false, error: `Service ${namespace}/${spec.service} not found` }
+    : await fact(
+        () =>
+          readDataplanePath(
+            { namespaces: kube.namespaces, pods: kube.pods, gateways: kube.gatewayApiGateways },
+            service,
+            { signal },
+          ),
+        signal,
+      );
+  const path = dataplane.ok ? dataplane.value : SIDECAR_PATH;
   // The proxies the sync gate waits for: `sync.scope`, or the HTTPRoute's parents' proxies.
   const proxyScope: ProxyScope =
-    viaHttpRoute && httpRoute ? parentProxyScope(httpRoute, spec) : { sets: [spec.sync.scope] };
-  const want = (name: FactName): boolean => needs.has(name);
+    viaHttpRoute && httpRoute
+      ? httpRouteProxyScope(httpRoute, spec, path)
+      : { sets: [spec.sync.scope] };
   const routeServiceKeys = virtualService
     ? [...new Set(routeServiceKeysOf(virtualService, namespace))]
     : [];
@@ -287,7 +305,11 @@ export async function readClusterFacts(
       subject: viaHttpRoute
         ? `the slot Services ${slotServices.join(', ')}`
         : resolveHost(spec.service, namespace),
-      checkedReporter: viaHttpRoute ? 'source' : 'destination',
+      checkedReporter: !viaHttpRoute
+        ? 'destination'
+        : path.kind === 'waypoint'
+          ? 'waypoint'
+          : 'source',
       windowMs: PROMETHEUS_WINDOW_MS,
       samplesByReporter,
     };
@@ -405,6 +427,7 @@ export async function readClusterFacts(
     httpRouteSchema,
     httpRoutes,
     routeGateways,
+    dataplane,
     envoy: undefined,
   };
   if (!want('envoy') || reliedHeadersOf(context).length === 0) return context;

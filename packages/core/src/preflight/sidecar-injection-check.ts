@@ -11,6 +11,9 @@
  * traffic past the sidecar (so the proxy's own traffic does not loop), and an application
  * running as it leaves the mesh on the way out (no routes, no mTLS). `istioctl analyze`
  * reports it as IST0144.
+ *
+ * Pods enrolled in ambient are meshed without a sidecar: the check leaves them to
+ * `ambient-waypoint`.
  */
 import { SLOTS } from '../istio/route-target.js';
 import type { Deployment } from '../kube/kube-types.js';
@@ -55,8 +58,11 @@ export const sidecarInjectionCheck: PreflightCheck = {
   severity: 'error',
   title:
     "the namespace and the slots' pods get Istio's sidecar, the live pods run it, and no application runs as its UID",
-  needs: ['namespace', 'pods'],
+  needs: ['namespace', 'pods', 'dataplane'],
   run(context) {
+    // Ambient pods run no sidecar by design: ztunnel and the waypoint mesh them
+    // (`ambient-waypoint` reports what would stop that).
+    if (context.dataplane.ok && context.dataplane.value.kind !== 'sidecar') return [];
     const findings: Finding[] = [];
     const namespaceRef = { kind: 'Namespace', name: context.spec.namespace };
     const namespace = context.namespace.ok ? context.namespace.value : undefined;

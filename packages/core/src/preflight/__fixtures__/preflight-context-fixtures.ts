@@ -4,6 +4,7 @@
  * Prometheus holding data), and small edits that break one thing at a time. Checks are
  * pure, so their tests build contexts from these.
  */
+import { SIDECAR_PATH } from '../../dataplane/dataplane-path.js';
 import {
   routesTypeOf,
   type ProxyRouteStatus,
@@ -247,6 +248,7 @@ export function healthyContext(
     httpRouteSchema: NOT_READ,
     httpRoutes: { ok: true, value: [] },
     routeGateways: NOT_READ,
+    dataplane: { ok: true, value: SIDECAR_PATH },
     ...overrides,
   };
 }

@@ -163,6 +163,21 @@ export function parentProxyScope(route: HttpRoute, spec: ResolvedReleaseSpec): P
   return { sets: sets.length > 0 ? sets : [{ ...spec.sync.scope }] };
 }
 
+/**
+ * The sync gate's proxies for a route on `dataplane`: its parents' proxies, and for a
+ * Service parent in ambient the waypoint's too (`dataplaneProxySets`).
+ */
+export function httpRouteProxyScope(
+  route: HttpRoute,
+  spec: ResolvedReleaseSpec,
+  dataplane: DataplanePath,
+): ProxyScope {
+  const parents = parentProxyScope(route, spec);
+  return (route.spec.parentRefs ?? []).some(isServiceParent)
+    ? { sets: dataplaneProxySets(dataplane, parents.sets) }
+    : parents;
+}
+
 /** The HTTPRoute backend of `spec`'s service. */
 export function httpRouteBackend(
   spec: ResolvedReleaseSpec,
@@ -294,12 +309,7 @@ export function httpRouteBackend(
 
     slotDestinations: () => undefined,
 
-    proxyScope: (route) => {
-      const parents = parentProxyScope(route, spec);
-      return (route.spec.parentRefs ?? []).some(isServiceParent)
-        ? { sets: dataplaneProxySets(dataplane, parents.sets) }
-        : parents;
-    },
+    proxyScope: (route) => httpRouteProxyScope(route, spec, dataplane),
 
     awaitAccepted: (written, options) =>
       awaitRouteAccepted(
