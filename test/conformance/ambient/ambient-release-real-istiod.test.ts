@@ -219,6 +219,17 @@ describe('releasing in ambient mode through a waypoint', () => {
     );
     expect(seen.productpage?.['reviews-blue']).toBeGreaterThan(50);
     expect(seen['release-tester']?.['reviews-green']).toBeGreaterThan(10);
+    // status and plan say which data-plane path the release goes through.
+    const status = await runCli(r.cli(['status', 'reviews']));
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      `data plane   ambient through waypoint ${ns.namespace}/${WAYPOINT} (bound by the Namespace's istio.io/use-waypoint)`,
+    );
+    const plan = await runCli(r.cli(['plan', 'reviews', 'release']));
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      `  data plane: ambient through waypoint ${ns.namespace}/${WAYPOINT} (bound by the Namespace's istio.io/use-waypoint)`,
+    );
   });
 
   it('releases a canary gated on both waypoints and checked on what the waypoint reports', async () => {
