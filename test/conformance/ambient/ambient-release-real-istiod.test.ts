@@ -230,6 +230,9 @@ describe('releasing in ambient mode through a waypoint', () => {
     expect(plan.stdout).toContain(
       `  data plane: ambient through waypoint ${ns.namespace}/${WAYPOINT} (bound by the Namespace's istio.io/use-waypoint)`,
     );
+    expect(plan.stdout).toContain(
+      `  checks count the candidate's requests as istio_requests_total{reporter="waypoint",destination_service_namespace="${ns.namespace}",destination_service_name="reviews-green"}`,
+    );
   });
 
   it('releases a canary gated on both waypoints and checked on what the waypoint reports', async () => {

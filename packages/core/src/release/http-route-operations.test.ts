@@ -218,6 +218,9 @@ describe('operations through an HTTPRoute', () => {
       'rule "primary": weights reviews-blue 100→80, reviews-green 0→20',
     );
     expect(w.cluster.writes.length).toBe(writes);
+    expect(release.notes).toContain(
+      'checks count the candidate\'s requests as istio_requests_total{reporter="source",destination_service_namespace="bookinfo",destination_service_name="reviews-green"}',
+    );
 
     const status = await w.engine().status();
     expect(status).toMatchObject({ phase: 'deployed', weights: { blue: 100, green: 0 } });

@@ -236,6 +236,11 @@ async function planRelease(planning: Planning): Promise<ReleaseStep[]> {
   planning.notes.push(
     `steps from step ${start + 1}: ${steps.slice(start).map(describeStep).join(', ')}`,
   );
+  // Which requests the built-in checks count, reporter first (the waypoint's in ambient).
+  if (spec.checks.items.length > 0)
+    planning.notes.push(
+      `checks count the candidate's requests as istio_requests_total{${backend.requestSelector(candidate)}}`,
+    );
   const sequential = sequentialSettingsText(spec.checks);
   if (sequential !== undefined) planning.notes.push(sequential);
   return steps.slice(start);
