@@ -407,7 +407,7 @@ describe('releasing in ambient mode through a waypoint', () => {
     expect(started).toMatchObject({ reason: 'config-rejected' });
     expect(String(started?.message)).toMatch(
       new RegExp(
-        `^proxy ${WAYPOINT}-\\S+\\.${ns.namespace} \\(istiod istiod-\\S+\\) rejected the new routes: ${MESSAGE}`,
+        `^proxy ${WAYPOINT}-\\S+\\.${ns.namespace} \\(istiod istiod-\\S+\\) rejected the new routes: ${MESSAGE.replace(/[()]/g, '\\$&')}`,
       ),
     );
     expect(events.at(-1)).toMatchObject({
