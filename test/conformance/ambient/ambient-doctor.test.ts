@@ -6,7 +6,7 @@
  * bypasses the waypoint, a VirtualService through the waypoint, and a caller with a sidecar
  * routing around it. Each is repaired before the next.
  */
-import { doctor, type Finding, type OperationInput } from '@switchyard/core';
+import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
 import { waitFor } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../cli/run-cli.js';
@@ -16,6 +16,8 @@ import {
   WAYPOINT,
   type AmbientNamespace,
 } from './ambient-bed.js';
+
+type Finding = PreflightReport['findings'][number];
 
 const info = inject('realTestbed');
 const NAMESPACE = 'conformance-ambient-doctor';

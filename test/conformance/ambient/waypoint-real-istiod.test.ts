@@ -11,7 +11,7 @@
  * ("Ambient mode").
  */
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseSyncz } from '@switchyard/core';
+import { parseSyncz } from '@switchyard/core/internal-testing';
 import { waitFor } from '@switchyard/test-utils';
 import { synczAnswers, type SynczEntry } from '../mesh-observations.js';
 import {

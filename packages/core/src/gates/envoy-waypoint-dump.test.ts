@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigDumpFormatError } from './envoy-route-dump.js';
+import { ConfigDumpFormatError } from './config-dump-sections.js';
 import {
   waypointClusterOf,
   waypointRouteConfig,

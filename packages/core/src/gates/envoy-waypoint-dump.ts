@@ -11,21 +11,15 @@
  * Pure: the verifier fetches `?resource=dynamic_listeners`, this finds the route
  * configuration there, and `envoy-route-dump.ts` judges it as it judges a sidecar's.
  */
-import { isJsonObject } from '../istio/json-value.js';
+import { isJsonObject } from '../json-diff/json-value.js';
+import { LISTENERS, sectionElements } from './config-dump-sections.js';
 import type { DataplaneExpectation } from './dataplane-verifier.js';
-import {
-  ConfigDumpFormatError,
-  outboundCluster,
-  type DynamicRouteConfig,
-} from './envoy-route-dump.js';
+import { outboundCluster, type DynamicRouteConfig } from './envoy-route-dump.js';
 
 /** The waypoint's listener for the connections ztunnel brings it. */
 export const WAYPOINT_MAIN_LISTENER = 'main_internal';
 
 const HCM = 'envoy.filters.network.http_connection_manager';
-const DYNAMIC_LISTENER = 'ListenersConfigDump.DynamicListener';
-const LISTENERS_CONFIG_DUMP = 'ListenersConfigDump';
-
 /** The waypoint's cluster (and filter chain) of a Service port: `inbound-vip|<port>|http|<fqdn>`. */
 export function waypointVipCluster(port: number, host: string, subset = ''): string {
   return `inbound-vip|${port}|http${subset ? `/${subset}` : ''}|${host}`;
@@ -44,22 +38,8 @@ export function waypointClusterOf(outbound: string): string {
 
 /** The active dynamic listeners of a config_dump answer, with their `version_info`. */
 function dynamicListeners(body: unknown): { version: string; listener: Record<string, unknown> }[] {
-  if (!isJsonObject(body))
-    throw new ConfigDumpFormatError('config_dump did not answer a JSON object');
-  if (body.configs === undefined) return [];
-  if (!Array.isArray(body.configs))
-    throw new ConfigDumpFormatError('config_dump "configs" is not a list');
-  const elements: Record<string, unknown>[] = [];
-  for (const element of body.configs) {
-    if (!isJsonObject(element)) continue;
-    const type = typeof element['@type'] === 'string' ? element['@type'] : '';
-    if (type.endsWith(DYNAMIC_LISTENER) || (type === '' && 'active_state' in element))
-      elements.push(element);
-    else if (type.endsWith(LISTENERS_CONFIG_DUMP) && Array.isArray(element.dynamic_listeners))
-      elements.push(...element.dynamic_listeners.filter(isJsonObject));
-  }
   const out: { version: string; listener: Record<string, unknown> }[] = [];
-  for (const element of elements) {
+  for (const element of sectionElements(body, LISTENERS)) {
     const active = element.active_state;
     if (!isJsonObject(active) || !isJsonObject(active.listener)) continue;
     const version = typeof active.version_info === 'string' ? active.version_info : '';
