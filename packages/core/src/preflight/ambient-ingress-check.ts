@@ -18,6 +18,7 @@ export const ambientIngressCheck: PreflightCheck = {
   severity: 'warning',
   title: 'in ambient, ingress traffic to the Service goes through its waypoint',
   needs: ['dataplane', 'httpRoutes', 'namespace'],
+  routeKinds: ['HTTPRoute'],
   run(context) {
     if (!context.dataplane.ok || context.dataplane.value.kind !== 'waypoint') return [];
     if (!context.httpRoutes.ok) return [];

@@ -62,8 +62,9 @@ describe('the Gateway API checks', () => {
       expect(viaRoute).toContain(check.id);
       expect(viaVs).not.toContain(check.id);
     }
-    expect(viaVs).toHaveLength(23);
+    expect(viaVs).toHaveLength(22);
     expect(viaRoute).not.toContain('ambient-virtualservice');
+    expect(viaVs).not.toContain('ambient-ingress');
     expect(viaRoute).not.toContain('subset-labels');
     expect(viaRoute).toContain('port-protocol');
   });
