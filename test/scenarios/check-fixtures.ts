@@ -107,6 +107,7 @@ const HTTP_ROUTE_ONLY: readonly PreflightCheckId[] = [
   'gateway-address',
   'route-headers',
   'route-status',
+  'ambient-ingress',
 ];
 
 /** The checks doctor runs for a VirtualService release such as bookinfo's reviews, in order. */

@@ -38,7 +38,9 @@ describe('doctor', () => {
       JSON.stringify(report.findings, null, 1),
     ).toEqual([]);
     expect(report.errors).toBe(0);
+    // The ambient checks run too, and find a sidecar mesh fine.
     expect(report.checks).toEqual(VIRTUAL_SERVICE_CHECKS);
+    expect(report.checks).toContain('ambient-waypoint');
   });
 
   scenarioNeeding(
