@@ -7,9 +7,8 @@
  * routing around it. Each is repaired before the next.
  */
 import { doctor, type OperationInput, type PreflightReport } from '@switchyard/core';
-import { waitFor } from '@switchyard/test-utils';
+import { runCli, waitFor } from '@switchyard/test-utils';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../cli/run-cli.js';
 import {
   ambientBookinfoIn,
   ambientNamespace,
@@ -19,7 +18,7 @@ import {
 
 type Finding = PreflightReport['findings'][number];
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 const NAMESPACE = 'conformance-ambient-doctor';
 const AMBIENT_CHECKS = [
   'ambient-waypoint',

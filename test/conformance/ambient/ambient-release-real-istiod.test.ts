@@ -9,9 +9,8 @@
  * message; a SIGKILL mid-bake resumed. Then a mixed namespace (a caller with a sidecar, the
  * others ambient) releases with both kinds of proxy in the gate and both reporters counted.
  */
-import { BAD_IMAGE, GOOD_IMAGE, waitFor } from '@switchyard/test-utils';
+import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, waitFor } from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { jsonLines, runCli } from '../../cli/run-cli.js';
 import type { ClientCounters } from '../bed-namespace.js';
 import {
   ambientNamespace,
@@ -21,7 +20,7 @@ import {
   type AmbientNamespace,
 } from './ambient-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 
 type Slot = 'blue' | 'green';
 interface Route {

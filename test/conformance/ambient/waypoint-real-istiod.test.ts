@@ -13,7 +13,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseSyncz } from '@switchyard/core/internal-testing';
 import { waitFor } from '@switchyard/test-utils';
-import { synczAnswers, type SynczEntry } from '../mesh-observations.js';
+import { synczEntries, type SynczEntry } from '../mesh-observations.js';
 import {
   ambientNamespace,
   MESH_ROUTE,
@@ -22,7 +22,7 @@ import {
   type AmbientNamespace,
 } from './ambient-bed.js';
 
-const info = inject('realTestbed');
+const info = inject('realCluster');
 let ns: AmbientNamespace;
 
 beforeAll(async () => {
@@ -74,20 +74,8 @@ async function waypointPod(): Promise<PodShape> {
 }
 
 /** The namespace's raw syncz entries, by proxy id (the first replica listing each). */
-async function entries(): Promise<Map<string, SynczEntry>> {
-  const out = new Map<string, SynczEntry>();
-  const answers = await synczAnswers({
-    name: 'real',
-    namespace: ns.namespace,
-    kubeconfig: info.kubeconfig,
-    control: () => Promise.resolve(),
-    promQuery: (query) => ns.promQuery(query),
-  });
-  for (const answer of answers)
-    for (const entry of answer.body as SynczEntry[])
-      if (entry.proxy.endsWith(`.${ns.namespace}`) && !out.has(entry.proxy))
-        out.set(entry.proxy, entry);
-  return out;
+function entries(): Promise<Map<string, SynczEntry>> {
+  return synczEntries({ namespace: ns.namespace, kubeconfig: info.kubeconfig });
 }
 
 interface HcmDump {
