@@ -8,8 +8,9 @@
  * `inbound-vip|<port>|http/<subset>|<fqdn>` for a DestinationRule subset, where a sidecar has
  * `outbound|<port>||<fqdn>` and `outbound|<port>|<subset>|<fqdn>`.
  *
- * Pure: the verifier fetches `?resource=dynamic_listeners`, this finds the route
- * configuration there, and `envoy-route-dump.ts` judges it as it judges a sidecar's.
+ * Pure: the route reader (`envoy-route-reader.ts`, for the data-plane verifier and the push
+ * fence) fetches `?resource=dynamic_listeners`, this finds the route configuration there,
+ * and `envoy-route-dump.ts` judges it as it judges a sidecar's.
  */
 import { isJsonObject } from '../json-diff/json-value.js';
 import { LISTENERS, sectionElements } from './config-dump-sections.js';

@@ -5,8 +5,14 @@ import type { EnvoyRouteReader } from './envoy-route-reader.js';
 import { PushFence } from './push-fence.js';
 import { baselineCriterion, evaluateSync } from './sync-evaluation.js';
 import type { ProxyRouteStatus } from './syncz-status.js';
-import { FQDN, sidecarRouteConfig, splitRoute } from './__fixtures__/config-dump-fixtures.js';
-import { synced } from './__fixtures__/syncz-fixtures.js';
+import {
+  FQDN,
+  sidecarRouteConfig,
+  splitRoute,
+  waypointListenersDump,
+  waypointSplitRoute,
+} from './__fixtures__/config-dump-fixtures.js';
+import { nonce, status, synced } from './__fixtures__/syncz-fixtures.js';
 
 const T0 = '2026-11-02T10:00:00Z';
 const T1 = '2026-11-02T10:00:05Z';
@@ -48,7 +54,9 @@ function reader(routes: Record<string, unknown>) {
     const id = `${proxy.pod}.${proxy.namespace}`;
     reads.push(id);
     const answer = routes[id];
-    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer ?? { configs: [] });
+    return answer instanceof Error
+      ? Promise.reject(answer)
+      : Promise.resolve(answer ?? { configs: [] });
   };
   return { read, reads };
 }
@@ -118,7 +126,7 @@ describe('push fence', () => {
   });
 
   it('never asks a proxy without routes for the service again, and tries another one', async () => {
-    const { read, reads } = reader({ 'a.ns': [], 'b.ns': NEW_ROUTES });
+    const { read, reads } = reader({ 'a.ns': { configs: [] }, 'b.ns': NEW_ROUTES });
     const fence = new PushFence({ expectation, routes: read, criterion });
     const poll = [acked('a.ns', 8), acked('b.ns', 7)];
     await fence.observe(poll, everyProxy);
@@ -152,6 +160,58 @@ describe('push fence', () => {
     const fence = new PushFence({ expectation, routes: read, criterion });
     await fence.observe([acked('a.ns', 7)], (s) => s.proxy !== 'a.ns');
     expect(reads).toEqual([]);
+  });
+});
+
+describe('push fence on waypoints (no RDS: routes inline in their listeners)', () => {
+  /** Waypoint `proxy` acked listener push `counter` of `istiod` after the change. */
+  function waypointAcked(proxy: string, counter: number, istiod = 'istiod-a'): ProxyRouteStatus {
+    const n = nonce(`${T1}/${counter}`, counter * 10);
+    return status(
+      { proxy, type: 'waypoint', routeSent: n, routeAcked: n, sentTime: SENT_AFTER },
+      istiod,
+    );
+  }
+  const NEW_LISTENERS = waypointListenersDump([waypointSplitRoute({ blue: 80, green: 20 })]);
+  const OLD_LISTENERS = waypointListenersDump([waypointSplitRoute({ blue: 90, green: 10 })]);
+
+  it("learns a replica's fence from a waypoint whose main_internal routes carry the change, in its cluster names", async () => {
+    const { read, reads } = reader({ 'waypoint-a.ns': NEW_LISTENERS });
+    const fence = new PushFence({ expectation, routes: read, criterion });
+    const poll = [waypointAcked('waypoint-a.ns', 7), waypointAcked('waypoint-b.ns', 7, 'istiod-b')];
+    await fence.observe(poll, (s) => s.istiod === 'istiod-a');
+    await fence.observe(poll, (s) => s.istiod === 'istiod-a');
+    expect(reads).toEqual(['waypoint-a.ns']);
+    expect(fence.fenceOf('istiod-a')).toBe(7);
+    expect(fence.admits(waypointAcked('waypoint-c.ns', 7))).toBe(true);
+    expect(fence.admits(waypointAcked('waypoint-c.ns', 6))).toBe(false);
+    expect(fence.unfenced(poll, (s) => s.istiod === 'istiod-a')).toBeUndefined();
+  });
+
+  it('does not learn a fence from a waypoint whose listeners lack the change, nor from RDS-shaped routes', async () => {
+    const routes: Record<string, unknown> = {
+      'waypoint-a.ns': OLD_LISTENERS,
+      // Route configurations as a sidecar has them: a waypoint's routes are not there.
+      'waypoint-b.ns': NEW_ROUTES,
+    };
+    const { read, reads } = reader(routes);
+    const fence = new PushFence({ expectation, routes: read, criterion });
+    const poll = [waypointAcked('waypoint-a.ns', 7), waypointAcked('waypoint-b.ns', 5, 'istiod-b')];
+    await fence.observe(poll, everyProxy);
+    await fence.observe(poll, everyProxy);
+    expect(reads.sort()).toEqual(['waypoint-a.ns', 'waypoint-b.ns']);
+    expect(fence.fenceOf('istiod-a')).toBeUndefined();
+    expect(fence.fenceOf('istiod-b')).toBeUndefined();
+    expect(fence.admits(waypointAcked('waypoint-a.ns', 7))).toBe(false);
+    expect(fence.unfenced(poll, everyProxy)).toMatch(
+      /^no push of istiod istiod-a, istiod-b was proven to carry the new routes/,
+    );
+    // Once its listeners carry the change, a newer push of the waypoint proves it.
+    routes['waypoint-a.ns'] = NEW_LISTENERS;
+    const later = [waypointAcked('waypoint-a.ns', 8), poll[1]!];
+    await fence.observe(later, everyProxy);
+    await fence.observe(later, everyProxy);
+    expect(fence.fenceOf('istiod-a')).toBe(8);
   });
 });
 

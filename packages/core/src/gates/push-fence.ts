@@ -19,7 +19,9 @@
  *
  * How a fence is learned, per replica, from one of its proxies in scope (the sentinel): syncz
  * shows it acked nonce N1, a push made after the change (by the gate's criterion); its Envoy
- * config_dump then shows the expected routes (`envoy-route-dump.ts`); the next syncz poll
+ * config_dump then shows the expected routes (read and judged by `envoy-route-reader.ts`:
+ * RDS for a sidecar or a gateway; a waypoint has no RDS, its routes are inline in its
+ * listeners and its acks are listener pushes, `envoy-waypoint-dump.ts`); the next syncz poll
  * shows it acked N2, still on that replica. The routes read were applied from a push between
  * N1 and N2 (Envoy acks a push as it applies it, so nothing newer sits applied and unacked
  * for a poll), so that push's context carried the change, and so does N2's: N2's counter is

@@ -97,3 +97,47 @@ export function gatewayRouteConfig(routes: unknown[], version = '2026-11-02T10:0
 export function dump(...configs: unknown[]) {
   return configs.length > 0 ? { configs } : {};
 }
+
+/**
+ * A waypoint's `?resource=dynamic_listeners` answer: no RDS, the reviews Service's route
+ * configuration inline in `main_internal`'s chain for its VIP, `routes` in the waypoint's
+ * cluster names (`waypointRoute`).
+ */
+export function waypointListenersDump(routes: unknown[], version = '2026-11-02T10:00:00Z/427') {
+  const chain = `inbound-vip|9080|http|${FQDN}`;
+  const routeConfig = {
+    name: chain,
+    virtual_hosts: [{ name: 'inbound|http|9080', domains: ['*'], routes }],
+  };
+  const listener = {
+    name: 'main_internal',
+    filter_chains: [
+      {
+        name: chain,
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: { route_config: routeConfig },
+          },
+        ],
+      },
+    ],
+  };
+  return {
+    configs: [
+      {
+        '@type': 'type.googleapis.com/envoy.admin.v3.ListenersConfigDump.DynamicListener',
+        name: 'main_internal',
+        active_state: { version_info: version, listener },
+      },
+    ],
+  };
+}
+
+/** The traffic split route as a waypoint has it: subsets as `inbound-vip|9080|http/<subset>|<fqdn>`. */
+export function waypointSplitRoute(weights: Record<string, number>, name = 'primary') {
+  const clusters = Object.entries(weights)
+    .filter(([, w]) => w > 0)
+    .map(([subset, weight]) => ({ name: `inbound-vip|9080|http/${subset}|${FQDN}`, weight }));
+  return { name, match: { prefix: '/' }, route: { weighted_clusters: { clusters } } };
+}
