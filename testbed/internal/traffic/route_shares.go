@@ -2,6 +2,8 @@ package traffic
 
 import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/switchyard/switchyard/testbed/internal/xdsclient"
 )
 
 // Keys of RouteShares for shares no serving pod answers.
@@ -23,6 +25,9 @@ const (
 // never answer), so it is the share of first attempts: what "the proxy routes nothing to
 // that version" means.
 func (g *Generator) routeShares(sender Sender, req Request, service resolvedService) map[string]float64 {
+	if sender.Ambient {
+		return g.ambientShares(req, service)
+	}
 	snap := sender.Proxy()
 	routeConfig := RouteConfigName(sender.Gateway, req.Port)
 	rc, listening := snap.Routes[routeConfig]
@@ -32,7 +37,45 @@ func (g *Generator) routeShares(sender Sender, req Request, service resolvedServ
 	if !listening {
 		return g.passthroughShares(req, service)
 	}
-	vh := FindVirtualHost(rc.Message, req.Authority())
+	return g.configShares(snap, rc.Message, req, service)
+}
+
+// ambientShares is where an ambient pod's request goes (it has no proxy of its own; see
+// sendAmbient): through the waypoint the Service is bound to, each of its pods equally
+// likely, by the route configuration inline in its `main_internal` chain for the Service's
+// VIP and port; without a waypoint, to the Service's ready endpoints at L4.
+func (g *Generator) ambientShares(req Request, service resolvedService) map[string]float64 {
+	waypoint, bound := Waypoint{}, false
+	if service.name != "" {
+		waypoint, bound = g.opts.World.Waypoint(service.namespace, service.name)
+	}
+	if !bound {
+		return g.passthroughShares(req, service)
+	}
+	vip, hasVIP := g.opts.World.ServiceVIP(service.namespace, service.name)
+	if len(waypoint.Hops) == 0 || !hasVIP {
+		return map[string]float64{ShareNone: 1}
+	}
+	out := map[string]float64{}
+	each := 1 / float64(len(waypoint.Hops))
+	for _, hop := range waypoint.Hops {
+		snap := hop.Proxy()
+		rc := WaypointRoutes(snap, Connection{DestinationIP: vip, DestinationPort: req.Port, ApplicationProtocol: applicationProtocol(req)})
+		if rc == nil {
+			out[ShareNone] += each
+			continue
+		}
+		for image, share := range g.configShares(snap, rc, req, service) {
+			out[image] += each * share
+		}
+	}
+	return out
+}
+
+// configShares is where route configuration rc of a proxy with config snap sends the
+// request: the first matching route's clusters by weight, each cluster's endpoints evenly.
+func (g *Generator) configShares(snap *xdsclient.Snapshot, rc *routev3.RouteConfiguration, req Request, service resolvedService) map[string]float64 {
+	vh := FindVirtualHost(rc, req.Authority())
 	var route *routev3.Route
 	for _, r := range vh.GetRoutes() {
 		if RouteMatches(r.GetMatch(), req) {
