@@ -119,3 +119,32 @@ func TestGroundTruthPagesAndDrops(t *testing.T) {
 		t.Fatalf("page %+v", page)
 	}
 }
+
+// An ambient client has no proxy of its own: its route shares are its Service's waypoint's
+// (before, the ground truth called the nil proxy and the fleet crashed).
+func TestGroundTruthRouteSharesOfAnAmbientClientAreItsWaypoints(t *testing.T) {
+	g, truth, _ := groundTruthGenerator(t, ambientWorld(waypointSnapshot(80, 20), 2))
+	g.Step(100 * time.Millisecond)
+	windows := map[string]RouteWindow{}
+	for _, w := range truth.Routes() {
+		windows[w.Image] = w
+	}
+	if !nearShare(windows["reviews:v1"].Share, 0.8) || !nearShare(windows["reviews:bad"].PerProxy["productpage-1"], 0.2) {
+		t.Fatalf("windows %+v", windows)
+	}
+
+	// Not bound to a waypoint: ztunnel at L4 over the Service's ready endpoints.
+	world := ambientWorld(waypointSnapshot(80, 20), 1)
+	world.waypoints = nil
+	g, truth, _ = groundTruthGenerator(t, world)
+	g.Step(100 * time.Millisecond)
+	windows = map[string]RouteWindow{}
+	for _, w := range truth.Routes() {
+		windows[w.Image] = w
+	}
+	if windows[ShareNone].Share != 0 || windows["reviews:v1"].Share == 0 {
+		t.Fatalf("windows without a waypoint %+v", windows)
+	}
+}
+
+func nearShare(got, want float64) bool { return got > want-1e-9 && got < want+1e-9 }
