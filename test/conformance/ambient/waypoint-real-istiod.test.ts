@@ -324,7 +324,12 @@ describe('ambient mode on real istiod', () => {
     const addresses = (blue?.endpoint_config.endpoints ?? []).flatMap((l) =>
       l.lb_endpoints.map((e) => e.endpoint.address),
     );
-    expect(addresses.map((a) => a.envoy_internal_address).sort()).toEqual(
+    // Sorted by endpoint id, as the expected list is: `.sort()` leaves objects in Envoy's
+    // order, which matched only while no pod IP had fewer digits than another.
+    const internal = addresses
+      .map((a) => a.envoy_internal_address as { endpoint_id?: unknown } | undefined)
+      .sort((a, b) => (String(a?.endpoint_id) < String(b?.endpoint_id) ? -1 : 1));
+    expect(internal).toEqual(
       blueIPs.sort().map((id) => ({ server_listener_name: 'connect_originate', endpoint_id: id })),
     );
     const routes = dump.configs.find((c) => String(c['@type']).endsWith('RoutesConfigDump'));
