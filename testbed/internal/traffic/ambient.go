@@ -20,7 +20,8 @@ const MainInternalListener = "main_internal"
 // whose endpoints are internal addresses of the backend pods (reached through ztunnel
 // again), and the waypoint records the request (reporter="waypoint"). Without a waypoint
 // the connection goes straight to an endpoint of the Service, at L4: no proxy sees HTTP,
-// so nothing is recorded in Istio's request metrics.
+// so nothing is recorded in Istio's request metrics. Either way the fleet's ground truth
+// gets the request as the application saw it.
 func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, service resolvedService, arrival time.Duration) {
 	waypoint, bound := Waypoint{}, false
 	if service.name != "" {
@@ -47,7 +48,10 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 	if rc == nil {
 		// No filter chain for the VIP and port (the waypoint does not serve the Service
 		// yet, or not on this port): Envoy closes the connection.
-		g.schedule(arrival+connectFailure, func() { complete(c, 0, "-", istiometrics.Unknown, nil) })
+		g.schedule(arrival+connectFailure, func() {
+			complete(c, 0, "-", istiometrics.Unknown, nil)
+			g.note(c, sender.Pod, 0, "-", nil, 0)
+		})
 		return
 	}
 	addressed := istiometrics.Service{Kind: istiometrics.ServiceFromCluster, Host: service.fqdn(req.Host)}
@@ -68,6 +72,7 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 		g.schedule(arrival, func() {
 			g.opts.Metrics.Record(labels, 0)
 			complete(c, status, flags, istiometrics.Unknown, grpcOf(req, grpcStatus))
+			g.note(c, sender.Pod, status, flags, nil, 0)
 		})
 		return
 	}
@@ -75,9 +80,10 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 	cluster := decision.Cluster
 	host := ServiceHost(cluster)
 	served := map[int]servedBy{}
-	attemptIndex := 0
+	attemptIndex, gone := 0, 0
 	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
 		func(ep Endpoint) AttemptResult {
+			gone += g.goneAt(ep.IP)
 			r, s := g.serve(ep, cluster, req.Grpc)
 			if s != nil {
 				served[attemptIndex] = *s
@@ -93,10 +99,11 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 	g.recordServerSide(outcome, served, &hop.Workload, host, req, arrival)
 
 	var destination *istiometrics.Workload
+	var answered *servedBy
 	name := istiometrics.Unknown
 	if last, ok := served[len(outcome.Attempts)-1]; ok && outcome.FromUpstream {
 		w := last.workload
-		destination, name = &w, w.Name
+		destination, name, answered = &w, w.Name, &last
 	}
 	labels := istiometrics.WaypointLabels(istiometrics.WaypointReport{
 		Source: sender.Workload, Destination: destination,
@@ -106,6 +113,7 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 	g.schedule(arrival+outcome.Duration, func() {
 		g.opts.Metrics.Record(labels, ms(outcome.Duration))
 		complete(c, outcome.Status, outcome.Flags, name, grpcOf(req, outcome.GrpcStatus))
+		g.note(c, sender.Pod, outcome.Status, outcome.Flags, answered, gone)
 	})
 	for _, m := range decision.Mirrors {
 		g.shadow(m, hop.Workload, req, snap, arrival)

@@ -148,3 +148,46 @@ func TestGroundTruthRouteSharesOfAnAmbientClientAreItsWaypoints(t *testing.T) {
 }
 
 func nearShare(got, want float64) bool { return got > want-1e-9 && got < want+1e-9 }
+
+// An ambient client's requests through its waypoint are in the ground truth as the
+// application saw them: who answered, and attempts at a pod that is gone (before, only
+// requests a sidecar or a gateway sent were recorded).
+func TestGroundTruthRecordsAnAmbientClientsRequestsThroughItsWaypoint(t *testing.T) {
+	g, truth, _ := groundTruthGenerator(t, ambientWorld(waypointSnapshot(80, 20), 1))
+	g.Step(time.Second)
+	drain(g)
+	page := truth.Since(0, 1000)
+	counts := map[string]int{}
+	for _, r := range page.Records {
+		switch {
+		case r.Image == "reviews:v1" && r.Workload == "reviews-blue" && r.Status == 200 && r.Pod == "productpage-1" && r.Gone == 0:
+			counts["blue"]++
+		case r.Image == "reviews:bad" && r.Workload == "reviews-green" && r.Status == 500 && r.Pod == "productpage-1" && r.Gone == 0:
+			counts["green"]++
+		default:
+			t.Fatalf("unexpected record %+v", r)
+		}
+	}
+	if len(page.Records) != 100 || counts["blue"] == 0 || counts["green"] == 0 {
+		t.Fatalf("%d records, counts %v", len(page.Records), counts)
+	}
+
+	// green's pod was scaled down, but the waypoint's endpoints still list it.
+	world := ambientWorld(waypointSnapshot(50, 50), 1)
+	delete(world.pods, "10.0.0.3")
+	g, truth, _ = groundTruthGenerator(t, world)
+	g.Step(time.Second)
+	drain(g)
+	page = truth.Since(0, 1000)
+	gone := 0
+	for _, r := range page.Records {
+		if r.Gone == 1 && r.Image == "" && r.Failed() {
+			gone++
+		} else if r.Image != "reviews:v1" || r.Gone != 0 {
+			t.Fatalf("unexpected record %+v", r)
+		}
+	}
+	if len(page.Records) != 100 || gone == 0 {
+		t.Fatalf("%d records, %d to the gone pod", len(page.Records), gone)
+	}
+}
