@@ -158,9 +158,14 @@ async function waitAllSynced(): Promise<void> {
   );
 }
 
-/** Label sets of a selector's series that grew over the last `window`. */
+/**
+ * Label sets of a selector's series, of this namespace's clients, that grew over the last
+ * `window` (other files' namespaces have clients of the same names).
+ */
 async function grown(selector: string, window = '15s') {
-  return ns.promQuery(`sum by (__name__) (increase(istio_requests_total{${selector}}[${window}]))`);
+  return ns.promQuery(
+    `sum by (__name__) (increase(istio_requests_total{source_workload_namespace="${ns.namespace}",${selector}}[${window}]))`,
+  );
 }
 
 describe('ambient mode on real istiod', () => {
@@ -375,7 +380,7 @@ describe('ambient mode on real istiod', () => {
     const series = await waitFor(
       async () => {
         const found = await ns.promQuery(
-          `istio_requests_total{reporter="waypoint",source_workload="productpage",destination_service_name="reviews-blue",response_code="200"}`,
+          `istio_requests_total{reporter="waypoint",source_workload="productpage",destination_service_namespace="${ns.namespace}",destination_service_name="reviews-blue",response_code="200"}`,
         );
         return found.length > 0 ? found : undefined;
       },
