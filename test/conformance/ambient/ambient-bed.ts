@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import { type RealClusterInfo } from '@switchyard/test-utils';
+import { waitFor, type RealClusterInfo } from '@switchyard/test-utils';
 import { bedNamespace, type BedNamespace, type KubeObject } from '../bed-namespace.js';
 import { gatewayApiBookinfoIn } from '../gateway-api-bed.js';
 
@@ -106,8 +106,38 @@ function clientsOf(namespace: string, sidecar: boolean): unknown[] {
 }
 
 /**
+ * Waits until istiod's status of the namespace's waypoint Gateway says `Programmed` is
+ * `status` (`True` with an address). istiod sets it from the waypoint Service's instances,
+ * some time after the waypoint's pods are ready or gone: doctor and preflight read it.
+ */
+export async function waypointProgrammed(
+  ns: AmbientNamespace,
+  status: 'True' | 'False',
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const gateway = await ns.kubectlJson<{
+        status?: { addresses?: unknown[]; conditions?: { type: string; status: string }[] };
+      }>(['-n', ns.namespace, 'get', 'gateways.gateway.networking.k8s.io', WAYPOINT]);
+      const programmed = gateway.status?.conditions?.find((c) => c.type === 'Programmed');
+      return (
+        programmed?.status === status &&
+        (status === 'False' || (gateway.status?.addresses ?? []).length > 0)
+      );
+    },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      description: `waypoint ${ns.namespace}/${WAYPOINT} Programmed=${status}`,
+    },
+  );
+}
+
+/**
  * Creates `namespace` with the flavour (reviews-green scaled to `greenReplicas`), waits for
- * its Deployments and the waypoint's, and sets the fleet's clients.
+ * its Deployments and the waypoint's, and for istiod to report the waypoint Programmed (a
+ * release or doctor before that finds it not Programmed, rightly), and sets the fleet's
+ * clients.
  */
 export async function ambientNamespace(
   info: RealClusterInfo,
@@ -120,9 +150,11 @@ export async function ambientNamespace(
       (obj.spec as { replicas: number }).replicas = options.greenReplicas ?? 0;
     }
   }
-  return bedNamespace(info, namespace, {
+  const ns = await bedNamespace(info, namespace, {
     objects,
     createdDeployments: [WAYPOINT],
     clients: clientsOf(namespace, options.sidecarCaller ?? false),
   });
+  await waypointProgrammed(ns, 'True');
+  return ns;
 }

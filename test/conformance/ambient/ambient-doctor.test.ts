@@ -13,6 +13,7 @@ import {
   ambientBookinfoIn,
   ambientNamespace,
   WAYPOINT,
+  waypointProgrammed,
   type AmbientNamespace,
 } from './ambient-bed.js';
 
@@ -147,9 +148,18 @@ describe('doctor in ambient mode on the real control plane', () => {
       expect(findings.map((f) => f.message)).toContainEqual(
         expect.stringMatching(new RegExp(`^waypoint ${NAMESPACE}/${WAYPOINT} has no ready pods`)),
       );
+      // istiod notices the waypoint Service has no instances left: not Programmed either.
+      await waypointProgrammed(ns, 'False');
+      expect((await ambientFindings()).map((f) => f.message)).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^waypoint ${NAMESPACE}/${WAYPOINT} is not Programmed \\(AddressNotAssigned`),
+        ),
+      );
     } finally {
       await kubectl('scale', 'deployment', WAYPOINT, '--replicas=1');
       await readyWaypointPods(1);
+      // Repaired once istiod has the pod as the Service's instance again.
+      await waypointProgrammed(ns, 'True');
     }
     expect(await ambientFindings()).toEqual([]);
   });
