@@ -107,27 +107,43 @@ function clientsOf(namespace: string, sidecar: boolean): unknown[] {
 
 /**
  * Waits until istiod's status of the namespace's waypoint Gateway says `Programmed` is
- * `status` (`True` with an address). istiod sets it from the waypoint Service's instances,
- * some time after the waypoint's pods are ready or gone: doctor and preflight read it.
+ * `status` (`True` with an address). istiod computes it from the waypoint Service's instances
+ * only when it rebuilds its Service index (a Service changed, or a forced push), not when
+ * endpoints alone change (pilot/pkg/model/push_context.go updateContext; a Service's endpoints
+ * going to zero and back are incremental pushes): after the waypoint's pods went and came
+ * back, the status is whatever the cluster's last Service change found. So a poll that finds
+ * the other status relabels the waypoint's Service, for istiod to compute it again.
  */
 export async function waypointProgrammed(
   ns: AmbientNamespace,
   status: 'True' | 'False',
 ): Promise<void> {
+  let recomputes = 0;
   await waitFor(
     async () => {
       const gateway = await ns.kubectlJson<{
         status?: { addresses?: unknown[]; conditions?: { type: string; status: string }[] };
       }>(['-n', ns.namespace, 'get', 'gateways.gateway.networking.k8s.io', WAYPOINT]);
       const programmed = gateway.status?.conditions?.find((c) => c.type === 'Programmed');
-      return (
+      if (
         programmed?.status === status &&
         (status === 'False' || (gateway.status?.addresses ?? []).length > 0)
-      );
+      )
+        return true;
+      await ns.kubectl([
+        '-n',
+        ns.namespace,
+        'label',
+        'service',
+        WAYPOINT,
+        `switchyard.test/status-recompute=${++recomputes}`,
+        '--overwrite',
+      ]);
+      return false;
     },
     {
       timeoutMs: 60_000,
-      intervalMs: 500,
+      intervalMs: 1000,
       description: `waypoint ${ns.namespace}/${WAYPOINT} Programmed=${status}`,
     },
   );

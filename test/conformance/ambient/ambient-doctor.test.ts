@@ -148,7 +148,7 @@ describe('doctor in ambient mode on the real control plane', () => {
       expect(findings.map((f) => f.message)).toContainEqual(
         expect.stringMatching(new RegExp(`^waypoint ${NAMESPACE}/${WAYPOINT} has no ready pods`)),
       );
-      // istiod notices the waypoint Service has no instances left: not Programmed either.
+      // Once istiod computes the Gateway's status again: not Programmed either.
       await waypointProgrammed(ns, 'False');
       expect((await ambientFindings()).map((f) => f.message)).toContainEqual(
         expect.stringMatching(
@@ -158,7 +158,7 @@ describe('doctor in ambient mode on the real control plane', () => {
     } finally {
       await kubectl('scale', 'deployment', WAYPOINT, '--replicas=1');
       await readyWaypointPods(1);
-      // Repaired once istiod has the pod as the Service's instance again.
+      // Repaired once istiod's status of the Gateway has the pod as its instance again.
       await waypointProgrammed(ns, 'True');
     }
     expect(await ambientFindings()).toEqual([]);
