@@ -3,7 +3,7 @@
  * the `weight` of each slot's `route[]` entry changes (and a missing slot entry is added);
  * every other field of the route, every other route, and route order stay as they are.
  */
-import { RouteRefusedError, UsageError, type ValidationIssue } from '../errors.js';
+import { RouteRefusedError, UsageError, type ObjectRef, type ValidationIssue } from '../errors.js';
 import { isJsonObject } from '../json-diff/json-value.js';
 import { findManagedRoutes, type ManagedRoute, type ManagedRouteSet } from './managed-routes.js';
 import { objectRefOf } from '../kube/object-ref.js';
@@ -123,22 +123,35 @@ export function normaliseSlotWeights(raw: SlotWeights): SlotWeights {
  */
 export function readSlotWeights(virtualService: VirtualService, target: RouteTarget): SlotWeights {
   const set = findManagedRoutes(virtualService, target);
-  const perRoute = set.routes.map((managed) => ({
-    managed,
-    weights: routeWeights(virtualService, set, managed),
-  }));
-  const [first] = perRoute as [(typeof perRoute)[number]];
-  if (perRoute.some((entry) => entry.weights.blue !== first.weights.blue)) {
+  return agreedSlotWeights(
+    objectRefOf(virtualService),
+    'routes',
+    set.routes.map((managed) => ({
+      label: managed.label,
+      weights: routeWeights(virtualService, set, managed),
+    })),
+  );
+}
+
+/**
+ * The one split all managed `parts` (a VirtualService's routes, an HTTPRoute's rules) give,
+ * or `RouteRefusedError` listing each part's split when they disagree (someone edited one of
+ * them; switchyard writes the same split on every managed part, which makes them agree again).
+ */
+export function agreedSlotWeights(
+  object: ObjectRef,
+  parts: 'routes' | 'rules',
+  perPart: readonly { readonly label: string; readonly weights: SlotWeights }[],
+): SlotWeights {
+  const [first] = perPart as [(typeof perPart)[number]];
+  if (perPart.some((entry) => entry.weights.blue !== first.weights.blue)) {
     throw new RouteRefusedError(
       'invalid-weights',
-      objectRefOf(virtualService),
-      `the managed routes split traffic differently: ${perRoute
-        .map(
-          (entry) =>
-            `${entry.managed.label} blue ${entry.weights.blue} / green ${entry.weights.green}`,
-        )
+      object,
+      `the managed ${parts} split traffic differently: ${perPart
+        .map((entry) => `${entry.label} blue ${entry.weights.blue} / green ${entry.weights.green}`)
         .join(', ')}`,
-      'Set the weights explicitly (switchyard writes the same split on every managed route), or manage only one of the routes.',
+      `Set the weights explicitly (switchyard writes the same split on every managed ${parts.slice(0, -1)}), or manage only one of the ${parts}.`,
     );
   }
   return first.weights;

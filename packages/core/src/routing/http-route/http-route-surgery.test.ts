@@ -128,6 +128,21 @@ describe('rule weights', () => {
     expect(readRuleWeights(defaults, TARGET)).toEqual({ blue: 50, green: 50 });
   });
 
+  it('refuses named managed rules that split traffic differently, listing each split', () => {
+    const named = { ...TARGET, ruleNames: ['a', 'b'] };
+    const disagreeing = route([
+      { ...primaryRule(100, 0), name: 'a' },
+      { ...primaryRule(0, 100), name: 'b' },
+    ]);
+    const refused = refusal(() => readRuleWeights(disagreeing, named));
+    expect(refused.reason).toBe('invalid-weights');
+    expect(refused.message).toMatch(
+      /the managed rules split traffic differently: .*blue 100 \/ green 0, .*blue 0 \/ green 100/,
+    );
+    const agreeing = setRuleWeights(disagreeing, named, { blue: 70, green: 30 });
+    expect(readRuleWeights(agreeing, named)).toEqual({ blue: 70, green: 30 });
+  });
+
   it('sets only the weights, keeps the slot at 0, adds a missing slot backendRef with its port', () => {
     const before = route([primaryRule()]);
     const after = setRuleWeights(before, TARGET, { blue: 90, green: 10 });

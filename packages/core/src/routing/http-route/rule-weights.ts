@@ -13,6 +13,7 @@ import { RouteRefusedError } from '../../errors.js';
 import { objectRefOf } from '../../kube/object-ref.js';
 import { SLOTS, type Slot } from '../../istio/route-target.js';
 import {
+  agreedSlotWeights,
   normaliseSlotWeights,
   assertSlotWeights,
   type SlotWeights,
@@ -75,26 +76,14 @@ function ruleWeights(route: HttpRoute, target: HttpRouteTarget, managed: Managed
  * the rules cannot be identified, a weight is invalid, all are 0, or the rules disagree.
  */
 export function readRuleWeights(route: HttpRoute, target: HttpRouteTarget): SlotWeights {
-  const rules = findManagedRules(route, target);
-  const perRule = rules.map((managed) => ({
-    managed,
-    weights: ruleWeights(route, target, managed),
-  }));
-  const first = perRule[0] as (typeof perRule)[number];
-  if (perRule.some((entry) => entry.weights.blue !== first.weights.blue)) {
-    throw new RouteRefusedError(
-      'invalid-weights',
-      objectRefOf(route),
-      `the managed rules split traffic differently: ${perRule
-        .map(
-          (entry) =>
-            `${entry.managed.label} blue ${entry.weights.blue} / green ${entry.weights.green}`,
-        )
-        .join(', ')}`,
-      'Set the weights explicitly (switchyard writes the same split on every managed rule), or manage only one of the rules.',
-    );
-  }
-  return first.weights;
+  return agreedSlotWeights(
+    objectRefOf(route),
+    'rules',
+    findManagedRules(route, target).map((managed) => ({
+      label: managed.label,
+      weights: ruleWeights(route, target, managed),
+    })),
+  );
 }
 
 /**
