@@ -77,23 +77,8 @@ func (g *Generator) sendAmbient(c *clientState, sender Sender, req Request, serv
 		return
 	}
 
-	cluster := decision.Cluster
-	host := ServiceHost(cluster)
-	served := map[int]servedBy{}
-	attemptIndex, gone := 0, 0
-	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
-		func(ep Endpoint) AttemptResult {
-			gone += g.goneAt(ep.IP)
-			r, s := g.serve(ep, cluster, req.Grpc)
-			if s != nil {
-				served[attemptIndex] = *s
-			}
-			attemptIndex++
-			return r
-		}, g.uniform)
-	if req.Grpc && !outcome.FromUpstream {
-		outcome.GrpcStatus, outcome.Status = HTTPToGrpcStatus(outcome.Status), 200
-	}
+	host := ServiceHost(decision.Cluster)
+	outcome, served, gone := g.forward(snap, decision, req)
 	// A backend with a sidecar of its own records the attempts too; it sees the waypoint
 	// as its peer.
 	g.recordServerSide(outcome, served, &hop.Workload, host, req, arrival)

@@ -406,23 +406,8 @@ func (g *Generator) send(c *clientState, sender Sender, req Request, service res
 		return
 	}
 
-	cluster := decision.Cluster
-	host := ServiceHost(cluster)
-	served := map[int]servedBy{}
-	attemptIndex, gone := 0, 0
-	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
-		func(ep Endpoint) AttemptResult {
-			gone += g.goneAt(ep.IP)
-			r, s := g.serve(ep, cluster, req.Grpc)
-			if s != nil {
-				served[attemptIndex] = *s
-			}
-			attemptIndex++
-			return r
-		}, g.uniform)
-	if req.Grpc && !outcome.FromUpstream {
-		outcome.GrpcStatus, outcome.Status = HTTPToGrpcStatus(outcome.Status), 200
-	}
+	host := ServiceHost(decision.Cluster)
+	outcome, served, gone := g.forward(snap, decision, req)
 
 	src := source
 	g.recordServerSide(outcome, served, &src, host, req, arrival)
@@ -531,6 +516,31 @@ func (g *Generator) passthrough(c *clientState, pod string, source istiometrics.
 		complete(c, result.Status, "-", s.workload.Name, grpcOf(req, result.GrpcStatus))
 		g.note(c, pod, result.Status, "-", s, gone)
 	})
+}
+
+// forward is a request's attempts on the cluster its route chose, with the route's retries
+// and timeout, each attempt answered by the endpoint's pod as it is now (serve). A gRPC
+// request the proxy answers itself gets HTTP 200 with the mapped grpc-status. It returns the
+// outcome, who served each attempt (by attempt index), and how many attempts went to a pod
+// no longer serving.
+func (g *Generator) forward(snap *xdsclient.Snapshot, decision Decision, req Request) (Outcome, map[int]servedBy, int) {
+	cluster := decision.Cluster
+	served := map[int]servedBy{}
+	attemptIndex, gone := 0, 0
+	outcome := Forward(ClusterEndpoints(snap, cluster), decision.Retry, decision.Timeout, req.Grpc,
+		func(ep Endpoint) AttemptResult {
+			gone += g.goneAt(ep.IP)
+			r, s := g.serve(ep, cluster, req.Grpc)
+			if s != nil {
+				served[attemptIndex] = *s
+			}
+			attemptIndex++
+			return r
+		}, g.uniform)
+	if req.Grpc && !outcome.FromUpstream {
+		outcome.GrpcStatus, outcome.Status = HTTPToGrpcStatus(outcome.Status), 200
+	}
+	return outcome, served, gone
 }
 
 // originalDestination is where the application's connection goes without a proxy
