@@ -4,6 +4,8 @@
  * release record keeps (`operation.sequential`), recomputed exactly as the bake computes it.
  */
 import { percent } from '../analysis/evidence-text.js';
+import { SIDECAR_PATH, type DataplanePath } from '../dataplane/dataplane-path.js';
+import { describeReporter } from '../dataplane/dataplane-proxies.js';
 import type { SequentialEvidence } from '../gates/metrics-provider.js';
 import { formatDuration } from '../spec/duration.js';
 import type { ResolvedCheck, ResolvedChecks } from '../spec/resolved-release-spec.js';
@@ -45,8 +47,15 @@ export function plannedChecks(
   });
 }
 
-/** The settings every sequential check shares, in one line; undefined without any. */
-export function sequentialSettingsText(checks: ResolvedChecks): string | undefined {
+/**
+ * The settings every sequential check shares, in one line; undefined without any. `path`
+ * says whose reports count: `checks.reporter`'s on the sidecar path, the waypoint's (and in
+ * a mixed mesh the callers' sidecars') on the waypoint path.
+ */
+export function sequentialSettingsText(
+  checks: ResolvedChecks,
+  path: DataplanePath = SIDECAR_PATH,
+): string | undefined {
   const count = checks.items.filter((check) => check.analysis === 'sequential').length;
   if (count === 0) return undefined;
   const promotion = checks.earlyPromotion
@@ -55,8 +64,13 @@ export function sequentialSettingsText(checks: ResolvedChecks): string | undefin
   return (
     `sequential analysis: at most ${percent(checks.alpha)} chance of a false rollback for the release ` +
     `(alpha ${checks.alpha} split across ${count} check${count === 1 ? '' : 's'}); ${promotion}; ` +
-    `an undecided bake at its end: ${checks.bakeEnd}; counting ${checks.reporter}-side reports`
+    `an undecided bake at its end: ${checks.bakeEnd}; ${countedReports(checks, path)}`
   );
+}
+
+function countedReports(checks: ResolvedChecks, path: DataplanePath): string {
+  if (path.kind !== 'waypoint') return `counting ${checks.reporter}-side reports`;
+  return `counting requests ${describeReporter(path, checks.reporter)}, whatever checks.reporter says (the slots have no sidecar)`;
 }
 
 function ruleOf(check: ResolvedCheck, checks: ResolvedChecks): string {

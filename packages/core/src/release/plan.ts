@@ -241,7 +241,7 @@ async function planRelease(planning: Planning): Promise<ReleaseStep[]> {
     planning.notes.push(
       `checks count the candidate's requests as istio_requests_total{${backend.requestSelector(candidate)}}`,
     );
-  const sequential = sequentialSettingsText(spec.checks);
+  const sequential = sequentialSettingsText(spec.checks, objects.routing.dataplane ?? SIDECAR_PATH);
   if (sequential !== undefined) planning.notes.push(sequential);
   return steps.slice(start);
 }

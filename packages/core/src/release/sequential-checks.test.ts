@@ -96,6 +96,54 @@ describe('SequentialChecks', () => {
     );
   });
 
+  it("keeps the waypoint path's reporter matcher, whatever checks.reporter says", () => {
+    const waypoint =
+      'reporter="waypoint",destination_service_namespace="bookinfo",destination_service_name="reviews-green"';
+    const mixed =
+      'destination_service_namespace="bookinfo",reporter=~"source|waypoint",destination_service_name="reviews-green"';
+    for (const reporter of ['source', 'destination'] as const) {
+      expect(withReporter(waypoint, reporter)).toBe(waypoint);
+      expect(withReporter(mixed, reporter)).toBe(
+        'reporter=~"source|waypoint",destination_service_namespace="bookinfo",destination_service_name="reviews-green"',
+      );
+    }
+  });
+
+  it('rolls back a bad canary on waypoint reports, strata keyed by waypoint pod and caller', async () => {
+    const waypointSelector = (service: string) =>
+      `reporter="waypoint",destination_service_namespace="bookinfo",destination_service_name="${service}"`;
+    const ambient: CheckContext = {
+      ...context,
+      candidateSelector: waypointSelector('reviews-green'),
+      stableSelector: waypointSelector('reviews-blue'),
+    };
+    const metrics = new Callers();
+    // checks.reporter's default is destination: there is no destination report in ambient.
+    const checks = new SequentialChecks(checksOf('destination'), undefined);
+    for (const pod of ['waypoint-a', 'waypoint-b']) {
+      metrics.serve('productpage', 'canary', 0, 0, pod);
+      metrics.serve('productpage', 'stable', 0, 0, pod);
+    }
+    await checks.baseline(metrics, ambient);
+    let result;
+    for (let i = 0; i < 30 && result?.outcome !== 'fail'; i++) {
+      for (const pod of ['waypoint-a', 'waypoint-b']) {
+        metrics.serve('productpage', 'canary', 40, 10, pod);
+        metrics.serve('productpage', 'stable', 441, 9, pod);
+      }
+      [result] = await checks.evaluate(metrics, ambient, () => 0);
+    }
+    expect(metrics.reads.map((read) => read.selectors)).toContainEqual({
+      canary: waypointSelector('reviews-green'),
+      stable: waypointSelector('reviews-blue'),
+    });
+    expect(
+      metrics.reads.every((read) => read.selectors.canary.startsWith('reporter="waypoint",')),
+    ).toBe(true);
+    expect(result?.outcome).toBe('fail');
+    expect(result?.sequential?.verdict).toBe('rollback');
+  });
+
   it('leaves a caller that reaches only the candidate (a tester) out of the comparison', async () => {
     const metrics = new Callers();
     const checks = new SequentialChecks(checksOf(), undefined);

@@ -6,11 +6,15 @@
  * - **Reads.** Each evaluation reads the raw samples of `istio_requests_total` (and of the
  *   duration histogram's buckets when a check counts slow requests) for both slots, over the
  *   check window, with the route backend's label matchers and the reporter of
- *   `checks.reporter` (`gates/counter-reads.ts`). The counter tracker turning samples into
+ *   `checks.reporter` (`gates/counter-reads.ts`). One exception (`withReporter`): on the
+ *   waypoint path (ambient) the backend's own reporter matcher is kept (`reporter="waypoint"`,
+ *   or `reporter=~"source|waypoint"` in a mixed mesh, each request counted once), since the
+ *   slots' pods have no sidecar and neither a `destination` nor, from ambient callers, a
+ *   `source` report exists. The counter tracker turning samples into
  *   increments is kept in memory: a resumed run re-baselines, losing one interval of
  *   evidence and inventing none.
- * - **Strata.** Series are grouped by the calling workload, and with source-side reports by
- *   the reporting pod too: a pod's proxy counts its requests to both slots in the same
+ * - **Strata.** Series are grouped by the calling workload, and with source-side or waypoint
+ *   reports by the reporting pod too (a waypoint pod reports like a caller's sidecar): a pod's proxy counts its requests to both slots in the same
  *   scrape, so both slots' counts in a stratum cover exactly the same span (the outage row of
  *   docs/sequential-verdicts.md). A caller that only reaches the candidate (a tester on the
  *   pre-release header route) never pairs with the stable slot and adds no evidence to a
@@ -105,6 +109,8 @@ export class SequentialChecks {
   readonly #checks: RunningCheck[];
   readonly #settings: ResolvedChecks;
   #requests: CounterTrackerState = START_COUNTERS;
+  /** Whose reports the reads select: `destination`, `source` or `waypoint`. */
+  #reporter: string;
   #buckets: CounterTrackerState = START_COUNTERS;
 
   /**
@@ -117,6 +123,7 @@ export class SequentialChecks {
     restarted: (name: string) => void = () => {},
   ) {
     this.#settings = settings;
+    this.#reporter = settings.reporter;
     this.#checks = settings.items.flatMap((check) => {
       if (check.sequential === undefined) return [];
       const entry = recorded?.[check.name];
@@ -228,10 +235,13 @@ export class SequentialChecks {
     return waiting;
   }
 
-  /** The stratum of a series: its calling workload, and its reporting pod for source reports. */
+  /**
+   * The stratum of a series: its calling workload, and its reporting pod for source and
+   * waypoint reports (a waypoint pod reports like a caller's sidecar).
+   */
   readonly #stratumOf = (labels: SeriesLabels): string => {
     const caller = `${labels['source_workload_namespace'] ?? ''}/${labels['source_workload'] ?? ''}`;
-    return this.#settings.reporter === 'source' ? `${defaultOrigin(labels)}|${caller}` : caller;
+    return this.#reporter === 'destination' ? caller : `${defaultOrigin(labels)}|${caller}`;
   };
 
   #count(reads: CounterReads): {
@@ -255,6 +265,7 @@ export class SequentialChecks {
       canary: withReporter(context.candidateSelector, this.#settings.reporter),
       stable: withReporter(context.stableSelector, this.#settings.reporter),
     };
+    this.#reporter = reporterIn(selectors.canary) ?? this.#settings.reporter;
     const rangeMs = context.windowMs;
     const requests = await metrics.readCounters(
       { metric: REQUEST_COUNTER, selectors, rangeMs },
@@ -344,13 +355,30 @@ function slotOf(labels: SeriesLabels): ComparedSlot | undefined {
   return slot === 'canary' || slot === 'stable' ? slot : undefined;
 }
 
+const REPORTER_MATCHER = /^reporter\s*(=|!=|=~|!~)/;
+
 /**
  * `selector` with its `reporter` matcher set to `reporter`: the route backend selects a
- * slot's requests; `checks.reporter` says whose reports count them.
+ * slot's requests; `checks.reporter` says whose reports count them on the sidecar path. On
+ * the waypoint path (the backend's matcher names `waypoint`: `reporter="waypoint"`, or
+ * `reporter=~"source|waypoint"` in a mixed mesh) the backend's matcher is kept, first: the
+ * slots' pods have no sidecar, so no `destination` report exists, and ambient callers make
+ * no `source` report either.
  */
 export function withReporter(selector: string, reporter: 'source' | 'destination'): string {
-  const others = selector.split(',').filter((matcher) => !/^reporter\s*(=|!=|=~|!~)/.test(matcher));
-  return [`reporter="${reporter}"`, ...others].join(',');
+  const matchers = selector.split(',');
+  const own = matchers.filter((matcher) => REPORTER_MATCHER.test(matcher));
+  const others = matchers.filter((matcher) => !REPORTER_MATCHER.test(matcher));
+  const kept = own.length === 1 && own[0]?.includes('waypoint') ? own[0] : undefined;
+  return [kept ?? `reporter="${reporter}"`, ...others].join(',');
+}
+
+/** The reporter a `withReporter` selector names (`waypoint` for any waypoint matcher). */
+function reporterIn(selector: string): string | undefined {
+  const matcher = selector.split(',').find((m) => REPORTER_MATCHER.test(m));
+  if (matcher === undefined) return undefined;
+  if (matcher.includes('waypoint')) return 'waypoint';
+  return /"(source|destination)"/.exec(matcher)?.[1];
 }
 
 /** The state without the strata waiting for the other slot (not kept across runs). */

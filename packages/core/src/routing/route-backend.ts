@@ -276,7 +276,8 @@ export interface RouteBackend<
    * VirtualService; the slot's Service (`destination_service_name`) as the callers' sidecars
    * and gateways report it for an HTTPRoute. The sequential checks' raw counter reads swap
    * the `reporter` matcher for the one `checks.reporter` names, so the other labels must
-   * select the slot on the callers' reports too.
+   * select the slot on the callers' reports too; on the waypoint path (a matcher naming
+   * `waypoint`) they keep this one (`release/sequential-checks.ts` `withReporter`).
    */
   requestSelector(slot: Slot): string;
 
