@@ -9,7 +9,14 @@
  * message; a SIGKILL mid-bake resumed. Then a mixed namespace (a caller with a sidecar, the
  * others ambient) releases with both kinds of proxy in the gate and both reporters counted.
  */
-import { BAD_IMAGE, GOOD_IMAGE, jsonLines, runCli, waitFor } from '@switchyard/test-utils';
+import {
+  BAD_IMAGE,
+  controlRequest,
+  GOOD_IMAGE,
+  jsonLines,
+  runCli,
+  waitFor,
+} from '@switchyard/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ClientCounters } from '../bed-namespace.js';
 import {
@@ -413,6 +420,78 @@ describe('releasing in ambient mode through a waypoint', () => {
       rollback: { reason: 'config-rejected', verified: true },
       exitCode: 5,
     });
+    expect(await r.weights()).toEqual(all(other(candidate)));
+  });
+});
+
+describe('sequential checks through a waypoint', () => {
+  let ns: AmbientNamespace;
+  const r = releasing(() => ns);
+  const TAG = 'docker.io/istio/examples-bookinfo-reviews-v2';
+  /** The stable slot's image here: 2 % of requests fail. */
+  const STABLE_IMAGE = `${TAG}:ambient-sequential-stable`;
+  /** A canary failing ten times as often. */
+  const BAD_CANARY_IMAGE = `${TAG}:ambient-sequential-bad`;
+  /** 1 s scrapes, a 6 s window, an evaluation every 2 s. */
+  const WINDOW_FLAGS = ['--scrape-interval', '1s', '--window', '6s', '--check-interval', '2s'];
+  const SEQUENTIAL = ['--analysis', 'sequential', '--check', 'success-rate-vs-stable'];
+
+  beforeAll(async () => {
+    ns = await ambientNamespace(info, 'conformance-ambient-sequential');
+    for (const [image, errorRate] of [
+      [STABLE_IMAGE, 0.02],
+      [BAD_CANARY_IMAGE, 0.2],
+    ] as const)
+      await controlRequest(info.controlUrl, 'PUT', `/images/${encodeURIComponent(image)}`, {
+        errorRate,
+      });
+    // The stable image released to users first (blue/green, one step).
+    await r.deploy(STABLE_IMAGE, false);
+    const released = await runCli(
+      r.cli([
+        'release',
+        'reviews',
+        '--strategy',
+        'bluegreen',
+        '--bake',
+        '2s',
+        ...WINDOW_FLAGS,
+        '--check',
+        'success-rate>=90',
+        '-q',
+      ]),
+    );
+    expect(released.code, released.stdout + released.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await ns?.remove();
+  });
+
+  it('rolls back a canary failing 10x the stable rate on the waypoint’s reports (exit 3)', async () => {
+    const candidate = await r.deploy(BAD_CANARY_IMAGE);
+    // plan says the sequential reads count what the waypoint reports.
+    const plan = await runCli(r.cli(['plan', 'reviews', 'release', ...SEQUENTIAL]));
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      `counting requests as waypoint ${WAYPOINT} reports them (reporter="waypoint"), whatever checks.reporter says (the slots have no sidecar)`,
+    );
+    const result = await runCli(
+      r.cli([
+        'release',
+        'reviews',
+        ...SEQUENTIAL,
+        ...WINDOW_FLAGS,
+        '--steps',
+        '50,100',
+        '--bake',
+        '2m',
+      ]),
+    );
+    expect(result.code, result.stdout + result.stderr).toBe(3);
+    expect(result.stdout).toMatch(
+      /rolling back \(checks-failed\): sequential checks ask for a rollback: success-rate-vs-stable: canary's rate above 1x the stable's: likelihood ratio \S+ >= 100 \(1\/alpha\); canary \d+ of \d+ requests failed/,
+    );
+    expect(result.stdout).toContain('rollback verified');
     expect(await r.weights()).toEqual(all(other(candidate)));
   });
 });
