@@ -149,4 +149,29 @@ describe('detectDataplanePath', () => {
       'waypoint bookinfo/waypoint has no Programmed condition yet',
     ]);
   });
+
+  it('keeps a waypoint not Programmed whose pods serve out of the problems: a warning, its status may be stale', () => {
+    const notProgrammed = { status: 'False', reason: 'NoInstances', message: 'no pods' };
+    const path = detectDataplanePath(
+      facts({ waypoint: { ...HEALTHY_WAYPOINT, programmed: notProgrammed, readyPods: 2 } }),
+      'bookinfo',
+    );
+    if (path.kind !== 'waypoint') throw new Error('expected the waypoint path');
+    expect(path.problems).toEqual([]);
+    expect(path.warnings).toEqual([
+      "waypoint bookinfo/waypoint is not Programmed (NoInstances: no pods) but has an address and 2 ready pod(s): istiod's status may be stale (it recomputes Programmed only when a Service changes)",
+    ]);
+    // Without ready pods, or without an address, it stays an error (and no warning).
+    for (const broken of [{ readyPods: 0 }, { addresses: [] }]) {
+      const other = detectDataplanePath(
+        facts({ waypoint: { ...HEALTHY_WAYPOINT, programmed: notProgrammed, ...broken } }),
+        'bookinfo',
+      );
+      if (other.kind !== 'waypoint') throw new Error('expected the waypoint path');
+      expect(other.problems).toContain(
+        'waypoint bookinfo/waypoint is not Programmed (NoInstances: no pods)',
+      );
+      expect(other.warnings).toBeUndefined();
+    }
+  });
 });

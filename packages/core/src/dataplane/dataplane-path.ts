@@ -16,7 +16,10 @@
  *
  * The waypoint's own health (the Gateway of class `istio-waypoint` missing, not serving
  * Services, not Programmed, without an address or ready pods) is reported beside the path:
- * the path is what the labels ask for; `problems` say why it would not work.
+ * the path is what the labels ask for; `problems` say why it would not work. One exception,
+ * in `warnings`: a waypoint not Programmed that has an address and ready pods serves anyway,
+ * and its status may be stale (istiod computes `Programmed` from the Service's instances only
+ * when it rebuilds its Service index, on a Service change, not on endpoint changes).
  */
 
 /** `istio.io/dataplane-mode`: `ambient` enrols a namespace or a pod, `none` opts a pod out. */
@@ -108,6 +111,8 @@ export type DataplanePath =
       readonly sidecarCallers: readonly string[];
       /** Why the waypoint would not serve the Service (empty: healthy). */
       readonly problems: readonly string[];
+      /** What looks wrong without stopping it serving (a possibly stale status); absent: nothing. */
+      readonly warnings?: readonly string[] | undefined;
     };
 
 /** The sidecar path: what a release takes outside ambient. */
@@ -165,7 +170,7 @@ export function waypointProblems(
   if (serves !== 'service' && serves !== 'all')
     problems.push(`waypoint ${ref} serves ${serves} traffic, not Services (${WAYPOINT_FOR_LABEL})`);
   const programmed = gateway.programmed;
-  if (programmed?.status !== 'True')
+  if (programmed?.status !== 'True' && !mayBeStale(gateway))
     problems.push(
       programmed
         ? `waypoint ${ref} is not Programmed (${programmed.reason ?? programmed.status}${programmed.message ? `: ${programmed.message}` : ''})`
@@ -174,6 +179,32 @@ export function waypointProblems(
   if (gateway.addresses.length === 0) problems.push(`waypoint ${ref} has no address`);
   if (gateway.readyPods === 0) problems.push(`waypoint ${ref} has no ready pods`);
   return problems;
+}
+
+/**
+ * A waypoint whose `Programmed` condition is not True but which has an address and ready
+ * pods: istiod recomputes the condition only when it rebuilds its Service index (a Service
+ * change), not when the waypoint's pods come and go, so the status may be stale.
+ */
+function mayBeStale(gateway: WaypointGatewayFacts): boolean {
+  return (
+    gateway.programmed !== undefined &&
+    gateway.programmed.status !== 'True' &&
+    gateway.addresses.length > 0 &&
+    gateway.readyPods > 0
+  );
+}
+
+/** What looks wrong with `gateway` without stopping it serving the Service (empty: nothing). */
+export function waypointWarnings(
+  binding: WaypointBinding,
+  gateway: WaypointGatewayFacts | undefined,
+): string[] {
+  if (!gateway || !mayBeStale(gateway)) return [];
+  const { status, reason, message } = gateway.programmed ?? { status: '' };
+  return [
+    `waypoint ${binding.namespace}/${binding.name} is not Programmed (${reason ?? status}${message ? `: ${message}` : ''}) but has an address and ${gateway.readyPods} ready pod(s): istiod's status may be stale (it recomputes Programmed only when a Service changes)`,
+  ];
 }
 
 /** The data-plane path `facts` describe (see the module's TSDoc). */
@@ -185,11 +216,13 @@ export function detectDataplanePath(
   if (!ambient) return SIDECAR_PATH;
   const binding = waypointBindingOf(facts.service, facts.namespace, serviceNamespace);
   if ('none' in binding) return { kind: 'ztunnel', reason: binding.none };
+  const warnings = waypointWarnings(binding, facts.waypoint);
   return {
     kind: 'waypoint',
     waypoint: binding,
     sidecarCallers: facts.sidecarCallers,
     problems: waypointProblems(binding, facts.waypoint),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -206,7 +239,8 @@ export function describeDataplanePath(path: DataplanePath): string {
         path.sidecarCallers.length > 0
           ? `; ${path.sidecarCallers.length} caller(s) with a sidecar route by their own (mixed mesh)`
           : '';
-      const problems = path.problems.length > 0 ? `; ${path.problems.join('; ')}` : '';
+      const found = [...path.problems, ...(path.warnings ?? [])];
+      const problems = found.length > 0 ? `; ${found.join('; ')}` : '';
       return `ambient through waypoint ${namespace}/${name} (bound by the ${boundBy}'s ${USE_WAYPOINT_LABEL})${mixed}${problems}`;
     }
   }

@@ -92,6 +92,18 @@ describe('the ambient checks', () => {
     ).toMatch(/^waypoint Gateway bookinfo\/waypoint does not exist/);
   });
 
+  it('warn, not fail, on a waypoint not Programmed whose pods serve: istiod’s status may be stale', () => {
+    const stale =
+      'waypoint bookinfo/waypoint is not Programmed (NoInstances) but has an address and 1 ready pod(s): istiod’s status may be stale';
+    const findings = run(ambient({ ...WAYPOINT, warnings: [stale] }));
+    expect(summary(findings)).toEqual(['warning ambient-waypoint status.conditions']);
+    expect(findings[0]?.object).toMatchObject({ kind: 'Gateway', name: 'waypoint' });
+    expect(findings[0]?.message).toContain(stale);
+    expect(findings[0]?.fix).toContain(
+      'kubectl -n bookinfo label service waypoint switchyard.dev/status-refresh=',
+    );
+  });
+
   it('warn about ingress that bypasses the waypoint, unless the Service says ingress-use-waypoint', () => {
     const routes = { ok: true as const, value: [httpRoute(), ingressRoute()] };
     const findings = run(ambient(WAYPOINT, { httpRoutes: routes }));

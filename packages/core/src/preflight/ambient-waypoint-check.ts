@@ -4,7 +4,9 @@
  * traffic carried by ztunnel at L4: the route's weights would change nothing and the checks
  * would measure nothing. The waypoint it is bound to must exist as a Gateway of class
  * `istio-waypoint` serving Services, be Programmed, have an address and ready pods, or the
- * Service's traffic does not reach the waypoint's routes.
+ * Service's traffic does not reach the waypoint's routes. A waypoint not Programmed but with
+ * an address and ready pods is a warning, not an error: istiod recomputes `Programmed` only
+ * when a Service changes, so its status may be stale while the waypoint serves.
  */
 import type { Finding } from './finding.js';
 import { notCheckedFinding } from './finding.js';
@@ -46,13 +48,24 @@ export const ambientWaypointCheck: PreflightCheck = {
         },
       ];
     const { namespace, name } = path.waypoint;
-    return path.problems.map((problem): Finding => ({
-      id: ID,
-      severity: 'error',
-      object: { kind: 'Gateway', namespace, name },
-      field: '',
-      message: `${problem}: the Service is bound to it (istio.io/use-waypoint), so its mesh traffic would not reach the route's rules`,
-      fix: `deploy the waypoint (istioctl waypoint apply -n ${namespace} --name ${name}) and wait until it is Programmed with ready pods`,
-    }));
+    const object = { kind: 'Gateway', namespace, name };
+    return [
+      ...path.problems.map((problem): Finding => ({
+        id: ID,
+        severity: 'error',
+        object,
+        field: '',
+        message: `${problem}: the Service is bound to it (istio.io/use-waypoint), so its mesh traffic would not reach the route's rules`,
+        fix: `deploy the waypoint (istioctl waypoint apply -n ${namespace} --name ${name}) and wait until it is Programmed with ready pods`,
+      })),
+      ...(path.warnings ?? []).map((warning): Finding => ({
+        id: ID,
+        severity: 'warning',
+        object,
+        field: 'status.conditions',
+        message: `${warning}; its pods serve, so the release goes ahead`,
+        fix: `refresh istiod's status of the Gateway by changing the waypoint's Service (kubectl -n ${namespace} label service ${name} switchyard.dev/status-refresh="$(date +%s)" --overwrite); if it stays not Programmed, read istiod's logs`,
+      })),
+    ];
   },
 };
