@@ -201,7 +201,8 @@ export const CHECKS_FIELDS = group('Prometheus checks evaluated while baking.', 
   }),
   reporter: field({
     kind: choiceKind(['source', 'destination']),
-    description: "Sequential: count the callers' proxies' reports, or the servers'.",
+    description:
+      "Sequential: count the callers' proxies' reports, or the servers' (through a waypoint: its own).",
     default: 'source',
     flags: [{ name: 'reporter' }],
   }),
