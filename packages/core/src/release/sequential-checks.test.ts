@@ -109,7 +109,7 @@ describe('SequentialChecks', () => {
     }
   });
 
-  it('rolls back a bad canary on waypoint reports, strata keyed by waypoint pod and caller', async () => {
+  it('rolls back a bad canary on waypoint reports (two waypoint pods), whatever checks.reporter says', async () => {
     const waypointSelector = (service: string) =>
       `reporter="waypoint",destination_service_namespace="bookinfo",destination_service_name="${service}"`;
     const ambient: CheckContext = {
